@@ -1,0 +1,172 @@
+//! The command line: arguments → pipeline → files, and errors → messages and exit codes.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::derivation::{self, Carry, Options};
+use crate::error::{Error, Source};
+use crate::render::{self, Format};
+use crate::{check, parser};
+
+/// Writes the complete worked backpropagation of a small neural network.
+#[derive(Parser, Debug)]
+#[command(name = "backprop-tex", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Derive the forward pass, loss, every gradient and every update of a `.nn` file.
+    Derive(DeriveArgs),
+    /// Work with the built-in templates.
+    Templates {
+        #[command(subcommand)]
+        action: TemplatesAction,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct DeriveArgs {
+    /// The network description (`.nn`); `-` reads standard input.
+    file: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Latex)]
+    format: Format,
+    /// Write to this file instead of standard output (only when everything succeeded).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Significant digits of the numbers shown.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=17))]
+    digits: u32,
+    /// Carry full-precision values from row to row (exact), or each value as shown (rounded).
+    #[arg(long, value_enum, default_value_t = CarryArg::Exact)]
+    carry: CarryArg,
+    /// A directory whose templates override the built-in ones, file by file.
+    #[arg(long)]
+    templates: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum CarryArg {
+    Exact,
+    Rounded,
+}
+
+#[derive(Subcommand, Debug)]
+enum TemplatesAction {
+    /// Write the built-in templates into DIR, to edit and use with `--templates DIR`.
+    Export {
+        /// The directory to write into (created if needed; existing files are not overwritten).
+        dir: PathBuf,
+    },
+}
+
+/// Runs the command line and returns the exit status: 0 success, 1 bad input, 2 usage.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return error.exit_code();
+        }
+    };
+    let mut source = None;
+    let result = match cli.command {
+        Command::Derive(args) => derive(&args, &mut source),
+        Command::Templates {
+            action: TemplatesAction::Export { dir },
+        } => render::export_templates(&dir).map(|written| {
+            for path in written {
+                println!("wrote {path}");
+            }
+        }),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            eprint!("{}", error.render(source.as_ref()));
+            1
+        }
+    }
+}
+
+fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
+    let loaded = read_source(&args.file)?;
+    let loaded = source.insert(loaded);
+    let file = parser::parse(&loaded.text)?;
+    let network = check::check(&file)?;
+    let options = Options {
+        digits: args.digits,
+        carry: match args.carry {
+            CarryArg::Exact => Carry::Exact,
+            CarryArg::Rounded => Carry::Rounded,
+        },
+    };
+    let derivation = derivation::derive(&network, options)?;
+    let text = render::render(&derivation, args.format, args.templates.as_deref())?;
+    match &args.output {
+        Some(path) => write_atomically(path, text.as_bytes()),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::Write {
+                    path: "standard output".into(),
+                    message: e.to_string(),
+                })
+        }
+    }
+}
+
+/// Reads `path` (or standard input for `-`) as UTF-8 text.
+fn read_source(path: &Path) -> Result<Source, Error> {
+    let name = path.display().to_string();
+    let mut bytes = Vec::new();
+    let read = if name == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    read.map_err(|e| Error::Read {
+        path: name.clone(),
+        message: e.to_string(),
+    })?;
+    let name = if name == "-" {
+        "<stdin>".to_string()
+    } else {
+        name
+    };
+    let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        path: name.clone(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    Ok(Source::new(name, text))
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader
+/// never sees a half-written file, and a failure leaves any existing file as it was.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let error = |e: std::io::Error| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+    temp.write_all(bytes).map_err(error)?;
+    temp.as_file().sync_all().map_err(error)?;
+    temp.persist(path).map_err(|e| error(e.error))?;
+    Ok(())
+}

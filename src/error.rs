@@ -1,0 +1,223 @@
+//! The one error type, and how it is shown to a person.
+//!
+//! Every problem with an input file carries the span of the text that caused it, and is shown
+//! as `error: …`, then `--> file:line:col`, the source line and a caret under the cause — the
+//! reader should never have to guess where to look. All errors mean exit status 1.
+
+use std::fmt::Write as _;
+
+use thiserror::Error;
+
+/// A byte range in the source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    pub fn from_pest(span: pest::Span<'_>) -> Span {
+        Span::new(span.start(), span.end())
+    }
+}
+
+/// A named input text, for locating spans.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The path as the user gave it, or `<stdin>`.
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset`.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    /// The text of the line holding byte `offset`, and the byte where that line starts.
+    fn line_at(&self, offset: usize) -> (&str, usize) {
+        let offset = offset.min(self.text.len());
+        let start = self.text[..offset].rfind('\n').map_or(0, |n| n + 1);
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |n| start + n);
+        (self.text[start..end].trim_end_matches('\r'), start)
+    }
+}
+
+/// Everything that can go wrong.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The input or template file could not be read.
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+
+    /// The input is not UTF-8 text; `offset` is the first bad byte.
+    #[error("{path} is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { path: String, offset: usize },
+
+    /// The text does not follow the grammar.
+    #[error("{message}")]
+    Syntax { message: String, span: Span },
+
+    /// Something that may appear once appears again.
+    #[error("{what} is defined twice")]
+    Duplicate {
+        what: String,
+        span: Span,
+        first: Span,
+    },
+
+    /// A required statement is absent.
+    #[error("the file has no {what}")]
+    Missing { what: &'static str, span: Span },
+
+    /// A name that means nothing here: an activation, loss, layer parameter or setting.
+    #[error("unknown {what} `{name}`; expected one of: {}", expected.join(", "))]
+    Unknown {
+        what: &'static str,
+        name: String,
+        expected: Vec<&'static str>,
+        span: Span,
+    },
+
+    /// Sizes that do not fit together.
+    #[error("{message}")]
+    Shape { message: String, span: Span },
+
+    /// A value outside what it may be (a learning rate of 0, a fractional step count, …).
+    #[error("{message}")]
+    Value { message: String, span: Span },
+
+    /// A computation that leaves the real numbers, naming the quantity and the step.
+    #[error("{quantity} in step {step}: {fault}")]
+    Numeric {
+        quantity: String,
+        step: u32,
+        fault: String,
+    },
+
+    /// A formula the differentiator has no rule for.
+    #[error("cannot differentiate: {message}")]
+    Unsupported { message: String },
+
+    /// A template (built-in or the user's) failed to load or render.
+    #[error("template {name}: {message}")]
+    Template { name: String, message: String },
+
+    /// The output could not be written.
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+}
+
+impl Error {
+    /// The span the message points at, when it has one.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Error::Syntax { span, .. }
+            | Error::Duplicate { span, .. }
+            | Error::Missing { span, .. }
+            | Error::Unknown { span, .. }
+            | Error::Shape { span, .. }
+            | Error::Value { span, .. } => Some(*span),
+            _ => None,
+        }
+    }
+
+    /// The full message: `error: …`, and where the span is, the location, line and caret.
+    pub fn render(&self, source: Option<&Source>) -> String {
+        let mut out = format!("error: {self}\n");
+        if let (Some(span), Some(source)) = (self.span(), source) {
+            out.push_str(&snippet(source, span));
+            if let Error::Duplicate { first, .. } = self {
+                let (line, col) = source.line_col(first.start);
+                let _ = writeln!(out, "note: first defined at {}:{line}:{col}", source.name);
+            }
+        }
+        out
+    }
+}
+
+/// `--> file:line:col`, the line, and carets under the span (its first line only).
+fn snippet(source: &Source, span: Span) -> String {
+    let (line, col) = source.line_col(span.start);
+    let (text, line_start) = source.line_at(span.start);
+    let gutter = line.to_string().len();
+    let start = span.start.min(source.text.len());
+    let width = text
+        .get(start - line_start..)
+        .map(|rest| {
+            let end = span.end.clamp(start, line_start + text.len());
+            rest[..end - start].chars().count()
+        })
+        .unwrap_or(0)
+        .max(1);
+    let mut out = String::new();
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(out, "{pad}--> {}:{line}:{col}", source.name);
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{line} | {text}");
+    let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_line_and_column() {
+        let source = Source::new("a.nn", "title \"x\"\ninput x = [1, 2]\n");
+        assert_eq!(source.line_col(0), (1, 1));
+        assert_eq!(source.line_col(16), (2, 7));
+        assert_eq!(source.line_col(1000), (3, 1));
+    }
+
+    #[test]
+    fn renders_with_caret_under_span() {
+        let source = Source::new("a.nn", "layer sigmoid\nlayer softsign\n");
+        let error = Error::Unknown {
+            what: "activation",
+            name: "softsign".into(),
+            expected: vec!["identity", "sigmoid"],
+            span: Span::new(20, 28),
+        };
+        assert_eq!(
+            error.render(Some(&source)),
+            "error: unknown activation `softsign`; expected one of: identity, sigmoid\n \
+             --> a.nn:2:7\n  |\n2 | layer softsign\n  |       ^^^^^^^^\n"
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let source = Source::new("a.nn", "title \"手計算\" x\n");
+        let at = source.text.find(" x").unwrap() + 1;
+        assert_eq!(source.line_col(at), (1, 13));
+        let error = Error::Syntax {
+            message: "expected a statement".into(),
+            span: Span::new(at, at + 1),
+        };
+        let rendered = error.render(Some(&source));
+        assert!(
+            rendered.ends_with(&format!("  | {}^\n", " ".repeat(12))),
+            "{rendered}"
+        );
+    }
+}

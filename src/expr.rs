@@ -1,0 +1,451 @@
+//! Formula trees.
+//!
+//! Every formula the tool prints is an [`Expr`]: the network's equations, the derivatives the
+//! differentiator produces, the rows with numbers substituted. Text is made from an `Expr` in
+//! exactly one place (`latex`), and an `Expr` prints as an s-expression (`(* (d h1 a1_1) x_1)`)
+//! so that tests can state formulas compactly.
+
+use std::fmt;
+
+use crate::number::{Decimal, Value};
+
+/// A subscript: a letter standing for any unit (`i`, `j`, `k`), or a unit's number (from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Index {
+    Var(char),
+    Num(u32),
+}
+
+/// Which quantity a symbol names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// `w_{ij}^{(l)}`: weight to unit i of layer l from unit j of layer l−1.
+    Weight,
+    /// `b_i^{(l)}`.
+    Bias,
+    /// `a_i^{(l)}`: pre-activation.
+    Pre,
+    /// `z_i^{(l)}`: output of layer l; layer 0 is the input `x`, the last layer is `y`.
+    Out,
+    /// `t_k`: target.
+    Target,
+    /// `δ_i^{(l)} = ∂E/∂a_i^{(l)}`.
+    Delta,
+    /// `h'(a_i^{(l)})`, the activation's derivative at a unit, as a named quantity.
+    ActDeriv,
+    /// `∂E/∂w_{ij}^{(l)}`.
+    GradWeight,
+    /// `∂E/∂b_i^{(l)}`.
+    GradBias,
+    /// `η`.
+    Rate,
+    /// `E`.
+    Loss,
+}
+
+/// A named quantity of the network, such as `w_{12}^{(2)}` or `a_i^{(1)}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Symbol {
+    pub kind: Kind,
+    /// The layer l (0 for the input; unused for t, η, E).
+    pub layer: u32,
+    pub indices: Vec<Index>,
+}
+
+impl Symbol {
+    pub fn new(kind: Kind, layer: u32, indices: &[Index]) -> Symbol {
+        Symbol {
+            kind,
+            layer,
+            indices: indices.to_vec(),
+        }
+    }
+
+    pub fn weight(layer: u32, i: Index, j: Index) -> Symbol {
+        Symbol::new(Kind::Weight, layer, &[i, j])
+    }
+
+    pub fn bias(layer: u32, i: Index) -> Symbol {
+        Symbol::new(Kind::Bias, layer, &[i])
+    }
+
+    pub fn pre(layer: u32, i: Index) -> Symbol {
+        Symbol::new(Kind::Pre, layer, &[i])
+    }
+
+    pub fn out(layer: u32, i: Index) -> Symbol {
+        Symbol::new(Kind::Out, layer, &[i])
+    }
+
+    pub fn target(k: Index) -> Symbol {
+        Symbol::new(Kind::Target, 0, &[k])
+    }
+
+    pub fn delta(layer: u32, i: Index) -> Symbol {
+        Symbol::new(Kind::Delta, layer, &[i])
+    }
+
+    pub fn act_deriv(layer: u32, i: Index) -> Symbol {
+        Symbol::new(Kind::ActDeriv, layer, &[i])
+    }
+
+    pub fn grad_weight(layer: u32, i: Index, j: Index) -> Symbol {
+        Symbol::new(Kind::GradWeight, layer, &[i, j])
+    }
+
+    pub fn grad_bias(layer: u32, i: Index) -> Symbol {
+        Symbol::new(Kind::GradBias, layer, &[i])
+    }
+
+    pub fn rate() -> Symbol {
+        Symbol::new(Kind::Rate, 0, &[])
+    }
+
+    pub fn loss() -> Symbol {
+        Symbol::new(Kind::Loss, 0, &[])
+    }
+
+    /// The same symbol with index variable `var` replaced by `by`.
+    pub fn with_index(&self, var: char, by: Index) -> Symbol {
+        let mut s = self.clone();
+        for index in &mut s.indices {
+            if *index == Index::Var(var) {
+                *index = by;
+            }
+        }
+        s
+    }
+}
+
+/// A function that can be applied: a layer's activation, or a built-in elementary function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Func {
+    /// The activation of layer l (printed h, o or h^{(l)}).
+    Act(u32),
+    Exp,
+    Log,
+}
+
+impl Func {
+    fn name(&self) -> String {
+        match self {
+            Func::Act(layer) => format!("act{layer}"),
+            Func::Exp => "exp".into(),
+            Func::Log => "log".into(),
+        }
+    }
+}
+
+/// A formula.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// A constant written in a formula, such as the ½ of the loss.
+    Num(Decimal),
+    /// A number substituted for a quantity in a "numbers" row.
+    Val(Value),
+    /// A quantity of the network.
+    Sym(Symbol),
+    /// The bound variable of a function definition (`a` in `h(a) = …`).
+    Var(&'static str),
+    Add(Vec<Expr>),
+    Mul(Vec<Expr>),
+    Neg(Box<Expr>),
+    Div(Box<Expr>, Box<Expr>),
+    Pow(Box<Expr>, Box<Expr>),
+    Call(Func, Box<Expr>),
+    /// The derivative of a function, applied: `h'(a)`.
+    Deriv(Func, Box<Expr>),
+    /// `Σ_{var=1}^{count} body`.
+    Sum {
+        var: char,
+        count: u32,
+        body: Box<Expr>,
+    },
+    /// Kronecker delta: 1 when the indices are equal, else 0.
+    Kron(Index, Index),
+    /// `∂num/∂den`, written as a fraction of partials (a step of the chain rule).
+    Partial(Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    pub fn int(n: i64) -> Expr {
+        Expr::Num(Decimal::from_int(n))
+    }
+
+    pub fn sym(s: Symbol) -> Expr {
+        Expr::Sym(s)
+    }
+
+    pub fn half() -> Expr {
+        Expr::Div(Box::new(Expr::int(1)), Box::new(Expr::int(2)))
+    }
+
+    pub fn minus(a: Expr, b: Expr) -> Expr {
+        Expr::Add(vec![a, Expr::Neg(Box::new(b))])
+    }
+
+    pub fn pow(base: Expr, exponent: Expr) -> Expr {
+        Expr::Pow(Box::new(base), Box::new(exponent))
+    }
+
+    pub fn call(f: Func, arg: Expr) -> Expr {
+        Expr::Call(f, Box::new(arg))
+    }
+
+    pub fn deriv(f: Func, arg: Expr) -> Expr {
+        Expr::Deriv(f, Box::new(arg))
+    }
+
+    pub fn sum(var: char, count: u32, body: Expr) -> Expr {
+        Expr::Sum {
+            var,
+            count,
+            body: Box::new(body),
+        }
+    }
+
+    pub fn partial(num: Expr, den: Expr) -> Expr {
+        Expr::Partial(Box::new(num), Box::new(den))
+    }
+
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Expr::Num(d) if d.is_zero())
+    }
+
+    pub fn is_one(&self) -> bool {
+        matches!(self, Expr::Num(d) if d.is_one())
+    }
+
+    /// Applies `f` to every direct child.
+    pub fn map_children(&self, f: &mut impl FnMut(&Expr) -> Expr) -> Expr {
+        match self {
+            Expr::Num(_) | Expr::Val(_) | Expr::Sym(_) | Expr::Var(_) | Expr::Kron(..) => {
+                self.clone()
+            }
+            Expr::Add(terms) => Expr::Add(terms.iter().map(&mut *f).collect()),
+            Expr::Mul(factors) => Expr::Mul(factors.iter().map(&mut *f).collect()),
+            Expr::Neg(x) => Expr::Neg(Box::new(f(x))),
+            Expr::Div(a, b) => Expr::Div(Box::new(f(a)), Box::new(f(b))),
+            Expr::Pow(a, b) => Expr::Pow(Box::new(f(a)), Box::new(f(b))),
+            Expr::Call(func, x) => Expr::Call(*func, Box::new(f(x))),
+            Expr::Deriv(func, x) => Expr::Deriv(*func, Box::new(f(x))),
+            Expr::Sum { var, count, body } => Expr::sum(*var, *count, f(body)),
+            Expr::Partial(a, b) => Expr::partial(f(a), f(b)),
+        }
+    }
+
+    /// Replaces the bound variable `name` by `by`.
+    pub fn bind(&self, name: &str, by: &Expr) -> Expr {
+        match self {
+            Expr::Var(v) if *v == name => by.clone(),
+            _ => self.map_children(&mut |child| child.bind(name, by)),
+        }
+    }
+
+    /// Replaces index variable `var` by `by` everywhere it is free.
+    pub fn with_index(&self, var: char, by: Index) -> Expr {
+        let swap = |index: Index| if index == Index::Var(var) { by } else { index };
+        match self {
+            Expr::Sym(s) => Expr::Sym(s.with_index(var, by)),
+            Expr::Kron(a, b) => Expr::Kron(swap(*a), swap(*b)),
+            Expr::Sum { var: bound, .. } if *bound == var => self.clone(),
+            _ => self.map_children(&mut |child| child.with_index(var, by)),
+        }
+    }
+
+    /// Writes every `Σ` with a known count out as its terms: `Σ_k w_{ki}δ_k` → `w_{1i}δ_1 + w_{2i}δ_2`.
+    pub fn expand_sums(&self) -> Expr {
+        match self {
+            Expr::Sum { var, count, body } => {
+                let body = body.expand_sums();
+                let terms: Vec<Expr> = (1..=*count)
+                    .map(|n| body.with_index(*var, Index::Num(n)))
+                    .collect();
+                match terms.len() {
+                    0 => Expr::int(0),
+                    1 => terms.into_iter().next().unwrap_or_else(|| Expr::int(0)),
+                    _ => Expr::Add(terms),
+                }
+            }
+            Expr::Add(terms) => Expr::Add(splice_sums(terms, Expr::expand_sums)),
+            _ => self.map_children(&mut |child| child.expand_sums()),
+        }
+    }
+
+    /// Like [`Expr::expand_sums`], but only for sums of at most `limit` terms.
+    pub fn expand_sums_up_to(&self, limit: u32) -> Expr {
+        match self {
+            Expr::Sum { count, .. } if *count <= limit => self.expand_sums(),
+            Expr::Add(terms) => Expr::Add(splice_sums(terms, |t| t.expand_sums_up_to(limit))),
+            _ => self.map_children(&mut |child| child.expand_sums_up_to(limit)),
+        }
+    }
+
+    /// Replaces each subexpression for which `lookup` has a value by that value.
+    pub fn substitute(&self, lookup: &mut impl FnMut(&Expr) -> Option<Value>) -> Expr {
+        if let Some(value) = lookup(self) {
+            return Expr::Val(value);
+        }
+        self.map_children(&mut |child| child.substitute(lookup))
+    }
+
+    /// Whether index variable `var` occurs anywhere in the formula.
+    pub fn uses_index(&self, var: char) -> bool {
+        let v = Index::Var(var);
+        self.any(&|e| match e {
+            Expr::Sym(s) => s.indices.contains(&v),
+            Expr::Kron(a, b) => *a == v || *b == v,
+            Expr::Sum { var: bound, .. } => *bound == var,
+            _ => false,
+        })
+    }
+
+    /// Whether any part of the formula satisfies `pred`.
+    pub fn any(&self, pred: &impl Fn(&Expr) -> bool) -> bool {
+        if pred(self) {
+            return true;
+        }
+        let mut found = false;
+        self.map_children(&mut |child| {
+            found = found || child.any(pred);
+            child.clone()
+        });
+        found
+    }
+}
+
+/// Expands each term, writing a term that was a `Σ` out as terms of the enclosing sum
+/// (`Σ_j w_j x_j + b` → `w_1x_1 + w_2x_2 + b`, not `(w_1x_1 + w_2x_2) + b`).
+fn splice_sums(terms: &[Expr], expand: impl Fn(&Expr) -> Expr) -> Vec<Expr> {
+    let mut out = Vec::with_capacity(terms.len());
+    for term in terms {
+        match (term, expand(term)) {
+            (Expr::Sum { .. }, Expr::Add(inner)) => out.extend(inner),
+            (_, expanded) => out.push(expanded),
+        }
+    }
+    out
+}
+
+impl fmt::Display for Index {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Index::Var(c) => write!(f, "{c}"),
+            Index::Num(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl fmt::Display for Symbol {
+    /// Compact ASCII names for s-expressions: `w2_11`, `a1_i`, `z0_j`, `t_k`, `E`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stem = match self.kind {
+            Kind::Weight => "w",
+            Kind::Bias => "b",
+            Kind::Pre => "a",
+            Kind::Out => "z",
+            Kind::Target => "t",
+            Kind::Delta => "delta",
+            Kind::ActDeriv => "dact",
+            Kind::GradWeight => "dE/dw",
+            Kind::GradBias => "dE/db",
+            Kind::Rate => return write!(f, "eta"),
+            Kind::Loss => return write!(f, "E"),
+        };
+        write!(f, "{stem}")?;
+        if self.kind != Kind::Target {
+            write!(f, "{}", self.layer)?;
+        }
+        if !self.indices.is_empty() {
+            write!(f, "_")?;
+            for (n, index) in self.indices.iter().enumerate() {
+                let sep = if n > 0
+                    && self
+                        .indices
+                        .iter()
+                        .any(|i| matches!(i, Index::Num(v) if *v >= 10))
+                {
+                    ","
+                } else {
+                    ""
+                };
+                write!(f, "{sep}{index}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Expr {
+    /// The s-expression form used by tests.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn list(f: &mut fmt::Formatter<'_>, head: &str, items: &[&Expr]) -> fmt::Result {
+            write!(f, "({head}")?;
+            for item in items {
+                write!(f, " {item}")?;
+            }
+            write!(f, ")")
+        }
+        match self {
+            Expr::Num(d) => write!(f, "{d}"),
+            Expr::Val(v) => match v.exact {
+                Some(d) => write!(f, "{d}"),
+                None => write!(f, "~{}", v.f),
+            },
+            Expr::Sym(s) => write!(f, "{s}"),
+            Expr::Var(name) => write!(f, "{name}"),
+            Expr::Add(terms) => list(f, "+", &terms.iter().collect::<Vec<_>>()),
+            Expr::Mul(factors) => list(f, "*", &factors.iter().collect::<Vec<_>>()),
+            Expr::Neg(x) => list(f, "-", &[x]),
+            Expr::Div(a, b) => list(f, "/", &[a, b]),
+            Expr::Pow(a, b) => list(f, "^", &[a, b]),
+            Expr::Call(func, x) => list(f, &func.name(), &[x]),
+            Expr::Deriv(func, x) => list(f, &format!("d {}", func.name()), &[x]),
+            Expr::Sum { var, count, body } => list(f, &format!("sum {var} {count}"), &[body]),
+            Expr::Kron(a, b) => write!(f, "(kron {a} {b})"),
+            Expr::Partial(a, b) => list(f, "partial", &[a, b]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Index::{Num, Var};
+
+    #[test]
+    fn prints_as_s_expression() {
+        let e = Expr::Mul(vec![
+            Expr::deriv(Func::Act(1), Expr::sym(Symbol::pre(1, Var('i')))),
+            Expr::sym(Symbol::out(0, Var('j'))),
+        ]);
+        assert_eq!(e.to_string(), "(* (d act1 a1_i) z0_j)");
+    }
+
+    #[test]
+    fn expands_sums_into_terms() {
+        let body = Expr::Mul(vec![
+            Expr::sym(Symbol::weight(2, Var('k'), Var('i'))),
+            Expr::sym(Symbol::delta(2, Var('k'))),
+        ]);
+        let e = Expr::sum('k', 2, body).expand_sums();
+        assert_eq!(e.to_string(), "(+ (* w2_1i delta2_1) (* w2_2i delta2_2))");
+    }
+
+    #[test]
+    fn index_substitution_respects_bound_variables() {
+        let e = Expr::Add(vec![
+            Expr::sym(Symbol::out(1, Var('k'))),
+            Expr::sum('k', 3, Expr::sym(Symbol::out(1, Var('k')))),
+        ]);
+        assert_eq!(
+            e.with_index('k', Num(2)).to_string(),
+            "(+ z1_2 (sum k 3 z1_k))"
+        );
+    }
+
+    #[test]
+    fn wide_indices_are_separated() {
+        assert_eq!(Symbol::weight(1, Num(10), Num(2)).to_string(), "w1_10,2");
+    }
+}

@@ -1,0 +1,478 @@
+//! Formulas and numbers as LaTeX: the one printer every output uses.
+//!
+//! The notation is the article's (PRML/Bishop): `w_{ij}^{(l)}`, `a_i^{(l)}`, `z_i` (with one
+//! hidden layer; `z_i^{(l)}` deeper), `x_j`, `y_k`, `t_k`, `δ_i^{(l)}`, `h`, `o`, `E`, `η`.
+//! Products are juxtaposed as a person writes them (`δ_1^{(2)}z_1`), with `\cdot` between
+//! numbers (`0.1\cdot1`), after a parenthesised group (`(…)\cdot x_j`) and between partials.
+//! Negative numbers inside an operation are parenthesised: `0.1\cdot(-2)`.
+
+use crate::derivation::Row;
+use crate::expr::{Expr, Func, Index, Kind, Symbol};
+use crate::number::{Shown, Value};
+
+/// Prints formulas for a network of `depth` layers with `digits` significant digits.
+#[derive(Clone, Copy, Debug)]
+pub struct Printer {
+    pub depth: u32,
+    pub digits: u32,
+}
+
+/// How a printed factor sits next to its neighbours in a product.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// A substituted number.
+    Value,
+    /// A constant written in the formula.
+    Constant,
+    /// `∂E/∂w`.
+    Partial,
+    /// Wrapped in parentheses by the printer.
+    Group,
+    Other,
+}
+
+const PREC_SUM: u8 = 1;
+const PREC_NEG: u8 = 2;
+const PREC_PRODUCT: u8 = 3;
+const PREC_POWER: u8 = 4;
+const PREC_ATOM: u8 = 5;
+
+fn subscript(indices: &[Index]) -> String {
+    let wide = indices
+        .iter()
+        .any(|i| matches!(i, Index::Num(n) if *n >= 10));
+    let parts: Vec<String> = indices.iter().map(Index::to_string).collect();
+    let text = parts.join(if wide { "," } else { "" });
+    if text.chars().count() == 1 {
+        format!("_{text}")
+    } else {
+        format!("_{{{text}}}")
+    }
+}
+
+fn superscript_layer(layer: u32) -> String {
+    format!("^{{({layer})}}")
+}
+
+impl Printer {
+    pub fn new(depth: u32, digits: u32) -> Printer {
+        Printer { depth, digits }
+    }
+
+    /// The name of a layer's activation: `o` for the output, `h` for the one hidden layer,
+    /// `h^{(l)}` when there are several.
+    fn function(&self, f: Func) -> String {
+        match f {
+            Func::Act(layer) if layer == self.depth => "o".into(),
+            Func::Act(_) if self.depth == 2 => "h".into(),
+            Func::Act(layer) => format!("h{}", superscript_layer(layer)),
+            Func::Exp => "\\exp".into(),
+            Func::Log => "\\log".into(),
+        }
+    }
+
+    fn derivative_name(&self, f: Func) -> String {
+        match f {
+            Func::Act(layer) if layer != self.depth && self.depth != 2 => {
+                format!("h^{{({layer})\\prime}}")
+            }
+            _ => format!("{}'", self.function(f)),
+        }
+    }
+
+    /// A symbol in the article's notation.
+    pub fn symbol(&self, s: &Symbol) -> String {
+        let layer = superscript_layer(s.layer);
+        let sub = subscript(&s.indices);
+        match s.kind {
+            Kind::Weight if s.indices.is_empty() => "w".into(),
+            Kind::Weight => format!("w{sub}{layer}"),
+            Kind::Bias => format!("b{sub}{layer}"),
+            Kind::Pre => format!("a{sub}{layer}"),
+            Kind::Out if s.layer == 0 => format!("x{sub}"),
+            Kind::Out if s.layer == self.depth => format!("y{sub}"),
+            Kind::Out if self.depth == 2 => format!("z{sub}"),
+            Kind::Out => format!("z{sub}{layer}"),
+            Kind::Target => format!("t{sub}"),
+            Kind::Delta => format!("\\delta{sub}{layer}"),
+            Kind::ActDeriv => format!(
+                "{}(a{sub}{layer})",
+                self.derivative_name(Func::Act(s.layer))
+            ),
+            Kind::GradWeight => format!("\\frac{{\\partial E}}{{\\partial w{sub}{layer}}}"),
+            Kind::GradBias => format!("\\frac{{\\partial E}}{{\\partial b{sub}{layer}}}"),
+            Kind::Rate => "\\eta".into(),
+            Kind::Loss => "E".into(),
+        }
+    }
+
+    /// A number with the configured digits: `0.6`, `0.6457`, `-0.2252`, `1.5\times10^{-7}`.
+    pub fn value(&self, v: Value) -> String {
+        let shown = Shown::new(v, self.digits);
+        let sign = if shown.negative { "-" } else { "" };
+        if shown.positional() {
+            format!("{sign}{}", shown.positional_text())
+        } else {
+            format!(
+                "{sign}{}\\times10^{{{}}}",
+                shown.mantissa_text(),
+                shown.exponent
+            )
+        }
+    }
+
+    /// Whether `v` is printed exactly (so that `=` is right before it).
+    pub fn shows_exactly(&self, v: Value) -> bool {
+        Shown::new(v, self.digits).exact
+    }
+
+    /// `=` when every number in the row is shown exactly, `\approx` otherwise; `\leftarrow`
+    /// for an assignment.
+    pub fn relation(&self, row: &Row) -> &'static str {
+        if row.assign {
+            "\\leftarrow"
+        } else if row
+            .expr
+            .any(&|e| matches!(e, Expr::Val(v) if !self.shows_exactly(*v)))
+        {
+            "\\approx"
+        } else {
+            "="
+        }
+    }
+
+    /// The formula as LaTeX.
+    pub fn expr(&self, e: &Expr) -> String {
+        self.print(e).0
+    }
+
+    fn precedence(e: &Expr) -> u8 {
+        match e {
+            Expr::Add(_) => PREC_SUM,
+            Expr::Neg(_) => PREC_NEG,
+            Expr::Val(v) if v.f < 0.0 => PREC_NEG,
+            Expr::Num(d) if d.is_negative() => PREC_NEG,
+            Expr::Mul(_) | Expr::Sum { .. } => PREC_PRODUCT,
+            Expr::Pow(..) => PREC_POWER,
+            _ => PREC_ATOM,
+        }
+    }
+
+    /// Prints `e`, wrapped in parentheses when its precedence is below `min`.
+    fn operand(&self, e: &Expr, min: u8) -> (String, Class) {
+        let (text, class) = self.print(e);
+        if Self::precedence(e) < min {
+            // Parentheses around fractions must grow with them.
+            // A wrapped negative number is still a number: `(-1)\cdot(-0.6)`.
+            let class = if class == Class::Value {
+                Class::Value
+            } else {
+                Class::Group
+            };
+            if text.contains("\\frac") {
+                (format!("\\left({text}\\right)"), class)
+            } else {
+                (format!("({text})"), class)
+            }
+        } else {
+            (text, class)
+        }
+    }
+
+    fn print(&self, e: &Expr) -> (String, Class) {
+        match e {
+            Expr::Num(d) => (d.to_string(), Class::Constant),
+            Expr::Val(v) => {
+                let text = self.value(*v);
+                if !Shown::new(*v, self.digits).positional() && v.f >= 0.0 {
+                    // `m\times10^{e}` inside an operation reads better grouped.
+                    (format!("({text})"), Class::Value)
+                } else {
+                    (text, Class::Value)
+                }
+            }
+            Expr::Sym(s) => {
+                let class = if matches!(s.kind, Kind::GradWeight | Kind::GradBias) {
+                    Class::Partial
+                } else {
+                    Class::Other
+                };
+                (self.symbol(s), class)
+            }
+            Expr::Var(name) => ((*name).to_string(), Class::Other),
+            Expr::Add(terms) => {
+                let mut out = String::new();
+                for (n, term) in terms.iter().enumerate() {
+                    match term {
+                        Expr::Neg(x) if n > 0 => {
+                            out.push('-');
+                            out.push_str(&self.operand(x, PREC_PRODUCT).0);
+                        }
+                        _ if n == 0 => out.push_str(&self.operand(term, PREC_NEG).0),
+                        _ => {
+                            out.push('+');
+                            out.push_str(&self.operand(term, PREC_PRODUCT).0);
+                        }
+                    }
+                }
+                (out, Class::Other)
+            }
+            Expr::Mul(factors) => {
+                let mut out = String::new();
+                let mut previous: Option<Class> = None;
+                for factor in factors {
+                    let (text, class) = self.operand(factor, PREC_PRODUCT);
+                    if let Some(left) = previous {
+                        let dot = left == Class::Value
+                            || class == Class::Value
+                            || class == Class::Constant
+                            || (left == Class::Partial && class == Class::Partial)
+                            || (left == Class::Group && class != Class::Group);
+                        if dot {
+                            out.push_str("\\cdot ");
+                        }
+                    }
+                    out.push_str(&text);
+                    previous = Some(class);
+                }
+                let out = out.replace("\\cdot -", "\\cdot-");
+                (tidy_cdot(&out), Class::Other)
+            }
+            Expr::Neg(x) => (
+                format!("-{}", self.operand(x, PREC_PRODUCT).0),
+                Class::Other,
+            ),
+            Expr::Div(a, b) => (
+                format!("\\frac{{{}}}{{{}}}", self.expr(a), self.expr(b)),
+                Class::Other,
+            ),
+            Expr::Pow(base, exponent) => {
+                let (mut text, _) = self.operand(base, PREC_ATOM);
+                if text.contains('^') && !text.ends_with(')') {
+                    text = format!("({text})");
+                }
+                let power = self.expr(exponent);
+                if power.chars().count() == 1 {
+                    (format!("{text}^{power}"), Class::Other)
+                } else {
+                    (format!("{text}^{{{power}}}"), Class::Other)
+                }
+            }
+            Expr::Call(f, x) => (
+                format!("{}({})", self.function(*f), self.expr(x)),
+                Class::Other,
+            ),
+            Expr::Deriv(f, x) => (
+                format!("{}({})", self.derivative_name(*f), self.expr(x)),
+                Class::Other,
+            ),
+            Expr::Sum { var, body, .. } => (
+                format!("\\sum_{var}{}", self.operand(body, PREC_PRODUCT).0),
+                Class::Other,
+            ),
+            Expr::Kron(a, b) => (format!("[{a}={b}]"), Class::Other),
+            Expr::Partial(num, den) => (
+                format!(
+                    "\\frac{{\\partial {}}}{{\\partial {}}}",
+                    self.expr(num),
+                    self.expr(den)
+                ),
+                Class::Partial,
+            ),
+        }
+    }
+}
+
+/// `\cdot ` is followed by a space only where the next character is a letter (`\cdot x_j`).
+fn tidy_cdot(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\\cdot ") {
+        out.push_str(&rest[..at]);
+        out.push_str("\\cdot");
+        rest = &rest[at + "\\cdot ".len()..];
+        if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            out.push(' ');
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A short plain-text name of a quantity, for messages: `y_1`, `a_2^(1)`, `dE/dw_11^(2)`.
+pub fn plain(e: &Expr) -> String {
+    fn symbol(s: &Symbol) -> String {
+        let sub: String = s
+            .indices
+            .iter()
+            .map(Index::to_string)
+            .collect::<Vec<_>>()
+            .join("");
+        let sub = if sub.is_empty() {
+            sub
+        } else {
+            format!("_{sub}")
+        };
+        let layer = format!("^({})", s.layer);
+        match s.kind {
+            Kind::Weight => format!("w{sub}{layer}"),
+            Kind::Bias => format!("b{sub}{layer}"),
+            Kind::Pre => format!("a{sub}{layer}"),
+            Kind::Out if s.layer == 0 => format!("x{sub}"),
+            Kind::Out => format!("z{sub}{layer}"),
+            Kind::Target => format!("t{sub}"),
+            Kind::Delta => format!("delta{sub}{layer}"),
+            Kind::ActDeriv => format!("h'(a{sub}{layer})"),
+            Kind::GradWeight => format!("dE/dw{sub}{layer}"),
+            Kind::GradBias => format!("dE/db{sub}{layer}"),
+            Kind::Rate => "eta".into(),
+            Kind::Loss => "E".into(),
+        }
+    }
+    match e {
+        Expr::Sym(s) => symbol(s),
+        Expr::Partial(num, den) => format!("d{}/d{}", plain(num), plain(den)),
+        Expr::Deriv(_, x) => format!("h'({})", plain(x)),
+        other => other.to_string(),
+    }
+}
+
+/// Escapes user text (a title) so that LaTeX prints it literally and can run nothing.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\textbackslash{}"),
+            '{' => out.push_str("\\{"),
+            '}' => out.push_str("\\}"),
+            '$' | '&' | '#' | '%' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '^' => out.push_str("\\textasciicircum{}"),
+            '~' => out.push_str("\\textasciitilde{}"),
+            '<' => out.push_str("\\textless{}"),
+            '>' => out.push_str("\\textgreater{}"),
+            '|' => out.push_str("\\textbar{}"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::Decimal;
+    use Index::{Num, Var};
+
+    const P: Printer = Printer {
+        depth: 2,
+        digits: 4,
+    };
+
+    fn exact(text: &str) -> Expr {
+        Expr::Val(Value::exact(Decimal::parse(text).unwrap()))
+    }
+
+    fn approx(f: f64) -> Expr {
+        Expr::Val(Value::approx(f))
+    }
+
+    fn sym(s: Symbol) -> Expr {
+        Expr::Sym(s)
+    }
+
+    macro_rules! prints {
+        ($name:ident: $e:expr => $latex:literal) => {
+            #[test]
+            fn $name() {
+                assert_eq!(P.expr(&$e), $latex);
+            }
+        };
+    }
+
+    prints!(article_notation: Expr::Add(vec![
+        Expr::Mul(vec![sym(Symbol::weight(1, Num(1), Num(1))), sym(Symbol::out(0, Num(1)))]),
+        Expr::Mul(vec![sym(Symbol::weight(1, Num(1), Num(2))), sym(Symbol::out(0, Num(2)))]),
+    ]) => "w_{11}^{(1)}x_1+w_{12}^{(1)}x_2");
+    prints!(numbers_get_cdot: Expr::Add(vec![
+        Expr::Mul(vec![exact("0.1"), exact("1")]),
+        Expr::Mul(vec![exact("0.1"), exact("2")]),
+    ]) => "0.1\\cdot1+0.1\\cdot2");
+    prints!(negative_numbers_in_parentheses: Expr::Mul(vec![exact("0.1"), exact("-2")]) => "0.1\\cdot(-2)");
+    prints!(negative_number_subtracted: Expr::minus(exact("1"), exact("-2")) => "1-(-2)");
+    prints!(cdot_after_group: Expr::Mul(vec![
+        Expr::deriv(Func::Act(1), sym(Symbol::pre(1, Var('i')))),
+        Expr::Add(vec![sym(Symbol::delta(2, Num(1))), sym(Symbol::delta(2, Num(2)))]),
+        sym(Symbol::out(0, Var('j'))),
+    ]) => "h'(a_i^{(1)})(\\delta_1^{(2)}+\\delta_2^{(2)})\\cdot x_j");
+    prints!(hidden_and_output_names: Expr::Mul(vec![
+        Expr::call(Func::Act(1), sym(Symbol::pre(1, Num(1)))),
+        Expr::call(Func::Act(2), sym(Symbol::out(1, Num(2)))),
+        sym(Symbol::out(2, Num(1))),
+    ]) => "h(a_1^{(1)})o(z_2)y_1");
+    prints!(half_squared_sum: Expr::Mul(vec![Expr::half(), Expr::sum('k', 2, Expr::pow(
+        Expr::minus(sym(Symbol::out(2, Var('k'))), sym(Symbol::target(Var('k')))), Expr::int(2)))])
+        => "\\frac{1}{2}\\sum_k(y_k-t_k)^2");
+    prints!(partials_chain: Expr::Mul(vec![
+        Expr::partial(sym(Symbol::loss()), sym(Symbol::pre(1, Var('i')))),
+        Expr::partial(sym(Symbol::pre(1, Var('i'))), sym(Symbol::weight(1, Var('i'), Var('j')))),
+    ]) => "\\frac{\\partial E}{\\partial a_i^{(1)}}\\cdot\\frac{\\partial a_i^{(1)}}{\\partial w_{ij}^{(1)}}");
+    prints!(sigmoid_with_number: Expr::Div(Box::new(Expr::int(1)), Box::new(Expr::Add(vec![
+        Expr::int(1), Expr::call(Func::Exp, Expr::Neg(Box::new(exact("0.6"))))]))) => "\\frac{1}{1+\\exp(-0.6)}");
+    prints!(rounded_values: Expr::Mul(vec![approx(0.6456563062257954), Expr::minus(exact("1"), approx(0.6456563062257954))])
+        => "0.6457\\cdot(1-0.6457)");
+    prints!(wide_indices: sym(Symbol::weight(1, Num(10), Num(3))) => "w_{10,3}^{(1)}");
+    #[test]
+    fn deep_networks_name_layers() {
+        let p = Printer::new(3, 4);
+        assert_eq!(
+            p.expr(&Expr::deriv(Func::Act(2), sym(Symbol::pre(2, Num(1))))),
+            "h^{(2)\\prime}(a_1^{(2)})"
+        );
+        assert_eq!(p.symbol(&Symbol::out(2, Num(1))), "z_1^{(2)}");
+        assert_eq!(p.symbol(&Symbol::out(3, Num(1))), "y_1");
+    }
+
+    #[test]
+    fn relation_follows_exactness() {
+        let row = |expr| Row {
+            assign: false,
+            expr,
+        };
+        assert_eq!(P.relation(&row(exact("0.6"))), "=");
+        assert_eq!(P.relation(&row(approx(0.6456563062257954))), "\\approx");
+        assert_eq!(
+            P.relation(&row(Expr::Mul(vec![exact("0.1"), approx(2.0)]))),
+            "\\approx"
+        );
+        assert_eq!(
+            P.relation(&Row {
+                assign: true,
+                expr: exact("1")
+            }),
+            "\\leftarrow"
+        );
+    }
+
+    #[test]
+    fn digits_and_scientific_notation() {
+        assert_eq!(
+            Printer::new(2, 3).value(Value::approx(-0.2252376)),
+            "-0.225"
+        );
+        assert_eq!(P.value(Value::approx(1.5e-7)), "1.500\\times10^{-7}");
+        assert_eq!(P.value(Value::approx(0.859072)), "0.8591");
+    }
+
+    #[test]
+    fn escapes_user_text() {
+        assert_eq!(
+            escape_text(r"\input{/etc/passwd} 50% $x$ a_b ^^5c ~"),
+            "\\textbackslash{}input\\{/etc/passwd\\} 50\\% \\$x\\$ a\\_b \\textasciicircum{}\\textasciicircum{}5c \\textasciitilde{}"
+        );
+    }
+}

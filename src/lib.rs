@@ -1,0 +1,27 @@
+//! backprop-tex: a short description of a small neural network in, the complete worked hand
+//! calculation of one training step out — forward pass, loss, every δ, every gradient, every
+//! update — as *formula → numbers → value*, in LaTeX or JSON.
+//!
+//! The pipeline, one module per stage:
+//! `parser` (pest grammar → `ast`) → `check` (→ `model`) → `derivation` (symbolic, with
+//! `expr`, `diff`, `simplify`, `functions`; numbers with `eval`, `number`) → `render`
+//! (`latex` printer, Tera templates, JSON). `cli` ties them to the command line; `error` is
+//! the one error type.
+
+pub mod ast;
+pub mod check;
+pub mod cli;
+pub mod derivation;
+pub mod diff;
+pub mod error;
+pub mod eval;
+pub mod expr;
+pub mod functions;
+pub mod latex;
+pub mod model;
+pub mod number;
+pub mod parser;
+pub mod render;
+pub mod simplify;
+
+pub use cli::run;

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(backprop_tex::run(std::env::args_os()));
+}

@@ -1,0 +1,72 @@
+//! The checked network: what `check` guarantees about a `.nn` file, as plain data.
+//!
+//! Every later stage may rely on these invariants: at least one layer, every `W` has one row per
+//! unit and one column per unit of the layer before, `b` (when present) one entry per unit,
+//! `x` as wide as the input and `t` as wide as the output, and a learning rate above zero.
+
+use crate::functions::{Activation, Loss};
+use crate::number::Decimal;
+
+/// One layer: its activation, weights (units × inputs) and optional bias.
+#[derive(Clone)]
+pub struct Layer {
+    pub activation: &'static Activation,
+    pub weights: Vec<Vec<Decimal>>,
+    pub bias: Option<Vec<Decimal>>,
+}
+
+impl Layer {
+    pub fn units(&self) -> usize {
+        self.weights.len()
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.weights.first().map_or(0, Vec::len)
+    }
+}
+
+/// `sgd lr = η, steps = N`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sgd {
+    pub lr: Decimal,
+    pub steps: u32,
+}
+
+/// A network with its one training sample, ready to derive.
+#[derive(Clone)]
+pub struct Network {
+    pub title: Option<String>,
+    pub layers: Vec<Layer>,
+    /// The input sample.
+    pub x: Vec<Decimal>,
+    /// The target for the sample.
+    pub t: Vec<Decimal>,
+    pub loss: &'static Loss,
+    pub sgd: Option<Sgd>,
+}
+
+impl Network {
+    /// The number of layers with weights (L).
+    pub fn depth(&self) -> u32 {
+        self.layers.len() as u32
+    }
+
+    /// The layer numbered `l` (from 1).
+    pub fn layer(&self, l: u32) -> &Layer {
+        &self.layers[l as usize - 1]
+    }
+
+    /// Units in layer `l`; layer 0 is the input.
+    pub fn width(&self, l: u32) -> usize {
+        if l == 0 {
+            self.x.len()
+        } else {
+            self.layer(l).units()
+        }
+    }
+
+    /// The sizes of all layers, input first (the article's network: 3, 2, 2).
+    pub fn sizes(&self) -> Vec<usize> {
+        (0..=self.depth()).map(|l| self.width(l)).collect()
+    }
+}

@@ -1,0 +1,523 @@
+//! Numbers that know whether they are exact.
+//!
+//! A hand calculation writes `0.1·1 + 0.1·2 + 0.1·3 = 0.6` with `=`, but `1/(1+exp(−0.6)) ≈ 0.6457`
+//! with `≈`. To tell the two apart we carry, beside every f64, the exact decimal value when there
+//! is one: numbers typed in the `.nn` file are decimals, and `+ − ×` (and division where the
+//! quotient is a finite decimal) keep them decimal. Anything through `exp`, `log`, … is not.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An exact decimal `mantissa · 10^(−scale)`, kept normalised (no trailing zeros in the
+/// mantissa unless the scale is 0). Arithmetic returns `None` when it would overflow, and the
+/// caller then treats the result as approximate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Decimal {
+    mantissa: i128,
+    scale: u32,
+}
+
+/// The largest scale we keep: beyond this a decimal is no use to a reader anyway.
+const MAX_SCALE: u32 = 30;
+
+fn pow10(n: u32) -> Option<i128> {
+    10i128.checked_pow(n)
+}
+
+impl Decimal {
+    pub const ZERO: Decimal = Decimal {
+        mantissa: 0,
+        scale: 0,
+    };
+    pub const ONE: Decimal = Decimal {
+        mantissa: 1,
+        scale: 0,
+    };
+
+    /// `mantissa · 10^(−scale)`, normalised; `None` if the scale is absurd.
+    pub fn new(mantissa: i128, scale: u32) -> Option<Decimal> {
+        let mut d = Decimal { mantissa, scale };
+        while d.scale > 0 && d.mantissa % 10 == 0 {
+            d.mantissa /= 10;
+            d.scale -= 1;
+        }
+        if d.mantissa == 0 {
+            return Some(Decimal::ZERO);
+        }
+        (d.scale <= MAX_SCALE).then_some(d)
+    }
+
+    pub fn from_int(n: i64) -> Decimal {
+        Decimal::new(n as i128, 0).expect("scale 0 is always valid")
+    }
+
+    /// Parses a decimal literal such as `-0.25`, `3`, `1e-3`, `2.5E+2`.
+    pub fn parse(text: &str) -> Option<Decimal> {
+        let (body, exponent) = match text.find(['e', 'E']) {
+            Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
+            None => (text, 0),
+        };
+        let (negative, body) = match body.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, body.strip_prefix('+').unwrap_or(body)),
+        };
+        let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
+        if int_part.is_empty() && frac_part.is_empty() {
+            return None;
+        }
+        let digits: String = int_part.chars().chain(frac_part.chars()).collect();
+        if !digits.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let digits = digits.trim_start_matches('0');
+        let mut mantissa: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().ok()?
+        };
+        if negative {
+            mantissa = -mantissa;
+        }
+        let scale = frac_part.len() as i64 - exponent as i64;
+        if scale >= 0 {
+            Decimal::new(mantissa, u32::try_from(scale).ok()?)
+        } else {
+            let factor = pow10(u32::try_from(-scale).ok()?)?;
+            Decimal::new(mantissa.checked_mul(factor)?, 0)
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.mantissa == 0
+    }
+
+    pub fn is_one(&self) -> bool {
+        self.mantissa == 1 && self.scale == 0
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.mantissa < 0
+    }
+
+    /// The integer value, if this decimal is a whole number.
+    pub fn as_integer(&self) -> Option<i128> {
+        (self.scale == 0).then_some(self.mantissa)
+    }
+
+    /// The nearest f64 (correctly rounded, through the decimal string).
+    pub fn to_f64(&self) -> f64 {
+        if self.scale == 0 {
+            return self.mantissa as f64;
+        }
+        format!("{}e-{}", self.mantissa, self.scale)
+            .parse()
+            .unwrap_or(f64::NAN)
+    }
+
+    /// How many significant digits the decimal has (0 has one).
+    pub fn significant_digits(&self) -> u32 {
+        let m = self.mantissa.unsigned_abs();
+        if m == 0 {
+            return 1;
+        }
+        m.ilog10() + 1
+    }
+
+    fn aligned(a: Decimal, b: Decimal) -> Option<(i128, i128, u32)> {
+        let scale = a.scale.max(b.scale);
+        let am = a.mantissa.checked_mul(pow10(scale - a.scale)?)?;
+        let bm = b.mantissa.checked_mul(pow10(scale - b.scale)?)?;
+        Some((am, bm, scale))
+    }
+
+    pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
+        let (a, b, scale) = Decimal::aligned(self, other)?;
+        Decimal::new(a.checked_add(b)?, scale)
+    }
+
+    pub fn negated(self) -> Decimal {
+        Decimal {
+            mantissa: -self.mantissa,
+            scale: self.scale,
+        }
+    }
+
+    pub fn checked_sub(self, other: Decimal) -> Option<Decimal> {
+        self.checked_add(other.negated())
+    }
+
+    pub fn checked_mul(self, other: Decimal) -> Option<Decimal> {
+        Decimal::new(
+            self.mantissa.checked_mul(other.mantissa)?,
+            self.scale.checked_add(other.scale)?,
+        )
+    }
+
+    /// The exact quotient when it is a finite decimal (the divisor's mantissa has no prime
+    /// factors but 2 and 5), otherwise `None`.
+    pub fn checked_div(self, other: Decimal) -> Option<Decimal> {
+        if other.is_zero() {
+            return None;
+        }
+        let mut numerator = self.mantissa;
+        let mut extra_scale = 0u32;
+        while numerator % other.mantissa != 0 {
+            numerator = numerator.checked_mul(10)?;
+            extra_scale += 1;
+            if extra_scale > MAX_SCALE {
+                return None;
+            }
+        }
+        let quotient = numerator / other.mantissa;
+        // self/other = (m1/m2) · 10^(s2 − s1); numerator carried 10^extra_scale more.
+        let scale = self.scale as i64 + extra_scale as i64 - other.scale as i64;
+        if scale >= 0 {
+            Decimal::new(quotient, u32::try_from(scale).ok()?)
+        } else {
+            Decimal::new(
+                quotient.checked_mul(pow10(u32::try_from(-scale).ok()?)?)?,
+                0,
+            )
+        }
+    }
+
+    /// `self^n` for a whole exponent; negative exponents go through [`Decimal::checked_div`].
+    pub fn powi(self, n: i64) -> Option<Decimal> {
+        if n < 0 {
+            return Decimal::ONE.checked_div(self.powi(-n)?);
+        }
+        let mut result = Decimal::ONE;
+        for _ in 0..n {
+            result = result.checked_mul(self)?;
+        }
+        Some(result)
+    }
+}
+
+impl fmt::Display for Decimal {
+    /// Plain positional notation: `0.6`, `-12.5`, `300`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.mantissa.unsigned_abs().to_string();
+        let sign = if self.mantissa < 0 { "-" } else { "" };
+        let scale = self.scale as usize;
+        if scale == 0 {
+            write!(f, "{sign}{digits}")
+        } else if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            write!(f, "{sign}{int}.{frac}")
+        } else {
+            write!(f, "{sign}0.{}{digits}", "0".repeat(scale - digits.len()))
+        }
+    }
+}
+
+/// A computed number: its f64 value, and its exact decimal value when it has one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Value {
+    pub f: f64,
+    pub exact: Option<Decimal>,
+}
+
+impl Value {
+    pub fn exact(d: Decimal) -> Value {
+        Value {
+            f: d.to_f64(),
+            exact: Some(d),
+        }
+    }
+
+    pub fn approx(f: f64) -> Value {
+        Value { f, exact: None }
+    }
+
+    pub fn int(n: i64) -> Value {
+        Value::exact(Decimal::from_int(n))
+    }
+
+    fn combine(
+        self,
+        other: Value,
+        f: f64,
+        exact: impl FnOnce(Decimal, Decimal) -> Option<Decimal>,
+    ) -> Value {
+        let exact = match (self.exact, other.exact) {
+            (Some(a), Some(b)) => exact(a, b),
+            _ => None,
+        };
+        match exact {
+            Some(d) => Value::exact(d),
+            None => Value::approx(f),
+        }
+    }
+
+    pub fn pow(self, exponent: Value) -> Value {
+        let whole = exponent
+            .exact
+            .and_then(|d| d.as_integer())
+            .and_then(|n| i64::try_from(n).ok())
+            .filter(|n| n.abs() <= 64);
+        match (self.exact, whole) {
+            (Some(base), Some(n)) => match base.powi(n) {
+                Some(d) => Value::exact(d),
+                None => Value::approx(self.f.powi(n as i32)),
+            },
+            (_, Some(n)) => Value::approx(self.f.powi(n as i32)),
+            _ => Value::approx(self.f.powf(exponent.f)),
+        }
+    }
+
+    /// An approximate value computed by a function such as `exp` from this one.
+    pub fn map(self, function: impl FnOnce(f64) -> f64) -> Value {
+        Value::approx(function(self.f))
+    }
+
+    pub fn is_finite(&self) -> bool {
+        self.f.is_finite()
+    }
+
+    /// This value rounded to `digits` significant digits, as a person carrying rounded
+    /// numbers from row to row would write it down. Exact values that already fit stay exact.
+    pub fn rounded(self, digits: u32) -> Value {
+        if let Some(d) = self.exact {
+            if d.significant_digits() <= digits {
+                return self;
+            }
+        }
+        let shown = Shown::new(self, digits);
+        Value::approx(shown.f64())
+    }
+}
+
+impl std::ops::Add for Value {
+    type Output = Value;
+    fn add(self, other: Value) -> Value {
+        self.combine(other, self.f + other.f, Decimal::checked_add)
+    }
+}
+
+impl std::ops::Sub for Value {
+    type Output = Value;
+    fn sub(self, other: Value) -> Value {
+        self.combine(other, self.f - other.f, Decimal::checked_sub)
+    }
+}
+
+impl std::ops::Mul for Value {
+    type Output = Value;
+    fn mul(self, other: Value) -> Value {
+        self.combine(other, self.f * other.f, Decimal::checked_mul)
+    }
+}
+
+/// Division; the caller rules out a zero divisor.
+impl std::ops::Div for Value {
+    type Output = Value;
+    fn div(self, other: Value) -> Value {
+        self.combine(other, self.f / other.f, Decimal::checked_div)
+    }
+}
+
+impl std::ops::Neg for Value {
+    type Output = Value;
+    fn neg(self) -> Value {
+        Value {
+            f: -self.f,
+            exact: self.exact.map(Decimal::negated),
+        }
+    }
+}
+
+/// How a value is shown with `digits` significant digits, and whether that is exact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shown {
+    /// `-` or empty.
+    pub negative: bool,
+    /// The significant digits, without sign or point.
+    pub digits: String,
+    /// The decimal exponent of the first digit (`0.6457` → −1).
+    pub exponent: i32,
+    /// The shown number equals the value exactly.
+    pub exact: bool,
+}
+
+impl Shown {
+    pub fn new(value: Value, digits: u32) -> Shown {
+        let digits = digits.max(1);
+        if let Some(d) = value.exact {
+            if d.significant_digits() <= digits {
+                return Shown::from_decimal(d);
+            }
+        }
+        Shown::rounded(value.f, digits)
+    }
+
+    fn from_decimal(d: Decimal) -> Shown {
+        if d.is_zero() {
+            return Shown {
+                negative: false,
+                digits: "0".into(),
+                exponent: 0,
+                exact: true,
+            };
+        }
+        let digits = d.mantissa.unsigned_abs().to_string();
+        Shown {
+            negative: d.is_negative(),
+            exponent: digits.len() as i32 - 1 - d.scale as i32,
+            digits,
+            exact: true,
+        }
+    }
+
+    fn rounded(f: f64, digits: u32) -> Shown {
+        if f == 0.0 {
+            return Shown {
+                negative: false,
+                digits: "0".into(),
+                exponent: 0,
+                exact: false,
+            };
+        }
+        // `{:e}` rounds correctly to the requested number of digits.
+        let text = format!("{:.*e}", (digits - 1) as usize, f.abs());
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        Shown {
+            negative: f < 0.0,
+            digits: mantissa.replace('.', ""),
+            exponent: exponent.parse().unwrap_or(0),
+            exact: false,
+        }
+    }
+
+    /// The shown number as an f64.
+    pub fn f64(&self) -> f64 {
+        let sign = if self.negative { "-" } else { "" };
+        format!("{sign}0.{}e{}", self.digits, self.exponent + 1)
+            .parse()
+            .unwrap_or(f64::NAN)
+    }
+
+    /// Whether positional notation reads well (otherwise use `m × 10^e`).
+    pub fn positional(&self) -> bool {
+        (-4..6).contains(&self.exponent) || (self.exact && (-6..12).contains(&self.exponent))
+    }
+
+    /// Positional digits with the point placed, no sign: `0.6457`, `10.89`, `300`.
+    pub fn positional_text(&self) -> String {
+        let digits = &self.digits;
+        let point = self.exponent + 1; // digits before the point
+        if point <= 0 {
+            format!("0.{}{digits}", "0".repeat((-point) as usize))
+        } else if point as usize >= digits.len() {
+            format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+        } else {
+            let (int, frac) = digits.split_at(point as usize);
+            format!("{int}.{frac}")
+        }
+    }
+
+    /// Scientific mantissa text without sign: `1.235`.
+    pub fn mantissa_text(&self) -> String {
+        let (first, rest) = self.digits.split_at(1);
+        if rest.is_empty() {
+            first.to_string()
+        } else {
+            format!("{first}.{rest}")
+        }
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        let (a, b, _) = Decimal::aligned(*self, *other)?;
+        Some(a.cmp(&b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::parse(text).unwrap()
+    }
+
+    macro_rules! decimal_op {
+        ($name:ident: $a:literal $op:ident $b:literal => $expected:expr) => {
+            #[test]
+            fn $name() {
+                let result = dec($a).$op(dec($b)).map(|d| d.to_string());
+                assert_eq!(result.as_deref(), $expected);
+            }
+        };
+    }
+
+    decimal_op!(adds_tenths_exactly: "0.1" checked_add "0.2" => Some("0.3"));
+    decimal_op!(subtracts_to_negative: "0.1" checked_sub "0.35" => Some("-0.25"));
+    decimal_op!(multiplies_scales: "0.1" checked_mul "0.2" => Some("0.02"));
+    decimal_op!(divides_when_finite: "1" checked_div "8" => Some("0.125"));
+    decimal_op!(divides_by_power_of_ten: "3.2" checked_div "100" => Some("0.032"));
+    decimal_op!(refuses_repeating_quotient: "1" checked_div "3" => None);
+    decimal_op!(refuses_division_by_zero: "1" checked_div "0" => None);
+
+    #[test]
+    fn parses_literals() {
+        assert_eq!(dec("-0.25").to_string(), "-0.25");
+        assert_eq!(dec("1e-3").to_string(), "0.001");
+        assert_eq!(dec("2.5E+2").to_string(), "250");
+        assert_eq!(dec("007.50").to_string(), "7.5");
+        assert_eq!(dec("0").to_string(), "0");
+        assert_eq!(Decimal::parse("."), None);
+        assert_eq!(Decimal::parse("1x"), None);
+    }
+
+    #[test]
+    fn article_sum_is_exact() {
+        let terms = [("0.1", "1"), ("0.1", "2"), ("0.1", "3")];
+        let sum = terms.iter().fold(Value::int(0), |acc, (w, x)| {
+            acc + Value::exact(dec(w)) * Value::exact(dec(x))
+        });
+        assert_eq!(sum.exact, Some(dec("0.6")));
+        assert_eq!(sum.f, 0.6);
+    }
+
+    #[test]
+    fn functions_make_values_approximate() {
+        let v = Value::exact(dec("0.6")).map(|x| 1.0 / (1.0 + (-x).exp()));
+        assert_eq!(v.exact, None);
+    }
+
+    macro_rules! shown {
+        ($name:ident: $value:expr, $digits:literal => $text:literal, exact $exact:literal) => {
+            #[test]
+            fn $name() {
+                let shown = Shown::new($value, $digits);
+                assert_eq!(shown.positional_text(), $text);
+                assert_eq!(shown.exact, $exact);
+            }
+        };
+    }
+
+    shown!(keeps_trailing_zeros: Value::approx(0.859072), 4 => "0.8591", exact false);
+    shown!(pads_to_digits: Value::approx(0.85900001), 4 => "0.8590", exact false);
+    shown!(exact_short_decimal: Value::exact(Decimal::parse("0.6").unwrap()), 4 => "0.6", exact true);
+    shown!(exact_long_decimal_rounds: Value::exact(Decimal::parse("0.123456").unwrap()), 4 => "0.1235", exact false);
+    shown!(large_value: Value::approx(10.89230728), 4 => "10.89", exact false);
+    shown!(rounds_up_a_decade: Value::approx(9.99999), 3 => "10.0", exact false);
+    shown!(small_value: Value::approx(0.00123456), 3 => "0.00123", exact false);
+
+    #[test]
+    fn very_small_values_are_not_positional() {
+        let shown = Shown::new(Value::approx(1.5e-7), 2);
+        assert!(!shown.positional());
+        assert_eq!(shown.mantissa_text(), "1.5");
+        assert_eq!(shown.exponent, -7);
+    }
+
+    #[test]
+    fn rounding_carries_the_shown_number() {
+        let v = Value::approx(0.6456563062257954).rounded(4);
+        assert_eq!(v.f, 0.6457);
+        assert_eq!(v.exact, None);
+    }
+}

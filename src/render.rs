@@ -1,0 +1,499 @@
+//! Derivation → text: JSON directly, LaTeX through Tera templates.
+//!
+//! The templates never compute: everything they show is prepared here as strings (every
+//! formula through the one LaTeX printer) in a context documented in `docs/templates.md`.
+//! The built-in templates are compiled into the binary; a user's template directory overrides
+//! them file by file, and `templates export` writes them out to start from.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::derivation::{Chain, ChainKind, Derivation, LayerChains, LayerNumbers, Step};
+use crate::error::Error;
+use crate::latex::{escape_text, Printer};
+use crate::number::{Decimal, Value};
+
+/// The built-in templates: name and text.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("body.tex.tera", include_str!("../templates/body.tex.tera")),
+    (
+        "chain.tex.tera",
+        include_str!("../templates/chain.tex.tera"),
+    ),
+    ("rows.tex.tera", include_str!("../templates/rows.tex.tera")),
+    (
+        "document.tex.tera",
+        include_str!("../templates/document.tex.tera"),
+    ),
+];
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The derivation as a LaTeX body, to `\input` into a document.
+    Latex,
+    /// A complete LaTeX document (article class) that compiles with pdflatex.
+    Document,
+    /// The numbers at full precision.
+    Json,
+}
+
+/// Renders `derivation` in `format`, with templates from `templates` overriding the built-ins.
+pub fn render(
+    derivation: &Derivation,
+    format: Format,
+    templates: Option<&Path>,
+) -> Result<String, Error> {
+    match format {
+        Format::Json => json(derivation),
+        Format::Latex => render_template(derivation, "body.tex.tera", templates),
+        Format::Document => render_template(derivation, "document.tex.tera", templates),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    title: Option<&'a str>,
+    sizes: Vec<usize>,
+    loss_function: &'a str,
+    lr: Option<f64>,
+    carry: crate::derivation::Carry,
+    digits: u32,
+    steps: Vec<JsonStep>,
+}
+
+#[derive(Serialize)]
+struct JsonStep {
+    step: u32,
+    loss: f64,
+    layers: Vec<JsonLayer>,
+}
+
+#[derive(Serialize)]
+struct JsonLayer {
+    activation: &'static str,
+    #[serde(rename = "W")]
+    w: Vec<Vec<f64>>,
+    b: Option<Vec<f64>>,
+    a: Vec<Vec<f64>>,
+    z: Vec<Vec<f64>>,
+    delta: Vec<Vec<f64>>,
+    #[serde(rename = "grad_W")]
+    grad_w: Vec<Vec<f64>>,
+    grad_b: Option<Vec<f64>>,
+    #[serde(rename = "W_after")]
+    w_after: Option<Vec<Vec<f64>>>,
+    b_after: Option<Vec<f64>>,
+}
+
+fn floats(values: &[Value]) -> Vec<f64> {
+    values.iter().map(|v| v.f).collect()
+}
+
+fn float_matrix(rows: &[Vec<Value>]) -> Vec<Vec<f64>> {
+    rows.iter().map(|r| floats(r)).collect()
+}
+
+fn json(derivation: &Derivation) -> Result<String, Error> {
+    let network = derivation.network;
+    let doc = JsonDoc {
+        title: network.title.as_deref(),
+        sizes: network.sizes(),
+        loss_function: network.loss.name,
+        lr: network.sgd.map(|s| s.lr.to_f64()),
+        carry: derivation.options.carry,
+        digits: derivation.options.digits,
+        steps: derivation
+            .steps
+            .iter()
+            .map(|step| JsonStep {
+                step: step.number,
+                loss: step.loss_value.f,
+                layers: step
+                    .layers
+                    .iter()
+                    .zip(&network.layers)
+                    .map(|(n, layer)| JsonLayer {
+                        activation: layer.activation.name,
+                        w: float_matrix(&n.weights),
+                        b: n.bias.as_deref().map(floats),
+                        a: vec![floats(&n.pre)],
+                        z: vec![floats(&n.out)],
+                        delta: vec![floats(&n.delta)],
+                        grad_w: float_matrix(&n.grad_weights),
+                        grad_b: n.grad_bias.as_deref().map(floats),
+                        w_after: n.weights_after.as_deref().map(float_matrix),
+                        b_after: n.bias_after.as_deref().map(floats),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Template {
+        name: "json".into(),
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    Ok(text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The template context
+
+#[derive(Serialize)]
+struct RowView {
+    rel: &'static str,
+    body: String,
+}
+
+#[derive(Serialize)]
+struct ChainView {
+    kind: ChainKind,
+    layer: Option<u32>,
+    lhs: String,
+    rows: Vec<RowView>,
+    rules: Vec<&'static str>,
+}
+
+/// The chains of one layer.
+#[derive(Serialize)]
+struct GroupView {
+    layer: u32,
+    chains: Vec<ChainView>,
+}
+
+#[derive(Serialize)]
+struct LayerView {
+    number: u32,
+    activation: &'static str,
+    function: String,
+    units: usize,
+    inputs: usize,
+    weights_symbolic: String,
+    weights: String,
+    bias_symbolic: Option<String>,
+    bias: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SummaryView {
+    layer: u32,
+    grad_weights: String,
+    grad_bias: Option<String>,
+    weights_after: Option<String>,
+    bias_after: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StepView {
+    number: u32,
+    forward: Vec<ChainView>,
+    outputs: String,
+    loss: ChainView,
+    loss_value: String,
+    derivatives: Vec<ChainView>,
+    deltas: Vec<ChainView>,
+    gradients: Vec<GroupView>,
+    updates: Vec<GroupView>,
+    summary: Vec<SummaryView>,
+}
+
+#[derive(Serialize)]
+struct ContextView {
+    title: Option<String>,
+    digits: u32,
+    carry: crate::derivation::Carry,
+    sizes: Vec<usize>,
+    depth: u32,
+    loss_name: &'static str,
+    learning_rate: Option<String>,
+    steps_count: u32,
+    layers: Vec<LayerView>,
+    input: String,
+    input_symbols: String,
+    target: String,
+    target_symbols: String,
+    equations: Vec<ChainView>,
+    activation_rules: Vec<ChainView>,
+    loss: ChainView,
+    gradient_rules: Vec<ChainView>,
+    update_rule: Option<ChainView>,
+    steps: Vec<StepView>,
+}
+
+struct Views {
+    printer: Printer,
+}
+
+impl Views {
+    fn chain(&self, chain: &Chain, layer: Option<u32>) -> ChainView {
+        ChainView {
+            kind: chain.kind,
+            layer,
+            lhs: self.printer.expr(&chain.lhs),
+            rows: chain
+                .rows
+                .iter()
+                .map(|row| RowView {
+                    rel: self.printer.relation(row),
+                    body: self.printer.expr(&row.expr),
+                })
+                .collect(),
+            rules: chain.rules.clone(),
+        }
+    }
+
+    fn layered(&self, groups: &[LayerChains]) -> Vec<ChainView> {
+        groups
+            .iter()
+            .flat_map(|g| g.chains.iter().map(move |c| self.chain(c, Some(g.layer))))
+            .collect()
+    }
+
+    fn grouped(&self, groups: &[LayerChains]) -> Vec<GroupView> {
+        groups
+            .iter()
+            .map(|g| GroupView {
+                layer: g.layer,
+                chains: g
+                    .chains
+                    .iter()
+                    .map(|c| self.chain(c, Some(g.layer)))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn bmatrix(&self, rows: &[Vec<String>]) -> String {
+        let body: Vec<String> = rows.iter().map(|r| r.join("&")).collect();
+        format!("\\begin{{bmatrix}}{}\\end{{bmatrix}}", body.join("\\\\"))
+    }
+
+    fn value_matrix(&self, rows: &[Vec<Value>]) -> String {
+        let text: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|v| self.printer.value(*v)).collect())
+            .collect();
+        self.bmatrix(&text)
+    }
+
+    fn value_column(&self, values: &[Value]) -> String {
+        let rows: Vec<Vec<Value>> = values.iter().map(|v| vec![*v]).collect();
+        self.value_matrix(&rows)
+    }
+
+    fn tuple(&self, items: impl IntoIterator<Item = String>) -> String {
+        format!("({})", items.into_iter().collect::<Vec<_>>().join(", "))
+    }
+
+    fn step(&self, step: &Step, derivation: &Derivation) -> StepView {
+        let depth = derivation.network.depth();
+        let outputs = &step.layers[depth as usize - 1].out;
+        StepView {
+            number: step.number,
+            forward: self.layered(&step.forward),
+            outputs: self.tuple(outputs.iter().map(|v| self.printer.value(*v))),
+            loss: self.chain(&step.loss, None),
+            loss_value: self.printer.value(step.loss_value),
+            derivatives: self.layered(&step.derivatives),
+            deltas: self.layered(&step.deltas),
+            gradients: self.grouped(&step.gradients),
+            updates: self.grouped(&step.updates),
+            summary: step
+                .layers
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(n, numbers): (usize, &LayerNumbers)| SummaryView {
+                    layer: n as u32 + 1,
+                    grad_weights: self.value_matrix(&numbers.grad_weights),
+                    grad_bias: numbers.grad_bias.as_deref().map(|b| self.value_column(b)),
+                    weights_after: numbers
+                        .weights_after
+                        .as_deref()
+                        .map(|w| self.value_matrix(w)),
+                    bias_after: numbers.bias_after.as_deref().map(|b| self.value_column(b)),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn exact_values(values: &[Decimal]) -> Vec<Value> {
+    values.iter().map(|d| Value::exact(*d)).collect()
+}
+
+fn context(derivation: &Derivation) -> ContextView {
+    use crate::expr::{Expr, Func, Index, Symbol};
+    let network = derivation.network;
+    let depth = network.depth();
+    let printer = Printer::new(depth, derivation.options.digits);
+    let views = Views { printer };
+    let layers = network
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(n, layer)| {
+            let l = n as u32 + 1;
+            let symbols: Vec<Vec<String>> = (1..=layer.units())
+                .map(|i| {
+                    (1..=layer.inputs())
+                        .map(|j| {
+                            printer.symbol(&Symbol::weight(
+                                l,
+                                Index::Num(i as u32),
+                                Index::Num(j as u32),
+                            ))
+                        })
+                        .collect()
+                })
+                .collect();
+            let values: Vec<Vec<Value>> = layer.weights.iter().map(|r| exact_values(r)).collect();
+            let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
+            LayerView {
+                number: l,
+                activation: layer.activation.name,
+                function: function.trim_end_matches("(a)").to_string(),
+                units: layer.units(),
+                inputs: layer.inputs(),
+                weights_symbolic: views.bmatrix(&symbols),
+                weights: views.value_matrix(&values),
+                bias_symbolic: layer.bias.as_ref().map(|b| {
+                    let column: Vec<Vec<String>> = (1..=b.len())
+                        .map(|i| vec![printer.symbol(&Symbol::bias(l, Index::Num(i as u32)))])
+                        .collect();
+                    views.bmatrix(&column)
+                }),
+                bias: layer
+                    .bias
+                    .as_ref()
+                    .map(|b| views.value_column(&exact_values(b))),
+            }
+        })
+        .collect();
+    let symbols = |kind: fn(Index) -> Symbol, count: usize| {
+        views.tuple((1..=count).map(|n| printer.symbol(&kind(Index::Num(n as u32)))))
+    };
+    ContextView {
+        title: network.title.as_deref().map(escape_text),
+        digits: derivation.options.digits,
+        carry: derivation.options.carry,
+        sizes: network.sizes(),
+        depth,
+        loss_name: network.loss.name,
+        learning_rate: network.sgd.map(|s| s.lr.to_string()),
+        steps_count: derivation.steps.len() as u32,
+        layers,
+        input: views.tuple(network.x.iter().map(|d| printer.value(Value::exact(*d)))),
+        input_symbols: symbols(|j| Symbol::out(0, j), network.x.len()),
+        target: views.tuple(network.t.iter().map(|d| printer.value(Value::exact(*d)))),
+        target_symbols: symbols(Symbol::target, network.t.len()),
+        equations: views.layered(&derivation.equations),
+        activation_rules: derivation
+            .activation_rules
+            .iter()
+            .map(|c| views.chain(c, None))
+            .collect(),
+        loss: views.chain(&derivation.loss, None),
+        gradient_rules: derivation
+            .gradient_rules
+            .iter()
+            .map(|c| views.chain(c, None))
+            .collect(),
+        update_rule: derivation
+            .update_rule
+            .as_ref()
+            .map(|c| views.chain(c, None)),
+        steps: derivation
+            .steps
+            .iter()
+            .map(|s| views.step(s, derivation))
+            .collect(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+/// A Tera instance with LaTeX-safe delimiters (`{{`, `{%`, `{#` all occur in LaTeX), no
+/// HTML escaping, and every built-in template, each replaced by the user's file of the same
+/// name in `dir` when there is one.
+pub fn engine(dir: Option<&Path>) -> Result<tera::Tera, Error> {
+    let mut tera = tera::Tera::new();
+    tera.set_delimiters(tera::Delimiters {
+        block_start: "<%".into(),
+        block_end: "%>".into(),
+        variable_start: "<<".into(),
+        variable_end: ">>".into(),
+        comment_start: "<#".into(),
+        comment_end: "#>".into(),
+    })
+    .map_err(|e| template_error("delimiters", &e))?;
+    tera.autoescape_on(Vec::<&str>::new());
+    let mut sources = Vec::with_capacity(TEMPLATES.len());
+    for (name, builtin) in TEMPLATES {
+        let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+            Some(path) => std::fs::read_to_string(&path).map_err(|e| Error::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?,
+            None => (*builtin).to_string(),
+        };
+        sources.push((*name, text));
+    }
+    tera.add_raw_templates(sources)
+        .map_err(|e| template_error("templates", &e))?;
+    Ok(tera)
+}
+
+fn template_error(name: &str, error: &tera::Error) -> Error {
+    use std::error::Error as _;
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Error::Template {
+        name: name.to_string(),
+        message,
+    }
+}
+
+fn render_template(
+    derivation: &Derivation,
+    name: &str,
+    dir: Option<&Path>,
+) -> Result<String, Error> {
+    let tera = engine(dir)?;
+    let context = tera::Context::from_serialize(&context(derivation))
+        .map_err(|e| template_error(name, &e))?;
+    tera.render(name, &context)
+        .map_err(|e| template_error(name, &e))
+}
+
+/// Writes the built-in templates into `dir` (created if needed), refusing to overwrite.
+pub fn export_templates(dir: &Path) -> Result<Vec<String>, Error> {
+    let write_error = |path: &Path, e: std::io::Error| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+    let mut written = Vec::new();
+    for (name, text) in TEMPLATES {
+        let path = dir.join(name);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| write_error(&path, e))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| write_error(&path, e))?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
+}

@@ -1,0 +1,314 @@
+//! The simplifier: makes a raw derivative readable.
+//!
+//! Like differentiation, simplification is a table of named rewrite rules ([`RULES`]). Each
+//! rule looks at one node (whose children are already simple) and either rewrites it or passes.
+//! Every rule makes the formula strictly smaller or moves constants to a fixed place, so the
+//! rewriting ends. The result has no `0·x`, `1·x`, `x^1`, `− −x`, no Kronecker deltas that can
+//! be resolved, and its constants folded.
+
+use crate::expr::{Expr, Index};
+use crate::number::Decimal;
+
+/// One rewrite rule: its name, and the rewrite (or `None` when it does not apply).
+pub struct Rule {
+    pub name: &'static str,
+    apply: fn(&Expr) -> Option<Expr>,
+}
+
+/// The value of a constant node (`2`, `−3`, `½`), if it is one and is a finite decimal.
+fn constant(e: &Expr) -> Option<Decimal> {
+    match e {
+        Expr::Num(d) => Some(*d),
+        Expr::Neg(x) => constant(x).map(Decimal::negated),
+        Expr::Div(a, b) => constant(a)?.checked_div(constant(b)?),
+        _ => None,
+    }
+}
+
+fn is_constant(e: &Expr) -> bool {
+    constant(e).is_some()
+}
+
+/// Folds the constants among `items` with `op`, or `None` if there are fewer than two or the
+/// result is not a finite decimal.
+fn fold(
+    items: &[Expr],
+    op: fn(Decimal, Decimal) -> Option<Decimal>,
+) -> Option<(Decimal, Vec<Expr>)> {
+    if items.iter().filter(|e| is_constant(e)).count() < 2 {
+        return None;
+    }
+    let mut folded: Option<Decimal> = None;
+    let mut rest = Vec::new();
+    for item in items {
+        match constant(item) {
+            Some(c) => {
+                folded = Some(match folded {
+                    Some(acc) => op(acc, c)?,
+                    None => c,
+                })
+            }
+            None => rest.push(item.clone()),
+        }
+    }
+    Some((folded?, rest))
+}
+
+fn single_or(items: Vec<Expr>, empty: i64, wrap: fn(Vec<Expr>) -> Expr) -> Expr {
+    match items.len() {
+        0 => Expr::int(empty),
+        1 => items.into_iter().next().unwrap_or_else(|| Expr::int(empty)),
+        _ => wrap(items),
+    }
+}
+
+/// Where `var` is contracted by a Kronecker delta among the factors of `body`: the factor's
+/// position (None when `body` itself is the delta) and the index it equals.
+fn kronecker_partner(body: &Expr, var: char) -> Option<(Option<usize>, Index)> {
+    let partner = |e: &Expr| match e {
+        Expr::Kron(a, b) if *a == Index::Var(var) && *b != Index::Var(var) => Some(*b),
+        Expr::Kron(a, b) if *b == Index::Var(var) && *a != Index::Var(var) => Some(*a),
+        _ => None,
+    };
+    match body {
+        Expr::Mul(factors) => factors
+            .iter()
+            .enumerate()
+            .find_map(|(n, f)| partner(f).map(|index| (Some(n), index))),
+        _ => partner(body).map(|index| (None, index)),
+    }
+}
+
+/// The rule table.
+pub static RULES: &[Rule] = &[
+    Rule {
+        name: "flatten",
+        apply: |e| match e {
+            Expr::Add(terms) if terms.iter().any(|t| matches!(t, Expr::Add(_))) => Some(Expr::Add(
+                terms
+                    .iter()
+                    .flat_map(|t| match t {
+                        Expr::Add(inner) => inner.clone(),
+                        other => vec![other.clone()],
+                    })
+                    .collect(),
+            )),
+            Expr::Mul(factors) if factors.iter().any(|f| matches!(f, Expr::Mul(_))) => {
+                Some(Expr::Mul(
+                    factors
+                        .iter()
+                        .flat_map(|f| match f {
+                            Expr::Mul(inner) => inner.clone(),
+                            other => vec![other.clone()],
+                        })
+                        .collect(),
+                ))
+            }
+            _ => None,
+        },
+    },
+    Rule {
+        name: "zero term",
+        apply: |e| match e {
+            Expr::Add(terms) if terms.iter().any(Expr::is_zero) => Some(Expr::Add(
+                terms.iter().filter(|t| !t.is_zero()).cloned().collect(),
+            )),
+            _ => None,
+        },
+    },
+    Rule {
+        name: "zero factor",
+        apply: |e| match e {
+            Expr::Mul(factors) if factors.iter().any(Expr::is_zero) => Some(Expr::int(0)),
+            Expr::Div(a, _) if a.is_zero() => Some(Expr::int(0)),
+            Expr::Neg(x) if x.is_zero() => Some(Expr::int(0)),
+            Expr::Sum { body, .. } if body.is_zero() => Some(Expr::int(0)),
+            _ => None,
+        },
+    },
+    Rule {
+        name: "unit factor",
+        apply: |e| match e {
+            Expr::Mul(factors) if factors.iter().any(Expr::is_one) => Some(Expr::Mul(
+                factors.iter().filter(|f| !f.is_one()).cloned().collect(),
+            )),
+            Expr::Div(a, b) if b.is_one() => Some((**a).clone()),
+            _ => None,
+        },
+    },
+    Rule {
+        name: "single term",
+        apply: |e| match e {
+            Expr::Add(terms) if terms.len() < 2 => Some(single_or(terms.clone(), 0, Expr::Add)),
+            Expr::Mul(factors) if factors.len() < 2 => {
+                Some(single_or(factors.clone(), 1, Expr::Mul))
+            }
+            _ => None,
+        },
+    },
+    Rule {
+        name: "constant folding",
+        apply: |e| match e {
+            Expr::Add(terms) => fold(terms, Decimal::checked_add).map(|(c, mut rest)| {
+                if !c.is_zero() {
+                    rest.push(Expr::Num(c));
+                }
+                single_or(rest, 0, Expr::Add)
+            }),
+            Expr::Mul(factors) => match fold(factors, Decimal::checked_mul) {
+                Some((c, mut rest)) => {
+                    rest.insert(0, Expr::Num(c));
+                    Some(single_or(rest, 1, Expr::Mul))
+                }
+                // A lone constant goes in front: `a·3·a` → `3·a·a`.
+                None => {
+                    let at = factors.iter().position(is_constant).filter(|n| *n > 0)?;
+                    let mut factors = factors.clone();
+                    let constant = factors.remove(at);
+                    factors.insert(0, constant);
+                    Some(Expr::Mul(factors))
+                }
+            },
+            Expr::Neg(x) => match **x {
+                Expr::Num(d) => Some(Expr::Num(d.negated())),
+                _ => None,
+            },
+            Expr::Pow(base, exponent) => {
+                let n = constant(exponent)?.as_integer()?;
+                constant(base)?.powi(i64::try_from(n).ok()?).map(Expr::Num)
+            }
+            _ => None,
+        },
+    },
+    Rule {
+        name: "double negation",
+        apply: |e| match e {
+            Expr::Neg(x) => match &**x {
+                Expr::Neg(inner) => Some((**inner).clone()),
+                _ => None,
+            },
+            _ => None,
+        },
+    },
+    Rule {
+        name: "sign out of product",
+        apply: |e| {
+            let Expr::Mul(factors) = e else { return None };
+            let n = factors.iter().position(|f| match f {
+                Expr::Neg(_) => true,
+                Expr::Num(d) => d.is_negative(),
+                _ => false,
+            })?;
+            let mut factors = factors.clone();
+            factors[n] = match &factors[n] {
+                Expr::Neg(x) => (**x).clone(),
+                Expr::Num(d) => Expr::Num(d.negated()),
+                other => other.clone(),
+            };
+            Some(Expr::Neg(Box::new(Expr::Mul(factors))))
+        },
+    },
+    Rule {
+        name: "first power",
+        apply: |e| match e {
+            Expr::Pow(base, exponent) if exponent.is_one() => Some((**base).clone()),
+            Expr::Pow(_, exponent) if exponent.is_zero() => Some(Expr::int(1)),
+            _ => None,
+        },
+    },
+    Rule {
+        name: "Kronecker delta",
+        apply: |e| match e {
+            Expr::Kron(Index::Num(a), Index::Num(b)) => Some(Expr::int(i64::from(a == b))),
+            Expr::Kron(a, b) if a == b => Some(Expr::int(1)),
+            _ => None,
+        },
+    },
+    Rule {
+        name: "Kronecker contraction",
+        apply: |e| {
+            let Expr::Sum { var, body, .. } = e else {
+                return None;
+            };
+            let (position, index) = kronecker_partner(body, *var)?;
+            let rest = match (position, &**body) {
+                (Some(n), Expr::Mul(factors)) => {
+                    let mut factors = factors.clone();
+                    factors.remove(n);
+                    single_or(factors, 1, Expr::Mul)
+                }
+                _ => Expr::int(1),
+            };
+            Some(rest.with_index(*var, index))
+        },
+    },
+];
+
+/// Simplifies `e`, returning the result and the names of the rules that fired.
+pub fn simplify(e: &Expr) -> (Expr, Vec<&'static str>) {
+    let mut used = Vec::new();
+    let result = simplify_node(e, &mut used);
+    (result, used)
+}
+
+fn simplify_node(e: &Expr, used: &mut Vec<&'static str>) -> Expr {
+    let mut current = e.map_children(&mut |child| simplify_node(child, used));
+    'rewrite: loop {
+        for rule in RULES {
+            if let Some(next) = (rule.apply)(&current) {
+                if !used.contains(&rule.name) {
+                    used.push(rule.name);
+                }
+                current = next.map_children(&mut |child| simplify_node(child, used));
+                continue 'rewrite;
+            }
+        }
+        return current;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{Func, Symbol};
+    use Index::{Num, Var};
+
+    fn x() -> Expr {
+        Expr::Var("a")
+    }
+
+    macro_rules! simplifies {
+        ($name:ident: $e:expr => $expected:literal) => {
+            #[test]
+            fn $name() {
+                assert_eq!(simplify(&$e).0.to_string(), $expected);
+            }
+        };
+    }
+
+    simplifies!(drops_unit_factors: Expr::Mul(vec![Expr::int(1), x()]) => "a");
+    simplifies!(drops_zero_terms: Expr::Add(vec![Expr::int(0), x()]) => "a");
+    simplifies!(zero_factor_kills_product: Expr::Mul(vec![Expr::int(0), x()]) => "0");
+    simplifies!(first_power: Expr::pow(x(), Expr::int(1)) => "a");
+    simplifies!(double_negation: Expr::Neg(Box::new(Expr::Neg(Box::new(x())))) => "a");
+    simplifies!(folds_half_times_two: Expr::Mul(vec![Expr::half(), Expr::int(2), x()]) => "a");
+    simplifies!(folds_sums: Expr::Add(vec![Expr::int(2), x(), Expr::int(3)]) => "(+ a 5)");
+    simplifies!(pulls_sign_out: Expr::Mul(vec![Expr::int(-1), x()]) => "(- a)");
+    simplifies!(flattens_products: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), x()])]) => "(* 3 a a)");
+    simplifies!(resolves_numeric_kronecker: Expr::Add(vec![Expr::Kron(Num(1), Num(1)), Expr::Kron(Num(1), Num(2))]) => "1");
+    simplifies!(contracts_kronecker_in_sum:
+        Expr::sum('j', 3, Expr::Mul(vec![Expr::Sym(Symbol::weight(2, Var('k'), Var('j'))), Expr::Kron(Var('j'), Var('i'))]))
+        => "w2_ki");
+    simplifies!(leaves_calls_alone:
+        Expr::Mul(vec![Expr::int(1), Expr::deriv(Func::Act(1), Expr::Sym(Symbol::pre(1, Var('i'))))])
+        => "(d act1 a1_i)");
+
+    #[test]
+    fn reports_rules_used() {
+        let (_, used) = simplify(&Expr::Mul(vec![
+            Expr::int(1),
+            Expr::Add(vec![Expr::int(0), x()]),
+        ]));
+        assert_eq!(used, ["zero term", "single term", "unit factor"]);
+    }
+}

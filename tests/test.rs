@@ -1,0 +1,798 @@
+//! The executable, run for real: what a user types, what a user gets.
+//!
+//! The numbers are checked against an independent float64 implementation written here as
+//! plain loops (not through the library), against finite differences of the loss, and against
+//! the article's own Chainer printout.
+
+// The reference implementation is written as index loops on purpose: it reads like the math.
+#![allow(clippy::needless_range_loop)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value as Json;
+
+const ARTICLE: &str = "examples/article.nn";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `backprop-tex ARGS` with `stdin`, in the crate root.
+fn run_with(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backprop-tex"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin)
+        .expect("stdin accepts the input");
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn run(args: &[&str]) -> Output {
+    run_with(args, b"")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+fn derive(file: &str, extra: &[&str]) -> String {
+    let mut args = vec!["derive", file];
+    args.extend_from_slice(extra);
+    stdout(&run(&args))
+}
+
+fn json(file: &str, extra: &[&str]) -> Json {
+    let mut args = vec!["-f", "json"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&derive(file, &args)).expect("valid JSON")
+}
+
+fn floats(value: &Json) -> Vec<f64> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
+}
+
+fn matrix(value: &Json) -> Vec<Vec<f64>> {
+    value.as_array().expect("rows").iter().map(floats).collect()
+}
+
+fn assert_close(actual: f64, expected: f64, relative: f64, what: &str) {
+    let scale = expected.abs().max(1e-300);
+    assert!(
+        (actual - expected).abs() <= relative * scale,
+        "{what}: {actual} vs {expected} (relative {:e} > {relative:e})",
+        (actual - expected).abs() / scale
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// An independent float64 implementation, as plain loops.
+
+#[derive(Clone, Copy, PartialEq)]
+enum Act {
+    Sigmoid,
+    Identity,
+}
+
+#[derive(Clone)]
+struct Net {
+    acts: Vec<Act>,
+    w: Vec<Vec<Vec<f64>>>,
+    b: Vec<Option<Vec<f64>>>,
+    x: Vec<f64>,
+    t: Vec<f64>,
+    lr: f64,
+}
+
+struct Pass {
+    a: Vec<Vec<f64>>,
+    z: Vec<Vec<f64>>,
+    loss: f64,
+    delta: Vec<Vec<f64>>,
+    grad_w: Vec<Vec<Vec<f64>>>,
+    grad_b: Vec<Vec<f64>>,
+}
+
+fn activate(act: Act, a: f64) -> f64 {
+    match act {
+        Act::Sigmoid => 1.0 / (1.0 + (-a).exp()),
+        Act::Identity => a,
+    }
+}
+
+fn activate_prime(act: Act, a: f64) -> f64 {
+    match act {
+        Act::Sigmoid => {
+            let s = activate(act, a);
+            s * (1.0 - s)
+        }
+        Act::Identity => 1.0,
+    }
+}
+
+fn forward(net: &Net) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, f64) {
+    let mut a_all = Vec::new();
+    let mut z_all = Vec::new();
+    let mut input = net.x.clone();
+    for l in 0..net.w.len() {
+        let mut a = vec![0.0; net.w[l].len()];
+        for i in 0..net.w[l].len() {
+            for j in 0..input.len() {
+                a[i] += net.w[l][i][j] * input[j];
+            }
+            if let Some(b) = &net.b[l] {
+                a[i] += b[i];
+            }
+        }
+        let z: Vec<f64> = a.iter().map(|&v| activate(net.acts[l], v)).collect();
+        a_all.push(a);
+        z_all.push(z.clone());
+        input = z;
+    }
+    let mut loss = 0.0;
+    for k in 0..net.t.len() {
+        loss += 0.5 * (input[k] - net.t[k]).powi(2);
+    }
+    (a_all, z_all, loss)
+}
+
+fn backward(net: &Net) -> Pass {
+    let (a, z, loss) = forward(net);
+    let depth = net.w.len();
+    let mut delta = vec![Vec::new(); depth];
+    let last = depth - 1;
+    delta[last] = (0..net.t.len())
+        .map(|k| activate_prime(net.acts[last], a[last][k]) * (z[last][k] - net.t[k]))
+        .collect();
+    for l in (0..last).rev() {
+        delta[l] = (0..net.w[l].len())
+            .map(|i| {
+                let mut sum = 0.0;
+                for k in 0..net.w[l + 1].len() {
+                    sum += net.w[l + 1][k][i] * delta[l + 1][k];
+                }
+                activate_prime(net.acts[l], a[l][i]) * sum
+            })
+            .collect();
+    }
+    let mut grad_w = Vec::new();
+    for l in 0..depth {
+        let input = if l == 0 { &net.x } else { &z[l - 1] };
+        grad_w.push(
+            (0..net.w[l].len())
+                .map(|i| (0..input.len()).map(|j| delta[l][i] * input[j]).collect())
+                .collect(),
+        );
+    }
+    let grad_b = delta.clone();
+    Pass {
+        a,
+        z,
+        loss,
+        delta,
+        grad_w,
+        grad_b,
+    }
+}
+
+fn sgd_step(net: &Net, pass: &Pass) -> Net {
+    let mut next = net.clone();
+    for l in 0..net.w.len() {
+        for i in 0..net.w[l].len() {
+            for j in 0..net.w[l][i].len() {
+                next.w[l][i][j] -= net.lr * pass.grad_w[l][i][j];
+            }
+            if let Some(b) = &mut next.b[l] {
+                b[i] -= net.lr * pass.grad_b[l][i];
+            }
+        }
+    }
+    next
+}
+
+fn article_net() -> Net {
+    Net {
+        acts: vec![Act::Sigmoid, Act::Identity],
+        w: vec![
+            vec![vec![0.1; 3], vec![0.2; 3]],
+            vec![vec![1.0, 2.0], vec![3.0, 4.0]],
+        ],
+        b: vec![None, None],
+        x: vec![1.0, 2.0, 3.0],
+        t: vec![0.0, 1.0],
+        lr: 0.1,
+    }
+}
+
+/// `examples/deep.nn`, written out again here by hand.
+fn deep_net() -> Net {
+    Net {
+        acts: vec![Act::Sigmoid, Act::Sigmoid, Act::Identity],
+        w: vec![
+            vec![vec![0.1, -0.2], vec![0.3, 0.4], vec![-0.5, 0.6]],
+            vec![vec![0.2, -0.3, 0.5], vec![0.7, 0.1, -0.4]],
+            vec![vec![1.0, -1.0]],
+        ],
+        b: vec![
+            Some(vec![0.1, 0.0, -0.1]),
+            Some(vec![0.0, 0.2]),
+            Some(vec![0.5]),
+        ],
+        x: vec![0.5, -1.0],
+        t: vec![1.0],
+        lr: 0.5,
+    }
+}
+
+/// Compares every number of the tool's JSON with the loops above, step after step.
+fn compare_with_loops(file: &str, net: Net, steps: usize, relative: f64) -> usize {
+    let doc = json(file, &[]);
+    let json_steps = doc["steps"].as_array().expect("steps");
+    assert_eq!(json_steps.len(), steps);
+    let mut net = net;
+    let mut compared = 0;
+    for (s, step) in json_steps.iter().enumerate() {
+        let pass = backward(&net);
+        let next = sgd_step(&net, &pass);
+        assert_close(
+            step["loss"].as_f64().unwrap(),
+            pass.loss,
+            relative,
+            &format!("step {} loss", s + 1),
+        );
+        compared += 1;
+        for (l, layer) in step["layers"].as_array().unwrap().iter().enumerate() {
+            let what = |name: &str| format!("step {} layer {} {name}", s + 1, l + 1);
+            let mut check_vector = |name: &str, actual: Vec<f64>, expected: &[f64]| {
+                assert_eq!(actual.len(), expected.len(), "{}", what(name));
+                for (n, (a, e)) in actual.iter().zip(expected).enumerate() {
+                    assert_close(*a, *e, relative, &format!("{}[{n}]", what(name)));
+                    compared += 1;
+                }
+            };
+            check_vector("a", floats(&layer["a"][0]), &pass.a[l]);
+            check_vector("z", floats(&layer["z"][0]), &pass.z[l]);
+            check_vector("delta", floats(&layer["delta"][0]), &pass.delta[l]);
+            for (i, row) in matrix(&layer["grad_W"]).iter().enumerate() {
+                check_vector("grad_W", row.clone(), &pass.grad_w[l][i]);
+            }
+            for (i, row) in matrix(&layer["W"]).iter().enumerate() {
+                check_vector("W", row.clone(), &net.w[l][i]);
+            }
+            for (i, row) in matrix(&layer["W_after"]).iter().enumerate() {
+                check_vector("W_after", row.clone(), &next.w[l][i]);
+            }
+            match &net.b[l] {
+                Some(_) => {
+                    check_vector("grad_b", floats(&layer["grad_b"]), &pass.grad_b[l]);
+                    check_vector(
+                        "b_after",
+                        floats(&layer["b_after"]),
+                        next.b[l].as_ref().unwrap(),
+                    );
+                }
+                None => assert!(
+                    layer["b"].is_null() && layer["grad_b"].is_null() && layer["b_after"].is_null()
+                ),
+            }
+        }
+        net = next;
+    }
+    compared
+}
+
+#[test]
+fn article_numbers_match_independent_float64_loops() {
+    let compared = compare_with_loops(ARTICLE, article_net(), 1, 1e-12);
+    // E; then a, z, δ (2 each), ∂E/∂W, W and W after (6 and 4 each) for the two layers.
+    assert_eq!(compared, 1 + (6 + 18) + (6 + 12));
+}
+
+#[test]
+fn deep_example_matches_independent_float64_loops_for_two_steps() {
+    compare_with_loops("examples/deep.nn", deep_net(), 2, 1e-12);
+}
+
+#[test]
+fn article_numbers_match_the_exact_reference_values() {
+    // ../shared/reference/README.md: exact float64 values for the article's network.
+    let doc = json(ARTICLE, &[]);
+    let step = &doc["steps"][0];
+    assert_close(
+        step["loss"].as_f64().unwrap(),
+        10.426435926091724,
+        1e-12,
+        "loss",
+    );
+    let hidden = &step["layers"][0];
+    let output = &step["layers"][1];
+    assert_close(
+        matrix(&hidden["grad_W"])[0][0],
+        3.2523761788983805,
+        1e-12,
+        "dE/dw11(1)",
+    );
+    for (a, e) in floats(&hidden["z"][0])
+        .iter()
+        .zip([0.6456563062257954, 0.7685247834990178])
+    {
+        assert_close(*a, e, 1e-12, "z");
+    }
+    for (a, e) in floats(&output["z"][0])
+        .iter()
+        .zip([2.182705873223831, 5.0110680526734575])
+    {
+        assert_close(*a, e, 1e-12, "y");
+    }
+    let after = [
+        [
+            -0.22523761788983807,
+            -0.5504752357796762,
+            -0.8757128536695142,
+        ],
+        [
+            -0.16307693113337685,
+            -0.5261538622667536,
+            -0.8892307934001307,
+        ],
+    ];
+    for (row, expected) in matrix(&hidden["W_after"]).iter().zip(after) {
+        for (a, e) in row.iter().zip(expected) {
+            assert_close(*a, e, 1e-12, "W(1) after");
+        }
+    }
+}
+
+#[test]
+fn article_numbers_match_the_chainer_printout() {
+    // The article's Chainer output (float32), so agreement to about 1e-6 relative.
+    let doc = json(ARTICLE, &[]);
+    let step = &doc["steps"][0];
+    let (hidden, output) = (&step["layers"][0], &step["layers"][1]);
+    let chainer: &[(&str, Vec<f64>, Vec<f64>)] = &[
+        ("a_1", floats(&hidden["a"][0]), vec![0.60000002, 1.20000005]),
+        ("z", floats(&hidden["z"][0]), vec![0.64565629, 0.76852483]),
+        ("a_2", floats(&output["a"][0]), vec![2.18270588, 5.01106834]),
+        ("y", floats(&output["z"][0]), vec![2.18270588, 5.01106834]),
+        (
+            "loss",
+            vec![step["loss"].as_f64().unwrap()],
+            vec![10.426437377929688],
+        ),
+        (
+            "W1 grad",
+            matrix(&hidden["grad_W"]).concat(),
+            vec![
+                3.25237656,
+                6.50475311,
+                9.75712967,
+                3.63076901,
+                7.26153803,
+                10.89230728,
+            ],
+        ),
+        (
+            "W2 grad",
+            matrix(&output["grad_W"]).concat(),
+            vec![1.4092778, 1.67746365, 2.58977151, 3.0826056],
+        ),
+        (
+            "W1 after",
+            matrix(&hidden["W_after"]).concat(),
+            vec![
+                -0.22523767,
+                -0.5504753,
+                -0.87571293,
+                -0.16307689,
+                -0.5261538,
+                -0.88923079,
+            ],
+        ),
+        (
+            "W2 after",
+            matrix(&output["W_after"]).concat(),
+            vec![0.85907221, 1.83225369, 2.74102283, 3.69173956],
+        ),
+    ];
+    for (what, ours, theirs) in chainer {
+        assert_eq!(ours.len(), theirs.len(), "{what}");
+        for (a, e) in ours.iter().zip(theirs) {
+            assert_close(*a, *e, 1e-6, what);
+        }
+    }
+}
+
+/// Central differences of the loss, computed by the loops, for every weight and bias.
+fn finite_difference_check(file: &str, net: Net) {
+    let doc = json(file, &[]);
+    let step = &doc["steps"][0];
+    let h = 1e-5;
+    for l in 0..net.w.len() {
+        let layer = &step["layers"][l];
+        let grad = matrix(&layer["grad_W"]);
+        for i in 0..net.w[l].len() {
+            for j in 0..net.w[l][i].len() {
+                let (mut plus, mut minus) = (net.clone(), net.clone());
+                plus.w[l][i][j] += h;
+                minus.w[l][i][j] -= h;
+                let fd = (forward(&plus).2 - forward(&minus).2) / (2.0 * h);
+                let tolerance = 1e-7 * fd.abs().max(1e-2);
+                assert!(
+                    (grad[i][j] - fd).abs() <= tolerance,
+                    "{file} dE/dw_{}{}^({}) = {} but FD gives {fd}",
+                    i + 1,
+                    j + 1,
+                    l + 1,
+                    grad[i][j]
+                );
+            }
+            if net.b[l].is_some() {
+                let (mut plus, mut minus) = (net.clone(), net.clone());
+                plus.b[l].as_mut().unwrap()[i] += h;
+                minus.b[l].as_mut().unwrap()[i] -= h;
+                let fd = (forward(&plus).2 - forward(&minus).2) / (2.0 * h);
+                let printed = floats(&layer["grad_b"])[i];
+                assert!(
+                    (printed - fd).abs() <= 1e-7 * fd.abs().max(1e-2),
+                    "{file} dE/db_{}^({})",
+                    i + 1,
+                    l + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_printed_gradient_agrees_with_finite_differences() {
+    finite_difference_check(ARTICLE, article_net());
+    finite_difference_check("examples/deep.nn", deep_net());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The LaTeX
+
+/// Every number the article shows, as it shows it, except the two that it computed from
+/// already-rounded values (1.410 and 0.8590), which come with `--carry rounded`.
+const ARTICLE_NUMBERS_EXACT_CARRY: &[&str] = &[
+    "0.6", "1.2", "0.6457", "0.7685", "2.183", "5.011", "4.011", "1.677", "2.590", "3.083",
+    "0.2288", "3.252", "1.832", "2.741", "3.692", "-0.225",
+];
+const ARTICLE_NUMBERS_ROUNDED_CARRY: &[&str] = &["1.410", "0.8590"];
+const SKIPPED_GRADIENTS: &[&str] = &["3.252", "6.505", "9.757", "3.631", "7.262", "10.89"];
+const SKIPPED_UPDATES: &[&str] = &[
+    "-0.2252", "-0.5505", "-0.8757", "-0.1631", "-0.5262", "-0.8892",
+];
+
+fn numbers_in(latex: &str) -> Vec<String> {
+    let mut numbers = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = latex.chars().collect();
+    for (n, &c) in chars.iter().enumerate() {
+        let starts_negative =
+            c == '-' && current.is_empty() && chars.get(n + 1).is_some_and(|d| d.is_ascii_digit());
+        if c.is_ascii_digit() || (c == '.' && !current.is_empty()) || starts_negative {
+            current.push(c);
+        } else if !current.is_empty() {
+            numbers.push(std::mem::take(&mut current));
+        }
+    }
+    numbers.push(current);
+    numbers
+}
+
+#[test]
+fn latex_holds_every_number_of_the_article_and_the_five_it_skipped() {
+    let latex = derive(ARTICLE, &[]);
+    let numbers = numbers_in(&latex);
+    let has = |n: &str| numbers.iter().any(|m| m == n);
+    for n in ARTICLE_NUMBERS_EXACT_CARRY
+        .iter()
+        .chain(SKIPPED_GRADIENTS)
+        .chain(SKIPPED_UPDATES)
+    {
+        assert!(
+            has(n) || (*n == "-0.225" && has("-0.2252")),
+            "{n} missing from the LaTeX"
+        );
+    }
+    let rounded = derive(ARTICLE, &["--carry", "rounded"]);
+    let rounded_numbers = numbers_in(&rounded);
+    for n in ARTICLE_NUMBERS_ROUNDED_CARRY {
+        assert!(
+            rounded_numbers.iter().any(|m| m == n),
+            "{n} missing with --carry rounded"
+        );
+        assert!(
+            !has(n),
+            "{n} should only appear when rounded values are carried"
+        );
+    }
+    let three_digits = numbers_in(&derive(ARTICLE, &["--digits", "3"]));
+    assert!(three_digits.iter().any(|m| m == "-0.225"));
+}
+
+#[test]
+fn latex_rows_are_the_articles_eqnarray_rows() {
+    let latex = derive(ARTICLE, &[]).replace('\n', "");
+    for row in [
+        r"a_1^{(1)}&=&w_{11}^{(1)}x_1+w_{12}^{(1)}x_2+w_{13}^{(1)}x_3\\&=&0.1\cdot1+0.1\cdot2+0.1\cdot3\\&=&0.6",
+        r"a_2^{(1)}&=&w_{21}^{(1)}x_1+w_{22}^{(1)}x_2+w_{23}^{(1)}x_3\\&=&0.2\cdot1+0.2\cdot2+0.2\cdot3\\&=&1.2",
+        r"z_1&=&h(a_1^{(1)}) = \frac{1}{1+\exp(-0.6)} \approx 0.6457",
+        r"y_1&=&o(a_1^{(2)}) = a_1^{(2)} \approx 2.183",
+        r"\delta_1^{(2)}&=&y_1-t_1 \approx 2.183-0 \approx 2.183",
+        r"\frac{\partial E}{\partial w_{11}^{(2)}}&=&\delta_1^{(2)}z_1 \approx 2.183\cdot0.6457 \approx 1.409",
+        concat!(
+            r"\frac{\partial E}{\partial w_{ij}^{(1)}}&=&\frac{\partial E}{\partial a_i^{(1)}}\cdot\frac{\partial a_i^{(1)}}{\partial w_{ij}^{(1)}}\\",
+            r"&=&\left(\frac{\partial E}{\partial a_1^{(2)}}\cdot\frac{\partial a_1^{(2)}}{\partial a_i^{(1)}}+\frac{\partial E}{\partial a_2^{(2)}}\cdot\frac{\partial a_2^{(2)}}{\partial a_i^{(1)}}\right)\cdot x_j\\",
+            r"&=&h'(a_i^{(1)})(w_{1i}^{(2)}\delta_1^{(2)}+w_{2i}^{(2)}\delta_2^{(2)})\cdot x_j",
+        ),
+        r"\frac{\partial E}{\partial w_{23}^{(1)}}&=&h'(a_2^{(1)})(w_{12}^{(2)}\delta_1^{(2)}+w_{22}^{(2)}\delta_2^{(2)})\cdot x_3\\&\approx&0.1779\cdot(2\cdot2.183+4\cdot4.011)\cdot3\\&\approx&10.89",
+        r"h'(a_1^{(1)})&=&h(a_1^{(1)})(1-h(a_1^{(1)})) \approx 0.6457\cdot(1-0.6457) \approx 0.2288",
+        r"w_{11}^{(1)}&\leftarrow&w_{11}^{(1)}-\eta\frac{\partial E}{\partial w_{11}^{(1)}} \approx 0.1-0.1\cdot3.252 \approx -0.2252",
+    ] {
+        assert!(latex.contains(row), "missing row:\n{row}");
+    }
+    // Exact values with `=`, rounded ones with `\approx`.
+    assert!(latex.contains(r"&=&0.6") && latex.contains(r"&=&1.2"));
+    assert!(!latex.contains(r"\approx 0.6\\") && !latex.contains(r"= 0.6457"));
+}
+
+#[test]
+fn every_gradient_and_update_of_the_first_layer_is_written() {
+    let latex = derive(ARTICLE, &[]);
+    for i in 1..=2 {
+        for j in 1..=3 {
+            let grad = format!(r"\frac{{\partial E}}{{\partial w_{{{i}{j}}}^{{(1)}}}}&=&");
+            let update = format!(r"w_{{{i}{j}}}^{{(1)}}&\leftarrow&");
+            assert_eq!(latex.matches(&grad).count(), 1, "{grad}");
+            assert_eq!(latex.matches(&update).count(), 1, "{update}");
+        }
+    }
+}
+
+/// Whether `program` can run; in CI its absence fails the test instead of skipping it.
+fn tex_available(program: &str) -> bool {
+    let found = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is required in CI, but it is not installed"
+        );
+        eprintln!("skipping: {program} is not installed (CI installs it; see .ci/run)");
+    }
+    found
+}
+
+/// Compiles `tex` with pdflatex in a fresh directory and returns the PDF's text.
+fn pdf_text(tex: &str) -> String {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("doc.tex"), tex).unwrap();
+    let latex = Command::new("pdflatex")
+        .args([
+            "-halt-on-error",
+            "-interaction=nonstopmode",
+            "-no-shell-escape",
+            "doc.tex",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("pdflatex runs");
+    assert!(
+        latex.status.success(),
+        "pdflatex failed:\n{}",
+        String::from_utf8_lossy(&latex.stdout)
+    );
+    let text = Command::new("pdftotext")
+        .args(["doc.pdf", "-"])
+        .current_dir(dir.path())
+        .output()
+        .expect("pdftotext runs");
+    assert!(text.status.success());
+    String::from_utf8_lossy(&text.stdout).into_owned()
+}
+
+#[test]
+fn document_compiles_with_pdflatex_and_shows_every_gradient() {
+    if !tex_available("pdflatex") {
+        return;
+    }
+    for example in [ARTICLE, "examples/deep.nn"] {
+        let text = pdf_text(&derive(example, &["-f", "document"]));
+        if example == ARTICLE {
+            for n in SKIPPED_GRADIENTS.iter().chain(SKIPPED_UPDATES) {
+                // pdftotext writes the minus sign as U+2212.
+                let shown = n.replace('-', "\u{2212}");
+                assert!(text.contains(&shown), "{n} missing from the PDF");
+            }
+            assert!(text.contains("Backpropagation by hand: a 3-2-2 network"));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+#[test]
+fn reads_standard_input() {
+    let text = std::fs::read(root().join(ARTICLE)).unwrap();
+    let from_stdin = stdout(&run_with(&["derive", "-", "-f", "json"], &text));
+    assert_eq!(from_stdin, derive(ARTICLE, &["-f", "json"]));
+}
+
+#[test]
+fn writes_the_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("article.tex");
+    let output = run(&["derive", ARTICLE, "-o", out.to_str().unwrap()]);
+    assert_eq!(stdout(&output), "");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), derive(ARTICLE, &[]));
+}
+
+#[test]
+fn bad_input_is_located_exits_1_and_keeps_the_old_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("keep.tex");
+    std::fs::write(&out, "precious").unwrap();
+    let bad =
+        b"input x = [1, 2]\nlayer sigmoid W = [[1, 2, 3]]\ntarget t = [0]\nloss sum_squared\n";
+    let output = run_with(&["derive", "-", "-o", out.to_str().unwrap()], bad);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: W of layer 1 has 3 columns, but the input x has 2 values\n \
+         --> <stdin>:2:19\n  |\n2 | layer sigmoid W = [[1, 2, 3]]\n  |                   ^^^^^^^^^^^\n"
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious");
+}
+
+#[test]
+fn missing_file_and_invalid_utf8_are_errors_not_panics() {
+    let output = run(&["derive", "no/such/file.nn"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).starts_with("error: cannot read no/such/file.nn")
+    );
+    let output = run_with(&["derive", "-"], b"title \"\xff\"");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: <stdin> is not UTF-8 text (invalid byte at offset 7)\n"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["derive"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["derive", ARTICLE, "--digits", "0"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["derive", ARTICLE, "-f", "pdf"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn templates_export_and_override() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    let output = run(&["templates", "export", templates.to_str().unwrap()]);
+    assert!(stdout(&output).contains("chain.tex.tera"));
+    // Exporting again refuses to overwrite the user's edits.
+    assert_eq!(
+        run(&["templates", "export", templates.to_str().unwrap()])
+            .status
+            .code(),
+        Some(1)
+    );
+    // The exported templates reproduce the built-in output exactly.
+    let with_exported = derive(ARTICLE, &["--templates", templates.to_str().unwrap()]);
+    assert_eq!(with_exported, derive(ARTICLE, &[]));
+    // Overriding one file changes just that part.
+    let chain = templates.join("chain.tex.tera");
+    std::fs::write(&chain, "[<< chain.lhs >>]").unwrap();
+    let custom = derive(ARTICLE, &["--templates", templates.to_str().unwrap()]);
+    assert!(custom.contains("[a_1^{(1)}]"));
+    assert!(custom.contains(r"\subsection*{Forward pass}"));
+}
+
+#[test]
+fn a_broken_user_template_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("body.tex.tera"), "<% if %>").unwrap();
+    let output = run(&[
+        "derive",
+        ARTICLE,
+        "--templates",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error: template templates:"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots: every example's LaTeX and JSON, reviewed line by line.
+
+#[test]
+fn snapshots_of_every_example() {
+    insta::glob!("../examples", "*.nn", |path| {
+        let file = path.to_str().unwrap();
+        insta::assert_snapshot!("latex", derive(file, &[]));
+        insta::assert_snapshot!("json", derive(file, &["-f", "json"]));
+    });
+}
+
+/// The `nn` code blocks of a Markdown file.
+fn nn_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```nn") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), text) => {
+                block.push_str(text);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn docs_examples_all_derive() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.push(root().join("README.md"));
+    let mut count = 0;
+    for file in files {
+        for block in nn_blocks(&std::fs::read_to_string(&file).unwrap()) {
+            for format in ["latex", "json"] {
+                let output = run_with(&["derive", "-", "-f", format], block.as_bytes());
+                assert!(
+                    output.status.success(),
+                    "{}:\n{block}\n{}",
+                    file.display(),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            count += 1;
+        }
+    }
+    assert!(
+        count >= 4,
+        "only {count} examples found in docs/ and README.md"
+    );
+}
