@@ -111,6 +111,6 @@ impl Statement {
 #[derive(Clone, Debug, PartialEq)]
 pub struct File {
     pub statements: Vec<Statement>,
-    /// The span of the end of the text, for "missing …" messages.
+    /// The end of the last non-blank text, for "missing …" messages.
     pub end: Span,
 }

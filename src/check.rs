@@ -4,11 +4,16 @@
 use crate::ast::{Array, File, Name, Number, Statement, Vector};
 use crate::error::{Error, Span};
 use crate::functions;
-use crate::model::{Layer, Network, Sgd};
+use crate::model::{Layer, Limits, Network, Sgd};
 use crate::number::Decimal;
 
-/// Checks a parsed file and builds the network it describes.
+/// Checks a parsed file against the default limits and builds the network it describes.
 pub fn check(file: &File) -> Result<Network, Error> {
+    check_with_limits(file, &Limits::default())
+}
+
+/// Checks a parsed file and builds the network it describes, refusing work beyond `limits`.
+pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error> {
     let mut title: Option<(String, Span)> = None;
     let mut input: Option<(&Array, Span)> = None;
     let mut target: Option<(&Array, Span)> = None;
@@ -104,6 +109,7 @@ pub fn check(file: &File) -> Result<Network, Error> {
         expected: functions::loss_names(),
         span: loss_name.span,
     })?;
+    check_limits(&layers, x.len(), x_array.span(), sgd.as_ref(), limits)?;
 
     Ok(Network {
         title: title.map(|(text, _)| text),
@@ -113,6 +119,77 @@ pub fn check(file: &File) -> Result<Network, Error> {
         loss,
         sgd: sgd.map(|(sgd, _)| sgd),
     })
+}
+
+/// Refuses a file that asks for more than `limits`, pointing at the part that is too big.
+fn check_limits(
+    layers: &[(Layer, Span)],
+    inputs: usize,
+    input_span: Span,
+    sgd: Option<&(Sgd, Span)>,
+    limits: &Limits,
+) -> Result<(), Error> {
+    let too_big = |message: String, span: Span| Err(Error::Limit { message, span });
+    if layers.len() > limits.layers {
+        let (_, span) = layers[limits.layers];
+        return too_big(
+            format!(
+                "the network has {} layers; the limit is {} (raise it with --max-layers)",
+                layers.len(),
+                limits.layers
+            ),
+            span,
+        );
+    }
+    if inputs > limits.units {
+        return too_big(
+            format!(
+                "the input has {inputs} values; the limit is {} (raise it with --max-units)",
+                limits.units
+            ),
+            input_span,
+        );
+    }
+    for (n, (layer, span)) in layers.iter().enumerate() {
+        if layer.units() > limits.units {
+            return too_big(
+                format!(
+                    "layer {} has {} units; the limit is {} (raise it with --max-units)",
+                    n + 1,
+                    layer.units(),
+                    limits.units
+                ),
+                *span,
+            );
+        }
+    }
+    let steps = sgd.map_or(1, |(sgd, _)| sgd.steps);
+    if let Some((_, span)) = sgd.filter(|(sgd, _)| sgd.steps > limits.steps) {
+        return too_big(
+            format!(
+                "{steps} steps are asked for; the limit is {} (raise it with --max-steps)",
+                limits.steps
+            ),
+            *span,
+        );
+    }
+    let parameters: usize = layers
+        .iter()
+        .map(|(l, _)| l.units() * l.inputs() + l.bias.as_ref().map_or(0, Vec::len))
+        .sum();
+    let gradients = parameters.saturating_mul(steps as usize);
+    if gradients > limits.gradients {
+        let span = sgd.map_or(layers[0].1, |(_, span)| *span);
+        return too_big(
+            format!(
+                "the file asks for {gradients} gradients ({parameters} weights and biases × {steps} steps); \
+                 the limit is {} (raise it with --max-gradients)",
+                limits.gradients
+            ),
+            span,
+        );
+    }
+    Ok(())
 }
 
 fn once<T>(seen: &Option<(T, Span)>, what: &str, span: Span) -> Result<(), Error> {

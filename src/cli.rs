@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::derivation::{self, Carry, Options};
+use crate::derivation::{Carry, Options};
 use crate::error::{Error, Source};
+use crate::model::Limits;
 use crate::render::{self, Format};
-use crate::{check, parser};
+use crate::Settings;
 
 /// Writes the complete worked backpropagation of a small neural network.
 #[derive(Parser, Debug)]
@@ -49,6 +50,36 @@ struct DeriveArgs {
     /// A directory whose templates override the built-in ones, file by file.
     #[arg(long)]
     templates: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Caps that keep a file from asking for hours of work; raise them when you mean it.
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
+    /// The most layers a network may have.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().layers)]
+    max_layers: usize,
+    /// The most units a layer (or the input) may have.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().units)]
+    max_units: usize,
+    /// The most SGD steps.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().steps)]
+    max_steps: u32,
+    /// The most gradients derived in all (weights and biases × steps).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().gradients)]
+    max_gradients: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            layers: self.max_layers,
+            units: self.max_units,
+            steps: self.max_steps,
+            gradients: self.max_gradients,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -102,17 +133,19 @@ where
 fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = read_source(&args.file)?;
     let loaded = source.insert(loaded);
-    let file = parser::parse(&loaded.text)?;
-    let network = check::check(&file)?;
-    let options = Options {
-        digits: args.digits,
-        carry: match args.carry {
-            CarryArg::Exact => Carry::Exact,
-            CarryArg::Rounded => Carry::Rounded,
+    let settings = Settings {
+        options: Options {
+            digits: args.digits,
+            carry: match args.carry {
+                CarryArg::Exact => Carry::Exact,
+                CarryArg::Rounded => Carry::Rounded,
+            },
         },
+        format: args.format,
+        templates: args.templates.clone(),
+        limits: args.limits.limits(),
     };
-    let derivation = derivation::derive(&network, options)?;
-    let text = render::render(&derivation, args.format, args.templates.as_deref())?;
+    let text = crate::derive_text(&loaded.text, &settings)?;
     match &args.output {
         Some(path) => write_atomically(path, text.as_bytes()),
         None => {

@@ -101,6 +101,10 @@ pub enum Error {
     #[error("{message}")]
     Shape { message: String, span: Span },
 
+    /// A file asking for more work than the limits allow (raisable with a flag).
+    #[error("{message}")]
+    Limit { message: String, span: Span },
+
     /// A value outside what it may be (a learning rate of 0, a fractional step count, …).
     #[error("{message}")]
     Value { message: String, span: Span },
@@ -135,6 +139,7 @@ impl Error {
             | Error::Missing { span, .. }
             | Error::Unknown { span, .. }
             | Error::Shape { span, .. }
+            | Error::Limit { span, .. }
             | Error::Value { span, .. } => Some(*span),
             _ => None,
         }

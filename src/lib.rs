@@ -25,3 +25,22 @@ pub mod render;
 pub mod simplify;
 
 pub use cli::run;
+
+use std::path::PathBuf;
+
+/// Everything that shapes one derivation's output besides the `.nn` text.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub options: derivation::Options,
+    pub format: render::Format,
+    pub templates: Option<PathBuf>,
+    pub limits: model::Limits,
+}
+
+/// The whole pipeline on one text: parse → check → derive → render.
+pub fn derive_text(text: &str, settings: &Settings) -> Result<String, error::Error> {
+    let file = parser::parse(text)?;
+    let network = check::check_with_limits(&file, &settings.limits)?;
+    let derivation = derivation::derive(&network, settings.options)?;
+    render::render(&derivation, settings.format, settings.templates.as_deref())
+}

@@ -32,6 +32,31 @@ pub struct Sgd {
     pub steps: u32,
 }
 
+/// Caps on the size of the work a file may ask for, so that a file asking for hours of work
+/// gets a message at once instead. Each is raisable on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Layers with weights.
+    pub layers: usize,
+    /// Units in any one layer (and values in the input).
+    pub units: usize,
+    /// SGD steps.
+    pub steps: u32,
+    /// Weight gradients derived in all: weights (and biases) times steps.
+    pub gradients: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            layers: 32,
+            units: 1000,
+            steps: 100,
+            gradients: 200_000,
+        }
+    }
+}
+
 /// A network with its one training sample, ready to derive.
 #[derive(Clone)]
 pub struct Network {

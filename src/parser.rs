@@ -22,7 +22,8 @@ use grammar::{NetworkParser, Rule};
 
 /// Parses a whole `.nn` text.
 pub fn parse(text: &str) -> Result<File, Error> {
-    let mut pairs = NetworkParser::parse(Rule::file, text).map_err(syntax_error)?;
+    pest::set_error_detail(true);
+    let mut pairs = NetworkParser::parse(Rule::file, text).map_err(|e| syntax_error(text, e))?;
     let file = pairs.next().expect("the file rule always yields one pair");
     let mut statements = Vec::new();
     for pair in file.into_inner() {
@@ -33,7 +34,10 @@ pub fn parse(text: &str) -> Result<File, Error> {
     }
     Ok(File {
         statements,
-        end: Span::new(text.len(), text.len()),
+        end: {
+            let end = text.trim_end().len();
+            Span::new(end, end)
+        },
     })
 }
 
@@ -139,9 +143,20 @@ fn name(pair: Pair<'_, Rule>) -> Name {
 
 fn number(pair: Pair<'_, Rule>) -> Result<Number, Error> {
     let span = span(&pair);
-    let value = Decimal::parse(pair.as_str()).ok_or_else(|| Error::Value {
-        message: format!("the number {} is too large or too precise", pair.as_str()),
-        span,
+    let value = Decimal::parse(pair.as_str()).ok_or_else(|| {
+        let too_large = pair.as_str().parse::<f64>().is_ok_and(|f| f.abs() >= 1e38);
+        let message = if too_large {
+            format!(
+                "the number {} is too large (numbers must be below 1e38)",
+                pair.as_str()
+            )
+        } else {
+            format!(
+                "the number {} has too many digits (at most 38 digits and 30 decimal places)",
+                pair.as_str()
+            )
+        };
+        Error::Value { message, span }
     })?;
     Ok(Number { value, span })
 }
@@ -179,23 +194,27 @@ fn unescape(text: &str) -> String {
     out
 }
 
+const STATEMENT: &str = "a statement (title, input, target, layer, loss or sgd)";
+
 /// What a grammar rule is called in a message.
 fn describe(rule: &Rule) -> &'static str {
     match rule {
         Rule::EOI => "the end of the file",
         Rule::file
+        | Rule::statement
+        | Rule::keyword
         | Rule::title
         | Rule::input
         | Rule::target
         | Rule::layer
         | Rule::loss
-        | Rule::sgd => "a statement",
-        Rule::kw_title
+        | Rule::sgd
+        | Rule::kw_title
         | Rule::kw_input
         | Rule::kw_target
         | Rule::kw_layer
         | Rule::kw_loss
-        | Rule::kw_sgd => "a statement (title, input, target, layer, loss or sgd)",
+        | Rule::kw_sgd => STATEMENT,
         Rule::param => "a layer parameter such as `W = [[…]]`",
         Rule::setting => "a setting such as `lr = 0.1`",
         Rule::matrix => "a matrix such as `[[1, 2], [3, 4]]`",
@@ -205,32 +224,110 @@ fn describe(rule: &Rule) -> &'static str {
         Rule::string => "a string in double quotes",
         Rule::string_inner => "the text of the string",
         Rule::WHITESPACE | Rule::COMMENT | Rule::word_end => "a space",
-        Rule::statement | Rule::array | Rule::keyword => "a statement",
+        Rule::array => "a vector or a matrix",
     }
 }
 
-fn syntax_error(error: pest::error::Error<Rule>) -> Error {
+fn join_alternatives(items: &[String]) -> String {
+    match items {
+        [] => "something else".to_string(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// What stands at `at`: a word, one character, or the end of the file.
+fn found_at(text: &str, at: usize) -> String {
+    let rest = &text[at.min(text.len())..];
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .take(20)
+        .collect();
+    match rest.chars().next() {
+        None => "the end of the file".to_string(),
+        Some('\n') | Some('\r') => "the end of the line".to_string(),
+        Some(_) if !word.is_empty() => format!("`{word}`"),
+        Some(c) => format!("`{c}`"),
+    }
+}
+
+fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
+    // With error detail on, pest knows the literal tokens (`]`, `,`, `=`) it wanted at the
+    // furthest point it reached; rule names alone would miss them.
+    if let Some(attempts) = error.parse_attempts() {
+        let mut expected: Vec<String> = Vec::new();
+        let mut push = |item: String| {
+            if !expected.contains(&item) {
+                expected.push(item);
+            }
+        };
+        let mut statement = false;
+        for token in attempts.expected_tokens() {
+            let token = token.to_string();
+            // Characters inside numbers and names (`0..9`, `-`, `e`) and layout: the rule's
+            // own name says it better.
+            let internal = token.contains("..") || token == "BUILTIN_RULE";
+            match token.as_str() {
+                _ if internal => {}
+                " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
+                "title" | "input" | "target" | "layer" | "loss" | "sgd" => statement = true,
+                _ => push(format!("`{token}`")),
+            }
+        }
+        for stack in attempts.call_stacks() {
+            let rule = stack.deepest.get_rule();
+            match rule {
+                Some(Rule::WHITESPACE | Rule::COMMENT | Rule::word_end | Rule::string_inner)
+                | None => {}
+                Some(rule) => push(describe(rule).to_string()),
+            }
+        }
+        if statement {
+            push(STATEMENT.to_string());
+        }
+        let is_array = |e: &String| e == describe(&Rule::matrix) || e == describe(&Rule::vector);
+        if expected.iter().any(|e| e == "`,`" || e == "`]`") {
+            // Inside brackets: what is wanted is the next item or the closing bracket.
+            expected.retain(|e| !is_array(e));
+        } else if expected.iter().any(is_array) {
+            // `[` opens a vector or a matrix, which say it better.
+            expected.retain(|e| e != "`[`");
+        }
+        if expected.iter().any(|e| e == describe(&Rule::string)) {
+            expected.retain(|e| e != "`\"`");
+        }
+        if !expected.is_empty() {
+            let at = attempts.max_position;
+            return Error::Syntax {
+                message: format!(
+                    "expected {}, found {}",
+                    join_alternatives(&expected),
+                    found_at(text, at)
+                ),
+                span: Span::new(at, at + 1),
+            };
+        }
+    }
     let message = match &error.variant {
         ErrorVariant::ParsingError {
             positives,
             negatives,
         } => {
-            let mut expected: Vec<&str> = positives.iter().map(describe).collect();
-            expected.dedup();
-            let mut unique = Vec::new();
-            for e in expected {
-                if !unique.contains(&e) {
-                    unique.push(e);
+            let mut unique: Vec<String> = Vec::new();
+            for rule in positives {
+                let text = describe(rule).to_string();
+                if !unique.contains(&text) {
+                    unique.push(text);
                 }
             }
-            match (unique.as_slice(), negatives.as_slice()) {
-                ([], []) => "unexpected text".to_string(),
-                ([], [first, ..]) => format!("unexpected {}", describe(first)),
-                ([only], _) => format!("expected {only}"),
-                (many, _) => {
-                    let (last, rest) = many.split_last().expect("at least two");
-                    format!("expected {} or {last}", rest.join(", "))
-                }
+            let found = match error.location {
+                InputLocation::Pos(at) | InputLocation::Span((at, _)) => found_at(text, at),
+            };
+            match (unique.is_empty(), negatives.first()) {
+                (true, Some(first)) => format!("unexpected {}", describe(first)),
+                (true, None) => format!("unexpected {found}"),
+                (false, _) => format!("expected {}, found {found}", join_alternatives(&unique)),
             }
         }
         ErrorVariant::CustomError { message } => message.clone(),
@@ -320,18 +417,32 @@ mod tests {
     #[test]
     fn keywords_need_a_word_boundary() {
         let (message, at) = syntax("layersigmoid");
-        assert!(message.contains("a statement"), "{message}");
+        assert_eq!(
+            message,
+            "expected a statement (title, input, target, layer, loss or sgd), found `layersigmoid`"
+        );
         assert_eq!(at, 0);
     }
 
     #[test]
     fn errors_speak_in_words() {
         let (message, at) = syntax("input x = [1, 2,, 3]");
-        assert_eq!(message, "expected a number");
+        assert_eq!(message, "expected `]` or a number, found `,`");
         assert_eq!(at, 16);
         let (message, _) = syntax("layer sigmoid W = ");
-        assert!(message.starts_with("expected a matrix"), "{message}");
+        assert_eq!(
+            message,
+            "expected a matrix such as `[[1, 2], [3, 4]]` or a vector such as `[1, 2]`, found the end of the file"
+        );
         let (message, _) = syntax("title untitled");
-        assert_eq!(message, "expected a string in double quotes");
+        assert_eq!(
+            message,
+            "expected a string in double quotes, found `untitled`"
+        );
+        let (message, at) = syntax("input x = [[1, 2]\nlayer");
+        assert_eq!(
+            (message.as_str(), at),
+            ("expected `,` or `]`, found `layer`", 18)
+        );
     }
 }

@@ -29,9 +29,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// The derivation as a LaTeX body, to `\input` into a document.
+    #[default]
     Latex,
     /// A complete LaTeX document (article class) that compiles with pdflatex.
     Document,

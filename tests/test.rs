@@ -796,3 +796,30 @@ fn docs_examples_all_derive() {
         "only {count} examples found in docs/ and README.md"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: the catalogue of errors in tests/errors/, one file per entry.
+
+#[test]
+fn every_error_is_located_and_exits_1() {
+    insta::glob!("errors/*.nn", |path| {
+        let relative = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let output = run(&["derive", &relative]);
+        assert_eq!(output.status.code(), Some(1), "{relative}");
+        assert!(output.stdout.is_empty(), "{relative} wrote output");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        let name = path.file_name().unwrap().to_str().unwrap();
+        // Everything but faults in the numbers and undecodable bytes points into the file.
+        if !name.starts_with("numeric") && name != "not_utf8.nn" {
+            assert!(stderr.contains(&format!("--> {relative}:")), "{stderr}");
+            assert!(stderr.contains('^'), "{stderr}");
+        }
+        insta::assert_snapshot!(stderr);
+    });
+}
