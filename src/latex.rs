@@ -340,7 +340,8 @@ pub fn plain(e: &Expr) -> String {
 /// Escapes user text (a title) so that LaTeX prints it literally and can run nothing.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\\' => out.push_str("\\textbackslash{}"),
             '{' => out.push_str("\\{"),
@@ -354,6 +355,12 @@ pub fn escape_text(text: &str) -> String {
             '<' => out.push_str("\\textless{}"),
             '>' => out.push_str("\\textgreater{}"),
             '|' => out.push_str("\\textbar{}"),
+            // Quotes and dashes would otherwise become typographic ligatures.
+            '`' => out.push_str("\\textasciigrave{}"),
+            '\'' => out.push_str("\\textquotesingle{}"),
+            '"' => out.push_str("\\textquotedbl{}"),
+            // `--` would become a dash.
+            '-' if chars.peek() == Some(&'-') => out.push_str("-{}"),
             '\n' | '\r' | '\t' => out.push(' '),
             c if c.is_control() => {}
             c => out.push(c),

@@ -8,7 +8,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value as Json;
@@ -672,6 +672,33 @@ fn bad_input_is_located_exits_1_and_keeps_the_old_output() {
 }
 
 #[test]
+fn an_output_that_cannot_be_written_is_an_error() {
+    let output = run(&["derive", ARTICLE, "-o", "/nonexistent-dir/article.tex"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .starts_with("error: cannot write /nonexistent-dir/article.tex"));
+}
+
+#[test]
+fn limits_are_raisable() {
+    let limited = run(&["derive", "tests/errors/limit_steps.nn", "--max-steps", "5"]);
+    assert_eq!(limited.status.code(), Some(1));
+    let small = b"input x = [1]\nlayer identity W = [[1]]\ntarget t = [0]\nloss sum_squared\nsgd lr = 0.1, steps = 150\n";
+    assert_eq!(
+        run_with(&["derive", "-", "-f", "json"], small)
+            .status
+            .code(),
+        Some(1)
+    );
+    let raised = stdout(&run_with(
+        &["derive", "-", "-f", "json", "--max-steps", "150"],
+        small,
+    ));
+    let json: Json = serde_json::from_str(&raised).unwrap();
+    assert_eq!(json["steps"].as_array().unwrap().len(), 150);
+}
+
+#[test]
 fn missing_file_and_invalid_utf8_are_errors_not_panics() {
     let output = run(&["derive", "no/such/file.nn"]);
     assert_eq!(output.status.code(), Some(1));
@@ -822,4 +849,188 @@ fn every_error_is_located_and_exits_1() {
         }
         insta::assert_snapshot!(stderr);
     });
+}
+
+/// Titles that try to make LaTeX read files, run commands or break out of the text.
+const HOSTILE_TITLES: &[&str] = &[
+    r"\input{/etc/passwd}",
+    r"\include{/etc/hostname}",
+    r"\immediate\write18{touch /tmp/backprop-tex-pwned}",
+    r"\openin5=/etc/passwd \read5 to \x \x",
+    r"^^5cinput{/etc/passwd}",
+    r"\catcode`\@=0 @input{/etc/passwd}",
+    r"}}\end{document}",
+    r"{{{ unbalanced",
+    r"$x$ & % # _ ~ < > | \\ \",
+    "<< title >> <% include \"body.tex.tera\" %> <# comment #>",
+    "tab\there",
+    "ligatures: ``a'' -- b --- c ?` !` \"q\"",
+];
+
+fn nn_string(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+#[test]
+fn hostile_titles_are_printed_literally_and_run_nothing() {
+    let article = std::fs::read_to_string(root().join(ARTICLE)).unwrap();
+    let body = article
+        .lines()
+        .filter(|l| !l.starts_with("title"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let compile = tex_available("pdflatex");
+    for title in HOSTILE_TITLES {
+        let file = format!("title \"{}\"\n{body}\n", nn_string(title));
+        let document = stdout(&run_with(
+            &["derive", "-", "-f", "document"],
+            file.as_bytes(),
+        ));
+        // The title is never template code and never a control sequence of its own.
+        for dangerous in [
+            r"\input{",
+            r"\include{",
+            r"\write18",
+            r"\openin",
+            r"\catcode",
+            "^^5c",
+        ] {
+            assert!(
+                !document.contains(dangerous),
+                "{title}: {dangerous} reached the LaTeX"
+            );
+        }
+        let markdown_safe = stdout(&run_with(&["derive", "-", "-f", "json"], file.as_bytes()));
+        let json: Json = serde_json::from_str(&markdown_safe).unwrap();
+        assert_eq!(
+            json["title"], **title,
+            "the JSON keeps the title as written"
+        );
+        if compile {
+            let text = pdf_text(&document);
+            let expected = normalize_pdf_text(title);
+            let shown = normalize_pdf_text(&text);
+            assert!(
+                shown.starts_with(&expected),
+                "{title}: the PDF starts with\n{}",
+                &shown[..shown.len().min(200)]
+            );
+        }
+    }
+    assert!(!Path::new("/tmp/backprop-tex-pwned").exists());
+}
+
+/// pdftotext writes a few characters of the Computer Modern fonts its own way, and breaks
+/// lines where it likes; compare with whitespace collapsed.
+fn normalize_pdf_text(text: &str) -> String {
+    text.replace('\u{2212}', "-")
+        .replace('\u{2013}', "--")
+        .replace('\u{2c6}', "^")
+        .replace('\u{2dc}', "~")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token soup: whatever the text, the pipeline answers with output or an error, never a panic.
+
+const VOCABULARY: &[&str] = &[
+    "title",
+    "input",
+    "target",
+    "layer",
+    "loss",
+    "sgd",
+    "x",
+    "t",
+    "W",
+    "b",
+    "lr",
+    "steps",
+    "sigmoid",
+    "identity",
+    "sum_squared",
+    "softmax",
+    "foo",
+    "=",
+    "[",
+    "]",
+    ",",
+    "[[",
+    "]]",
+    "0",
+    "1",
+    "-1",
+    "0.5",
+    "-0.25",
+    "1e3",
+    "1e-30",
+    "1e37",
+    "1e40",
+    "3.14159265358979323846264",
+    "\"a title\"",
+    "\"\\\"\"",
+    "\"手計算\"",
+    "\"",
+    "\\",
+    "# comment\n",
+    "\n",
+    "\t",
+    "é",
+    "^^5c",
+];
+
+fn soup(tokens: &[usize], glue: &[bool]) -> String {
+    let mut text = String::new();
+    for (n, &token) in tokens.iter().enumerate() {
+        text.push_str(VOCABULARY[token % VOCABULARY.len()]);
+        if glue.get(n).copied().unwrap_or(true) {
+            text.push(' ');
+        }
+    }
+    text
+}
+
+fn never_panics(text: &str) {
+    use backprop_tex::{derive_text, render::Format, Settings};
+    for format in [Format::Json, Format::Latex, Format::Document] {
+        let settings = Settings {
+            format,
+            ..Settings::default()
+        };
+        if let Ok(output) = derive_text(text, &settings) {
+            assert!(!output.contains("NaN"), "{text}");
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn token_soup_never_panics(
+        tokens in proptest::collection::vec(0usize..VOCABULARY.len(), 0..60),
+        glue in proptest::collection::vec(proptest::bool::ANY, 0..60),
+    ) {
+        never_panics(&soup(&tokens, &glue));
+    }
+
+    /// The article with tokens deleted, repeated or replaced: mostly almost valid files.
+    #[test]
+    fn mutated_article_never_panics(
+        edits in proptest::collection::vec((0usize..200, 0u8..3, 0usize..VOCABULARY.len()), 1..6),
+    ) {
+        let article = std::fs::read_to_string(root().join(ARTICLE)).unwrap();
+        let mut tokens: Vec<String> = article.split_whitespace().map(str::to_string).collect();
+        for (at, kind, token) in edits {
+            let at = at % tokens.len().max(1);
+            match kind {
+                0 if !tokens.is_empty() => { tokens.remove(at); }
+                1 if !tokens.is_empty() => { let copy = tokens[at].clone(); tokens.insert(at, copy); }
+                _ => tokens.insert(at, VOCABULARY[token].to_string()),
+            }
+        }
+        never_panics(&tokens.join(" "));
+    }
 }
