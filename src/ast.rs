@@ -49,6 +49,57 @@ impl Array {
     }
 }
 
+/// A binary operator of a formula.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+/// A formula in a custom activation or loss, as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Formula {
+    Number(Number),
+    Name(Name),
+    Neg {
+        operand: Box<Formula>,
+        span: Span,
+    },
+    Binary {
+        op: Op,
+        lhs: Box<Formula>,
+        rhs: Box<Formula>,
+        span: Span,
+    },
+    Call {
+        function: Name,
+        args: Vec<Formula>,
+        span: Span,
+    },
+}
+
+impl Formula {
+    pub fn span(&self) -> Span {
+        match self {
+            Formula::Number(n) => n.span,
+            Formula::Name(n) => n.span,
+            Formula::Neg { span, .. }
+            | Formula::Binary { span, .. }
+            | Formula::Call { span, .. } => *span,
+        }
+    }
+}
+
+/// What follows `loss`: a built-in's name, or `(y, t) = formula`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LossSpec {
+    Named(Name),
+    Custom { y: Name, t: Name, body: Formula },
+}
+
 /// `W = [[…]]` or `b = […]` inside a layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Param {
@@ -88,8 +139,15 @@ pub enum Statement {
         params: Vec<Param>,
         span: Span,
     },
-    /// `loss sum_squared`.
-    Loss { name: Name, span: Span },
+    /// `loss sum_squared` or `loss (y, t) = (y - t)^2 / 2`.
+    Loss { spec: LossSpec, span: Span },
+    /// `activation swish(a) = a / (1 + exp(-a))`.
+    Activation {
+        name: Name,
+        param: Name,
+        body: Formula,
+        span: Span,
+    },
     /// `sgd lr = 0.1, steps = 2`.
     Sgd { settings: Vec<Setting>, span: Span },
 }
@@ -102,6 +160,7 @@ impl Statement {
             | Statement::Target { span, .. }
             | Statement::Layer { span, .. }
             | Statement::Loss { span, .. }
+            | Statement::Activation { span, .. }
             | Statement::Sgd { span, .. } => *span,
         }
     }

@@ -1,9 +1,13 @@
 //! Syntax tree → checked [`Network`]: every rule the later stages rely on is enforced here,
 //! and each violation is reported at the span of the text that breaks it.
 
-use crate::ast::{Array, File, Name, Number, Statement, Vector};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ast::{Array, File, Formula, LossSpec, Name, Number, Op, Statement, Vector};
 use crate::error::{Error, Span};
-use crate::functions;
+use crate::expr::{Expr, Func};
+use crate::functions::{self, Activation, Loss, Needs, Shape, ARG, LOSS_T, LOSS_Y};
 use crate::model::{Layer, Limits, Network, Sgd};
 use crate::number::Decimal;
 
@@ -12,14 +16,22 @@ pub fn check(file: &File) -> Result<Network, Error> {
     check_with_limits(file, &Limits::default())
 }
 
+/// A layer statement, before its activation is looked up.
+struct LayerText<'a> {
+    activation: &'a Name,
+    params: &'a [crate::ast::Param],
+    span: Span,
+}
+
 /// Checks a parsed file and builds the network it describes, refusing work beyond `limits`.
 pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error> {
     let mut title: Option<(String, Span)> = None;
     let mut input: Option<(&Array, Span)> = None;
     let mut target: Option<(&Array, Span)> = None;
-    let mut loss: Option<(&Name, Span)> = None;
+    let mut loss: Option<(&LossSpec, Span)> = None;
     let mut sgd: Option<(Sgd, Span)> = None;
-    let mut layers: Vec<(Layer, Span)> = Vec::new();
+    let mut layer_texts: Vec<LayerText> = Vec::new();
+    let mut custom: HashMap<String, (Arc<Activation>, Span)> = HashMap::new();
 
     for statement in &file.statements {
         let span = statement.span();
@@ -36,25 +48,44 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                 once(&target, "target", span)?;
                 target = Some((value, span));
             }
-            Statement::Loss { name, .. } => {
+            Statement::Loss { spec, .. } => {
                 once(&loss, "loss", span)?;
-                loss = Some((name, span));
+                loss = Some((spec, span));
             }
             Statement::Sgd { settings, .. } => {
                 once(&sgd, "sgd", span)?;
                 sgd = Some((check_sgd(settings)?, span));
             }
+            Statement::Activation {
+                name, param, body, ..
+            } => {
+                if functions::builtin_activation(&name.text).is_some() {
+                    return Err(Error::Value {
+                        message: format!(
+                            "`{}` is a built-in activation; give yours another name",
+                            name.text
+                        ),
+                        span: name.span,
+                    });
+                }
+                if let Some((_, first)) = custom.get(&name.text) {
+                    return Err(Error::Duplicate {
+                        what: format!("activation {}", name.text),
+                        span,
+                        first: *first,
+                    });
+                }
+                let activation = custom_activation(name, param, body)?;
+                custom.insert(name.text.clone(), (Arc::new(activation), span));
+            }
             Statement::Layer {
                 activation, params, ..
             } => {
-                let number = layers.len() + 1;
-                let previous = layers
-                    .last()
-                    .map(|(layer, _)| (layer.units(), format!("layer {}", number - 1)));
-                layers.push((
-                    check_layer(number, activation, params, previous, span)?,
+                layer_texts.push(LayerText {
+                    activation,
+                    params,
                     span,
-                ));
+                });
             }
         }
     }
@@ -67,49 +98,125 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         what: "target (such as `target t = [0, 1]`)",
         span: file.end,
     })?;
-    let (loss_name, _) = loss.ok_or(Error::Missing {
+    let (loss_spec, _) = loss.ok_or(Error::Missing {
         what: "loss (such as `loss sum_squared`)",
         span: file.end,
     })?;
-    if layers.is_empty() {
+    if layer_texts.is_empty() {
         return Err(Error::Missing {
             what: "layer (such as `layer sigmoid W = [[0.1, 0.2]]`)",
             span: file.end,
         });
     }
 
-    let x = one_sample(x_array, "input")?;
-    let (first, first_span) = &layers[0];
-    if first.inputs() != x.len() {
+    let x = samples(x_array, "input")?;
+    let t = samples(t_array, "target")?;
+    if x.len() != t.len() {
         return Err(Error::Shape {
             message: format!(
-                "W of layer 1 has {} columns, but the input x has {} values",
-                first.inputs(),
+                "the target has {} (rows), but the input has {}",
+                count(t.len(), "sample"),
                 x.len()
-            ),
-            span: weight_span(&file.statements, 0).unwrap_or(*first_span),
-        });
-    }
-    let t = one_sample(t_array, "target")?;
-    let (last, _) = layers.last().expect("checked non-empty");
-    if t.len() != last.units() {
-        return Err(Error::Shape {
-            message: format!(
-                "the target t has {} values, but the output layer {} has {} units",
-                t.len(),
-                layers.len(),
-                last.units()
             ),
             span: t_array.span(),
         });
     }
-    let loss = functions::loss(&loss_name.text).ok_or_else(|| Error::Unknown {
-        what: "loss",
-        name: loss_name.text.clone(),
-        expected: functions::loss_names(),
-        span: loss_name.span,
-    })?;
-    check_limits(&layers, x.len(), x_array.span(), sgd.as_ref(), limits)?;
+
+    let mut layers: Vec<(Layer, Span)> = Vec::new();
+    let depth = layer_texts.len();
+    for (n, text) in layer_texts.iter().enumerate() {
+        let activation = match functions::builtin_activation(&text.activation.text) {
+            Some(builtin) => Arc::new(builtin),
+            None => match custom.get(&text.activation.text) {
+                Some((activation, _)) => activation.clone(),
+                None => {
+                    return Err(Error::Unknown {
+                        what: "activation",
+                        name: text.activation.text.clone(),
+                        expected: functions::ACTIVATION_NAMES.to_vec(),
+                        span: text.activation.span,
+                    })
+                }
+            },
+        };
+        if activation.shape == Shape::Softmax && n + 1 != depth {
+            return Err(Error::Mismatch {
+                message: format!(
+                    "softmax can only be the output layer's activation, but this is layer {} of {depth}",
+                    n + 1
+                ),
+                span: text.activation.span,
+            });
+        }
+        let previous = layers
+            .last()
+            .map(|(layer, _)| (layer.units(), format!("layer {}", n)));
+        layers.push((
+            check_layer(n + 1, activation, text.params, previous, text.span)?,
+            text.span,
+        ));
+    }
+
+    let (first, first_span) = &layers[0];
+    let inputs = x[0].len();
+    if first.inputs() != inputs {
+        return Err(Error::Shape {
+            message: format!(
+                "W of layer 1 has {}, but the input x has {}",
+                count(first.inputs(), "column"),
+                count(inputs, "value")
+            ),
+            span: weight_span(&file.statements, 0).unwrap_or(*first_span),
+        });
+    }
+    let (last, _) = layers.last().expect("checked non-empty");
+    let outputs = t[0].len();
+    if outputs != last.units() {
+        return Err(Error::Shape {
+            message: format!(
+                "the target t has {}, but the output layer {} has {}",
+                count(outputs, "value"),
+                layers.len(),
+                count(last.units(), "unit")
+            ),
+            span: t_array.span(),
+        });
+    }
+
+    let loss = match loss_spec {
+        LossSpec::Named(name) => {
+            functions::builtin_loss(&name.text, outputs as u32).ok_or_else(|| Error::Unknown {
+                what: "loss",
+                name: name.text.clone(),
+                expected: functions::LOSS_NAMES.to_vec(),
+                span: name.span,
+            })?
+        }
+        LossSpec::Custom { y, t: t_name, body } => {
+            if y.text == t_name.text {
+                return Err(Error::Value {
+                    message: format!("the loss's two parameters are both called `{}`", y.text),
+                    span: t_name.span,
+                });
+            }
+            let params = [(y.text.as_str(), LOSS_Y), (t_name.text.as_str(), LOSS_T)];
+            let element = convert(body, &params, "the loss")?;
+            functions::custom_loss(&element, outputs as u32)
+        }
+    };
+    let loss_span = match loss_spec {
+        LossSpec::Named(name) => name.span,
+        LossSpec::Custom { body, .. } => body.span(),
+    };
+    check_loss_fits(&loss, &last.activation, &t, t_array, loss_span)?;
+    check_limits(
+        &layers,
+        inputs,
+        x_array.span(),
+        x.len(),
+        sgd.as_ref(),
+        limits,
+    )?;
 
     Ok(Network {
         title: title.map(|(text, _)| text),
@@ -121,15 +228,155 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     })
 }
 
+/// A custom activation: its formula in `a`, and its derivative from the differentiator.
+fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activation, Error> {
+    let place = format!("activation {}", name.text);
+    let definition = convert(body, &[(param.text.as_str(), ARG)], &place)?;
+    let derivative = crate::diff::derivative_in_arg(&definition)
+        .map_err(|e| Error::Unsupported { message: e.0 })?;
+    Ok(Activation {
+        name: name.text.clone(),
+        shape: Shape::Elementwise,
+        definition,
+        derivative,
+        rule: format!("derivative of {}, by the differentiator", name.text),
+        custom: true,
+    })
+}
+
+/// A formula as written → a formula tree, with its parameters renamed to the canonical
+/// bound variables (`a`; `y` and `t`).
+fn convert(formula: &Formula, params: &[(&str, &'static str)], place: &str) -> Result<Expr, Error> {
+    let go = |f: &Formula| convert(f, params, place);
+    Ok(match formula {
+        Formula::Number(n) => Expr::Num(n.value),
+        Formula::Name(name) => match params.iter().find(|(user, _)| *user == name.text) {
+            Some((_, canonical)) => Expr::Var(canonical),
+            None => {
+                let names: Vec<String> =
+                    params.iter().map(|(user, _)| format!("`{user}`")).collect();
+                let params = match names.as_slice() {
+                    [one] => format!("its parameter is {one}"),
+                    many => format!("its parameters are {}", many.join(" and ")),
+                };
+                return Err(Error::Undefined {
+                    name: name.text.clone(),
+                    place: place.to_string(),
+                    params,
+                    span: name.span,
+                });
+            }
+        },
+        Formula::Neg { operand, .. } => Expr::Neg(Box::new(go(operand)?)),
+        Formula::Binary { op, lhs, rhs, .. } => {
+            let (a, b) = (go(lhs)?, go(rhs)?);
+            match op {
+                Op::Add => Expr::Add(vec![a, b]),
+                Op::Sub => Expr::minus(a, b),
+                Op::Mul => Expr::Mul(vec![a, b]),
+                Op::Div => Expr::Div(Box::new(a), Box::new(b)),
+                Op::Pow => Expr::pow(a, b),
+            }
+        }
+        Formula::Call {
+            function,
+            args,
+            span,
+        } => {
+            let f = Func::elementary(&function.text).ok_or_else(|| Error::Unknown {
+                what: "function",
+                name: function.text.clone(),
+                expected: Func::ELEMENTARY.iter().map(|(name, _)| *name).collect(),
+                span: function.span,
+            })?;
+            if args.len() != 1 {
+                return Err(Error::Arity {
+                    function: function.text.clone(),
+                    given: args.len(),
+                    span: *span,
+                });
+            }
+            Expr::call(f, go(&args[0])?)
+        }
+    })
+}
+
+/// Refuses a loss that cannot work with the output layer or the targets.
+fn check_loss_fits(
+    loss: &Loss,
+    output: &Activation,
+    t: &[Vec<Decimal>],
+    t_array: &Array,
+    span: Span,
+) -> Result<(), Error> {
+    let needs_sigmoid = |what: &str| Error::Mismatch {
+        message: format!(
+            "{} needs probabilities from the output layer, but its activation is {}; use {what}",
+            loss.name, output.name
+        ),
+        span,
+    };
+    match loss.needs {
+        Needs::Anything => return Ok(()),
+        Needs::Probabilities
+            if !matches!(output.name.as_str(), "softmax" | "sigmoid") || output.custom =>
+        {
+            return Err(needs_sigmoid("softmax or sigmoid"))
+        }
+        Needs::SigmoidOutput if output.name != "sigmoid" || output.custom => {
+            return Err(needs_sigmoid("sigmoid"))
+        }
+        _ => {}
+    }
+    let rows = t_array.rows();
+    for (n, row) in t.iter().enumerate() {
+        let vector = rows[n.min(rows.len() - 1)];
+        for (k, value) in row.iter().enumerate() {
+            if value.is_negative() || *value > Decimal::ONE {
+                return Err(Error::Mismatch {
+                    message: format!("{} needs targets between 0 and 1, not {value}", loss.name),
+                    span: vector.items[k].span,
+                });
+            }
+        }
+        if output.shape == Shape::Softmax {
+            let sum = row
+                .iter()
+                .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v));
+            if sum != Some(Decimal::ONE) {
+                return Err(Error::Mismatch {
+                    message: format!(
+                        "with softmax and {}, the targets of a sample must add up to 1 (these add up to {})",
+                        loss.name,
+                        sum.map_or_else(|| "too much".to_string(), |s| s.to_string())
+                    ),
+                    span: vector.span,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a file that asks for more than `limits`, pointing at the part that is too big.
 fn check_limits(
     layers: &[(Layer, Span)],
     inputs: usize,
     input_span: Span,
+    samples: usize,
     sgd: Option<&(Sgd, Span)>,
     limits: &Limits,
 ) -> Result<(), Error> {
     let too_big = |message: String, span: Span| Err(Error::Limit { message, span });
+    if samples > limits.samples {
+        return too_big(
+            format!(
+                "the input has {samples} samples; the limit is {} (raise it with --max-samples)",
+                limits.samples
+            ),
+            input_span,
+        );
+    }
     if layers.len() > limits.layers {
         let (_, span) = layers[limits.layers];
         return too_big(
@@ -177,19 +424,32 @@ fn check_limits(
         .iter()
         .map(|(l, _)| l.units() * l.inputs() + l.bias.as_ref().map_or(0, Vec::len))
         .sum();
-    let gradients = parameters.saturating_mul(steps as usize);
+    let gradients = parameters
+        .saturating_mul(steps as usize)
+        .saturating_mul(samples);
     if gradients > limits.gradients {
         let span = sgd.map_or(layers[0].1, |(_, span)| *span);
         return too_big(
             format!(
-                "the file asks for {gradients} gradients ({parameters} weights and biases × {steps} steps); \
+                "the file asks for {gradients} gradients ({parameters} weights and biases × {} × {}); \
                  the limit is {} (raise it with --max-gradients)",
+                count(steps as usize, "step"),
+                count(samples, "sample"),
                 limits.gradients
             ),
             span,
         );
     }
     Ok(())
+}
+
+/// `1 value`, `2 values`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn once<T>(seen: &Option<(T, Span)>, what: &str, span: Span) -> Result<(), Error> {
@@ -231,35 +491,32 @@ fn non_empty(vector: &Vector, what: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The input or target as one sample: a vector, or a matrix of exactly one row.
-fn one_sample(array: &Array, what: &str) -> Result<Vec<Decimal>, Error> {
+/// The input or target as samples: a vector is one sample, a matrix one sample per row.
+fn samples(array: &Array, what: &str) -> Result<Vec<Vec<Decimal>>, Error> {
     let rows = array.rows();
-    if rows.len() > 1 {
-        return Err(Error::Value {
-            message: format!(
-                "the {what} has {} rows (samples), but this version derives one sample; give the {what} as one vector",
-                rows.len()
-            ),
-            span: array.span(),
-        });
+    let width = rows[0].items.len();
+    for row in &rows {
+        non_empty(row, &format!("the {what}"))?;
+        if row.items.len() != width {
+            return Err(Error::Shape {
+                message: format!(
+                    "the {what} is ragged: this sample has {} values, the first has {width}",
+                    row.items.len()
+                ),
+                span: row.span,
+            });
+        }
     }
-    non_empty(rows[0], &format!("the {what}"))?;
-    Ok(values(rows[0]))
+    Ok(rows.iter().map(|row| values(row)).collect())
 }
 
 fn check_layer(
     number: usize,
-    activation: &Name,
+    act: Arc<Activation>,
     params: &[crate::ast::Param],
     previous: Option<(usize, String)>,
     span: Span,
 ) -> Result<Layer, Error> {
-    let act = functions::activation(&activation.text).ok_or_else(|| Error::Unknown {
-        what: "activation",
-        name: activation.text.clone(),
-        expected: functions::activation_names(),
-        span: activation.span,
-    })?;
     let mut weights: Option<(&Array, Span)> = None;
     let mut bias: Option<(&Array, Span)> = None;
     for param in params {
@@ -295,8 +552,8 @@ fn check_layer(
         if row.items.len() != width {
             return Err(Error::Shape {
                 message: format!(
-                    "W of layer {number} is ragged: this row has {} values, the first has {width}",
-                    row.items.len()
+                    "W of layer {number} is ragged: this row has {}, the first has {width}",
+                    count(row.items.len(), "value")
                 ),
                 span: row.span,
             });
@@ -306,7 +563,9 @@ fn check_layer(
         if width != units {
             return Err(Error::Shape {
                 message: format!(
-                    "W of layer {number} has {width} columns, but {name} has {units} units"
+                    "W of layer {number} has {}, but {name} has {}",
+                    count(width, "column"),
+                    count(units, "unit")
                 ),
                 span: w_array.span(),
             });
@@ -325,9 +584,9 @@ fn check_layer(
             if vector.items.len() != weights.len() {
                 return Err(Error::Shape {
                     message: format!(
-                        "b of layer {number} has {} values, but the layer has {} units (rows of W)",
-                        vector.items.len(),
-                        weights.len()
+                        "b of layer {number} has {}, but the layer has {} (rows of W)",
+                        count(vector.items.len(), "value"),
+                        count(weights.len(), "unit")
                     ),
                     span: vector.span,
                 });
@@ -411,7 +670,7 @@ mod tests {
 
     /// The message and the text under the span.
     fn fails(text: &str) -> (String, String) {
-        let error = checked(text).err().expect("an error");
+        let error = checked(text).expect_err("an error");
         let span = error.span().expect("a span");
         (error.to_string(), text[span.start..span.end].to_string())
     }
@@ -451,19 +710,19 @@ mod tests {
         => "W of layer 1 has 3 columns, but the input x has 2 values", at "[[1, 2, 3]]");
     rejects!(ragged_matrix:
         &format!("input x = [1, 2]\nlayer identity W = [[1, 2], [3]]\n{TAIL}")
-        => "W of layer 1 is ragged: this row has 1 values, the first has 2", at "[3]");
+        => "W of layer 1 is ragged: this row has 1 value, the first has 2", at "[3]");
     rejects!(unknown_activation:
         &format!("input x = [1]\nlayer softsign W = [[1]]\n{TAIL}")
-        => "unknown activation `softsign`; expected one of: identity, sigmoid", at "softsign");
+        => "unknown activation `softsign`; expected one of: identity, sigmoid, tanh, relu, leaky_relu, softplus, softmax", at "softsign");
     rejects!(unknown_loss:
         "input x = [1]\nlayer identity W = [[1]]\ntarget t = [0]\nloss hinge\n"
-        => "unknown loss `hinge`; expected one of: sum_squared", at "hinge");
+        => "unknown loss `hinge`; expected one of: sum_squared, mean_squared, cross_entropy, binary_cross_entropy", at "hinge");
     rejects!(bias_length:
         &format!("input x = [1]\nlayer identity W = [[1]] b = [1, 2]\n{TAIL}")
-        => "b of layer 1 has 2 values, but the layer has 1 units (rows of W)", at "[1, 2]");
+        => "b of layer 1 has 2 values, but the layer has 1 unit (rows of W)", at "[1, 2]");
     rejects!(target_width:
         "input x = [1]\nlayer identity W = [[1]]\ntarget t = [0, 1]\nloss sum_squared\n"
-        => "the target t has 2 values, but the output layer 1 has 1 units", at "[0, 1]");
+        => "the target t has 2 values, but the output layer 1 has 1 unit", at "[0, 1]");
     rejects!(duplicate_title:
         &format!("title \"a\"\ntitle \"b\"\ninput x = [1]\nlayer identity W = [[1]]\n{TAIL}")
         => "title is defined twice", at "title \"b\"");

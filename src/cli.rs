@@ -66,7 +66,10 @@ struct LimitArgs {
     /// The most SGD steps.
     #[arg(long, value_name = "N", default_value_t = Limits::default().steps)]
     max_steps: u32,
-    /// The most gradients derived in all (weights and biases × steps).
+    /// The most training samples.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().samples)]
+    max_samples: usize,
+    /// The most gradients derived in all (weights and biases × steps × samples).
     #[arg(long, value_name = "N", default_value_t = Limits::default().gradients)]
     max_gradients: usize,
 }
@@ -77,6 +80,7 @@ impl LimitArgs {
             layers: self.max_layers,
             units: self.max_units,
             steps: self.max_steps,
+            samples: self.max_samples,
             gradients: self.max_gradients,
         }
     }

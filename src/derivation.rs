@@ -1,7 +1,7 @@
 //! The worked solution: every quantity as *formula → numbers → value*.
 //!
 //! The network is written as a graph of defining equations (`a = Σ w z + b`, `z = h(a)`,
-//! `E = loss(y, t)`). Backpropagation is the chain rule on that graph: the δ of a unit is the
+//! `E_n = loss(y, t)`). Backpropagation is the chain rule on that graph: the δ of a unit is the
 //! sum, over the units it feeds, of their δ times the local derivative, and each local
 //! derivative comes from the differentiator applied to one defining equation. So every formula
 //! is derived, none is typed in, and each formula's size is bounded by the fan-out of one unit
@@ -16,7 +16,7 @@ use crate::diff;
 use crate::error::Error;
 use crate::eval::{self, Env};
 use crate::expr::{Expr, Func, Index, Kind, Symbol};
-use crate::functions::{Activation, ARG};
+use crate::functions::{self, Activation, Aggregate, Shape, ARG};
 use crate::model::Network;
 use crate::number::Value;
 
@@ -129,31 +129,43 @@ pub struct LayerChains {
     pub chains: Vec<Chain>,
 }
 
-/// The numbers of one layer in one step (one sample).
+/// The numbers of one layer in one step; per-sample quantities have one row per sample.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerNumbers {
     pub weights: Vec<Vec<Value>>,
     pub bias: Option<Vec<Value>>,
-    pub pre: Vec<Value>,
-    pub out: Vec<Value>,
-    pub delta: Vec<Value>,
+    pub pre: Vec<Vec<Value>>,
+    pub out: Vec<Vec<Value>>,
+    pub delta: Vec<Vec<Value>>,
     pub grad_weights: Vec<Vec<Value>>,
     pub grad_bias: Option<Vec<Value>>,
     pub weights_after: Option<Vec<Vec<Value>>>,
     pub bias_after: Option<Vec<Value>>,
 }
 
-/// One training step: the forward pass, the loss, backpropagation and the update.
+/// The forward and backward pass of one sample.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Step {
-    pub number: u32,
+pub struct SampleRows {
+    /// The sample's number (from 1), or `None` when there is only one.
+    pub sample: Option<u32>,
     pub forward: Vec<LayerChains>,
+    /// `E_n` (or `E` itself with one sample).
     pub loss: Chain,
     pub derivatives: Vec<LayerChains>,
     pub deltas: Vec<LayerChains>,
+}
+
+/// One training step: every sample's passes, the loss, the gradients and the update.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub number: u32,
+    pub samples: Vec<SampleRows>,
+    /// `E = Σ_n E_n`, with several samples.
+    pub total_loss: Option<Chain>,
     pub gradients: Vec<LayerChains>,
     pub updates: Vec<LayerChains>,
     pub loss_value: Value,
+    pub sample_losses: Vec<Value>,
     pub layers: Vec<LayerNumbers>,
 }
 
@@ -166,8 +178,8 @@ pub struct Derivation<'n> {
     pub equations: Vec<LayerChains>,
     /// Definitions and derivative rules of the activations used.
     pub activation_rules: Vec<Chain>,
-    /// `E = …` in general form.
-    pub loss: Chain,
+    /// `E = …` (and `E_n = …` with several samples) in general form.
+    pub loss: Vec<Chain>,
     /// The general gradient formulas, output layer first.
     pub gradient_rules: Vec<Chain>,
     /// `w ← w − η ∂E/∂w`, when the file has `sgd`.
@@ -185,31 +197,47 @@ fn num(n: usize) -> Index {
 
 const I: Index = Index::Var('i');
 const J: Index = Index::Var('j');
+const N: Index = Index::Var('n');
 
-/// General formulas with at most this many terms in a sum are written out term by term.
+/// General formulas with at most this many terms in a sum are written out term by term
+/// (sums over samples are always left as `Σ_n`).
 const WRITE_OUT_UP_TO: u32 = 4;
 
-/// The symbolic part: each layer's equations and their derivatives, with index variables.
+type Derived = (Expr, Vec<&'static str>);
+
+/// The symbolic part: each layer's equations and their derivatives, in index variables
+/// (`i`, `j`, and `n` for the sample when there are several).
 struct Formulas<'n> {
     network: &'n Network,
-    /// δ_i^{(l)} for l = 1..=L (index l−1), in index `i`.
-    delta: Vec<(Expr, Vec<&'static str>)>,
-    /// ∂E/∂w_{ij}^{(l)} in `i`, `j`.
-    grad_weight: Vec<(Expr, Vec<&'static str>)>,
-    /// ∂E/∂b_i^{(l)} in `i`.
-    grad_bias: Vec<(Expr, Vec<&'static str>)>,
+    /// The sample index of per-sample quantities in general formulas.
+    sample: Option<Index>,
+    /// δ_i^{(l)} for l = 1..=L (index l−1), per sample.
+    delta: Vec<Derived>,
+    /// ∂E/∂w_{ij}^{(l)}: the per-sample term, before the sum over samples.
+    grad_weight_term: Vec<Derived>,
+    /// ∂E/∂b_i^{(l)}: the per-sample term.
+    grad_bias_term: Vec<Derived>,
+    /// The rule that gave δ^{(L)} = y − t directly, when one did.
+    shortcut: Option<&'static str>,
+}
+
+fn simplified(raw: &Expr, mut rules: Vec<&'static str>) -> Derived {
+    let (e, more) = crate::simplify::simplify(raw);
+    rules.extend(more);
+    (e, dedup(rules))
 }
 
 impl<'n> Formulas<'n> {
     /// `a_i^{(l)} = Σ_var w_{i,var}^{(l)} z_var^{(l−1)} (+ b_i^{(l)})`.
-    fn pre_definition(network: &Network, layer: u32, i: Index, var: char) -> Expr {
+    fn pre_definition(&self, layer: u32, i: Index, var: char) -> Expr {
+        let network = self.network;
         let inputs = network.width(layer - 1) as u32;
         let sum = Expr::sum(
             var,
             inputs,
             Expr::Mul(vec![
                 sym(Symbol::weight(layer, i, Index::Var(var))),
-                sym(Symbol::out(layer - 1, Index::Var(var))),
+                sym(Symbol::out(layer - 1, Index::Var(var)).at(self.sample)),
             ]),
         );
         match network.layer(layer).bias {
@@ -218,45 +246,86 @@ impl<'n> Formulas<'n> {
         }
     }
 
-    /// `z_i^{(l)} = h^{(l)}(a_i^{(l)})`.
-    fn out_definition(layer: u32, i: Index) -> Expr {
-        Expr::call(Func::Act(layer), sym(Symbol::pre(layer, i)))
+    /// `z_i^{(l)} = h^{(l)}(a_i^{(l)})`, the node of the graph.
+    fn out_definition(&self, layer: u32, i: Index) -> Expr {
+        Expr::call(Func::Act(layer), self.pre(layer, i))
+    }
+
+    /// `exp(a_i)/Σ_m exp(a_m)`, a softmax output written out.
+    fn softmax_formula(&self, layer: u32, i: Index) -> Expr {
+        let units = self.network.width(layer) as u32;
+        Expr::Div(
+            Box::new(Expr::call(Func::Exp, self.pre(layer, i))),
+            Box::new(Expr::sum(
+                'm',
+                units,
+                Expr::call(Func::Exp, self.pre(layer, Index::Var('m'))),
+            )),
+        )
+    }
+
+    fn pre(&self, layer: u32, i: Index) -> Expr {
+        sym(Symbol::pre(layer, i).at(self.sample))
+    }
+
+    /// `E_n`, the loss of one sample.
+    fn sample_loss(&self) -> Expr {
+        self.network
+            .loss
+            .instantiate(self.network.depth())
+            .with_sample(self.sample)
+    }
+
+    fn d(&self, e: &Expr, wrt: Symbol) -> Result<Derived, Error> {
+        diff::derivative(e, &sym(wrt), self.network)
+            .map_err(|diff::Unsupported(message)| Error::Unsupported { message })
     }
 
     fn derive(network: &'n Network) -> Result<Formulas<'n>, Error> {
         let depth = network.depth();
-        let mut formulas = Formulas {
+        let mut f = Formulas {
             network,
+            sample: (network.samples() > 1).then_some(N),
             delta: Vec::new(),
-            grad_weight: Vec::new(),
-            grad_bias: Vec::new(),
+            grad_weight_term: Vec::new(),
+            grad_bias_term: Vec::new(),
+            shortcut: functions::shortcut(network.output_activation(), &network.loss),
         };
-        let acts = |l: u32| {
-            (1..=network.depth())
-                .contains(&l)
-                .then(|| network.layer(l).activation)
-        };
-        let d = |e: &Expr, wrt: Symbol| -> Result<(Expr, Vec<&'static str>), Error> {
-            diff::derivative(e, &sym(wrt), &acts)
-                .map_err(|diff::Unsupported(message)| Error::Unsupported { message })
-        };
+        let s = f.sample;
 
-        // Output layer: δ_i^{(L)} = ∂y_i/∂a_i · ∂E/∂y_i.
-        let loss = network.loss.instantiate(depth, network.width(depth) as u32);
-        let (de_dy, mut rules) = d(&loss, Symbol::out(depth, I))?;
-        let (dy_da, more) = d(&Formulas::out_definition(depth, I), Symbol::pre(depth, I))?;
-        rules.extend(more);
-        let (delta_out, more) = crate::simplify::simplify(&Expr::Mul(vec![dy_da, de_dy]));
-        rules.extend(more);
-        let mut deltas = vec![(delta_out, dedup(rules))];
+        // Output layer: δ_i^{(L)} = Σ_q ∂y_q/∂a_i · ∂E_n/∂y_q (only q = i for elementwise
+        // activations), unless a shortcut rule states it directly.
+        let delta_out = match f.shortcut {
+            Some(rule) => (
+                Expr::minus(
+                    sym(Symbol::out(depth, I).at(s)),
+                    sym(Symbol::target(I).at(s)),
+                ),
+                vec![rule],
+            ),
+            None => {
+                let q = Index::Var('q');
+                let (de_dy, mut rules) = f.d(&f.sample_loss(), Symbol::out(depth, q).at(s))?;
+                let (dy_da, more) =
+                    f.d(&f.out_definition(depth, q), Symbol::pre(depth, I).at(s))?;
+                rules.extend(more);
+                let outputs = network.width(depth) as u32;
+                simplified(
+                    &Expr::sum('q', outputs, Expr::Mul(vec![dy_da, de_dy])),
+                    rules,
+                )
+            }
+        };
+        let mut deltas = vec![delta_out];
 
         // Hidden layers, from the top down: δ_i^{(l)} = ∂z_i/∂a_i · Σ_k ∂a_k^{(l+1)}/∂z_i · δ_k^{(l+1)}.
         for layer in (1..depth).rev() {
             let k = Index::Var('k');
-            let (dz_da, mut rules) = d(&Formulas::out_definition(layer, I), Symbol::pre(layer, I))?;
-            let (da_dz, more) = d(
-                &Formulas::pre_definition(network, layer + 1, k, 'j'),
-                Symbol::out(layer, I),
+            let (dz_da, mut rules) =
+                f.d(&f.out_definition(layer, I), Symbol::pre(layer, I).at(s))?;
+            let (da_dz, more) = f.d(
+                &f.pre_definition(layer + 1, k, 'j'),
+                Symbol::out(layer, I).at(s),
             )?;
             rules.extend(more);
             let fan_out = network.width(layer + 1) as u32;
@@ -265,33 +334,26 @@ impl<'n> Formulas<'n> {
                 Expr::sum(
                     'k',
                     fan_out,
-                    Expr::Mul(vec![da_dz, sym(Symbol::delta(layer + 1, k))]),
+                    Expr::Mul(vec![da_dz, sym(Symbol::delta(layer + 1, k).at(s))]),
                 ),
             ]);
-            let (delta, more) = crate::simplify::simplify(&raw);
-            rules.extend(more);
-            deltas.push((delta, dedup(rules)));
+            deltas.push(simplified(&raw, rules));
         }
         deltas.reverse();
-        formulas.delta = deltas;
+        f.delta = deltas;
 
-        // ∂E/∂w_{ij}^{(l)} = δ_i^{(l)} · ∂a_i^{(l)}/∂w_{ij}^{(l)}, and likewise for b.
+        // ∂E_n/∂w_{ij}^{(l)} = δ_i^{(l)} · ∂a_i^{(l)}/∂w_{ij}^{(l)}, and likewise for b.
         for layer in 1..=depth {
-            let definition = Formulas::pre_definition(network, layer, I, 'm');
-            let (da_dw, rules) = d(&definition, Symbol::weight(layer, I, J))?;
-            let (grad, more) =
-                crate::simplify::simplify(&Expr::Mul(vec![sym(Symbol::delta(layer, I)), da_dw]));
-            formulas
-                .grad_weight
-                .push((grad, dedup([rules, more].concat())));
-            let (da_db, rules) = d(&definition, Symbol::bias(layer, I))?;
-            let (grad, more) =
-                crate::simplify::simplify(&Expr::Mul(vec![sym(Symbol::delta(layer, I)), da_db]));
-            formulas
-                .grad_bias
-                .push((grad, dedup([rules, more].concat())));
+            let definition = f.pre_definition(layer, I, 'm');
+            let delta = sym(Symbol::delta(layer, I).at(s));
+            let (da_dw, rules) = f.d(&definition, Symbol::weight(layer, I, J))?;
+            f.grad_weight_term
+                .push(simplified(&Expr::Mul(vec![delta.clone(), da_dw]), rules));
+            let (da_db, rules) = f.d(&definition, Symbol::bias(layer, I))?;
+            f.grad_bias_term
+                .push(simplified(&Expr::Mul(vec![delta, da_db]), rules));
         }
-        Ok(formulas)
+        Ok(f)
     }
 
     /// The article's layout: with exactly one hidden layer, the first layer's gradients are
@@ -300,24 +362,53 @@ impl<'n> Formulas<'n> {
         self.network.depth() == 2
     }
 
-    fn delta_of(&self, layer: u32) -> &(Expr, Vec<&'static str>) {
+    fn delta_of(&self, layer: u32) -> &Derived {
         &self.delta[layer as usize - 1]
     }
 
+    /// `Σ_n term` (or its mean), or the term itself with one sample.
+    fn over_samples(&self, term: Expr) -> Expr {
+        let count = self.network.samples() as u32;
+        if count == 1 {
+            return term;
+        }
+        let sum = Expr::sum('n', count, term);
+        match self.network.loss.aggregate {
+            Aggregate::Sum => sum,
+            Aggregate::Mean => Expr::Mul(vec![
+                Expr::Div(Box::new(Expr::int(1)), Box::new(Expr::int(count.into()))),
+                sum,
+            ]),
+        }
+    }
+
     /// The gradient of w_{ij}^{(l)} in `i`, `j` as the worked rows show it.
-    fn shown_weight_gradient(&self, layer: u32) -> (Expr, Vec<&'static str>) {
-        let (grad, rules) = &self.grad_weight[layer as usize - 1];
-        if layer == 1 && self.expanded_first_layer() {
+    fn shown_weight_gradient(&self, layer: u32) -> Derived {
+        let (term, rules) = &self.grad_weight_term[layer as usize - 1];
+        let (term, rules) = if layer == 1 && self.expanded_first_layer() {
             let (delta, delta_rules) = self.delta_of(1);
-            let (inlined, _) =
-                crate::simplify::simplify(&replace_symbol(grad, &Symbol::delta(1, I), delta));
+            let inlined = replace_symbol(term, &Symbol::delta(1, I).at(self.sample), delta);
+            let (inlined, _) = crate::simplify::simplify(&inlined);
             (
                 inlined,
                 dedup([delta_rules.clone(), rules.clone()].concat()),
             )
         } else {
-            (grad.clone(), rules.clone())
-        }
+            (term.clone(), rules.clone())
+        };
+        (self.over_samples(term), rules)
+    }
+
+    fn shown_bias_gradient(&self, layer: u32) -> Derived {
+        let (term, rules) = &self.grad_bias_term[layer as usize - 1];
+        (self.over_samples(term.clone()), rules.clone())
+    }
+
+    /// Whether the rows show h'(a) of `layer` at each unit.
+    fn shows_derivatives(&self, layer: u32) -> bool {
+        let act = &self.network.layer(layer).activation;
+        let needed = layer < self.network.depth() || self.shortcut.is_none();
+        needed && act.shape == Shape::Elementwise && act.constant_derivative().is_none()
     }
 }
 
@@ -338,9 +429,44 @@ fn replace_symbol(e: &Expr, target: &Symbol, by: &Expr) -> Expr {
     }
 }
 
-/// Writes out sums small enough to read term by term (general formulas).
+/// Writes out sums small enough to read term by term (general formulas); sums over samples
+/// stay `Σ_n`.
 fn write_out_small_sums(e: &Expr) -> Expr {
-    e.expand_sums_up_to(WRITE_OUT_UP_TO)
+    match e {
+        Expr::Sum {
+            var: 'n',
+            count,
+            body,
+        } => Expr::sum('n', *count, write_out_small_sums(body)),
+        Expr::Sum { count, .. } if *count <= WRITE_OUT_UP_TO => {
+            write_out_small_sums(&e.expand_sums())
+        }
+        Expr::Add(terms) => {
+            let mut out = Vec::with_capacity(terms.len());
+            for term in terms {
+                match (term, write_out_small_sums(term)) {
+                    (Expr::Sum { var, .. }, Expr::Add(inner)) if *var != 'n' => out.extend(inner),
+                    (_, written) => out.push(written),
+                }
+            }
+            Expr::Add(out)
+        }
+        _ => e.map_children(&mut |c| write_out_small_sums(c)),
+    }
+}
+
+/// A general formula at given indices, with its sums written out and Kronecker deltas resolved.
+fn instance(e: &Expr, indices: &[(char, Index)]) -> Expr {
+    let mut e = e.clone();
+    for (var, index) in indices {
+        e = e.with_index(*var, *index);
+    }
+    let e = e.expand_sums();
+    if e.any(&|x| matches!(x, Expr::Kron(..))) {
+        crate::simplify::simplify(&e).0
+    } else {
+        e
+    }
 }
 
 /// The values of one step.
@@ -355,22 +481,24 @@ impl Env for Values<'_> {
         self.map.get(symbol).copied()
     }
 
-    fn activation(&self, layer: u32) -> Option<&'static Activation> {
-        (1..=self.network.depth())
-            .contains(&layer)
-            .then(|| self.network.layer(layer).activation)
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        diff::Layers::activation(self.network, layer)
     }
 }
 
 impl Values<'_> {
     /// Stores a computed value as later rows will use it.
     fn carry(&mut self, symbol: Symbol, value: Value) -> Value {
-        let carried = match self.options.carry {
-            Carry::Exact => value,
-            Carry::Rounded => value.rounded(self.options.digits),
-        };
+        let carried = self.rounded(value);
         self.map.insert(symbol, carried);
         carried
+    }
+
+    fn rounded(&self, value: Value) -> Value {
+        match self.options.carry {
+            Carry::Exact => value,
+            Carry::Rounded => value.rounded(self.options.digits),
+        }
     }
 
     fn get(&self, symbol: &Symbol) -> Value {
@@ -396,11 +524,13 @@ impl Values<'_> {
                     Kind::ActDeriv
                 };
                 self.map
-                    .get(&Symbol::new(kind, *layer, &a.indices))
+                    .get(&Symbol::new(kind, *layer, &a.indices).at(a.sample))
                     .copied()
             }
             Expr::Partial(num, den) => match (&**num, &**den) {
-                (Expr::Sym(loss), Expr::Sym(w)) if loss.kind == Kind::Loss => {
+                (Expr::Sym(loss), Expr::Sym(w))
+                    if loss.kind == Kind::Loss && loss.sample.is_none() =>
+                {
                     let kind = match w.kind {
                         Kind::Weight => Kind::GradWeight,
                         Kind::Bias => Kind::GradBias,
@@ -436,17 +566,25 @@ impl Values<'_> {
 pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Error> {
     let formulas = Formulas::derive(network)?;
     let depth = network.depth();
+    let single = network.samples() == 1;
 
     let equations = (1..=depth)
-        .map(|layer| general_equations(network, layer))
+        .map(|layer| general_equations(&formulas, layer))
         .collect();
     let activation_rules = activation_rules(network);
-    let loss = Chain::new(
+    let mut loss = vec![Chain::new(
         ChainKind::Equation,
-        sym(Symbol::loss()),
-        vec![network.loss.instantiate(depth, network.width(depth) as u32)],
-    );
-    let gradient_rules = gradient_rules(network, &formulas);
+        sym(Symbol::loss().at(formulas.sample)),
+        vec![formulas.sample_loss()],
+    )];
+    if !single {
+        loss.push(Chain::new(
+            ChainKind::Equation,
+            sym(Symbol::loss()),
+            vec![formulas.over_samples(sym(Symbol::loss().at(formulas.sample)))],
+        ));
+    }
+    let gradient_rules = gradient_rules(&formulas);
     let update_rule = network.sgd.map(|_| {
         let w = Symbol::new(Kind::Weight, 0, &[]);
         update_chain(&w, ChainKind::Equation, None)
@@ -457,15 +595,18 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
         map: HashMap::new(),
         options,
     };
-    for (j, x) in network.x.iter().enumerate() {
-        values
-            .map
-            .insert(Symbol::out(0, num(j + 1)), Value::exact(*x));
-    }
-    for (k, t) in network.t.iter().enumerate() {
-        values
-            .map
-            .insert(Symbol::target(num(k + 1)), Value::exact(*t));
+    for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {
+        let sample = (!single).then_some(num(n + 1));
+        for (j, value) in x.iter().enumerate() {
+            values
+                .map
+                .insert(Symbol::out(0, num(j + 1)).at(sample), Value::exact(*value));
+        }
+        for (k, value) in t.iter().enumerate() {
+            values
+                .map
+                .insert(Symbol::target(num(k + 1)).at(sample), Value::exact(*value));
+        }
     }
     for (l, layer) in network.layers.iter().enumerate() {
         let l = l as u32 + 1;
@@ -504,23 +645,30 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
     })
 }
 
-fn general_equations(network: &Network, layer: u32) -> LayerChains {
+fn general_equations(f: &Formulas, layer: u32) -> LayerChains {
+    let network = f.network;
     let pre = Chain::new(
         ChainKind::Equation,
-        sym(Symbol::pre(layer, I)),
-        vec![write_out_small_sums(&Formulas::pre_definition(
-            network, layer, I, 'j',
-        ))],
+        f.pre(layer, I),
+        vec![write_out_small_sums(&f.pre_definition(layer, I, 'j'))],
     );
-    let definition = (network.layer(layer).activation.definition)();
-    let out = Chain::new(
-        ChainKind::Equation,
-        sym(Symbol::out(layer, I)),
-        vec![
-            Formulas::out_definition(layer, I),
-            definition.bind(ARG, &sym(Symbol::pre(layer, I))),
-        ],
-    );
+    let act = &network.layer(layer).activation;
+    let out_symbol = sym(Symbol::out(layer, I).at(f.sample));
+    let out = match act.shape {
+        Shape::Softmax => Chain::new(
+            ChainKind::Equation,
+            out_symbol,
+            vec![write_out_small_sums(&f.softmax_formula(layer, I))],
+        ),
+        Shape::Elementwise => Chain::new(
+            ChainKind::Equation,
+            out_symbol,
+            vec![
+                f.out_definition(layer, I),
+                act.definition.bind(ARG, &f.pre(layer, I)),
+            ],
+        ),
+    };
     LayerChains {
         layer,
         chains: vec![pre, out],
@@ -529,57 +677,94 @@ fn general_equations(network: &Network, layer: u32) -> LayerChains {
 
 /// `h(a) = …` and `h'(a) = …` for each layer's activation, stated once.
 fn activation_rules(network: &Network) -> Vec<Chain> {
+    let printer_names_differ = network.depth() > 2;
     let mut chains = Vec::new();
+    let mut stated: Vec<&str> = Vec::new();
     for layer in 1..=network.depth() {
-        let act = network.layer(layer).activation;
+        let act = &network.layer(layer).activation;
         let f = Func::Act(layer);
-        let symbol_taken = chains
-            .iter()
-            .any(|c: &Chain| c.lhs == Expr::call(f, Expr::Var(ARG)));
-        if symbol_taken {
+        // With h and o only (one hidden layer), each function is stated once; deeper networks
+        // name each layer's function, so each is stated.
+        let key = if printer_names_differ || layer == network.depth() {
+            ""
+        } else {
+            act.name.as_str()
+        };
+        if !key.is_empty() && stated.contains(&key) {
             continue;
         }
-        chains.push(Chain::new(
-            ChainKind::Rule,
-            Expr::call(f, Expr::Var(ARG)),
-            vec![(act.definition)()],
-        ));
-        chains.push(
-            Chain::new(
-                ChainKind::Rule,
-                Expr::deriv(f, Expr::Var(ARG)),
-                vec![(act.derivative)(f)],
-            )
-            .with_rules(&[act.rule]),
-        );
+        stated.push(key);
+        match act.shape {
+            Shape::Softmax => {
+                let y_k = Symbol::out(layer, Index::Var('k'));
+                let a_i = Symbol::pre(layer, I);
+                let jacobian = Expr::Mul(vec![
+                    sym(y_k.clone()),
+                    Expr::Add(vec![
+                        Expr::Kron(Index::Var('k'), I),
+                        Expr::Neg(Box::new(sym(Symbol::out(layer, I)))),
+                    ]),
+                ]);
+                chains.push(
+                    Chain::new(
+                        ChainKind::Rule,
+                        Expr::partial(sym(y_k), sym(a_i)),
+                        vec![jacobian],
+                    )
+                    .with_rules(&["softmax rule"]),
+                );
+            }
+            Shape::Elementwise => {
+                chains.push(Chain::new(
+                    ChainKind::Rule,
+                    Expr::call(f, Expr::Var(ARG)),
+                    vec![act.definition.clone()],
+                ));
+                let rule: &'static str = if act.custom {
+                    "derived by the differentiator"
+                } else {
+                    "activation table"
+                };
+                chains.push(
+                    Chain::new(
+                        ChainKind::Rule,
+                        Expr::deriv(f, Expr::Var(ARG)),
+                        vec![act.derivative_as(f)],
+                    )
+                    .with_rules(&[rule]),
+                );
+            }
+        }
     }
     chains
 }
 
-fn gradient_rules(network: &Network, formulas: &Formulas) -> Vec<Chain> {
+fn gradient_rules(f: &Formulas) -> Vec<Chain> {
+    let network = f.network;
     let depth = network.depth();
+    let s = f.sample;
     let mut chains = Vec::new();
     for layer in (1..=depth).rev() {
-        let (delta, delta_rules) = formulas.delta_of(layer);
-        let delta_symbol = sym(Symbol::delta(layer, I));
-        let de_da = Expr::partial(sym(Symbol::loss()), sym(Symbol::pre(layer, I)));
+        let (delta, delta_rules) = f.delta_of(layer);
+        let delta_symbol = sym(Symbol::delta(layer, I).at(s));
+        let de_da = Expr::partial(sym(Symbol::loss().at(s)), f.pre(layer, I));
         let grad_lhs = Expr::partial(sym(Symbol::loss()), sym(Symbol::weight(layer, I, J)));
-        if layer == 1 && formulas.expanded_first_layer() {
+        if layer == 1 && f.expanded_first_layer() {
             // The article's derivation of the first layer's gradient, step by step.
-            let (shown, rules) = formulas.shown_weight_gradient(1);
+            let (shown, rules) = f.shown_weight_gradient(1);
             let k = Index::Var('k');
             let via_next = Expr::sum(
                 'k',
                 network.width(2) as u32,
                 Expr::Mul(vec![
-                    Expr::partial(sym(Symbol::loss()), sym(Symbol::pre(2, k))),
-                    Expr::partial(sym(Symbol::pre(2, k)), sym(Symbol::pre(1, I))),
+                    Expr::partial(sym(Symbol::loss().at(s)), f.pre(2, k)),
+                    Expr::partial(f.pre(2, k), f.pre(1, I)),
                 ]),
             );
-            let (grad, _) = &formulas.grad_weight[0];
+            let (term, _) = &f.grad_weight_term[0];
             let (da_dw, _) = crate::simplify::simplify(&replace_symbol(
-                grad,
-                &Symbol::delta(1, I),
+                term,
+                &Symbol::delta(1, I).at(s),
                 &Expr::int(1),
             ));
             chains.push(
@@ -587,11 +772,11 @@ fn gradient_rules(network: &Network, formulas: &Formulas) -> Vec<Chain> {
                     ChainKind::Gradient,
                     grad_lhs,
                     vec![
-                        Expr::Mul(vec![
+                        f.over_samples(Expr::Mul(vec![
                             de_da,
-                            Expr::partial(sym(Symbol::pre(1, I)), sym(Symbol::weight(1, I, J))),
-                        ]),
-                        Expr::Mul(vec![write_out_small_sums(&via_next), da_dw]),
+                            Expr::partial(f.pre(1, I), sym(Symbol::weight(1, I, J))),
+                        ])),
+                        f.over_samples(Expr::Mul(vec![write_out_small_sums(&via_next), da_dw])),
                         write_out_small_sums(&shown),
                     ],
                 )
@@ -606,21 +791,19 @@ fn gradient_rules(network: &Network, formulas: &Formulas) -> Vec<Chain> {
                 )
                 .with_rules(delta_rules),
             );
-            let (grad, rules) = &formulas.grad_weight[layer as usize - 1];
-            chains.push(
-                Chain::new(ChainKind::Gradient, grad_lhs, vec![grad.clone()]).with_rules(rules),
-            );
+            let (grad, rules) = f.shown_weight_gradient(layer);
+            chains.push(Chain::new(ChainKind::Gradient, grad_lhs, vec![grad]).with_rules(&rules));
         }
         if network.layer(layer).bias.is_some() {
-            let (grad, rules) = &formulas.grad_bias[layer as usize - 1];
+            let (grad, rules) = f.shown_bias_gradient(layer);
             let lhs = Expr::partial(sym(Symbol::loss()), sym(Symbol::bias(layer, I)));
-            chains.push(Chain::new(ChainKind::Gradient, lhs, vec![grad.clone()]).with_rules(rules));
+            chains.push(Chain::new(ChainKind::Gradient, lhs, vec![grad]).with_rules(&rules));
         }
     }
     chains
 }
 
-/// `p ← p − η ∂E/∂p`, with the numbers when `values` are given.
+/// `p ← p − η ∂E/∂p`, with the numbers when given.
 fn update_chain(parameter: &Symbol, kind: ChainKind, numbers: Option<(Expr, Value)>) -> Chain {
     let formula = Expr::minus(
         sym(parameter.clone()),
@@ -656,17 +839,25 @@ fn numbered(
     ))
 }
 
-fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<Step, Error> {
-    let network = formulas.network;
+/// The forward and backward pass of sample `n` (from 1).
+fn derive_sample(
+    f: &Formulas,
+    values: &mut Values,
+    step: u32,
+    n: usize,
+) -> Result<SampleRows, Error> {
+    let network = f.network;
     let depth = network.depth();
-    let mut forward = Vec::new();
+    let sample = f.sample.map(|_| num(n));
+    let at = |e: &Expr, i: usize| instance(e, &[('i', num(i)), ('n', num(n))]);
 
+    let mut forward = Vec::new();
     for layer in 1..=depth {
         let mut chains = Vec::new();
         let units = network.width(layer);
         for i in 1..=units {
-            let symbol = Symbol::pre(layer, num(i));
-            let formula = Formulas::pre_definition(network, layer, num(i), 'j').expand_sums();
+            let symbol = Symbol::pre(layer, num(i)).at(sample);
+            let formula = at(&f.pre_definition(layer, I, 'j'), i);
             let (chain, _) = numbered(
                 values,
                 ChainKind::PreActivation,
@@ -677,67 +868,80 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
             )?;
             chains.push(chain);
         }
+        let act = network.layer(layer).activation.clone();
         for i in 1..=units {
-            let a = Symbol::pre(layer, num(i));
-            let symbol = Symbol::out(layer, num(i));
-            let definition = (network.layer(layer).activation.definition)();
-            let substituted = definition.bind(ARG, &Expr::Val(values.get(&a)));
-            let (_, value) = values.evaluate(&substituted, &sym(symbol.clone()), step)?;
-            let value = values.carry(symbol.clone(), value);
-            // Show the definition with numbers, or when that is just the number itself (the
-            // identity), the definition in symbols.
-            let middle = match substituted {
-                Expr::Val(_) => definition.bind(ARG, &sym(a)),
-                other => other,
+            let a = Symbol::pre(layer, num(i)).at(sample);
+            let symbol = Symbol::out(layer, num(i)).at(sample);
+            let chain = match act.shape {
+                Shape::Softmax => {
+                    let formula = at(&f.softmax_formula(layer, I), i);
+                    numbered(
+                        values,
+                        ChainKind::Activation,
+                        symbol.clone(),
+                        sym(symbol),
+                        formula,
+                        step,
+                    )?
+                    .0
+                }
+                Shape::Elementwise => {
+                    let substituted = act.definition.bind(ARG, &Expr::Val(values.get(&a)));
+                    let (_, value) = values.evaluate(&substituted, &sym(symbol.clone()), step)?;
+                    let value = values.carry(symbol.clone(), value);
+                    // Show the definition with numbers, or when that is just the number itself
+                    // (the identity), the definition in symbols.
+                    let middle = match substituted {
+                        Expr::Val(_) => act.definition.bind(ARG, &sym(a.clone())),
+                        other => other,
+                    };
+                    Chain::new(
+                        ChainKind::Activation,
+                        sym(symbol),
+                        vec![
+                            Expr::call(Func::Act(layer), sym(a)),
+                            middle,
+                            Expr::Val(value),
+                        ],
+                    )
+                }
             };
-            chains.push(Chain::new(
-                ChainKind::Activation,
-                sym(symbol),
-                vec![
-                    Formulas::out_definition(layer, num(i)),
-                    middle,
-                    Expr::Val(value),
-                ],
-            ));
+            chains.push(chain);
         }
         forward.push(LayerChains { layer, chains });
     }
 
-    let loss_formula = network
-        .loss
-        .instantiate(depth, network.width(depth) as u32)
-        .expand_sums();
-    let (loss, loss_value) = numbered(
+    let loss_formula = instance(&f.sample_loss(), &[('n', num(n))]);
+    let loss_symbol = Symbol::loss().at(sample);
+    let (loss, _) = numbered(
         values,
         ChainKind::Loss,
-        Symbol::loss(),
-        sym(Symbol::loss()),
+        loss_symbol.clone(),
+        sym(loss_symbol),
         loss_formula,
         step,
     )?;
 
-    // h'(a_i^{(l)}) at every unit where it is not a constant.
+    // h'(a_i^{(l)}) at every unit where it is needed and not a constant.
     let mut derivatives = Vec::new();
     for layer in (1..=depth).rev() {
-        let act = network.layer(layer).activation;
-        let f = Func::Act(layer);
-        if act.constant_derivative(f).is_some() {
+        if !f.shows_derivatives(layer) {
             continue;
         }
+        let act = network.layer(layer).activation.clone();
+        let func = Func::Act(layer);
         let mut chains = Vec::new();
         for i in 1..=network.width(layer) {
-            let a = sym(Symbol::pre(layer, num(i)));
-            let formula = (act.derivative)(f).bind(ARG, &a);
-            let lhs = Expr::deriv(f, a);
-            let (chain, _) = numbered(
-                values,
-                ChainKind::Derivative,
-                Symbol::act_deriv(layer, num(i)),
-                lhs,
-                formula,
-                step,
-            )?;
-            chains.push(chain.with_rules(&[act.rule]));
+            let a = sym(Symbol::pre(layer, num(i)).at(sample));
+            let formula = act.derivative_as(func).bind(ARG, &a);
+            let lhs = Expr::deriv(func, a);
+            let symbol = Symbol::act_deriv(layer, num(i)).at(sample);
+            let (chain, _) = numbered(values, ChainKind::Derivative, symbol, lhs, formula, step)?;
+            chains.push(chain.with_rules(&[if act.custom {
+                "derived by the differentiator"
+            } else {
+                "activation table"
+            }]));
         }
         derivatives.push(LayerChains { layer, chains });
     }
@@ -745,11 +949,11 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
     // δ, output layer first; with the article's layout δ^{(1)} is computed but not shown.
     let mut deltas = Vec::new();
     for layer in (1..=depth).rev() {
-        let (delta, rules) = formulas.delta_of(layer);
+        let (delta, rules) = f.delta_of(layer);
         let mut chains = Vec::new();
         for i in 1..=network.width(layer) {
-            let symbol = Symbol::delta(layer, num(i));
-            let formula = delta.with_index('i', num(i)).expand_sums();
+            let symbol = Symbol::delta(layer, num(i)).at(sample);
+            let formula = at(delta, i);
             let (chain, _) = numbered(
                 values,
                 ChainKind::Delta,
@@ -760,15 +964,51 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
             )?;
             chains.push(chain.with_rules(rules));
         }
-        if !(layer == 1 && formulas.expanded_first_layer()) {
+        if !(layer == 1 && f.expanded_first_layer()) {
             deltas.push(LayerChains { layer, chains });
         }
     }
 
+    Ok(SampleRows {
+        sample: sample.map(|_| n as u32),
+        forward,
+        loss,
+        derivatives,
+        deltas,
+    })
+}
+
+fn derive_step(f: &Formulas, values: &mut Values, step: u32) -> Result<Step, Error> {
+    let network = f.network;
+    let depth = network.depth();
+    let count = network.samples();
+
+    let mut samples = Vec::with_capacity(count);
+    for n in 1..=count {
+        samples.push(derive_sample(f, values, step, n)?);
+    }
+    let sample_losses: Vec<Value> = (1..=count)
+        .map(|n| values.get(&Symbol::loss().at(f.sample.map(|_| num(n)))))
+        .collect();
+    let (total_loss, loss_value) = if count == 1 {
+        (None, sample_losses[0])
+    } else {
+        let formula = instance(&f.over_samples(sym(Symbol::loss().at(f.sample))), &[]);
+        let (chain, value) = numbered(
+            values,
+            ChainKind::Loss,
+            Symbol::loss(),
+            sym(Symbol::loss()),
+            formula,
+            step,
+        )?;
+        (Some(chain), value)
+    };
+
     let mut gradients = Vec::new();
     for layer in (1..=depth).rev() {
-        let (grad, rules) = formulas.shown_weight_gradient(layer);
-        let kind = if layer == 1 && formulas.expanded_first_layer() {
+        let (grad, rules) = f.shown_weight_gradient(layer);
+        let kind = if layer == 1 && f.expanded_first_layer() {
             ChainKind::ExpandedGradient
         } else {
             ChainKind::WeightGradient
@@ -777,10 +1017,7 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
         for i in 1..=network.width(layer) {
             for j in 1..=network.width(layer - 1) {
                 let w = Symbol::weight(layer, num(i), num(j));
-                let formula = grad
-                    .with_index('i', num(i))
-                    .with_index('j', num(j))
-                    .expand_sums();
+                let formula = instance(&grad, &[('i', num(i)), ('j', num(j))]);
                 let lhs = Expr::partial(sym(Symbol::loss()), sym(w));
                 let symbol = Symbol::grad_weight(layer, num(i), num(j));
                 let (chain, _) = numbered(values, kind, symbol, lhs, formula, step)?;
@@ -788,10 +1025,10 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
             }
         }
         if network.layer(layer).bias.is_some() {
-            let (grad, rules) = &formulas.grad_bias[layer as usize - 1];
+            let (grad, rules) = f.shown_bias_gradient(layer);
             for i in 1..=network.width(layer) {
                 let lhs = Expr::partial(sym(Symbol::loss()), sym(Symbol::bias(layer, num(i))));
-                let formula = grad.with_index('i', num(i));
+                let formula = instance(&grad, &[('i', num(i))]);
                 let symbol = Symbol::grad_bias(layer, num(i));
                 let (chain, _) = numbered(
                     values,
@@ -801,7 +1038,7 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
                     formula,
                     step,
                 )?;
-                chains.push(chain.with_rules(rules));
+                chains.push(chain.with_rules(&rules));
             }
         }
         gradients.push(LayerChains { layer, chains });
@@ -828,10 +1065,7 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
                     .clone();
                 let (substituted, value) =
                     values.evaluate(&formula, &sym(parameter.clone()), step)?;
-                let value = match values.options.carry {
-                    Carry::Exact => value,
-                    Carry::Rounded => value.rounded(values.options.digits),
-                };
+                let value = values.rounded(value);
                 updated.push((parameter.clone(), value));
                 chains.push(update_chain(
                     &parameter,
@@ -844,7 +1078,7 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
     }
 
     let layers = (1..=depth)
-        .map(|layer| layer_numbers(values, &updated, layer))
+        .map(|layer| layer_numbers(f, values, &updated, layer))
         .collect();
     for (parameter, value) in updated {
         values.map.insert(parameter, value);
@@ -852,18 +1086,22 @@ fn derive_step(formulas: &Formulas, values: &mut Values, step: u32) -> Result<St
 
     Ok(Step {
         number: step,
-        forward,
-        loss,
-        derivatives,
-        deltas,
+        samples,
+        total_loss,
         gradients,
         updates,
         loss_value,
+        sample_losses,
         layers,
     })
 }
 
-fn layer_numbers(values: &Values, updated: &[(Symbol, Value)], layer: u32) -> LayerNumbers {
+fn layer_numbers(
+    f: &Formulas,
+    values: &Values,
+    updated: &[(Symbol, Value)],
+    layer: u32,
+) -> LayerNumbers {
     let network = values.network;
     let units = network.width(layer);
     let inputs = network.width(layer - 1);
@@ -875,15 +1113,23 @@ fn layer_numbers(values: &Values, updated: &[(Symbol, Value)], layer: u32) -> La
     let vector = |f: &dyn Fn(usize) -> Symbol| -> Vec<Value> {
         (1..=units).map(|i| values.get(&f(i))).collect()
     };
+    let per_sample = |g: &dyn Fn(usize) -> Symbol| -> Vec<Vec<Value>> {
+        (1..=network.samples())
+            .map(|n| {
+                let sample = f.sample.map(|_| num(n));
+                (1..=units).map(|i| values.get(&g(i).at(sample))).collect()
+            })
+            .collect()
+    };
     let after: HashMap<&Symbol, Value> = updated.iter().map(|(s, v)| (s, *v)).collect();
     let has_bias = network.layer(layer).bias.is_some();
     let sgd = network.sgd.is_some();
     LayerNumbers {
         weights: matrix(&|i, j| Symbol::weight(layer, num(i), num(j))),
         bias: has_bias.then(|| vector(&|i| Symbol::bias(layer, num(i)))),
-        pre: vector(&|i| Symbol::pre(layer, num(i))),
-        out: vector(&|i| Symbol::out(layer, num(i))),
-        delta: vector(&|i| Symbol::delta(layer, num(i))),
+        pre: per_sample(&|i| Symbol::pre(layer, num(i))),
+        out: per_sample(&|i| Symbol::out(layer, num(i))),
+        delta: per_sample(&|i| Symbol::delta(layer, num(i))),
         grad_weights: matrix(&|i, j| Symbol::grad_weight(layer, num(i), num(j))),
         grad_bias: has_bias.then(|| vector(&|i| Symbol::grad_bias(layer, num(i)))),
         weights_after: sgd.then(|| {

@@ -5,8 +5,8 @@
 //! rules used are recorded, so that a step of the worked solution can say how it was obtained.
 //! Results are raw (full of `0·x` and `δ_{jk}`); `simplify` makes them readable.
 
-use crate::expr::{Expr, Func, Index};
-use crate::functions::{Activation, ARG};
+use crate::expr::{Expr, Func, Index, Symbol};
+use crate::functions::{Activation, Shape, ARG};
 
 /// One differentiation rule: its name, and how it differentiates the nodes it matches.
 pub struct Rule {
@@ -18,12 +18,76 @@ pub struct Rule {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unsupported(pub String);
 
+/// What the differentiator needs to know of the network: each layer's activation and width.
+pub trait Layers {
+    fn activation(&self, layer: u32) -> Option<&Activation>;
+    fn units(&self, layer: u32) -> u32;
+}
+
+/// No network: for formulas in a bound variable only (an activation's definition).
+pub struct NoLayers;
+
+impl Layers for NoLayers {
+    fn activation(&self, _: u32) -> Option<&Activation> {
+        None
+    }
+    fn units(&self, _: u32) -> u32 {
+        0
+    }
+}
+
 /// Differentiates formulas with respect to one leaf (a network symbol or a bound variable).
 pub struct Differentiator<'a> {
     wrt: &'a Expr,
-    activations: &'a dyn Fn(u32) -> Option<&'static Activation>,
+    layers: &'a dyn Layers,
     /// The rules used so far, in order of first use.
     pub used: Vec<&'static str>,
+}
+
+/// The derivatives of the elementary functions, `f'(u)`.
+/// `f'(u)` as a formula in `u`.
+pub type ElementaryRule = fn(Expr) -> Expr;
+
+pub static ELEMENTARY: &[(Func, ElementaryRule)] = &[
+    (Func::Exp, |u| Expr::call(Func::Exp, u)),
+    (Func::Log, |u| Expr::Div(boxed(Expr::int(1)), boxed(u))),
+    (Func::Sqrt, |u| {
+        Expr::Div(
+            boxed(Expr::int(1)),
+            boxed(Expr::Mul(vec![Expr::int(2), Expr::call(Func::Sqrt, u)])),
+        )
+    }),
+    (Func::Tanh, |u| {
+        Expr::minus(
+            Expr::int(1),
+            Expr::pow(Expr::call(Func::Tanh, u), Expr::int(2)),
+        )
+    }),
+    (Func::Sigmoid, |u| {
+        Expr::Mul(vec![
+            Expr::call(Func::Sigmoid, u.clone()),
+            Expr::minus(Expr::int(1), Expr::call(Func::Sigmoid, u)),
+        ])
+    }),
+    (Func::Softplus, |u| Expr::call(Func::Sigmoid, u)),
+    (Func::Sin, |u| Expr::call(Func::Cos, u)),
+    (Func::Cos, |u| Expr::Neg(boxed(Expr::call(Func::Sin, u)))),
+    (Func::Abs, |u| {
+        Expr::Div(boxed(u.clone()), boxed(Expr::call(Func::Abs, u)))
+    }),
+];
+
+/// `∂y_k/∂a_m` of a softmax layer: `y_k(δ_{km} − y_m)`.
+fn softmax_jacobian(y_k: &Symbol, m: Index) -> Expr {
+    let mut y_m = y_k.clone();
+    y_m.indices = vec![m];
+    Expr::Mul(vec![
+        Expr::Sym(y_k.clone()),
+        Expr::Add(vec![
+            Expr::Kron(y_k.indices[0], m),
+            Expr::Neg(boxed(Expr::Sym(y_m))),
+        ]),
+    ])
 }
 
 /// Index letters for renaming bound indices.
@@ -51,12 +115,17 @@ pub static RULES: &[Rule] = &[
                     return Some(Ok(Expr::int(0)));
                 }
                 // ∂w_{ij}/∂w_{kl} = δ_{ik} δ_{jl}: the Kronecker deltas say when they are one.
-                let deltas: Vec<Expr> = s
+                let mut deltas: Vec<Expr> = s
                     .indices
                     .iter()
                     .zip(&w.indices)
                     .map(|(a, b)| Expr::Kron(*a, *b))
                     .collect();
+                match (s.sample, w.sample) {
+                    (Some(a), Some(b)) => deltas.push(Expr::Kron(a, b)),
+                    (None, None) => {}
+                    _ => return Some(Ok(Expr::int(0))),
+                }
                 Some(Ok(Expr::Mul(deltas)))
             }
             (Expr::Sym(_), _) => Some(Ok(Expr::int(0))),
@@ -164,33 +233,91 @@ pub static RULES: &[Rule] = &[
         },
     },
     Rule {
+        name: "softmax rule",
+        apply: |e, d| {
+            // y_k = softmax(a)_k depends on every a_m of its layer:
+            // ∂y_k/∂x = Σ_m y_k(δ_{km} − y_m) ∂a_m/∂x.
+            let Expr::Call(Func::Act(layer), u) = e else {
+                return None;
+            };
+            let act = d.layers.activation(*layer)?;
+            if act.shape != Shape::Softmax {
+                return None;
+            }
+            let Expr::Sym(a_k) = &**u else { return None };
+            let y_k = Symbol::out(*layer, a_k.indices[0]).at(a_k.sample);
+            let m = FRESH
+                .iter()
+                .copied()
+                .find(|c| !e.uses_index(*c) && !d.wrt.uses_index(*c))
+                .unwrap_or('m');
+            let mut a_m = a_k.clone();
+            a_m.indices = vec![Index::Var(m)];
+            Some(d.diff(&Expr::Sym(a_m)).map(|da| {
+                Expr::sum(
+                    m,
+                    d.layers.units(*layer),
+                    Expr::Mul(vec![softmax_jacobian(&y_k, Index::Var(m)), da]),
+                )
+            }))
+        },
+    },
+    Rule {
         name: "chain rule",
         apply: |e, d| {
             let Expr::Call(f, u) = e else { return None };
             Some(d.diff(u).map(|du| {
                 let outer = match f {
-                    Func::Act(layer) => match (d.activations)(*layer) {
+                    Func::Act(layer) => match d.layers.activation(*layer) {
                         // A constant derivative (identity: 1) is written as that constant.
                         Some(act) => act
-                            .constant_derivative(*f)
+                            .constant_derivative()
                             .unwrap_or_else(|| Expr::deriv(*f, (**u).clone())),
                         None => Expr::deriv(*f, (**u).clone()),
                     },
-                    Func::Exp => Expr::call(Func::Exp, (**u).clone()),
-                    Func::Log => Expr::Div(boxed(Expr::int(1)), u.clone()),
+                    Func::Own => Expr::deriv(*f, (**u).clone()),
+                    elementary => ELEMENTARY
+                        .iter()
+                        .find(|(g, _)| g == elementary)
+                        .map_or_else(
+                            || Expr::deriv(*f, (**u).clone()),
+                            |(_, rule)| rule((**u).clone()),
+                        ),
                 };
                 Expr::Mul(vec![outer, du])
             }))
+        },
+    },
+    Rule {
+        name: "piecewise rule",
+        apply: |e, d| {
+            // Differentiated piece by piece; at the kink the `otherwise` piece's derivative
+            // counts (relu'(0) = 0).
+            let Expr::Cases {
+                arg,
+                positive,
+                otherwise,
+            } = e
+            else {
+                return None;
+            };
+            Some((|| {
+                Ok(Expr::Cases {
+                    arg: arg.clone(),
+                    positive: boxed(d.diff(positive)?),
+                    otherwise: boxed(d.diff(otherwise)?),
+                })
+            })())
         },
     },
 ];
 
 impl<'a> Differentiator<'a> {
     /// A differentiator with respect to `wrt`, a [`Expr::Sym`] or [`Expr::Var`].
-    pub fn new(wrt: &'a Expr, activations: &'a dyn Fn(u32) -> Option<&'static Activation>) -> Self {
+    pub fn new(wrt: &'a Expr, layers: &'a dyn Layers) -> Self {
         Differentiator {
             wrt,
-            activations,
+            layers,
             used: Vec::new(),
         }
     }
@@ -215,9 +342,9 @@ impl<'a> Differentiator<'a> {
 pub fn derivative(
     e: &Expr,
     wrt: &Expr,
-    activations: &dyn Fn(u32) -> Option<&'static Activation>,
+    layers: &dyn Layers,
 ) -> Result<(Expr, Vec<&'static str>), Unsupported> {
-    let mut d = Differentiator::new(wrt, activations);
+    let mut d = Differentiator::new(wrt, layers);
     let raw = d.diff(e)?;
     let (simple, mut used) = crate::simplify::simplify(&raw);
     let mut rules = d.used;
@@ -227,7 +354,7 @@ pub fn derivative(
 
 /// Derivative of a one-argument formula in [`ARG`] (an activation's definition).
 pub fn derivative_in_arg(e: &Expr) -> Result<Expr, Unsupported> {
-    derivative(e, &Expr::Var(ARG), &|_| None).map(|(d, _)| d)
+    derivative(e, &Expr::Var(ARG), &NoLayers).map(|(d, _)| d)
 }
 
 #[cfg(test)]
@@ -235,39 +362,55 @@ mod tests {
     use super::*;
     use crate::eval::{eval, Env};
     use crate::expr::Index::{Num, Var};
-    use crate::expr::Symbol;
-    use crate::functions::{self, ACTIVATIONS};
+    use crate::functions::{builtin_activation, ACTIVATION_NAMES};
     use crate::number::Value;
     use proptest::prelude::*;
 
-    struct NoSymbols(&'static Activation);
+    /// A network of `depth` layers that all use one activation, `units` wide.
+    struct Uniform(Activation, u32);
 
-    impl Env for NoSymbols {
+    impl Layers for Uniform {
+        fn activation(&self, _: u32) -> Option<&Activation> {
+            Some(&self.0)
+        }
+        fn units(&self, _: u32) -> u32 {
+            self.1
+        }
+    }
+
+    impl Env for Uniform {
         fn symbol(&self, _: &Symbol) -> Option<Value> {
             None
         }
-        fn activation(&self, _: u32) -> Option<&'static Activation> {
-            Some(self.0)
+        fn activation(&self, _: u32) -> Option<&Activation> {
+            Some(&self.0)
         }
     }
 
-    fn at(e: &Expr, a: f64, act: &'static Activation) -> f64 {
-        eval(&e.bind(ARG, &Expr::Val(Value::approx(a))), &NoSymbols(act))
-            .unwrap()
-            .f
+    fn uniform(name: &str) -> Uniform {
+        Uniform(builtin_activation(name).unwrap(), 2)
     }
 
-    fn central_difference(e: &Expr, a: f64, act: &'static Activation) -> f64 {
+    fn at(e: &Expr, a: f64, env: &Uniform) -> f64 {
+        eval(
+            &e.own_as(Func::Act(1))
+                .bind(ARG, &Expr::Val(Value::approx(a))),
+            env,
+        )
+        .unwrap()
+        .f
+    }
+
+    fn central_difference(e: &Expr, a: f64, env: &Uniform) -> f64 {
         let h = 1e-6 * a.abs().max(1.0);
-        (at(e, a + h, act) - at(e, a - h, act)) / (2.0 * h)
+        (at(e, a + h, env) - at(e, a - h, env)) / (2.0 * h)
     }
 
     macro_rules! derives {
         ($name:ident: $e:expr, wrt $wrt:expr => $expected:literal) => {
             #[test]
             fn $name() {
-                let acts = |_| functions::activation("sigmoid");
-                let (d, _) = derivative(&$e, &$wrt, &acts).unwrap();
+                let (d, _) = derivative(&$e, &$wrt, &uniform("sigmoid")).unwrap();
                 assert_eq!(d.to_string(), $expected);
             }
         };
@@ -286,49 +429,68 @@ mod tests {
     derives!(other_unit_gives_zero:
         sym(Symbol::weight(2, Num(1), Num(2))),
         wrt sym(Symbol::weight(2, Num(2), Num(2))) => "0");
+    derives!(other_sample_gives_zero:
+        sym(Symbol::pre(1, Num(1)).at(Some(Num(1)))),
+        wrt sym(Symbol::pre(1, Num(1)).at(Some(Num(2)))) => "0");
     derives!(half_square_gives_difference:
         Expr::Mul(vec![Expr::half(), Expr::sum('k', 2, Expr::pow(
             Expr::minus(sym(Symbol::out(2, Var('k'))), sym(Symbol::target(Var('k')))), Expr::int(2)))]),
         wrt sym(Symbol::out(2, Var('i'))) => "(+ z2_i (- t_i))");
+    derives!(cross_entropy_gives_ratio:
+        Expr::Neg(Box::new(Expr::sum('k', 2, Expr::Mul(vec![
+            sym(Symbol::target(Var('k'))), Expr::call(Func::Log, sym(Symbol::out(2, Var('k'))))])))),
+        wrt sym(Symbol::out(2, Var('i'))) => "(- (/ t_i z2_i))");
     derives!(activation_gives_named_derivative:
         Expr::call(Func::Act(1), sym(Symbol::pre(1, Var('i')))),
         wrt sym(Symbol::pre(1, Var('i'))) => "(d act1 a1_i)");
+    derives!(like_factors_are_collected:
+        Expr::Mul(vec![Expr::Var(ARG), Expr::Var(ARG), Expr::Var(ARG)]),
+        wrt Expr::Var(ARG) => "(* 3 (^ a 2))");
 
     #[test]
     fn identity_derivative_is_the_constant_one() {
-        let acts = |_| functions::activation("identity");
         let e = Expr::call(Func::Act(2), sym(Symbol::pre(2, Var('i'))));
-        let (d, rules) = derivative(&e, &sym(Symbol::pre(2, Var('i'))), &acts).unwrap();
+        let (d, rules) =
+            derivative(&e, &sym(Symbol::pre(2, Var('i'))), &uniform("identity")).unwrap();
         assert_eq!(d.to_string(), "1");
         assert!(rules.contains(&"chain rule"));
     }
 
     #[test]
+    fn softmax_gives_its_jacobian() {
+        let y_k = Expr::call(Func::Act(2), sym(Symbol::pre(2, Var('k'))));
+        let (d, rules) =
+            derivative(&y_k, &sym(Symbol::pre(2, Var('i'))), &uniform("softmax")).unwrap();
+        assert_eq!(d.to_string(), "(* z2_k (+ (kron k i) (- z2_i)))");
+        assert!(rules.contains(&"softmax rule"));
+    }
+
+    #[test]
     fn records_the_rules_it_used() {
         let e = Expr::Mul(vec![Expr::Var(ARG), Expr::call(Func::Exp, Expr::Var(ARG))]);
-        let mut d = Differentiator::new(&Expr::Var(ARG), &|_| None);
+        let mut d = Differentiator::new(&Expr::Var(ARG), &NoLayers);
         d.diff(&e).unwrap();
         assert_eq!(d.used, ["product rule", "variable rule", "chain rule"]);
     }
 
     proptest! {
         /// Every built-in activation's stated derivative matches its definition, both
-        /// differentiated symbolically and by central finite differences.
+        /// differentiated symbolically and by central finite differences (away from kinks).
         #[test]
-        fn table_derivatives_match_finite_differences(a in -6.0f64..6.0, n in 0..ACTIVATIONS.len()) {
-            let act = &ACTIVATIONS[n];
-            let definition = (act.definition)();
-            let stated = (act.derivative)(Func::Act(1));
+        fn table_derivatives_match_finite_differences(a in -6.0f64..6.0, n in 0..ACTIVATION_NAMES.len()) {
+            let env = uniform(ACTIVATION_NAMES[n]);
+            prop_assume!(env.0.shape == Shape::Elementwise && a.abs() > 1e-3);
+            let definition = env.0.definition.clone();
             let symbolic = derivative_in_arg(&definition).unwrap();
-            let fd = central_difference(&definition, a, act);
+            let fd = central_difference(&definition, a, &env);
             let tolerance = 1e-6 * fd.abs().max(1.0);
-            prop_assert!((at(&stated, a, act) - fd).abs() < tolerance);
-            prop_assert!((at(&symbolic, a, act) - fd).abs() < tolerance);
+            prop_assert!((at(&env.0.derivative, a, &env) - fd).abs() < tolerance);
+            prop_assert!((at(&symbolic, a, &env) - fd).abs() < tolerance);
         }
 
         /// Random compositions of the rules agree with finite differences.
         #[test]
-        fn composed_formulas_match_finite_differences(a in 0.1f64..3.0, shape in 0u8..6, c in 1i64..4) {
+        fn composed_formulas_match_finite_differences(a in 0.1f64..3.0, shape in 0u8..12, c in 1i64..4) {
             let x = || Expr::Var(ARG);
             let e = match shape {
                 0 => Expr::pow(Expr::Add(vec![x(), Expr::int(c)]), Expr::int(3)),
@@ -336,13 +498,20 @@ mod tests {
                 2 => Expr::Mul(vec![x(), Expr::call(Func::Log, Expr::Mul(vec![Expr::int(c), x()]))]),
                 3 => Expr::pow(x(), x()),
                 4 => Expr::Neg(boxed(Expr::call(Func::Exp, Expr::Neg(boxed(Expr::pow(x(), Expr::int(2))))))),
-                _ => Expr::sum('k', 3, Expr::Mul(vec![Expr::int(c), x(), x()])),
+                5 => Expr::sum('k', 3, Expr::Mul(vec![Expr::int(c), x(), x()])),
+                6 => Expr::call(Func::Sqrt, Expr::Add(vec![x(), Expr::int(c)])),
+                7 => Expr::Mul(vec![Expr::call(Func::Tanh, x()), Expr::call(Func::Sigmoid, x())]),
+                8 => Expr::call(Func::Softplus, Expr::Mul(vec![Expr::int(c), x()])),
+                9 => Expr::Add(vec![Expr::call(Func::Sin, x()), Expr::call(Func::Cos, Expr::Mul(vec![Expr::int(c), x()]))]),
+                10 => Expr::call(Func::Abs, Expr::minus(x(), Expr::int(c))),
+                _ => Expr::Div(boxed(x()), boxed(Expr::Add(vec![Expr::int(1), Expr::call(Func::Exp, Expr::Neg(boxed(x())))]))),
             };
-            let act = &ACTIVATIONS[0];
+            prop_assume!(shape != 10 || (a - c as f64).abs() > 1e-3);
+            let env = uniform("identity");
             let symbolic = derivative_in_arg(&e).unwrap();
-            let fd = central_difference(&e, a, act);
-            prop_assert!((at(&symbolic, a, act) - fd).abs() < 1e-6 * fd.abs().max(1.0),
-                "{e} → {symbolic}: {} vs {fd}", at(&symbolic, a, act));
+            let fd = central_difference(&e, a, &env);
+            prop_assert!((at(&symbolic, a, &env) - fd).abs() < 1e-6 * fd.abs().max(1.0),
+                "{e} → {symbolic}: {} vs {fd}", at(&symbolic, a, &env));
         }
     }
 }

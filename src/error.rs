@@ -97,6 +97,27 @@ pub enum Error {
         span: Span,
     },
 
+    /// A name in a formula that is not the formula's parameter.
+    #[error("`{name}` is not defined in {place}; {params}")]
+    Undefined {
+        name: String,
+        place: String,
+        params: String,
+        span: Span,
+    },
+
+    /// A function called with the wrong number of arguments.
+    #[error("{function} takes 1 argument, but {given} were given")]
+    Arity {
+        function: String,
+        given: usize,
+        span: Span,
+    },
+
+    /// A loss that does not fit the output layer or the targets.
+    #[error("{message}")]
+    Mismatch { message: String, span: Span },
+
     /// Sizes that do not fit together.
     #[error("{message}")]
     Shape { message: String, span: Span },
@@ -140,6 +161,9 @@ impl Error {
             | Error::Unknown { span, .. }
             | Error::Shape { span, .. }
             | Error::Limit { span, .. }
+            | Error::Undefined { span, .. }
+            | Error::Arity { span, .. }
+            | Error::Mismatch { span, .. }
             | Error::Value { span, .. } => Some(*span),
             _ => None,
         }

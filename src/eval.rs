@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::expr::{Expr, Func, Index, Symbol};
-use crate::functions::{Activation, ARG};
+use crate::functions::{Activation, Shape, ARG};
 use crate::number::Value;
 
 /// Where the evaluator finds the numbers and functions a formula refers to.
@@ -15,7 +15,7 @@ pub trait Env {
     /// The current value of a quantity.
     fn symbol(&self, symbol: &Symbol) -> Option<Value>;
     /// The activation of layer `layer`.
-    fn activation(&self, layer: u32) -> Option<&'static Activation>;
+    fn activation(&self, layer: u32) -> Option<&Activation>;
 }
 
 /// Why a formula has no real value.
@@ -90,15 +90,15 @@ pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
             match func {
                 Func::Act(layer) => {
                     let act = activation(env, *layer)?;
-                    eval(&(act.definition)().bind(ARG, &Expr::Val(x)), env)?
-                }
-                Func::Exp => x.map(f64::exp),
-                Func::Log => {
-                    if x.f <= 0.0 {
-                        return Err(Fault::LogOfNonPositive);
+                    if act.shape == Shape::Softmax {
+                        return Err(Fault::Unbound(format!(
+                            "softmax of layer {layer} needs the whole layer"
+                        )));
                     }
-                    x.map(f64::ln)
+                    eval(&act.definition.bind(ARG, &Expr::Val(x)), env)?
                 }
+                Func::Own => return Err(Fault::Unbound("the function being defined".into())),
+                elementary => apply(*elementary, x)?,
             }
         }
         Expr::Deriv(func, x) => {
@@ -106,15 +106,27 @@ pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
             match func {
                 Func::Act(layer) => {
                     let act = activation(env, *layer)?;
-                    eval(&(act.derivative)(*func).bind(ARG, &Expr::Val(x)), env)?
+                    eval(&act.derivative_as(*func).bind(ARG, &Expr::Val(x)), env)?
                 }
-                Func::Exp => x.map(f64::exp),
-                Func::Log => {
-                    if x.f == 0.0 {
-                        return Err(Fault::DivisionByZero);
-                    }
-                    Value::int(1) / x
+                Func::Own => return Err(Fault::Unbound("the function being defined".into())),
+                elementary => {
+                    let rule = crate::diff::ELEMENTARY
+                        .iter()
+                        .find(|(f, _)| f == elementary)
+                        .ok_or_else(|| Fault::Unbound(format!("{}'", elementary.name())))?;
+                    eval(&(rule.1)(Expr::Val(x)), env)?
                 }
+            }
+        }
+        Expr::Cases {
+            arg,
+            positive,
+            otherwise,
+        } => {
+            if eval(arg, env)?.f > 0.0 {
+                eval(positive, env)?
+            } else {
+                eval(otherwise, env)?
             }
         }
         Expr::Sum { .. } => eval(&expr.expand_sums(), env)?,
@@ -125,7 +137,38 @@ pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
     finite(value)
 }
 
-fn activation(env: &dyn Env, layer: u32) -> Result<&'static Activation, Fault> {
+/// An elementary function at `x`, or why it has no real value there.
+pub fn apply(f: Func, x: Value) -> Result<Value, Fault> {
+    let value = match f {
+        Func::Exp => x.map(f64::exp),
+        Func::Log if x.f <= 0.0 => return Err(Fault::LogOfNonPositive),
+        Func::Log => x.map(f64::ln),
+        Func::Sqrt if x.f < 0.0 => return Err(Fault::NotReal),
+        Func::Sqrt => x.map(f64::sqrt),
+        Func::Tanh => x.map(f64::tanh),
+        Func::Sigmoid => x.map(|v| {
+            // Written so that neither branch overflows.
+            if v >= 0.0 {
+                1.0 / (1.0 + (-v).exp())
+            } else {
+                let e = v.exp();
+                e / (1.0 + e)
+            }
+        }),
+        Func::Softplus => x.map(|v| v.max(0.0) + (-v.abs()).exp().ln_1p()),
+        Func::Sin => x.map(f64::sin),
+        Func::Cos => x.map(f64::cos),
+        Func::Abs => match x.exact {
+            Some(d) if d.is_negative() => -x,
+            Some(_) => x,
+            None => x.map(f64::abs),
+        },
+        Func::Act(_) | Func::Own => return Err(Fault::Unbound(f.name())),
+    };
+    finite(value)
+}
+
+fn activation(env: &dyn Env, layer: u32) -> Result<&Activation, Fault> {
     env.activation(layer)
         .ok_or_else(|| Fault::Unbound(format!("activation of layer {layer}")))
 }
@@ -133,19 +176,23 @@ fn activation(env: &dyn Env, layer: u32) -> Result<&'static Activation, Fault> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions;
+    use crate::functions::builtin_activation;
     use crate::number::Decimal;
     use std::collections::HashMap;
 
-    struct Map(HashMap<Symbol, Value>);
+    struct Map(HashMap<Symbol, Value>, Activation);
 
     impl Env for Map {
         fn symbol(&self, symbol: &Symbol) -> Option<Value> {
             self.0.get(symbol).copied()
         }
-        fn activation(&self, _layer: u32) -> Option<&'static Activation> {
-            functions::activation("sigmoid")
+        fn activation(&self, _layer: u32) -> Option<&Activation> {
+            Some(&self.1)
         }
+    }
+
+    fn env(values: HashMap<Symbol, Value>, activation: &str) -> Map {
+        Map(values, builtin_activation(activation).unwrap())
     }
 
     fn dec(text: &str) -> Value {
@@ -154,7 +201,7 @@ mod tests {
 
     #[test]
     fn sigmoid_through_the_table() {
-        let env = Map(HashMap::new());
+        let env = env(HashMap::new(), "sigmoid");
         let z = eval(&Expr::call(Func::Act(1), Expr::Val(dec("0.6"))), &env).unwrap();
         assert!((z.f - 0.6456563062257954).abs() < 1e-15);
         assert_eq!(z.exact, None);
@@ -163,23 +210,48 @@ mod tests {
     }
 
     #[test]
+    fn relu_stays_exact_and_has_its_kink_at_zero() {
+        let env = env(HashMap::new(), "relu");
+        let at = |x: &str| eval(&Expr::call(Func::Act(1), Expr::Val(dec(x))), &env).unwrap();
+        assert_eq!(at("-0.5").exact, Decimal::parse("0"));
+        assert_eq!(at("0.25").exact, Decimal::parse("0.25"));
+        let slope = |x: &str| {
+            eval(&Expr::deriv(Func::Act(1), Expr::Val(dec(x))), &env)
+                .unwrap()
+                .f
+        };
+        assert_eq!((slope("0"), slope("0.1")), (0.0, 1.0));
+    }
+
+    #[test]
     fn symbols_come_from_the_environment() {
         let w = Symbol::weight(1, Index::Num(1), Index::Num(1));
-        let env = Map(HashMap::from([(w.clone(), dec("0.1"))]));
+        let env = env(HashMap::from([(w.clone(), dec("0.1"))]), "identity");
         let e = Expr::Mul(vec![Expr::Sym(w), Expr::int(3)]);
         assert_eq!(eval(&e, &env).unwrap().exact, Decimal::parse("0.3"));
     }
 
     #[test]
     fn faults_instead_of_nan() {
-        let env = Map(HashMap::new());
+        let env = env(HashMap::new(), "identity");
         let log0 = Expr::call(Func::Log, Expr::int(0));
         assert_eq!(eval(&log0, &env), Err(Fault::LogOfNonPositive));
         let div0 = Expr::Div(Box::new(Expr::int(1)), Box::new(Expr::int(0)));
         assert_eq!(eval(&div0, &env), Err(Fault::DivisionByZero));
         let huge = Expr::call(Func::Exp, Expr::int(1000));
         assert_eq!(eval(&huge, &env), Err(Fault::Overflow));
+        let root = Expr::call(Func::Sqrt, Expr::int(-1));
+        assert_eq!(eval(&root, &env), Err(Fault::NotReal));
         let missing = Expr::Sym(Symbol::loss());
         assert!(matches!(eval(&missing, &env), Err(Fault::Unbound(_))));
+    }
+
+    #[test]
+    fn sigmoid_and_softplus_do_not_overflow() {
+        let env = env(HashMap::new(), "identity");
+        let sigmoid = eval(&Expr::call(Func::Sigmoid, Expr::int(-800)), &env).unwrap();
+        assert!(sigmoid.f >= 0.0 && sigmoid.f < 1e-300);
+        let softplus = eval(&Expr::call(Func::Softplus, Expr::int(800)), &env).unwrap();
+        assert_eq!(softplus.f, 800.0);
     }
 }

@@ -50,6 +50,9 @@ pub struct Symbol {
     /// The layer l (0 for the input; unused for t, η, E).
     pub layer: u32,
     pub indices: Vec<Index>,
+    /// The training sample n, for per-sample quantities when there are several samples
+    /// (`a_{n,i}^{(l)}`, `E_n`); `None` with one sample, as in the article.
+    pub sample: Option<Index>,
 }
 
 impl Symbol {
@@ -58,7 +61,23 @@ impl Symbol {
             kind,
             layer,
             indices: indices.to_vec(),
+            sample: None,
         }
+    }
+
+    /// Whether the quantity belongs to one sample (a, z, x, y, t, δ, h', E_n) rather than to
+    /// the network (w, b, η, ∂E/∂w).
+    pub fn per_sample(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Pre | Kind::Out | Kind::Target | Kind::Delta | Kind::ActDeriv | Kind::Loss
+        )
+    }
+
+    /// The same quantity for sample `sample`.
+    pub fn at(mut self, sample: Option<Index>) -> Symbol {
+        self.sample = sample;
+        self
     }
 
     pub fn weight(layer: u32, i: Index, j: Index) -> Symbol {
@@ -108,7 +127,7 @@ impl Symbol {
     /// The same symbol with index variable `var` replaced by `by`.
     pub fn with_index(&self, var: char, by: Index) -> Symbol {
         let mut s = self.clone();
-        for index in &mut s.indices {
+        for index in s.indices.iter_mut().chain(s.sample.as_mut()) {
             if *index == Index::Var(var) {
                 *index = by;
             }
@@ -122,17 +141,51 @@ impl Symbol {
 pub enum Func {
     /// The activation of layer l (printed h, o or h^{(l)}).
     Act(u32),
+    /// The activation whose derivative is being stated (`h'(a) = h(a)(1 − h(a))`), before it
+    /// is given a layer.
+    Own,
     Exp,
     Log,
+    Sqrt,
+    Tanh,
+    Sigmoid,
+    Softplus,
+    Sin,
+    Cos,
+    Abs,
 }
 
 impl Func {
-    fn name(&self) -> String {
+    /// The elementary functions a formula in a `.nn` file may call, by name.
+    pub const ELEMENTARY: &'static [(&'static str, Func)] = &[
+        ("exp", Func::Exp),
+        ("log", Func::Log),
+        ("sqrt", Func::Sqrt),
+        ("tanh", Func::Tanh),
+        ("sigmoid", Func::Sigmoid),
+        ("softplus", Func::Softplus),
+        ("sin", Func::Sin),
+        ("cos", Func::Cos),
+        ("abs", Func::Abs),
+    ];
+
+    pub fn name(&self) -> String {
         match self {
             Func::Act(layer) => format!("act{layer}"),
-            Func::Exp => "exp".into(),
-            Func::Log => "log".into(),
+            Func::Own => "own".into(),
+            other => Func::ELEMENTARY
+                .iter()
+                .find(|(_, f)| f == other)
+                .map_or_else(|| "?".to_string(), |(name, _)| (*name).to_string()),
         }
+    }
+
+    /// The elementary function called `name`.
+    pub fn elementary(name: &str) -> Option<Func> {
+        Func::ELEMENTARY
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
     }
 }
 
@@ -165,6 +218,12 @@ pub enum Expr {
     Kron(Index, Index),
     /// `∂num/∂den`, written as a fraction of partials (a step of the chain rule).
     Partial(Box<Expr>, Box<Expr>),
+    /// `positive` where `arg > 0`, `otherwise` where `arg ≤ 0` (relu and its relatives).
+    Cases {
+        arg: Box<Expr>,
+        positive: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
 }
 
 impl Expr {
@@ -231,6 +290,32 @@ impl Expr {
             Expr::Deriv(func, x) => Expr::Deriv(*func, Box::new(f(x))),
             Expr::Sum { var, count, body } => Expr::sum(*var, *count, f(body)),
             Expr::Partial(a, b) => Expr::partial(f(a), f(b)),
+            Expr::Cases {
+                arg,
+                positive,
+                otherwise,
+            } => Expr::Cases {
+                arg: Box::new(f(arg)),
+                positive: Box::new(f(positive)),
+                otherwise: Box::new(f(otherwise)),
+            },
+        }
+    }
+
+    /// Puts every per-sample symbol in sample `sample`.
+    pub fn with_sample(&self, sample: Option<Index>) -> Expr {
+        match self {
+            Expr::Sym(s) if s.per_sample() => Expr::Sym(s.clone().at(sample)),
+            _ => self.map_children(&mut |child| child.with_sample(sample)),
+        }
+    }
+
+    /// Replaces every call of [`Func::Own`] by a call of `f`.
+    pub fn own_as(&self, f: Func) -> Expr {
+        match self {
+            Expr::Call(Func::Own, x) => Expr::Call(f, Box::new(x.own_as(f))),
+            Expr::Deriv(Func::Own, x) => Expr::Deriv(f, Box::new(x.own_as(f))),
+            _ => self.map_children(&mut |child| child.own_as(f)),
         }
     }
 
@@ -293,7 +378,7 @@ impl Expr {
     pub fn uses_index(&self, var: char) -> bool {
         let v = Index::Var(var);
         self.any(&|e| match e {
-            Expr::Sym(s) => s.indices.contains(&v),
+            Expr::Sym(s) => s.indices.contains(&v) || s.sample == Some(v),
             Expr::Kron(a, b) => *a == v || *b == v,
             Expr::Sum { var: bound, .. } => *bound == var,
             _ => false,
@@ -350,11 +435,19 @@ impl fmt::Display for Symbol {
             Kind::GradWeight => "dE/dw",
             Kind::GradBias => "dE/db",
             Kind::Rate => return write!(f, "eta"),
-            Kind::Loss => return write!(f, "E"),
+            Kind::Loss => {
+                return match self.sample {
+                    Some(n) => write!(f, "E[{n}]"),
+                    None => write!(f, "E"),
+                }
+            }
         };
         write!(f, "{stem}")?;
         if self.kind != Kind::Target {
             write!(f, "{}", self.layer)?;
+        }
+        if let Some(sample) = self.sample {
+            write!(f, "[{sample}]")?;
         }
         if !self.indices.is_empty() {
             write!(f, "_")?;
@@ -404,6 +497,11 @@ impl fmt::Display for Expr {
             Expr::Sum { var, count, body } => list(f, &format!("sum {var} {count}"), &[body]),
             Expr::Kron(a, b) => write!(f, "(kron {a} {b})"),
             Expr::Partial(a, b) => list(f, "partial", &[a, b]),
+            Expr::Cases {
+                arg,
+                positive,
+                otherwise,
+            } => list(f, "cases", &[arg, positive, otherwise]),
         }
     }
 }

@@ -1,34 +1,74 @@
-//! The built-in activations and losses, as data.
+//! The activations and losses, as data.
 //!
 //! Each activation is stated once, as a formula in its argument `a`, together with its
 //! derivative written the way a textbook writes it (`h'(a) = h(a)(1 − h(a))`). The derivative
-//! is what the worked solution shows and evaluates; a unit test checks every stated derivative
-//! against the symbolic differentiator and against finite differences, so the table cannot
-//! drift from the definitions.
+//! is what the worked solution shows and evaluates; a unit test checks every built-in's stated
+//! derivative against the symbolic differentiator and against finite differences, so the table
+//! cannot drift from the definitions. A custom activation (`activation swish(a) = …`) is the
+//! same data, with its derivative produced by the differentiator.
 
 use crate::expr::{Expr, Func, Index, Symbol};
+use crate::number::Decimal;
 
 /// The name of the bound variable in activation formulas.
 pub const ARG: &str = "a";
+/// The bound variables of a custom loss: one output and its target.
+pub const LOSS_Y: &str = "y";
+pub const LOSS_T: &str = "t";
 
-/// A built-in activation function.
+/// Whether an activation acts on each unit alone or on the whole layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `z_i = h(a_i)`.
+    Elementwise,
+    /// `y_k = exp(a_k) / Σ_m exp(a_m)`, output layer only; its derivative is the Jacobian
+    /// `∂y_k/∂a_i = y_k(δ_{ki} − y_i)`.
+    Softmax,
+}
+
+/// An activation function.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Activation {
     /// The name used in `.nn` files.
-    pub name: &'static str,
-    /// `h(a)` as a formula in [`ARG`].
-    pub definition: fn() -> Expr,
-    /// `h'(a)` as a formula in [`ARG`] and `h` itself (`f` stands for the function being
-    /// derived, so that the derivative reads `h(a)(1 − h(a))` rather than repeating `exp`).
-    pub derivative: fn(f: Func) -> Expr,
-    /// The name of the derivative rule, as a worked solution cites it.
-    pub rule: &'static str,
+    pub name: String,
+    pub shape: Shape,
+    /// `h(a)` as a formula in [`ARG`] (unused for softmax).
+    pub definition: Expr,
+    /// `h'(a)` as a formula in [`ARG`] and [`Func::Own`] (the function itself).
+    pub derivative: Expr,
+    /// The derivative rule, as the worked solution cites it.
+    pub rule: String,
+    /// Defined in the file rather than built in.
+    pub custom: bool,
 }
 
 impl Activation {
+    fn builtin(name: &str, definition: Expr, derivative: Expr, rule: &str) -> Activation {
+        Activation {
+            name: name.to_string(),
+            shape: Shape::Elementwise,
+            definition,
+            derivative,
+            rule: rule.to_string(),
+            custom: false,
+        }
+    }
+
+    /// The derivative for the activation called `f` (a layer's `Func::Act`).
+    pub fn derivative_as(&self, f: Func) -> Expr {
+        self.derivative.own_as(f)
+    }
+
     /// The constant value of the derivative, if it does not depend on `a` (identity: 1).
-    pub fn constant_derivative(&self, f: Func) -> Option<Expr> {
-        let d = (self.derivative)(f);
-        (!d.any(&|e| matches!(e, Expr::Var(_) | Expr::Call(..)))).then_some(d)
+    pub fn constant_derivative(&self) -> Option<Expr> {
+        let varies = self.shape == Shape::Softmax
+            || self.derivative.any(&|e| {
+                matches!(
+                    e,
+                    Expr::Var(_) | Expr::Call(..) | Expr::Deriv(..) | Expr::Cases { .. }
+                )
+            });
+        (!varies).then(|| self.derivative.clone())
     }
 }
 
@@ -36,78 +76,210 @@ fn arg() -> Expr {
     Expr::Var(ARG)
 }
 
-/// Every built-in activation.
-pub static ACTIVATIONS: &[Activation] = &[
-    Activation {
-        name: "identity",
-        definition: arg,
-        derivative: |_| Expr::int(1),
-        rule: "identity rule: o'(a) = 1",
-    },
-    Activation {
-        name: "sigmoid",
-        // 1 / (1 + exp(−a))
-        definition: || {
-            Expr::Div(
-                Box::new(Expr::int(1)),
-                Box::new(Expr::Add(vec![
-                    Expr::int(1),
-                    Expr::call(Func::Exp, Expr::Neg(Box::new(arg()))),
-                ])),
-            )
-        },
-        // h(a)(1 − h(a))
-        derivative: |f| {
-            Expr::Mul(vec![
-                Expr::call(f, arg()),
-                Expr::minus(Expr::int(1), Expr::call(f, arg())),
-            ])
-        },
-        rule: "sigmoid rule: h'(a) = h(a)(1 - h(a))",
-    },
+fn own() -> Expr {
+    Expr::call(Func::Own, arg())
+}
+
+fn cases(positive: Expr, otherwise: Expr) -> Expr {
+    Expr::Cases {
+        arg: Box::new(arg()),
+        positive: Box::new(positive),
+        otherwise: Box::new(otherwise),
+    }
+}
+
+fn num(text: &str) -> Expr {
+    Expr::Num(Decimal::parse(text).expect("a valid constant"))
+}
+
+/// The slope of `leaky_relu` below zero.
+pub const LEAKY_SLOPE: &str = "0.01";
+
+/// The names of the built-in activations, for "expected one of …" messages.
+pub const ACTIVATION_NAMES: &[&str] = &[
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "softmax",
 ];
 
-/// Looks up a built-in activation by its name.
-pub fn activation(name: &str) -> Option<&'static Activation> {
-    ACTIVATIONS.iter().find(|a| a.name == name)
-}
-
-/// A built-in loss function.
-pub struct Loss {
-    /// The name used in `.nn` files.
-    pub name: &'static str,
-    /// `E` as a formula in the outputs `y_k` and targets `t_k` of one sample, for `outputs` units.
-    pub definition: fn(outputs: u32) -> Expr,
-}
-
-/// Every built-in loss.
-pub static LOSSES: &[Loss] = &[Loss {
-    name: "sum_squared",
-    // ½ Σ_k (y_k − t_k)²
-    definition: |_outputs| {
-        Expr::Mul(vec![
-            Expr::half(),
-            Expr::sum(
-                'k',
-                _outputs,
-                Expr::pow(
-                    Expr::minus(
-                        Expr::sym(Symbol::out(OUTPUT_LAYER, Index::Var('k'))),
-                        Expr::sym(Symbol::target(Index::Var('k'))),
-                    ),
-                    Expr::int(2),
-                ),
+/// The built-in activation called `name`.
+pub fn builtin_activation(name: &str) -> Option<Activation> {
+    let one = || Expr::int(1);
+    Some(match name {
+        "identity" => Activation::builtin(name, arg(), one(), "identity rule: h'(a) = 1"),
+        "sigmoid" => Activation::builtin(
+            name,
+            Expr::Div(
+                Box::new(one()),
+                Box::new(Expr::Add(vec![
+                    one(),
+                    Expr::call(Func::Exp, Expr::Neg(Box::new(arg()))),
+                ])),
             ),
-        ])
-    },
-}];
+            Expr::Mul(vec![own(), Expr::minus(one(), own())]),
+            "sigmoid rule: h'(a) = h(a)(1 - h(a))",
+        ),
+        "tanh" => Activation::builtin(
+            name,
+            Expr::call(Func::Tanh, arg()),
+            Expr::minus(one(), Expr::pow(own(), Expr::int(2))),
+            "tanh rule: h'(a) = 1 - h(a)^2",
+        ),
+        "relu" => Activation::builtin(
+            name,
+            cases(arg(), Expr::int(0)),
+            cases(one(), Expr::int(0)),
+            "relu rule: h'(a) = 1 for a > 0, 0 for a <= 0",
+        ),
+        "leaky_relu" => Activation::builtin(
+            name,
+            cases(arg(), Expr::Mul(vec![num(LEAKY_SLOPE), arg()])),
+            cases(one(), num(LEAKY_SLOPE)),
+            "leaky relu rule: h'(a) = 1 for a > 0, 0.01 for a <= 0",
+        ),
+        "softplus" => Activation::builtin(
+            name,
+            Expr::call(
+                Func::Log,
+                Expr::Add(vec![one(), Expr::call(Func::Exp, arg())]),
+            ),
+            Expr::call(Func::Sigmoid, arg()),
+            "softplus rule: h'(a) = sigmoid(a)",
+        ),
+        "softmax" => Activation {
+            name: name.to_string(),
+            shape: Shape::Softmax,
+            definition: Expr::call(Func::Exp, arg()),
+            derivative: Expr::call(Func::Exp, arg()),
+            rule: "softmax rule: dy_k/da_i = y_k(delta_ki - y_i)".to_string(),
+            custom: false,
+        },
+        _ => return None,
+    })
+}
+
+/// How the per-sample losses add up to `E`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregate {
+    /// `E = Σ_n E_n` (PRML).
+    Sum,
+    /// `E = (1/N) Σ_n E_n` (`mean_squared`, Chainer's mean over all elements).
+    Mean,
+}
+
+/// What a loss needs of the output layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Any output.
+    Anything,
+    /// Probabilities from softmax or sigmoid, with targets in [0, 1] (and summing to 1 per
+    /// sample with softmax).
+    Probabilities,
+    /// A sigmoid output, with targets in [0, 1].
+    SigmoidOutput,
+}
+
+/// A loss function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loss {
+    /// The name used in `.nn` files (`custom` for `loss (y, t) = …`).
+    pub name: String,
+    /// `E_n` for one sample, in the outputs `y_k` and targets `t_k` (with its `Σ_k`).
+    pub per_sample: Expr,
+    pub aggregate: Aggregate,
+    pub needs: Needs,
+    pub custom: bool,
+}
 
 /// Loss formulas name the output layer with this placeholder; [`Loss::instantiate`] replaces it.
 const OUTPUT_LAYER: u32 = u32::MAX;
 
+fn y_k() -> Expr {
+    Expr::sym(Symbol::out(OUTPUT_LAYER, Index::Var('k')))
+}
+
+fn t_k() -> Expr {
+    Expr::sym(Symbol::target(Index::Var('k')))
+}
+
+/// The names of the built-in losses.
+pub const LOSS_NAMES: &[&str] = &[
+    "sum_squared",
+    "mean_squared",
+    "cross_entropy",
+    "binary_cross_entropy",
+];
+
+/// The built-in loss called `name`, for `outputs` output units.
+pub fn builtin_loss(name: &str, outputs: u32) -> Option<Loss> {
+    let sum = |body: Expr| Expr::sum('k', outputs, body);
+    let square = || Expr::pow(Expr::minus(y_k(), t_k()), Expr::int(2));
+    let log = |x: Expr| Expr::call(Func::Log, x);
+    let (per_sample, aggregate, needs) = match name {
+        // ½ Σ_k (y_k − t_k)²
+        "sum_squared" => (
+            Expr::Mul(vec![Expr::half(), sum(square())]),
+            Aggregate::Sum,
+            Needs::Anything,
+        ),
+        // (1/K) Σ_k (y_k − t_k)², averaged over samples too
+        "mean_squared" if outputs == 1 => (sum(square()), Aggregate::Mean, Needs::Anything),
+        "mean_squared" => (
+            Expr::Mul(vec![
+                Expr::Div(Box::new(Expr::int(1)), Box::new(Expr::int(outputs.into()))),
+                sum(square()),
+            ]),
+            Aggregate::Mean,
+            Needs::Anything,
+        ),
+        // −Σ_k t_k log y_k
+        "cross_entropy" => (
+            Expr::Neg(Box::new(sum(Expr::Mul(vec![t_k(), log(y_k())])))),
+            Aggregate::Sum,
+            Needs::Probabilities,
+        ),
+        // −Σ_k (t_k log y_k + (1 − t_k) log(1 − y_k))
+        "binary_cross_entropy" => (
+            Expr::Neg(Box::new(sum(Expr::Add(vec![
+                Expr::Mul(vec![t_k(), log(y_k())]),
+                Expr::Mul(vec![
+                    Expr::minus(Expr::int(1), t_k()),
+                    log(Expr::minus(Expr::int(1), y_k())),
+                ]),
+            ])))),
+            Aggregate::Sum,
+            Needs::SigmoidOutput,
+        ),
+        _ => return None,
+    };
+    Some(Loss {
+        name: name.to_string(),
+        per_sample,
+        aggregate,
+        needs,
+        custom: false,
+    })
+}
+
+/// A custom loss `loss (y, t) = element`, summed over the output units (and samples).
+pub fn custom_loss(element: &Expr, outputs: u32) -> Loss {
+    let body = element.bind(LOSS_Y, &y_k()).bind(LOSS_T, &t_k());
+    Loss {
+        name: "custom".to_string(),
+        per_sample: Expr::sum('k', outputs, body),
+        aggregate: Aggregate::Sum,
+        needs: Needs::Anything,
+        custom: true,
+    }
+}
+
 impl Loss {
-    /// The loss formula for a network whose output layer is `layer` with `outputs` units.
-    pub fn instantiate(&self, layer: u32, outputs: u32) -> Expr {
+    /// `E_n` for a network whose output layer is `layer`.
+    pub fn instantiate(&self, layer: u32) -> Expr {
         fn relayer(e: &Expr, layer: u32) -> Expr {
             match e {
                 Expr::Sym(s) if s.layer == OUTPUT_LAYER => {
@@ -118,20 +290,32 @@ impl Loss {
                 _ => e.map_children(&mut |c| relayer(c, layer)),
             }
         }
-        relayer(&(self.definition)(outputs), layer)
+        relayer(&self.per_sample, layer)
     }
 }
 
-/// Looks up a built-in loss by its name.
-pub fn loss(name: &str) -> Option<&'static Loss> {
-    LOSSES.iter().find(|l| l.name == name)
-}
+/// Output activation and loss pairs whose δ simplifies to `y_k − t_k`, with the reason the
+/// derivation states.
+pub const SHORTCUTS: &[(&str, &str, &str)] = &[
+    (
+        "softmax",
+        "cross_entropy",
+        "softmax with cross-entropy: delta_k = y_k - t_k (the targets of a sample sum to 1)",
+    ),
+    (
+        "sigmoid",
+        "binary_cross_entropy",
+        "sigmoid with binary cross-entropy: delta_k = y_k - t_k",
+    ),
+];
 
-/// The names of the built-ins, for "expected one of …" messages.
-pub fn activation_names() -> Vec<&'static str> {
-    ACTIVATIONS.iter().map(|a| a.name).collect()
-}
-
-pub fn loss_names() -> Vec<&'static str> {
-    LOSSES.iter().map(|l| l.name).collect()
+/// The shortcut rule for this output activation and loss, if there is one.
+pub fn shortcut(activation: &Activation, loss: &Loss) -> Option<&'static str> {
+    if activation.custom || loss.custom {
+        return None;
+    }
+    SHORTCUTS
+        .iter()
+        .find(|(a, l, _)| *a == activation.name && *l == loss.name)
+        .map(|(_, _, rule)| *rule)
 }

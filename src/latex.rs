@@ -66,8 +66,27 @@ impl Printer {
             Func::Act(layer) if layer == self.depth => "o".into(),
             Func::Act(_) if self.depth == 2 => "h".into(),
             Func::Act(layer) => format!("h{}", superscript_layer(layer)),
+            Func::Own => "h".into(),
             Func::Exp => "\\exp".into(),
             Func::Log => "\\log".into(),
+            Func::Sqrt => "\\sqrt".into(),
+            Func::Tanh => "\\tanh".into(),
+            Func::Sigmoid => "\\sigma".into(),
+            Func::Softplus => "\\operatorname{softplus}".into(),
+            Func::Sin => "\\sin".into(),
+            Func::Cos => "\\cos".into(),
+            Func::Abs => "\\operatorname{abs}".into(),
+        }
+    }
+
+    /// `f(x)` with the brackets each function takes: `\sqrt{x}`, `|x|`, `\exp(x)`.
+    fn apply(&self, f: Func, x: &Expr) -> String {
+        let arg = self.expr(x);
+        match f {
+            Func::Sqrt => format!("\\sqrt{{{arg}}}"),
+            Func::Abs => format!("\\left|{arg}\\right|"),
+            _ if arg.contains("\\frac") => format!("{}\\left({arg}\\right)", self.function(f)),
+            _ => format!("{}({arg})", self.function(f)),
         }
     }
 
@@ -83,7 +102,15 @@ impl Printer {
     /// A symbol in the article's notation.
     pub fn symbol(&self, s: &Symbol) -> String {
         let layer = superscript_layer(s.layer);
-        let sub = subscript(&s.indices);
+        // With several samples, the sample comes first: a_{n,i}^{(l)}, x_{2,1}, E_n.
+        let sub = match s.sample {
+            Some(n) if s.indices.is_empty() => subscript(&[n]),
+            Some(n) => {
+                let rest: Vec<String> = s.indices.iter().map(Index::to_string).collect();
+                format!("_{{{n},{}}}", rest.join(""))
+            }
+            None => subscript(&s.indices),
+        };
         match s.kind {
             Kind::Weight if s.indices.is_empty() => "w".into(),
             Kind::Weight => format!("w{sub}{layer}"),
@@ -102,6 +129,7 @@ impl Printer {
             Kind::GradWeight => format!("\\frac{{\\partial E}}{{\\partial w{sub}{layer}}}"),
             Kind::GradBias => format!("\\frac{{\\partial E}}{{\\partial b{sub}{layer}}}"),
             Kind::Rate => "\\eta".into(),
+            Kind::Loss if s.sample.is_some() => format!("E{sub}"),
             Kind::Loss => "E".into(),
         }
     }
@@ -258,10 +286,7 @@ impl Printer {
                     (format!("{text}^{{{power}}}"), Class::Other)
                 }
             }
-            Expr::Call(f, x) => (
-                format!("{}({})", self.function(*f), self.expr(x)),
-                Class::Other,
-            ),
+            Expr::Call(f, x) => (self.apply(*f, x), Class::Other),
             Expr::Deriv(f, x) => (
                 format!("{}({})", self.derivative_name(*f), self.expr(x)),
                 Class::Other,
@@ -270,7 +295,22 @@ impl Printer {
                 format!("\\sum_{var}{}", self.operand(body, PREC_PRODUCT).0),
                 Class::Other,
             ),
-            Expr::Kron(a, b) => (format!("[{a}={b}]"), Class::Other),
+            Expr::Kron(a, b) => (format!("\\delta_{{{a}{b}}}"), Class::Other),
+            Expr::Cases {
+                arg,
+                positive,
+                otherwise,
+            } => {
+                let arg = self.expr(arg);
+                (
+                    format!(
+                        "\\begin{{cases}}{}&({arg}>0)\\\\{}&({arg}\\le0)\\end{{cases}}",
+                        self.expr(positive),
+                        self.expr(otherwise)
+                    ),
+                    Class::Other,
+                )
+            }
             Expr::Partial(num, den) => (
                 format!(
                     "\\frac{{\\partial {}}}{{\\partial {}}}",

@@ -4,13 +4,15 @@
 //! unit and one column per unit of the layer before, `b` (when present) one entry per unit,
 //! `x` as wide as the input and `t` as wide as the output, and a learning rate above zero.
 
+use std::sync::Arc;
+
 use crate::functions::{Activation, Loss};
 use crate::number::Decimal;
 
 /// One layer: its activation, weights (units × inputs) and optional bias.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Layer {
-    pub activation: &'static Activation,
+    pub activation: Arc<Activation>,
     pub weights: Vec<Vec<Decimal>>,
     pub bias: Option<Vec<Decimal>>,
 }
@@ -42,6 +44,8 @@ pub struct Limits {
     pub units: usize,
     /// SGD steps.
     pub steps: u32,
+    /// Training samples.
+    pub samples: usize,
     /// Weight gradients derived in all: weights (and biases) times steps.
     pub gradients: usize,
 }
@@ -52,21 +56,22 @@ impl Default for Limits {
             layers: 32,
             units: 1000,
             steps: 100,
+            samples: 100,
             gradients: 200_000,
         }
     }
 }
 
-/// A network with its one training sample, ready to derive.
-#[derive(Clone)]
+/// A network with its training samples, ready to derive.
+#[derive(Clone, Debug)]
 pub struct Network {
     pub title: Option<String>,
     pub layers: Vec<Layer>,
-    /// The input sample.
-    pub x: Vec<Decimal>,
-    /// The target for the sample.
-    pub t: Vec<Decimal>,
-    pub loss: &'static Loss,
+    /// The input samples, one row each.
+    pub x: Vec<Vec<Decimal>>,
+    /// The targets, one row per sample.
+    pub t: Vec<Vec<Decimal>>,
+    pub loss: Loss,
     pub sgd: Option<Sgd>,
 }
 
@@ -84,14 +89,36 @@ impl Network {
     /// Units in layer `l`; layer 0 is the input.
     pub fn width(&self, l: u32) -> usize {
         if l == 0 {
-            self.x.len()
+            self.x.first().map_or(0, Vec::len)
         } else {
             self.layer(l).units()
         }
     }
 
+    /// The number of training samples (N).
+    pub fn samples(&self) -> usize {
+        self.x.len()
+    }
+
+    /// The output layer's activation.
+    pub fn output_activation(&self) -> &Activation {
+        &self.layer(self.depth()).activation
+    }
+
     /// The sizes of all layers, input first (the article's network: 3, 2, 2).
     pub fn sizes(&self) -> Vec<usize> {
         (0..=self.depth()).map(|l| self.width(l)).collect()
+    }
+}
+
+impl crate::diff::Layers for Network {
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        (1..=self.depth())
+            .contains(&layer)
+            .then(|| &*self.layer(layer).activation)
+    }
+
+    fn units(&self, layer: u32) -> u32 {
+        self.width(layer) as u32
     }
 }

@@ -8,7 +8,13 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
-use crate::ast::{Array, File, Name, Number, Param, Setting, Statement, Vector};
+use std::sync::OnceLock;
+
+use pest::pratt_parser::{Assoc, Op as PrattOp, PrattParser};
+
+use crate::ast::{
+    Array, File, Formula, LossSpec, Name, Number, Op, Param, Setting, Statement, Vector,
+};
 use crate::error::{Error, Span};
 use crate::number::Decimal;
 
@@ -59,7 +65,68 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_layer
             | Rule::kw_loss
             | Rule::kw_sgd
+            | Rule::kw_activation
     )
+}
+
+/// Precedence, lowest first: `+ -`, then `* /`, then unary minus, then `^` (right
+/// associative), so `-a^2` is `-(a^2)` and `2^3^2` is `2^(3^2)`.
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(PrattOp::infix(Rule::add, Assoc::Left) | PrattOp::infix(Rule::sub, Assoc::Left))
+            .op(PrattOp::infix(Rule::mul, Assoc::Left) | PrattOp::infix(Rule::div, Assoc::Left))
+            .op(PrattOp::prefix(Rule::neg))
+            .op(PrattOp::infix(Rule::pow, Assoc::Right))
+    })
+}
+
+fn formula(pair: Pair<'_, Rule>) -> Result<Formula, Error> {
+    pratt()
+        .map_primary(|primary| match primary.as_rule() {
+            Rule::unsigned => number(primary).map(Formula::Number),
+            Rule::name => Ok(Formula::Name(name(primary))),
+            Rule::expr => formula(primary),
+            Rule::call => {
+                let whole = span(&primary);
+                let mut parts = primary.into_inner();
+                let function = name(parts.next().expect("a call has a name"));
+                let args = parts.map(formula).collect::<Result<_, _>>()?;
+                Ok(Formula::Call {
+                    function,
+                    args,
+                    span: whole,
+                })
+            }
+            rule => unreachable!("the grammar has no primary {rule:?}"),
+        })
+        .map_prefix(|op, operand| {
+            let operand = operand?;
+            let span = Span::new(span(&op).start, operand.span().end);
+            Ok(Formula::Neg {
+                operand: Box::new(operand),
+                span,
+            })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let op = match op.as_rule() {
+                Rule::add => Op::Add,
+                Rule::sub => Op::Sub,
+                Rule::mul => Op::Mul,
+                Rule::div => Op::Div,
+                _ => Op::Pow,
+            };
+            let span = Span::new(lhs.span().start, rhs.span().end);
+            Ok(Formula::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+                span,
+            })
+        })
+        .parse(pair.into_inner())
 }
 
 fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
@@ -110,10 +177,31 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
                 span: whole,
             }
         }
-        Rule::loss => Statement::Loss {
-            name: name(next()),
-            span: whole,
-        },
+        Rule::loss => {
+            let spec = next();
+            let spec = match spec.as_rule() {
+                Rule::custom_loss => {
+                    let mut parts = spec.into_inner();
+                    let y = name(parts.next().expect("the output's name"));
+                    let t = name(parts.next().expect("the target's name"));
+                    let body = formula(parts.next().expect("the formula"))?;
+                    LossSpec::Custom { y, t, body }
+                }
+                _ => LossSpec::Named(name(spec)),
+            };
+            Statement::Loss { spec, span: whole }
+        }
+        Rule::activation => {
+            let function = name(next());
+            let param = name(next());
+            let body = formula(next())?;
+            Statement::Activation {
+                name: function,
+                param,
+                body,
+                span: whole,
+            }
+        }
         Rule::sgd => Statement::Sgd {
             settings: inner
                 .map(|p| {
@@ -194,7 +282,7 @@ fn unescape(text: &str) -> String {
     out
 }
 
-const STATEMENT: &str = "a statement (title, input, target, layer, loss or sgd)";
+const STATEMENT: &str = "a statement (title, input, target, layer, activation, loss or sgd)";
 
 /// What a grammar rule is called in a message.
 fn describe(rule: &Rule) -> &'static str {
@@ -214,7 +302,14 @@ fn describe(rule: &Rule) -> &'static str {
         | Rule::kw_target
         | Rule::kw_layer
         | Rule::kw_loss
-        | Rule::kw_sgd => STATEMENT,
+        | Rule::kw_sgd
+        | Rule::kw_activation
+        | Rule::activation => STATEMENT,
+        Rule::custom_loss => "a loss formula such as `(y, t) = (y - t)^2 / 2`",
+        Rule::expr | Rule::unsigned | Rule::call | Rule::primary | Rule::prefix => "a formula",
+        Rule::infix => "an operator",
+        Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
+        Rule::neg => "a minus sign",
         Rule::param => "a layer parameter such as `W = [[…]]`",
         Rule::setting => "a setting such as `lr = 0.1`",
         Rule::matrix => "a matrix such as `[[1, 2], [3, 4]]`",
@@ -271,7 +366,9 @@ fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
             match token.as_str() {
                 _ if internal => {}
                 " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
-                "title" | "input" | "target" | "layer" | "loss" | "sgd" => statement = true,
+                "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" => {
+                    statement = true
+                }
                 _ => push(format!("`{token}`")),
             }
         }
@@ -419,7 +516,7 @@ mod tests {
         let (message, at) = syntax("layersigmoid");
         assert_eq!(
             message,
-            "expected a statement (title, input, target, layer, loss or sgd), found `layersigmoid`"
+            "expected a statement (title, input, target, layer, activation, loss or sgd), found `layersigmoid`"
         );
         assert_eq!(at, 0);
     }

@@ -9,7 +9,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::derivation::{Chain, ChainKind, Derivation, LayerChains, LayerNumbers, Step};
+use crate::derivation::{
+    Chain, ChainKind, Derivation, LayerChains, LayerNumbers, SampleRows, Step,
+};
 use crate::error::Error;
 use crate::latex::{escape_text, Printer};
 use crate::number::{Decimal, Value};
@@ -60,23 +62,25 @@ pub fn render(
 struct JsonDoc<'a> {
     title: Option<&'a str>,
     sizes: Vec<usize>,
+    samples: usize,
     loss_function: &'a str,
     lr: Option<f64>,
     carry: crate::derivation::Carry,
     digits: u32,
-    steps: Vec<JsonStep>,
+    steps: Vec<JsonStep<'a>>,
 }
 
 #[derive(Serialize)]
-struct JsonStep {
+struct JsonStep<'a> {
     step: u32,
     loss: f64,
-    layers: Vec<JsonLayer>,
+    sample_losses: Vec<f64>,
+    layers: Vec<JsonLayer<'a>>,
 }
 
 #[derive(Serialize)]
-struct JsonLayer {
-    activation: &'static str,
+struct JsonLayer<'a> {
+    activation: &'a str,
     #[serde(rename = "W")]
     w: Vec<Vec<f64>>,
     b: Option<Vec<f64>>,
@@ -104,7 +108,8 @@ fn json(derivation: &Derivation) -> Result<String, Error> {
     let doc = JsonDoc {
         title: network.title.as_deref(),
         sizes: network.sizes(),
-        loss_function: network.loss.name,
+        samples: network.samples(),
+        loss_function: &network.loss.name,
         lr: network.sgd.map(|s| s.lr.to_f64()),
         carry: derivation.options.carry,
         digits: derivation.options.digits,
@@ -114,17 +119,18 @@ fn json(derivation: &Derivation) -> Result<String, Error> {
             .map(|step| JsonStep {
                 step: step.number,
                 loss: step.loss_value.f,
+                sample_losses: floats(&step.sample_losses),
                 layers: step
                     .layers
                     .iter()
                     .zip(&network.layers)
                     .map(|(n, layer)| JsonLayer {
-                        activation: layer.activation.name,
+                        activation: &layer.activation.name,
                         w: float_matrix(&n.weights),
                         b: n.bias.as_deref().map(floats),
-                        a: vec![floats(&n.pre)],
-                        z: vec![floats(&n.out)],
-                        delta: vec![floats(&n.delta)],
+                        a: float_matrix(&n.pre),
+                        z: float_matrix(&n.out),
+                        delta: float_matrix(&n.delta),
                         grad_w: float_matrix(&n.grad_weights),
                         grad_b: n.grad_bias.as_deref().map(floats),
                         w_after: n.weights_after.as_deref().map(float_matrix),
@@ -170,7 +176,7 @@ struct GroupView {
 #[derive(Serialize)]
 struct LayerView {
     number: u32,
-    activation: &'static str,
+    activation: String,
     function: String,
     units: usize,
     inputs: usize,
@@ -189,18 +195,37 @@ struct SummaryView {
     bias_after: Option<String>,
 }
 
+/// One sample's passes in one step.
 #[derive(Serialize)]
-struct StepView {
-    number: u32,
+struct SampleView {
+    /// The sample's number, or null when there is only one.
+    number: Option<u32>,
+    input: String,
+    input_symbols: String,
+    target: String,
+    target_symbols: String,
     forward: Vec<ChainView>,
     outputs: String,
     loss: ChainView,
-    loss_value: String,
     derivatives: Vec<ChainView>,
     deltas: Vec<ChainView>,
+}
+
+#[derive(Serialize)]
+struct StepView {
+    number: u32,
+    samples: Vec<SampleView>,
+    total_loss: Option<ChainView>,
+    loss_value: String,
     gradients: Vec<GroupView>,
     updates: Vec<GroupView>,
     summary: Vec<SummaryView>,
+}
+
+#[derive(Serialize)]
+struct LossRowView {
+    step: u32,
+    loss: String,
 }
 
 #[derive(Serialize)]
@@ -210,17 +235,16 @@ struct ContextView {
     carry: crate::derivation::Carry,
     sizes: Vec<usize>,
     depth: u32,
-    loss_name: &'static str,
+    loss_name: String,
+    samples_count: usize,
     learning_rate: Option<String>,
     steps_count: u32,
     layers: Vec<LayerView>,
-    input: String,
-    input_symbols: String,
-    target: String,
-    target_symbols: String,
     equations: Vec<ChainView>,
     activation_rules: Vec<ChainView>,
-    loss: ChainView,
+    loss: Vec<ChainView>,
+    /// E at each step.
+    loss_table: Vec<LossRowView>,
     gradient_rules: Vec<ChainView>,
     update_rule: Option<ChainView>,
     steps: Vec<StepView>,
@@ -291,17 +315,44 @@ impl Views {
         format!("({})", items.into_iter().collect::<Vec<_>>().join(", "))
     }
 
+    fn sample(&self, rows: &SampleRows, derivation: &Derivation, step: &Step) -> SampleView {
+        use crate::expr::{Index, Symbol};
+        let network = derivation.network;
+        let n = rows.sample.unwrap_or(1) as usize;
+        let sample = rows.sample.map(Index::Num);
+        let symbols = |kind: fn(Index) -> Symbol, count: usize| {
+            self.tuple(
+                (1..=count).map(|j| self.printer.symbol(&kind(Index::Num(j as u32)).at(sample))),
+            )
+        };
+        let numbers = |row: &[crate::number::Decimal]| {
+            self.tuple(row.iter().map(|d| self.printer.value(Value::exact(*d))))
+        };
+        let outputs = &step.layers[network.depth() as usize - 1].out[n - 1];
+        SampleView {
+            number: rows.sample,
+            input: numbers(&network.x[n - 1]),
+            input_symbols: symbols(|j| Symbol::out(0, j), network.width(0)),
+            target: numbers(&network.t[n - 1]),
+            target_symbols: symbols(Symbol::target, network.t[n - 1].len()),
+            forward: self.layered(&rows.forward),
+            outputs: self.tuple(outputs.iter().map(|v| self.printer.value(*v))),
+            loss: self.chain(&rows.loss, None),
+            derivatives: self.layered(&rows.derivatives),
+            deltas: self.layered(&rows.deltas),
+        }
+    }
+
     fn step(&self, step: &Step, derivation: &Derivation) -> StepView {
-        let depth = derivation.network.depth();
-        let outputs = &step.layers[depth as usize - 1].out;
         StepView {
             number: step.number,
-            forward: self.layered(&step.forward),
-            outputs: self.tuple(outputs.iter().map(|v| self.printer.value(*v))),
-            loss: self.chain(&step.loss, None),
+            samples: step
+                .samples
+                .iter()
+                .map(|rows| self.sample(rows, derivation, step))
+                .collect(),
+            total_loss: step.total_loss.as_ref().map(|c| self.chain(c, None)),
             loss_value: self.printer.value(step.loss_value),
-            derivatives: self.layered(&step.derivatives),
-            deltas: self.layered(&step.deltas),
             gradients: self.grouped(&step.gradients),
             updates: self.grouped(&step.updates),
             summary: step
@@ -357,7 +408,7 @@ fn context(derivation: &Derivation) -> ContextView {
             let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
             LayerView {
                 number: l,
-                activation: layer.activation.name,
+                activation: layer.activation.name.clone(),
                 function: function.trim_end_matches("(a)").to_string(),
                 units: layer.units(),
                 inputs: layer.inputs(),
@@ -376,30 +427,36 @@ fn context(derivation: &Derivation) -> ContextView {
             }
         })
         .collect();
-    let symbols = |kind: fn(Index) -> Symbol, count: usize| {
-        views.tuple((1..=count).map(|n| printer.symbol(&kind(Index::Num(n as u32)))))
-    };
     ContextView {
         title: network.title.as_deref().map(escape_text),
         digits: derivation.options.digits,
         carry: derivation.options.carry,
         sizes: network.sizes(),
         depth,
-        loss_name: network.loss.name,
+        loss_name: network.loss.name.clone(),
+        samples_count: network.samples(),
         learning_rate: network.sgd.map(|s| s.lr.to_string()),
         steps_count: derivation.steps.len() as u32,
         layers,
-        input: views.tuple(network.x.iter().map(|d| printer.value(Value::exact(*d)))),
-        input_symbols: symbols(|j| Symbol::out(0, j), network.x.len()),
-        target: views.tuple(network.t.iter().map(|d| printer.value(Value::exact(*d)))),
-        target_symbols: symbols(Symbol::target, network.t.len()),
         equations: views.layered(&derivation.equations),
         activation_rules: derivation
             .activation_rules
             .iter()
             .map(|c| views.chain(c, None))
             .collect(),
-        loss: views.chain(&derivation.loss, None),
+        loss: derivation
+            .loss
+            .iter()
+            .map(|c| views.chain(c, None))
+            .collect(),
+        loss_table: derivation
+            .steps
+            .iter()
+            .map(|step| LossRowView {
+                step: step.number,
+                loss: printer.value(step.loss_value),
+            })
+            .collect(),
         gradient_rules: derivation
             .gradient_rules
             .iter()

@@ -62,20 +62,46 @@ fn single_or(items: Vec<Expr>, empty: i64, wrap: fn(Vec<Expr>) -> Expr) -> Expr 
     }
 }
 
-/// Where `var` is contracted by a Kronecker delta among the factors of `body`: the factor's
-/// position (None when `body` itself is the delta) and the index it equals.
-fn kronecker_partner(body: &Expr, var: char) -> Option<(Option<usize>, Index)> {
-    let partner = |e: &Expr| match e {
-        Expr::Kron(a, b) if *a == Index::Var(var) && *b != Index::Var(var) => Some(*b),
-        Expr::Kron(a, b) if *b == Index::Var(var) && *a != Index::Var(var) => Some(*a),
-        _ => None,
-    };
+/// `body` without one Kronecker delta `δ_{var,X}` that multiplies all of it, and the index X
+/// it equates `var` with; looks through products, numerators and negations.
+fn without_kronecker(body: &Expr, var: char) -> Option<(Expr, Index)> {
+    let v = Index::Var(var);
     match body {
-        Expr::Mul(factors) => factors
-            .iter()
-            .enumerate()
-            .find_map(|(n, f)| partner(f).map(|index| (Some(n), index))),
-        _ => partner(body).map(|index| (None, index)),
+        Expr::Kron(a, b) if *a == v && *b != v => Some((Expr::int(1), *b)),
+        Expr::Kron(a, b) if *b == v && *a != v => Some((Expr::int(1), *a)),
+        Expr::Mul(factors) => factors.iter().enumerate().find_map(|(n, factor)| {
+            let (rest, index) = without_kronecker(factor, var)?;
+            let mut factors = factors.clone();
+            factors[n] = rest;
+            Some((Expr::Mul(factors), index))
+        }),
+        Expr::Div(num, den) => {
+            let (rest, index) = without_kronecker(num, var)?;
+            Some((Expr::Div(Box::new(rest), den.clone()), index))
+        }
+        Expr::Neg(x) => {
+            let (rest, index) = without_kronecker(x, var)?;
+            Some((Expr::Neg(Box::new(rest)), index))
+        }
+        _ => None,
+    }
+}
+
+/// A term as coefficient × rest: `3x` → (3, x), `−x` → (−1, x), `x` → (1, x).
+fn coefficient(term: &Expr) -> (Decimal, Expr) {
+    match term {
+        Expr::Neg(x) => {
+            let (c, rest) = coefficient(x);
+            (c.negated(), rest)
+        }
+        Expr::Mul(factors) => match factors.split_first() {
+            Some((first, rest)) if is_constant(first) => {
+                let c = constant(first).unwrap_or(Decimal::ONE);
+                (c, single_or(rest.to_vec(), 1, Expr::Mul))
+            }
+            _ => (Decimal::ONE, term.clone()),
+        },
+        _ => (Decimal::ONE, term.clone()),
     }
 }
 
@@ -217,6 +243,94 @@ pub static RULES: &[Rule] = &[
         },
     },
     Rule {
+        name: "like factors",
+        apply: |e| {
+            // x·x → x², x·x² → x³ (constants are folded elsewhere).
+            let Expr::Mul(factors) = e else { return None };
+            let split = |f: &Expr| -> (Expr, Option<Decimal>) {
+                match f {
+                    Expr::Pow(base, exponent) => match constant(exponent) {
+                        Some(n) => ((**base).clone(), Some(n)),
+                        None => (f.clone(), None),
+                    },
+                    other => (other.clone(), None),
+                }
+            };
+            for (n, first) in factors.iter().enumerate() {
+                if is_constant(first) {
+                    continue;
+                }
+                let (base, power) = split(first);
+                for (m, second) in factors.iter().enumerate().skip(n + 1) {
+                    let (other, other_power) = split(second);
+                    if other == base {
+                        let total = power
+                            .unwrap_or(Decimal::ONE)
+                            .checked_add(other_power.unwrap_or(Decimal::ONE))?;
+                        let mut rest = factors.clone();
+                        rest.remove(m);
+                        rest[n] = Expr::pow(base, Expr::Num(total));
+                        return Some(single_or(rest, 1, Expr::Mul));
+                    }
+                }
+            }
+            None
+        },
+    },
+    Rule {
+        name: "like terms",
+        apply: |e| {
+            // 2x + 3x → 5x, x − x → 0
+            let Expr::Add(terms) = e else { return None };
+            for (n, first) in terms.iter().enumerate() {
+                let (c1, rest1) = coefficient(first);
+                if is_constant(&rest1) {
+                    continue;
+                }
+                for (m, second) in terms.iter().enumerate().skip(n + 1) {
+                    let (c2, rest2) = coefficient(second);
+                    if rest1 == rest2 {
+                        let total = c1.checked_add(c2)?;
+                        let mut terms = terms.clone();
+                        terms.remove(m);
+                        terms[n] = Expr::Mul(vec![Expr::Num(total), rest1]);
+                        return Some(single_or(terms, 0, Expr::Add));
+                    }
+                }
+            }
+            None
+        },
+    },
+    Rule {
+        name: "fraction",
+        apply: |e| {
+            // t·(1/y) → t/y
+            let Expr::Mul(factors) = e else { return None };
+            let n = factors.iter().position(
+                |f| matches!(f, Expr::Div(num, den) if num.is_one() && !is_constant(den)),
+            )?;
+            let mut rest = factors.clone();
+            let Expr::Div(_, denominator) = rest.remove(n) else {
+                return None;
+            };
+            Some(Expr::Div(
+                Box::new(single_or(rest, 1, Expr::Mul)),
+                denominator,
+            ))
+        },
+    },
+    Rule {
+        name: "equal cases",
+        apply: |e| match e {
+            Expr::Cases {
+                positive,
+                otherwise,
+                ..
+            } if positive == otherwise => Some((**positive).clone()),
+            _ => None,
+        },
+    },
+    Rule {
         name: "Kronecker delta",
         apply: |e| match e {
             Expr::Kron(Index::Num(a), Index::Num(b)) => Some(Expr::int(i64::from(a == b))),
@@ -230,15 +344,7 @@ pub static RULES: &[Rule] = &[
             let Expr::Sum { var, body, .. } = e else {
                 return None;
             };
-            let (position, index) = kronecker_partner(body, *var)?;
-            let rest = match (position, &**body) {
-                (Some(n), Expr::Mul(factors)) => {
-                    let mut factors = factors.clone();
-                    factors.remove(n);
-                    single_or(factors, 1, Expr::Mul)
-                }
-                _ => Expr::int(1),
-            };
+            let (rest, index) = without_kronecker(body, *var)?;
             Some(rest.with_index(*var, index))
         },
     },
@@ -294,7 +400,13 @@ mod tests {
     simplifies!(folds_half_times_two: Expr::Mul(vec![Expr::half(), Expr::int(2), x()]) => "a");
     simplifies!(folds_sums: Expr::Add(vec![Expr::int(2), x(), Expr::int(3)]) => "(+ a 5)");
     simplifies!(pulls_sign_out: Expr::Mul(vec![Expr::int(-1), x()]) => "(- a)");
-    simplifies!(flattens_products: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), x()])]) => "(* 3 a a)");
+    simplifies!(flattens_products: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), Expr::Var("b")])]) => "(* 3 a b)");
+    simplifies!(collects_like_factors: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), x()])]) => "(* 3 (^ a 2))");
+    simplifies!(collects_like_terms: Expr::Add(vec![x(), Expr::Mul(vec![Expr::int(3), x()]), Expr::Var("b")]) => "(+ (* 4 a) b)");
+    simplifies!(cancels_like_terms: Expr::minus(x(), x()) => "0");
+    simplifies!(contracts_through_a_fraction:
+        Expr::sum('k', 2, Expr::Div(Box::new(Expr::Mul(vec![Expr::Sym(Symbol::target(Var('k'))), Expr::Kron(Var('k'), Var('i'))])), Box::new(Expr::Sym(Symbol::out(2, Var('k'))))))
+        => "(/ t_i z2_i)");
     simplifies!(resolves_numeric_kronecker: Expr::Add(vec![Expr::Kron(Num(1), Num(1)), Expr::Kron(Num(1), Num(2))]) => "1");
     simplifies!(contracts_kronecker_in_sum:
         Expr::sum('j', 3, Expr::Mul(vec![Expr::Sym(Symbol::weight(2, Var('k'), Var('j'))), Expr::Kron(Var('j'), Var('i'))]))
