@@ -185,6 +185,10 @@ pub static RULES: &[Rule] = &[
             let Expr::Div(u, v) = e else { return None };
             Some((|| {
                 let (du, dv) = (d.diff(u)?, d.diff(v)?);
+                // A constant divisor: (u/c)' = u'/c.
+                if crate::simplify::simplify(&dv).0.is_zero() {
+                    return Ok(Expr::Div(boxed(du), v.clone()));
+                }
                 // (u'v − uv') / v²
                 Ok(Expr::Div(
                     boxed(Expr::minus(

@@ -139,6 +139,22 @@ pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
 
 /// An elementary function at `x`, or why it has no real value there.
 pub fn apply(f: Func, x: Value) -> Result<Value, Fault> {
+    // The values a person knows exactly: exp(0) = 1, log(1) = 0, tanh(0) = 0, σ(0) = ½, …
+    let zero = x.exact.is_some_and(|d| d.is_zero());
+    let one = x.exact.is_some_and(|d| d.is_one());
+    let known = |text: &str| {
+        Ok(Value::exact(
+            crate::number::Decimal::parse(text).expect("a constant"),
+        ))
+    };
+    match f {
+        Func::Exp | Func::Cos if zero => return known("1"),
+        Func::Tanh | Func::Sin | Func::Sqrt if zero => return known("0"),
+        Func::Sigmoid if zero => return known("0.5"),
+        Func::Log if one => return known("0"),
+        Func::Sqrt if one => return known("1"),
+        _ => {}
+    }
     let value = match f {
         Func::Exp => x.map(f64::exp),
         Func::Log if x.f <= 0.0 => return Err(Fault::LogOfNonPositive),

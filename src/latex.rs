@@ -248,13 +248,21 @@ impl Printer {
             Expr::Mul(factors) => {
                 let mut out = String::new();
                 let mut previous: Option<Class> = None;
+                // A product inside a product reads as one run of factors.
+                let mut flat: Vec<&Expr> = Vec::with_capacity(factors.len());
                 for factor in factors {
+                    match factor {
+                        Expr::Mul(inner) => flat.extend(inner.iter()),
+                        other => flat.push(other),
+                    }
+                }
+                for factor in flat {
                     let (text, class) = self.operand(factor, PREC_PRODUCT);
                     if let Some(left) = previous {
                         let dot = left == Class::Value
                             || class == Class::Value
                             || class == Class::Constant
-                            || (left == Class::Partial && class == Class::Partial)
+                            || left == Class::Partial
                             || (left == Class::Group && class != Class::Group);
                         if dot {
                             out.push_str("\\cdot ");

@@ -305,6 +305,11 @@ impl std::ops::Sub for Value {
 impl std::ops::Mul for Value {
     type Output = Value;
     fn mul(self, other: Value) -> Value {
+        // Zero times anything finite is exactly zero (a relu derivative of 0, say).
+        let exact_zero = |v: &Value| v.exact.is_some_and(|d| d.is_zero());
+        if exact_zero(&self) || exact_zero(&other) {
+            return Value::int(0);
+        }
         self.combine(other, self.f * other.f, Decimal::checked_mul)
     }
 }

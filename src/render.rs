@@ -16,6 +16,10 @@ use crate::error::Error;
 use crate::latex::{escape_text, Printer};
 use crate::number::{Decimal, Value};
 
+/// Chains whose LaTeX is longer than this (in bytes) are marked `long`: on one line they would
+/// run off an A4 page.
+const LONG_CHAIN: usize = 150;
+
 /// The built-in templates: name and text.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("body.tex.tera", include_str!("../templates/body.tex.tera")),
@@ -160,6 +164,9 @@ struct RowView {
 #[derive(Serialize)]
 struct ChainView {
     kind: ChainKind,
+    /// Whether the rows are long enough to stand one per line (a layout hint; templates may
+    /// ignore it).
+    long: bool,
     layer: Option<u32>,
     lhs: String,
     rows: Vec<RowView>,
@@ -256,18 +263,22 @@ struct Views {
 
 impl Views {
     fn chain(&self, chain: &Chain, layer: Option<u32>) -> ChainView {
+        let lhs = self.printer.expr(&chain.lhs);
+        let rows: Vec<RowView> = chain
+            .rows
+            .iter()
+            .map(|row| RowView {
+                rel: self.printer.relation(row),
+                body: self.printer.expr(&row.expr),
+            })
+            .collect();
+        let width = lhs.len() + rows.iter().map(|r| r.body.len() + 8).sum::<usize>();
         ChainView {
             kind: chain.kind,
+            long: width > LONG_CHAIN,
             layer,
-            lhs: self.printer.expr(&chain.lhs),
-            rows: chain
-                .rows
-                .iter()
-                .map(|row| RowView {
-                    rel: self.printer.relation(row),
-                    body: self.printer.expr(&row.expr),
-                })
-                .collect(),
+            lhs,
+            rows,
             rules: chain.rules.clone(),
         }
     }

@@ -320,6 +320,20 @@ pub static RULES: &[Rule] = &[
         },
     },
     Rule {
+        name: "constant fraction",
+        apply: |e| {
+            // (16 x)/16 → x, (6 x)/4 → 1.5 x
+            let Expr::Div(num, den) = e else { return None };
+            let c2 = constant(den)?;
+            let (c1, rest) = coefficient(num);
+            if is_constant(&rest) || c1.is_one() && !matches!(**num, Expr::Mul(_)) {
+                return None;
+            }
+            let ratio = c1.checked_div(c2)?;
+            Some(Expr::Mul(vec![Expr::Num(ratio), rest]))
+        },
+    },
+    Rule {
         name: "equal cases",
         apply: |e| match e {
             Expr::Cases {
@@ -403,6 +417,8 @@ mod tests {
     simplifies!(flattens_products: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), Expr::Var("b")])]) => "(* 3 a b)");
     simplifies!(collects_like_factors: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), x()])]) => "(* 3 (^ a 2))");
     simplifies!(collects_like_terms: Expr::Add(vec![x(), Expr::Mul(vec![Expr::int(3), x()]), Expr::Var("b")]) => "(+ (* 4 a) b)");
+    simplifies!(divides_out_constants: Expr::Div(Box::new(Expr::Mul(vec![Expr::int(16), x()])), Box::new(Expr::int(16))) => "a");
+    simplifies!(keeps_fractions_of_symbols: Expr::Div(Box::new(x()), Box::new(Expr::int(3))) => "(/ a 3)");
     simplifies!(cancels_like_terms: Expr::minus(x(), x()) => "0");
     simplifies!(contracts_through_a_fraction:
         Expr::sum('k', 2, Expr::Div(Box::new(Expr::Mul(vec![Expr::Sym(Symbol::target(Var('k'))), Expr::Kron(Var('k'), Var('i'))])), Box::new(Expr::Sym(Symbol::out(2, Var('k'))))))
