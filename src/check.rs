@@ -240,6 +240,7 @@ fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activa
         definition,
         derivative,
         rule: format!("derivative of {}, by the differentiator", name.text),
+        numeric: None,
         custom: true,
     })
 }

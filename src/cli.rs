@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Derive the forward pass, loss, every gradient and every update of a `.nn` file.
     Derive(DeriveArgs),
+    /// Validate a `.nn` file and check every gradient against central finite differences.
+    Check(CheckArgs),
     /// Work with the built-in templates.
     Templates {
         #[command(subcommand)]
@@ -86,6 +88,17 @@ impl LimitArgs {
     }
 }
 
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// The network description (`.nn`); `-` reads standard input.
+    file: PathBuf,
+    /// The largest relative difference accepted between a gradient and its finite difference.
+    #[arg(long, default_value_t = 1e-6)]
+    tolerance: f64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum CarryArg {
     Exact,
@@ -117,6 +130,7 @@ where
     let mut source = None;
     let result = match cli.command {
         Command::Derive(args) => derive(&args, &mut source),
+        Command::Check(args) => check(&args, &mut source),
         Command::Templates {
             action: TemplatesAction::Export { dir },
         } => render::export_templates(&dir).map(|written| {
@@ -162,6 +176,38 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
                     message: e.to_string(),
                 })
         }
+    }
+}
+
+fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
+    let loaded = source.insert(read_source(&args.file)?);
+    let file = crate::parser::parse(&loaded.text)?;
+    let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
+    let derivation = crate::derivation::derive(&network, Options::default())?;
+    let reports = crate::gradcheck::check_gradients(&derivation)?;
+    let mut out = format!(
+        "{}: the file is valid; every gradient against central finite differences:\n",
+        loaded.name
+    );
+    for report in &reports {
+        let kinks = match report.at_kinks {
+            0 => String::new(),
+            n => format!(" ({n} left out at a kink of the activation)"),
+        };
+        out.push_str(&format!(
+            "  layer {}: {} gradients, largest relative difference {:.1e}{kinks}\n",
+            report.layer, report.compared, report.largest
+        ));
+    }
+    print!("{out}");
+    match reports.iter().find(|r| r.largest > args.tolerance) {
+        Some(worst) => Err(Error::Verification {
+            message: format!(
+                "{} is {} but finite differences give {} (relative difference {:.1e}, tolerance {:.1e})",
+                worst.worst, worst.printed, worst.finite_difference, worst.largest, args.tolerance
+            ),
+        }),
+        None => Ok(()),
     }
 }
 

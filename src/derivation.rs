@@ -887,7 +887,8 @@ fn derive_sample(
                 }
                 Shape::Elementwise => {
                     let substituted = act.definition.bind(ARG, &Expr::Val(values.get(&a)));
-                    let (_, value) = values.evaluate(&substituted, &sym(symbol.clone()), step)?;
+                    let applied = Expr::call(Func::Act(layer), Expr::Val(values.get(&a)));
+                    let (_, value) = values.evaluate(&applied, &sym(symbol.clone()), step)?;
                     let value = values.carry(symbol.clone(), value);
                     // Show the definition with numbers, or when that is just the number itself
                     // (the identity), the definition in symbols.

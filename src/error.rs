@@ -138,6 +138,10 @@ pub enum Error {
         fault: String,
     },
 
+    /// A printed gradient that finite differences do not confirm (`check`).
+    #[error("{message}")]
+    Verification { message: String },
+
     /// A formula the differentiator has no rule for.
     #[error("cannot differentiate: {message}")]
     Unsupported { message: String },

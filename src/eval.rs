@@ -95,7 +95,10 @@ pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
                             "softmax of layer {layer} needs the whole layer"
                         )));
                     }
-                    eval(&act.definition.bind(ARG, &Expr::Val(x)), env)?
+                    match act.numeric {
+                        Some(f) => apply(f, x)?,
+                        None => eval(&act.definition.bind(ARG, &Expr::Val(x)), env)?,
+                    }
                 }
                 Func::Own => return Err(Fault::Unbound("the function being defined".into())),
                 elementary => apply(*elementary, x)?,

@@ -38,6 +38,10 @@ pub struct Activation {
     pub derivative: Expr,
     /// The derivative rule, as the worked solution cites it.
     pub rule: String,
+    /// An elementary function that computes `h` without overflow in its intermediate steps
+    /// (`1/(1+exp(−a))` overflows for a < −709; σ(a) does not). Values come from it; the
+    /// definition is what the rows show.
+    pub numeric: Option<Func>,
     /// Defined in the file rather than built in.
     pub custom: bool,
 }
@@ -50,8 +54,14 @@ impl Activation {
             definition,
             derivative,
             rule: rule.to_string(),
+            numeric: None,
             custom: false,
         }
+    }
+
+    fn computed_by(mut self, f: Func) -> Activation {
+        self.numeric = Some(f);
+        self
     }
 
     /// The derivative for the activation called `f` (a layer's `Func::Act`).
@@ -122,7 +132,8 @@ pub fn builtin_activation(name: &str) -> Option<Activation> {
             ),
             Expr::Mul(vec![own(), Expr::minus(one(), own())]),
             "sigmoid rule: h'(a) = h(a)(1 - h(a))",
-        ),
+        )
+        .computed_by(Func::Sigmoid),
         "tanh" => Activation::builtin(
             name,
             Expr::call(Func::Tanh, arg()),
@@ -149,13 +160,15 @@ pub fn builtin_activation(name: &str) -> Option<Activation> {
             ),
             Expr::call(Func::Sigmoid, arg()),
             "softplus rule: h'(a) = sigmoid(a)",
-        ),
+        )
+        .computed_by(Func::Softplus),
         "softmax" => Activation {
             name: name.to_string(),
             shape: Shape::Softmax,
             definition: Expr::call(Func::Exp, arg()),
             derivative: Expr::call(Func::Exp, arg()),
             rule: "softmax rule: dy_k/da_i = y_k(delta_ki - y_i)".to_string(),
+            numeric: None,
             custom: false,
         },
         _ => return None,

@@ -237,6 +237,11 @@ impl Printer {
                             out.push_str(&self.operand(x, PREC_PRODUCT).0);
                         }
                         _ if n == 0 => out.push_str(&self.operand(term, PREC_NEG).0),
+                        // A negative constant of the formula is subtracted: `3a^2-2`.
+                        Expr::Num(d) if d.is_negative() => {
+                            out.push('-');
+                            out.push_str(&d.negated().to_string());
+                        }
                         _ => {
                             out.push('+');
                             out.push_str(&self.operand(term, PREC_PRODUCT).0);

@@ -17,6 +17,7 @@ pub mod error;
 pub mod eval;
 pub mod expr;
 pub mod functions;
+pub mod gradcheck;
 pub mod latex;
 pub mod model;
 pub mod number;

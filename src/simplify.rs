@@ -243,6 +243,31 @@ pub static RULES: &[Rule] = &[
         },
     },
     Rule {
+        name: "variable first",
+        apply: |e| {
+            // 2·exp(−a²)·a → 2a·exp(−a²): the variable goes right after the constants.
+            let Expr::Mul(factors) = e else { return None };
+            let is_var = |f: &Expr| match f {
+                Expr::Var(_) => true,
+                Expr::Pow(base, exponent) => {
+                    matches!(**base, Expr::Var(_)) && is_constant(exponent)
+                }
+                _ => false,
+            };
+            let late = factors.iter().enumerate().position(|(n, f)| {
+                is_var(f) && factors[..n].iter().any(|g| !is_constant(g) && !is_var(g))
+            })?;
+            let mut factors = factors.clone();
+            let var = factors.remove(late);
+            let at = factors
+                .iter()
+                .position(|g| !is_constant(g) && !is_var(g))
+                .unwrap_or(0);
+            factors.insert(at, var);
+            Some(Expr::Mul(factors))
+        },
+    },
+    Rule {
         name: "like factors",
         apply: |e| {
             // x·x → x², x·x² → x³ (constants are folded elsewhere).

@@ -13,6 +13,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value as Json;
 
+mod reference;
+use reference::{backward, forward, sgd_step, Act, LossKind, Net};
+
 const ARTICLE: &str = "examples/article.nn";
 
 fn root() -> PathBuf {
@@ -87,129 +90,7 @@ fn assert_close(actual: f64, expected: f64, relative: f64, what: &str) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// An independent float64 implementation, as plain loops.
-
-#[derive(Clone, Copy, PartialEq)]
-enum Act {
-    Sigmoid,
-    Identity,
-}
-
-#[derive(Clone)]
-struct Net {
-    acts: Vec<Act>,
-    w: Vec<Vec<Vec<f64>>>,
-    b: Vec<Option<Vec<f64>>>,
-    x: Vec<f64>,
-    t: Vec<f64>,
-    lr: f64,
-}
-
-struct Pass {
-    a: Vec<Vec<f64>>,
-    z: Vec<Vec<f64>>,
-    loss: f64,
-    delta: Vec<Vec<f64>>,
-    grad_w: Vec<Vec<Vec<f64>>>,
-    grad_b: Vec<Vec<f64>>,
-}
-
-fn activate(act: Act, a: f64) -> f64 {
-    match act {
-        Act::Sigmoid => 1.0 / (1.0 + (-a).exp()),
-        Act::Identity => a,
-    }
-}
-
-fn activate_prime(act: Act, a: f64) -> f64 {
-    match act {
-        Act::Sigmoid => {
-            let s = activate(act, a);
-            s * (1.0 - s)
-        }
-        Act::Identity => 1.0,
-    }
-}
-
-fn forward(net: &Net) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, f64) {
-    let mut a_all = Vec::new();
-    let mut z_all = Vec::new();
-    let mut input = net.x.clone();
-    for l in 0..net.w.len() {
-        let mut a = vec![0.0; net.w[l].len()];
-        for i in 0..net.w[l].len() {
-            for j in 0..input.len() {
-                a[i] += net.w[l][i][j] * input[j];
-            }
-            if let Some(b) = &net.b[l] {
-                a[i] += b[i];
-            }
-        }
-        let z: Vec<f64> = a.iter().map(|&v| activate(net.acts[l], v)).collect();
-        a_all.push(a);
-        z_all.push(z.clone());
-        input = z;
-    }
-    let mut loss = 0.0;
-    for k in 0..net.t.len() {
-        loss += 0.5 * (input[k] - net.t[k]).powi(2);
-    }
-    (a_all, z_all, loss)
-}
-
-fn backward(net: &Net) -> Pass {
-    let (a, z, loss) = forward(net);
-    let depth = net.w.len();
-    let mut delta = vec![Vec::new(); depth];
-    let last = depth - 1;
-    delta[last] = (0..net.t.len())
-        .map(|k| activate_prime(net.acts[last], a[last][k]) * (z[last][k] - net.t[k]))
-        .collect();
-    for l in (0..last).rev() {
-        delta[l] = (0..net.w[l].len())
-            .map(|i| {
-                let mut sum = 0.0;
-                for k in 0..net.w[l + 1].len() {
-                    sum += net.w[l + 1][k][i] * delta[l + 1][k];
-                }
-                activate_prime(net.acts[l], a[l][i]) * sum
-            })
-            .collect();
-    }
-    let mut grad_w = Vec::new();
-    for l in 0..depth {
-        let input = if l == 0 { &net.x } else { &z[l - 1] };
-        grad_w.push(
-            (0..net.w[l].len())
-                .map(|i| (0..input.len()).map(|j| delta[l][i] * input[j]).collect())
-                .collect(),
-        );
-    }
-    let grad_b = delta.clone();
-    Pass {
-        a,
-        z,
-        loss,
-        delta,
-        grad_w,
-        grad_b,
-    }
-}
-
-fn sgd_step(net: &Net, pass: &Pass) -> Net {
-    let mut next = net.clone();
-    for l in 0..net.w.len() {
-        for i in 0..net.w[l].len() {
-            for j in 0..net.w[l][i].len() {
-                next.w[l][i][j] -= net.lr * pass.grad_w[l][i][j];
-            }
-            if let Some(b) = &mut next.b[l] {
-                b[i] -= net.lr * pass.grad_b[l][i];
-            }
-        }
-    }
-    next
-}
+// The numbers, against the independent implementation in tests/reference/.
 
 fn article_net() -> Net {
     Net {
@@ -219,9 +100,11 @@ fn article_net() -> Net {
             vec![vec![1.0, 2.0], vec![3.0, 4.0]],
         ],
         b: vec![None, None],
-        x: vec![1.0, 2.0, 3.0],
-        t: vec![0.0, 1.0],
+        x: vec![vec![1.0, 2.0, 3.0]],
+        t: vec![vec![0.0, 1.0]],
+        loss: LossKind::SumSquared,
         lr: 0.1,
+        steps: 1,
     }
 }
 
@@ -239,79 +122,197 @@ fn deep_net() -> Net {
             Some(vec![0.0, 0.2]),
             Some(vec![0.5]),
         ],
-        x: vec![0.5, -1.0],
-        t: vec![1.0],
+        x: vec![vec![0.5, -1.0]],
+        t: vec![vec![1.0]],
+        loss: LossKind::SumSquared,
         lr: 0.5,
+        steps: 2,
     }
 }
 
-/// Compares every number of the tool's JSON with the loops above, step after step.
-fn compare_with_loops(file: &str, net: Net, steps: usize, relative: f64) -> usize {
-    let doc = json(file, &[]);
-    let json_steps = doc["steps"].as_array().expect("steps");
-    assert_eq!(json_steps.len(), steps);
-    let mut net = net;
+/// `|actual − expected| ≤ relative·|expected| + absolute`.
+fn close(actual: f64, expected: f64, relative: f64, absolute: f64) -> bool {
+    (actual - expected).abs() <= relative * expected.abs() + absolute
+}
+
+/// Compares every number of the tool's JSON with the reference loops, step after step, and
+/// returns how many numbers it compared.
+fn compare_json_with_loops(doc: &Json, net: &Net, relative: f64) -> Result<usize, String> {
+    let json_steps = doc["steps"].as_array().ok_or("no steps")?;
+    if json_steps.len() != net.steps {
+        return Err(format!(
+            "{} steps, expected {}",
+            json_steps.len(),
+            net.steps
+        ));
+    }
+    let mut net = net.clone();
     let mut compared = 0;
     for (s, step) in json_steps.iter().enumerate() {
         let pass = backward(&net);
         let next = sgd_step(&net, &pass);
-        assert_close(
-            step["loss"].as_f64().unwrap(),
-            pass.loss,
-            relative,
-            &format!("step {} loss", s + 1),
-        );
-        compared += 1;
-        for (l, layer) in step["layers"].as_array().unwrap().iter().enumerate() {
-            let what = |name: &str| format!("step {} layer {} {name}", s + 1, l + 1);
-            let mut check_vector = |name: &str, actual: Vec<f64>, expected: &[f64]| {
-                assert_eq!(actual.len(), expected.len(), "{}", what(name));
-                for (n, (a, e)) in actual.iter().zip(expected).enumerate() {
-                    assert_close(*a, *e, relative, &format!("{}[{n}]", what(name)));
-                    compared += 1;
+        let mut check = |what: String, actual: &[f64], expected: &[f64]| -> Result<(), String> {
+            if actual.len() != expected.len() {
+                return Err(format!(
+                    "{what}: {} values, expected {}",
+                    actual.len(),
+                    expected.len()
+                ));
+            }
+            for (n, (a, e)) in actual.iter().zip(expected).enumerate() {
+                if !close(*a, *e, relative, 1e-12) {
+                    return Err(format!("step {} {what}[{n}]: {a} vs {e}", s + 1));
                 }
-            };
-            check_vector("a", floats(&layer["a"][0]), &pass.a[l]);
-            check_vector("z", floats(&layer["z"][0]), &pass.z[l]);
-            check_vector("delta", floats(&layer["delta"][0]), &pass.delta[l]);
-            for (i, row) in matrix(&layer["grad_W"]).iter().enumerate() {
-                check_vector("grad_W", row.clone(), &pass.grad_w[l][i]);
+                compared += 1;
             }
-            for (i, row) in matrix(&layer["W"]).iter().enumerate() {
-                check_vector("W", row.clone(), &net.w[l][i]);
+            Ok(())
+        };
+        check(
+            "loss".into(),
+            &[step["loss"].as_f64().ok_or("no loss")?],
+            &[pass.loss],
+        )?;
+        for (l, layer) in step["layers"]
+            .as_array()
+            .ok_or("no layers")?
+            .iter()
+            .enumerate()
+        {
+            for n in 0..net.x.len() {
+                check(
+                    format!("layer {} a of sample {n}", l + 1),
+                    &floats(&layer["a"][n]),
+                    &pass.a[n][l],
+                )?;
+                check(
+                    format!("layer {} z of sample {n}", l + 1),
+                    &floats(&layer["z"][n]),
+                    &pass.z[n][l],
+                )?;
+                check(
+                    format!("layer {} delta of sample {n}", l + 1),
+                    &floats(&layer["delta"][n]),
+                    &pass.delta[n][l],
+                )?;
             }
-            for (i, row) in matrix(&layer["W_after"]).iter().enumerate() {
-                check_vector("W_after", row.clone(), &next.w[l][i]);
-            }
+            check(
+                format!("layer {} grad_W", l + 1),
+                &matrix(&layer["grad_W"]).concat(),
+                &pass.grad_w[l].concat(),
+            )?;
+            check(
+                format!("layer {} W", l + 1),
+                &matrix(&layer["W"]).concat(),
+                &net.w[l].concat(),
+            )?;
+            check(
+                format!("layer {} W_after", l + 1),
+                &matrix(&layer["W_after"]).concat(),
+                &next.w[l].concat(),
+            )?;
             match &net.b[l] {
                 Some(_) => {
-                    check_vector("grad_b", floats(&layer["grad_b"]), &pass.grad_b[l]);
-                    check_vector(
-                        "b_after",
-                        floats(&layer["b_after"]),
-                        next.b[l].as_ref().unwrap(),
-                    );
+                    check(
+                        format!("layer {} grad_b", l + 1),
+                        &floats(&layer["grad_b"]),
+                        &pass.grad_b[l],
+                    )?;
+                    let after = next.b[l].as_ref().ok_or("no bias")?;
+                    check(
+                        format!("layer {} b_after", l + 1),
+                        &floats(&layer["b_after"]),
+                        after,
+                    )?;
                 }
-                None => assert!(
-                    layer["b"].is_null() && layer["grad_b"].is_null() && layer["b_after"].is_null()
-                ),
+                None if layer["b"].is_null()
+                    && layer["grad_b"].is_null()
+                    && layer["b_after"].is_null() => {}
+                None => return Err(format!("layer {} has a bias in the JSON", l + 1)),
             }
         }
         net = next;
     }
-    compared
+    Ok(compared)
+}
+
+fn compare_with_loops(file: &str, net: Net, relative: f64) -> usize {
+    compare_json_with_loops(&json(file, &[]), &net, relative)
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// Central differences of the loss, by the reference loops, against every gradient of every
+/// step in the JSON; returns the largest relative difference.
+fn finite_difference_check(doc: &Json, net: &Net) -> Result<f64, String> {
+    let mut net = net.clone();
+    let mut largest: f64 = 0.0;
+    // Large enough that rounding in E (≈ 1e-16·E/h) stays far below the tolerance.
+    let h = 1e-5;
+    for (s, step) in doc["steps"]
+        .as_array()
+        .ok_or("no steps")?
+        .iter()
+        .enumerate()
+    {
+        // What rounding in E alone can do to a central difference: about ε·|E|/h.
+        let rounding = 100.0 * f64::EPSILON * forward(&net).2.abs() / h;
+        let loss_with = |net: &Net, edit: &dyn Fn(&mut Net, f64)| {
+            let (mut plus, mut minus) = (net.clone(), net.clone());
+            edit(&mut plus, h);
+            edit(&mut minus, -h);
+            (forward(&plus).2 - forward(&minus).2) / (2.0 * h)
+        };
+        for l in 0..net.w.len() {
+            let layer = &step["layers"][l];
+            let grad = matrix(&layer["grad_W"]);
+            for i in 0..net.w[l].len() {
+                for j in 0..net.w[l][i].len() {
+                    let fd = loss_with(&net, &|n, d| n.w[l][i][j] += d);
+                    let difference = ((grad[i][j] - fd).abs() - rounding).max(0.0)
+                        / fd.abs().max(grad[i][j].abs()).max(1e-3);
+                    if difference > 1e-6 {
+                        return Err(format!(
+                            "step {} dE/dw_{}{}^({}) = {} but FD gives {fd}",
+                            s + 1,
+                            i + 1,
+                            j + 1,
+                            l + 1,
+                            grad[i][j]
+                        ));
+                    }
+                    largest = largest.max(difference);
+                }
+                if net.b[l].is_some() {
+                    let fd = loss_with(&net, &|n, d| n.b[l].as_mut().unwrap()[i] += d);
+                    let printed = floats(&layer["grad_b"])[i];
+                    let difference = ((printed - fd).abs() - rounding).max(0.0)
+                        / fd.abs().max(printed.abs()).max(1e-3);
+                    if difference > 1e-6 {
+                        return Err(format!(
+                            "step {} dE/db_{}^({}) = {printed} but FD gives {fd}",
+                            s + 1,
+                            i + 1,
+                            l + 1
+                        ));
+                    }
+                    largest = largest.max(difference);
+                }
+            }
+        }
+        net = sgd_step(&net, &backward(&net));
+    }
+    Ok(largest)
 }
 
 #[test]
 fn article_numbers_match_independent_float64_loops() {
-    let compared = compare_with_loops(ARTICLE, article_net(), 1, 1e-12);
+    let compared = compare_with_loops(ARTICLE, article_net(), 1e-12);
     // E; then a, z, δ (2 each), ∂E/∂W, W and W after (6 and 4 each) for the two layers.
     assert_eq!(compared, 1 + (6 + 18) + (6 + 12));
 }
 
 #[test]
 fn deep_example_matches_independent_float64_loops_for_two_steps() {
-    compare_with_loops("examples/deep.nn", deep_net(), 2, 1e-12);
+    compare_with_loops("examples/deep.nn", deep_net(), 1e-12);
 }
 
 #[test]
@@ -423,51 +424,13 @@ fn article_numbers_match_the_chainer_printout() {
     }
 }
 
-/// Central differences of the loss, computed by the loops, for every weight and bias.
-fn finite_difference_check(file: &str, net: Net) {
-    let doc = json(file, &[]);
-    let step = &doc["steps"][0];
-    let h = 1e-5;
-    for l in 0..net.w.len() {
-        let layer = &step["layers"][l];
-        let grad = matrix(&layer["grad_W"]);
-        for i in 0..net.w[l].len() {
-            for j in 0..net.w[l][i].len() {
-                let (mut plus, mut minus) = (net.clone(), net.clone());
-                plus.w[l][i][j] += h;
-                minus.w[l][i][j] -= h;
-                let fd = (forward(&plus).2 - forward(&minus).2) / (2.0 * h);
-                let tolerance = 1e-7 * fd.abs().max(1e-2);
-                assert!(
-                    (grad[i][j] - fd).abs() <= tolerance,
-                    "{file} dE/dw_{}{}^({}) = {} but FD gives {fd}",
-                    i + 1,
-                    j + 1,
-                    l + 1,
-                    grad[i][j]
-                );
-            }
-            if net.b[l].is_some() {
-                let (mut plus, mut minus) = (net.clone(), net.clone());
-                plus.b[l].as_mut().unwrap()[i] += h;
-                minus.b[l].as_mut().unwrap()[i] -= h;
-                let fd = (forward(&plus).2 - forward(&minus).2) / (2.0 * h);
-                let printed = floats(&layer["grad_b"])[i];
-                assert!(
-                    (printed - fd).abs() <= 1e-7 * fd.abs().max(1e-2),
-                    "{file} dE/db_{}^({})",
-                    i + 1,
-                    l + 1
-                );
-            }
-        }
-    }
-}
-
 #[test]
 fn every_printed_gradient_agrees_with_finite_differences() {
-    finite_difference_check(ARTICLE, article_net());
-    finite_difference_check("examples/deep.nn", deep_net());
+    for (file, net) in [(ARTICLE, article_net()), ("examples/deep.nn", deep_net())] {
+        let largest = finite_difference_check(&json(file, &[]), &net)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(largest < 1e-6, "{file}: {largest}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -617,11 +580,21 @@ fn pdf_text(tex: &str) -> String {
 }
 
 #[test]
-fn document_compiles_with_pdflatex_and_shows_every_gradient() {
+fn every_example_compiles_with_pdflatex_and_the_article_shows_every_gradient() {
     if !tex_available("pdflatex") {
         return;
     }
-    for example in [ARTICLE, "examples/deep.nn"] {
+    let mut examples: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| format!("examples/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|name| name.ends_with(".nn"))
+        .collect();
+    examples.sort();
+    assert!(
+        examples.iter().any(|e| e == "examples/softmax.nn"),
+        "the 2-3-3-2 softmax example"
+    );
+    for example in examples.iter().map(String::as_str) {
         let text = pdf_text(&derive(example, &["-f", "document"]));
         if example == ARTICLE {
             for n in SKIPPED_GRADIENTS.iter().chain(SKIPPED_UPDATES) {
@@ -1032,5 +1005,174 @@ proptest::proptest! {
             }
         }
         never_panics(&tokens.join(" "));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random networks: every activation, every loss, biases or not, 1–3 samples, 1–3 steps.
+
+fn derive_json_in_process(text: &str) -> Result<Json, String> {
+    use backprop_tex::{derive_text, render::Format, Settings};
+    let settings = Settings {
+        format: Format::Json,
+        ..Settings::default()
+    };
+    let output = derive_text(text, &settings).map_err(|e| e.to_string())?;
+    serde_json::from_str(&output).map_err(|e| e.to_string())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn random_networks_match_the_reference_and_finite_differences(seed in proptest::prelude::any::<u64>()) {
+        let net = reference::random_net(seed);
+        // A diverging draw (a learning rate too large for it) overflows the reference too.
+        proptest::prop_assume!(reference::stays_finite(&net));
+        // At a relu kink (a pre-activation of exactly 0, which decimals make common) the
+        // derivative depends on the last bit of a float sum, and finite differences straddle
+        // the kink; such draws are left to the unit tests of the kink convention.
+        let mut step_net = net.clone();
+        let mut kinked = false;
+        for _ in 0..net.steps {
+            kinked |= reference::near_kink(&step_net, 1e-3);
+            step_net = sgd_step(&step_net, &backward(&step_net));
+        }
+        proptest::prop_assume!(!kinked);
+        let text = reference::to_nn(&net);
+        let doc = derive_json_in_process(&text).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}")))?;
+        compare_json_with_loops(&doc, &net, 1e-9).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}")))?;
+        finite_difference_check(&doc, &net).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}")))?;
+    }
+}
+
+#[test]
+fn random_networks_cover_every_activation_and_loss() {
+    // The generator's reach, so that the property above is known to exercise everything.
+    let mut acts = std::collections::BTreeSet::new();
+    let mut losses = std::collections::BTreeSet::new();
+    let (mut biased, mut samples, mut steps) = (false, 0, 0);
+    for seed in 0..300 {
+        let net = reference::random_net(seed);
+        acts.extend(net.acts.iter().map(|a| a.name()));
+        losses.insert(net.loss.name());
+        biased |= net.b.iter().any(Option::is_some);
+        samples = samples.max(net.x.len());
+        steps = steps.max(net.steps);
+    }
+    assert_eq!(acts.len(), 7, "{acts:?}");
+    assert_eq!(losses.len(), 4, "{losses:?}");
+    assert!(biased && samples == 3 && steps == 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Custom functions: derived symbolically, checked by finite differences.
+
+/// A 2-2-1 network with a custom hidden activation `h` and a custom loss `loss`.
+fn custom_network(activation: &str, loss: &str) -> String {
+    format!(
+        "activation h(a) = {activation}\ninput x = [[0.5, -1], [1, 0.25]]\ntarget t = [[0.3], [-0.2]]\n\
+         layer h W = [[0.4, -0.3], [0.2, 0.5]] b = [0.1, -0.1]\nlayer identity W = [[0.6, -0.7]]\n\
+         loss {loss}\nsgd lr = 0.1, steps = 2\n"
+    )
+}
+
+fn custom_loss_of(
+    net_text: &str,
+    h: &dyn Fn(f64) -> f64,
+    element: &dyn Fn(f64, f64) -> f64,
+    w: &[Vec<Vec<f64>>],
+    b: &[f64],
+) -> f64 {
+    let _ = net_text;
+    let x = [[0.5, -1.0], [1.0, 0.25]];
+    let t = [0.3, -0.2];
+    let mut e = 0.0;
+    for n in 0..2 {
+        let z: Vec<f64> = (0..2)
+            .map(|i| h(w[0][i][0] * x[n][0] + w[0][i][1] * x[n][1] + b[i]))
+            .collect();
+        let y = w[1][0][0] * z[0] + w[1][0][1] * z[1];
+        e += element(y, t[n]);
+    }
+    e
+}
+
+#[test]
+fn custom_functions_match_finite_differences() {
+    type Scalar = fn(f64) -> f64;
+    type Element = fn(f64, f64) -> f64;
+    let activations: [(&str, Scalar); 3] = [
+        ("a / (1 + exp(-a))", |a| a / (1.0 + (-a).exp())),
+        ("a^3 - 2*a", |a| a.powi(3) - 2.0 * a),
+        ("exp(-a^2)", |a| (-a * a).exp()),
+    ];
+    let losses: [(&str, Element); 2] = [
+        ("(y, t) = (y - t)^4 / 4", |y, t| (y - t).powi(4) / 4.0),
+        ("(y, t) = (y - t)^2 / 2", |y, t| (y - t).powi(2) / 2.0),
+    ];
+    for (activation, h) in activations {
+        for (loss, element) in losses {
+            let text = custom_network(activation, loss);
+            let doc = derive_json_in_process(&text).unwrap();
+            for step in doc["steps"].as_array().unwrap() {
+                let w: Vec<Vec<Vec<f64>>> =
+                    (0..2).map(|l| matrix(&step["layers"][l]["W"])).collect();
+                let b = floats(&step["layers"][0]["b"]);
+                let grads: Vec<Vec<Vec<f64>>> = (0..2)
+                    .map(|l| matrix(&step["layers"][l]["grad_W"]))
+                    .collect();
+                for l in 0..2 {
+                    for i in 0..w[l].len() {
+                        for j in 0..w[l][i].len() {
+                            let step_h = 1e-6;
+                            let (mut plus, mut minus) = (w.clone(), w.clone());
+                            plus[l][i][j] += step_h;
+                            minus[l][i][j] -= step_h;
+                            let fd = (custom_loss_of(&text, &h, &element, &plus, &b)
+                                - custom_loss_of(&text, &h, &element, &minus, &b))
+                                / (2.0 * step_h);
+                            let printed = grads[l][i][j];
+                            assert!(
+                                (printed - fd).abs() <= 1e-6 * fd.abs().max(1e-3),
+                                "{activation} / {loss}: dE/dw_{}{}^({}) = {printed}, FD {fd}",
+                                i + 1,
+                                j + 1,
+                                l + 1
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn custom_derivatives_are_stated_once_and_readable() {
+    let latex = stdout(&run_with(
+        &["derive", "-"],
+        custom_network("a / (1 + exp(-a))", "(y, t) = (y - t)^4 / 4").as_bytes(),
+    ));
+    assert_eq!(latex.matches("h'(a)&=&").count(), 1);
+    assert!(
+        latex.contains(r"h'(a)&=&\frac{1+\exp(-a)+a\exp(-a)}{(1+\exp(-a))^2}"),
+        "{latex}"
+    );
+    assert!(latex.contains(r"&=&(y_{n,i}-t_{n,i})^3"), "{latex}");
+    let cubic = stdout(&run_with(
+        &["derive", "-"],
+        custom_network("a^3 - 2*a", "(y, t) = (y - t)^2 / 2").as_bytes(),
+    ));
+    assert!(cubic.contains(r"h'(a)&=&3a^2-2"), "{cubic}");
+    let bump = stdout(&run_with(
+        &["derive", "-"],
+        custom_network("exp(-a^2)", "(y, t) = (y - t)^2 / 2").as_bytes(),
+    ));
+    assert!(bump.contains(r"h'(a)&=&-2a\exp(-a^2)"), "{bump}");
+    for text in [&latex, &cubic, &bump] {
+        for bad in ["0\\cdot", "1\\cdot a", "^1", "--"] {
+            assert!(!text.contains(&format!("h'(a)&=&{bad}")), "{bad}");
+        }
     }
 }

@@ -1,0 +1,268 @@
+//! `backprop-tex check`: every gradient the derivation prints, recomputed by central finite
+//! differences of the loss.
+//!
+//! The loss is computed here by a plain f64 forward pass that shares nothing with the
+//! derivation but the activation and loss formulas themselves — not the differentiator, not
+//! the simplifier, not the chain of δ — so a wrong derivative rule shows up as a difference.
+
+use std::collections::HashMap;
+
+use crate::derivation::Derivation;
+use crate::diff::Layers;
+use crate::error::Error;
+use crate::eval::{self, Env};
+use crate::expr::{Expr, Index, Symbol};
+use crate::functions::{Activation, Aggregate, Shape, ARG};
+use crate::model::Network;
+use crate::number::Value;
+
+/// The parameters of a network as floats: per layer, weights and optional bias.
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub weights: Vec<Vec<Vec<f64>>>,
+    pub biases: Vec<Option<Vec<f64>>>,
+}
+
+/// The largest disagreement found in one layer.
+#[derive(Clone, Debug)]
+pub struct LayerReport {
+    pub layer: u32,
+    /// Weights and biases compared (over all steps).
+    pub compared: usize,
+    /// Parameters left out because the loss has a kink there (relu at exactly 0).
+    pub at_kinks: usize,
+    pub largest: f64,
+    /// Where the largest difference is: a description such as `dE/dw_11^(1) in step 1`.
+    pub worst: String,
+    pub printed: f64,
+    pub finite_difference: f64,
+}
+
+struct Lookup<'a> {
+    network: &'a Network,
+    values: HashMap<Symbol, Value>,
+}
+
+impl Env for Lookup<'_> {
+    fn symbol(&self, symbol: &Symbol) -> Option<Value> {
+        self.values.get(symbol).copied()
+    }
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        Layers::activation(self.network, layer)
+    }
+}
+
+fn apply_activation(network: &Network, act: &Activation, a: &[f64]) -> Result<Vec<f64>, String> {
+    match act.shape {
+        Shape::Softmax => {
+            let top = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let exps: Vec<f64> = a.iter().map(|v| (v - top).exp()).collect();
+            let total: f64 = exps.iter().sum();
+            Ok(exps.iter().map(|e| e / total).collect())
+        }
+        Shape::Elementwise => a
+            .iter()
+            .map(|&v| {
+                let env = Lookup {
+                    network,
+                    values: HashMap::new(),
+                };
+                let value = Value::approx(v);
+                let result = match act.numeric {
+                    Some(f) => eval::apply(f, value),
+                    None => eval::eval(&act.definition.bind(ARG, &Expr::Val(value)), &env),
+                };
+                result.map(|value| value.f).map_err(|f| f.to_string())
+            })
+            .collect(),
+    }
+}
+
+/// The loss E of `network` with parameters `params`, by a plain forward pass.
+pub fn loss(network: &Network, params: &Params) -> Result<f64, String> {
+    let depth = network.depth();
+    let per_sample = network.loss.instantiate(depth);
+    let mut total = 0.0;
+    for (x, t) in network.x.iter().zip(&network.t) {
+        let mut z: Vec<f64> = x.iter().map(|d| d.to_f64()).collect();
+        for (l, layer) in network.layers.iter().enumerate() {
+            let a: Vec<f64> = params.weights[l]
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let sum: f64 = row.iter().zip(&z).map(|(w, v)| w * v).sum();
+                    sum + params.biases[l].as_ref().map_or(0.0, |b| b[i])
+                })
+                .collect();
+            z = apply_activation(network, &layer.activation, &a)?;
+        }
+        let mut values = HashMap::new();
+        for (k, (y, target)) in z.iter().zip(t).enumerate() {
+            let k = Index::Num(k as u32 + 1);
+            values.insert(Symbol::out(depth, k), Value::approx(*y));
+            values.insert(Symbol::target(k), Value::exact(*target));
+        }
+        let env = Lookup { network, values };
+        total += eval::eval(&per_sample, &env).map_err(|f| f.to_string())?.f;
+    }
+    Ok(match network.loss.aggregate {
+        Aggregate::Sum => total,
+        Aggregate::Mean => total / network.samples() as f64,
+    })
+}
+
+/// The central difference of the loss in one parameter, or `None` at a kink (where the two
+/// one-sided differences disagree).
+fn central_difference(
+    network: &Network,
+    params: &mut Params,
+    slot: impl Fn(&mut Params) -> &mut f64,
+) -> Result<Option<f64>, String> {
+    let original = *slot(params);
+    let h = 1e-5 * original.abs().max(1.0);
+    let at = |params: &mut Params, value: f64| -> Result<f64, String> {
+        *slot(params) = value;
+        loss(network, params)
+    };
+    let centre = at(params, original)?;
+    let plus = at(params, original + h)?;
+    let minus = at(params, original - h)?;
+    *slot(params) = original;
+    let (forward, backward) = ((plus - centre) / h, (centre - minus) / h);
+    let kink = (forward - backward).abs() > 1e-3 * forward.abs().max(backward.abs()).max(1.0);
+    Ok((!kink).then_some((plus - minus) / (2.0 * h)))
+}
+
+/// Relative difference with a floor, so that gradients near zero compare absolutely.
+pub fn relative_difference(printed: f64, reference: f64) -> f64 {
+    (printed - reference).abs() / printed.abs().max(reference.abs()).max(1e-3)
+}
+
+/// Checks every printed gradient of every step.
+pub fn check_gradients(derivation: &Derivation) -> Result<Vec<LayerReport>, Error> {
+    let network = derivation.network;
+    let depth = network.depth();
+    let mut reports: Vec<LayerReport> = (1..=depth)
+        .map(|layer| LayerReport {
+            layer,
+            compared: 0,
+            at_kinks: 0,
+            largest: 0.0,
+            worst: String::new(),
+            printed: 0.0,
+            finite_difference: 0.0,
+        })
+        .collect();
+    let fault = |step: u32, message: String| Error::Numeric {
+        quantity: "E".into(),
+        step,
+        fault: message,
+    };
+    for step in &derivation.steps {
+        let mut params = Params {
+            weights: step
+                .layers
+                .iter()
+                .map(|l| {
+                    l.weights
+                        .iter()
+                        .map(|r| r.iter().map(|v| v.f).collect())
+                        .collect()
+                })
+                .collect(),
+            biases: step
+                .layers
+                .iter()
+                .map(|l| l.bias.as_ref().map(|b| b.iter().map(|v| v.f).collect()))
+                .collect(),
+        };
+        for (l, numbers) in step.layers.iter().enumerate() {
+            let report = &mut reports[l];
+            let mut record = |printed: f64, fd: Option<f64>, name: String| match fd {
+                None => report.at_kinks += 1,
+                Some(fd) => {
+                    report.compared += 1;
+                    let difference = relative_difference(printed, fd);
+                    if difference >= report.largest {
+                        report.largest = difference;
+                        report.worst = format!("{name} in step {}", step.number);
+                        report.printed = printed;
+                        report.finite_difference = fd;
+                    }
+                }
+            };
+            for (i, row) in numbers.grad_weights.iter().enumerate() {
+                for (j, printed) in row.iter().enumerate() {
+                    let fd = central_difference(network, &mut params, |p| &mut p.weights[l][i][j])
+                        .map_err(|m| fault(step.number, m))?;
+                    record(
+                        printed.f,
+                        fd,
+                        format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1),
+                    );
+                }
+            }
+            for (i, printed) in numbers.grad_bias.iter().flatten().enumerate() {
+                let fd = central_difference(network, &mut params, |p| {
+                    &mut p.biases[l]
+                        .as_mut()
+                        .expect("a layer with a bias gradient has a bias")[i]
+                })
+                .map_err(|m| fault(step.number, m))?;
+                record(printed.f, fd, format!("dE/db_{}^({})", i + 1, l + 1));
+            }
+        }
+    }
+    reports.reverse();
+    Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::derivation::{derive, Options};
+
+    fn network(text: &str) -> Network {
+        crate::check::check(&crate::parser::parse(text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_article_passes() {
+        let net = network(include_str!("../examples/article.nn"));
+        let derivation = derive(&net, Options::default()).unwrap();
+        let reports = check_gradients(&derivation).unwrap();
+        assert_eq!(
+            reports.iter().map(|r| r.compared).collect::<Vec<_>>(),
+            [4, 6]
+        );
+        assert!(reports.iter().all(|r| r.largest < 1e-8), "{reports:?}");
+    }
+
+    #[test]
+    fn the_forward_loss_is_the_articles() {
+        let net = network(include_str!("../examples/article.nn"));
+        let params = Params {
+            weights: vec![
+                vec![vec![0.1; 3], vec![0.2; 3]],
+                vec![vec![1.0, 2.0], vec![3.0, 4.0]],
+            ],
+            biases: vec![None, None],
+        };
+        assert!((loss(&net, &params).unwrap() - 10.426435926091724).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_relu_kink_is_left_out() {
+        // a = 1·1 − 1·1 = 0 exactly: relu has no derivative there.
+        let net = network("input x = [1, 1]\nlayer relu W = [[1, -1]]\nlayer identity W = [[1]]\ntarget t = [1]\nloss sum_squared\n");
+        let derivation = derive(&net, Options::default()).unwrap();
+        let reports = check_gradients(&derivation).unwrap();
+        assert_eq!((reports[1].at_kinks, reports[1].compared), (2, 0));
+    }
+
+    #[test]
+    fn relative_difference_has_a_floor() {
+        assert_eq!(relative_difference(2.0, 1.0), 0.5);
+        assert!(relative_difference(1e-12, 0.0) < 1e-8);
+    }
+}
