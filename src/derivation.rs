@@ -184,6 +184,8 @@ pub struct Derivation<'n> {
     pub gradient_rules: Vec<Chain>,
     /// `w ← w − η ∂E/∂w`, when the file has `sgd`.
     pub update_rule: Option<Chain>,
+    /// The rule that gave δ^{(L)} = y − t directly (softmax with cross-entropy, …), if any.
+    pub shortcut: Option<&'static str>,
     pub steps: Vec<Step>,
 }
 
@@ -641,6 +643,7 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
         loss,
         gradient_rules,
         update_rule,
+        shortcut: formulas.shortcut,
         steps,
     })
 }

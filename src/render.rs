@@ -254,6 +254,9 @@ struct ContextView {
     loss_table: Vec<LossRowView>,
     gradient_rules: Vec<ChainView>,
     update_rule: Option<ChainView>,
+    /// Which shortcut gave δ of the output layer directly: `softmax_cross_entropy`,
+    /// `sigmoid_binary_cross_entropy`, or null.
+    shortcut: Option<String>,
     steps: Vec<StepView>,
 }
 
@@ -477,6 +480,9 @@ fn context(derivation: &Derivation) -> ContextView {
             .update_rule
             .as_ref()
             .map(|c| views.chain(c, None)),
+        shortcut: derivation
+            .shortcut
+            .map(|_| format!("{}_{}", network.output_activation().name, network.loss.name)),
         steps: derivation
             .steps
             .iter()

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // Small limits keep each run fast; the limits themselves are part of what is fuzzed.
-    let limits = Limits { layers: 6, units: 12, steps: 3, gradients: 600 };
+    let limits = Limits { layers: 6, units: 12, steps: 3, samples: 4, gradients: 600 };
     for format in [Format::Json, Format::Latex] {
         let settings = Settings { format, limits, ..Settings::default() };
         if let Ok(output) = derive_text(text, &settings) {
