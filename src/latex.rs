@@ -305,7 +305,7 @@ impl Printer {
                 Class::Other,
             ),
             Expr::Sum { var, body, .. } => (
-                format!("\\sum_{var}{}", self.operand(body, PREC_PRODUCT).0),
+                format!("\\sum_{{{var}}}{}", self.operand(body, PREC_PRODUCT).0),
                 Class::Other,
             ),
             Expr::Kron(a, b) => (format!("\\delta_{{{a}{b}}}"), Class::Other),
@@ -476,7 +476,7 @@ mod tests {
     ]) => "h(a_1^{(1)})o(z_2)y_1");
     prints!(half_squared_sum: Expr::Mul(vec![Expr::half(), Expr::sum('k', 2, Expr::pow(
         Expr::minus(sym(Symbol::out(2, Var('k'))), sym(Symbol::target(Var('k')))), Expr::int(2)))])
-        => "\\frac{1}{2}\\sum_k(y_k-t_k)^2");
+        => "\\frac{1}{2}\\sum_{k}(y_k-t_k)^2");
     prints!(partials_chain: Expr::Mul(vec![
         Expr::partial(sym(Symbol::loss()), sym(Symbol::pre(1, Var('i')))),
         Expr::partial(sym(Symbol::pre(1, Var('i'))), sym(Symbol::weight(1, Var('i'), Var('j')))),
