@@ -239,6 +239,19 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_gradient_is_caught_and_named() {
+        let net = network(include_str!("../examples/article.nn"));
+        let mut derivation = derive(&net, Options::default()).unwrap();
+        derivation.steps[0].layers[0].grad_weights[1][2] = Value::approx(10.0);
+        let reports = check_gradients(&derivation).unwrap();
+        let first_layer = &reports[1];
+        assert_eq!(first_layer.worst, "dE/dw_23^(1) in step 1");
+        assert!((first_layer.finite_difference - 10.89230730).abs() < 1e-6);
+        assert!(first_layer.largest > 0.08);
+        assert!(reports[0].largest < 1e-8);
+    }
+
+    #[test]
     fn the_forward_loss_is_the_articles() {
         let net = network(include_str!("../examples/article.nn"));
         let params = Params {

@@ -1176,3 +1176,44 @@ fn custom_derivatives_are_stated_once_and_readable() {
         }
     }
 }
+
+#[test]
+fn check_confirms_every_example_by_finite_differences() {
+    for example in [
+        "examples/article.nn",
+        "examples/deep.nn",
+        "examples/softmax.nn",
+        "examples/custom.nn",
+    ] {
+        let out = stdout(&run(&["check", example]));
+        assert!(
+            out.starts_with(&format!("{example}: the file is valid")),
+            "{out}"
+        );
+        for line in out.lines().skip(1) {
+            let largest: f64 = line
+                .split("largest relative difference ")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{line}"));
+            assert!(largest < 1e-6, "{example}: {line}");
+        }
+    }
+    let article = stdout(&run(&["check", ARTICLE]));
+    assert!(
+        article.contains("layer 2: 4 gradients") && article.contains("layer 1: 6 gradients"),
+        "{article}"
+    );
+    // A tolerance no finite difference can meet fails, with the worst gradient named.
+    let strict = run(&["check", ARTICLE, "--tolerance", "1e-20"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).starts_with("error: dE/dw_"));
+    // Bad input is located, like derive's.
+    let bad = run_with(
+        &["check", "-"],
+        b"input x = [1]\nlayer identity W = [[1, 2]]\ntarget t = [0]\nloss sum_squared\n",
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--> <stdin>:2:"));
+}
