@@ -200,7 +200,8 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
         ));
     }
     print!("{out}");
-    match reports.iter().find(|r| r.largest > args.tolerance) {
+    // Written so that a NaN tolerance fails rather than passes.
+    match reports.iter().find(|r| !(r.largest <= args.tolerance)) {
         Some(worst) => Err(Error::Verification {
             message: format!(
                 "{} is {} but finite differences give {} (relative difference {:.1e}, tolerance {:.1e})",

@@ -403,6 +403,16 @@ impl<'n> Formulas<'n> {
 
     fn shown_bias_gradient(&self, layer: u32) -> Derived {
         let (term, rules) = &self.grad_bias_term[layer as usize - 1];
+        if layer == 1 && self.expanded_first_layer() {
+            // δ^{(1)} is not shown in the article's layout, so it is written out here too.
+            let (delta, delta_rules) = self.delta_of(1);
+            let inlined = replace_symbol(term, &Symbol::delta(1, I).at(self.sample), delta);
+            let (inlined, _) = crate::simplify::simplify(&inlined);
+            return (
+                self.over_samples(inlined),
+                dedup([delta_rules.clone(), rules.clone()].concat()),
+            );
+        }
         (self.over_samples(term.clone()), rules.clone())
     }
 
@@ -465,7 +475,7 @@ fn instance(e: &Expr, indices: &[(char, Index)]) -> Expr {
     }
     let e = e.expand_sums();
     if e.any(&|x| matches!(x, Expr::Kron(..))) {
-        crate::simplify::simplify(&e).0
+        crate::simplify::resolve_kronecker(&e)
     } else {
         e
     }

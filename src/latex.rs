@@ -264,9 +264,16 @@ impl Printer {
                 for factor in flat {
                     let (text, class) = self.operand(factor, PREC_PRODUCT);
                     if let Some(left) = previous {
+                        // A number next to anything that starts with a digit or a fraction
+                        // needs a dot: `3\cdot0.7^2`, not `30.7^2`; `2\cdot\frac{1}{3}`.
+                        let numeric_left = matches!(left, Class::Value | Class::Constant);
+                        let starts_numeric = text
+                            .starts_with(|c: char| c.is_ascii_digit() || c == '(')
+                            || text.starts_with("\\frac");
                         let dot = left == Class::Value
                             || class == Class::Value
                             || class == Class::Constant
+                            || (numeric_left && starts_numeric)
                             || left == Class::Partial
                             || (left == Class::Group && class != Class::Group);
                         if dot {
@@ -289,7 +296,9 @@ impl Printer {
             ),
             Expr::Pow(base, exponent) => {
                 let (mut text, _) = self.operand(base, PREC_ATOM);
-                if text.contains('^') && !text.ends_with(')') {
+                if matches!(**base, Expr::Div(..)) {
+                    text = format!("\\left({text}\\right)");
+                } else if text.contains('^') && !text.ends_with(')') {
                     text = format!("({text})");
                 }
                 let power = self.expr(exponent);
@@ -485,6 +494,12 @@ mod tests {
         Expr::int(1), Expr::call(Func::Exp, Expr::Neg(Box::new(exact("0.6"))))]))) => "\\frac{1}{1+\\exp(-0.6)}");
     prints!(rounded_values: Expr::Mul(vec![approx(0.6456563062257954), Expr::minus(exact("1"), approx(0.6456563062257954))])
         => "0.6457\\cdot(1-0.6457)");
+    prints!(constant_before_a_number_gets_a_dot: Expr::Mul(vec![Expr::int(3), Expr::pow(exact("0.7"), Expr::int(2))])
+        => "3\\cdot0.7^2");
+    prints!(constant_before_a_fraction_gets_a_dot: Expr::Mul(vec![Expr::int(2), Expr::Div(Box::new(Expr::int(1)), Box::new(Expr::int(3)))])
+        => "2\\cdot\\frac{1}{3}");
+    prints!(powers_of_fractions_are_bracketed: Expr::pow(Expr::Div(Box::new(Expr::Var("a")), Box::new(Expr::int(2))), Expr::int(2))
+        => "\\left(\\frac{a}{2}\\right)^2");
     prints!(wide_indices: sym(Symbol::weight(1, Num(10), Num(3))) => "w_{10,3}^{(1)}");
     #[test]
     fn deep_networks_name_layers() {

@@ -34,8 +34,12 @@ impl Decimal {
         scale: 0,
     };
 
-    /// `mantissa · 10^(−scale)`, normalised; `None` if the scale is absurd.
+    /// `mantissa · 10^(−scale)`, normalised; `None` if the scale is absurd or the mantissa is
+    /// `i128::MIN` (which has no negation, so it is never a decimal here).
     pub fn new(mantissa: i128, scale: u32) -> Option<Decimal> {
+        if mantissa == i128::MIN {
+            return None;
+        }
         let mut d = Decimal { mantissa, scale };
         while d.scale > 0 && d.mantissa % 10 == 0 {
             d.mantissa /= 10;
@@ -70,11 +74,10 @@ impl Decimal {
             return None;
         }
         let digits = digits.trim_start_matches('0');
-        let mut mantissa: i128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().ok()?
-        };
+        if digits.is_empty() {
+            return Some(Decimal::ZERO);
+        }
+        let mut mantissa: i128 = digits.parse().ok()?;
         if negative {
             mantissa = -mantissa;
         }
@@ -114,11 +117,14 @@ impl Decimal {
             .unwrap_or(f64::NAN)
     }
 
-    /// How many significant digits the decimal has (0 has one).
+    /// How many significant digits the decimal has (0 has one; 40000 has one).
     pub fn significant_digits(&self) -> u32 {
-        let m = self.mantissa.unsigned_abs();
+        let mut m = self.mantissa.unsigned_abs();
         if m == 0 {
             return 1;
+        }
+        while m % 10 == 0 {
+            m /= 10;
         }
         m.ilog10() + 1
     }
@@ -182,7 +188,11 @@ impl Decimal {
     }
 
     /// `self^n` for a whole exponent; negative exponents go through [`Decimal::checked_div`].
+    /// Exponents beyond ±1000 are not worked out exactly.
     pub fn powi(self, n: i64) -> Option<Decimal> {
+        if n.unsigned_abs() > 1000 {
+            return None;
+        }
         if n < 0 {
             return Decimal::ONE.checked_div(self.powi(-n)?);
         }
@@ -255,7 +265,7 @@ impl Value {
             .exact
             .and_then(|d| d.as_integer())
             .and_then(|n| i64::try_from(n).ok())
-            .filter(|n| n.abs() <= 64);
+            .filter(|n| n.unsigned_abs() <= 64);
         match (self.exact, whole) {
             (Some(base), Some(n)) => match base.powi(n) {
                 Some(d) => Value::exact(d),
@@ -474,6 +484,28 @@ mod tests {
         assert_eq!(dec("0").to_string(), "0");
         assert_eq!(Decimal::parse("."), None);
         assert_eq!(Decimal::parse("1x"), None);
+    }
+
+    #[test]
+    fn extreme_values_are_refused_not_panicked_on() {
+        let min = Decimal::new(i128::MIN + 1, 0).unwrap();
+        assert_eq!(min.checked_sub(Decimal::ONE), None);
+        assert_eq!(
+            min.checked_div(Decimal::from_int(-1))
+                .map(|d| d.to_string()),
+            Some((i128::MAX).to_string())
+        );
+        assert_eq!(Decimal::from_int(1).powi(i64::MIN), None);
+        assert_eq!(Decimal::from_int(1).powi(999_999_999_999), None);
+        assert_eq!(Decimal::parse("0e40"), Some(Decimal::ZERO));
+        let v = Value::int(2).pow(Value::exact(Decimal::from_int(i64::MIN)));
+        assert_eq!(v.exact, None);
+    }
+
+    #[test]
+    fn whole_numbers_with_zeros_are_short() {
+        assert_eq!(Decimal::parse("40000").unwrap().significant_digits(), 1);
+        assert!(Shown::new(Value::exact(Decimal::parse("40000").unwrap()), 4).exact);
     }
 
     #[test]

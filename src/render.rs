@@ -196,6 +196,10 @@ struct LayerView {
 #[derive(Serialize)]
 struct SummaryView {
     layer: u32,
+    /// `=` or `\approx` before the gradient matrices, as their numbers are exact or rounded.
+    grad_rel: &'static str,
+    /// Likewise before the updated matrices.
+    after_rel: &'static str,
     grad_weights: String,
     grad_bias: Option<String>,
     weights_after: Option<String>,
@@ -213,6 +217,7 @@ struct SampleView {
     target_symbols: String,
     forward: Vec<ChainView>,
     outputs: String,
+    outputs_rel: &'static str,
     loss: ChainView,
     derivatives: Vec<ChainView>,
     deltas: Vec<ChainView>,
@@ -232,6 +237,7 @@ struct StepView {
 #[derive(Serialize)]
 struct LossRowView {
     step: u32,
+    rel: &'static str,
     loss: String,
 }
 
@@ -244,6 +250,9 @@ struct ContextView {
     depth: u32,
     loss_name: String,
     samples_count: usize,
+    /// The most columns of any matrix shown (at least amsmath's default of 10), for
+    /// `\setcounter{MaxMatrixCols}{…}`.
+    matrix_columns: usize,
     learning_rate: Option<String>,
     steps_count: u32,
     layers: Vec<LayerView>,
@@ -307,6 +316,15 @@ impl Views {
             .collect()
     }
 
+    /// `=` when every value is shown exactly, `\approx` otherwise.
+    fn rel<'v>(&self, mut values: impl Iterator<Item = &'v Value>) -> &'static str {
+        if values.all(|v| self.printer.shows_exactly(*v)) {
+            "="
+        } else {
+            "\\approx"
+        }
+    }
+
     fn bmatrix(&self, rows: &[Vec<String>]) -> String {
         let body: Vec<String> = rows.iter().map(|r| r.join("&")).collect();
         format!("\\begin{{bmatrix}}{}\\end{{bmatrix}}", body.join("\\\\"))
@@ -351,6 +369,7 @@ impl Views {
             target_symbols: symbols(Symbol::target, network.t[n - 1].len()),
             forward: self.layered(&rows.forward),
             outputs: self.tuple(outputs.iter().map(|v| self.printer.value(*v))),
+            outputs_rel: self.rel(outputs.iter()),
             loss: self.chain(&rows.loss, None),
             derivatives: self.layered(&rows.derivatives),
             deltas: self.layered(&rows.deltas),
@@ -376,6 +395,21 @@ impl Views {
                 .rev()
                 .map(|(n, numbers): (usize, &LayerNumbers)| SummaryView {
                     layer: n as u32 + 1,
+                    grad_rel: self.rel(
+                        numbers
+                            .grad_weights
+                            .iter()
+                            .flatten()
+                            .chain(numbers.grad_bias.iter().flatten()),
+                    ),
+                    after_rel: self.rel(
+                        numbers
+                            .weights_after
+                            .iter()
+                            .flatten()
+                            .flatten()
+                            .chain(numbers.bias_after.iter().flatten()),
+                    ),
                     grad_weights: self.value_matrix(&numbers.grad_weights),
                     grad_bias: numbers.grad_bias.as_deref().map(|b| self.value_column(b)),
                     weights_after: numbers
@@ -422,7 +456,7 @@ fn context(derivation: &Derivation) -> ContextView {
             let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
             LayerView {
                 number: l,
-                activation: layer.activation.name.clone(),
+                activation: escape_text(&layer.activation.name),
                 function: function.trim_end_matches("(a)").to_string(),
                 units: layer.units(),
                 inputs: layer.inputs(),
@@ -449,6 +483,7 @@ fn context(derivation: &Derivation) -> ContextView {
         depth,
         loss_name: network.loss.name.clone(),
         samples_count: network.samples(),
+        matrix_columns: network.sizes().into_iter().max().unwrap_or(0).max(10),
         learning_rate: network.sgd.map(|s| s.lr.to_string()),
         steps_count: derivation.steps.len() as u32,
         layers,
@@ -468,6 +503,7 @@ fn context(derivation: &Derivation) -> ContextView {
             .iter()
             .map(|step| LossRowView {
                 step: step.number,
+                rel: views.rel(std::iter::once(&step.loss_value)),
                 loss: printer.value(step.loss_value),
             })
             .collect(),

@@ -29,6 +29,12 @@ fn is_constant(e: &Expr) -> bool {
     constant(e).is_some()
 }
 
+/// A constant, or a fraction of whole numbers that is no finite decimal (2/3).
+fn is_numeric(e: &Expr) -> bool {
+    is_constant(e)
+        || matches!(e, Expr::Div(a, b) if matches!(**a, Expr::Num(_)) && matches!(**b, Expr::Num(_)))
+}
+
 /// Folds the constants among `items` with `op`, or `None` if there are fewer than two or the
 /// result is not a finite decimal.
 fn fold(
@@ -255,13 +261,13 @@ pub static RULES: &[Rule] = &[
                 _ => false,
             };
             let late = factors.iter().enumerate().position(|(n, f)| {
-                is_var(f) && factors[..n].iter().any(|g| !is_constant(g) && !is_var(g))
+                is_var(f) && factors[..n].iter().any(|g| !is_numeric(g) && !is_var(g))
             })?;
             let mut factors = factors.clone();
             let var = factors.remove(late);
             let at = factors
                 .iter()
-                .position(|g| !is_constant(g) && !is_var(g))
+                .position(|g| !is_numeric(g) && !is_var(g))
                 .unwrap_or(0);
             factors.insert(at, var);
             Some(Expr::Mul(factors))
@@ -300,6 +306,54 @@ pub static RULES: &[Rule] = &[
                 }
             }
             None
+        },
+    },
+    Rule {
+        name: "rational constants",
+        apply: |e| {
+            // 2·(1/3) → 2/3: a whole number times a fraction that is no finite decimal.
+            let Expr::Mul(factors) = e else { return None };
+            let fraction = factors.iter().position(|f| {
+                matches!(f, Expr::Div(a, b) if matches!(**a, Expr::Num(_)) && matches!(**b, Expr::Num(_)))
+                    && constant(f).is_none()
+            })?;
+            let number = factors.iter().position(|f| matches!(f, Expr::Num(_)))?;
+            let (Expr::Div(a, b), Expr::Num(c)) = (&factors[fraction], &factors[number]) else {
+                return None;
+            };
+            let Expr::Num(a) = **a else { return None };
+            let numerator = a.checked_mul(*c)?;
+            let mut rest: Vec<Expr> = factors
+                .iter()
+                .enumerate()
+                .filter(|(n, _)| *n != fraction && *n != number)
+                .map(|(_, f)| f.clone())
+                .collect();
+            rest.insert(0, Expr::Div(Box::new(Expr::Num(numerator)), b.clone()));
+            Some(single_or(rest, 1, Expr::Mul))
+        },
+    },
+    Rule {
+        name: "sum of terms",
+        apply: |e| {
+            // Σ_k (u_k + v_k) → Σ_k u_k + Σ_k v_k, so that each term can be contracted.
+            let Expr::Sum { var, count, body } = e else {
+                return None;
+            };
+            let Expr::Add(terms) = &**body else {
+                return None;
+            };
+            terms
+                .iter()
+                .any(|t| without_kronecker(t, *var).is_some())
+                .then(|| {
+                    Expr::Add(
+                        terms
+                            .iter()
+                            .map(|t| Expr::sum(*var, *count, t.clone()))
+                            .collect(),
+                    )
+                })
         },
     },
     Rule {
@@ -389,6 +443,23 @@ pub static RULES: &[Rule] = &[
     },
 ];
 
+/// The rules that only resolve Kronecker deltas of numbers and clean up after them: linear in
+/// the size of the formula, for the rows with numbers of wide layers.
+const RESOLVE: &[&str] = &[
+    "flatten",
+    "zero term",
+    "zero factor",
+    "unit factor",
+    "single term",
+    "Kronecker delta",
+];
+
+/// Resolves `δ_{11} → 1`, `δ_{21} → 0` and drops what they zero out, touching nothing else.
+pub fn resolve_kronecker(e: &Expr) -> Expr {
+    let rules: Vec<&Rule> = RULES.iter().filter(|r| RESOLVE.contains(&r.name)).collect();
+    rewrite(e, &rules, &mut Vec::new())
+}
+
 /// Simplifies `e`, returning the result and the names of the rules that fired.
 pub fn simplify(e: &Expr) -> (Expr, Vec<&'static str>) {
     let mut used = Vec::new();
@@ -397,14 +468,19 @@ pub fn simplify(e: &Expr) -> (Expr, Vec<&'static str>) {
 }
 
 fn simplify_node(e: &Expr, used: &mut Vec<&'static str>) -> Expr {
-    let mut current = e.map_children(&mut |child| simplify_node(child, used));
+    let rules: Vec<&Rule> = RULES.iter().collect();
+    rewrite(e, &rules, used)
+}
+
+fn rewrite(e: &Expr, rules: &[&Rule], used: &mut Vec<&'static str>) -> Expr {
+    let mut current = e.map_children(&mut |child| rewrite(child, rules, used));
     'rewrite: loop {
-        for rule in RULES {
+        for rule in rules {
             if let Some(next) = (rule.apply)(&current) {
                 if !used.contains(&rule.name) {
                     used.push(rule.name);
                 }
-                current = next.map_children(&mut |child| simplify_node(child, used));
+                current = next.map_children(&mut |child| rewrite(child, rules, used));
                 continue 'rewrite;
             }
         }
@@ -442,6 +518,13 @@ mod tests {
     simplifies!(flattens_products: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), Expr::Var("b")])]) => "(* 3 a b)");
     simplifies!(collects_like_factors: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), x()])]) => "(* 3 (^ a 2))");
     simplifies!(collects_like_terms: Expr::Add(vec![x(), Expr::Mul(vec![Expr::int(3), x()]), Expr::Var("b")]) => "(+ (* 4 a) b)");
+    simplifies!(folds_rational_constants:
+        Expr::Mul(vec![Expr::int(2), Expr::Div(Box::new(Expr::int(1)), Box::new(Expr::int(3))), x()]) => "(* (/ 2 3) a)");
+    simplifies!(contracts_each_term_of_a_sum:
+        Expr::sum('k', 2, Expr::Add(vec![
+            Expr::Mul(vec![Expr::Sym(Symbol::target(Var('k'))), Expr::Kron(Var('k'), Var('i'))]),
+            Expr::Mul(vec![Expr::Sym(Symbol::out(2, Var('k'))), Expr::Kron(Var('k'), Var('i'))]),
+        ])) => "(+ t_i z2_i)");
     simplifies!(divides_out_constants: Expr::Div(Box::new(Expr::Mul(vec![Expr::int(16), x()])), Box::new(Expr::int(16))) => "a");
     simplifies!(keeps_fractions_of_symbols: Expr::Div(Box::new(x()), Box::new(Expr::int(3))) => "(/ a 3)");
     simplifies!(cancels_like_terms: Expr::minus(x(), x()) => "0");

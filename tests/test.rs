@@ -1217,3 +1217,80 @@ fn check_confirms_every_example_by_finite_differences() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--> <stdin>:2:"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Edge cases found in review.
+
+#[test]
+fn extreme_numbers_in_formulas_end_in_output_or_an_error_never_a_panic() {
+    for file in [
+        "activation f(a) = a^(-9223372036854775808)\ninput x = [1]\nlayer f W = [[1]]\ntarget t = [0]\nloss sum_squared\n",
+        "activation f(a) = a * 1^999999999999999\ninput x = [1]\nlayer f W = [[1]]\ntarget t = [0]\nloss sum_squared\n",
+        "activation f(a) = a * 9223372036854775808 * (-18446744073709551616)\ninput x = [1]\nlayer f W = [[1]]\ntarget t = [0]\nloss sum_squared\n",
+        "input x = [18446744073709551616]\nlayer identity W = [[-9223372036854775808]]\ntarget t = [0]\nloss (y, t) = y / (-1)\n",
+        "input x = [18446744073709551616]\nlayer identity W = [[-9223372036854775808]]\ntarget t = [0]\nloss (y, t) = -y + 1\n",
+    ] {
+        let output = run_with(&["derive", "-", "-f", "json"], file.as_bytes());
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{file}\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    // −(−2^63 · 2^64) + 1 = 2^127 + 1: the sign must survive.
+    let file = b"input x = [18446744073709551616]\nlayer identity W = [[-9223372036854775808]]\ntarget t = [0]\nloss (y, t) = -y + 1\n";
+    let json: Json =
+        serde_json::from_str(&stdout(&run_with(&["derive", "-", "-f", "json"], file))).unwrap();
+    assert!(json["steps"][0]["loss"].as_f64().unwrap() > 1e38);
+}
+
+#[test]
+fn whole_numbers_stay_exact_and_fractions_read_right() {
+    let latex = stdout(&run_with(
+        &["derive", "-"],
+        b"input x = [20000]\nlayer identity W = [[2]]\ntarget t = [0]\nloss sum_squared\n",
+    ));
+    assert!(
+        latex.contains(r"&=&2\cdot20000\\") && latex.contains(r"&=&40000"),
+        "{latex}"
+    );
+    let mean = stdout(&run_with(
+        &["derive", "-"],
+        b"input x = [1]\nlayer identity W = [[0.5], [1], [2]]\ntarget t = [0, 0, 0]\nloss mean_squared\n",
+    ));
+    assert!(mean.contains(r"\frac{2}{3}(y_i-t_i)"), "{mean}");
+    assert!(!mean.contains(r"2\frac"), "{mean}");
+}
+
+#[test]
+fn a_first_layer_bias_in_the_articles_layout_shows_its_delta() {
+    let latex = stdout(&run_with(
+        &["derive", "-"],
+        b"input x = [1, 2]\nlayer sigmoid W = [[0.1, 0.2], [0.3, 0.4]] b = [0.5, -0.5]\nlayer identity W = [[1, 2]]\ntarget t = [1]\nloss sum_squared\n",
+    ));
+    let bias_row = latex
+        .lines()
+        .find(|l| l.starts_with(r"\frac{\partial E}{\partial b_1^{(1)}}&=&"))
+        .expect("a bias row");
+    assert!(
+        bias_row.contains("h'(a_1^{(1)})w_{11}^{(2)}\\delta_1^{(2)}"),
+        "{bias_row}"
+    );
+    assert!(
+        !latex.contains(r"\delta_1^{(1)}"),
+        "δ^(1) is never shown in this layout"
+    );
+}
+
+#[test]
+fn underscored_activations_and_wide_layers_compile() {
+    if !tex_available("pdflatex") {
+        return;
+    }
+    let inputs = vec!["0.5"; 11].join(", ");
+    let weights = vec!["0.1"; 11].join(", ");
+    let file = format!(
+        "title \"leaky_relu, 11 inputs\"\ninput x = [{inputs}]\nlayer leaky_relu W = [[{weights}], [{weights}]]\nlayer identity W = [[1, -1]]\ntarget t = [0]\nloss sum_squared\n"
+    );
+    let text = pdf_text(&stdout(&run_with(
+        &["derive", "-", "-f", "document"],
+        file.as_bytes(),
+    )));
+    assert!(text.contains("(leaky_relu)"), "{text}");
+}
