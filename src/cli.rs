@@ -93,7 +93,7 @@ struct CheckArgs {
     /// The network description (`.nn`); `-` reads standard input.
     file: PathBuf,
     /// The largest relative difference accepted between a gradient and its finite difference.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = 1e-6, value_parser = parse_tolerance)]
     tolerance: f64,
     #[command(flatten)]
     limits: LimitArgs,
@@ -112,6 +112,16 @@ enum TemplatesAction {
         /// The directory to write into (created if needed; existing files are not overwritten).
         dir: PathBuf,
     },
+}
+
+/// A tolerance is a finite number of at least 0 (so `nan` cannot make every check pass).
+fn parse_tolerance(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
+        _ => Err(format!(
+            "`{text}` is not a tolerance: give a number of at least 0, such as 1e-6"
+        )),
+    }
 }
 
 /// Runs the command line and returns the exit status: 0 success, 1 bad input, 2 usage.
@@ -200,8 +210,7 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
         ));
     }
     print!("{out}");
-    // Written so that a NaN tolerance fails rather than passes.
-    match reports.iter().find(|r| !(r.largest <= args.tolerance)) {
+    match reports.iter().find(|r| r.largest.is_nan() || r.largest > args.tolerance) {
         Some(worst) => Err(Error::Verification {
             message: format!(
                 "{} is {} but finite differences give {} (relative difference {:.1e}, tolerance {:.1e})",

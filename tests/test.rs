@@ -698,6 +698,14 @@ fn usage_errors_exit_2() {
         Some(2)
     );
     assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["check", ARTICLE, "--tolerance", "nan"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["check", ARTICLE, "--tolerance", "-1"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
