@@ -1291,8 +1291,8 @@ fn underscored_activations_and_wide_layers_compile() {
     if !tex_available("pdflatex") {
         return;
     }
-    let inputs = vec!["0.5"; 11].join(", ");
-    let weights = vec!["0.1"; 11].join(", ");
+    let inputs = ["0.5"; 11].join(", ");
+    let weights = ["0.1"; 11].join(", ");
     let file = format!(
         "title \"leaky_relu, 11 inputs\"\ninput x = [{inputs}]\nlayer leaky_relu W = [[{weights}], [{weights}]]\nlayer identity W = [[1, -1]]\ntarget t = [0]\nloss sum_squared\n"
     );
