@@ -111,6 +111,34 @@ fn coefficient(term: &Expr) -> (Decimal, Expr) {
     }
 }
 
+/// Finds two items with the same base (as `split` sees them, with a number each), adds their
+/// numbers and puts `join(sum, base)` in place of the pair: the shape shared by "like factors"
+/// (x·x² → x³) and "like terms" (2x + 3x → 5x).
+fn merge_like(
+    items: &[Expr],
+    split: impl Fn(&Expr) -> Option<(Decimal, Expr)>,
+    join: impl Fn(Decimal, Expr) -> Expr,
+    empty: i64,
+    wrap: fn(Vec<Expr>) -> Expr,
+) -> Option<Expr> {
+    let parts: Vec<Option<(Decimal, Expr)>> = items.iter().map(&split).collect();
+    for (n, first) in parts.iter().enumerate() {
+        let Some((c1, base)) = first else { continue };
+        for (m, second) in parts.iter().enumerate().skip(n + 1) {
+            if let Some((c2, other)) = second {
+                if other == base {
+                    let total = c1.checked_add(*c2)?;
+                    let mut rest = items.to_vec();
+                    rest.remove(m);
+                    rest[n] = join(total, base.clone());
+                    return Some(single_or(rest, empty, wrap));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// The rule table.
 pub static RULES: &[Rule] = &[
     Rule {
@@ -278,34 +306,20 @@ pub static RULES: &[Rule] = &[
         apply: |e| {
             // x·x → x², x·x² → x³ (constants are folded elsewhere).
             let Expr::Mul(factors) = e else { return None };
-            let split = |f: &Expr| -> (Expr, Option<Decimal>) {
-                match f {
+            merge_like(
+                factors,
+                |f| match f {
+                    _ if is_constant(f) => None,
                     Expr::Pow(base, exponent) => match constant(exponent) {
-                        Some(n) => ((**base).clone(), Some(n)),
-                        None => (f.clone(), None),
+                        Some(n) => Some((n, (**base).clone())),
+                        None => Some((Decimal::ONE, f.clone())),
                     },
-                    other => (other.clone(), None),
-                }
-            };
-            for (n, first) in factors.iter().enumerate() {
-                if is_constant(first) {
-                    continue;
-                }
-                let (base, power) = split(first);
-                for (m, second) in factors.iter().enumerate().skip(n + 1) {
-                    let (other, other_power) = split(second);
-                    if other == base {
-                        let total = power
-                            .unwrap_or(Decimal::ONE)
-                            .checked_add(other_power.unwrap_or(Decimal::ONE))?;
-                        let mut rest = factors.clone();
-                        rest.remove(m);
-                        rest[n] = Expr::pow(base, Expr::Num(total));
-                        return Some(single_or(rest, 1, Expr::Mul));
-                    }
-                }
-            }
-            None
+                    other => Some((Decimal::ONE, other.clone())),
+                },
+                |total, base| Expr::pow(base, Expr::Num(total)),
+                1,
+                Expr::Mul,
+            )
         },
     },
     Rule {
@@ -361,23 +375,16 @@ pub static RULES: &[Rule] = &[
         apply: |e| {
             // 2x + 3x → 5x, x − x → 0
             let Expr::Add(terms) = e else { return None };
-            for (n, first) in terms.iter().enumerate() {
-                let (c1, rest1) = coefficient(first);
-                if is_constant(&rest1) {
-                    continue;
-                }
-                for (m, second) in terms.iter().enumerate().skip(n + 1) {
-                    let (c2, rest2) = coefficient(second);
-                    if rest1 == rest2 {
-                        let total = c1.checked_add(c2)?;
-                        let mut terms = terms.clone();
-                        terms.remove(m);
-                        terms[n] = Expr::Mul(vec![Expr::Num(total), rest1]);
-                        return Some(single_or(terms, 0, Expr::Add));
-                    }
-                }
-            }
-            None
+            merge_like(
+                terms,
+                |t| {
+                    let (c, rest) = coefficient(t);
+                    (!is_constant(&rest)).then_some((c, rest))
+                },
+                |total, rest| Expr::Mul(vec![Expr::Num(total), rest]),
+                0,
+                Expr::Add,
+            )
         },
     },
     Rule {
