@@ -501,8 +501,8 @@ fn samples(array: &Array, what: &str) -> Result<Vec<Vec<Decimal>>, Error> {
         if row.items.len() != width {
             return Err(Error::Shape {
                 message: format!(
-                    "the {what} is ragged: this sample has {} values, the first has {width}",
-                    row.items.len()
+                    "the {what} is ragged: this sample has {}, the first has {width}",
+                    count(row.items.len(), "value")
                 ),
                 span: row.span,
             });
