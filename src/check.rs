@@ -492,16 +492,23 @@ fn non_empty(vector: &Vector, what: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The input or target as samples: a vector is one sample, a matrix one sample per row.
-fn samples(array: &Array, what: &str) -> Result<Vec<Vec<Decimal>>, Error> {
+/// The rows of `array`, each non-empty and all as long as the first, as numbers; `empty`
+/// names a row in the "is empty" message, `name` and `row` the array and its rows in the
+/// "is ragged" one.
+fn rectangular(
+    array: &Array,
+    empty: &str,
+    name: &str,
+    row_noun: &str,
+) -> Result<Vec<Vec<Decimal>>, Error> {
     let rows = array.rows();
     let width = rows[0].items.len();
     for row in &rows {
-        non_empty(row, &format!("the {what}"))?;
+        non_empty(row, empty)?;
         if row.items.len() != width {
             return Err(Error::Shape {
                 message: format!(
-                    "the {what} is ragged: this sample has {}, the first has {width}",
+                    "{name} is ragged: this {row_noun} has {}, the first has {width}",
                     count(row.items.len(), "value")
                 ),
                 span: row.span,
@@ -509,6 +516,12 @@ fn samples(array: &Array, what: &str) -> Result<Vec<Vec<Decimal>>, Error> {
         }
     }
     Ok(rows.iter().map(|row| values(row)).collect())
+}
+
+/// The input or target as samples: a vector is one sample, a matrix one sample per row.
+fn samples(array: &Array, what: &str) -> Result<Vec<Vec<Decimal>>, Error> {
+    let the = format!("the {what}");
+    rectangular(array, &the, &the, "sample")
 }
 
 fn check_layer(
@@ -546,20 +559,13 @@ fn check_layer(
         what: "weights W for this layer (such as `W = [[0.1, 0.2]]`)",
         span,
     })?;
-    let rows = w_array.rows();
-    let width = rows[0].items.len();
-    for row in &rows {
-        non_empty(row, &format!("a row of W of layer {number}"))?;
-        if row.items.len() != width {
-            return Err(Error::Shape {
-                message: format!(
-                    "W of layer {number} is ragged: this row has {}, the first has {width}",
-                    count(row.items.len(), "value")
-                ),
-                span: row.span,
-            });
-        }
-    }
+    let weights = rectangular(
+        w_array,
+        &format!("a row of W of layer {number}"),
+        &format!("W of layer {number}"),
+        "row",
+    )?;
+    let width = weights[0].len();
     if let Some((units, name)) = previous {
         if width != units {
             return Err(Error::Shape {
@@ -572,7 +578,6 @@ fn check_layer(
             });
         }
     }
-    let weights: Vec<Vec<Decimal>> = rows.iter().map(|row| values(row)).collect();
     let bias = match bias {
         None => None,
         Some((array, _)) => {
