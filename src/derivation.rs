@@ -724,7 +724,7 @@ fn activation_rules(network: &Network) -> Vec<Chain> {
                         Expr::partial(sym(y_k), sym(a_i)),
                         vec![jacobian],
                     )
-                    .with_rules(&["softmax rule"]),
+                    .with_rules(&[act.rule]),
                 );
             }
             Shape::Elementwise => {
@@ -733,11 +733,7 @@ fn activation_rules(network: &Network) -> Vec<Chain> {
                     Expr::call(f, Expr::Var(ARG)),
                     vec![act.definition.clone()],
                 ));
-                let rule: &'static str = if act.custom {
-                    "derived by the differentiator"
-                } else {
-                    "activation table"
-                };
+                let rule = act.rule;
                 chains.push(
                     Chain::new(
                         ChainKind::Rule,
@@ -951,11 +947,7 @@ fn derive_sample(
             let lhs = Expr::deriv(func, a);
             let symbol = Symbol::act_deriv(layer, num(i)).at(sample);
             let (chain, _) = numbered(values, ChainKind::Derivative, symbol, lhs, formula, step)?;
-            chains.push(chain.with_rules(&[if act.custom {
-                "derived by the differentiator"
-            } else {
-                "activation table"
-            }]));
+            chains.push(chain.with_rules(&[act.rule]));
         }
         derivatives.push(LayerChains { layer, chains });
     }

@@ -37,7 +37,7 @@ pub struct Activation {
     /// `h'(a)` as a formula in [`ARG`] and [`Func::Own`] (the function itself).
     pub derivative: Expr,
     /// The derivative rule, as the worked solution cites it.
-    pub rule: String,
+    pub rule: &'static str,
     /// An elementary function that computes `h` without overflow in its intermediate steps
     /// (`1/(1+exp(−a))` overflows for a < −709; σ(a) does not). Values come from it; the
     /// definition is what the rows show.
@@ -47,13 +47,13 @@ pub struct Activation {
 }
 
 impl Activation {
-    fn builtin(name: &str, definition: Expr, derivative: Expr, rule: &str) -> Activation {
+    fn builtin(name: &str, definition: Expr, derivative: Expr, rule: &'static str) -> Activation {
         Activation {
             name: name.to_string(),
             shape: Shape::Elementwise,
             definition,
             derivative,
-            rule: rule.to_string(),
+            rule,
             numeric: None,
             custom: false,
         }
@@ -167,7 +167,7 @@ pub fn builtin_activation(name: &str) -> Option<Activation> {
             shape: Shape::Softmax,
             definition: Expr::call(Func::Exp, arg()),
             derivative: Expr::call(Func::Exp, arg()),
-            rule: "softmax rule: dy_k/da_i = y_k(delta_ki - y_i)".to_string(),
+            rule: "softmax rule: dy_k/da_i = y_k(delta_ki - y_i)",
             numeric: None,
             custom: false,
         },
