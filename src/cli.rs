@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::derivation::{Carry, Options};
 use crate::error::{Error, Source};
 use crate::model::Limits;
-use crate::render::{self, Format};
+use crate::render::{self, Env, Flavor, Form, Format, Lang, Layout};
 use crate::Settings;
 
 /// Writes the complete worked backpropagation of a small neural network.
@@ -52,6 +52,21 @@ struct DeriveArgs {
     /// A directory whose templates override the built-in ones, file by file.
     #[arg(long)]
     templates: Option<PathBuf>,
+    /// The language of the prose and headings (ja: the article's; documents use lualatex).
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    lang: Lang,
+    /// The LaTeX environment of the rows.
+    #[arg(long, value_enum, default_value_t = Env::Eqnarray)]
+    env: Env,
+    /// Element by element, in matrix form, or both.
+    #[arg(long, value_enum, default_value_t = Form::Elements)]
+    form: Form,
+    /// Where the Markdown goes (how math is fenced).
+    #[arg(long, value_enum, default_value_t = Flavor::Qiita)]
+    flavor: Flavor,
+    /// Leave out the drawing of the network.
+    #[arg(long)]
+    no_diagram: bool,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -170,6 +185,13 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
             },
         },
         format: args.format,
+        layout: Layout {
+            lang: args.lang,
+            env: args.env,
+            form: args.form,
+            flavor: args.flavor,
+            diagram: !args.no_diagram,
+        },
         templates: args.templates.clone(),
         limits: args.limits.limits(),
     };

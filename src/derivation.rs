@@ -74,6 +74,8 @@ pub enum ChainKind {
     ExpandedGradient,
     /// An SGD update with numbers.
     Update,
+    /// A row of the matrix form (vectors and matrices with numbers).
+    Matrix,
 }
 
 /// One row of a chain: `rel expr`. The relation of a row is `=` or `≈` as its numbers are
@@ -137,6 +139,8 @@ pub struct LayerNumbers {
     pub pre: Vec<Vec<Value>>,
     pub out: Vec<Vec<Value>>,
     pub delta: Vec<Vec<Value>>,
+    /// h'(a_i) per sample (`None` for softmax, which has a Jacobian instead).
+    pub act_deriv: Option<Vec<Vec<Value>>>,
     pub grad_weights: Vec<Vec<Value>>,
     pub grad_bias: Option<Vec<Value>>,
     pub weights_after: Option<Vec<Vec<Value>>>,
@@ -935,11 +939,20 @@ fn derive_sample(
     // h'(a_i^{(l)}) at every unit where it is needed and not a constant.
     let mut derivatives = Vec::new();
     for layer in (1..=depth).rev() {
+        let act = network.layer(layer).activation.clone();
+        let func = Func::Act(layer);
+        if act.shape == Shape::Elementwise && !f.shows_derivatives(layer) {
+            // Not shown, but the matrix form needs h'(a) of every layer.
+            for i in 1..=network.width(layer) {
+                let a = sym(Symbol::pre(layer, num(i)).at(sample));
+                let lhs = Expr::deriv(func, a.clone());
+                let (_, value) = values.evaluate(&lhs, &lhs, step)?;
+                values.carry(Symbol::act_deriv(layer, num(i)).at(sample), value);
+            }
+        }
         if !f.shows_derivatives(layer) {
             continue;
         }
-        let act = network.layer(layer).activation.clone();
-        let func = Func::Act(layer);
         let mut chains = Vec::new();
         for i in 1..=network.width(layer) {
             let a = sym(Symbol::pre(layer, num(i)).at(sample));
@@ -1136,6 +1149,8 @@ fn layer_numbers(
         pre: per_sample(&|i| Symbol::pre(layer, num(i))),
         out: per_sample(&|i| Symbol::out(layer, num(i))),
         delta: per_sample(&|i| Symbol::delta(layer, num(i))),
+        act_deriv: (network.layer(layer).activation.shape == Shape::Elementwise)
+            .then(|| per_sample(&|i| Symbol::act_deriv(layer, num(i)))),
         grad_weights: matrix(&|i, j| Symbol::grad_weight(layer, num(i), num(j))),
         grad_bias: has_bias.then(|| vector(&|i| Symbol::grad_bias(layer, num(i)))),
         weights_after: sgd.then(|| {

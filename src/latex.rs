@@ -431,6 +431,27 @@ pub fn escape_text(text: &str) -> String {
     out
 }
 
+/// Escapes user text (a title) for Markdown, so that it is shown literally: no emphasis,
+/// links, headings, HTML or math.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '#' | '+' | '!' | '|' | '$' | '~'
+            | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,6 +562,14 @@ mod tests {
         );
         assert_eq!(P.value(Value::approx(1.5e-7)), "1.500\\times10^{-7}");
         assert_eq!(P.value(Value::approx(0.859072)), "0.8591");
+    }
+
+    #[test]
+    fn escapes_markdown_text() {
+        assert_eq!(
+            escape_markdown("a *b* [c](d) $x$ <img>"),
+            "a \\*b\\* \\[c\\](d) \\$x\\$ &lt;img\\>"
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@ use std::path::PathBuf;
 pub struct Settings {
     pub options: derivation::Options,
     pub format: render::Format,
+    pub layout: render::Layout,
     pub templates: Option<PathBuf>,
     pub limits: model::Limits,
 }
@@ -43,5 +44,10 @@ pub fn derive_text(text: &str, settings: &Settings) -> Result<String, error::Err
     let file = parser::parse(text)?;
     let network = check::check_with_limits(&file, &settings.limits)?;
     let derivation = derivation::derive(&network, settings.options)?;
-    render::render(&derivation, settings.format, settings.templates.as_deref())
+    render::render(
+        &derivation,
+        settings.format,
+        &settings.layout,
+        settings.templates.as_deref(),
+    )
 }

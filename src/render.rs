@@ -13,7 +13,7 @@ use crate::derivation::{
     Chain, ChainKind, Derivation, LayerChains, LayerNumbers, SampleRows, Step,
 };
 use crate::error::Error;
-use crate::latex::{escape_text, Printer};
+use crate::latex::{escape_markdown, escape_text, Printer};
 use crate::number::{Decimal, Value};
 
 /// Chains whose LaTeX is longer than this (in bytes) are marked `long`: on one line they would
@@ -29,6 +29,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("rows.tex.tera", include_str!("../templates/rows.tex.tera")),
     (
+        "diagram.tex.tera",
+        include_str!("../templates/diagram.tex.tera"),
+    ),
+    (
+        "markdown.md.tera",
+        include_str!("../templates/markdown.md.tera"),
+    ),
+    (
         "document.tex.tera",
         include_str!("../templates/document.tex.tera"),
     ),
@@ -42,20 +50,91 @@ pub enum Format {
     Latex,
     /// A complete LaTeX document (article class) that compiles with pdflatex.
     Document,
+    /// Markdown for a blog (Qiita, Zenn, GitHub), with KaTeX-compatible math blocks.
+    Markdown,
     /// The numbers at full precision.
     Json,
+}
+
+/// The language of the prose and headings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    /// Japanese, with the article's headings; documents compile with lualatex (luatexja).
+    Ja,
+}
+
+/// The LaTeX environment of each block of rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Env {
+    /// `eqnarray*`, the article's.
+    #[default]
+    Eqnarray,
+    /// amsmath's `align*`.
+    Align,
+}
+
+/// Element by element, in matrix form, or both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Form {
+    #[default]
+    Elements,
+    Matrix,
+    Both,
+}
+
+/// Where the Markdown goes: how its math blocks are fenced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavor {
+    /// Qiita: ```` ```math ```` blocks.
+    #[default]
+    Qiita,
+    /// Zenn: `$$` blocks.
+    Zenn,
+    /// GitHub: `$$` blocks.
+    Github,
+}
+
+/// How the derivation is laid out (everything but the numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub lang: Lang,
+    pub env: Env,
+    pub form: Form,
+    pub flavor: Flavor,
+    /// Draw the network (TikZ) in LaTeX output.
+    pub diagram: bool,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            lang: Lang::En,
+            env: Env::Eqnarray,
+            form: Form::Elements,
+            flavor: Flavor::Qiita,
+            diagram: true,
+        }
+    }
 }
 
 /// Renders `derivation` in `format`, with templates from `templates` overriding the built-ins.
 pub fn render(
     derivation: &Derivation,
     format: Format,
+    layout: &Layout,
     templates: Option<&Path>,
 ) -> Result<String, Error> {
     match format {
         Format::Json => json(derivation),
-        Format::Latex => render_template(derivation, "body.tex.tera", templates),
-        Format::Document => render_template(derivation, "document.tex.tera", templates),
+        Format::Latex => render_template(derivation, layout, "body.tex.tera", templates),
+        Format::Document => render_template(derivation, layout, "document.tex.tera", templates),
+        Format::Markdown => render_template(derivation, layout, "markdown.md.tera", templates),
     }
 }
 
@@ -221,11 +300,42 @@ struct SampleView {
     loss: ChainView,
     derivatives: Vec<ChainView>,
     deltas: Vec<ChainView>,
+    /// The forward pass in matrix form, with numbers.
+    matrix_forward: Vec<ChainView>,
+    /// The δ vectors in matrix form, with numbers.
+    matrix_backward: Vec<ChainView>,
+}
+
+/// A unit of the drawing: its position (cm), its symbol and its forward value.
+#[derive(Serialize)]
+struct NodeView {
+    id: String,
+    x: f64,
+    y: f64,
+    label: String,
+    value: String,
+}
+
+/// A weight of the drawing, labelled at `pos` along the edge (0 at `from`).
+#[derive(Serialize)]
+struct EdgeView {
+    from: String,
+    to: String,
+    weight: String,
+    pos: f64,
+}
+
+#[derive(Serialize)]
+struct DiagramView {
+    nodes: Vec<NodeView>,
+    edges: Vec<EdgeView>,
 }
 
 #[derive(Serialize)]
 struct StepView {
     number: u32,
+    /// The gradients in matrix form, with numbers.
+    matrix_gradients: Vec<ChainView>,
     samples: Vec<SampleView>,
     total_loss: Option<ChainView>,
     loss_value: String,
@@ -243,7 +353,20 @@ struct LossRowView {
 
 #[derive(Serialize)]
 struct ContextView {
+    /// The title, escaped for the output's format (LaTeX or Markdown).
     title: Option<String>,
+    lang: Lang,
+    /// `eqnarray`, `align`, or `aligned` (Markdown math blocks).
+    env: &'static str,
+    form: Form,
+    flavor: Flavor,
+    /// What opens and closes a display math block in Markdown (```` ```math ```` or `$$`).
+    math_open: &'static str,
+    math_close: &'static str,
+    /// The drawing of the network, when asked for and small enough to read.
+    diagram: Option<DiagramView>,
+    /// The network's equations in matrix form.
+    matrix_equations: Vec<ChainView>,
     digits: u32,
     carry: crate::derivation::Carry,
     sizes: Vec<usize>,
@@ -269,11 +392,13 @@ struct ContextView {
     steps: Vec<StepView>,
 }
 
-struct Views {
+struct Views<'n> {
     printer: Printer,
+    network: &'n crate::model::Network,
+    samples: usize,
 }
 
-impl Views {
+impl Views<'_> {
     fn chain(&self, chain: &Chain, layer: Option<u32>) -> ChainView {
         let lhs = self.printer.expr(&chain.lhs);
         let rows: Vec<RowView> = chain
@@ -373,12 +498,15 @@ impl Views {
             loss: self.chain(&rows.loss, None),
             derivatives: self.layered(&rows.derivatives),
             deltas: self.layered(&rows.deltas),
+            matrix_forward: self.matrix_forward(step, n - 1, rows.sample),
+            matrix_backward: self.matrix_backward(step, n - 1, rows.sample),
         }
     }
 
     fn step(&self, step: &Step, derivation: &Derivation) -> StepView {
         StepView {
             number: step.number,
+            matrix_gradients: self.matrix_gradients(step),
             samples: step
                 .samples
                 .iter()
@@ -423,16 +551,416 @@ impl Views {
     }
 }
 
+/// The matrix form and the drawing: vectors and matrices of numbers the derivation computed,
+/// written with the one printer.
+impl Views<'_> {
+    fn vector_name(&self, layer: u32) -> String {
+        let depth = self.network.depth();
+        match layer {
+            0 => "\\mathbf{x}".into(),
+            l if l == depth => "\\mathbf{y}".into(),
+            _ if depth == 2 => "\\mathbf{z}".into(),
+            l => format!("\\mathbf{{z}}^{{({l})}}"),
+        }
+    }
+
+    fn with_sample(&self, name: String, sample: Option<u32>) -> String {
+        match sample {
+            Some(n) => format!("{name}_{{{n}}}"),
+            None => name,
+        }
+    }
+
+    fn function_name(&self, layer: u32, derivative: bool) -> String {
+        use crate::expr::{Expr, Func};
+        let e = if derivative {
+            Expr::deriv(Func::Act(layer), Expr::Var("a"))
+        } else {
+            Expr::call(Func::Act(layer), Expr::Var("a"))
+        };
+        self.printer.expr(&e).trim_end_matches("(a)").to_string()
+    }
+
+    fn matrix_row(&self, lhs: String, rows: Vec<(&'static str, String)>) -> ChainView {
+        ChainView {
+            kind: ChainKind::Matrix,
+            long: true,
+            layer: None,
+            lhs,
+            rows: rows
+                .into_iter()
+                .map(|(rel, body)| RowView { rel, body })
+                .collect(),
+            rules: Vec::new(),
+        }
+    }
+
+    fn column(&self, values: &[Value]) -> String {
+        self.value_column(values)
+    }
+
+    fn transpose(rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
+        let width = rows.first().map_or(0, Vec::len);
+        (0..width)
+            .map(|j| rows.iter().map(|r| r[j]).collect())
+            .collect()
+    }
+
+    /// a = W z (+ b), z = h(a), δ = h'(a) ⊙ Wᵀδ, ∂E/∂W = δ zᵀ, in general form.
+    fn matrix_equations(&self) -> Vec<ChainView> {
+        let depth = self.network.depth();
+        let sum = |body: String| {
+            if self.samples > 1 {
+                format!("\\sum_{{n}}{body}")
+            } else {
+                body
+            }
+        };
+        let sample = |name: String| {
+            if self.samples > 1 {
+                format!("{name}_{{n}}")
+            } else {
+                name
+            }
+        };
+        let mut rows = Vec::new();
+        for l in 1..=depth {
+            let bias = if self.network.layer(l).bias.is_some() {
+                format!("+\\mathbf{{b}}^{{({l})}}")
+            } else {
+                String::new()
+            };
+            rows.push(self.matrix_row(
+                sample(format!("\\mathbf{{a}}^{{({l})}}")),
+                vec![(
+                    "=",
+                    format!("W^{{({l})}}{}{bias}", sample(self.vector_name(l - 1))),
+                )],
+            ));
+            rows.push(self.matrix_row(
+                sample(self.vector_name(l)),
+                vec![(
+                    "=",
+                    format!(
+                        "{}({})",
+                        self.function_name(l, false),
+                        sample(format!("\\mathbf{{a}}^{{({l})}}"))
+                    ),
+                )],
+            ));
+        }
+        for l in (1..depth).rev() {
+            rows.push(self.matrix_row(
+                sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}")),
+                vec![(
+                    "=",
+                    format!(
+                        "{}({})\\odot(W^{{({})}})^\\top{}",
+                        self.function_name(l, true),
+                        sample(format!("\\mathbf{{a}}^{{({l})}}")),
+                        l + 1,
+                        sample(format!("\\boldsymbol{{\\delta}}^{{({})}}", l + 1))
+                    ),
+                )],
+            ));
+        }
+        let mean = matches!(
+            self.network.loss.aggregate,
+            crate::functions::Aggregate::Mean
+        ) && self.samples > 1;
+        let scale = if mean {
+            format!("\\frac{{1}}{{{}}}", self.samples)
+        } else {
+            String::new()
+        };
+        for l in (1..=depth).rev() {
+            rows.push(self.matrix_row(
+                format!("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}"),
+                vec![(
+                    "=",
+                    format!(
+                        "{scale}{}",
+                        sum(format!(
+                            "{}({})^\\top",
+                            sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}")),
+                            sample(self.vector_name(l - 1))
+                        ))
+                    ),
+                )],
+            ));
+        }
+        rows
+    }
+
+    /// The forward pass of sample `n` (from 0) in matrix form.
+    fn matrix_forward(&self, step: &Step, n: usize, sample: Option<u32>) -> Vec<ChainView> {
+        let mut rows = Vec::new();
+        for (l, numbers) in step.layers.iter().enumerate() {
+            let l = l as u32 + 1;
+            let input: Vec<Value> = if l == 1 {
+                self.network.x[n].iter().map(|d| Value::exact(*d)).collect()
+            } else {
+                step.layers[l as usize - 2].out[n].clone()
+            };
+            let a = &numbers.pre[n];
+            let (bias_symbol, bias_numbers) = match &numbers.bias {
+                Some(b) => (
+                    format!("+\\mathbf{{b}}^{{({l})}}"),
+                    format!("+{}", self.column(b)),
+                ),
+                None => (String::new(), String::new()),
+            };
+            let all: Vec<&Value> = numbers
+                .weights
+                .iter()
+                .flatten()
+                .chain(&input)
+                .chain(numbers.bias.iter().flatten())
+                .collect();
+            rows.push(self.matrix_row(
+                self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample),
+                vec![
+                    (
+                        "=",
+                        format!(
+                            "W^{{({l})}}{}{bias_symbol}",
+                            self.with_sample(self.vector_name(l - 1), sample)
+                        ),
+                    ),
+                    (
+                        self.rel(all.into_iter()),
+                        format!(
+                            "{}{}{bias_numbers}",
+                            self.value_matrix(&numbers.weights),
+                            self.column(&input)
+                        ),
+                    ),
+                    (self.rel(a.iter()), self.column(a)),
+                ],
+            ));
+            let z = &numbers.out[n];
+            rows.push(self.matrix_row(
+                self.with_sample(self.vector_name(l), sample),
+                vec![
+                    (
+                        "=",
+                        format!(
+                            "{}({})",
+                            self.function_name(l, false),
+                            self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample)
+                        ),
+                    ),
+                    (self.rel(z.iter()), self.column(z)),
+                ],
+            ));
+        }
+        rows
+    }
+
+    /// The δ vectors of sample `n` (from 0) in matrix form.
+    fn matrix_backward(&self, step: &Step, n: usize, sample: Option<u32>) -> Vec<ChainView> {
+        let depth = self.network.depth() as usize;
+        let delta_name =
+            |l: usize| self.with_sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}"), sample);
+        let mut rows = Vec::new();
+        let output = &step.layers[depth - 1].delta[n];
+        rows.push(self.matrix_row(
+            delta_name(depth),
+            vec![
+                (
+                    "=",
+                    format!(
+                        "\\frac{{\\partial E}}{{\\partial {}}}",
+                        self.with_sample(format!("\\mathbf{{a}}^{{({depth})}}"), sample)
+                    ),
+                ),
+                (self.rel(output.iter()), self.column(output)),
+            ],
+        ));
+        for l in (1..depth).rev() {
+            let numbers = &step.layers[l - 1];
+            let next = &step.layers[l];
+            let Some(slopes) = &numbers.act_deriv else {
+                continue;
+            };
+            let transposed = Self::transpose(&next.weights);
+            let shown: Vec<&Value> = slopes[n]
+                .iter()
+                .chain(transposed.iter().flatten())
+                .chain(&next.delta[n])
+                .collect();
+            rows.push(self.matrix_row(
+                delta_name(l),
+                vec![
+                    (
+                        "=",
+                        format!(
+                            "{}({})\\odot(W^{{({})}})^\\top{}",
+                            self.function_name(l as u32, true),
+                            self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample),
+                            l + 1,
+                            delta_name(l + 1)
+                        ),
+                    ),
+                    (
+                        self.rel(shown.into_iter()),
+                        format!(
+                            "{}\\odot{}{}",
+                            self.column(&slopes[n]),
+                            self.value_matrix(&transposed),
+                            self.column(&next.delta[n])
+                        ),
+                    ),
+                    (
+                        self.rel(numbers.delta[n].iter()),
+                        self.column(&numbers.delta[n]),
+                    ),
+                ],
+            ));
+        }
+        rows
+    }
+
+    /// ∂E/∂W = δ zᵀ (summed over samples) with numbers.
+    fn matrix_gradients(&self, step: &Step) -> Vec<ChainView> {
+        let depth = self.network.depth() as usize;
+        let mut rows = Vec::new();
+        for l in (1..=depth).rev() {
+            let numbers = &step.layers[l - 1];
+            let inputs: Vec<Vec<Value>> = (0..self.samples)
+                .map(|n| {
+                    if l == 1 {
+                        self.network.x[n].iter().map(|d| Value::exact(*d)).collect()
+                    } else {
+                        step.layers[l - 2].out[n].clone()
+                    }
+                })
+                .collect();
+            let products: Vec<String> = (0..self.samples)
+                .map(|n| {
+                    format!(
+                        "{}{}",
+                        self.column(&numbers.delta[n]),
+                        self.value_matrix(&[inputs[n].clone()])
+                    )
+                })
+                .collect();
+            let mean = matches!(
+                self.network.loss.aggregate,
+                crate::functions::Aggregate::Mean
+            ) && self.samples > 1;
+            let scale = if mean {
+                format!("\\frac{{1}}{{{}}}", self.samples)
+            } else {
+                String::new()
+            };
+            let numbers_row = if self.samples > 1 {
+                format!("{scale}\\left({}\\right)", products.join("+"))
+            } else {
+                products.join("")
+            };
+            let shown: Vec<&Value> = numbers
+                .delta
+                .iter()
+                .flatten()
+                .chain(inputs.iter().flatten())
+                .collect();
+            let symbolic = if self.samples > 1 {
+                format!(
+                    "{scale}\\sum_{{n}}\\boldsymbol{{\\delta}}^{{({l})}}_{{n}}({}_{{n}})^\\top",
+                    self.vector_name(l as u32 - 1)
+                )
+            } else {
+                format!(
+                    "\\boldsymbol{{\\delta}}^{{({l})}}({})^\\top",
+                    self.vector_name(l as u32 - 1)
+                )
+            };
+            rows.push(self.matrix_row(
+                format!("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}"),
+                vec![
+                    ("=", symbolic),
+                    (self.rel(shown.into_iter()), numbers_row),
+                    (
+                        self.rel(numbers.grad_weights.iter().flatten()),
+                        self.value_matrix(&numbers.grad_weights),
+                    ),
+                ],
+            ));
+        }
+        rows
+    }
+
+    /// The network drawn with TikZ: units as circles with their forward values (first sample,
+    /// first step), weights on the edges. Left out for layers wider than eight units, where
+    /// the labels could not be read.
+    fn diagram(&self, derivation: &Derivation) -> Option<DiagramView> {
+        const WIDEST: usize = 8;
+        let network = self.network;
+        let sizes = network.sizes();
+        if sizes.iter().any(|&s| s > WIDEST) {
+            return None;
+        }
+        let step = derivation.steps.first()?;
+        let spacing_x = 3.6;
+        let spacing_y = 2.0;
+        let mut nodes = Vec::new();
+        for (l, &units) in sizes.iter().enumerate() {
+            for i in 0..units {
+                let symbol = match l {
+                    0 => format!("x_{{{}}}", i + 1),
+                    l if l == sizes.len() - 1 => format!("y_{{{}}}", i + 1),
+                    _ if sizes.len() == 3 => format!("z_{{{}}}", i + 1),
+                    l => format!("z_{{{}}}^{{({l})}}", i + 1),
+                };
+                let value = if l == 0 {
+                    Value::exact(network.x[0][i])
+                } else {
+                    step.layers[l - 1].out[0][i]
+                };
+                nodes.push(NodeView {
+                    id: format!("n{l}x{i}"),
+                    x: spacing_x * l as f64,
+                    y: spacing_y * ((units as f64 - 1.0) / 2.0 - i as f64),
+                    label: symbol,
+                    value: self.printer.value(value),
+                });
+            }
+        }
+        let mut edges = Vec::new();
+        for (l, layer) in network.layers.iter().enumerate() {
+            for (i, row) in layer.weights.iter().enumerate() {
+                for (j, w) in row.iter().enumerate() {
+                    // Labels sit near the unit the edge leaves, each target at its own distance,
+                    // so that labels of diverging edges do not pile up.
+                    let pos = 0.2 + 0.45 * i as f64 / layer.units().max(2) as f64;
+                    edges.push(EdgeView {
+                        from: format!("n{l}x{j}"),
+                        to: format!("n{}x{i}", l + 1),
+                        weight: self.printer.value(Value::exact(*w)),
+                        pos: (pos * 100.0).round() / 100.0,
+                    });
+                }
+            }
+        }
+        Some(DiagramView { nodes, edges })
+    }
+}
+
 fn exact_values(values: &[Decimal]) -> Vec<Value> {
     values.iter().map(|d| Value::exact(*d)).collect()
 }
 
-fn context(derivation: &Derivation) -> ContextView {
+fn context(derivation: &Derivation, layout: &Layout, markdown: bool) -> ContextView {
     use crate::expr::{Expr, Func, Index, Symbol};
     let network = derivation.network;
     let depth = network.depth();
     let printer = Printer::new(depth, derivation.options.digits);
-    let views = Views { printer };
+    let views = Views {
+        printer,
+        network,
+        samples: network.samples(),
+    };
     let layers = network
         .layers
         .iter()
@@ -476,7 +1004,33 @@ fn context(derivation: &Derivation) -> ContextView {
         })
         .collect();
     ContextView {
-        title: network.title.as_deref().map(escape_text),
+        title: network.title.as_deref().map(|t| {
+            if markdown {
+                escape_markdown(t)
+            } else {
+                escape_text(t)
+            }
+        }),
+        lang: layout.lang,
+        env: match (markdown, layout.env) {
+            (true, _) => "aligned",
+            (false, Env::Eqnarray) => "eqnarray",
+            (false, Env::Align) => "align",
+        },
+        form: layout.form,
+        flavor: layout.flavor,
+        math_open: match layout.flavor {
+            Flavor::Qiita => "```math",
+            Flavor::Zenn | Flavor::Github => "$$",
+        },
+        math_close: match layout.flavor {
+            Flavor::Qiita => "```",
+            Flavor::Zenn | Flavor::Github => "$$",
+        },
+        diagram: (layout.diagram && !markdown)
+            .then(|| views.diagram(derivation))
+            .flatten(),
+        matrix_equations: views.matrix_equations(),
         digits: derivation.options.digits,
         carry: derivation.options.carry,
         sizes: network.sizes(),
@@ -578,11 +1132,13 @@ fn template_error(name: &str, error: &tera::Error) -> Error {
 
 fn render_template(
     derivation: &Derivation,
+    layout: &Layout,
     name: &str,
     dir: Option<&Path>,
 ) -> Result<String, Error> {
     let tera = engine(dir)?;
-    let context = tera::Context::from_serialize(&context(derivation))
+    let markdown = name.ends_with(".md.tera");
+    let context = tera::Context::from_serialize(&context(derivation, layout, markdown))
         .map_err(|e| template_error(name, &e))?;
     tera.render(name, &context)
         .map_err(|e| template_error(name, &e))
