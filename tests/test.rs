@@ -1302,3 +1302,249 @@ fn underscored_activations_and_wide_layers_compile() {
     )));
     assert!(text.contains("(leaky_relu)"), "{text}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Publishable output: Markdown that KaTeX renders, documents in every language, environment
+// and form that compile.
+
+/// The math of a Markdown file: display blocks (between the flavor's fences) and `$…$`.
+fn markdown_math(markdown: &str, open: &str, close: &str) -> Vec<(String, bool)> {
+    let mut math = Vec::new();
+    let mut block: Option<String> = None;
+    for line in markdown.lines() {
+        match &mut block {
+            Some(body) if line == close => {
+                math.push((std::mem::take(body), true));
+                block = None;
+            }
+            Some(body) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            None if line == open => block = Some(String::new()),
+            None => {
+                let chars: Vec<char> = line.chars().collect();
+                let mut start: Option<usize> = None;
+                for (n, &c) in chars.iter().enumerate() {
+                    if c == '$' && (n == 0 || chars[n - 1] != '\\') {
+                        match start.take() {
+                            Some(s) => math.push((chars[s + 1..n].iter().collect(), false)),
+                            None => start = Some(n),
+                        }
+                    }
+                }
+                assert!(start.is_none(), "an unclosed $ in: {line}");
+            }
+        }
+    }
+    assert!(block.is_none(), "an unclosed math block");
+    math
+}
+
+fn tool_available(program: &str, args: &[&str]) -> bool {
+    let found = Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is required in CI, but it is not available"
+        );
+        eprintln!("skipping: {program} is not available (CI installs it; see .ci/run)");
+    }
+    found
+}
+
+fn examples() -> Vec<String> {
+    let mut examples: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| format!("examples/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|name| name.ends_with(".nn"))
+        .collect();
+    examples.sort();
+    examples
+}
+
+#[test]
+fn every_markdown_flavor_of_every_example_renders_with_katex() {
+    let katex = root().join("tests/katex/node_modules/katex");
+    if !tool_available("node", &["--version"]) {
+        return;
+    }
+    if !katex.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "KaTeX is required in CI: npm install --prefix tests/katex"
+        );
+        eprintln!("skipping: KaTeX is not installed (npm install --prefix tests/katex)");
+        return;
+    }
+    let mut expressions: Vec<Json> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for example in examples() {
+        for (flavor, open, close) in [
+            ("qiita", "```math", "```"),
+            ("zenn", "$$", "$$"),
+            ("github", "$$", "$$"),
+        ] {
+            for lang in ["en", "ja"] {
+                for form in ["elements", "both"] {
+                    let markdown = derive(
+                        &example,
+                        &[
+                            "-f", "markdown", "--flavor", flavor, "--lang", lang, "--form", form,
+                        ],
+                    );
+                    assert!(
+                        !markdown.contains("eqnarray"),
+                        "{example}: KaTeX has no eqnarray"
+                    );
+                    let math = markdown_math(&markdown, open, close);
+                    assert!(
+                        math.len() > 10,
+                        "{example} {flavor}: only {} math expressions",
+                        math.len()
+                    );
+                    for (expression, display) in math {
+                        if seen.insert((expression.clone(), display)) {
+                            expressions
+                                .push(serde_json::json!({"math": expression, "display": display}));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("math.json");
+    std::fs::write(&list, serde_json::to_string(&expressions).unwrap()).unwrap();
+    let output = Command::new("node")
+        .arg(root().join("tests/katex/check.js"))
+        .arg(&list)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("KaTeX: {}", String::from_utf8_lossy(&output.stdout).trim());
+}
+
+/// Compiles `tex` with `engine` in a fresh directory; the log on failure.
+fn compiles(engine: &str, tex: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::write(dir.path().join("doc.tex"), tex).map_err(|e| e.to_string())?;
+    let output = Command::new(engine)
+        .args([
+            "-halt-on-error",
+            "-interaction=nonstopmode",
+            "-no-shell-escape",
+            "doc.tex",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        let log = String::from_utf8_lossy(&output.stdout);
+        let error = log
+            .lines()
+            .skip_while(|l| !l.starts_with('!'))
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n");
+        Err(error)
+    }
+}
+
+#[test]
+fn every_example_compiles_in_both_languages_environments_and_forms() {
+    if !tex_available("pdflatex") || !tool_available("lualatex", &["--version"]) {
+        return;
+    }
+    let mut jobs = Vec::new();
+    for example in examples() {
+        for env in ["eqnarray", "align"] {
+            for form in ["elements", "both"] {
+                jobs.push(("pdflatex", "en", example.clone(), env, form));
+                jobs.push(("lualatex", "ja", example.clone(), env, form));
+            }
+        }
+    }
+    // Two at a time: lualatex with luatexja takes seconds per document.
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let chunks: Vec<Vec<_>> = jobs
+            .chunks(jobs.len().div_ceil(2))
+            .map(|c| c.to_vec())
+            .collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut failures = Vec::new();
+                    for (engine, lang, example, env, form) in chunk {
+                        let tex = derive(
+                            &example,
+                            &[
+                                "-f", "document", "--lang", lang, "--env", env, "--form", form,
+                            ],
+                        );
+                        if let Err(log) = compiles(engine, &tex) {
+                            failures
+                                .push(format!("{example} {lang} {env} {form} ({engine}):\n{log}"));
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn japanese_headings_follow_the_article() {
+    let latex = derive(ARTICLE, &["--lang", "ja"]);
+    for heading in [
+        "ニューラルネットワークの構造",
+        "数式表現",
+        "順伝播",
+        "逆伝播",
+        "確率的勾配降下法による学習",
+    ] {
+        assert!(
+            latex.contains(&format!("\\subsection*{{{heading}}}")),
+            "{heading}"
+        );
+    }
+    let markdown = derive(
+        ARTICLE,
+        &["-f", "markdown", "--lang", "ja", "--flavor", "zenn"],
+    );
+    assert!(
+        markdown.contains("## 順伝播") && markdown.contains("\n$$\n\\begin{aligned}"),
+        "{markdown}"
+    );
+    let document = derive(ARTICLE, &["-f", "document", "--lang", "ja"]);
+    assert!(document.contains("{ltjsarticle}"));
+}
+
+#[test]
+fn the_diagram_and_its_absence() {
+    let with = derive(ARTICLE, &["-f", "document"]);
+    assert!(
+        with.contains(r"\begin{tikzpicture}") && with.contains(r"{$z_{1}$\\$0.6457$}"),
+        "{with}"
+    );
+    assert!(with.contains(r"node[weight,pos=0.2] {$0.1$}"));
+    let without = derive(ARTICLE, &["-f", "document", "--no-diagram"]);
+    assert!(!without.contains("tikz"));
+}
