@@ -319,6 +319,8 @@ struct NodeView {
 /// A weight of the drawing, labelled at `pos` along the edge (0 at `from`).
 #[derive(Serialize)]
 struct EdgeView {
+    /// Whether the weight is written on the edge (not between wide layers).
+    labelled: bool,
     from: String,
     to: String,
     weight: String,
@@ -329,6 +331,8 @@ struct EdgeView {
 struct DiagramView {
     nodes: Vec<NodeView>,
     edges: Vec<EdgeView>,
+    /// The layers whose weights are not written on their edges.
+    unlabelled_layers: Vec<u32>,
 }
 
 #[derive(Serialize)]
@@ -929,12 +933,17 @@ impl Views<'_> {
         }
         let mut edges = Vec::new();
         for (l, layer) in network.layers.iter().enumerate() {
+            // Between wide layers the labels of crossing edges cannot all be read (tried:
+            // staggered and sloped labels still collide from 3×3 on); the weights stand in
+            // the W matrix above, and the drawing says so.
+            let dense = layer.units() * layer.inputs() > 6;
             for (i, row) in layer.weights.iter().enumerate() {
                 for (j, w) in row.iter().enumerate() {
                     // Labels sit near the unit the edge leaves, each target at its own distance,
                     // so that labels of diverging edges do not pile up.
                     let pos = 0.2 + 0.45 * i as f64 / layer.units().max(2) as f64;
                     edges.push(EdgeView {
+                        labelled: !dense,
                         from: format!("n{l}x{j}"),
                         to: format!("n{}x{i}", l + 1),
                         weight: self.printer.value(Value::exact(*w)),
@@ -943,7 +952,14 @@ impl Views<'_> {
                 }
             }
         }
-        Some(DiagramView { nodes, edges })
+        let unlabelled_layers = (1..=network.depth())
+            .filter(|&l| network.layer(l).units() * network.layer(l).inputs() > 6)
+            .collect();
+        Some(DiagramView {
+            nodes,
+            edges,
+            unlabelled_layers,
+        })
     }
 }
 
