@@ -1548,3 +1548,30 @@ fn the_diagram_and_its_absence() {
     let without = derive(ARTICLE, &["-f", "document", "--no-diagram"]);
     assert!(!without.contains("tikz"));
 }
+
+#[test]
+fn a_custom_template_makes_beamer_slides() {
+    // The worked example of docs/templates.md, taken from the page itself.
+    let page = std::fs::read_to_string(root().join("docs/templates.md")).unwrap();
+    let template = page
+        .split("```tera\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the example");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("document.tex.tera"), template).unwrap();
+    let slides = derive(
+        ARTICLE,
+        &[
+            "-f",
+            "document",
+            "--templates",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert!(slides.starts_with(r"\documentclass{beamer}"), "{slides}");
+    assert_eq!(slides.matches(r"\begin{frame}").count(), 2);
+    if tex_available("pdflatex") {
+        compiles("pdflatex", &slides).unwrap_or_else(|log| panic!("{log}"));
+    }
+}
