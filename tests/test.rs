@@ -1469,7 +1469,7 @@ fn every_example_compiles_in_both_languages_environments_and_forms() {
     let mut jobs = Vec::new();
     for example in examples() {
         for env in ["eqnarray", "align"] {
-            for form in ["elements", "both"] {
+            for form in ["elements", "matrix", "both"] {
                 jobs.push(("pdflatex", "en", example.clone(), env, form));
                 jobs.push(("lualatex", "ja", example.clone(), env, form));
             }
