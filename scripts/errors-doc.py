@@ -10,7 +10,7 @@ groups = [
  ("Syntax", ("syntax_",)), ("Unknown names", ("unknown_",)), ("Custom functions", ("custom_",)),
  ("Shapes", ("shape_",)), ("Empty values", ("empty_",)), ("Losses that do not fit", ("mismatch_",)),
  ("Defined twice", ("duplicate_",)), ("Missing statements", ("missing_",)),
- ("Values", ("zero_", "fractional_", "number_")), ("Limits", ("limit_",)),
+ ("Values", ("zero_", "fractional_", "number_")), ("Exams", ("exam_",)), ("Limits", ("limit_",)),
  ("Numbers that leave the reals", ("numeric_",)), ("Encoding", ("not_utf8",)),
 ]
 example=open('tests/snapshots/test__every_error_is_located_and_exits_1@shape_weights_against_previous_layer.nn.snap').read().split('---\n',2)[2].rstrip()

@@ -93,11 +93,41 @@ impl Formula {
     }
 }
 
+/// The values a `vary` statement draws from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VarySpec {
+    /// `[low, high] step s`.
+    Range {
+        low: Number,
+        high: Number,
+        step: Number,
+    },
+    /// `{v1, v2, …}`.
+    Set(Vec<Number>),
+}
+
+/// What an `ask` statement asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AskKind {
+    /// A value: `ask y`, `ask E`.
+    Value,
+    /// `ask grad W1`.
+    Grad,
+    /// `ask update W2`.
+    Update,
+}
+
 /// What follows `loss`: a built-in's name, or `(y, t) = formula`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LossSpec {
     Named(Name),
-    Custom { y: Name, t: Name, body: Formula },
+    Custom {
+        y: Name,
+        t: Name,
+        body: Formula,
+        /// The formula as written.
+        text: String,
+    },
 }
 
 /// `W = [[…]]` or `b = […]` inside a layer.
@@ -141,11 +171,24 @@ pub enum Statement {
     },
     /// `loss sum_squared` or `loss (y, t) = (y - t)^2 / 2`.
     Loss { spec: LossSpec, span: Span },
-    /// `activation swish(a) = a / (1 + exp(-a))`.
+    /// `activation swish(a) = a / (1 + exp(-a))`; `text` is the formula as written.
     Activation {
         name: Name,
         param: Name,
         body: Formula,
+        text: String,
+        span: Span,
+    },
+    /// `vary W in [-1, 1] step 0.1`.
+    Vary {
+        target: Name,
+        values: VarySpec,
+        span: Span,
+    },
+    /// `ask grad W1`.
+    Ask {
+        kind: AskKind,
+        target: Name,
         span: Span,
     },
     /// `sgd lr = 0.1, steps = 2`.
@@ -161,6 +204,8 @@ impl Statement {
             | Statement::Layer { span, .. }
             | Statement::Loss { span, .. }
             | Statement::Activation { span, .. }
+            | Statement::Vary { span, .. }
+            | Statement::Ask { span, .. }
             | Statement::Sgd { span, .. } => *span,
         }
     }

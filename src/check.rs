@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::ast::{Array, File, Formula, LossSpec, Name, Number, Op, Statement, Vector};
+use crate::ast::{
+    Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Statement, VarySpec, Vector,
+};
 use crate::error::{Error, Span};
 use crate::expr::{Expr, Func};
 use crate::functions::{self, Activation, Loss, Needs, Shape, ARG, LOSS_T, LOSS_Y};
-use crate::model::{Layer, Limits, Network, Sgd};
+use crate::model::{Ask, Exam, Layer, Limits, Network, Sgd, Vary, VaryTarget};
 use crate::number::Decimal;
 
 /// Checks a parsed file against the default limits and builds the network it describes.
@@ -32,6 +34,8 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let mut sgd: Option<(Sgd, Span)> = None;
     let mut layer_texts: Vec<LayerText> = Vec::new();
     let mut custom: HashMap<String, (Arc<Activation>, Span)> = HashMap::new();
+    let mut varies: Vec<(&Name, &VarySpec)> = Vec::new();
+    let mut asks: Vec<(AskKind, &Name)> = Vec::new();
 
     for statement in &file.statements {
         let span = statement.span();
@@ -57,7 +61,11 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                 sgd = Some((check_sgd(settings)?, span));
             }
             Statement::Activation {
-                name, param, body, ..
+                name,
+                param,
+                body,
+                text,
+                ..
             } => {
                 if functions::builtin_activation(&name.text).is_some() {
                     return Err(Error::Value {
@@ -75,7 +83,8 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                         first: *first,
                     });
                 }
-                let activation = custom_activation(name, param, body)?;
+                let mut activation = custom_activation(name, param, body)?;
+                activation.source = Some((param.text.clone(), text.clone()));
                 custom.insert(name.text.clone(), (Arc::new(activation), span));
             }
             Statement::Layer {
@@ -87,6 +96,8 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                     span,
                 });
             }
+            Statement::Vary { target, values, .. } => varies.push((target, values)),
+            Statement::Ask { kind, target, .. } => asks.push((*kind, target)),
         }
     }
 
@@ -192,7 +203,12 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                 span: name.span,
             })?
         }
-        LossSpec::Custom { y, t: t_name, body } => {
+        LossSpec::Custom {
+            y,
+            t: t_name,
+            body,
+            text,
+        } => {
             if y.text == t_name.text {
                 return Err(Error::Value {
                     message: format!("the loss's two parameters are both called `{}`", y.text),
@@ -201,7 +217,9 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
             }
             let params = [(y.text.as_str(), LOSS_Y), (t_name.text.as_str(), LOSS_T)];
             let element = convert(body, &params, "the loss")?;
-            functions::custom_loss(&element, outputs as u32)
+            let mut loss = functions::custom_loss(&element, outputs as u32);
+            loss.source = Some((y.text.clone(), t_name.text.clone(), text.clone()));
+            loss
         }
     };
     let loss_span = match loss_spec {
@@ -217,6 +235,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         sgd.as_ref(),
         limits,
     )?;
+    let exam = check_exam(&varies, &asks, &layers, sgd.is_some())?;
 
     Ok(Network {
         title: title.map(|(text, _)| text),
@@ -225,7 +244,153 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         t,
         loss,
         sgd: sgd.map(|(sgd, _)| sgd),
+        exam,
     })
+}
+
+/// `W`, `W2`, `b`, `b1` → (bias, layer); `None` when `name` is none of these.
+fn parameter_name(name: &str, depth: usize) -> Option<Result<(bool, Option<u32>), String>> {
+    let (bias, rest) = match name.chars().next()? {
+        'W' => (false, &name[1..]),
+        'b' => (true, &name[1..]),
+        _ => return None,
+    };
+    if rest.is_empty() {
+        return Some(Ok((bias, None)));
+    }
+    let layer: u32 = rest.parse().ok()?;
+    if layer == 0 || layer as usize > depth {
+        return Some(Err(format!(
+            "the network has layers 1 to {depth}, not {layer}"
+        )));
+    }
+    Some(Ok((bias, Some(layer))))
+}
+
+/// The values of `vary … in [low, high] step s`, exactly.
+fn range_values(low: &Number, high: &Number, step: &Number) -> Result<Vec<Decimal>, Error> {
+    if step.value.is_negative() || step.value.is_zero() {
+        return Err(Error::Value {
+            message: format!("the step must be above 0, not {}", step.value),
+            span: step.span,
+        });
+    }
+    if high.value < low.value {
+        return Err(Error::Value {
+            message: format!("the range is empty: {} is below {}", high.value, low.value),
+            span: high.span,
+        });
+    }
+    let mut values = Vec::new();
+    let mut v = low.value;
+    while v <= high.value {
+        values.push(v);
+        if values.len() > 100_000 {
+            return Err(Error::Limit {
+                message: "the range has more than 100000 values; take a larger step".into(),
+                span: step.span,
+            });
+        }
+        v = v.checked_add(step.value).ok_or(Error::Value {
+            message: "the range goes beyond the numbers this tool keeps exactly".into(),
+            span: step.span,
+        })?;
+    }
+    Ok(values)
+}
+
+/// The exam statements: what may vary and what may be asked, checked against the network.
+fn check_exam(
+    varies: &[(&Name, &VarySpec)],
+    asks: &[(AskKind, &Name)],
+    layers: &[(Layer, Span)],
+    has_sgd: bool,
+) -> Result<Exam, Error> {
+    let depth = layers.len();
+    let has_bias = |layer: Option<u32>| match layer {
+        Some(l) => layers[l as usize - 1].0.bias.is_some(),
+        None => layers.iter().any(|(l, _)| l.bias.is_some()),
+    };
+    let value_error = |message: String, span: Span| Error::Value { message, span };
+    let mut exam = Exam::default();
+    for (name, spec) in varies {
+        let target = match name.text.as_str() {
+            "x" => VaryTarget::Input,
+            "t" => VaryTarget::Target,
+            "lr" if has_sgd => VaryTarget::Rate,
+            "lr" => {
+                return Err(value_error(
+                    "`lr` can vary only with an `sgd` statement".into(),
+                    name.span,
+                ))
+            }
+            other => match parameter_name(other, depth) {
+                None => {
+                    return Err(Error::Unknown {
+                        what: "thing to vary",
+                        name: name.text.clone(),
+                        expected: vec!["W", "W1", "b", "b1", "x", "t", "lr"],
+                        span: name.span,
+                    })
+                }
+                Some(Err(message)) => return Err(value_error(message, name.span)),
+                Some(Ok((true, layer))) if !has_bias(layer) => {
+                    return Err(value_error(
+                        format!("`{other}` varies biases, but the layer has none"),
+                        name.span,
+                    ))
+                }
+                Some(Ok((true, layer))) => VaryTarget::Biases(layer),
+                Some(Ok((false, layer))) => VaryTarget::Weights(layer),
+            },
+        };
+        let values = match spec {
+            VarySpec::Set(items) => items.iter().map(|n| n.value).collect(),
+            VarySpec::Range { low, high, step } => range_values(low, high, step)?,
+        };
+        exam.varies.push(Vary { target, values });
+    }
+    for (kind, name) in asks {
+        let ask = match (kind, name.text.as_str()) {
+            (AskKind::Value, "y") => Ask::Outputs,
+            (AskKind::Value, "E") => Ask::Loss,
+            (kind, other) => match (kind, parameter_name(other, depth)) {
+                (AskKind::Value, _) | (_, None) => {
+                    return Err(Error::Unknown {
+                        what: "question",
+                        name: name.text.clone(),
+                        expected: vec![
+                            "y",
+                            "E",
+                            "grad W",
+                            "grad W1",
+                            "grad b1",
+                            "update W2",
+                            "update b",
+                        ],
+                        span: name.span,
+                    })
+                }
+                (_, Some(Err(message))) => return Err(value_error(message, name.span)),
+                (_, Some(Ok((true, layer)))) if !has_bias(layer) => {
+                    return Err(value_error(
+                        format!("`{other}` asks for biases, but the layer has none"),
+                        name.span,
+                    ))
+                }
+                (AskKind::Update, Some(Ok(_))) if !has_sgd => {
+                    return Err(value_error(
+                        "`ask update` needs an `sgd` statement".into(),
+                        name.span,
+                    ))
+                }
+                (AskKind::Update, Some(Ok((bias, layer)))) => Ask::Update { bias, layer },
+                (_, Some(Ok((bias, layer)))) => Ask::Gradient { bias, layer },
+            },
+        };
+        exam.asks.push(ask);
+    }
+    Ok(exam)
 }
 
 /// A custom activation: its formula in `a`, and its derivative from the differentiator.
@@ -242,6 +407,7 @@ fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activa
         rule: "derived by the differentiator",
         numeric: None,
         custom: true,
+        source: None,
     })
 }
 

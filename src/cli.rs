@@ -26,6 +26,8 @@ enum Command {
     Derive(DeriveArgs),
     /// Validate a `.nn` file and check every gradient against central finite differences.
     Check(CheckArgs),
+    /// Make N variants of the problem: questions, answer key, Moodle quiz, each variant's file.
+    Exam(ExamArgs),
     /// Work with the built-in templates.
     Templates {
         #[command(subcommand)]
@@ -104,6 +106,38 @@ impl LimitArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct ExamArgs {
+    /// The network description, with `vary` (and optionally `ask`) statements.
+    file: PathBuf,
+    /// How many variants.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    variants: u32,
+    /// The random seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The directory to write into (created if needed).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Significant digits shown and asked for.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=17))]
+    digits: u32,
+    /// How the answer key carries values from row to row.
+    #[arg(long, value_enum, default_value_t = CarryArg::Exact)]
+    carry: CarryArg,
+    /// The language of the sheets (ja: compile with lualatex).
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    lang: Lang,
+    /// Leave out the drawing of the network.
+    #[arg(long)]
+    no_diagram: bool,
+    /// A directory whose templates override the built-in ones, file by file.
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(clap::Args, Debug)]
 struct CheckArgs {
     /// The network description (`.nn`); `-` reads standard input.
     file: PathBuf,
@@ -156,6 +190,7 @@ where
     let result = match cli.command {
         Command::Derive(args) => derive(&args, &mut source),
         Command::Check(args) => check(&args, &mut source),
+        Command::Exam(args) => exam(&args, &mut source),
         Command::Templates {
             action: TemplatesAction::Export { dir },
         } => render::export_templates(&dir).map(|written| {
@@ -209,6 +244,39 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
                 })
         }
     }
+}
+
+fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
+    let loaded = source.insert(read_source(&args.file)?);
+    let file = crate::parser::parse(&loaded.text)?;
+    let limits = args.limits.limits();
+    let network = crate::check::check_with_limits(&file, &limits)?;
+    let settings = crate::exam::ExamSettings {
+        variants: args.variants as usize,
+        seed: args.seed,
+        out: args.output.clone(),
+        options: Options {
+            digits: args.digits,
+            carry: match args.carry {
+                CarryArg::Exact => Carry::Exact,
+                CarryArg::Rounded => Carry::Rounded,
+            },
+        },
+        layout: Layout {
+            lang: args.lang,
+            diagram: !args.no_diagram,
+            ..Layout::default()
+        },
+        templates: args.templates.clone(),
+        limits,
+    };
+    let written = crate::exam::write_exam(&network, &settings)?;
+    println!(
+        "wrote {} files into {}",
+        written.len(),
+        args.output.display()
+    );
+    Ok(())
 }
 
 fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {

@@ -44,6 +44,8 @@ pub struct Activation {
     pub numeric: Option<Func>,
     /// Defined in the file rather than built in.
     pub custom: bool,
+    /// For a custom activation: its parameter and formula as written, to write the file again.
+    pub source: Option<(String, String)>,
 }
 
 impl Activation {
@@ -56,6 +58,7 @@ impl Activation {
             rule,
             numeric: None,
             custom: false,
+            source: None,
         }
     }
 
@@ -170,6 +173,7 @@ pub fn builtin_activation(name: &str) -> Option<Activation> {
             rule: "softmax rule: dy_k/da_i = y_k(delta_ki - y_i)",
             numeric: None,
             custom: false,
+            source: None,
         },
         _ => return None,
     })
@@ -206,6 +210,8 @@ pub struct Loss {
     pub aggregate: Aggregate,
     pub needs: Needs,
     pub custom: bool,
+    /// For a custom loss: its parameters and formula as written, to write the file again.
+    pub source: Option<(String, String, String)>,
 }
 
 /// Loss formulas name the output layer with this placeholder; [`Loss::instantiate`] replaces it.
@@ -275,6 +281,7 @@ pub fn builtin_loss(name: &str, outputs: u32) -> Option<Loss> {
         aggregate,
         needs,
         custom: false,
+        source: None,
     })
 }
 
@@ -287,6 +294,7 @@ pub fn custom_loss(element: &Expr, outputs: u32) -> Loss {
         aggregate: Aggregate::Sum,
         needs: Needs::Anything,
         custom: true,
+        source: None,
     }
 }
 

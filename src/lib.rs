@@ -15,6 +15,7 @@ pub mod derivation;
 pub mod diff;
 pub mod error;
 pub mod eval;
+pub mod exam;
 pub mod expr;
 pub mod functions;
 pub mod gradcheck;

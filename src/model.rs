@@ -62,6 +62,48 @@ impl Default for Limits {
     }
 }
 
+/// What a `vary` statement redraws in every exam variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaryTarget {
+    /// Every weight (`W`), or one layer's (`W2`).
+    Weights(Option<u32>),
+    /// Every bias (`b`), or one layer's (`b1`).
+    Biases(Option<u32>),
+    /// The inputs `x`.
+    Input,
+    /// The targets `t`.
+    Target,
+    /// The learning rate `lr`.
+    Rate,
+}
+
+/// `vary TARGET in …`: the values to draw from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vary {
+    pub target: VaryTarget,
+    pub values: Vec<Decimal>,
+}
+
+/// What an exam question asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// The outputs y.
+    Outputs,
+    /// The loss E.
+    Loss,
+    /// The gradients of one layer's weights (or biases), or all layers' (`None`).
+    Gradient { bias: bool, layer: Option<u32> },
+    /// The updated weights (or biases).
+    Update { bias: bool, layer: Option<u32> },
+}
+
+/// The exam statements of a file: what varies, and what is asked.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exam {
+    pub varies: Vec<Vary>,
+    pub asks: Vec<Ask>,
+}
+
 /// A network with its training samples, ready to derive.
 #[derive(Clone, Debug)]
 pub struct Network {
@@ -73,6 +115,8 @@ pub struct Network {
     pub t: Vec<Vec<Decimal>>,
     pub loss: Loss,
     pub sgd: Option<Sgd>,
+    /// `vary` and `ask`, for `backprop-tex exam`; `derive` uses the values as written.
+    pub exam: Exam,
 }
 
 impl Network {

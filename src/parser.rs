@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 use pest::pratt_parser::{Assoc, Op as PrattOp, PrattParser};
 
 use crate::ast::{
-    Array, File, Formula, LossSpec, Name, Number, Op, Param, Setting, Statement, Vector,
+    Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Param, Setting, Statement, VarySpec,
+    Vector,
 };
 use crate::error::{Error, Span};
 use crate::number::Decimal;
@@ -66,6 +67,10 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_loss
             | Rule::kw_sgd
             | Rule::kw_activation
+            | Rule::kw_vary
+            | Rule::kw_ask
+            | Rule::kw_in
+            | Rule::kw_step
     )
 }
 
@@ -184,8 +189,10 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
                     let mut parts = spec.into_inner();
                     let y = name(parts.next().expect("the output's name"));
                     let t = name(parts.next().expect("the target's name"));
-                    let body = formula(parts.next().expect("the formula"))?;
-                    LossSpec::Custom { y, t, body }
+                    let pair = parts.next().expect("the formula");
+                    let text = pair.as_str().trim().to_string();
+                    let body = formula(pair)?;
+                    LossSpec::Custom { y, t, body, text }
                 }
                 _ => LossSpec::Named(name(spec)),
             };
@@ -194,11 +201,51 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
         Rule::activation => {
             let function = name(next());
             let param = name(next());
-            let body = formula(next())?;
+            let pair = next();
+            let text = pair.as_str().trim().to_string();
+            let body = formula(pair)?;
             Statement::Activation {
                 name: function,
                 param,
                 body,
+                text,
+                span: whole,
+            }
+        }
+        Rule::vary => {
+            let target = name(next());
+            let spec = next();
+            let values = match spec.as_rule() {
+                Rule::vary_range => {
+                    let mut parts = spec.into_inner().filter(|p| p.as_rule() == Rule::number);
+                    let mut take = || number(parts.next().expect("a range has three numbers"));
+                    let (low, high, step) = (take()?, take()?, take()?);
+                    VarySpec::Range { low, high, step }
+                }
+                _ => VarySpec::Set(spec.into_inner().map(number).collect::<Result<_, _>>()?),
+            };
+            Statement::Vary {
+                target,
+                values,
+                span: whole,
+            }
+        }
+        Rule::ask => {
+            let first = next();
+            let (kind, target) = match first.as_rule() {
+                Rule::ask_kind => {
+                    let kind = if first.as_str().starts_with("grad") {
+                        AskKind::Grad
+                    } else {
+                        AskKind::Update
+                    };
+                    (kind, name(next()))
+                }
+                _ => (AskKind::Value, name(first)),
+            };
+            Statement::Ask {
+                kind,
+                target,
                 span: whole,
             }
         }
@@ -282,7 +329,8 @@ fn unescape(text: &str) -> String {
     out
 }
 
-const STATEMENT: &str = "a statement (title, input, target, layer, activation, loss or sgd)";
+const STATEMENT: &str =
+    "a statement (title, input, target, layer, activation, loss, sgd, vary or ask)";
 
 /// What a grammar rule is called in a message.
 fn describe(rule: &Rule) -> &'static str {
@@ -304,7 +352,16 @@ fn describe(rule: &Rule) -> &'static str {
         | Rule::kw_loss
         | Rule::kw_sgd
         | Rule::kw_activation
+        | Rule::kw_vary
+        | Rule::kw_ask
+        | Rule::vary
+        | Rule::ask
         | Rule::activation => STATEMENT,
+        Rule::kw_in => "`in`",
+        Rule::kw_step => "`step`",
+        Rule::kw_grad | Rule::kw_update | Rule::ask_kind => "`grad` or `update`",
+        Rule::vary_range => "a range such as `[-1, 1] step 0.1`",
+        Rule::vary_set => "a set such as `{0, 1}`",
         Rule::custom_loss => "a loss formula such as `(y, t) = (y - t)^2 / 2`",
         Rule::expr | Rule::unsigned | Rule::call | Rule::primary | Rule::prefix => "a formula",
         Rule::infix => "an operator",
@@ -366,9 +423,8 @@ fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
             match token.as_str() {
                 _ if internal => {}
                 " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
-                "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" => {
-                    statement = true
-                }
+                "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" | "vary"
+                | "ask" => statement = true,
                 _ => push(format!("`{token}`")),
             }
         }
@@ -516,7 +572,7 @@ mod tests {
         let (message, at) = syntax("layersigmoid");
         assert_eq!(
             message,
-            "expected a statement (title, input, target, layer, activation, loss or sgd), found `layersigmoid`"
+            "expected a statement (title, input, target, layer, activation, loss, sgd, vary or ask), found `layersigmoid`"
         );
         assert_eq!(at, 0);
     }

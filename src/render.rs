@@ -40,6 +40,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "document.tex.tera",
         include_str!("../templates/document.tex.tera"),
     ),
+    (
+        "preamble.tex.tera",
+        include_str!("../templates/preamble.tex.tera"),
+    ),
+    (
+        "question.tex.tera",
+        include_str!("../templates/question.tex.tera"),
+    ),
 ];
 
 /// The output formats.
@@ -309,6 +317,8 @@ struct SampleView {
 /// A unit of the drawing: its position (cm), its symbol and its forward value.
 #[derive(Serialize)]
 struct NodeView {
+    /// An input unit (its value is given, not computed).
+    input: bool,
     id: String,
     x: f64,
     y: f64,
@@ -369,6 +379,8 @@ struct ContextView {
     math_close: &'static str,
     /// The drawing of the network, when asked for and small enough to read.
     diagram: Option<DiagramView>,
+    /// Set on an exam's question pages: the drawing shows only the given values.
+    question: bool,
     /// The network's equations in matrix form.
     matrix_equations: Vec<ChainView>,
     digits: u32,
@@ -923,6 +935,7 @@ impl Views<'_> {
                     step.layers[l - 1].out[0][i]
                 };
                 nodes.push(NodeView {
+                    input: l == 0,
                     id: format!("n{l}x{i}"),
                     x: spacing_x * l as f64,
                     y: spacing_y * ((units as f64 - 1.0) / 2.0 - i as f64),
@@ -1043,6 +1056,7 @@ fn context(derivation: &Derivation, layout: &Layout, markdown: bool) -> ContextV
             Flavor::Qiita => "```",
             Flavor::Zenn | Flavor::Github => "$$",
         },
+        question: false,
         diagram: (layout.diagram && !markdown)
             .then(|| views.diagram(derivation))
             .flatten(),
@@ -1152,10 +1166,30 @@ fn render_template(
     name: &str,
     dir: Option<&Path>,
 ) -> Result<String, Error> {
-    let tera = engine(dir)?;
+    render_with(
+        &engine(dir)?,
+        derivation,
+        layout,
+        name,
+        serde_json::Map::new(),
+    )
+}
+
+/// Renders template `name` for `derivation` with `tera`, adding `extra` values to the context
+/// (the exam's `variant` and `questions`).
+pub fn render_with(
+    tera: &tera::Tera,
+    derivation: &Derivation,
+    layout: &Layout,
+    name: &str,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<String, Error> {
     let markdown = name.ends_with(".md.tera");
-    let context = tera::Context::from_serialize(&context(derivation, layout, markdown))
+    let mut context = tera::Context::from_serialize(&context(derivation, layout, markdown))
         .map_err(|e| template_error(name, &e))?;
+    for (key, value) in extra {
+        context.insert(key, &value);
+    }
     tera.render(name, &context)
         .map_err(|e| template_error(name, &e))
 }
