@@ -28,6 +28,8 @@ enum Command {
     Check(CheckArgs),
     /// Make N variants of the problem: questions, answer key, Moodle quiz, each variant's file.
     Exam(ExamArgs),
+    /// Write a random valid `.nn` file of the given sizes (for benchmarks and stress tests).
+    Gen(GenArgs),
     /// Work with the built-in templates.
     Templates {
         #[command(subcommand)]
@@ -103,6 +105,25 @@ impl LimitArgs {
             gradients: self.max_gradients,
         }
     }
+}
+
+#[derive(clap::Args, Debug)]
+struct GenArgs {
+    /// Units per layer, input first: 784,100,10.
+    #[arg(long, value_delimiter = ',', required = true)]
+    sizes: Vec<usize>,
+    /// The random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Activations per layer (the last one repeats): sigmoid,identity.
+    #[arg(long, value_delimiter = ',')]
+    acts: Vec<String>,
+    /// Give every layer a bias.
+    #[arg(long)]
+    bias: bool,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -191,6 +212,17 @@ where
         Command::Derive(args) => derive(&args, &mut source),
         Command::Check(args) => check(&args, &mut source),
         Command::Exam(args) => exam(&args, &mut source),
+        Command::Gen(args) => {
+            crate::generate::generate(&args.sizes, &args.acts, args.bias, args.seed).and_then(
+                |text| match &args.output {
+                    Some(path) => write_atomically(path, text.as_bytes()),
+                    None => {
+                        print!("{text}");
+                        Ok(())
+                    }
+                },
+            )
+        }
         Command::Templates {
             action: TemplatesAction::Export { dir },
         } => render::export_templates(&dir).map(|written| {

@@ -18,6 +18,7 @@ pub mod eval;
 pub mod exam;
 pub mod expr;
 pub mod functions;
+pub mod generate;
 pub mod gradcheck;
 pub mod latex;
 pub mod model;
