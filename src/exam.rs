@@ -18,6 +18,7 @@ use crate::functions::Shape;
 use crate::latex::Printer;
 use crate::model::{Ask, Limits, Network, VaryTarget};
 use crate::number::{Decimal, Value};
+use crate::random::SplitMix64;
 use crate::render::{self, Layout};
 
 /// What `exam` was asked for.
@@ -41,24 +42,21 @@ const SATURATION: f64 = 4.0;
 /// A relu input this close to its kink is ambiguous by hand.
 const KINK: f64 = 0.05;
 
-/// SplitMix64: small, fast, and the same on every machine.
-struct Rng(u64);
+/// A variant's random stream, from the seed, the variant and the attempt.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn new(seed: u64, variant: usize, attempt: usize) -> Rng {
-        let mut rng = Rng(seed
+        let mixed = seed
             ^ (variant as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ (attempt as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            ^ (attempt as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+        let mut rng = Rng(SplitMix64::new(mixed));
         rng.next();
         rng
     }
 
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn pick(&mut self, values: &[Decimal]) -> Decimal {

@@ -5,17 +5,14 @@ use std::fmt::Write as _;
 
 use crate::error::{Error, Span};
 use crate::functions::ACTIVATION_NAMES;
+use crate::random::SplitMix64;
 
-/// SplitMix64, as in `exam`: small and the same on every machine.
-struct Rng(u64);
+/// Draws the generated numbers.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A decimal with two places in [−scale, scale], as text.
@@ -55,7 +52,7 @@ pub fn generate(sizes: &[usize], acts: &[String], bias: bool, seed: u64) -> Resu
             _ => "sigmoid".into(),
         }
     };
-    let mut rng = Rng(seed ^ 0x5EED);
+    let mut rng = Rng(SplitMix64::new(seed ^ 0x5EED));
     let mut text = String::new();
     let sizes_text: Vec<String> = sizes.iter().map(usize::to_string).collect();
     let _ = writeln!(

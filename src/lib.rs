@@ -24,6 +24,7 @@ pub mod latex;
 pub mod model;
 pub mod number;
 pub mod parser;
+pub mod random;
 pub mod render;
 pub mod simplify;
 

@@ -597,6 +597,19 @@ impl Views<'_> {
         self.printer.expr(&e).trim_end_matches("(a)").to_string()
     }
 
+    /// `\frac{1}{N}` before a sum over samples of a mean loss, or nothing.
+    fn mean_scale(&self) -> String {
+        let mean = matches!(
+            self.network.loss.aggregate,
+            crate::functions::Aggregate::Mean
+        );
+        if mean && self.samples > 1 {
+            format!("\\frac{{1}}{{{}}}", self.samples)
+        } else {
+            String::new()
+        }
+    }
+
     fn matrix_row(&self, lhs: String, rows: Vec<(&'static str, String)>) -> ChainView {
         ChainView {
             kind: ChainKind::Matrix,
@@ -680,15 +693,7 @@ impl Views<'_> {
                 )],
             ));
         }
-        let mean = matches!(
-            self.network.loss.aggregate,
-            crate::functions::Aggregate::Mean
-        ) && self.samples > 1;
-        let scale = if mean {
-            format!("\\frac{{1}}{{{}}}", self.samples)
-        } else {
-            String::new()
-        };
+        let scale = self.mean_scale();
         for l in (1..=depth).rev() {
             rows.push(self.matrix_row(
                 format!("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}"),
@@ -861,15 +866,7 @@ impl Views<'_> {
                     )
                 })
                 .collect();
-            let mean = matches!(
-                self.network.loss.aggregate,
-                crate::functions::Aggregate::Mean
-            ) && self.samples > 1;
-            let scale = if mean {
-                format!("\\frac{{1}}{{{}}}", self.samples)
-            } else {
-                String::new()
-            };
+            let scale = self.mean_scale();
             let numbers_row = if self.samples > 1 {
                 format!("{scale}\\left({}\\right)", products.join("+"))
             } else {

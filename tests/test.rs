@@ -537,18 +537,7 @@ fn every_gradient_and_update_of_the_first_layer_is_written() {
 
 /// Whether `program` can run; in CI its absence fails the test instead of skipping it.
 fn tex_available(program: &str) -> bool {
-    let found = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} is required in CI, but it is not installed"
-        );
-        eprintln!("skipping: {program} is not installed (CI installs it; see .ci/run)");
-    }
-    found
+    tool_available(program, &["--version"])
 }
 
 /// Compiles `tex` with pdflatex in a fresh directory and returns the PDF's text.
