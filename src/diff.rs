@@ -80,7 +80,7 @@ pub static ELEMENTARY: &[(Func, ElementaryRule)] = &[
 /// `∂y_k/∂a_m` of a softmax layer: `y_k(δ_{km} − y_m)`.
 fn softmax_jacobian(y_k: &Symbol, m: Index) -> Expr {
     let mut y_m = y_k.clone();
-    y_m.indices = vec![m];
+    y_m.indices = smallvec::smallvec![m];
     Expr::Mul(vec![
         Expr::Sym(y_k.clone()),
         Expr::Add(vec![
@@ -256,7 +256,7 @@ pub static RULES: &[Rule] = &[
                 .find(|c| !e.uses_index(*c) && !d.wrt.uses_index(*c))
                 .unwrap_or('m');
             let mut a_m = a_k.clone();
-            a_m.indices = vec![Index::Var(m)];
+            a_m.indices = smallvec::smallvec![Index::Var(m)];
             Some(d.diff(&Expr::Sym(a_m)).map(|da| {
                 Expr::sum(
                     m,

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use smallvec::SmallVec;
+
 use crate::number::{Decimal, Value};
 
 /// A subscript: a letter standing for any unit (`i`, `j`, `k`), or a unit's number (from 1).
@@ -49,7 +51,8 @@ pub struct Symbol {
     pub kind: Kind,
     /// The layer l (0 for the input; unused for t, η, E).
     pub layer: u32,
-    pub indices: Vec<Index>,
+    /// At most two (w_{ij}); kept inline, since symbols are made and hashed by the thousand.
+    pub indices: SmallVec<[Index; 2]>,
     /// The training sample n, for per-sample quantities when there are several samples
     /// (`a_{n,i}^{(l)}`, `E_n`); `None` with one sample, as in the article.
     pub sample: Option<Index>,
@@ -60,7 +63,7 @@ impl Symbol {
         Symbol {
             kind,
             layer,
-            indices: indices.to_vec(),
+            indices: SmallVec::from_slice(indices),
             sample: None,
         }
     }
