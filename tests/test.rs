@@ -179,21 +179,13 @@ fn compare_json_with_loops(doc: &Json, net: &Net, relative: f64) -> Result<usize
             .enumerate()
         {
             for n in 0..net.x.len() {
-                check(
-                    format!("layer {} a of sample {n}", l + 1),
-                    &floats(&layer["a"][n]),
-                    &pass.a[n][l],
-                )?;
-                check(
-                    format!("layer {} z of sample {n}", l + 1),
-                    &floats(&layer["z"][n]),
-                    &pass.z[n][l],
-                )?;
-                check(
-                    format!("layer {} delta of sample {n}", l + 1),
-                    &floats(&layer["delta"][n]),
-                    &pass.delta[n][l],
-                )?;
+                for (key, expected) in [("a", &pass.a), ("z", &pass.z), ("delta", &pass.delta)] {
+                    check(
+                        format!("layer {} {key} of sample {n}", l + 1),
+                        &floats(&layer[key][n]),
+                        &expected[n][l],
+                    )?;
+                }
             }
             check(
                 format!("layer {} grad_W", l + 1),
@@ -542,23 +534,7 @@ fn tex_available(program: &str) -> bool {
 
 /// Compiles `tex` with pdflatex in a fresh directory and returns the PDF's text.
 fn pdf_text(tex: &str) -> String {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    std::fs::write(dir.path().join("doc.tex"), tex).unwrap();
-    let latex = Command::new("pdflatex")
-        .args([
-            "-halt-on-error",
-            "-interaction=nonstopmode",
-            "-no-shell-escape",
-            "doc.tex",
-        ])
-        .current_dir(dir.path())
-        .output()
-        .expect("pdflatex runs");
-    assert!(
-        latex.status.success(),
-        "pdflatex failed:\n{}",
-        String::from_utf8_lossy(&latex.stdout)
-    );
+    let dir = compile_in("pdflatex", tex).unwrap_or_else(|log| panic!("pdflatex failed:\n{log}"));
     let text = Command::new("pdftotext")
         .args(["doc.pdf", "-"])
         .current_dir(dir.path())
@@ -1422,8 +1398,9 @@ fn every_markdown_flavor_of_every_example_renders_with_katex() {
     eprintln!("KaTeX: {}", String::from_utf8_lossy(&output.stdout).trim());
 }
 
-/// Compiles `tex` with `engine` in a fresh directory; the log on failure.
-fn compiles(engine: &str, tex: &str) -> Result<(), String> {
+/// Compiles `tex` (as `doc.tex`) with `engine` in a fresh directory, which holds `doc.pdf`
+/// afterwards; the first lines of the error from the log on failure.
+fn compile_in(engine: &str, tex: &str) -> Result<tempfile::TempDir, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     std::fs::write(dir.path().join("doc.tex"), tex).map_err(|e| e.to_string())?;
     let output = Command::new(engine)
@@ -1437,17 +1414,21 @@ fn compiles(engine: &str, tex: &str) -> Result<(), String> {
         .output()
         .map_err(|e| e.to_string())?;
     if output.status.success() {
-        Ok(())
-    } else {
-        let log = String::from_utf8_lossy(&output.stdout);
-        let error = log
-            .lines()
-            .skip_while(|l| !l.starts_with('!'))
-            .take(8)
-            .collect::<Vec<_>>()
-            .join("\n");
-        Err(error)
+        return Ok(dir);
     }
+    let log = String::from_utf8_lossy(&output.stdout);
+    let error = log
+        .lines()
+        .skip_while(|l| !l.starts_with('!'))
+        .take(8)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(error)
+}
+
+/// Whether `tex` compiles with `engine`; the log on failure.
+fn compiles(engine: &str, tex: &str) -> Result<(), String> {
+    compile_in(engine, tex).map(drop)
 }
 
 #[test]
