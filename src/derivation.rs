@@ -448,27 +448,7 @@ fn replace_symbol(e: &Expr, target: &Symbol, by: &Expr) -> Expr {
 /// Writes out sums small enough to read term by term (general formulas); sums over samples
 /// stay `Σ_n`.
 fn write_out_small_sums(e: &Expr) -> Expr {
-    match e {
-        Expr::Sum {
-            var: 'n',
-            count,
-            body,
-        } => Expr::sum('n', *count, write_out_small_sums(body)),
-        Expr::Sum { count, .. } if *count <= WRITE_OUT_UP_TO => {
-            write_out_small_sums(&e.expand_sums())
-        }
-        Expr::Add(terms) => {
-            let mut out = Vec::with_capacity(terms.len());
-            for term in terms {
-                match (term, write_out_small_sums(term)) {
-                    (Expr::Sum { var, .. }, Expr::Add(inner)) if *var != 'n' => out.extend(inner),
-                    (_, written) => out.push(written),
-                }
-            }
-            Expr::Add(out)
-        }
-        _ => e.map_children(&mut |c| write_out_small_sums(c)),
-    }
+    e.expand_sums_where(&|var, count| var != 'n' && count <= WRITE_OUT_UP_TO)
 }
 
 /// A general formula at given indices, with its sums written out and Kronecker deltas resolved.

@@ -360,12 +360,16 @@ impl Expr {
         }
     }
 
-    /// Like [`Expr::expand_sums`], but only for sums of at most `limit` terms.
-    pub fn expand_sums_up_to(&self, limit: u32) -> Expr {
+    /// Like [`Expr::expand_sums`], but only for the sums `write_out(var, count)` chooses
+    /// (general formulas write out short sums and keep `Σ_n` over samples).
+    pub fn expand_sums_where(&self, write_out: &impl Fn(char, u32) -> bool) -> Expr {
         match self {
-            Expr::Sum { count, .. } if *count <= limit => self.expand_sums(),
-            Expr::Add(terms) => Expr::Add(splice_sums(terms, |t| t.expand_sums_up_to(limit))),
-            _ => self.map_children(&mut |child| child.expand_sums_up_to(limit)),
+            Expr::Sum { var, count, body } if write_out(*var, *count) => {
+                let body = body.expand_sums_where(write_out);
+                Expr::sum(*var, *count, body).expand_sums()
+            }
+            Expr::Add(terms) => Expr::Add(splice_sums(terms, |t| t.expand_sums_where(write_out))),
+            _ => self.map_children(&mut |child| child.expand_sums_where(write_out)),
         }
     }
 
@@ -531,6 +535,24 @@ mod tests {
         ]);
         let e = Expr::sum('k', 2, body).expand_sums();
         assert_eq!(e.to_string(), "(+ (* w2_1i delta2_1) (* w2_2i delta2_2))");
+    }
+
+    #[test]
+    fn writes_out_only_the_chosen_sums() {
+        let inner = Expr::sum(
+            'k',
+            2,
+            Expr::sym(Symbol::delta(2, Var('k')).at(Some(Var('n')))),
+        );
+        let e = Expr::Add(vec![
+            Expr::sum('n', 3, inner),
+            Expr::sum('j', 2, Expr::sym(Symbol::out(0, Var('j')))),
+        ]);
+        let written = e.expand_sums_where(&|var, count| var != 'n' && count <= 4);
+        assert_eq!(
+            written.to_string(),
+            "(+ (sum n 3 (+ delta2[n]_1 delta2[n]_2)) z0_1 z0_2)"
+        );
     }
 
     #[test]

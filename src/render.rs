@@ -624,10 +624,6 @@ impl Views<'_> {
         }
     }
 
-    fn column(&self, values: &[Value]) -> String {
-        self.value_column(values)
-    }
-
     fn transpose(rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
         let width = rows.first().map_or(0, Vec::len);
         (0..width)
@@ -727,7 +723,7 @@ impl Views<'_> {
             let (bias_symbol, bias_numbers) = match &numbers.bias {
                 Some(b) => (
                     format!("+\\mathbf{{b}}^{{({l})}}"),
-                    format!("+{}", self.column(b)),
+                    format!("+{}", self.value_column(b)),
                 ),
                 None => (String::new(), String::new()),
             };
@@ -753,10 +749,10 @@ impl Views<'_> {
                         format!(
                             "{}{}{bias_numbers}",
                             self.value_matrix(&numbers.weights),
-                            self.column(&input)
+                            self.value_column(&input)
                         ),
                     ),
-                    (self.rel(a.iter()), self.column(a)),
+                    (self.rel(a.iter()), self.value_column(a)),
                 ],
             ));
             let z = &numbers.out[n];
@@ -771,7 +767,7 @@ impl Views<'_> {
                             self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample)
                         ),
                     ),
-                    (self.rel(z.iter()), self.column(z)),
+                    (self.rel(z.iter()), self.value_column(z)),
                 ],
             ));
         }
@@ -795,7 +791,7 @@ impl Views<'_> {
                         self.with_sample(format!("\\mathbf{{a}}^{{({depth})}}"), sample)
                     ),
                 ),
-                (self.rel(output.iter()), self.column(output)),
+                (self.rel(output.iter()), self.value_column(output)),
             ],
         ));
         for l in (1..depth).rev() {
@@ -827,14 +823,14 @@ impl Views<'_> {
                         self.rel(shown.into_iter()),
                         format!(
                             "{}\\odot{}{}",
-                            self.column(&slopes[n]),
+                            self.value_column(&slopes[n]),
                             self.value_matrix(&transposed),
-                            self.column(&next.delta[n])
+                            self.value_column(&next.delta[n])
                         ),
                     ),
                     (
                         self.rel(numbers.delta[n].iter()),
-                        self.column(&numbers.delta[n]),
+                        self.value_column(&numbers.delta[n]),
                     ),
                 ],
             ));
@@ -861,7 +857,7 @@ impl Views<'_> {
                 .map(|n| {
                     format!(
                         "{}{}",
-                        self.column(&numbers.delta[n]),
+                        self.value_column(&numbers.delta[n]),
                         self.value_matrix(&[inputs[n].clone()])
                     )
                 })
