@@ -10,7 +10,7 @@
 //! The numbers row of a formula is the formula with the current values substituted, and its
 //! value is the evaluator's value of that numbers row — so what is printed is what is computed.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diff;
 use crate::error::Error;
@@ -166,14 +166,17 @@ pub struct Step {
     pub samples: Vec<SampleRows>,
     /// `E = Σ_n E_n`, with several samples.
     pub total_loss: Option<Chain>,
-    pub gradients: Vec<LayerChains>,
-    pub updates: Vec<LayerChains>,
     pub loss_value: Value,
     pub sample_losses: Vec<Value>,
     pub layers: Vec<LayerNumbers>,
 }
 
 /// The whole worked solution.
+///
+/// The gradient and update rows — one per weight, the bulk of a big network's derivation — are
+/// not kept: their values are in [`Step::layers`], and [`Derivation::gradient_chain`] and
+/// [`Derivation::update_chain`] build each row again from its formula and those values when it
+/// is written, so memory does not grow with the output.
 #[derive(Clone)]
 pub struct Derivation<'n> {
     pub network: &'n Network,
@@ -191,6 +194,7 @@ pub struct Derivation<'n> {
     /// The rule that gave δ^{(L)} = y − t directly (softmax with cross-entropy, …), if any.
     pub shortcut: Option<&'static str>,
     pub steps: Vec<Step>,
+    formulas: Formulas<'n>,
 }
 
 fn sym(s: Symbol) -> Expr {
@@ -213,6 +217,7 @@ type Derived = (Expr, Vec<&'static str>);
 
 /// The symbolic part: each layer's equations and their derivatives, in index variables
 /// (`i`, `j`, and `n` for the sample when there are several).
+#[derive(Clone)]
 struct Formulas<'n> {
     network: &'n Network,
     /// The sample index of per-sample quantities in general formulas.
@@ -223,6 +228,10 @@ struct Formulas<'n> {
     grad_weight_term: Vec<Derived>,
     /// ∂E/∂b_i^{(l)}: the per-sample term.
     grad_bias_term: Vec<Derived>,
+    /// ∂E/∂w_{ij}^{(l)} as the rows show it (summed over samples), per layer.
+    shown_grad_weight: Vec<Derived>,
+    /// ∂E/∂b_i^{(l)} as the rows show it, per layer.
+    shown_grad_bias: Vec<Derived>,
     /// The rule that gave δ^{(L)} = y − t directly, when one did.
     shortcut: Option<&'static str>,
 }
@@ -295,6 +304,8 @@ impl<'n> Formulas<'n> {
             delta: Vec::new(),
             grad_weight_term: Vec::new(),
             grad_bias_term: Vec::new(),
+            shown_grad_weight: Vec::new(),
+            shown_grad_bias: Vec::new(),
             shortcut: functions::shortcut(network.output_activation(), &network.loss),
         };
         let s = f.sample;
@@ -359,13 +370,18 @@ impl<'n> Formulas<'n> {
             f.grad_bias_term
                 .push(simplified(&Expr::Mul(vec![delta, da_db]), rules));
         }
+        f.shown_grad_weight = (1..=depth).map(|l| f.shown_weight_gradient(l)).collect();
+        f.shown_grad_bias = (1..=depth).map(|l| f.shown_bias_gradient(l)).collect();
         Ok(f)
     }
 
     /// The article's layout: with exactly one hidden layer, the first layer's gradients are
-    /// written with δ^{(1)} expanded: `h'(a_i^{(1)})(w_{1i}^{(2)}δ_1^{(2)} + …)·x_j`.
+    /// written with δ^{(1)} expanded: `h'(a_i^{(1)})(w_{1i}^{(2)}δ_1^{(2)} + …)·x_j` — as long
+    /// as that sum is short enough to write out. With a wider output layer, δ^{(1)} is named
+    /// and computed once per unit, as in deeper networks, instead of its sum being written
+    /// again in the gradient of every input weight of the unit.
     fn expanded_first_layer(&self) -> bool {
-        self.network.depth() == 2
+        self.network.depth() == 2 && self.network.width(2) as u32 <= WRITE_OUT_UP_TO
     }
 
     fn delta_of(&self, layer: u32) -> &Derived {
@@ -420,6 +436,64 @@ impl<'n> Formulas<'n> {
         (self.over_samples(term.clone()), rules.clone())
     }
 
+    /// The parameters of `layer` in the order of its rows: `w_{11}, w_{12}, …`, then `b_1, …`.
+    fn parameter_count(&self, layer: u32) -> usize {
+        let network = self.network;
+        let units = network.width(layer);
+        let bias = if network.layer(layer).bias.is_some() {
+            units
+        } else {
+            0
+        };
+        units * network.width(layer - 1) + bias
+    }
+
+    /// The `index`-th parameter of `layer` (see [`Formulas::parameter_count`]).
+    fn parameter(&self, layer: u32, index: usize) -> Symbol {
+        let inputs = self.network.width(layer - 1);
+        let weights = self.network.width(layer) * inputs;
+        if index < weights {
+            Symbol::weight(layer, num(index / inputs + 1), num(index % inputs + 1))
+        } else {
+            Symbol::bias(layer, num(index - weights + 1))
+        }
+    }
+
+    /// The gradient row of the `index`-th parameter of `layer`: where its value is stored,
+    /// its left-hand side, its formula, its kind and rules.
+    fn gradient_row(
+        &self,
+        layer: u32,
+        index: usize,
+    ) -> (Symbol, Expr, Expr, ChainKind, &[&'static str]) {
+        let parameter = self.parameter(layer, index);
+        let lhs = Expr::partial(sym(Symbol::loss()), sym(parameter.clone()));
+        let l = layer as usize - 1;
+        if parameter.kind == Kind::Weight {
+            let (grad, rules) = &self.shown_grad_weight[l];
+            let kind = if layer == 1 && self.expanded_first_layer() {
+                ChainKind::ExpandedGradient
+            } else {
+                ChainKind::WeightGradient
+            };
+            let (i, j) = (parameter.indices[0], parameter.indices[1]);
+            let symbol = Symbol::grad_weight(layer, i, j);
+            (
+                symbol,
+                lhs,
+                instance(grad, &[('i', i), ('j', j)]),
+                kind,
+                rules,
+            )
+        } else {
+            let (grad, rules) = &self.shown_grad_bias[l];
+            let i = parameter.indices[0];
+            let symbol = Symbol::grad_bias(layer, i);
+            let formula = instance(grad, &[('i', i)]);
+            (symbol, lhs, formula, ChainKind::WeightGradient, rules)
+        }
+    }
+
     /// Whether the rows show h'(a) of `layer` at each unit.
     fn shows_derivatives(&self, layer: u32) -> bool {
         let act = &self.network.layer(layer).activation;
@@ -465,6 +539,51 @@ fn instance(e: &Expr, indices: &[(char, Index)]) -> Expr {
     }
 }
 
+/// Where the numbers of a numbers row come from: the values being computed, or a finished
+/// step's.
+trait Source: Env {
+    fn value(&self, symbol: &Symbol) -> Option<Value>;
+
+    /// The value standing for a subexpression in a numbers row: a quantity, or an activation
+    /// (or its derivative) applied to a unit's pre-activation, which is that unit's output.
+    fn lookup(&self, e: &Expr) -> Option<Value> {
+        match e {
+            Expr::Sym(s) => self.value(s),
+            Expr::Call(Func::Act(layer), arg) | Expr::Deriv(Func::Act(layer), arg) => {
+                let Expr::Sym(a) = &**arg else { return None };
+                if a.kind != Kind::Pre || a.layer != *layer {
+                    return None;
+                }
+                let kind = if matches!(e, Expr::Call(..)) {
+                    Kind::Out
+                } else {
+                    Kind::ActDeriv
+                };
+                self.value(&Symbol::new(kind, *layer, &a.indices).at(a.sample))
+            }
+            Expr::Partial(num, den) => match (&**num, &**den) {
+                (Expr::Sym(loss), Expr::Sym(w))
+                    if loss.kind == Kind::Loss && loss.sample.is_none() =>
+                {
+                    let kind = match w.kind {
+                        Kind::Weight => Kind::GradWeight,
+                        Kind::Bias => Kind::GradBias,
+                        _ => return None,
+                    };
+                    self.value(&Symbol::new(kind, w.layer, &w.indices))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `formula` with the numbers in place of the quantities.
+    fn substitute(&self, formula: &Expr) -> Expr {
+        formula.substitute(&mut |x| self.lookup(x))
+    }
+}
+
 /// The values of one step.
 struct Values<'n> {
     network: &'n Network,
@@ -479,6 +598,12 @@ impl Env for Values<'_> {
 
     fn activation(&self, layer: u32) -> Option<&Activation> {
         diff::Layers::activation(self.network, layer)
+    }
+}
+
+impl Source for Values<'_> {
+    fn value(&self, symbol: &Symbol) -> Option<Value> {
+        self.map.get(symbol).copied()
     }
 }
 
@@ -502,48 +627,6 @@ impl Values<'_> {
             .get(symbol)
             .copied()
             .unwrap_or(Value::approx(f64::NAN))
-    }
-
-    /// The value standing for a subexpression in a numbers row: a quantity, or an activation
-    /// (or its derivative) applied to a unit's pre-activation, which is that unit's output.
-    fn lookup(&self, e: &Expr) -> Option<Value> {
-        match e {
-            Expr::Sym(s) => self.map.get(s).copied(),
-            Expr::Call(Func::Act(layer), arg) | Expr::Deriv(Func::Act(layer), arg) => {
-                let Expr::Sym(a) = &**arg else { return None };
-                if a.kind != Kind::Pre || a.layer != *layer {
-                    return None;
-                }
-                let kind = if matches!(e, Expr::Call(..)) {
-                    Kind::Out
-                } else {
-                    Kind::ActDeriv
-                };
-                self.map
-                    .get(&Symbol::new(kind, *layer, &a.indices).at(a.sample))
-                    .copied()
-            }
-            Expr::Partial(num, den) => match (&**num, &**den) {
-                (Expr::Sym(loss), Expr::Sym(w))
-                    if loss.kind == Kind::Loss && loss.sample.is_none() =>
-                {
-                    let kind = match w.kind {
-                        Kind::Weight => Kind::GradWeight,
-                        Kind::Bias => Kind::GradBias,
-                        _ => return None,
-                    };
-                    self.map
-                        .get(&Symbol::new(kind, w.layer, &w.indices))
-                        .copied()
-                }
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    fn substitute(&self, e: &Expr) -> Expr {
-        e.substitute(&mut |x| self.lookup(x))
     }
 
     /// The numbers row and value of `formula`, for the quantity called `name` in messages.
@@ -588,7 +671,7 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
 
     let mut values = Values {
         network,
-        map: HashMap::new(),
+        map: HashMap::default(),
         options,
     };
     for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {
@@ -639,7 +722,107 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
         update_rule,
         shortcut: formulas.shortcut,
         steps,
+        formulas,
     })
+}
+
+/// A finished step's values, for writing its rows again.
+struct StepSource<'a> {
+    network: &'a Network,
+    step: &'a Step,
+}
+
+impl Env for StepSource<'_> {
+    fn symbol(&self, symbol: &Symbol) -> Option<Value> {
+        self.value(symbol)
+    }
+
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        diff::Layers::activation(self.network, layer)
+    }
+}
+
+impl Source for StepSource<'_> {
+    fn value(&self, s: &Symbol) -> Option<Value> {
+        let number = |index: Option<&Index>| match index {
+            Some(Index::Num(n)) if *n >= 1 => Some(*n as usize - 1),
+            _ => None,
+        };
+        let i = number(s.indices.first());
+        let n = match s.sample {
+            None => Some(0),
+            sample => number(sample.as_ref()),
+        };
+        let per_sample = |rows: &[Vec<Value>]| rows.get(n?)?.get(i?).copied();
+        let step = self.step;
+        let layer = || step.layers.get((s.layer as usize).checked_sub(1)?);
+        match s.kind {
+            Kind::Out if s.layer == 0 => Some(Value::exact(*self.network.x.get(n?)?.get(i?)?)),
+            Kind::Target => Some(Value::exact(*self.network.t.get(n?)?.get(i?)?)),
+            Kind::Rate => self.network.sgd.map(|sgd| Value::exact(sgd.lr)),
+            Kind::Loss if s.sample.is_none() => Some(step.loss_value),
+            Kind::Loss => step.sample_losses.get(n?).copied(),
+            Kind::Pre => per_sample(&layer()?.pre),
+            Kind::Out => per_sample(&layer()?.out),
+            Kind::Delta => per_sample(&layer()?.delta),
+            Kind::ActDeriv => per_sample(layer()?.act_deriv.as_deref()?),
+            Kind::Weight => layer()?
+                .weights
+                .get(i?)?
+                .get(number(s.indices.get(1))?)
+                .copied(),
+            Kind::GradWeight => layer()?
+                .grad_weights
+                .get(i?)?
+                .get(number(s.indices.get(1))?)
+                .copied(),
+            Kind::Bias => layer()?.bias.as_ref()?.get(i?).copied(),
+            Kind::GradBias => layer()?.grad_bias.as_ref()?.get(i?).copied(),
+        }
+    }
+}
+
+impl Derivation<'_> {
+    /// How many gradient rows (and update rows) `layer` has: one per weight, then per bias.
+    pub fn parameter_count(&self, layer: u32) -> usize {
+        self.formulas.parameter_count(layer)
+    }
+
+    /// The gradient row of the `index`-th parameter of `layer` in `step`:
+    /// `∂E/∂w = formula = numbers ≈ value`.
+    pub fn gradient_chain(&self, step: &Step, layer: u32, index: usize) -> Chain {
+        let source = StepSource {
+            network: self.network,
+            step,
+        };
+        let (symbol, lhs, formula, kind, rules) = self.formulas.gradient_row(layer, index);
+        let substituted = source.substitute(&formula);
+        let value = source.value(&symbol).unwrap_or(Value::approx(f64::NAN));
+        Chain::new(kind, lhs, vec![formula, substituted, Expr::Val(value)]).with_rules(rules)
+    }
+
+    /// The update row of the `index`-th parameter of `layer` in `step`, when there is SGD:
+    /// `w ← w − η ∂E/∂w = numbers ≈ value`.
+    pub fn update_chain(&self, step: &Step, layer: u32, index: usize) -> Option<Chain> {
+        self.network.sgd?;
+        let source = StepSource {
+            network: self.network,
+            step,
+        };
+        let parameter = self.formulas.parameter(layer, index);
+        let substituted = source.substitute(&update_formula(&parameter));
+        let numbers = &step.layers[layer as usize - 1];
+        let inputs = self.network.width(layer - 1);
+        let value = match parameter.kind {
+            Kind::Weight => numbers.weights_after.as_ref()?[index / inputs][index % inputs],
+            _ => numbers.bias_after.as_ref()?[index - numbers.weights.len() * inputs],
+        };
+        Some(update_chain(
+            &parameter,
+            ChainKind::Update,
+            Some((substituted, value)),
+        ))
+    }
 }
 
 fn general_equations(f: &Formulas, layer: u32) -> LayerChains {
@@ -796,16 +979,20 @@ fn gradient_rules(f: &Formulas) -> Vec<Chain> {
     chains
 }
 
-/// `p ← p − η ∂E/∂p`, with the numbers when given.
-fn update_chain(parameter: &Symbol, kind: ChainKind, numbers: Option<(Expr, Value)>) -> Chain {
-    let formula = Expr::minus(
+/// `p − η ∂E/∂p`.
+fn update_formula(parameter: &Symbol) -> Expr {
+    Expr::minus(
         sym(parameter.clone()),
         Expr::Mul(vec![
             sym(Symbol::rate()),
             Expr::partial(sym(Symbol::loss()), sym(parameter.clone())),
         ]),
-    );
-    let mut rows = vec![formula];
+    )
+}
+
+/// `p ← p − η ∂E/∂p`, with the numbers when given.
+fn update_chain(parameter: &Symbol, kind: ChainKind, numbers: Option<(Expr, Value)>) -> Chain {
+    let mut rows = vec![update_formula(parameter)];
     if let Some((substituted, value)) = numbers {
         rows.push(substituted);
         rows.push(Expr::Val(value));
@@ -1004,75 +1191,25 @@ fn derive_step(f: &Formulas, values: &mut Values, step: u32) -> Result<Step, Err
         (Some(chain), value)
     };
 
-    let mut gradients = Vec::new();
+    // Gradients, output layer first; each row is written again from these values later.
     for layer in (1..=depth).rev() {
-        let (grad, rules) = f.shown_weight_gradient(layer);
-        let kind = if layer == 1 && f.expanded_first_layer() {
-            ChainKind::ExpandedGradient
-        } else {
-            ChainKind::WeightGradient
-        };
-        let mut chains = Vec::new();
-        for i in 1..=network.width(layer) {
-            for j in 1..=network.width(layer - 1) {
-                let w = Symbol::weight(layer, num(i), num(j));
-                let formula = instance(&grad, &[('i', num(i)), ('j', num(j))]);
-                let lhs = Expr::partial(sym(Symbol::loss()), sym(w));
-                let symbol = Symbol::grad_weight(layer, num(i), num(j));
-                let (chain, _) = numbered(values, kind, symbol, lhs, formula, step)?;
-                chains.push(chain.with_rules(&rules));
-            }
+        for index in 0..f.parameter_count(layer) {
+            let (symbol, lhs, formula, _, _) = f.gradient_row(layer, index);
+            let (_, value) = values.evaluate(&formula, &lhs, step)?;
+            values.carry(symbol, value);
         }
-        if network.layer(layer).bias.is_some() {
-            let (grad, rules) = f.shown_bias_gradient(layer);
-            for i in 1..=network.width(layer) {
-                let lhs = Expr::partial(sym(Symbol::loss()), sym(Symbol::bias(layer, num(i))));
-                let formula = instance(&grad, &[('i', num(i))]);
-                let symbol = Symbol::grad_bias(layer, num(i));
-                let (chain, _) = numbered(
-                    values,
-                    ChainKind::WeightGradient,
-                    symbol,
-                    lhs,
-                    formula,
-                    step,
-                )?;
-                chains.push(chain.with_rules(&rules));
-            }
-        }
-        gradients.push(LayerChains { layer, chains });
     }
 
     // Updates: computed from this step's values, stored for the next step afterwards.
-    let mut updates = Vec::new();
     let mut updated: Vec<(Symbol, Value)> = Vec::new();
     if network.sgd.is_some() {
         for layer in (1..=depth).rev() {
-            let mut parameters: Vec<Symbol> = Vec::new();
-            for i in 1..=network.width(layer) {
-                for j in 1..=network.width(layer - 1) {
-                    parameters.push(Symbol::weight(layer, num(i), num(j)));
-                }
+            for index in 0..f.parameter_count(layer) {
+                let parameter = f.parameter(layer, index);
+                let formula = update_formula(&parameter);
+                let (_, value) = values.evaluate(&formula, &sym(parameter.clone()), step)?;
+                updated.push((parameter, values.rounded(value)));
             }
-            if network.layer(layer).bias.is_some() {
-                parameters.extend((1..=network.width(layer)).map(|i| Symbol::bias(layer, num(i))));
-            }
-            let mut chains = Vec::new();
-            for parameter in parameters {
-                let formula = update_chain(&parameter, ChainKind::Update, None).rows[0]
-                    .expr
-                    .clone();
-                let (substituted, value) =
-                    values.evaluate(&formula, &sym(parameter.clone()), step)?;
-                let value = values.rounded(value);
-                updated.push((parameter.clone(), value));
-                chains.push(update_chain(
-                    &parameter,
-                    ChainKind::Update,
-                    Some((substituted, value)),
-                ));
-            }
-            updates.push(LayerChains { layer, chains });
         }
     }
 
@@ -1087,8 +1224,6 @@ fn derive_step(f: &Formulas, values: &mut Values, step: u32) -> Result<Step, Err
         number: step,
         samples,
         total_loss,
-        gradients,
-        updates,
         loss_value,
         sample_losses,
         layers,

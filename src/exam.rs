@@ -208,7 +208,9 @@ fn answers(
                 for l in layers(layer) {
                     let numbers = &step.layers[l - 1];
                     let others = &other.layers[l - 1];
-                    let mut cells: Vec<(Symbol, Value, Value)> = Vec::new();
+                    // (parameter, its row's index, value, value with rounded numbers carried)
+                    let mut cells: Vec<(Symbol, usize, Value, Value)> = Vec::new();
+                    let weights = numbers.grad_weights.len() * network.width(l as u32 - 1);
                     if bias {
                         for (i, v) in numbers.grad_bias.iter().flatten().enumerate() {
                             let parameter = Symbol::bias(l as u32, num(i + 1));
@@ -220,7 +222,7 @@ fn answers(
                             } else {
                                 (*v, others.grad_bias.as_ref().map_or(*v, |b| b[i]))
                             };
-                            cells.push((parameter, value, rounded));
+                            cells.push((parameter, weights + i, value, rounded));
                         }
                     } else {
                         for (i, row) in numbers.grad_weights.iter().enumerate() {
@@ -234,20 +236,23 @@ fn answers(
                                 } else {
                                     (*v, others.grad_weights[i][j])
                                 };
-                                cells.push((parameter, value, rounded));
+                                cells.push((parameter, i * row.len() + j, value, rounded));
                             }
                         }
                     }
-                    for (parameter, value, rounded) in cells {
-                        let (lhs, groups) = if update {
-                            (Expr::Sym(parameter.clone()), &step.updates)
+                    for (parameter, index, value, rounded) in cells {
+                        let (lhs, chain) = if update {
+                            (
+                                Expr::Sym(parameter.clone()),
+                                derivation.update_chain(step, l as u32, index),
+                            )
                         } else {
                             (
                                 Expr::partial(
                                     Expr::Sym(Symbol::loss()),
                                     Expr::Sym(parameter.clone()),
                                 ),
-                                &step.gradients,
+                                Some(derivation.gradient_chain(step, l as u32, index)),
                             )
                         };
                         let symbol = if update {
@@ -266,7 +271,7 @@ fn answers(
                             symbol,
                             value,
                             rounded,
-                            feedback: find(groups, &lhs),
+                            feedback: chain.as_ref().map(chain_rows).unwrap_or_default(),
                         });
                     }
                 }
@@ -393,7 +398,7 @@ struct Variant {
 fn make_variant(
     network: &Network,
     settings: &ExamSettings,
-    tera: &tera::Tera,
+    tera: &render::Engine,
     number: usize,
     width: usize,
 ) -> Result<Variant, Error> {
@@ -443,8 +448,8 @@ fn make_variant(
         extra.insert("questions".into(), serde_json::Value::Array(questions));
         extra.insert("question".into(), serde_json::json!(true));
         let question =
-            render::render_with(tera, &exact, &settings.layout, "question.tex.tera", extra)?;
-        let mut answer = render::render_with(
+            render::render_string(tera, &exact, &settings.layout, "question.tex.tera", extra)?;
+        let mut answer = render::render_string(
             tera,
             key,
             &settings.layout,
@@ -518,7 +523,7 @@ pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<Path
     let first = make_variant(network, settings, &tera, 1, width)?;
     let reread = crate::check::check(&crate::parser::parse(&first.nn)?)?;
     let layout_derivation = derivation::derive(&reread, settings.options)?;
-    let preamble = render::render_with(
+    let preamble = render::render_string(
         &tera,
         &layout_derivation,
         &settings.layout,

@@ -279,6 +279,29 @@ impl Expr {
     }
 
     /// Applies `f` to every direct child.
+    /// Calls `f` on each direct child, in order, without copying anything.
+    pub fn for_each_child<'e>(&'e self, f: &mut impl FnMut(&'e Expr)) {
+        match self {
+            Expr::Num(_) | Expr::Val(_) | Expr::Sym(_) | Expr::Var(_) | Expr::Kron(..) => {}
+            Expr::Add(items) | Expr::Mul(items) => items.iter().for_each(f),
+            Expr::Neg(x) | Expr::Call(_, x) | Expr::Deriv(_, x) => f(x),
+            Expr::Div(a, b) | Expr::Pow(a, b) | Expr::Partial(a, b) => {
+                f(a);
+                f(b);
+            }
+            Expr::Sum { body, .. } => f(body),
+            Expr::Cases {
+                arg,
+                positive,
+                otherwise,
+            } => {
+                f(arg);
+                f(positive);
+                f(otherwise);
+            }
+        }
+    }
+
     pub fn map_children(&self, f: &mut impl FnMut(&Expr) -> Expr) -> Expr {
         match self {
             Expr::Num(_) | Expr::Val(_) | Expr::Sym(_) | Expr::Var(_) | Expr::Kron(..) => {
@@ -398,10 +421,7 @@ impl Expr {
             return true;
         }
         let mut found = false;
-        self.map_children(&mut |child| {
-            found = found || child.any(pred);
-            child.clone()
-        });
+        self.for_each_child(&mut |child| found = found || child.any(pred));
         found
     }
 }

@@ -5,8 +5,11 @@
 //! The built-in templates are compiled into the binary; a user's template directory overrides
 //! them file by file, and `templates export` writes them out to start from.
 
+use std::io::Write;
 use std::path::Path;
+use std::sync::Mutex;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::derivation::{
@@ -131,6 +134,16 @@ impl Default for Layout {
     }
 }
 
+/// The template that writes `format` (none for JSON).
+fn template_name(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Json => None,
+        Format::Latex => Some("body.tex.tera"),
+        Format::Document => Some("document.tex.tera"),
+        Format::Markdown => Some("markdown.md.tera"),
+    }
+}
+
 /// Renders `derivation` in `format`, with templates from `templates` overriding the built-ins.
 pub fn render(
     derivation: &Derivation,
@@ -138,11 +151,45 @@ pub fn render(
     layout: &Layout,
     templates: Option<&Path>,
 ) -> Result<String, Error> {
-    match format {
-        Format::Json => json(derivation),
-        Format::Latex => render_template(derivation, layout, "body.tex.tera", templates),
-        Format::Document => render_template(derivation, layout, "document.tex.tera", templates),
-        Format::Markdown => render_template(derivation, layout, "markdown.md.tera", templates),
+    match template_name(format) {
+        None => json(derivation),
+        Some(name) => render_string(
+            &engine(templates)?,
+            derivation,
+            layout,
+            name,
+            serde_json::Map::new(),
+        ),
+    }
+}
+
+/// Like [`render`], writing to `out` as the text is made.
+pub fn render_to(
+    derivation: &Derivation,
+    format: Format,
+    layout: &Layout,
+    templates: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    match template_name(format) {
+        None => out
+            .write_all(json(derivation)?.as_bytes())
+            .map_err(output_error),
+        Some(name) => render_with(
+            &engine(templates)?,
+            derivation,
+            layout,
+            name,
+            serde_json::Map::new(),
+            out,
+        ),
+    }
+}
+
+fn output_error(e: std::io::Error) -> Error {
+    Error::Write {
+        path: "the output".into(),
+        message: e.to_string(),
     }
 }
 
@@ -248,6 +295,17 @@ struct RowView {
     body: String,
 }
 
+/// A block of rows: chains laid out one by one by `chain.tex.tera`, separated by `\\` and a
+/// newline, for `rows.tex.tera` to put in its environment.
+#[derive(Serialize, Default)]
+struct BlockView {
+    rows: String,
+    /// How many chains the block holds (0: nothing to show).
+    count: usize,
+    /// The layer of the block's chains, when they are one layer's.
+    layer: Option<u32>,
+}
+
 #[derive(Serialize)]
 struct ChainView {
     kind: ChainKind,
@@ -258,13 +316,6 @@ struct ChainView {
     lhs: String,
     rows: Vec<RowView>,
     rules: Vec<&'static str>,
-}
-
-/// The chains of one layer.
-#[derive(Serialize)]
-struct GroupView {
-    layer: u32,
-    chains: Vec<ChainView>,
 }
 
 #[derive(Serialize)]
@@ -302,16 +353,16 @@ struct SampleView {
     input_symbols: String,
     target: String,
     target_symbols: String,
-    forward: Vec<ChainView>,
+    forward: BlockView,
     outputs: String,
     outputs_rel: &'static str,
-    loss: ChainView,
-    derivatives: Vec<ChainView>,
-    deltas: Vec<ChainView>,
+    loss: BlockView,
+    derivatives: BlockView,
+    deltas: BlockView,
     /// The forward pass in matrix form, with numbers.
-    matrix_forward: Vec<ChainView>,
+    matrix_forward: BlockView,
     /// The δ vectors in matrix form, with numbers.
-    matrix_backward: Vec<ChainView>,
+    matrix_backward: BlockView,
 }
 
 /// A unit of the drawing: its position (cm), its symbol and its forward value.
@@ -349,12 +400,14 @@ struct DiagramView {
 struct StepView {
     number: u32,
     /// The gradients in matrix form, with numbers.
-    matrix_gradients: Vec<ChainView>,
+    matrix_gradients: BlockView,
     samples: Vec<SampleView>,
-    total_loss: Option<ChainView>,
+    total_loss: Option<BlockView>,
     loss_value: String,
-    gradients: Vec<GroupView>,
-    updates: Vec<GroupView>,
+    /// One block per layer, output layer first.
+    gradients: Vec<BlockView>,
+    /// One block per layer, output layer first (none without SGD).
+    updates: Vec<BlockView>,
     summary: Vec<SummaryView>,
 }
 
@@ -382,7 +435,7 @@ struct ContextView {
     /// Set on an exam's question pages: the drawing shows only the given values.
     question: bool,
     /// The network's equations in matrix form.
-    matrix_equations: Vec<ChainView>,
+    matrix_equations: BlockView,
     digits: u32,
     carry: crate::derivation::Carry,
     sizes: Vec<usize>,
@@ -395,12 +448,14 @@ struct ContextView {
     learning_rate: Option<String>,
     steps_count: u32,
     layers: Vec<LayerView>,
-    equations: Vec<ChainView>,
-    activation_rules: Vec<ChainView>,
-    loss: Vec<ChainView>,
+    equations: BlockView,
+    activation_rules: BlockView,
+    loss: BlockView,
+    /// `E_n = …` (or `E = …`), the loss in general form, as one chain.
+    loss_formula: ChainView,
     /// E at each step.
     loss_table: Vec<LossRowView>,
-    gradient_rules: Vec<ChainView>,
+    gradient_rules: BlockView,
     update_rule: Option<ChainView>,
     /// Which shortcut gave δ of the output layer directly: `softmax_cross_entropy`,
     /// `sigmoid_binary_cross_entropy`, or null.
@@ -408,10 +463,28 @@ struct ContextView {
     steps: Vec<StepView>,
 }
 
+/// How each chain of a block is laid out: by the built-in layout (`chain.tex.tera`, compiled
+/// into [`Views::lay_out`]; a test checks that both agree), or by the user's `chain.tex.tera`.
+enum ChainLayout<'t> {
+    Builtin,
+    Template {
+        tera: &'t tera::Tera,
+        context: tera::Context,
+        /// The first error of the user's template, reported after the context is built.
+        error: Mutex<Option<Error>>,
+    },
+}
+
+/// Blocks of more chains than this are printed in parallel, this many chains per piece.
+const PIECE: usize = 512;
+
 struct Views<'n> {
     printer: Printer,
     network: &'n crate::model::Network,
     samples: usize,
+    /// `eqnarray`, `align` or `aligned`.
+    env: &'static str,
+    layout: ChainLayout<'n>,
 }
 
 impl Views<'_> {
@@ -436,23 +509,121 @@ impl Views<'_> {
         }
     }
 
-    fn layered(&self, groups: &[LayerChains]) -> Vec<ChainView> {
-        groups
-            .iter()
-            .flat_map(|g| g.chains.iter().map(move |c| self.chain(c, Some(g.layer))))
-            .collect()
+    /// Appends one chain as `chain.tex.tera` lays it out.
+    fn lay_out(&self, chain: &ChainView, out: &mut String) {
+        match &self.layout {
+            ChainLayout::Builtin => {
+                let stacked = chain.long
+                    || matches!(
+                        chain.kind,
+                        ChainKind::PreActivation
+                            | ChainKind::Loss
+                            | ChainKind::Gradient
+                            | ChainKind::ExpandedGradient
+                            | ChainKind::Matrix
+                    );
+                let after_rel = if self.env == "eqnarray" { "&" } else { " " };
+                out.push_str(&chain.lhs);
+                for (n, row) in chain.rows.iter().enumerate() {
+                    if n == 0 {
+                        out.push('&');
+                    } else if stacked {
+                        out.push_str("\\\\\n&");
+                    } else {
+                        out.push(' ');
+                    }
+                    out.push_str(row.rel);
+                    out.push_str(if n == 0 || stacked { after_rel } else { " " });
+                    out.push_str(&row.body);
+                }
+            }
+            ChainLayout::Template {
+                tera,
+                context,
+                error,
+            } => {
+                let mut context = context.clone();
+                context.insert("chain", chain);
+                match tera.render("chain.tex.tera", &context) {
+                    Ok(text) => out.push_str(&text),
+                    Err(e) => {
+                        let mut first = error.lock().unwrap_or_else(|p| p.into_inner());
+                        first.get_or_insert_with(|| template_error("chain.tex.tera", &e));
+                    }
+                }
+            }
+        }
     }
 
-    fn grouped(&self, groups: &[LayerChains]) -> Vec<GroupView> {
-        groups
+    /// A block of `count` chains, the `k`-th laid out by `lay_out(k, out)`; big blocks are
+    /// printed in parallel pieces.
+    fn block(
+        &self,
+        count: usize,
+        layer: Option<u32>,
+        lay_out: impl Fn(usize, &mut String) + Sync,
+    ) -> BlockView {
+        let piece = |range: std::ops::Range<usize>| {
+            let mut out = String::new();
+            for k in range {
+                if k > 0 {
+                    out.push_str("\\\\\n");
+                }
+                lay_out(k, &mut out);
+            }
+            out
+        };
+        let rows = if count > PIECE {
+            let pieces: Vec<String> = (0..count.div_ceil(PIECE))
+                .into_par_iter()
+                .map(|p| piece(p * PIECE..((p + 1) * PIECE).min(count)))
+                .collect();
+            pieces.concat()
+        } else {
+            piece(0..count)
+        };
+        BlockView { rows, count, layer }
+    }
+
+    fn chains<'c>(&self, chains: impl IntoIterator<Item = &'c Chain>) -> BlockView {
+        let chains: Vec<&Chain> = chains.into_iter().collect();
+        self.block(chains.len(), None, |k, out| {
+            self.lay_out(&self.chain(chains[k], None), out)
+        })
+    }
+
+    fn layered(&self, groups: &[LayerChains]) -> BlockView {
+        let chains: Vec<(&Chain, u32)> = groups
             .iter()
-            .map(|g| GroupView {
-                layer: g.layer,
-                chains: g
-                    .chains
-                    .iter()
-                    .map(|c| self.chain(c, Some(g.layer)))
-                    .collect(),
+            .flat_map(|g| g.chains.iter().map(move |c| (c, g.layer)))
+            .collect();
+        self.block(chains.len(), None, |k, out| {
+            self.lay_out(&self.chain(chains[k].0, Some(chains[k].1)), out)
+        })
+    }
+
+    fn views(&self, views: &[ChainView]) -> BlockView {
+        self.block(views.len(), None, |k, out| self.lay_out(&views[k], out))
+    }
+
+    /// The gradient rows (or with `update`, the update rows) of every layer, output first.
+    fn parameter_rows(&self, derivation: &Derivation, step: &Step, update: bool) -> Vec<BlockView> {
+        if update && derivation.network.sgd.is_none() {
+            return Vec::new();
+        }
+        (1..=self.network.depth())
+            .rev()
+            .map(|layer| {
+                self.block(derivation.parameter_count(layer), Some(layer), |k, out| {
+                    let chain = if update {
+                        derivation.update_chain(step, layer, k)
+                    } else {
+                        Some(derivation.gradient_chain(step, layer, k))
+                    };
+                    if let Some(chain) = chain {
+                        self.lay_out(&self.chain(&chain, Some(layer)), out);
+                    }
+                })
             })
             .collect()
     }
@@ -511,27 +682,27 @@ impl Views<'_> {
             forward: self.layered(&rows.forward),
             outputs: self.tuple(outputs.iter().map(|v| self.printer.value(*v))),
             outputs_rel: self.rel(outputs.iter()),
-            loss: self.chain(&rows.loss, None),
+            loss: self.chains([&rows.loss]),
             derivatives: self.layered(&rows.derivatives),
             deltas: self.layered(&rows.deltas),
-            matrix_forward: self.matrix_forward(step, n - 1, rows.sample),
-            matrix_backward: self.matrix_backward(step, n - 1, rows.sample),
+            matrix_forward: self.views(&self.matrix_forward(step, n - 1, rows.sample)),
+            matrix_backward: self.views(&self.matrix_backward(step, n - 1, rows.sample)),
         }
     }
 
     fn step(&self, step: &Step, derivation: &Derivation) -> StepView {
         StepView {
             number: step.number,
-            matrix_gradients: self.matrix_gradients(step),
+            matrix_gradients: self.views(&self.matrix_gradients(step)),
             samples: step
                 .samples
                 .iter()
                 .map(|rows| self.sample(rows, derivation, step))
                 .collect(),
-            total_loss: step.total_loss.as_ref().map(|c| self.chain(c, None)),
+            total_loss: step.total_loss.as_ref().map(|c| self.chains([c])),
             loss_value: self.printer.value(step.loss_value),
-            gradients: self.grouped(&step.gradients),
-            updates: self.grouped(&step.updates),
+            gradients: self.parameter_rows(derivation, step, false),
+            updates: self.parameter_rows(derivation, step, true),
             summary: step
                 .layers
                 .iter()
@@ -973,15 +1144,47 @@ fn exact_values(values: &[Decimal]) -> Vec<Value> {
     values.iter().map(|d| Value::exact(*d)).collect()
 }
 
-fn context(derivation: &Derivation, layout: &Layout, markdown: bool) -> ContextView {
+fn context(
+    derivation: &Derivation,
+    layout: &Layout,
+    markdown: bool,
+    engine: &Engine,
+) -> Result<ContextView, Error> {
     use crate::expr::{Expr, Func, Index, Symbol};
     let network = derivation.network;
     let depth = network.depth();
     let printer = Printer::new(depth, derivation.options.digits);
+    let env = match (markdown, layout.env) {
+        (true, _) => "aligned",
+        (false, Env::Eqnarray) => "eqnarray",
+        (false, Env::Align) => "align",
+    };
+    let (math_open, math_close) = match layout.flavor {
+        Flavor::Qiita => ("```math", "```"),
+        Flavor::Zenn | Flavor::Github => ("$$", "$$"),
+    };
+    let chain_layout = if engine.builtin_chain {
+        ChainLayout::Builtin
+    } else {
+        let mut context = tera::Context::new();
+        context.insert("env", env);
+        context.insert("lang", &layout.lang);
+        context.insert("form", &layout.form);
+        context.insert("flavor", &layout.flavor);
+        context.insert("math_open", math_open);
+        context.insert("math_close", math_close);
+        ChainLayout::Template {
+            tera: &engine.tera,
+            context,
+            error: Mutex::new(None),
+        }
+    };
     let views = Views {
         printer,
         network,
         samples: network.samples(),
+        env,
+        layout: chain_layout,
     };
     let layers = network
         .layers
@@ -1025,7 +1228,7 @@ fn context(derivation: &Derivation, layout: &Layout, markdown: bool) -> ContextV
             }
         })
         .collect();
-    ContextView {
+    let context = ContextView {
         title: network.title.as_deref().map(|t| {
             if markdown {
                 escape_markdown(t)
@@ -1034,26 +1237,16 @@ fn context(derivation: &Derivation, layout: &Layout, markdown: bool) -> ContextV
             }
         }),
         lang: layout.lang,
-        env: match (markdown, layout.env) {
-            (true, _) => "aligned",
-            (false, Env::Eqnarray) => "eqnarray",
-            (false, Env::Align) => "align",
-        },
+        env,
         form: layout.form,
         flavor: layout.flavor,
-        math_open: match layout.flavor {
-            Flavor::Qiita => "```math",
-            Flavor::Zenn | Flavor::Github => "$$",
-        },
-        math_close: match layout.flavor {
-            Flavor::Qiita => "```",
-            Flavor::Zenn | Flavor::Github => "$$",
-        },
+        math_open,
+        math_close,
         question: false,
         diagram: (layout.diagram && !markdown)
             .then(|| views.diagram(derivation))
             .flatten(),
-        matrix_equations: views.matrix_equations(),
+        matrix_equations: views.views(&views.matrix_equations()),
         digits: derivation.options.digits,
         carry: derivation.options.carry,
         sizes: network.sizes(),
@@ -1065,16 +1258,9 @@ fn context(derivation: &Derivation, layout: &Layout, markdown: bool) -> ContextV
         steps_count: derivation.steps.len() as u32,
         layers,
         equations: views.layered(&derivation.equations),
-        activation_rules: derivation
-            .activation_rules
-            .iter()
-            .map(|c| views.chain(c, None))
-            .collect(),
-        loss: derivation
-            .loss
-            .iter()
-            .map(|c| views.chain(c, None))
-            .collect(),
+        activation_rules: views.chains(&derivation.activation_rules),
+        loss: views.chains(&derivation.loss),
+        loss_formula: views.chain(&derivation.loss[0], None),
         loss_table: derivation
             .steps
             .iter()
@@ -1084,11 +1270,7 @@ fn context(derivation: &Derivation, layout: &Layout, markdown: bool) -> ContextV
                 loss: printer.value(step.loss_value),
             })
             .collect(),
-        gradient_rules: derivation
-            .gradient_rules
-            .iter()
-            .map(|c| views.chain(c, None))
-            .collect(),
+        gradient_rules: views.chains(&derivation.gradient_rules),
         update_rule: derivation
             .update_rule
             .as_ref()
@@ -1101,16 +1283,28 @@ fn context(derivation: &Derivation, layout: &Layout, markdown: bool) -> ContextV
             .iter()
             .map(|s| views.step(s, derivation))
             .collect(),
+    };
+    if let ChainLayout::Template { error, .. } = views.layout {
+        if let Some(error) = error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(error);
+        }
     }
+    Ok(context)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Templates
 
-/// A Tera instance with LaTeX-safe delimiters (`{{`, `{%`, `{#` all occur in LaTeX), no
-/// HTML escaping, and every built-in template, each replaced by the user's file of the same
-/// name in `dir` when there is one.
-pub fn engine(dir: Option<&Path>) -> Result<tera::Tera, Error> {
+/// The templates of a run: a Tera instance with LaTeX-safe delimiters (`{{`, `{%`, `{#` all
+/// occur in LaTeX), no HTML escaping, and every built-in template, each replaced by the user's
+/// file of the same name in `dir` when there is one.
+pub struct Engine {
+    tera: tera::Tera,
+    /// `chain.tex.tera` is the built-in one, so chains are laid out by [`Views::lay_out`].
+    builtin_chain: bool,
+}
+
+pub fn engine(dir: Option<&Path>) -> Result<Engine, Error> {
     let mut tera = tera::Tera::new();
     tera.set_delimiters(tera::Delimiters {
         block_start: "<%".into(),
@@ -1123,19 +1317,26 @@ pub fn engine(dir: Option<&Path>) -> Result<tera::Tera, Error> {
     .map_err(|e| template_error("delimiters", &e))?;
     tera.autoescape_on(Vec::<&str>::new());
     let mut sources = Vec::with_capacity(TEMPLATES.len());
+    let mut builtin_chain = true;
     for (name, builtin) in TEMPLATES {
         let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-            Some(path) => std::fs::read_to_string(&path).map_err(|e| Error::Read {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?,
+            Some(path) => {
+                builtin_chain &= *name != "chain.tex.tera";
+                std::fs::read_to_string(&path).map_err(|e| Error::Read {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?
+            }
             None => (*builtin).to_string(),
         };
         sources.push((*name, text));
     }
     tera.add_raw_templates(sources)
         .map_err(|e| template_error("templates", &e))?;
-    Ok(tera)
+    Ok(Engine {
+        tera,
+        builtin_chain,
+    })
 }
 
 fn template_error(name: &str, error: &tera::Error) -> Error {
@@ -1153,38 +1354,46 @@ fn template_error(name: &str, error: &tera::Error) -> Error {
     }
 }
 
-fn render_template(
+/// Renders template `name` for `derivation` into `out`, adding `extra` values to the context
+/// (the exam's `variant` and `questions`).
+pub fn render_with(
+    engine: &Engine,
     derivation: &Derivation,
     layout: &Layout,
     name: &str,
-    dir: Option<&Path>,
-) -> Result<String, Error> {
-    render_with(
-        &engine(dir)?,
-        derivation,
-        layout,
-        name,
-        serde_json::Map::new(),
-    )
+    extra: serde_json::Map<String, serde_json::Value>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let markdown = name.ends_with(".md.tera");
+    let view = context(derivation, layout, markdown, engine)?;
+    let mut context = tera::Context::from_serialize(&view).map_err(|e| template_error(name, &e))?;
+    drop(view);
+    for (key, value) in extra {
+        context.insert(key, &value);
+    }
+    engine
+        .tera
+        .render_to(name, &context, out)
+        .map_err(|e| match e.kind() {
+            tera::ErrorKind::Io(kind) => output_error(std::io::Error::new(*kind, e.to_string())),
+            _ => template_error(name, &e),
+        })
 }
 
-/// Renders template `name` for `derivation` with `tera`, adding `extra` values to the context
-/// (the exam's `variant` and `questions`).
-pub fn render_with(
-    tera: &tera::Tera,
+/// [`render_with`] into a string.
+pub fn render_string(
+    engine: &Engine,
     derivation: &Derivation,
     layout: &Layout,
     name: &str,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, Error> {
-    let markdown = name.ends_with(".md.tera");
-    let mut context = tera::Context::from_serialize(&context(derivation, layout, markdown))
-        .map_err(|e| template_error(name, &e))?;
-    for (key, value) in extra {
-        context.insert(key, &value);
-    }
-    tera.render(name, &context)
-        .map_err(|e| template_error(name, &e))
+    let mut out = Vec::new();
+    render_with(engine, derivation, layout, name, extra, &mut out)?;
+    String::from_utf8(out).map_err(|e| Error::Template {
+        name: name.into(),
+        message: e.to_string(),
+    })
 }
 
 /// Writes the built-in templates into `dir` (created if needed), refusing to overwrite.

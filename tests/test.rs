@@ -697,6 +697,36 @@ fn templates_export_and_override() {
     assert!(custom.contains(r"\subsection*{Forward pass}"));
 }
 
+/// The built-in chain layout is compiled into the program; it must write exactly what
+/// `chain.tex.tera` writes through Tera, which is what a user's copy of it goes through.
+#[test]
+fn the_compiled_chain_layout_is_chain_tex_tera() {
+    let dir = tempfile::tempdir().unwrap();
+    let builtin = root().join("templates/chain.tex.tera");
+    std::fs::copy(builtin, dir.path().join("chain.tex.tera")).unwrap();
+    let through_tera = dir.path().to_str().unwrap();
+    let mut compared = 0;
+    for example in examples() {
+        for format in ["latex", "markdown"] {
+            for env in ["eqnarray", "align"] {
+                for form in ["elements", "both"] {
+                    let args = ["-f", format, "--env", env, "--form", form];
+                    let compiled = derive(&example, &args);
+                    let mut with_template = args.to_vec();
+                    with_template.extend(["--templates", through_tera]);
+                    assert_eq!(
+                        compiled,
+                        derive(&example, &with_template),
+                        "{example} {args:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared >= 40, "{compared} outputs compared");
+}
+
 #[test]
 fn a_broken_user_template_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
