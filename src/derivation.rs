@@ -19,6 +19,7 @@ use crate::expr::{Expr, Func, Index, Kind, Symbol};
 use crate::functions::{self, Activation, Aggregate, Shape, ARG};
 use crate::model::Network;
 use crate::number::Value;
+use rayon::prelude::*;
 
 /// How values are carried from row to row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
@@ -1011,12 +1012,24 @@ fn numbered(
     formula: Expr,
     step: u32,
 ) -> Result<(Chain, Value), Error> {
-    let (substituted, value) = values.evaluate(&formula, &lhs, step)?;
+    let numbers = values.evaluate(&formula, &lhs, step)?;
+    Ok(recorded(values, kind, symbol, lhs, formula, numbers))
+}
+
+/// Carries the value of an evaluated row and makes its chain `lhs = formula = numbers ≈ value`.
+fn recorded(
+    values: &mut Values,
+    kind: ChainKind,
+    symbol: Symbol,
+    lhs: Expr,
+    formula: Expr,
+    (substituted, value): (Expr, Value),
+) -> (Chain, Value) {
     let value = values.carry(symbol, value);
-    Ok((
+    (
         Chain::new(kind, lhs, vec![formula, substituted, Expr::Val(value)]),
         value,
-    ))
+    )
 }
 
 /// The forward and backward pass of sample `n` (from 1).
@@ -1035,18 +1048,18 @@ fn derive_sample(
     for layer in 1..=depth {
         let mut chains = Vec::new();
         let units = network.width(layer);
-        for i in 1..=units {
-            let symbol = Symbol::pre(layer, num(i)).at(sample);
-            let formula = at(&f.pre_definition(layer, I, 'j'), i);
-            let (chain, _) = numbered(
-                values,
-                ChainKind::PreActivation,
-                symbol.clone(),
-                sym(symbol),
-                formula,
-                step,
-            )?;
-            chains.push(chain);
+        // Each a_i is a sum over the whole previous layer: evaluated in parallel.
+        let definition = f.pre_definition(layer, I, 'j');
+        let rows = evaluate_all(units, |i| {
+            let symbol = Symbol::pre(layer, num(i + 1)).at(sample);
+            let formula = at(&definition, i + 1);
+            let numbers = values.evaluate(&formula, &sym(symbol.clone()), step)?;
+            Ok((symbol, formula, numbers))
+        })?;
+        for (symbol, formula, numbers) in rows {
+            let lhs = sym(symbol.clone());
+            let kind = ChainKind::PreActivation;
+            chains.push(recorded(values, kind, symbol, lhs, formula, numbers).0);
         }
         let act = network.layer(layer).activation.clone();
         for i in 1..=units {
@@ -1191,32 +1204,41 @@ fn derive_step(f: &Formulas, values: &mut Values, step: u32) -> Result<Step, Err
         (Some(chain), value)
     };
 
-    // Gradients, output layer first; each row is written again from these values later.
+    // Gradients, output layer first; each row is written again from these values later. The
+    // rows of a layer do not depend on each other, so they are evaluated in parallel.
+    let mut gradients: Vec<Vec<Value>> = vec![Vec::new(); depth as usize];
     for layer in (1..=depth).rev() {
-        for index in 0..f.parameter_count(layer) {
+        let computed = evaluate_all(f.parameter_count(layer), |index| {
             let (symbol, lhs, formula, _, _) = f.gradient_row(layer, index);
             let (_, value) = values.evaluate(&formula, &lhs, step)?;
-            values.carry(symbol, value);
-        }
+            Ok((symbol, value))
+        })?;
+        gradients[layer as usize - 1] = computed
+            .into_iter()
+            .map(|(symbol, value)| values.carry(symbol, value))
+            .collect();
     }
 
     // Updates: computed from this step's values, stored for the next step afterwards.
-    let mut updated: Vec<(Symbol, Value)> = Vec::new();
+    let mut updated: Vec<Vec<(Symbol, Value)>> = vec![Vec::new(); depth as usize];
     if network.sgd.is_some() {
         for layer in (1..=depth).rev() {
-            for index in 0..f.parameter_count(layer) {
+            updated[layer as usize - 1] = evaluate_all(f.parameter_count(layer), |index| {
                 let parameter = f.parameter(layer, index);
                 let formula = update_formula(&parameter);
                 let (_, value) = values.evaluate(&formula, &sym(parameter.clone()), step)?;
-                updated.push((parameter, values.rounded(value)));
-            }
+                Ok((parameter, values.rounded(value)))
+            })?;
         }
     }
 
     let layers = (1..=depth)
-        .map(|layer| layer_numbers(f, values, &updated, layer))
+        .map(|layer| {
+            let l = layer as usize - 1;
+            layer_numbers(f, values, &gradients[l], &updated[l], layer)
+        })
         .collect();
-    for (parameter, value) in updated {
+    for (parameter, value) in updated.into_iter().flatten() {
         values.map.insert(parameter, value);
     }
 
@@ -1230,9 +1252,20 @@ fn derive_step(f: &Formulas, values: &mut Values, step: u32) -> Result<Step, Err
     })
 }
 
+/// `evaluate(0..count)` in parallel, in order; the first error (in that order) if any.
+fn evaluate_all<T: Send>(
+    count: usize,
+    evaluate: impl Fn(usize) -> Result<T, Error> + Sync,
+) -> Result<Vec<T>, Error> {
+    (0..count).into_par_iter().map(&evaluate).collect()
+}
+
+/// The numbers of `layer` in this step; `gradients` and `updated` hold its parameters' values
+/// in row order (weights row by row, then biases).
 fn layer_numbers(
     f: &Formulas,
     values: &Values,
+    gradients: &[Value],
     updated: &[(Symbol, Value)],
     layer: u32,
 ) -> LayerNumbers {
@@ -1255,9 +1288,13 @@ fn layer_numbers(
             })
             .collect()
     };
-    let after: HashMap<&Symbol, Value> = updated.iter().map(|(s, v)| (s, *v)).collect();
     let has_bias = network.layer(layer).bias.is_some();
     let sgd = network.sgd.is_some();
+    let weights = units * inputs;
+    let as_matrix = |row_order: Vec<Value>| -> Vec<Vec<Value>> {
+        row_order.chunks(inputs).map(<[Value]>::to_vec).collect()
+    };
+    let after: Vec<Value> = updated.iter().map(|(_, v)| *v).collect();
     LayerNumbers {
         weights: matrix(&|i, j| Symbol::weight(layer, num(i), num(j))),
         bias: has_bias.then(|| vector(&|i| Symbol::bias(layer, num(i)))),
@@ -1266,21 +1303,9 @@ fn layer_numbers(
         delta: per_sample(&|i| Symbol::delta(layer, num(i))),
         act_deriv: (network.layer(layer).activation.shape == Shape::Elementwise)
             .then(|| per_sample(&|i| Symbol::act_deriv(layer, num(i)))),
-        grad_weights: matrix(&|i, j| Symbol::grad_weight(layer, num(i), num(j))),
-        grad_bias: has_bias.then(|| vector(&|i| Symbol::grad_bias(layer, num(i)))),
-        weights_after: sgd.then(|| {
-            (1..=units)
-                .map(|i| {
-                    (1..=inputs)
-                        .map(|j| after[&Symbol::weight(layer, num(i), num(j))])
-                        .collect()
-                })
-                .collect()
-        }),
-        bias_after: (sgd && has_bias).then(|| {
-            (1..=units)
-                .map(|i| after[&Symbol::bias(layer, num(i))])
-                .collect()
-        }),
+        grad_weights: as_matrix(gradients[..weights].to_vec()),
+        grad_bias: has_bias.then(|| gradients[weights..].to_vec()),
+        weights_after: sgd.then(|| as_matrix(after[..weights].to_vec())),
+        bias_after: (sgd && has_bias).then(|| after[weights..].to_vec()),
     }
 }

@@ -6,6 +6,8 @@
 //! numbers (`0.1\cdot1`), after a parenthesised group (`(…)\cdot x_j`) and between partials.
 //! Negative numbers inside an operation are parenthesised: `0.1\cdot(-2)`.
 
+use std::fmt::Write as _;
+
 use crate::derivation::Row;
 use crate::expr::{Expr, Func, Index, Kind, Symbol};
 use crate::number::{Shown, Value};
@@ -37,21 +39,41 @@ const PREC_PRODUCT: u8 = 3;
 const PREC_POWER: u8 = 4;
 const PREC_ATOM: u8 = 5;
 
-fn subscript(indices: &[Index]) -> String {
-    let wide = indices
-        .iter()
-        .any(|i| matches!(i, Index::Num(n) if *n >= 10));
-    let parts: Vec<String> = indices.iter().map(Index::to_string).collect();
-    let text = parts.join(if wide { "," } else { "" });
-    if text.chars().count() == 1 {
-        format!("_{text}")
-    } else {
-        format!("_{{{text}}}")
+fn write_index(index: Index, out: &mut String) {
+    match index {
+        Index::Var(c) => out.push(c),
+        Index::Num(n @ 0..=9) => out.push(char::from(b'0' + n as u8)),
+        Index::Num(n) => {
+            let _ = write!(out, "{n}");
+        }
     }
 }
 
-fn superscript_layer(layer: u32) -> String {
-    format!("^{{({layer})}}")
+/// `_1`, `_{ij}`, `_{12}`, `_{3,12}` (commas once an index has two digits).
+fn write_subscript(indices: &[Index], out: &mut String) {
+    let wide = indices
+        .iter()
+        .any(|i| matches!(i, Index::Num(n) if *n >= 10));
+    let start = out.len();
+    out.push_str("_{");
+    for (k, index) in indices.iter().enumerate() {
+        if k > 0 && wide {
+            out.push(',');
+        }
+        write_index(*index, out);
+    }
+    let mut body = out[start + 2..].chars();
+    if let (Some(only), None) = (body.next(), body.next()) {
+        out.truncate(start);
+        out.push('_');
+        out.push(only);
+    } else {
+        out.push('}');
+    }
+}
+
+fn write_superscript_layer(layer: u32, out: &mut String) {
+    let _ = write!(out, "^{{({layer})}}");
 }
 
 impl Printer {
@@ -61,97 +83,152 @@ impl Printer {
 
     /// The name of a layer's activation: `o` for the output, `h` for the one hidden layer,
     /// `h^{(l)}` when there are several.
-    fn function(&self, f: Func) -> String {
-        match f {
-            Func::Act(layer) if layer == self.depth => "o".into(),
-            Func::Act(_) if self.depth == 2 => "h".into(),
-            Func::Act(layer) => format!("h{}", superscript_layer(layer)),
-            Func::Own => "h".into(),
-            Func::Exp => "\\exp".into(),
-            Func::Log => "\\log".into(),
-            Func::Sqrt => "\\sqrt".into(),
-            Func::Tanh => "\\tanh".into(),
-            Func::Sigmoid => "\\sigma".into(),
-            Func::Softplus => "\\operatorname{softplus}".into(),
-            Func::Sin => "\\sin".into(),
-            Func::Cos => "\\cos".into(),
-            Func::Abs => "\\operatorname{abs}".into(),
-        }
+    fn write_function(&self, f: Func, out: &mut String) {
+        out.push_str(match f {
+            Func::Act(layer) if layer == self.depth => "o",
+            Func::Act(_) if self.depth == 2 => "h",
+            Func::Act(layer) => {
+                out.push('h');
+                write_superscript_layer(layer, out);
+                return;
+            }
+            Func::Own => "h",
+            Func::Exp => "\\exp",
+            Func::Log => "\\log",
+            Func::Sqrt => "\\sqrt",
+            Func::Tanh => "\\tanh",
+            Func::Sigmoid => "\\sigma",
+            Func::Softplus => "\\operatorname{softplus}",
+            Func::Sin => "\\sin",
+            Func::Cos => "\\cos",
+            Func::Abs => "\\operatorname{abs}",
+        });
     }
 
     /// `f(x)` with the brackets each function takes: `\sqrt{x}`, `|x|`, `\exp(x)`.
-    fn apply(&self, f: Func, x: &Expr) -> String {
+    fn write_apply(&self, f: Func, x: &Expr, out: &mut String) {
         let arg = self.expr(x);
         match f {
-            Func::Sqrt => format!("\\sqrt{{{arg}}}"),
-            Func::Abs => format!("\\left|{arg}\\right|"),
-            _ if arg.contains("\\frac") => format!("{}\\left({arg}\\right)", self.function(f)),
-            _ => format!("{}({arg})", self.function(f)),
+            Func::Sqrt => {
+                let _ = write!(out, "\\sqrt{{{arg}}}");
+            }
+            Func::Abs => {
+                let _ = write!(out, "\\left|{arg}\\right|");
+            }
+            _ if arg.contains("\\frac") => {
+                self.write_function(f, out);
+                let _ = write!(out, "\\left({arg}\\right)");
+            }
+            _ => {
+                self.write_function(f, out);
+                let _ = write!(out, "({arg})");
+            }
         }
     }
 
-    fn derivative_name(&self, f: Func) -> String {
+    fn write_derivative_name(&self, f: Func, out: &mut String) {
         match f {
             Func::Act(layer) if layer != self.depth && self.depth != 2 => {
-                format!("h^{{({layer})\\prime}}")
+                let _ = write!(out, "h^{{({layer})\\prime}}");
             }
-            _ => format!("{}'", self.function(f)),
+            _ => {
+                self.write_function(f, out);
+                out.push('\'');
+            }
         }
     }
 
     /// A symbol in the article's notation.
     pub fn symbol(&self, s: &Symbol) -> String {
-        let layer = superscript_layer(s.layer);
+        let mut out = String::new();
+        self.write_symbol(s, &mut out);
+        out
+    }
+
+    fn write_symbol(&self, s: &Symbol, out: &mut String) {
         // With several samples, the sample comes first: a_{n,i}^{(l)}, x_{2,1}, E_n.
-        let sub = match s.sample {
-            Some(n) if s.indices.is_empty() => subscript(&[n]),
+        let sub = |out: &mut String| match s.sample {
+            Some(n) if s.indices.is_empty() => write_subscript(&[n], out),
             Some(n) => {
-                let rest: Vec<String> = s.indices.iter().map(Index::to_string).collect();
-                format!("_{{{n},{}}}", rest.join(""))
+                out.push_str("_{");
+                write_index(n, out);
+                out.push(',');
+                for index in &s.indices {
+                    write_index(*index, out);
+                }
+                out.push('}');
             }
-            None => subscript(&s.indices),
+            None => write_subscript(&s.indices, out),
         };
-        match s.kind {
-            Kind::Weight if s.indices.is_empty() => "w".into(),
-            Kind::Weight => format!("w{sub}{layer}"),
-            Kind::Bias => format!("b{sub}{layer}"),
-            Kind::Pre => format!("a{sub}{layer}"),
-            Kind::Out if s.layer == 0 => format!("x{sub}"),
-            Kind::Out if s.layer == self.depth => format!("y{sub}"),
-            Kind::Out if self.depth == 2 => format!("z{sub}"),
-            Kind::Out => format!("z{sub}{layer}"),
-            Kind::Target => format!("t{sub}"),
-            Kind::Delta => format!("\\delta{sub}{layer}"),
-            Kind::ActDeriv => format!(
-                "{}(a{sub}{layer})",
-                self.derivative_name(Func::Act(s.layer))
-            ),
-            Kind::GradWeight => format!("\\frac{{\\partial E}}{{\\partial w{sub}{layer}}}"),
-            Kind::GradBias => format!("\\frac{{\\partial E}}{{\\partial b{sub}{layer}}}"),
-            Kind::Rate => "\\eta".into(),
-            Kind::Loss if s.sample.is_some() => format!("E{sub}"),
-            Kind::Loss => "E".into(),
+        let (name, layered) = match s.kind {
+            Kind::Weight if s.indices.is_empty() => {
+                out.push('w');
+                return;
+            }
+            Kind::Weight => ("w", true),
+            Kind::Bias => ("b", true),
+            Kind::Pre => ("a", true),
+            Kind::Out if s.layer == 0 => ("x", false),
+            Kind::Out if s.layer == self.depth => ("y", false),
+            Kind::Out if self.depth == 2 => ("z", false),
+            Kind::Out => ("z", true),
+            Kind::Target => ("t", false),
+            Kind::Delta => ("\\delta", true),
+            Kind::ActDeriv => {
+                self.write_derivative_name(Func::Act(s.layer), out);
+                out.push_str("(a");
+                sub(out);
+                write_superscript_layer(s.layer, out);
+                out.push(')');
+                return;
+            }
+            Kind::GradWeight | Kind::GradBias => {
+                out.push_str("\\frac{\\partial E}{\\partial ");
+                out.push(if s.kind == Kind::GradWeight { 'w' } else { 'b' });
+                sub(out);
+                write_superscript_layer(s.layer, out);
+                out.push('}');
+                return;
+            }
+            Kind::Rate => {
+                out.push_str("\\eta");
+                return;
+            }
+            Kind::Loss if s.sample.is_some() => ("E", false),
+            Kind::Loss => {
+                out.push('E');
+                return;
+            }
+        };
+        out.push_str(name);
+        sub(out);
+        if layered {
+            write_superscript_layer(s.layer, out);
         }
     }
 
     /// A number with the configured digits: `0.6`, `0.6457`, `-0.2252`, `1.5\times10^{-7}`.
     pub fn value(&self, v: Value) -> String {
-        let shown = Shown::new(v, self.digits);
-        let sign = if shown.negative { "-" } else { "" };
+        let mut out = String::new();
+        Self::write_shown(&Shown::new(v, self.digits), &mut out);
+        out
+    }
+
+    fn write_shown(shown: &Shown, out: &mut String) {
+        if shown.negative {
+            out.push('-');
+        }
         if shown.positional() {
-            format!("{sign}{}", shown.positional_text())
+            shown.write_positional(out);
         } else {
-            format!(
-                "{sign}{}\\times10^{{{}}}",
-                shown.mantissa_text(),
-                shown.exponent
-            )
+            shown.write_mantissa(out);
+            let _ = write!(out, "\\times10^{{{}}}", shown.exponent);
         }
     }
 
     /// Whether `v` is printed exactly (so that `=` is right before it).
     pub fn shows_exactly(&self, v: Value) -> bool {
-        Shown::new(v, self.digits).exact
+        Shown::is_exact(v, self.digits)
     }
 
     /// `=` when every number in the row is shown exactly, `\approx` otherwise; `\leftarrow`
@@ -171,7 +248,9 @@ impl Printer {
 
     /// The formula as LaTeX.
     pub fn expr(&self, e: &Expr) -> String {
-        self.print(e).0
+        let mut out = String::new();
+        self.write(e, &mut out);
+        out
     }
 
     fn precedence(e: &Expr) -> u8 {
@@ -186,86 +265,98 @@ impl Printer {
         }
     }
 
-    /// Prints `e`, wrapped in parentheses when its precedence is below `min`.
-    fn operand(&self, e: &Expr, min: u8) -> (String, Class) {
-        let (text, class) = self.print(e);
-        if Self::precedence(e) < min {
-            // Parentheses around fractions must grow with them.
-            // A wrapped negative number is still a number: `(-1)\cdot(-0.6)`.
-            let class = if class == Class::Value {
-                Class::Value
-            } else {
-                Class::Group
-            };
-            if text.contains("\\frac") {
-                (format!("\\left({text}\\right)"), class)
-            } else {
-                (format!("({text})"), class)
-            }
+    /// Writes `e`, wrapped in parentheses when its precedence is below `min`.
+    fn operand(&self, e: &Expr, min: u8, out: &mut String) -> Class {
+        let start = out.len();
+        let class = self.write(e, out);
+        if Self::precedence(e) >= min {
+            return class;
+        }
+        // Parentheses around fractions must grow with them.
+        if out[start..].contains("\\frac") {
+            out.insert_str(start, "\\left(");
+            out.push_str("\\right)");
         } else {
-            (text, class)
+            out.insert(start, '(');
+            out.push(')');
+        }
+        // A wrapped negative number is still a number: `(-1)\cdot(-0.6)`.
+        if class == Class::Value {
+            Class::Value
+        } else {
+            Class::Group
         }
     }
 
-    fn print(&self, e: &Expr) -> (String, Class) {
+    /// Writes `e` at the end of `out`; how it sits next to neighbours in a product.
+    fn write(&self, e: &Expr, out: &mut String) -> Class {
         match e {
-            Expr::Num(d) => (d.to_string(), Class::Constant),
+            Expr::Num(d) => {
+                let _ = write!(out, "{d}");
+                Class::Constant
+            }
             Expr::Val(v) => {
-                let text = self.value(*v);
-                if !Shown::new(*v, self.digits).positional() && v.f >= 0.0 {
-                    // `m\times10^{e}` inside an operation reads better grouped.
-                    (format!("({text})"), Class::Value)
-                } else {
-                    (text, Class::Value)
+                let shown = Shown::new(*v, self.digits);
+                // `m\times10^{e}` inside an operation reads better grouped.
+                let grouped = !shown.positional() && v.f >= 0.0;
+                if grouped {
+                    out.push('(');
                 }
+                Self::write_shown(&shown, out);
+                if grouped {
+                    out.push(')');
+                }
+                Class::Value
             }
             Expr::Sym(s) => {
-                let class = if matches!(s.kind, Kind::GradWeight | Kind::GradBias) {
+                self.write_symbol(s, out);
+                if matches!(s.kind, Kind::GradWeight | Kind::GradBias) {
                     Class::Partial
                 } else {
                     Class::Other
-                };
-                (self.symbol(s), class)
+                }
             }
-            Expr::Var(name) => ((*name).to_string(), Class::Other),
+            Expr::Var(name) => {
+                out.push_str(name);
+                Class::Other
+            }
             Expr::Add(terms) => {
-                let mut out = String::new();
                 for (n, term) in terms.iter().enumerate() {
                     match term {
                         Expr::Neg(x) if n > 0 => {
                             out.push('-');
-                            out.push_str(&self.operand(x, PREC_PRODUCT).0);
+                            self.operand(x, PREC_PRODUCT, out);
                         }
-                        _ if n == 0 => out.push_str(&self.operand(term, PREC_NEG).0),
+                        _ if n == 0 => {
+                            self.operand(term, PREC_NEG, out);
+                        }
                         // A negative constant of the formula is subtracted: `3a^2-2`.
                         Expr::Num(d) if d.is_negative() => {
-                            out.push('-');
-                            out.push_str(&d.negated().to_string());
+                            let _ = write!(out, "-{}", d.negated());
                         }
                         _ => {
                             out.push('+');
-                            out.push_str(&self.operand(term, PREC_PRODUCT).0);
+                            self.operand(term, PREC_PRODUCT, out);
                         }
                     }
                 }
-                (out, Class::Other)
+                Class::Other
             }
             Expr::Mul(factors) => {
-                let mut out = String::new();
+                let start = out.len();
                 let mut previous: Option<Class> = None;
                 // A product inside a product reads as one run of factors.
-                let mut flat: Vec<&Expr> = Vec::with_capacity(factors.len());
-                for factor in factors {
-                    match factor {
-                        Expr::Mul(inner) => flat.extend(inner.iter()),
-                        other => flat.push(other),
-                    }
-                }
+                let flat = factors.iter().flat_map(|factor| match factor {
+                    Expr::Mul(inner) => inner.iter(),
+                    other => std::slice::from_ref(other).iter(),
+                });
                 for factor in flat {
-                    let (text, class) = self.operand(factor, PREC_PRODUCT);
+                    let at = out.len();
+                    let class = self.operand(factor, PREC_PRODUCT, out);
                     if let Some(left) = previous {
                         // A number next to anything that starts with a digit or a fraction
                         // needs a dot: `3\cdot0.7^2`, not `30.7^2`; `2\cdot\frac{1}{3}`.
+                        let text = &out[at..];
                         let numeric_left = matches!(left, Class::Value | Class::Constant);
                         let starts_numeric = text
                             .starts_with(|c: char| c.is_ascii_digit() || c == '(')
@@ -277,78 +368,99 @@ impl Printer {
                             || left == Class::Partial
                             || (left == Class::Group && class != Class::Group);
                         if dot {
-                            out.push_str("\\cdot ");
+                            out.insert_str(at, "\\cdot ");
                         }
                     }
-                    out.push_str(&text);
                     previous = Some(class);
                 }
-                let out = out.replace("\\cdot -", "\\cdot-");
-                (tidy_cdot(&out), Class::Other)
+                tidy_cdot(out, start);
+                Class::Other
             }
-            Expr::Neg(x) => (
-                format!("-{}", self.operand(x, PREC_PRODUCT).0),
-                Class::Other,
-            ),
-            Expr::Div(a, b) => (
-                format!("\\frac{{{}}}{{{}}}", self.expr(a), self.expr(b)),
-                Class::Other,
-            ),
+            Expr::Neg(x) => {
+                out.push('-');
+                self.operand(x, PREC_PRODUCT, out);
+                Class::Other
+            }
+            Expr::Div(a, b) => {
+                out.push_str("\\frac{");
+                self.write(a, out);
+                out.push_str("}{");
+                self.write(b, out);
+                out.push('}');
+                Class::Other
+            }
             Expr::Pow(base, exponent) => {
-                let (mut text, _) = self.operand(base, PREC_ATOM);
+                let start = out.len();
+                self.operand(base, PREC_ATOM, out);
                 if matches!(**base, Expr::Div(..)) {
-                    text = format!("\\left({text}\\right)");
-                } else if text.contains('^') && !text.ends_with(')') {
-                    text = format!("({text})");
+                    out.insert_str(start, "\\left(");
+                    out.push_str("\\right)");
+                } else if out[start..].contains('^') && !out.ends_with(')') {
+                    out.insert(start, '(');
+                    out.push(')');
                 }
                 let power = self.expr(exponent);
                 if power.chars().count() == 1 {
-                    (format!("{text}^{power}"), Class::Other)
+                    let _ = write!(out, "^{power}");
                 } else {
-                    (format!("{text}^{{{power}}}"), Class::Other)
+                    let _ = write!(out, "^{{{power}}}");
                 }
+                Class::Other
             }
-            Expr::Call(f, x) => (self.apply(*f, x), Class::Other),
-            Expr::Deriv(f, x) => (
-                format!("{}({})", self.derivative_name(*f), self.expr(x)),
-                Class::Other,
-            ),
-            Expr::Sum { var, body, .. } => (
-                format!("\\sum_{{{var}}}{}", self.operand(body, PREC_PRODUCT).0),
-                Class::Other,
-            ),
-            Expr::Kron(a, b) => (format!("\\delta_{{{a}{b}}}"), Class::Other),
+            Expr::Call(f, x) => {
+                self.write_apply(*f, x, out);
+                Class::Other
+            }
+            Expr::Deriv(f, x) => {
+                self.write_derivative_name(*f, out);
+                out.push('(');
+                self.write(x, out);
+                out.push(')');
+                Class::Other
+            }
+            Expr::Sum { var, body, .. } => {
+                let _ = write!(out, "\\sum_{{{var}}}");
+                self.operand(body, PREC_PRODUCT, out);
+                Class::Other
+            }
+            Expr::Kron(a, b) => {
+                let _ = write!(out, "\\delta_{{{a}{b}}}");
+                Class::Other
+            }
             Expr::Cases {
                 arg,
                 positive,
                 otherwise,
             } => {
                 let arg = self.expr(arg);
-                (
-                    format!(
-                        "\\begin{{cases}}{}&({arg}>0)\\\\{}&({arg}\\le0)\\end{{cases}}",
-                        self.expr(positive),
-                        self.expr(otherwise)
-                    ),
-                    Class::Other,
-                )
+                let _ = write!(
+                    out,
+                    "\\begin{{cases}}{}&({arg}>0)\\\\{}&({arg}\\le0)\\end{{cases}}",
+                    self.expr(positive),
+                    self.expr(otherwise)
+                );
+                Class::Other
             }
-            Expr::Partial(num, den) => (
-                format!(
-                    "\\frac{{\\partial {}}}{{\\partial {}}}",
-                    self.expr(num),
-                    self.expr(den)
-                ),
-                Class::Partial,
-            ),
+            Expr::Partial(num, den) => {
+                out.push_str("\\frac{\\partial ");
+                self.write(num, out);
+                out.push_str("}{\\partial ");
+                self.write(den, out);
+                out.push('}');
+                Class::Partial
+            }
         }
     }
 }
 
-/// `\cdot ` is followed by a space only where the next character is a letter (`\cdot x_j`).
-fn tidy_cdot(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
+/// From `start` on, `\cdot ` keeps its space only where a letter follows (`\cdot x_j`);
+/// before a digit, a sign or a bracket it is just `\cdot`.
+fn tidy_cdot(out: &mut String, start: usize) {
+    if !out[start..].contains("\\cdot ") {
+        return;
+    }
+    let text = out.split_off(start);
+    let mut rest = text.as_str();
     while let Some(at) = rest.find("\\cdot ") {
         out.push_str(&rest[..at]);
         out.push_str("\\cdot");
@@ -358,7 +470,6 @@ fn tidy_cdot(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
 }
 
 /// A short plain-text name of a quantity, for messages: `y_1`, `a_2^(1)`, `dE/dw_11^(2)`.

@@ -112,6 +112,14 @@ impl Decimal {
         if self.scale == 0 {
             return self.mantissa as f64;
         }
+        // Both exactly representable: one division, correctly rounded (Clinger's fast path).
+        const EXACT_POWERS: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
+        if self.mantissa.unsigned_abs() < 1 << 53 && self.scale < 23 {
+            return self.mantissa as f64 / EXACT_POWERS[self.scale as usize];
+        }
         format!("{}e-{}", self.mantissa, self.scale)
             .parse()
             .unwrap_or(f64::NAN)
@@ -393,15 +401,20 @@ impl Shown {
                 exact: false,
             };
         }
-        // `{:e}` rounds correctly to the requested number of digits.
-        let text = format!("{:.*e}", (digits - 1) as usize, f.abs());
-        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let (digits, exponent) = round_significant(f.abs(), digits as usize);
         Shown {
             negative: f < 0.0,
-            digits: mantissa.replace('.', ""),
-            exponent: exponent.parse().unwrap_or(0),
+            digits,
+            exponent,
             exact: false,
         }
+    }
+
+    /// Whether `value` is shown exactly with `digits` significant digits (no formatting).
+    pub fn is_exact(value: Value, digits: u32) -> bool {
+        value
+            .exact
+            .is_some_and(|d| d.significant_digits() <= digits.max(1))
     }
 
     /// The shown number as an f64.
@@ -419,27 +432,116 @@ impl Shown {
 
     /// Positional digits with the point placed, no sign: `0.6457`, `10.89`, `300`.
     pub fn positional_text(&self) -> String {
-        let digits = &self.digits;
+        let mut out = String::new();
+        self.write_positional(&mut out);
+        out
+    }
+
+    pub fn write_positional(&self, out: &mut String) {
+        let digits = self.digits.as_str();
         let point = self.exponent + 1; // digits before the point
         if point <= 0 {
-            format!("0.{}{digits}", "0".repeat((-point) as usize))
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-point) as usize));
+            out.push_str(digits);
         } else if point as usize >= digits.len() {
-            format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+            out.push_str(digits);
+            out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
         } else {
             let (int, frac) = digits.split_at(point as usize);
-            format!("{int}.{frac}")
+            out.push_str(int);
+            out.push('.');
+            out.push_str(frac);
         }
     }
 
     /// Scientific mantissa text without sign: `1.235`.
     pub fn mantissa_text(&self) -> String {
+        let mut out = String::new();
+        self.write_mantissa(&mut out);
+        out
+    }
+
+    pub fn write_mantissa(&self, out: &mut String) {
         let (first, rest) = self.digits.split_at(1);
-        if rest.is_empty() {
-            first.to_string()
-        } else {
-            format!("{first}.{rest}")
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
         }
     }
+}
+
+/// The first `count` significant digits of `f` (positive, finite), correctly rounded, and the
+/// decimal exponent of the first.
+///
+/// The shortest decimal that reads back as `f` (`{:e}`, fast) rounds to the same digits as the
+/// exact binary value, except when it ends exactly half-way at the cut: another decimal as close
+/// to `f` and no longer would otherwise lie between them. Padding it with zeros is right as long
+/// as the digits asked for are much coarser than the float's spacing (normal numbers, at most
+/// 15 digits). Otherwise the digits are worked out exactly (`{:.*e}`, many times slower).
+fn round_significant(f: f64, count: usize) -> (String, i32) {
+    let exact = || {
+        let text = format!("{:.*e}", count - 1, f);
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        (mantissa.replace('.', ""), exponent.parse().unwrap_or(0))
+    };
+    if !f.is_normal() || count > 15 {
+        return exact();
+    }
+    // At most 17 digits, a point and an exponent such as `e-308`: written on the stack.
+    let mut buffer = [0u8; 32];
+    let written = {
+        let mut cursor = std::io::Cursor::new(&mut buffer[..]);
+        if std::io::Write::write_fmt(&mut cursor, format_args!("{f:e}")).is_err() {
+            return exact();
+        }
+        cursor.position() as usize
+    };
+    let shortest = &buffer[..written];
+    let e_at = shortest.iter().position(|&b| b == b'e').unwrap_or(written);
+    let mut exponent: i32 = std::str::from_utf8(&shortest[(e_at + 1).min(written)..])
+        .ok()
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    let mut all = [0u8; 32];
+    let mut len = 0;
+    for &b in shortest[..e_at].iter().filter(|b| b.is_ascii_digit()) {
+        all[len] = b;
+        len += 1;
+    }
+    let all = &all[..len];
+    if all.len() <= count {
+        let mut digits = String::with_capacity(count);
+        digits.extend(all.iter().map(|&b| char::from(b)));
+        digits.extend(std::iter::repeat_n('0', count - all.len()));
+        return (digits, exponent);
+    }
+    let (kept, rest) = all.split_at(count);
+    if rest == b"5" {
+        return exact();
+    }
+    let mut kept = kept.to_vec();
+    if rest[0] >= b'5' {
+        // Round up, carrying through nines: 9.9996 → 10.00.
+        let mut at = count;
+        loop {
+            if at == 0 {
+                kept.insert(0, b'1');
+                kept.truncate(count);
+                exponent += 1;
+                break;
+            }
+            at -= 1;
+            if kept[at] == b'9' {
+                kept[at] = b'0';
+            } else {
+                kept[at] += 1;
+                break;
+            }
+        }
+    }
+    (String::from_utf8(kept).unwrap_or_default(), exponent)
 }
 
 impl PartialOrd for Decimal {
@@ -556,5 +658,67 @@ mod tests {
         let v = Value::approx(0.6456563062257954).rounded(4);
         assert_eq!(v.f, 0.6457);
         assert_eq!(v.exact, None);
+    }
+}
+
+#[cfg(test)]
+mod rounding {
+    use super::round_significant;
+    use proptest::prelude::*;
+
+    /// What `{:.*e}` (exact, slow) gives: the reference.
+    fn exact(f: f64, count: usize) -> (String, i32) {
+        let text = format!("{:.*e}", count - 1, f);
+        let (mantissa, exponent) = text.split_once('e').unwrap();
+        (mantissa.replace('.', ""), exponent.parse().unwrap())
+    }
+
+    #[test]
+    fn halfway_carries_and_short_values() {
+        for (f, count) in [
+            (0.125, 2),
+            (0.375, 2),
+            (2.5, 1),
+            (9.9996, 4),
+            (9.99949999, 4),
+            (0.5, 4),
+            (1.0, 4),
+            (1e-300, 3),
+            (f64::MAX, 4),
+            (f64::MIN_POSITIVE, 4),
+            (5e-324, 4),
+            (0.6456563062257954, 4),
+        ] {
+            assert_eq!(
+                round_significant(f, count),
+                exact(f, count),
+                "{f} to {count}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn matches_exact_formatting(bits in any::<u64>(), count in 1usize..=17) {
+            let f = f64::from_bits(bits).abs();
+            prop_assume!(f.is_finite() && f > 0.0);
+            prop_assert_eq!(round_significant(f, count), exact(f, count));
+        }
+
+        #[test]
+        fn decimals_convert_to_the_nearest_float(mantissa in any::<i64>(), scale in 0u32..30) {
+            let d = super::Decimal::new(mantissa.into(), scale).unwrap();
+            let parsed: f64 = format!("{mantissa}e-{scale}").parse().unwrap();
+            prop_assert_eq!(d.to_f64(), parsed);
+        }
+
+        #[test]
+        fn matches_exact_formatting_on_short_decimals(m in 1u32..100_000, e in -12i32..12, count in 1usize..=6) {
+            // Values such as 0.12345 sit near a half-way point at the cut.
+            let f = m as f64 * 10f64.powi(e);
+            prop_assert_eq!(round_significant(f, count), exact(f, count));
+        }
     }
 }

@@ -484,6 +484,8 @@ struct Views<'n> {
     samples: usize,
     /// `eqnarray`, `align` or `aligned`.
     env: &'static str,
+    /// Which rows are written: element-wise, matrix, or both (the others are empty blocks).
+    form: Form,
     layout: ChainLayout<'n>,
 }
 
@@ -585,6 +587,22 @@ impl Views<'_> {
         BlockView { rows, count, layer }
     }
 
+    /// The element-wise rows of `groups`, unless only the matrix form is asked for.
+    fn elementwise(&self, groups: &[LayerChains]) -> BlockView {
+        if self.form == Form::Matrix {
+            return BlockView::default();
+        }
+        self.layered(groups)
+    }
+
+    /// The matrix-form rows `make` gives, unless only the element-wise form is asked for.
+    fn matrices(&self, make: impl FnOnce() -> Vec<ChainView>) -> BlockView {
+        if self.form == Form::Elements {
+            return BlockView::default();
+        }
+        self.views(&make())
+    }
+
     fn chains<'c>(&self, chains: impl IntoIterator<Item = &'c Chain>) -> BlockView {
         let chains: Vec<&Chain> = chains.into_iter().collect();
         self.block(chains.len(), None, |k, out| {
@@ -614,7 +632,11 @@ impl Views<'_> {
         (1..=self.network.depth())
             .rev()
             .map(|layer| {
-                self.block(derivation.parameter_count(layer), Some(layer), |k, out| {
+                let count = match self.form {
+                    Form::Matrix => 0,
+                    Form::Elements | Form::Both => derivation.parameter_count(layer),
+                };
+                self.block(count, Some(layer), |k, out| {
                     let chain = if update {
                         derivation.update_chain(step, layer, k)
                     } else {
@@ -679,21 +701,21 @@ impl Views<'_> {
             input_symbols: symbols(|j| Symbol::out(0, j), network.width(0)),
             target: numbers(&network.t[n - 1]),
             target_symbols: symbols(Symbol::target, network.t[n - 1].len()),
-            forward: self.layered(&rows.forward),
+            forward: self.elementwise(&rows.forward),
             outputs: self.tuple(outputs.iter().map(|v| self.printer.value(*v))),
             outputs_rel: self.rel(outputs.iter()),
             loss: self.chains([&rows.loss]),
-            derivatives: self.layered(&rows.derivatives),
-            deltas: self.layered(&rows.deltas),
-            matrix_forward: self.views(&self.matrix_forward(step, n - 1, rows.sample)),
-            matrix_backward: self.views(&self.matrix_backward(step, n - 1, rows.sample)),
+            derivatives: self.elementwise(&rows.derivatives),
+            deltas: self.elementwise(&rows.deltas),
+            matrix_forward: self.matrices(|| self.matrix_forward(step, n - 1, rows.sample)),
+            matrix_backward: self.matrices(|| self.matrix_backward(step, n - 1, rows.sample)),
         }
     }
 
     fn step(&self, step: &Step, derivation: &Derivation) -> StepView {
         StepView {
             number: step.number,
-            matrix_gradients: self.views(&self.matrix_gradients(step)),
+            matrix_gradients: self.matrices(|| self.matrix_gradients(step)),
             samples: step
                 .samples
                 .iter()
@@ -1184,6 +1206,7 @@ fn context(
         network,
         samples: network.samples(),
         env,
+        form: layout.form,
         layout: chain_layout,
     };
     let layers = network
@@ -1246,7 +1269,7 @@ fn context(
         diagram: (layout.diagram && !markdown)
             .then(|| views.diagram(derivation))
             .flatten(),
-        matrix_equations: views.views(&views.matrix_equations()),
+        matrix_equations: views.matrices(|| views.matrix_equations()),
         digits: derivation.options.digits,
         carry: derivation.options.carry,
         sizes: network.sizes(),
