@@ -213,15 +213,8 @@ where
         Command::Check(args) => check(&args, &mut source),
         Command::Exam(args) => exam(&args, &mut source),
         Command::Gen(args) => {
-            crate::generate::generate(&args.sizes, &args.acts, args.bias, args.seed).and_then(
-                |text| match &args.output {
-                    Some(path) => write_atomically(path, text.as_bytes()),
-                    None => {
-                        print!("{text}");
-                        Ok(())
-                    }
-                },
-            )
+            crate::generate::generate(&args.sizes, &args.acts, args.bias, args.seed)
+                .and_then(|text| write_output(args.output.as_deref(), |out| write_all(out, &text)))
         }
         Command::Templates {
             action: TemplatesAction::Export { dir },
@@ -262,20 +255,16 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
         templates: args.templates.clone(),
         limits: args.limits.limits(),
     };
-    let text = crate::derive_text(&loaded.text, &settings)?;
-    match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes()),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Error::Write {
-                    path: "standard output".into(),
-                    message: e.to_string(),
-                })
-        }
-    }
+    write_output(args.output.as_deref(), |out| {
+        crate::derive_to(&loaded.text, &settings, out)
+    })
+}
+
+fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
+    out.write_all(text.as_bytes()).map_err(|e| Error::Write {
+        path: String::new(),
+        message: e.to_string(),
+    })
 }
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
@@ -368,20 +357,42 @@ fn read_source(path: &Path) -> Result<Source, Error> {
     Ok(Source::new(name, text))
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader
-/// never sees a half-written file, and a failure leaves any existing file as it was.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// Runs `produce` on a buffered writer to `path` or, without one, to standard output.
+///
+/// A file is written as a temporary file beside `path` and renamed over it only when
+/// everything succeeded: a reader never sees a half-written file, and a failure (bad input
+/// found while writing, a template error, a full disk) leaves any existing file as it was.
+/// Standard output is a stream: what was written before a failure stays written.
+pub fn write_output(
+    path: Option<&Path>,
+    produce: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let shown = path.map_or("standard output".into(), |p| p.display().to_string());
     let error = |e: std::io::Error| Error::Write {
-        path: path.display().to_string(),
+        path: shown.clone(),
         message: e.to_string(),
+    };
+    // Write errors found while producing name the real destination.
+    let named = |e: Error| match e {
+        Error::Write { message, .. } => Error::Write {
+            path: shown.clone(),
+            message,
+        },
+        other => other,
+    };
+    let Some(path) = path else {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        produce(&mut out).map_err(named)?;
+        return out.flush().map_err(error);
     };
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
-    temp.write_all(bytes).map_err(error)?;
-    temp.as_file().sync_all().map_err(error)?;
+    let temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, temp);
+    produce(&mut out).map_err(named)?;
+    let temp = out.into_inner().map_err(|e| error(e.into_error()))?;
     temp.persist(path).map_err(|e| error(e.error))?;
     Ok(())
 }

@@ -672,7 +672,11 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
 
     let mut values = Values {
         network,
-        map: HashMap::default(),
+        // Every weight and bias, its gradient, and per sample every unit's a, z, δ and h'.
+        map: HashMap::with_capacity_and_hasher(
+            2 * network.parameters() + network.samples() * (5 * network.units() + 1),
+            Default::default(),
+        ),
         options,
     };
     for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {

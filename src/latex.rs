@@ -145,7 +145,8 @@ impl Printer {
         out
     }
 
-    fn write_symbol(&self, s: &Symbol, out: &mut String) {
+    /// [`Printer::symbol`] at the end of `out`.
+    pub fn write_symbol(&self, s: &Symbol, out: &mut String) {
         // With several samples, the sample comes first: a_{n,i}^{(l)}, x_{2,1}, E_n.
         let sub = |out: &mut String| match s.sample {
             Some(n) if s.indices.is_empty() => write_subscript(&[n], out),
@@ -210,8 +211,13 @@ impl Printer {
     /// A number with the configured digits: `0.6`, `0.6457`, `-0.2252`, `1.5\times10^{-7}`.
     pub fn value(&self, v: Value) -> String {
         let mut out = String::new();
-        Self::write_shown(&Shown::new(v, self.digits), &mut out);
+        self.write_value(v, &mut out);
         out
+    }
+
+    /// [`Printer::value`] at the end of `out`.
+    pub fn write_value(&self, v: Value, out: &mut String) {
+        Self::write_shown(&Shown::new(v, self.digits), out);
     }
 
     fn write_shown(shown: &Shown, out: &mut String) {

@@ -44,13 +44,26 @@ pub struct Settings {
 
 /// The whole pipeline on one text: parse → check → derive → render.
 pub fn derive_text(text: &str, settings: &Settings) -> Result<String, error::Error> {
+    let mut out = Vec::new();
+    derive_to(text, settings, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// [`derive_text`], writing the output to `out` as it is made (a big network's LaTeX is tens
+/// of megabytes).
+pub fn derive_to(
+    text: &str,
+    settings: &Settings,
+    out: &mut dyn std::io::Write,
+) -> Result<(), error::Error> {
     let file = parser::parse(text)?;
     let network = check::check_with_limits(&file, &settings.limits)?;
     let derivation = derivation::derive(&network, settings.options)?;
-    render::render(
+    render::render_to(
         &derivation,
         settings.format,
         &settings.layout,
         settings.templates.as_deref(),
+        out,
     )
 }

@@ -149,6 +149,19 @@ impl Network {
         &self.layer(self.depth()).activation
     }
 
+    /// How many weights and biases the network has.
+    pub fn parameters(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.units() * l.inputs() + l.bias.as_ref().map_or(0, Vec::len))
+            .sum()
+    }
+
+    /// How many units the network has, inputs included.
+    pub fn units(&self) -> usize {
+        self.sizes().iter().sum()
+    }
+
     /// The sizes of all layers, input first (the article's network: 3, 2, 2).
     pub fn sizes(&self) -> Vec<usize> {
         (0..=self.depth()).map(|l| self.width(l)).collect()

@@ -29,8 +29,15 @@ use grammar::{NetworkParser, Rule};
 
 /// Parses a whole `.nn` text.
 pub fn parse(text: &str) -> Result<File, Error> {
-    pest::set_error_detail(true);
-    let mut pairs = NetworkParser::parse(Rule::file, text).map_err(|e| syntax_error(text, e))?;
+    // Recording every attempt (for a message that says what was expected) costs more than the
+    // parse itself, so it is done only to explain a text that did not parse.
+    pest::set_error_detail(false);
+    let mut pairs = NetworkParser::parse(Rule::file, text).map_err(|plain| {
+        pest::set_error_detail(true);
+        let detailed = NetworkParser::parse(Rule::file, text).err();
+        pest::set_error_detail(false);
+        syntax_error(text, detailed.unwrap_or(plain))
+    })?;
     let file = pairs.next().expect("the file rule always yields one pair");
     let mut statements = Vec::new();
     for pair in file.into_inner() {

@@ -659,17 +659,37 @@ impl Views<'_> {
         }
     }
 
-    fn bmatrix(&self, rows: &[Vec<String>]) -> String {
-        let body: Vec<String> = rows.iter().map(|r| r.join("&")).collect();
+    /// A `rows` × `columns` bmatrix whose cell (i, j) (from 0) `cell` writes; the rows of a
+    /// big one are printed in parallel.
+    fn bmatrix(
+        &self,
+        rows: usize,
+        columns: usize,
+        cell: impl Fn(usize, usize, &mut String) + Sync,
+    ) -> String {
+        let row_text = |i: usize| {
+            let mut text = String::new();
+            for j in 0..columns {
+                if j > 0 {
+                    text.push('&');
+                }
+                cell(i, j, &mut text);
+            }
+            text
+        };
+        let body: Vec<String> = if rows * columns > PIECE {
+            (0..rows).into_par_iter().map(row_text).collect()
+        } else {
+            (0..rows).map(row_text).collect()
+        };
         format!("\\begin{{bmatrix}}{}\\end{{bmatrix}}", body.join("\\\\"))
     }
 
     fn value_matrix(&self, rows: &[Vec<Value>]) -> String {
-        let text: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| r.iter().map(|v| self.printer.value(*v)).collect())
-            .collect();
-        self.bmatrix(&text)
+        let columns = rows.first().map_or(0, Vec::len);
+        self.bmatrix(rows.len(), columns, |i, j, out| {
+            self.printer.write_value(rows[i][j], out)
+        })
     }
 
     fn value_column(&self, values: &[Value]) -> String {
@@ -1215,19 +1235,6 @@ fn context(
         .enumerate()
         .map(|(n, layer)| {
             let l = n as u32 + 1;
-            let symbols: Vec<Vec<String>> = (1..=layer.units())
-                .map(|i| {
-                    (1..=layer.inputs())
-                        .map(|j| {
-                            printer.symbol(&Symbol::weight(
-                                l,
-                                Index::Num(i as u32),
-                                Index::Num(j as u32),
-                            ))
-                        })
-                        .collect()
-                })
-                .collect();
             let values: Vec<Vec<Value>> = layer.weights.iter().map(|r| exact_values(r)).collect();
             let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
             LayerView {
@@ -1236,13 +1243,15 @@ fn context(
                 function: function.trim_end_matches("(a)").to_string(),
                 units: layer.units(),
                 inputs: layer.inputs(),
-                weights_symbolic: views.bmatrix(&symbols),
+                weights_symbolic: views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
+                    let (i, j) = (Index::Num(i as u32 + 1), Index::Num(j as u32 + 1));
+                    printer.write_symbol(&Symbol::weight(l, i, j), out)
+                }),
                 weights: views.value_matrix(&values),
                 bias_symbolic: layer.bias.as_ref().map(|b| {
-                    let column: Vec<Vec<String>> = (1..=b.len())
-                        .map(|i| vec![printer.symbol(&Symbol::bias(l, Index::Num(i as u32)))])
-                        .collect();
-                    views.bmatrix(&column)
+                    views.bmatrix(b.len(), 1, |i, _, out| {
+                        printer.write_symbol(&Symbol::bias(l, Index::Num(i as u32 + 1)), out)
+                    })
                 }),
                 bias: layer
                     .bias
