@@ -5,6 +5,10 @@ use backprop_tex::render::Format;
 use backprop_tex::{derive_text, generate::generate, Settings};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
+/// The allocator of the `backprop-tex` binary, so that the figures are the tool's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("derive");
     group.sample_size(10);

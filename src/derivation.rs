@@ -1256,11 +1256,16 @@ fn derive_step(f: &Formulas, values: &mut Values, step: u32) -> Result<Step, Err
     })
 }
 
-/// `evaluate(0..count)` in parallel, in order; the first error (in that order) if any.
+/// `evaluate(0..count)` in order, in parallel when there are enough to be worth a thread; the
+/// first error (in that order) if any.
 fn evaluate_all<T: Send>(
     count: usize,
     evaluate: impl Fn(usize) -> Result<T, Error> + Sync,
 ) -> Result<Vec<T>, Error> {
+    const PARALLEL_FROM: usize = 256;
+    if count < PARALLEL_FROM {
+        return (0..count).map(&evaluate).collect();
+    }
     (0..count).into_par_iter().map(&evaluate).collect()
 }
 
@@ -1311,5 +1316,100 @@ fn layer_numbers(
         grad_bias: has_bias.then(|| gradients[weights..].to_vec()),
         weights_after: sgd.then(|| as_matrix(after[..weights].to_vec())),
         bias_after: (sgd && has_bias).then(|| after[weights..].to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every example, and the same networks with rounded values carried.
+    fn derivations(run: impl Fn(&Derivation)) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut count = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let network = crate::check::check(&crate::parser::parse(&text).unwrap()).unwrap();
+            for carry in [Carry::Exact, Carry::Rounded] {
+                let options = Options { digits: 4, carry };
+                run(&derive(&network, options).unwrap());
+                count += 1;
+            }
+        }
+        assert!(count >= 8, "{count} derivations");
+    }
+
+    /// A row written again from a finished step says what was computed: its formula with the
+    /// step's values in place holds only numbers, is one of its rows (or is just the value),
+    /// and evaluates to the value it ends with (or to that value before rounding for carrying).
+    fn assert_numbers_give_value(chain: &Chain, step: &Step, network: &Network, digits: u32) {
+        let source = StepSource { network, step };
+        let numbers = source.substitute(&chain.rows[0].expr);
+        assert!(
+            !numbers.any(&|e| matches!(e, Expr::Sym(_))),
+            "a symbol is left in {numbers:?} of {chain:?}"
+        );
+        assert!(
+            chain.rows.iter().any(|row| row.expr == numbers),
+            "{chain:?}"
+        );
+        let computed = eval::eval(&numbers, &source).unwrap();
+        let Some(Row {
+            expr: Expr::Val(shown),
+            ..
+        }) = chain.rows.last()
+        else {
+            panic!("{chain:?} does not end with its value")
+        };
+        let close = (computed.f - shown.f).abs() <= 1e-12 * computed.f.abs().max(1e-300);
+        let rounded = computed.rounded(digits).f == shown.f;
+        assert!(close || rounded, "{computed:?} vs {shown:?} in {chain:?}");
+    }
+
+    #[test]
+    fn gradient_and_update_rows_are_written_from_their_values() {
+        derivations(|d| {
+            let mut rows = 0;
+            for step in &d.steps {
+                for layer in 1..=d.network.depth() {
+                    for index in 0..d.parameter_count(layer) {
+                        let chain = d.gradient_chain(step, layer, index);
+                        assert_numbers_give_value(&chain, step, d.network, d.options.digits);
+                        if let Some(update) = d.update_chain(step, layer, index) {
+                            assert!(update.rows[0].assign);
+                            assert_numbers_give_value(&update, step, d.network, d.options.digits);
+                        }
+                        rows += 1;
+                    }
+                }
+            }
+            assert!(rows > 0);
+        });
+    }
+
+    #[test]
+    fn the_articles_layout_is_kept_while_its_sum_is_short() {
+        let network = |output: usize| {
+            let text = format!(
+                "input x = [1, 2]\ntarget t = [{}]\nlayer sigmoid W = [[0.1, 0.2], [0.3, 0.4]]\n\
+                 layer identity W = [{}]\nloss sum_squared\n",
+                vec!["0"; output].join(", "),
+                vec!["[1, 2]"; output].join(", ")
+            );
+            crate::check::check(&crate::parser::parse(&text).unwrap()).unwrap()
+        };
+        for (output, expanded) in [(2, true), (4, true), (5, false), (10, false)] {
+            let net = network(output);
+            let d = derive(&net, Options::default()).unwrap();
+            let kind = d.gradient_chain(&d.steps[0], 1, 0).kind;
+            assert_eq!(
+                kind == ChainKind::ExpandedGradient,
+                expanded,
+                "{output} outputs"
+            );
+            // Named, δ^{(1)} has its own rows; expanded, it is written inside each gradient.
+            let deltas = &d.steps[0].samples[0].deltas;
+            assert_eq!(deltas.iter().any(|g| g.layer == 1), !expanded);
+        }
     }
 }

@@ -259,6 +259,11 @@ impl Printer {
         out
     }
 
+    /// [`Printer::expr`] at the end of `out`.
+    pub fn write_expr(&self, e: &Expr, out: &mut String) {
+        self.write(e, out);
+    }
+
     fn precedence(e: &Expr) -> u8 {
         match e {
             Expr::Add(_) => PREC_SUM,
@@ -349,7 +354,6 @@ impl Printer {
                 Class::Other
             }
             Expr::Mul(factors) => {
-                let start = out.len();
                 let mut previous: Option<Class> = None;
                 // A product inside a product reads as one run of factors.
                 let flat = factors.iter().flat_map(|factor| match factor {
@@ -374,12 +378,13 @@ impl Printer {
                             || left == Class::Partial
                             || (left == Class::Group && class != Class::Group);
                         if dot {
-                            out.insert_str(at, "\\cdot ");
+                            // `\cdot x_j`, but `\cdot0.7` and `\cdot(-2)`.
+                            let letter = text.starts_with(|c: char| c.is_ascii_alphabetic());
+                            out.insert_str(at, if letter { "\\cdot " } else { "\\cdot" });
                         }
                     }
                     previous = Some(class);
                 }
-                tidy_cdot(out, start);
                 Class::Other
             }
             Expr::Neg(x) => {
@@ -457,25 +462,6 @@ impl Printer {
             }
         }
     }
-}
-
-/// From `start` on, `\cdot ` keeps its space only where a letter follows (`\cdot x_j`);
-/// before a digit, a sign or a bracket it is just `\cdot`.
-fn tidy_cdot(out: &mut String, start: usize) {
-    if !out[start..].contains("\\cdot ") {
-        return;
-    }
-    let text = out.split_off(start);
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("\\cdot ") {
-        out.push_str(&rest[..at]);
-        out.push_str("\\cdot");
-        rest = &rest[at + "\\cdot ".len()..];
-        if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            out.push(' ');
-        }
-    }
-    out.push_str(rest);
 }
 
 /// A short plain-text name of a quantity, for messages: `y_1`, `a_2^(1)`, `dE/dw_11^(2)`.

@@ -515,29 +515,9 @@ impl Views<'_> {
     fn lay_out(&self, chain: &ChainView, out: &mut String) {
         match &self.layout {
             ChainLayout::Builtin => {
-                let stacked = chain.long
-                    || matches!(
-                        chain.kind,
-                        ChainKind::PreActivation
-                            | ChainKind::Loss
-                            | ChainKind::Gradient
-                            | ChainKind::ExpandedGradient
-                            | ChainKind::Matrix
-                    );
-                let after_rel = if self.env == "eqnarray" { "&" } else { " " };
                 out.push_str(&chain.lhs);
-                for (n, row) in chain.rows.iter().enumerate() {
-                    if n == 0 {
-                        out.push('&');
-                    } else if stacked {
-                        out.push_str("\\\\\n&");
-                    } else {
-                        out.push(' ');
-                    }
-                    out.push_str(row.rel);
-                    out.push_str(if n == 0 || stacked { after_rel } else { " " });
-                    out.push_str(&row.body);
-                }
+                let rows = chain.rows.iter().map(|row| (row.rel, row.body.as_str()));
+                self.write_rows(chain.kind, chain.long, rows, out);
             }
             ChainLayout::Template {
                 tera,
@@ -554,6 +534,64 @@ impl Views<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// Appends `chain` laid out; with the built-in layout, printed straight into `out`
+    /// without a [`ChainView`] (the rows of a big network are most of its run time).
+    fn write_chain(&self, chain: &Chain, layer: Option<u32>, out: &mut String) {
+        if !matches!(self.layout, ChainLayout::Builtin) {
+            return self.lay_out(&self.chain(chain, layer), out);
+        }
+        let mut bodies = String::with_capacity(256);
+        let mut rows: smallvec::SmallVec<[(&'static str, usize); 4]> = smallvec::SmallVec::new();
+        for row in &chain.rows {
+            self.printer.write_expr(&row.expr, &mut bodies);
+            rows.push((self.printer.relation(row), bodies.len()));
+        }
+        let start = out.len();
+        self.printer.write_expr(&chain.lhs, out);
+        let width = out.len() - start + bodies.len() + 8 * rows.len();
+        let mut from = 0;
+        let rows = rows.iter().map(|&(rel, end)| {
+            let body = &bodies[from..end];
+            from = end;
+            (rel, body)
+        });
+        self.write_rows(chain.kind, width > LONG_CHAIN, rows, out);
+    }
+
+    /// The rows of a chain after its left-hand side: `&rel&body`, then ` rel body` on the
+    /// same line or `\\`, a newline and `&rel&body` when stacked (eqnarray; align and aligned
+    /// take `&rel body`).
+    fn write_rows<'b>(
+        &self,
+        kind: ChainKind,
+        long: bool,
+        rows: impl Iterator<Item = (&'static str, &'b str)>,
+        out: &mut String,
+    ) {
+        let stacked = long
+            || matches!(
+                kind,
+                ChainKind::PreActivation
+                    | ChainKind::Loss
+                    | ChainKind::Gradient
+                    | ChainKind::ExpandedGradient
+                    | ChainKind::Matrix
+            );
+        let after_rel = if self.env == "eqnarray" { "&" } else { " " };
+        for (n, (rel, body)) in rows.enumerate() {
+            if n == 0 {
+                out.push('&');
+            } else if stacked {
+                out.push_str("\\\\\n&");
+            } else {
+                out.push(' ');
+            }
+            out.push_str(rel);
+            out.push_str(if n == 0 || stacked { after_rel } else { " " });
+            out.push_str(body);
         }
     }
 
@@ -606,7 +644,7 @@ impl Views<'_> {
     fn chains<'c>(&self, chains: impl IntoIterator<Item = &'c Chain>) -> BlockView {
         let chains: Vec<&Chain> = chains.into_iter().collect();
         self.block(chains.len(), None, |k, out| {
-            self.lay_out(&self.chain(chains[k], None), out)
+            self.write_chain(chains[k], None, out)
         })
     }
 
@@ -616,7 +654,7 @@ impl Views<'_> {
             .flat_map(|g| g.chains.iter().map(move |c| (c, g.layer)))
             .collect();
         self.block(chains.len(), None, |k, out| {
-            self.lay_out(&self.chain(chains[k].0, Some(chains[k].1)), out)
+            self.write_chain(chains[k].0, Some(chains[k].1), out)
         })
     }
 
@@ -643,7 +681,7 @@ impl Views<'_> {
                         Some(derivation.gradient_chain(step, layer, k))
                     };
                     if let Some(chain) = chain {
-                        self.lay_out(&self.chain(&chain, Some(layer)), out);
+                        self.write_chain(&chain, Some(layer), out);
                     }
                 })
             })
