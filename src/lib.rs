@@ -58,6 +58,7 @@ pub fn derive_to(
 ) -> Result<(), error::Error> {
     let file = parser::parse(text)?;
     let network = check::check_with_limits(&file, &settings.limits)?;
+    drop(file);
     let derivation = derivation::derive(&network, settings.options)?;
     render::render_to(
         &derivation,

@@ -295,10 +295,12 @@ struct RowView {
     body: String,
 }
 
-/// A block of rows: chains laid out one by one by `chain.tex.tera`, separated by `\\` and a
-/// newline, for `rows.tex.tera` to put in its environment.
+/// A block of rows for `rows.tex.tera` to put in its environment.
 #[derive(Serialize, Default)]
 struct BlockView {
+    /// Stands for the chains, laid out one by one by `chain.tex.tera` and separated by `\\`
+    /// and a newline: a short marker that [`Splicer`] replaces with them as the output is
+    /// written, so that a block of 80,000 rows is never held whole.
     rows: String,
     /// How many chains the block holds (0: nothing to show).
     count: usize,
@@ -478,18 +480,104 @@ enum ChainLayout<'t> {
 /// Blocks of more chains than this are printed in parallel, this many chains per piece.
 const PIECE: usize = 512;
 
-struct Views<'n> {
+/// The rows of a block, written when the output reaches its marker.
+enum Pending<'a> {
+    /// Chains the derivation kept (a few per unit), with their layers.
+    Chains(Vec<(&'a Chain, Option<u32>)>),
+    /// Rows of the matrix form.
+    Views(Vec<ChainView>),
+    /// The gradient (or update) rows of a layer, one per parameter, built as they are written.
+    Parameters {
+        step: &'a Step,
+        layer: u32,
+        update: bool,
+        count: usize,
+    },
+}
+
+impl Pending<'_> {
+    fn count(&self) -> usize {
+        match self {
+            Pending::Chains(chains) => chains.len(),
+            Pending::Views(views) => views.len(),
+            Pending::Parameters { count, .. } => *count,
+        }
+    }
+}
+
+struct Views<'a> {
     printer: Printer,
-    network: &'n crate::model::Network,
+    derivation: &'a Derivation<'a>,
+    network: &'a crate::model::Network,
     samples: usize,
     /// `eqnarray`, `align` or `aligned`.
     env: &'static str,
+    math_open: &'static str,
+    math_close: &'static str,
     /// Which rows are written: element-wise, matrix, or both (the others are empty blocks).
     form: Form,
-    layout: ChainLayout<'n>,
+    layout: ChainLayout<'a>,
+    /// The blocks whose markers are in the context, by number.
+    pending: Mutex<Vec<Pending<'a>>>,
 }
 
-impl Views<'_> {
+impl<'a> Views<'a> {
+    fn new(
+        derivation: &'a Derivation,
+        layout: &Layout,
+        markdown: bool,
+        engine: &'a Engine,
+    ) -> Self {
+        let network = derivation.network;
+        let env = match (markdown, layout.env) {
+            (true, _) => "aligned",
+            (false, Env::Eqnarray) => "eqnarray",
+            (false, Env::Align) => "align",
+        };
+        let (math_open, math_close) = match layout.flavor {
+            Flavor::Qiita => ("```math", "```"),
+            Flavor::Zenn | Flavor::Github => ("$$", "$$"),
+        };
+        let chain_layout = if engine.builtin_chain {
+            ChainLayout::Builtin
+        } else {
+            let mut context = tera::Context::new();
+            context.insert("env", env);
+            context.insert("lang", &layout.lang);
+            context.insert("form", &layout.form);
+            context.insert("flavor", &layout.flavor);
+            context.insert("math_open", math_open);
+            context.insert("math_close", math_close);
+            ChainLayout::Template {
+                tera: &engine.tera,
+                context,
+                error: Mutex::new(None),
+            }
+        };
+        Views {
+            printer: Printer::new(network.depth(), derivation.options.digits),
+            derivation,
+            network,
+            samples: network.samples(),
+            env,
+            math_open,
+            math_close,
+            form: layout.form,
+            layout: chain_layout,
+            pending: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The first error of a user's `chain.tex.tera`, if any.
+    fn template_error(self) -> Option<Error> {
+        match self.layout {
+            ChainLayout::Builtin => None,
+            ChainLayout::Template { error, .. } => {
+                error.into_inner().unwrap_or_else(|p| p.into_inner())
+            }
+        }
+    }
+
     fn chain(&self, chain: &Chain, layer: Option<u32>) -> ChainView {
         let lhs = self.printer.expr(&chain.lhs);
         let rows: Vec<RowView> = chain
@@ -595,38 +683,77 @@ impl Views<'_> {
         }
     }
 
-    /// A block of `count` chains, the `k`-th laid out by `lay_out(k, out)`; big blocks are
-    /// printed in parallel pieces.
-    fn block(
-        &self,
-        count: usize,
-        layer: Option<u32>,
-        lay_out: impl Fn(usize, &mut String) + Sync,
-    ) -> BlockView {
-        let piece = |range: std::ops::Range<usize>| {
-            let mut out = String::new();
-            for k in range {
-                if k > 0 {
-                    out.push_str("\\\\\n");
-                }
-                lay_out(k, &mut out);
-            }
-            out
-        };
-        let rows = if count > PIECE {
-            let pieces: Vec<String> = (0..count.div_ceil(PIECE))
-                .into_par_iter()
-                .map(|p| piece(p * PIECE..((p + 1) * PIECE).min(count)))
-                .collect();
-            pieces.concat()
-        } else {
-            piece(0..count)
-        };
+    /// A block of the rows `pending` stands for: a marker now, the rows when it is written.
+    fn block(&self, pending: Pending<'a>, layer: Option<u32>) -> BlockView {
+        let count = pending.count();
+        if count == 0 {
+            return BlockView {
+                layer,
+                ..BlockView::default()
+            };
+        }
+        let mut blocks = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let rows = Splicer::marker(blocks.len());
+        blocks.push(pending);
         BlockView { rows, count, layer }
     }
 
+    /// Appends the `k`-th chain of `pending`.
+    fn lay_out_pending(&self, pending: &Pending, k: usize, out: &mut String) {
+        match pending {
+            Pending::Chains(chains) => self.write_chain(chains[k].0, chains[k].1, out),
+            Pending::Views(views) => self.lay_out(&views[k], out),
+            Pending::Parameters {
+                step,
+                layer,
+                update,
+                ..
+            } => {
+                let chain = if *update {
+                    self.derivation.update_chain(step, *layer, k)
+                } else {
+                    Some(self.derivation.gradient_chain(step, *layer, k))
+                };
+                if let Some(chain) = chain {
+                    self.write_chain(&chain, Some(*layer), out);
+                }
+            }
+        }
+    }
+
+    /// Writes the rows of `pending` to `out`, separated by `\\` and a newline. Big blocks are
+    /// printed in parallel pieces, a few pieces at a time, so that only those are in memory.
+    fn write_block(&self, pending: &Pending, out: &mut dyn Write) -> std::io::Result<()> {
+        let count = pending.count();
+        let piece = |p: usize| {
+            let mut text = String::new();
+            for k in p * PIECE..((p + 1) * PIECE).min(count) {
+                if k > 0 {
+                    text.push_str("\\\\\n");
+                }
+                self.lay_out_pending(pending, k, &mut text);
+            }
+            text
+        };
+        let pieces = count.div_ceil(PIECE);
+        if pieces == 1 {
+            return out.write_all(piece(0).as_bytes());
+        }
+        let batch = 2 * rayon::current_num_threads();
+        for first in (0..pieces).step_by(batch) {
+            let texts: Vec<String> = (first..(first + batch).min(pieces))
+                .into_par_iter()
+                .map(piece)
+                .collect();
+            for text in texts {
+                out.write_all(text.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
     /// The element-wise rows of `groups`, unless only the matrix form is asked for.
-    fn elementwise(&self, groups: &[LayerChains]) -> BlockView {
+    fn elementwise(&self, groups: &'a [LayerChains]) -> BlockView {
         if self.form == Form::Matrix {
             return BlockView::default();
         }
@@ -638,33 +765,29 @@ impl Views<'_> {
         if self.form == Form::Elements {
             return BlockView::default();
         }
-        self.views(&make())
+        self.views(make())
     }
 
-    fn chains<'c>(&self, chains: impl IntoIterator<Item = &'c Chain>) -> BlockView {
-        let chains: Vec<&Chain> = chains.into_iter().collect();
-        self.block(chains.len(), None, |k, out| {
-            self.write_chain(chains[k], None, out)
-        })
+    fn chains(&self, chains: impl IntoIterator<Item = &'a Chain>) -> BlockView {
+        let chains = chains.into_iter().map(|c| (c, None)).collect();
+        self.block(Pending::Chains(chains), None)
     }
 
-    fn layered(&self, groups: &[LayerChains]) -> BlockView {
-        let chains: Vec<(&Chain, u32)> = groups
+    fn layered(&self, groups: &'a [LayerChains]) -> BlockView {
+        let chains = groups
             .iter()
-            .flat_map(|g| g.chains.iter().map(move |c| (c, g.layer)))
+            .flat_map(|g| g.chains.iter().map(move |c| (c, Some(g.layer))))
             .collect();
-        self.block(chains.len(), None, |k, out| {
-            self.write_chain(chains[k].0, Some(chains[k].1), out)
-        })
+        self.block(Pending::Chains(chains), None)
     }
 
-    fn views(&self, views: &[ChainView]) -> BlockView {
-        self.block(views.len(), None, |k, out| self.lay_out(&views[k], out))
+    fn views(&self, views: Vec<ChainView>) -> BlockView {
+        self.block(Pending::Views(views), None)
     }
 
     /// The gradient rows (or with `update`, the update rows) of every layer, output first.
-    fn parameter_rows(&self, derivation: &Derivation, step: &Step, update: bool) -> Vec<BlockView> {
-        if update && derivation.network.sgd.is_none() {
+    fn parameter_rows(&self, step: &'a Step, update: bool) -> Vec<BlockView> {
+        if update && self.network.sgd.is_none() {
             return Vec::new();
         }
         (1..=self.network.depth())
@@ -672,18 +795,15 @@ impl Views<'_> {
             .map(|layer| {
                 let count = match self.form {
                     Form::Matrix => 0,
-                    Form::Elements | Form::Both => derivation.parameter_count(layer),
+                    Form::Elements | Form::Both => self.derivation.parameter_count(layer),
                 };
-                self.block(count, Some(layer), |k, out| {
-                    let chain = if update {
-                        derivation.update_chain(step, layer, k)
-                    } else {
-                        Some(derivation.gradient_chain(step, layer, k))
-                    };
-                    if let Some(chain) = chain {
-                        self.write_chain(&chain, Some(layer), out);
-                    }
-                })
+                let pending = Pending::Parameters {
+                    step,
+                    layer,
+                    update,
+                    count,
+                };
+                self.block(pending, Some(layer))
             })
             .collect()
     }
@@ -739,7 +859,8 @@ impl Views<'_> {
         format!("({})", items.into_iter().collect::<Vec<_>>().join(", "))
     }
 
-    fn sample(&self, rows: &SampleRows, derivation: &Derivation, step: &Step) -> SampleView {
+    fn sample(&self, rows: &'a SampleRows, step: &'a Step) -> SampleView {
+        let derivation = self.derivation;
         use crate::expr::{Index, Symbol};
         let network = derivation.network;
         let n = rows.sample.unwrap_or(1) as usize;
@@ -770,19 +891,19 @@ impl Views<'_> {
         }
     }
 
-    fn step(&self, step: &Step, derivation: &Derivation) -> StepView {
+    fn step(&self, step: &'a Step) -> StepView {
         StepView {
             number: step.number,
             matrix_gradients: self.matrices(|| self.matrix_gradients(step)),
             samples: step
                 .samples
                 .iter()
-                .map(|rows| self.sample(rows, derivation, step))
+                .map(|rows| self.sample(rows, step))
                 .collect(),
             total_loss: step.total_loss.as_ref().map(|c| self.chains([c])),
             loss_value: self.printer.value(step.loss_value),
-            gradients: self.parameter_rows(derivation, step, false),
-            updates: self.parameter_rows(derivation, step, true),
+            gradients: self.parameter_rows(step, false),
+            updates: self.parameter_rows(step, true),
             summary: step
                 .layers
                 .iter()
@@ -1224,49 +1345,12 @@ fn exact_values(values: &[Decimal]) -> Vec<Value> {
     values.iter().map(|d| Value::exact(*d)).collect()
 }
 
-fn context(
-    derivation: &Derivation,
-    layout: &Layout,
-    markdown: bool,
-    engine: &Engine,
-) -> Result<ContextView, Error> {
+fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextView {
     use crate::expr::{Expr, Func, Index, Symbol};
+    let derivation = views.derivation;
     let network = derivation.network;
     let depth = network.depth();
-    let printer = Printer::new(depth, derivation.options.digits);
-    let env = match (markdown, layout.env) {
-        (true, _) => "aligned",
-        (false, Env::Eqnarray) => "eqnarray",
-        (false, Env::Align) => "align",
-    };
-    let (math_open, math_close) = match layout.flavor {
-        Flavor::Qiita => ("```math", "```"),
-        Flavor::Zenn | Flavor::Github => ("$$", "$$"),
-    };
-    let chain_layout = if engine.builtin_chain {
-        ChainLayout::Builtin
-    } else {
-        let mut context = tera::Context::new();
-        context.insert("env", env);
-        context.insert("lang", &layout.lang);
-        context.insert("form", &layout.form);
-        context.insert("flavor", &layout.flavor);
-        context.insert("math_open", math_open);
-        context.insert("math_close", math_close);
-        ChainLayout::Template {
-            tera: &engine.tera,
-            context,
-            error: Mutex::new(None),
-        }
-    };
-    let views = Views {
-        printer,
-        network,
-        samples: network.samples(),
-        env,
-        form: layout.form,
-        layout: chain_layout,
-    };
+    let printer = views.printer;
     let layers = network
         .layers
         .iter()
@@ -1298,7 +1382,7 @@ fn context(
             }
         })
         .collect();
-    let context = ContextView {
+    ContextView {
         title: network.title.as_deref().map(|t| {
             if markdown {
                 escape_markdown(t)
@@ -1307,11 +1391,11 @@ fn context(
             }
         }),
         lang: layout.lang,
-        env,
+        env: views.env,
         form: layout.form,
         flavor: layout.flavor,
-        math_open,
-        math_close,
+        math_open: views.math_open,
+        math_close: views.math_close,
         question: false,
         diagram: (layout.diagram && !markdown)
             .then(|| views.diagram(derivation))
@@ -1348,18 +1432,8 @@ fn context(
         shortcut: derivation
             .shortcut
             .map(|_| format!("{}_{}", network.output_activation().name, network.loss.name)),
-        steps: derivation
-            .steps
-            .iter()
-            .map(|s| views.step(s, derivation))
-            .collect(),
-    };
-    if let ChainLayout::Template { error, .. } = views.layout {
-        if let Some(error) = error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            return Err(error);
-        }
+        steps: derivation.steps.iter().map(|s| views.step(s)).collect(),
     }
-    Ok(context)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1435,19 +1509,120 @@ pub fn render_with(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let markdown = name.ends_with(".md.tera");
-    let view = context(derivation, layout, markdown, engine)?;
+    let views = Views::new(derivation, layout, markdown, engine);
+    let view = context(&views, markdown, layout);
     let mut context = tera::Context::from_serialize(&view).map_err(|e| template_error(name, &e))?;
     drop(view);
     for (key, value) in extra {
         context.insert(key, &value);
     }
-    engine
+    let pending = std::mem::take(&mut *views.pending.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut splicer = Splicer {
+        out,
+        views: &views,
+        pending: &pending,
+        held: Vec::new(),
+    };
+    let rendered = engine
         .tera
-        .render_to(name, &context, out)
+        .render_to(name, &context, &mut splicer)
         .map_err(|e| match e.kind() {
             tera::ErrorKind::Io(kind) => output_error(std::io::Error::new(*kind, e.to_string())),
             _ => template_error(name, &e),
         })
+        .and_then(|()| splicer.finish().map_err(output_error));
+    drop(pending);
+    match views.template_error() {
+        Some(error) => Err(error),
+        None => rendered,
+    }
+}
+
+/// Passes the rendered template through to `out`, writing each block's rows where the
+/// template put its marker (`\u{1}block N\u{1}`). Templates never see the rows, and the rows
+/// are made only when they are written.
+struct Splicer<'o, 'v, 'a> {
+    out: &'o mut dyn Write,
+    views: &'v Views<'a>,
+    pending: &'v [Pending<'a>],
+    /// Bytes that may be the start of a marker, held until it is clear whether they are.
+    held: Vec<u8>,
+}
+
+impl<'v, 'a> Splicer<'_, 'v, 'a> {
+    const EDGE: u8 = 1;
+    const NAME: &'static [u8] = b"block ";
+    /// Longer than any marker: held bytes this long are not one.
+    const LONGEST: usize = 32;
+
+    fn marker(index: usize) -> String {
+        format!("\u{1}block {index}\u{1}")
+    }
+
+    /// The block `held` (a whole `\u{1}…\u{1}`) stands for, if it is a marker.
+    fn block(held: &[u8], pending: &'v [Pending<'a>]) -> Option<&'v Pending<'a>> {
+        let inner = held
+            .strip_prefix(&[Self::EDGE])?
+            .strip_suffix(&[Self::EDGE])?;
+        let digits = inner.strip_prefix(Self::NAME)?;
+        let index: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
+        pending.get(index)
+    }
+
+    /// Writes out what is held and the rest of the output.
+    fn finish(mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.held)?;
+        self.held.clear();
+        self.out.flush()
+    }
+}
+
+impl Write for Splicer<'_, '_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while !rest.is_empty() {
+            if self.held.is_empty() {
+                // Plain text up to the next possible marker passes straight through.
+                match rest.iter().position(|&b| b == Self::EDGE) {
+                    None => {
+                        self.out.write_all(rest)?;
+                        break;
+                    }
+                    Some(at) => {
+                        self.out.write_all(&rest[..at])?;
+                        self.held.push(Self::EDGE);
+                        rest = &rest[at + 1..];
+                    }
+                }
+                continue;
+            }
+            // Inside a possible marker: take bytes up to and including its closing edge.
+            let end = rest.iter().position(|&b| b == Self::EDGE);
+            let take = end.map_or(rest.len(), |at| at + 1);
+            self.held.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if end.is_some() {
+                if let Some(pending) = Self::block(&self.held, self.pending) {
+                    self.views.write_block(pending, self.out)?;
+                    self.held.clear();
+                } else {
+                    // Not a marker; its closing edge may open the next one.
+                    let text_end = self.held.len() - 1;
+                    self.out.write_all(&self.held[..text_end])?;
+                    self.held.clear();
+                    self.held.push(Self::EDGE);
+                }
+            } else if self.held.len() > Self::LONGEST {
+                self.out.write_all(&self.held)?;
+                self.held.clear();
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// [`render_with`] into a string.
@@ -1485,4 +1660,68 @@ pub fn export_templates(dir: &Path) -> Result<Vec<String>, Error> {
         written.push(path.display().to_string());
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `text` to a splicer in the pieces `cuts` makes; what comes out.
+    fn spliced<'a>(
+        views: &Views<'a>,
+        pending: &[Pending<'a>],
+        text: &str,
+        cuts: &[usize],
+    ) -> String {
+        let mut out = Vec::new();
+        let mut splicer = Splicer {
+            out: &mut out,
+            views,
+            pending,
+            held: Vec::new(),
+        };
+        let mut from = 0;
+        for &cut in cuts.iter().chain([&text.len()]) {
+            splicer.write_all(&text.as_bytes()[from..cut]).unwrap();
+            from = cut;
+        }
+        splicer.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn markers_become_their_rows_however_the_text_is_cut() {
+        let text = include_str!("../examples/article.nn");
+        let network = crate::check::check(&crate::parser::parse(text).unwrap()).unwrap();
+        let derivation = crate::derivation::derive(&network, Default::default()).unwrap();
+        let engine = engine(None).unwrap();
+        let views = Views::new(&derivation, &Layout::default(), false, &engine);
+        let block = views.chains(&derivation.loss);
+        assert_eq!(block.rows, "\u{1}block 0\u{1}");
+        let pending = std::mem::take(&mut *views.pending.lock().unwrap());
+        let mut rows = Vec::new();
+        views.write_block(&pending[0], &mut rows).unwrap();
+        let rows = String::from_utf8(rows).unwrap();
+        assert!(rows.starts_with("E&=&\\frac{1}{2}"), "{rows}");
+
+        // Not markers: an unknown block, a lone edge, text between edges, a long run.
+        let others = "\u{1}block 7\u{1} \u{1}x\u{1}\u{1}block\u{1} \u{1}";
+        let long = format!("\u{1}{}", "y".repeat(40));
+        // A stray edge right before a marker does not hide it.
+        let input = format!(
+            "a {} b {others} c {long} d \u{1}{} e \u{1}junk{} f",
+            block.rows, block.rows, block.rows
+        );
+        let expected = format!("a {rows} b {others} c {long} d \u{1}{rows} e \u{1}junk{rows} f");
+        assert_eq!(spliced(&views, &pending, &input, &[]), expected);
+        let every_byte: Vec<usize> = (1..input.len()).collect();
+        assert_eq!(spliced(&views, &pending, &input, &every_byte), expected);
+        for cut in 1..input.len() {
+            assert_eq!(
+                spliced(&views, &pending, &input, &[cut]),
+                expected,
+                "cut at {cut}"
+            );
+        }
+    }
 }
