@@ -393,11 +393,7 @@ impl Printer {
                 Class::Other
             }
             Expr::Div(a, b) => {
-                out.push_str("\\frac{");
-                self.write(a, out);
-                out.push_str("}{");
-                self.write(b, out);
-                out.push('}');
+                self.write_fraction(("", a), ("", b), out);
                 Class::Other
             }
             Expr::Pow(base, exponent) => {
@@ -453,14 +449,21 @@ impl Printer {
                 Class::Other
             }
             Expr::Partial(num, den) => {
-                out.push_str("\\frac{\\partial ");
-                self.write(num, out);
-                out.push_str("}{\\partial ");
-                self.write(den, out);
-                out.push('}');
+                self.write_fraction(("\\partial ", num), ("\\partial ", den), out);
                 Class::Partial
             }
         }
+    }
+
+    /// `\frac{num}{den}`, each part after its prefix (`\partial `).
+    fn write_fraction(&self, num: (&str, &Expr), den: (&str, &Expr), out: &mut String) {
+        out.push_str("\\frac{");
+        out.push_str(num.0);
+        self.write(num.1, out);
+        out.push_str("}{");
+        out.push_str(den.0);
+        self.write(den.1, out);
+        out.push('}');
     }
 }
 

@@ -46,7 +46,7 @@ pub struct Settings {
 pub fn derive_text(text: &str, settings: &Settings) -> Result<String, error::Error> {
     let mut out = Vec::new();
     derive_to(text, settings, &mut out)?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    render::utf8(out, "output")
 }
 
 /// [`derive_text`], writing the output to `out` as it is made (a big network's LaTeX is tens

@@ -151,16 +151,17 @@ pub fn render(
     layout: &Layout,
     templates: Option<&Path>,
 ) -> Result<String, Error> {
-    match template_name(format) {
-        None => json(derivation),
-        Some(name) => render_string(
-            &engine(templates)?,
-            derivation,
-            layout,
-            name,
-            serde_json::Map::new(),
-        ),
-    }
+    let mut out = Vec::new();
+    render_to(derivation, format, layout, templates, &mut out)?;
+    utf8(out, template_name(format).unwrap_or("json"))
+}
+
+/// Rendered bytes as text (they always are: every piece written is a `str`).
+pub(crate) fn utf8(out: Vec<u8>, name: &str) -> Result<String, Error> {
+    String::from_utf8(out).map_err(|e| Error::Template {
+        name: name.into(),
+        message: e.to_string(),
+    })
 }
 
 /// Like [`render`], writing to `out` as the text is made.
@@ -1635,10 +1636,7 @@ pub fn render_string(
 ) -> Result<String, Error> {
     let mut out = Vec::new();
     render_with(engine, derivation, layout, name, extra, &mut out)?;
-    String::from_utf8(out).map_err(|e| Error::Template {
-        name: name.into(),
-        message: e.to_string(),
-    })
+    utf8(out, name)
 }
 
 /// Writes the built-in templates into `dir` (created if needed), refusing to overwrite.
