@@ -1266,7 +1266,10 @@ fn evaluate_all<T: Send>(
     if count < PARALLEL_FROM {
         return (0..count).map(&evaluate).collect();
     }
-    (0..count).into_par_iter().map(&evaluate).collect()
+    // Collected whole first: rayon's own `Result` collection stops at whichever error a thread
+    // meets first, so the message could change from run to run.
+    let results: Vec<Result<T, Error>> = (0..count).into_par_iter().map(&evaluate).collect();
+    results.into_iter().collect()
 }
 
 /// The numbers of `layer` in this step; `gradients` and `updated` hold its parameters' values
@@ -1385,6 +1388,47 @@ mod tests {
             }
             assert!(rows > 0);
         });
+    }
+
+    #[test]
+    fn parallel_evaluation_keeps_order_and_reports_the_first_error() {
+        let fault = |n: usize| Error::Unsupported {
+            message: n.to_string(),
+        };
+        let values = evaluate_all(1000, |n| Ok(n * 2)).unwrap();
+        assert_eq!(values, (0..1000).map(|n| n * 2).collect::<Vec<_>>());
+        // The first error is slow to arrive, the last one quick: still the first is reported.
+        let result = evaluate_all(1000, |n| match n {
+            0 => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                Err(fault(0))
+            }
+            999 => Err(fault(999)),
+            n => Ok(n),
+        });
+        match result {
+            Err(Error::Unsupported { message }) => assert_eq!(message, "0"),
+            other => panic!("expected the error of 0, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn the_first_error_in_order_is_reported_every_time() {
+        // 300 units that all overflow, evaluated in parallel: the message names the first.
+        let units = 300;
+        let text = format!(
+            "input x = [1e37]\ntarget t = [{}]\n{}layer identity W = [{}]\nloss sum_squared\n",
+            vec!["0"; units].join(","),
+            "layer identity W = [[1e37]]\n".repeat(7),
+            vec!["[1e37]"; units].join(",")
+        );
+        let network = crate::check::check(&crate::parser::parse(&text).unwrap()).unwrap();
+        for _ in 0..20 {
+            match derive(&network, Options::default()) {
+                Err(Error::Numeric { quantity, .. }) => assert_eq!(quantity, "a_1^(8)"),
+                other => panic!("expected an overflow, got {:?}", other.map(|_| ())),
+            }
+        }
     }
 
     #[test]

@@ -30,9 +30,12 @@ use grammar::{NetworkParser, Rule};
 /// Parses a whole `.nn` text.
 pub fn parse(text: &str) -> Result<File, Error> {
     // Recording every attempt (for a message that says what was expected) costs more than the
-    // parse itself, so it is done only to explain a text that did not parse.
-    pest::set_error_detail(false);
+    // parse itself, so it is done only to explain a text that did not parse. pest's switch is
+    // one for the whole process: explanations take turns, and a parse that succeeds never
+    // touches it (while one is on, other parses are only slower).
+    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let mut pairs = NetworkParser::parse(Rule::file, text).map_err(|plain| {
+        let _turn = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
         pest::set_error_detail(true);
         let detailed = NetworkParser::parse(Rule::file, text).err();
         pest::set_error_detail(false);

@@ -569,12 +569,22 @@ impl<'a> Views<'a> {
         }
     }
 
+    /// Whether a user's `chain.tex.tera` has failed (and the output should stop).
+    fn failed(&self) -> bool {
+        match &self.layout {
+            ChainLayout::Builtin => false,
+            ChainLayout::Template { error, .. } => {
+                error.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+            }
+        }
+    }
+
     /// The first error of a user's `chain.tex.tera`, if any.
-    fn template_error(self) -> Option<Error> {
-        match self.layout {
+    fn take_template_error(&self) -> Option<Error> {
+        match &self.layout {
             ChainLayout::Builtin => None,
             ChainLayout::Template { error, .. } => {
-                error.into_inner().unwrap_or_else(|p| p.into_inner())
+                error.lock().unwrap_or_else(|p| p.into_inner()).take()
             }
         }
     }
@@ -736,9 +746,15 @@ impl<'a> Views<'a> {
             }
             text
         };
+        // A user's chain template that failed stops the output at the next piece.
+        let stop = || std::io::Error::other("chain.tex.tera failed");
         let pieces = count.div_ceil(PIECE);
         if pieces == 1 {
-            return out.write_all(piece(0).as_bytes());
+            let text = piece(0);
+            if self.failed() {
+                return Err(stop());
+            }
+            return out.write_all(text.as_bytes());
         }
         let batch = 2 * rayon::current_num_threads();
         for first in (0..pieces).step_by(batch) {
@@ -746,6 +762,9 @@ impl<'a> Views<'a> {
                 .into_par_iter()
                 .map(piece)
                 .collect();
+            if self.failed() {
+                return Err(stop());
+            }
             for text in texts {
                 out.write_all(text.as_bytes())?;
             }
@@ -1518,24 +1537,70 @@ pub fn render_with(
         context.insert(key, &value);
     }
     let pending = std::mem::take(&mut *views.pending.lock().unwrap_or_else(|p| p.into_inner()));
+    // A user's chain template is tried on one chain before anything is written, so that a
+    // broken one (an unknown variable, a typo) fails with no output at all.
+    if !engine.builtin_chain {
+        views.write_chain(&derivation.loss[0], None, &mut String::new());
+        if let Some(error) = views.take_template_error() {
+            return Err(error);
+        }
+    }
+    let mut recorded = Recorded { out, error: None };
     let mut splicer = Splicer {
-        out,
+        out: &mut recorded,
         views: &views,
         pending: &pending,
         held: Vec::new(),
     };
-    let rendered = engine
-        .tera
-        .render_to(name, &context, &mut splicer)
-        .map_err(|e| match e.kind() {
+    let rendered = match engine.tera.render_to(name, &context, &mut splicer) {
+        Ok(()) => splicer.finish().map_err(output_error),
+        Err(e) => Err(match e.kind() {
             tera::ErrorKind::Io(kind) => output_error(std::io::Error::new(*kind, e.to_string())),
             _ => template_error(name, &e),
-        })
-        .and_then(|()| splicer.finish().map_err(output_error));
+        }),
+    };
     drop(pending);
-    match views.template_error() {
-        Some(error) => Err(error),
+    if let Some(error) = views.take_template_error() {
+        return Err(error);
+    }
+    // The writer's own error says what went wrong (`No space left on device`); Tera passes on
+    // only its kind.
+    match recorded.error {
+        Some(e) => Err(output_error(e)),
         None => rendered,
+    }
+}
+
+/// A writer that keeps the first error of the one it wraps, message and all.
+struct Recorded<'o> {
+    out: &'o mut dyn Write,
+    error: Option<std::io::Error>,
+}
+
+impl Recorded<'_> {
+    fn record<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        result.map_err(|e| {
+            let copy = std::io::Error::new(e.kind(), e.to_string());
+            self.error.get_or_insert(e);
+            copy
+        })
+    }
+}
+
+impl Write for Recorded<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.out.write(buf);
+        self.record(result)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let result = self.out.write_all(buf);
+        self.record(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.out.flush();
+        self.record(result)
     }
 }
 

@@ -697,6 +697,61 @@ fn templates_export_and_override() {
     assert!(custom.contains(r"\subsection*{Forward pass}"));
 }
 
+#[test]
+fn a_broken_chain_template_fails_before_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = "<< chain.lhs >>&<< chain.nosuch >>";
+    std::fs::write(dir.path().join("chain.tex.tera"), chain).unwrap();
+    let templates = dir.path().to_str().unwrap();
+    let output = run(&["derive", ARTICLE, "--templates", templates]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: template chain.tex.tera:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nosuch"), "{stderr}");
+}
+
+#[test]
+fn a_full_disk_is_reported_with_its_reason() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    // A big output fails while the template is being written, a small one at the last flush.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.nn");
+    let big = big.to_str().unwrap();
+    stdout(&run(&[
+        "gen",
+        "--sizes",
+        "50,50,50,10",
+        "--seed",
+        "1",
+        "-o",
+        big,
+    ]));
+    for (file, format) in [(ARTICLE, "latex"), (ARTICLE, "json"), (big, "latex")] {
+        let output = Command::new(env!("CARGO_BIN_EXE_backprop-tex"))
+            .args(["derive", file, "-f", format])
+            .current_dir(root())
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("error: cannot write standard output: No space left on device"),
+            "{stderr}"
+        );
+    }
+}
+
 /// The built-in chain layout is compiled into the program; it must write exactly what
 /// `chain.tex.tera` writes through Tera, which is what a user's copy of it goes through.
 #[test]
