@@ -187,21 +187,17 @@ fn compare_json_with_loops(doc: &Json, net: &Net, relative: f64) -> Result<usize
                     )?;
                 }
             }
-            check(
-                format!("layer {} grad_W", l + 1),
-                &matrix(&layer["grad_W"]).concat(),
-                &pass.grad_w[l].concat(),
-            )?;
-            check(
-                format!("layer {} W", l + 1),
-                &matrix(&layer["W"]).concat(),
-                &net.w[l].concat(),
-            )?;
-            check(
-                format!("layer {} W_after", l + 1),
-                &matrix(&layer["W_after"]).concat(),
-                &next.w[l].concat(),
-            )?;
+            for (key, expected) in [
+                ("grad_W", &pass.grad_w[l]),
+                ("W", &net.w[l]),
+                ("W_after", &next.w[l]),
+            ] {
+                check(
+                    format!("layer {} {key}", l + 1),
+                    &matrix(&layer[key]).concat(),
+                    &expected.concat(),
+                )?;
+            }
             match &net.b[l] {
                 Some(_) => {
                     check(
