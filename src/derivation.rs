@@ -371,8 +371,8 @@ impl<'n> Formulas<'n> {
             f.grad_bias_term
                 .push(simplified(&Expr::Mul(vec![delta, da_db]), rules));
         }
-        f.shown_grad_weight = (1..=depth).map(|l| f.shown_weight_gradient(l)).collect();
-        f.shown_grad_bias = (1..=depth).map(|l| f.shown_bias_gradient(l)).collect();
+        f.shown_grad_weight = (1..=depth).map(|l| f.weight_gradient_to_show(l)).collect();
+        f.shown_grad_bias = (1..=depth).map(|l| f.bias_gradient_to_show(l)).collect();
         Ok(f)
     }
 
@@ -383,6 +383,16 @@ impl<'n> Formulas<'n> {
     /// again in the gradient of every input weight of the unit.
     fn expanded_first_layer(&self) -> bool {
         self.network.depth() == 2 && self.network.width(2) as u32 <= WRITE_OUT_UP_TO
+    }
+
+    /// ∂E/∂w_{ij}^{(l)} as the rows show it.
+    fn shown_weight_gradient(&self, layer: u32) -> &Derived {
+        &self.shown_grad_weight[layer as usize - 1]
+    }
+
+    /// ∂E/∂b_i^{(l)} as the rows show it.
+    fn shown_bias_gradient(&self, layer: u32) -> &Derived {
+        &self.shown_grad_bias[layer as usize - 1]
     }
 
     fn delta_of(&self, layer: u32) -> &Derived {
@@ -406,7 +416,7 @@ impl<'n> Formulas<'n> {
     }
 
     /// The gradient of w_{ij}^{(l)} in `i`, `j` as the worked rows show it.
-    fn shown_weight_gradient(&self, layer: u32) -> Derived {
+    fn weight_gradient_to_show(&self, layer: u32) -> Derived {
         let (term, rules) = &self.grad_weight_term[layer as usize - 1];
         let (term, rules) = if layer == 1 && self.expanded_first_layer() {
             let (delta, delta_rules) = self.delta_of(1);
@@ -422,7 +432,7 @@ impl<'n> Formulas<'n> {
         (self.over_samples(term), rules)
     }
 
-    fn shown_bias_gradient(&self, layer: u32) -> Derived {
+    fn bias_gradient_to_show(&self, layer: u32) -> Derived {
         let (term, rules) = &self.grad_bias_term[layer as usize - 1];
         if layer == 1 && self.expanded_first_layer() {
             // δ^{(1)} is not shown in the article's layout, so it is written out here too.
@@ -469,9 +479,8 @@ impl<'n> Formulas<'n> {
     ) -> (Symbol, Expr, Expr, ChainKind, &[&'static str]) {
         let parameter = self.parameter(layer, index);
         let lhs = Expr::partial(sym(Symbol::loss()), sym(parameter.clone()));
-        let l = layer as usize - 1;
         if parameter.kind == Kind::Weight {
-            let (grad, rules) = &self.shown_grad_weight[l];
+            let (grad, rules) = self.shown_weight_gradient(layer);
             let kind = if layer == 1 && self.expanded_first_layer() {
                 ChainKind::ExpandedGradient
             } else {
@@ -487,7 +496,7 @@ impl<'n> Formulas<'n> {
                 rules,
             )
         } else {
-            let (grad, rules) = &self.shown_grad_bias[l];
+            let (grad, rules) = self.shown_bias_gradient(layer);
             let i = parameter.indices[0];
             let symbol = Symbol::grad_bias(layer, i);
             let formula = instance(grad, &[('i', i)]);
@@ -958,10 +967,10 @@ fn gradient_rules(f: &Formulas) -> Vec<Chain> {
                             Expr::partial(f.pre(1, I), sym(Symbol::weight(1, I, J))),
                         ])),
                         f.over_samples(Expr::Mul(vec![write_out_small_sums(&via_next), da_dw])),
-                        write_out_small_sums(&shown),
+                        write_out_small_sums(shown),
                     ],
                 )
-                .with_rules(&rules),
+                .with_rules(rules),
             );
         } else {
             chains.push(
@@ -973,12 +982,14 @@ fn gradient_rules(f: &Formulas) -> Vec<Chain> {
                 .with_rules(delta_rules),
             );
             let (grad, rules) = f.shown_weight_gradient(layer);
-            chains.push(Chain::new(ChainKind::Gradient, grad_lhs, vec![grad]).with_rules(&rules));
+            chains.push(
+                Chain::new(ChainKind::Gradient, grad_lhs, vec![grad.clone()]).with_rules(rules),
+            );
         }
         if network.layer(layer).bias.is_some() {
             let (grad, rules) = f.shown_bias_gradient(layer);
             let lhs = Expr::partial(sym(Symbol::loss()), sym(Symbol::bias(layer, I)));
-            chains.push(Chain::new(ChainKind::Gradient, lhs, vec![grad]).with_rules(&rules));
+            chains.push(Chain::new(ChainKind::Gradient, lhs, vec![grad.clone()]).with_rules(rules));
         }
     }
     chains
