@@ -359,7 +359,7 @@ fn read_source(path: &Path) -> Result<Source, Error> {
 
 /// Runs `produce` on a buffered writer to `path` or, without one, to standard output.
 ///
-/// A file is written as a temporary file beside `path` and renamed over it only when
+/// A file is written as a temporary file beside `path`, synced, and renamed over it only when
 /// everything succeeded: a reader never sees a half-written file, and a failure (bad input
 /// found while writing, a template error, a full disk) leaves any existing file as it was.
 /// Standard output is a stream: what was written before a failure stays written.
@@ -393,6 +393,8 @@ pub fn write_output(
     let mut out = std::io::BufWriter::with_capacity(1 << 16, temp);
     produce(&mut out).map_err(named)?;
     let temp = out.into_inner().map_err(|e| error(e.into_error()))?;
+    // On disk before it takes the name, so that even a power cut leaves the old file or the new.
+    temp.as_file().sync_all().map_err(error)?;
     temp.persist(path).map_err(|e| error(e.error))?;
     Ok(())
 }
