@@ -545,12 +545,7 @@ fn every_example_compiles_with_pdflatex_and_the_article_shows_every_gradient() {
     if !tex_available("pdflatex") {
         return;
     }
-    let mut examples: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .unwrap()
-        .map(|e| format!("examples/{}", e.unwrap().file_name().to_string_lossy()))
-        .filter(|name| name.ends_with(".nn"))
-        .collect();
-    examples.sort();
+    let examples = examples();
     assert!(
         examples.iter().any(|e| e == "examples/softmax.nn"),
         "the 2-3-3-2 softmax example"
@@ -649,24 +644,16 @@ fn missing_file_and_invalid_utf8_are_errors_not_panics() {
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(run(&["derive"]).status.code(), Some(2));
-    assert_eq!(
-        run(&["derive", ARTICLE, "--digits", "0"]).status.code(),
-        Some(2)
-    );
-    assert_eq!(
-        run(&["derive", ARTICLE, "-f", "pdf"]).status.code(),
-        Some(2)
-    );
-    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
-    assert_eq!(
-        run(&["check", ARTICLE, "--tolerance", "nan"]).status.code(),
-        Some(2)
-    );
-    assert_eq!(
-        run(&["check", ARTICLE, "--tolerance", "-1"]).status.code(),
-        Some(2)
-    );
+    for args in [
+        &["derive"][..],
+        &["derive", ARTICLE, "--digits", "0"],
+        &["derive", ARTICLE, "-f", "pdf"],
+        &["frobnicate"],
+        &["check", ARTICLE, "--tolerance", "nan"],
+        &["check", ARTICLE, "--tolerance", "-1"],
+    ] {
+        assert_eq!(run(args).status.code(), Some(2), "{args:?}");
+    }
 }
 
 #[test]
