@@ -5,7 +5,7 @@
 //! The pipeline, one module per stage:
 //! `parser` (pest grammar → `ast`) → `check` (→ `model`) → `derivation` (symbolic, with
 //! `expr`, `diff`, `simplify`, `functions`; numbers with `eval`, `number`) → `render`
-//! (`latex` printer, Tera templates, JSON). `cli` ties them to the command line; `error` is
+//! (`latex` printer, Tera templates, JSON). `cli` ties them to the command line, `output` writes the results; `error` is
 //! the one error type.
 
 pub mod ast;
@@ -23,6 +23,7 @@ pub mod gradcheck;
 pub mod latex;
 pub mod model;
 pub mod number;
+pub mod output;
 pub mod parser;
 pub mod random;
 pub mod render;
