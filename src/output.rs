@@ -24,7 +24,9 @@
 //!   a full disk) still leaves the file untouched. The one trade-off: a crash, or a disk that
 //!   fills up, during the final copy can leave it half old and half new (the message says so).
 //! - **A device, FIFO or other non-regular file** is written straight through, streaming, as a
-//!   shell redirection would (`-o /dev/null` stays `/dev/null`); **a directory** is an error.
+//!   shell redirection would (`-o /dev/null` stays `/dev/null`), and so is a regular file
+//!   reached through a link only the kernel can follow (`/dev/stdout`, `/proc/self/fd/N`);
+//!   **a directory** is an error.
 //! - **The input itself** is never the output: [`refuse_same_file`] compares device and
 //!   inode, so `./a.nn`, a symbolic link or a hard link to the input are refused too, before
 //!   anything is written. Standard input `-` never collides.
@@ -116,6 +118,9 @@ enum Destination {
     Regular(PathBuf, fs::Metadata),
     /// A device, FIFO or socket: written straight through.
     Stream(PathBuf),
+    /// A regular file reached through a link the kernel resolves itself (`/dev/stdout` →
+    /// `/proc/self/fd/1`): written through, truncated.
+    Through(PathBuf),
 }
 
 /// The most symbolic links followed, as the kernel's own limit.
@@ -129,15 +134,30 @@ impl Destination {
                 path: shown.to_string(),
             });
         }
-        let target = follow_links(path).map_err(|e| write_error(&shown, e))?;
-        match fs::metadata(&target) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Destination::New(target)),
-            Err(e) => Err(write_error(&shown, e)),
-            Ok(meta) if meta.is_dir() => Err(Error::OutputIsDirectory {
+        let followed = || follow_links(path).map_err(|e| write_error(&shown, e));
+        // What the kernel finds decides; the links are followed by hand only to place the
+        // temporary file beside the real file.
+        let meta = match fs::metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Destination::New(followed()?))
+            }
+            Err(e) => return Err(write_error(&shown, e)),
+            Ok(meta) => meta,
+        };
+        if meta.is_dir() {
+            return Err(Error::OutputIsDirectory {
                 path: shown.to_string(),
-            }),
-            Ok(meta) if meta.is_file() => Ok(Destination::Regular(target, meta)),
-            Ok(_) => Ok(Destination::Stream(target)),
+            });
+        }
+        if !meta.is_file() {
+            return Ok(Destination::Stream(path.to_path_buf()));
+        }
+        let target = followed()?;
+        match fs::metadata(&target) {
+            Ok(found) if found.dev() == meta.dev() && found.ino() == meta.ino() => {
+                Ok(Destination::Regular(target, meta))
+            }
+            _ => Ok(Destination::Through(path.to_path_buf())),
         }
     }
 }
@@ -211,11 +231,14 @@ pub fn write_output(
         produce(&mut out).map_err(named)?;
         return out.flush().map_err(error);
     };
-    match Destination::of(path)? {
-        Destination::Stream(target) => {
+    let destination = Destination::of(path)?;
+    let truncate = matches!(destination, Destination::Through(_));
+    match destination {
+        Destination::Stream(target) | Destination::Through(target) => {
             let file = fs::OpenOptions::new()
                 .write(true)
-                .open(target)
+                .truncate(truncate)
+                .open(&target)
                 .map_err(error)?;
             let mut out = io::BufWriter::with_capacity(BUFFER, file);
             produce(&mut out).map_err(named)?;
