@@ -199,6 +199,16 @@ fn temp_beside(target: &Path) -> io::Result<tempfile::NamedTempFile> {
         .suffix(".tmp")
         .permissions(Permissions::from_mode(0o666))
         .tempfile_in(parent_of(target))
+        .map_err(without_temp_path)
+}
+
+/// tempfile's errors end in ` at path "…"`, the random name of a file that never came to be;
+/// the message names the user's path instead.
+fn without_temp_path(e: io::Error) -> io::Error {
+    match e.to_string().split_once(" at path ") {
+        Some((reason, _)) => io::Error::new(e.kind(), reason.to_string()),
+        None => e,
+    }
 }
 
 /// Gives `file` the owner, group and mode of `old`. The owner is best effort (only root may
@@ -246,7 +256,8 @@ pub fn write_output(
         }
         Destination::Regular(target, old) if old.nlink() > 1 => {
             // The whole output first, where a failure costs nothing.
-            let mut temp = tempfile::tempfile_in(parent_of(&target)).map_err(error)?;
+            let mut temp = tempfile::tempfile_in(parent_of(&target))
+                .map_err(|e| error(without_temp_path(e)))?;
             let mut out = io::BufWriter::with_capacity(BUFFER, &mut temp);
             produce(&mut out).map_err(named)?;
             out.flush().map_err(error)?;
@@ -328,7 +339,7 @@ fn write_files_with(
                 .prefix(".backprop-tex-")
                 .permissions(Permissions::from_mode(0o777))
                 .tempdir_in(parent)
-                .map_err(error(parent))?;
+                .map_err(|e| error(dir)(without_temp_path(e)))?;
             stage(staging.path(), files, dir)?;
             rename(staging.path(), dir).map_err(error(dir))?;
             // The directory now has its real name; nothing is left to remove.
@@ -373,7 +384,7 @@ fn write_files_with(
     let staging = tempfile::Builder::new()
         .prefix(".backprop-tex-")
         .tempdir_in(dir)
-        .map_err(error(dir))?;
+        .map_err(|e| error(dir)(without_temp_path(e)))?;
     stage(staging.path(), files, dir)?;
     // What is replaced is kept (as a second link, or a copy) until everything is in place.
     let old = staging.path().join("old");
@@ -506,6 +517,18 @@ mod tests {
         write_files_atomically(dir.path(), &FILES, true).unwrap();
         assert_eq!(names(dir.path()), ["a", "b", "c"]);
         assert_eq!(fs::read_to_string(dir.path().join("a")).unwrap(), "new a");
+    }
+
+    #[test]
+    fn errors_name_the_users_path_not_the_temporary_one() {
+        let error = write_output(Some(Path::new("/no/such/dir/a.tex")), |_| Ok(())).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cannot write /no/such/dir/a.tex: No such file or directory (os error 2)"
+        );
+        let error =
+            write_files_atomically(Path::new("/proc/self/templates"), &FILES, false).unwrap_err();
+        assert!(!error.to_string().contains("at path"), "{error}");
     }
 
     #[test]
