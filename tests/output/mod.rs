@@ -80,6 +80,34 @@ fn an_existing_file_keeps_its_mode_and_owner() {
 }
 
 #[test]
+fn a_user_who_cannot_keep_the_owner_still_writes_and_keeps_the_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let as_root = fs::metadata(dir.path()).unwrap().uid() == 0;
+    // Another user must be able to run the program and read the example from where it is.
+    let probe = sh(&format!(
+        "exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$BIN\" check {ARTICLE}"
+    ));
+    if !as_root || !probe.status.success() {
+        eprintln!("skipped: needs root, setpriv, and a checkout another user can read");
+        return;
+    }
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let tex = dir.path().join("theirs.tex");
+    fs::write(&tex, "old").unwrap();
+    // Set-group-id is kept only with the group, so it goes; the rest stays.
+    fs::set_permissions(&tex, fs::Permissions::from_mode(0o2664)).unwrap();
+    let output = sh(&format!(
+        "umask 077; exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+         \"$BIN\" derive {ARTICLE} -o '{}'",
+        tex.display()
+    ));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(fs::read_to_string(&tex).unwrap(), derive(ARTICLE, &[]));
+    assert_eq!(mode(&tex), 0o664);
+    assert_eq!(fs::metadata(&tex).unwrap().uid(), 65534);
+}
+
+#[test]
 fn a_symlink_is_followed_and_stays_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let sub = dir.path().join("sub");
