@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::derivation::{Carry, Options};
 use crate::error::{Error, Source};
 use crate::model::Limits;
+use crate::output::{self, write_output};
 use crate::render::{self, Env, Flavor, Form, Format, Lang, Layout};
 use crate::Settings;
 
@@ -44,7 +45,7 @@ struct DeriveArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Latex)]
     format: Format,
-    /// Write to this file instead of standard output (only when everything succeeded).
+    /// Write to this file instead of standard output (only when everything succeeded; `-`: standard output).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Significant digits of the numbers shown.
@@ -121,7 +122,7 @@ struct GenArgs {
     /// Give every layer a bias.
     #[arg(long)]
     bias: bool,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (`-`: standard output).
     #[arg(short, long)]
     output: Option<PathBuf>,
 }
@@ -179,8 +180,11 @@ enum CarryArg {
 enum TemplatesAction {
     /// Write the built-in templates into DIR, to edit and use with `--templates DIR`.
     Export {
-        /// The directory to write into (created if needed; existing files are not overwritten).
+        /// The directory to write into (created if needed). All files or none are written.
         dir: PathBuf,
+        /// Replace templates that are already in DIR (otherwise they are refused, and nothing is written).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -202,6 +206,16 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        // Help and the version go to standard output, usage errors to standard error.
+        Err(error) if !error.use_stderr() => {
+            return match output::print(&error.render().to_string()) {
+                Ok(()) => error.exit_code(),
+                Err(failed) => {
+                    let _ = write!(std::io::stderr(), "{}", failed.render(None));
+                    1
+                }
+            };
+        }
         Err(error) => {
             let _ = error.print();
             return error.exit_code();
@@ -217,23 +231,24 @@ where
                 .and_then(|text| write_output(args.output.as_deref(), |out| write_all(out, &text)))
         }
         Command::Templates {
-            action: TemplatesAction::Export { dir },
-        } => render::export_templates(&dir).map(|written| {
-            for path in written {
-                println!("wrote {path}");
-            }
-        }),
+            action: TemplatesAction::Export { dir, force },
+        } => export(&dir, force),
     };
     match result {
         Ok(()) => 0,
         Err(error) => {
-            eprint!("{}", error.render(source.as_ref()));
+            // Nothing is left to tell if standard error fails too.
+            let _ = write!(std::io::stderr(), "{}", error.render(source.as_ref()));
             1
         }
     }
 }
 
 fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
+    output::refuse_same_file(&args.file, args.output.as_deref())?;
+    if let Some(dir) = &args.templates {
+        render::templates_dir(dir)?;
+    }
     let loaded = read_source(&args.file)?;
     let loaded = source.insert(loaded);
     let settings = Settings {
@@ -291,13 +306,13 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
         templates: args.templates.clone(),
         limits,
     };
+    output::stdout()?;
     let written = crate::exam::write_exam(&network, &settings)?;
-    println!(
-        "wrote {} files into {}",
+    output::print(&format!(
+        "wrote {} files into {}\n",
         written.len(),
         args.output.display()
-    );
-    Ok(())
+    ))
 }
 
 fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
@@ -320,7 +335,7 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
             report.layer, report.compared, report.largest
         ));
     }
-    print!("{out}");
+    output::print(&out)?;
     match reports.iter().find(|r| r.largest.is_nan() || r.largest > args.tolerance) {
         Some(worst) => Err(Error::Verification {
             message: format!(
@@ -330,6 +345,18 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
         }),
         None => Ok(()),
     }
+}
+
+/// `templates export`: the built-in templates into `dir`, all or nothing, and what was written.
+fn export(dir: &Path, force: bool) -> Result<(), Error> {
+    // A closed standard output is found before any file is written.
+    output::stdout()?;
+    let written = render::export_templates(dir, force)?;
+    let mut report = String::new();
+    for path in written {
+        report.push_str(&format!("wrote {}\n", path.display()));
+    }
+    output::print(&report)
 }
 
 /// Reads `path` (or standard input for `-`) as UTF-8 text.
@@ -355,46 +382,4 @@ fn read_source(path: &Path) -> Result<Source, Error> {
         offset: e.utf8_error().valid_up_to(),
     })?;
     Ok(Source::new(name, text))
-}
-
-/// Runs `produce` on a buffered writer to `path` or, without one, to standard output.
-///
-/// A file is written as a temporary file beside `path`, synced, and renamed over it only when
-/// everything succeeded: a reader never sees a half-written file, and a failure (bad input
-/// found while writing, a template error, a full disk) leaves any existing file as it was.
-/// Standard output is a stream: what was written before a failure stays written.
-pub fn write_output(
-    path: Option<&Path>,
-    produce: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let shown = path.map_or("standard output".into(), |p| p.display().to_string());
-    let error = |e: std::io::Error| Error::Write {
-        path: shown.clone(),
-        message: e.to_string(),
-    };
-    // Write errors found while producing name the real destination.
-    let named = |e: Error| match e {
-        Error::Write { message, .. } => Error::Write {
-            path: shown.clone(),
-            message,
-        },
-        other => other,
-    };
-    let Some(path) = path else {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        produce(&mut out).map_err(named)?;
-        return out.flush().map_err(error);
-    };
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, temp);
-    produce(&mut out).map_err(named)?;
-    let temp = out.into_inner().map_err(|e| error(e.into_error()))?;
-    // On disk before it takes the name, so that even a power cut leaves the old file or the new.
-    temp.as_file().sync_all().map_err(error)?;
-    temp.persist(path).map_err(|e| error(e.error))?;
-    Ok(())
 }

@@ -153,6 +153,22 @@ pub enum Error {
     /// The output could not be written.
     #[error("cannot write {path}: {message}")]
     Write { path: String, message: String },
+
+    /// `-o` names the input file itself (by device and inode, so also through a link).
+    #[error("refusing to write {output}: it is the input file {input}; nothing was written")]
+    SameFile { input: String, output: String },
+
+    /// `-o` names a directory (or ends in `/`).
+    #[error("cannot write {path}: it is a directory; give a file name")]
+    OutputIsDirectory { path: String },
+
+    /// `--templates` names something that is not a readable directory.
+    #[error("cannot use templates from {path}: {message}")]
+    TemplatesDir { path: String, message: String },
+
+    /// Files to be written all together exist already (`templates export` without `--force`).
+    #[error("{dir} already holds {}; nothing was written (--force replaces them)", names.join(", "))]
+    Exists { dir: String, names: Vec<String> },
 }
 
 impl Error {

@@ -5,8 +5,8 @@
 //! The pipeline, one module per stage:
 //! `parser` (pest grammar → `ast`) → `check` (→ `model`) → `derivation` (symbolic, with
 //! `expr`, `diff`, `simplify`, `functions`; numbers with `eval`, `number`) → `render`
-//! (`latex` printer, Tera templates, JSON). `cli` ties them to the command line; `error` is
-//! the one error type.
+//! (`latex` printer, Tera templates, JSON). `cli` ties them to the command line, `output`
+//! writes the results without losing what is there; `error` is the one error type.
 
 pub mod ast;
 pub mod check;
@@ -23,6 +23,7 @@ pub mod gradcheck;
 pub mod latex;
 pub mod model;
 pub mod number;
+pub mod output;
 pub mod parser;
 pub mod random;
 pub mod render;

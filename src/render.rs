@@ -1480,18 +1480,25 @@ pub fn engine(dir: Option<&Path>) -> Result<Engine, Error> {
     })
     .map_err(|e| template_error("delimiters", &e))?;
     tera.autoescape_on(Vec::<&str>::new());
+    if let Some(dir) = dir {
+        templates_dir(dir)?;
+    }
     let mut sources = Vec::with_capacity(TEMPLATES.len());
     let mut builtin_chain = true;
     for (name, builtin) in TEMPLATES {
-        let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-            Some(path) => {
+        let user = dir.map(|d| d.join(name));
+        let text = match user.as_ref().map(std::fs::read_to_string) {
+            Some(Ok(text)) => {
                 builtin_chain &= *name != "chain.tex.tera";
-                std::fs::read_to_string(&path).map_err(|e| Error::Read {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                })?
+                text
             }
-            None => (*builtin).to_string(),
+            Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::Read {
+                    path: user.unwrap_or_default().display().to_string(),
+                    message: e.to_string(),
+                })
+            }
+            _ => (*builtin).to_string(),
         };
         sources.push((*name, text));
     }
@@ -1501,6 +1508,23 @@ pub fn engine(dir: Option<&Path>) -> Result<Engine, Error> {
         tera,
         builtin_chain,
     })
+}
+
+/// Checks that `dir` (from `--templates`) is a directory that can be read: a typo must not
+/// quietly give the built-in templates.
+pub fn templates_dir(dir: &Path) -> Result<(), Error> {
+    let problem = match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => std::fs::read_dir(dir).err().map(|e| e.to_string()),
+        Ok(_) => Some("it is not a directory".to_string()),
+        Err(e) => Some(e.to_string()),
+    };
+    match problem {
+        None => Ok(()),
+        Some(message) => Err(Error::TemplatesDir {
+            path: dir.display().to_string(),
+            message,
+        }),
+    }
 }
 
 fn template_error(name: &str, error: &tera::Error) -> Error {
@@ -1704,25 +1728,14 @@ pub fn render_string(
     utf8(out, name)
 }
 
-/// Writes the built-in templates into `dir` (created if needed), refusing to overwrite.
-pub fn export_templates(dir: &Path) -> Result<Vec<String>, Error> {
-    let write_error = |path: &Path, e: std::io::Error| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
-    let mut written = Vec::new();
-    for (name, text) in TEMPLATES {
-        let path = dir.join(name);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| write_error(&path, e))?;
-        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| write_error(&path, e))?;
-        written.push(path.display().to_string());
-    }
-    Ok(written)
+/// Writes the built-in templates into `dir` (created if needed), all or nothing: templates
+/// already there are refused before anything is written, or with `force` replaced.
+pub fn export_templates(dir: &Path, force: bool) -> Result<Vec<std::path::PathBuf>, Error> {
+    let files: Vec<(&str, &[u8])> = TEMPLATES
+        .iter()
+        .map(|(name, text)| (*name, text.as_bytes()))
+        .collect();
+    crate::output::write_files_atomically(dir, &files, force)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value as Json;
 
 mod hostile;
+mod output;
 mod reference;
 use reference::{backward, forward, sgd_step, Act, LossKind, Net};
 
