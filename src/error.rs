@@ -244,7 +244,9 @@ fn snippet(source: &Source, span: Span) -> String {
     let (mut total, mut caret_start, mut caret_end) = (0, None, None);
     for (at, c) in text.char_indices() {
         if at >= start && caret_start.is_none() {
-            caret_start = Some(total);
+            // A combining mark shows on the character before it: the caret goes there.
+            let on_previous = Shown::of(c, total).width() == 0 && total > 0;
+            caret_start = Some(total - usize::from(on_previous));
         }
         if at >= end && caret_end.is_none() {
             caret_end = Some(total);
@@ -373,7 +375,10 @@ fn mebibytes(bytes: u64) -> String {
 /// A character in a message: `` `，` (U+FF0C) ``, or only its code point when it shows nothing
 /// or would break the message (spaces, controls, invisible characters).
 fn character(c: char) -> String {
-    let unseen = c.is_control() || c.is_whitespace() || crate::input::invisible(c).is_some();
+    let unseen = c.is_control()
+        || c.is_whitespace()
+        || c.width() == Some(0)
+        || crate::input::invisible(c).is_some();
     if unseen {
         format!("U+{:04X}", c as u32)
     } else {
@@ -405,9 +410,9 @@ fn foreign(c: char, kind: Foreign) -> String {
             };
             format!("an invisible {name} ({code}), shown as `<{code}>`: delete it")
         }
-        Foreign::SmartQuote => format!(
-            "the curly quote `{c}` ({code}): strings take straight double quotes `\"`"
-        ),
+        Foreign::SmartQuote => {
+            format!("the curly quote `{c}` ({code}): strings take straight double quotes `\"`")
+        }
         Foreign::Greek(Some(ascii)) => {
             format!("the Greek letter `{c}` ({code}): {names}, such as `{ascii}`")
         }
@@ -490,7 +495,11 @@ mod tests {
     fn echo(text: &str, start: usize, end: usize) -> (String, String) {
         let rendered = snippet(&Source::new("a.nn", text), Span::new(start, end));
         let lines: Vec<&str> = rendered.lines().collect();
-        let strip = |line: &str| line.split_once(" | ").map_or("", |(_, rest)| rest).to_string();
+        let strip = |line: &str| {
+            line.split_once(" | ")
+                .map_or("", |(_, rest)| rest)
+                .to_string()
+        };
         (strip(lines[2]), strip(lines[3]))
     }
 
@@ -506,11 +515,16 @@ mod tests {
     fn wide_and_invisible_characters_take_their_width() {
         let text = "input x = [1，2]";
         let at = text.find('，').unwrap();
-        assert_eq!(echo(text, at, at + 3), (text.into(), format!("{}^^", " ".repeat(12))));
+        assert_eq!(
+            echo(text, at, at + 3),
+            (text.into(), format!("{}^^", " ".repeat(12)))
+        );
         let text = "layer sig\u{200B}moid";
         let (line, carets) = echo(text, 9, 12);
         assert_eq!(line, "layer sig<U+200B>moid");
         assert_eq!(carets, "         ^^^^^^^^");
+        // A combining mark: the caret stands under the letter it is drawn on.
+        assert_eq!(echo("ae\u{301}", 2, 4).1, " ^");
         let (line, carets) = echo("a\u{7}b\u{1b}[2J", 1, 2);
         assert_eq!((line.as_str(), carets.as_str()), ("a␇b␛[2J", " ^"));
     }
@@ -548,7 +562,10 @@ mod tests {
             span: Span::new(0, 1),
         };
         let first = message.render(None);
-        assert!(first.len() < 2 * MESSAGE && first.ends_with(" end\n"), "{first}");
+        assert!(
+            first.len() < 2 * MESSAGE && first.ends_with(" end\n"),
+            "{first}"
+        );
     }
 
     #[test]

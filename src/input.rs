@@ -168,9 +168,11 @@ pub fn invisible(c: char) -> Option<Invisible> {
         '\u{2060}' => Invisible::WordJoiner,
         '\u{FEFF}' => Invisible::ByteOrderMark,
         '\u{00AD}' => Invisible::SoftHyphen,
-        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
-            Invisible::Direction
-        }
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => Invisible::Direction,
         '\u{180E}'
         | '\u{2061}'..='\u{2064}'
         | '\u{206A}'..='\u{206F}'

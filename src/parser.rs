@@ -683,9 +683,7 @@ mod tests {
             ("loss 二乗誤差", '二'),
         ] {
             match parse(text) {
-                Err(Error::Character {
-                    found: f, span, ..
-                }) => {
+                Err(Error::Character { found: f, span, .. }) => {
                     assert_eq!(f, found);
                     assert_eq!(&text[span.start..span.end], found.to_string());
                 }
@@ -694,6 +692,9 @@ mod tests {
         }
         // A plain syntax error at a word still names the word, clipped to 20 characters.
         let (message, _) = syntax(&format!("lyer{}", "x".repeat(30)));
-        assert!(message.ends_with("found `lyerxxxxxxxxxxxxxxxx…`"), "{message}");
+        assert!(
+            message.ends_with("found `lyerxxxxxxxxxxxxxxxx…`"),
+            "{message}"
+        );
     }
 }

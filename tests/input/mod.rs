@@ -76,7 +76,11 @@ fn every_character_family_is_located_with_a_caret_under_it() {
         ("input x = [1, −2]", "−", "copied from a PDF?"),
         ("input x = [1, —2]", "—", "use `-`"),
         ("input x = [1‐2]", "‐", "use `-`"),
-        ("input x = [1，2]", "，", "full-width `，` (U+FF0C): use `,`"),
+        (
+            "input x = [1，2]",
+            "，",
+            "full-width `，` (U+FF0C): use `,`",
+        ),
         ("input x = ［1, 2]", "［", "use `[`"),
         ("input x = [1, 2］", "］", "use `]`"),
         ("input x ＝ [1]", "＝", "use `=`"),
@@ -85,11 +89,19 @@ fn every_character_family_is_located_with_a_caret_under_it() {
         ("input　x = [1]", "\u{3000}", "a full-width space (U+3000)"),
         ("input\u{A0}x = [1]", "\u{A0}", "no-break space (U+00A0)"),
         ("input\u{2009}x = [1]", "\u{2009}", "use a plain space"),
-        ("layer sig\u{200B}moid", "<U+200B>", "zero-width space (U+200B)"),
+        (
+            "layer sig\u{200B}moid",
+            "<U+200B>",
+            "zero-width space (U+200B)",
+        ),
         ("input x = [1\u{200C}]", "<U+200C>", "zero-width non-joiner"),
         ("input x = [1\u{200D}]", "<U+200D>", "zero-width joiner"),
         ("input x = [1]\u{FEFF}", "<U+FEFF>", "byte-order mark"),
-        ("input x = [1] \u{202E}", "<U+202E>", "text-direction control"),
+        (
+            "input x = [1] \u{202E}",
+            "<U+202E>",
+            "text-direction control",
+        ),
         ("title “x”", "“", "straight double quotes"),
         ("title ‘x’", "‘", "straight double quotes"),
         ("sgd η = 0.1", "η", "such as `eta`"),
@@ -103,7 +115,11 @@ fn every_character_family_is_located_with_a_caret_under_it() {
         ("input x = [1, \u{7}]", "␇", "control character U+0007"),
         ("input 😀 = [1]", "😀", "means nothing outside"),
         // Tabs and double-width characters before the fault, on a later line.
-        ("# 入力\n\tinput\tx = [1,\t2]\t# 入力\n\ttarget 手 = [0]", "手", "names"),
+        (
+            "# 入力\n\tinput\tx = [1,\t2]\t# 入力\n\ttarget 手 = [0]",
+            "手",
+            "names",
+        ),
         ("title \"手計算\"\t input x = [1, −1]", "−", "PDF"),
     ];
     for (text, shown, hint) in cases {
@@ -115,7 +131,9 @@ fn every_character_family_is_located_with_a_caret_under_it() {
         assert!(first.contains(hint), "{text}: {stderr}");
         let (echo, carets) = echo_and_carets(&stderr);
         assert!(!echo.contains('\t'), "{text}: tabs are expanded\n{stderr}");
-        let at = echo.find(shown).unwrap_or_else(|| panic!("{text}: {shown} in\n{stderr}"));
+        let at = echo
+            .find(shown)
+            .unwrap_or_else(|| panic!("{text}: {shown} in\n{stderr}"));
         let column = echo[..at].width();
         let width = shown.width().max(1);
         assert_eq!(
@@ -244,7 +262,10 @@ fn a_two_megabyte_line_gives_a_short_message() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr.len() < 1000, "{} bytes", stderr.len());
-    assert!(stderr.starts_with("error: unknown activation `aaa"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: unknown activation `aaa"),
+        "{stderr}"
+    );
     assert!(stderr.contains("…"), "{stderr}");
 }
 
