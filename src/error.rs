@@ -85,8 +85,8 @@ pub enum Error {
 
     /// The input is longer than `--max-input-bytes`; reading stopped there.
     #[error(
-        "{path} is larger than {limit} bytes{}, the input size limit; raise it with \
-         `--max-input-bytes N`",
+        "{path} is larger than {limit} bytes{}, the input size limit (raise it with \
+         --max-input-bytes)",
         mebibytes(*limit)
     )]
     TooLarge { path: String, limit: u64 },

@@ -200,8 +200,8 @@ fn input_size_is_capped_while_reading() {
         assert_eq!(
             String::from_utf8(over.stderr).unwrap(),
             format!(
-                "error: <stdin> is larger than {smaller} bytes, the input size limit; raise it \
-                 with `--max-input-bytes N`\n"
+                "error: <stdin> is larger than {smaller} bytes, the input size limit (raise \
+                 it with --max-input-bytes)\n"
             )
         );
     }
@@ -233,8 +233,8 @@ fn dev_zero_stops_at_the_default_limit() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
-        "error: /dev/zero is larger than 16777216 bytes (16 MiB), the input size limit; raise \
-         it with `--max-input-bytes N`\n"
+        "error: /dev/zero is larger than 16777216 bytes (16 MiB), the input size limit (raise \
+         it with --max-input-bytes)\n"
     );
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
