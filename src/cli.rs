@@ -1,7 +1,7 @@
 //! The command line: arguments → pipeline → files, and errors → messages and exit codes.
 
 use std::ffi::OsString;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
@@ -94,6 +94,9 @@ struct LimitArgs {
     /// The most gradients derived in all (weights and biases × steps × samples).
     #[arg(long, value_name = "N", default_value_t = Limits::default().gradients)]
     max_gradients: usize,
+    /// The largest input file, in bytes; reading stops there.
+    #[arg(long, value_name = "N", default_value_t = crate::input::DEFAULT_MAX_INPUT_BYTES)]
+    max_input_bytes: u64,
 }
 
 impl LimitArgs {
@@ -249,7 +252,7 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
     if let Some(dir) = &args.templates {
         render::templates_dir(dir)?;
     }
-    let loaded = read_source(&args.file)?;
+    let loaded = read_source(&args.file, &args.limits)?;
     let loaded = source.insert(loaded);
     let settings = Settings {
         options: Options {
@@ -283,7 +286,7 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 }
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
-    let loaded = source.insert(read_source(&args.file)?);
+    let loaded = source.insert(read_source(&args.file, &args.limits)?);
     let file = crate::parser::parse(&loaded.text)?;
     let limits = args.limits.limits();
     let network = crate::check::check_with_limits(&file, &limits)?;
@@ -316,7 +319,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
 }
 
 fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
-    let loaded = source.insert(read_source(&args.file)?);
+    let loaded = source.insert(read_source(&args.file, &args.limits)?);
     let file = crate::parser::parse(&loaded.text)?;
     let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
     let derivation = crate::derivation::derive(&network, Options::default())?;
@@ -359,27 +362,16 @@ fn export(dir: &Path, force: bool) -> Result<(), Error> {
     output::print(&report)
 }
 
-/// Reads `path` (or standard input for `-`) as UTF-8 text.
-fn read_source(path: &Path) -> Result<Source, Error> {
+/// Reads `path` (or standard input for `-`) as UTF-8 text of at most `limits.max_input_bytes`.
+fn read_source(path: &Path, limits: &LimitArgs) -> Result<Source, Error> {
+    let limit = limits.max_input_bytes;
+    if path.as_os_str() == "-" {
+        return crate::input::read("<stdin>", std::io::stdin().lock(), limit);
+    }
     let name = path.display().to_string();
-    let mut bytes = Vec::new();
-    let read = if name == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
-    };
-    read.map_err(|e| Error::Read {
+    let file = std::fs::File::open(path).map_err(|e| Error::Read {
         path: name.clone(),
         message: e.to_string(),
     })?;
-    let name = if name == "-" {
-        "<stdin>".to_string()
-    } else {
-        name
-    };
-    let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        path: name.clone(),
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    Ok(Source::new(name, text))
+    crate::input::read(&name, file, limit)
 }

@@ -7,6 +7,9 @@
 use std::fmt::Write as _;
 
 use thiserror::Error;
+use unicode_width::UnicodeWidthChar;
+
+use crate::input::{Foreign, Invisible};
 
 /// A byte range in the source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -43,7 +46,7 @@ impl Source {
 
     /// The 1-based line and column (in characters) of byte `offset`.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let offset = floor_boundary(&self.text, offset);
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |n| n + 1);
@@ -52,7 +55,7 @@ impl Source {
 
     /// The text of the line holding byte `offset`, and the byte where that line starts.
     fn line_at(&self, offset: usize) -> (&str, usize) {
-        let offset = offset.min(self.text.len());
+        let offset = floor_boundary(&self.text, offset);
         let start = self.text[..offset].rfind('\n').map_or(0, |n| n + 1);
         let end = self.text[start..]
             .find('\n')
@@ -68,9 +71,38 @@ pub enum Error {
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
 
-    /// The input is not UTF-8 text; `offset` is the first bad byte.
-    #[error("{path} is not UTF-8 text (invalid byte at offset {offset})")]
-    NotUtf8 { path: String, offset: usize },
+    /// The input is not UTF-8 text; `offset` is the first bad byte of the file, `utf16` says
+    /// that it starts with a UTF-16 byte-order mark (Notepad's "Unicode").
+    #[error(
+        "{path} is not UTF-8 text (invalid byte at offset {offset}){}",
+        if *utf16 { "; it is UTF-16: save it as UTF-8" } else { "" }
+    )]
+    NotUtf8 {
+        path: String,
+        offset: usize,
+        utf16: bool,
+    },
+
+    /// The input is longer than `--max-input-bytes`; reading stopped there.
+    #[error(
+        "{path} is larger than {limit} bytes{}, the input size limit (raise it with \
+         --max-input-bytes)",
+        mebibytes(*limit)
+    )]
+    TooLarge { path: String, limit: u64 },
+
+    /// The text does not follow the grammar at a character the language has no place for.
+    #[error("expected {expected}, found {}", foreign(*found, *kind))]
+    Character {
+        expected: String,
+        found: char,
+        kind: Foreign,
+        span: Span,
+    },
+
+    /// A backslash in the title that is not `\"` or `\\`; `None`: at the end of the line.
+    #[error("{}", escape_message(*escape))]
+    Escape { escape: Option<char>, span: Span },
 
     /// The text does not follow the grammar.
     #[error("{message}")]
@@ -176,6 +208,8 @@ impl Error {
     pub fn span(&self) -> Option<Span> {
         match self {
             Error::Syntax { span, .. }
+            | Error::Character { span, .. }
+            | Error::Escape { span, .. }
             | Error::Duplicate { span, .. }
             | Error::Missing { span, .. }
             | Error::Unknown { span, .. }
@@ -191,7 +225,7 @@ impl Error {
 
     /// The full message: `error: …`, and where the span is, the location, line and caret.
     pub fn render(&self, source: Option<&Source>) -> String {
-        let mut out = format!("error: {self}\n");
+        let mut out = format!("error: {}\n", clip_message(self.to_string()));
         if let (Some(span), Some(source)) = (self.span(), source) {
             out.push_str(&snippet(source, span));
             if let Error::Duplicate { first, .. } = self {
@@ -203,27 +237,228 @@ impl Error {
     }
 }
 
+/// The widest part of a source line shown in a message, in display columns, and how much of
+/// it goes before the caret when a long line is clipped to a window around it.
+const WINDOW: usize = 100;
+const BEFORE_CARET: usize = 40;
+/// The longest message shown whole, in characters; a longer one (a name of a million
+/// letters) keeps its start and its end.
+const MESSAGE: usize = 300;
+
 /// `--> file:line:col`, the line, and carets under the span (its first line only).
+///
+/// The column after `-->` counts characters, as editors do; the caret is placed in display
+/// columns, so that it stands under its character in a terminal: double-width characters take
+/// two, tabs go to the next multiple of 4, and characters that show nothing are shown as
+/// `<U+200B>`. A line longer than [`WINDOW`] is clipped around the caret, marked with `…`.
 fn snippet(source: &Source, span: Span) -> String {
     let (line, col) = source.line_col(span.start);
     let (text, line_start) = source.line_at(span.start);
+    // Offsets inside a character mean that character.
+    let start = floor_boundary(text, span.start.saturating_sub(line_start));
+    let end = span.end.max(span.start).saturating_sub(line_start);
+    let (mut total, mut caret_start, mut caret_end) = (0, None, None);
+    for (at, c) in text.char_indices() {
+        if at >= start && caret_start.is_none() {
+            // A combining mark shows on the character before it: the caret goes there.
+            let on_previous = Shown::of(c, total).width() == 0 && total > 0;
+            caret_start = Some(total - usize::from(on_previous));
+        }
+        if at >= end && caret_end.is_none() {
+            caret_end = Some(total);
+        }
+        total += Shown::of(c, total).width();
+    }
+    let caret_start = caret_start.unwrap_or(total);
+    let caret_end = caret_end.unwrap_or(total).max(caret_start);
+    let (lo, hi) = if total <= WINDOW {
+        (0, total)
+    } else {
+        let lo = caret_start.saturating_sub(BEFORE_CARET);
+        let hi = (lo + WINDOW).min(total);
+        (hi - WINDOW, hi)
+    };
+    let mut shown = String::new();
+    let mut indent = caret_start - lo;
+    if lo > 0 {
+        shown.push('…');
+        indent += 1;
+    }
+    let mut at = 0;
+    for c in text.chars() {
+        let cell = Shown::of(c, at);
+        let next = at + cell.width();
+        if next > hi {
+            break;
+        }
+        if at >= lo {
+            cell.write(&mut shown);
+        } else if next > lo {
+            // A wide character cut by the window's left edge.
+            shown.push_str(&" ".repeat(next - lo));
+        }
+        at = next;
+    }
+    if hi < total {
+        shown.push('…');
+    }
+    let carets = (caret_end.min(hi).saturating_sub(caret_start)).max(1);
     let gutter = line.to_string().len();
-    let start = span.start.min(source.text.len());
-    let width = text
-        .get(start - line_start..)
-        .map(|rest| {
-            let end = span.end.clamp(start, line_start + text.len());
-            rest[..end - start].chars().count()
-        })
-        .unwrap_or(0)
-        .max(1);
     let mut out = String::new();
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad}--> {}:{line}:{col}", source.name);
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{line} | {text}");
-    let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
+    let _ = writeln!(out, "{line} | {shown}");
+    let _ = writeln!(out, "{pad} | {}{}", " ".repeat(indent), "^".repeat(carets));
     out
+}
+
+/// How one character of a source line is echoed in a message.
+enum Shown {
+    /// A tab, as the spaces to the next tab stop.
+    Spaces(usize),
+    /// A character as it is, with its display width.
+    Char(char, usize),
+    /// A control character, as its control picture (`␇`), one column wide.
+    Picture(char),
+    /// A character that shows nothing, as `<U+200B>`.
+    Code(char),
+}
+
+impl Shown {
+    /// How `c` is shown when it starts at display column `col`.
+    fn of(c: char, col: usize) -> Shown {
+        match c {
+            '\t' => Shown::Spaces(4 - col % 4),
+            '\u{0}'..='\u{1F}' => Shown::Picture(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+            '\u{7F}' => Shown::Picture('\u{2421}'),
+            _ if c.is_control() => Shown::Picture('\u{FFFD}'),
+            _ if crate::input::invisible(c).is_some() => Shown::Code(c),
+            _ => Shown::Char(c, c.width().unwrap_or(1)),
+        }
+    }
+
+    fn width(&self) -> usize {
+        match self {
+            Shown::Spaces(n) | Shown::Char(_, n) => *n,
+            Shown::Picture(_) => 1,
+            Shown::Code(c) => format!("<U+{:04X}>", *c as u32).len(),
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            Shown::Spaces(n) => out.push_str(&" ".repeat(*n)),
+            Shown::Char(c, _) | Shown::Picture(c) => out.push(*c),
+            Shown::Code(c) => {
+                let _ = write!(out, "<U+{:04X}>", *c as u32);
+            }
+        }
+    }
+}
+
+/// The largest char boundary of `text` at or before `at`.
+pub fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// A message of at most [`MESSAGE`] characters: a longer one loses its middle to `…`.
+fn clip_message(message: String) -> String {
+    let count = message.chars().count();
+    if count <= MESSAGE {
+        return message;
+    }
+    let keep = MESSAGE / 2;
+    let head: String = message.chars().take(keep).collect();
+    let tail: String = message.chars().skip(count - keep).collect();
+    format!("{head}…{tail}")
+}
+
+/// ` (16 MiB)` for a whole number of mebibytes, else nothing.
+fn mebibytes(bytes: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!(" ({} MiB)", bytes / MIB)
+    } else {
+        String::new()
+    }
+}
+
+/// A character in a message: `` `，` (U+FF0C) ``, or only its code point when it shows nothing
+/// or would break the message (spaces, controls, invisible characters).
+fn character(c: char) -> String {
+    let unseen = c.is_control()
+        || c.is_whitespace()
+        || c.width() == Some(0)
+        || crate::input::invisible(c).is_some();
+    if unseen {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("`{c}` (U+{:04X})", c as u32)
+    }
+}
+
+/// What a character outside the language was found to be, and what to type instead.
+fn foreign(c: char, kind: Foreign) -> String {
+    let code = format!("U+{:04X}", c as u32);
+    let names = "names are ASCII letters, digits and `_`";
+    match kind {
+        Foreign::Minus => format!("`{c}` ({code}), which is not `-`; copied from a PDF?"),
+        Foreign::Dash => format!("the dash `{c}` ({code}), which is not `-`: use `-`"),
+        Foreign::FullWidth(ascii) => format!("full-width `{c}` ({code}): use `{ascii}`"),
+        Foreign::IdeographicSpace => format!("a full-width space ({code}): use a plain space"),
+        Foreign::NoBreakSpace => format!("a no-break space ({code}): use a plain space"),
+        Foreign::Space => format!("a special space ({code}): use a plain space"),
+        Foreign::Invisible(which) => {
+            let name = match which {
+                Invisible::ZeroWidthSpace => "zero-width space",
+                Invisible::ZeroWidthNonJoiner => "zero-width non-joiner",
+                Invisible::ZeroWidthJoiner => "zero-width joiner",
+                Invisible::WordJoiner => "word joiner",
+                Invisible::ByteOrderMark => "byte-order mark",
+                Invisible::SoftHyphen => "soft hyphen",
+                Invisible::Direction => "text-direction control",
+                Invisible::Format => "formatting character",
+            };
+            format!("an invisible {name} ({code}), shown as `<{code}>`: delete it")
+        }
+        Foreign::SmartQuote => {
+            format!("the curly quote `{c}` ({code}): strings take straight double quotes `\"`")
+        }
+        Foreign::Greek(Some(ascii)) => {
+            format!("the Greek letter `{c}` ({code}): {names}, such as `{ascii}`")
+        }
+        Foreign::Greek(None) => format!("the Greek letter `{c}` ({code}): {names}"),
+        Foreign::Operator(op) => format!("`{c}` ({code}), which is not an operator: use `{op}`"),
+        Foreign::Letter => format!(
+            "{}: {names}; other text belongs in the title or a comment",
+            character(c)
+        ),
+        Foreign::Control => format!("the control character {code}: delete it"),
+        Foreign::Symbol => format!(
+            "{}, which means nothing outside the title and comments",
+            character(c)
+        ),
+    }
+}
+
+/// The message of a backslash in the title that is not one of its two escapes.
+fn escape_message(escape: Option<char>) -> String {
+    let fix = "write `\\\\` for a backslash";
+    match escape {
+        Some(c) if character(c).starts_with('`') => {
+            format!("unknown escape `\\{c}` in the title; {fix}")
+        }
+        Some(c) => format!(
+            "unknown escape in the title: `\\` before {}; {fix}",
+            character(c)
+        ),
+        None => format!("the title's line ends in a lone `\\`; {fix}"),
+    }
 }
 
 #[cfg(test)]
@@ -255,7 +490,7 @@ mod tests {
     }
 
     #[test]
-    fn columns_count_characters_not_bytes() {
+    fn columns_count_characters_and_carets_display_columns() {
         let source = Source::new("a.nn", "title \"手計算\" x\n");
         let at = source.text.find(" x").unwrap() + 1;
         assert_eq!(source.line_col(at), (1, 13));
@@ -264,9 +499,127 @@ mod tests {
             span: Span::new(at, at + 1),
         };
         let rendered = error.render(Some(&source));
+        // `手計算` is 3 characters but 6 columns wide: the caret stands under the `x`.
+        assert!(rendered.contains(" --> a.nn:1:13\n"), "{rendered}");
         assert!(
-            rendered.ends_with(&format!("  | {}^\n", " ".repeat(12))),
+            rendered.ends_with(&format!("  | {}^\n", " ".repeat(15))),
             "{rendered}"
+        );
+    }
+
+    /// The echoed line and the caret line of `text` with the span `start..end`.
+    fn echo(text: &str, start: usize, end: usize) -> (String, String) {
+        let rendered = snippet(&Source::new("a.nn", text), Span::new(start, end));
+        let lines: Vec<&str> = rendered.lines().collect();
+        let strip = |line: &str| {
+            line.split_once(" | ")
+                .map_or("", |(_, rest)| rest)
+                .to_string()
+        };
+        (strip(lines[2]), strip(lines[3]))
+    }
+
+    #[test]
+    fn tabs_expand_alike_in_both_lines() {
+        let text = "\tab\tx";
+        let (line, carets) = echo(text, 4, 5);
+        assert_eq!(line, "    ab  x");
+        assert_eq!(carets, "        ^");
+    }
+
+    #[test]
+    fn wide_and_invisible_characters_take_their_width() {
+        let text = "input x = [1，2]";
+        let at = text.find('，').unwrap();
+        assert_eq!(
+            echo(text, at, at + 3),
+            (text.into(), format!("{}^^", " ".repeat(12)))
+        );
+        let text = "layer sig\u{200B}moid";
+        let (line, carets) = echo(text, 9, 12);
+        assert_eq!(line, "layer sig<U+200B>moid");
+        assert_eq!(carets, "         ^^^^^^^^");
+        // A combining mark: the caret stands under the letter it is drawn on.
+        assert_eq!(echo("ae\u{301}", 2, 4).1, " ^");
+        let (line, carets) = echo("a\u{7}b\u{1b}[2J", 1, 2);
+        assert_eq!((line.as_str(), carets.as_str()), ("a␇b␛[2J", " ^"));
+    }
+
+    #[test]
+    fn any_byte_offset_is_safe() {
+        let text = "a é 二 😀\n";
+        for start in 0..=text.len() + 2 {
+            for end in start..=text.len() + 2 {
+                let source = Source::new("a.nn", text);
+                let _ = snippet(&source, Span::new(start, end));
+                let _ = source.line_col(start);
+            }
+        }
+        // Inside `é`: the character it is part of.
+        assert_eq!(echo(text, 3, 4).1, "  ^");
+    }
+
+    #[test]
+    fn long_lines_are_clipped_around_the_caret() {
+        let text = format!("{}X{}", "a".repeat(2_000_000), "b".repeat(2_000_000));
+        let (line, carets) = echo(&text, 2_000_000, 2_000_001);
+        assert_eq!(line.chars().count(), WINDOW + 2);
+        assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
+        assert_eq!(carets, format!("{}^", " ".repeat(BEFORE_CARET + 1)));
+        assert_eq!(line.chars().nth(BEFORE_CARET + 1), Some('X'));
+        // A span longer than the window: carets to its edge.
+        let (_, carets) = echo(&text, 1_000_000, 3_000_000);
+        assert_eq!(carets.trim_start().len(), WINDOW - BEFORE_CARET);
+        // Near the end of the line, the window ends with the line.
+        let (line, _) = echo(&text, text.len() - 1, text.len());
+        assert!(line.starts_with('…') && line.ends_with('b'), "{line}");
+        let message = Error::Syntax {
+            message: "x".repeat(1_000_000) + " end",
+            span: Span::new(0, 1),
+        };
+        let first = message.render(None);
+        assert!(
+            first.len() < 2 * MESSAGE && first.ends_with(" end\n"),
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn hints_name_the_character_meant() {
+        let message = |c: char| {
+            Error::Character {
+                expected: "a number".into(),
+                found: c,
+                kind: Foreign::of(c).unwrap(),
+                span: Span::new(0, 1),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            message('−'),
+            "expected a number, found `−` (U+2212), which is not `-`; copied from a PDF?"
+        );
+        assert_eq!(
+            message('，'),
+            "expected a number, found full-width `，` (U+FF0C): use `,`"
+        );
+        assert_eq!(
+            message('\u{200B}'),
+            "expected a number, found an invisible zero-width space (U+200B), shown as `\
+             <U+200B>`: delete it"
+        );
+        assert_eq!(
+            message('η'),
+            "expected a number, found the Greek letter `η` (U+03B7): names are ASCII letters, \
+             digits and `_`, such as `eta`"
+        );
+        assert_eq!(
+            Error::Escape {
+                escape: Some('i'),
+                span: Span::new(0, 2)
+            }
+            .to_string(),
+            "unknown escape `\\i` in the title; write `\\\\` for a backslash"
         );
     }
 }

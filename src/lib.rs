@@ -5,8 +5,9 @@
 //! The pipeline, one module per stage:
 //! `parser` (pest grammar → `ast`) → `check` (→ `model`) → `derivation` (symbolic, with
 //! `expr`, `diff`, `simplify`, `functions`; numbers with `eval`, `number`) → `render`
-//! (`latex` printer, Tera templates, JSON). `cli` ties them to the command line, `output`
-//! writes the results without losing what is there; `error` is the one error type.
+//! (`latex` printer, Tera templates, JSON). `cli` ties them to the command line, reading the
+//! text through `input` and writing the results through `output`, which never loses what is
+//! there; `error` is the one error type.
 
 pub mod ast;
 pub mod check;
@@ -20,6 +21,7 @@ pub mod expr;
 pub mod functions;
 pub mod generate;
 pub mod gradcheck;
+pub mod input;
 pub mod latex;
 pub mod model;
 pub mod number;

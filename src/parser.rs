@@ -17,6 +17,7 @@ use crate::ast::{
     Vector,
 };
 use crate::error::{Error, Span};
+use crate::input::Foreign;
 use crate::number::Decimal;
 
 mod grammar {
@@ -151,7 +152,7 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
     let mut next = || inner.next().expect("the grammar guarantees this child");
     Ok(match rule {
         Rule::title => Statement::Title {
-            text: unescape(next().into_inner().as_str()),
+            text: unescape(next())?,
             span: whole,
         },
         Rule::input | Rule::target => {
@@ -323,20 +324,31 @@ fn array(pair: Pair<'_, Rule>) -> Result<Array, Error> {
     }
 }
 
-/// Undoes the two escapes a string may contain, `\"` and `\\`.
-fn unescape(text: &str) -> String {
+/// Undoes the two escapes a string may contain, `\"` and `\\`; any other backslash is an
+/// error at the backslash (so that `\input` is not taken for a typo of `"`).
+fn unescape(string: Pair<'_, Rule>) -> Result<String, Error> {
+    let inner = string.into_inner().next().expect("a string has its text");
+    let (text, offset) = (inner.as_str(), inner.as_span().start());
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(escaped) = chars.next() {
-                out.push(escaped);
-            }
-        } else {
+    let mut chars = text.char_indices();
+    while let Some((at, c)) = chars.next() {
+        if c != '\\' {
             out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some((_, escaped @ ('"' | '\\'))) => out.push(escaped),
+            // The grammar lets no string end in a lone backslash.
+            escaped => {
+                let end = escaped.map_or(at + 1, |(e, c)| e + c.len_utf8());
+                return Err(Error::Escape {
+                    escape: escaped.map(|(_, c)| c),
+                    span: Span::new(offset + at, offset + end),
+                });
+            }
         }
     }
-    out
+    Ok(out)
 }
 
 const STATEMENT: &str =
@@ -398,19 +410,40 @@ fn join_alternatives(items: &[String]) -> String {
     }
 }
 
-/// What stands at `at`: a word, one character, or the end of the file.
+/// What stands at `at`: a word (its first 20 characters), one character, or the end of the
+/// file. `at` may be any byte offset; one inside a character means that character.
 fn found_at(text: &str, at: usize) -> String {
-    let rest = &text[at.min(text.len())..];
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-        .take(20)
-        .collect();
+    let rest = &text[crate::error::floor_boundary(text, at)..];
+    let is_word = |c: &char| c.is_alphanumeric() || *c == '_' || *c == '.';
+    let word: String = rest.chars().take_while(is_word).take(20).collect();
+    let more = rest.chars().take_while(is_word).nth(20).is_some();
     match rest.chars().next() {
         None => "the end of the file".to_string(),
         Some('\n') | Some('\r') => "the end of the line".to_string(),
-        Some(_) if !word.is_empty() => format!("`{word}`"),
+        Some(_) if !word.is_empty() => format!("`{word}{}`", if more { "…" } else { "" }),
         Some(c) => format!("`{c}`"),
+    }
+}
+
+/// The located error for a parse that stopped at byte `at`, having wanted `expected`: a
+/// character the language has no place for says what it is ([`Foreign`]); anything else is a
+/// plain syntax error.
+fn stopped_at(text: &str, at: usize, expected: String) -> Error {
+    let at = crate::error::floor_boundary(text, at);
+    let rest = &text[at..];
+    let found = rest.chars().next();
+    let span = Span::new(at, at + found.map_or(1, char::len_utf8));
+    if let Some(kind) = found.and_then(Foreign::of) {
+        return Error::Character {
+            expected,
+            found: found.unwrap_or_default(),
+            kind,
+            span,
+        };
+    }
+    Error::Syntax {
+        message: format!("expected {expected}, found {}", found_at(text, at)),
+        span,
     }
 }
 
@@ -461,17 +494,22 @@ fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
             expected.retain(|e| e != "`\"`");
         }
         if !expected.is_empty() {
-            let at = attempts.max_position;
-            return Error::Syntax {
-                message: format!(
-                    "expected {}, found {}",
-                    join_alternatives(&expected),
-                    found_at(text, at)
-                ),
-                span: Span::new(at, at + 1),
+            return stopped_at(text, attempts.max_position, join_alternatives(&expected));
+        }
+        // Only the character after a title's backslash was wanted: the line ended there.
+        let at = attempts.max_position;
+        let in_string = attempts
+            .call_stacks()
+            .iter()
+            .any(|stack| stack.deepest.get_rule() == Some(&Rule::string_inner));
+        if in_string && at > 0 && text.get(at - 1..at) == Some("\\") {
+            return Error::Escape {
+                escape: None,
+                span: Span::new(at - 1, at),
             };
         }
     }
+    let (InputLocation::Pos(at) | InputLocation::Span((at, _))) = error.location;
     let message = match &error.variant {
         ErrorVariant::ParsingError {
             positives,
@@ -484,13 +522,12 @@ fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
                     unique.push(text);
                 }
             }
-            let found = match error.location {
-                InputLocation::Pos(at) | InputLocation::Span((at, _)) => found_at(text, at),
-            };
-            match (unique.is_empty(), negatives.first()) {
-                (true, Some(first)) => format!("unexpected {}", describe(first)),
-                (true, None) => format!("unexpected {found}"),
-                (false, _) => format!("expected {}, found {found}", join_alternatives(&unique)),
+            if !unique.is_empty() {
+                return stopped_at(text, at, join_alternatives(&unique));
+            }
+            match negatives.first() {
+                Some(first) => format!("unexpected {}", describe(first)),
+                None => format!("unexpected {}", found_at(text, at)),
             }
         }
         ErrorVariant::CustomError { message } => message.clone(),
@@ -606,6 +643,58 @@ mod tests {
         assert_eq!(
             (message.as_str(), at),
             ("expected `,` or `]`, found `layer`", 18)
+        );
+    }
+
+    #[test]
+    fn only_two_escapes_and_the_error_is_at_the_backslash() {
+        let text = r#"title "ok \\ \" then \input""#;
+        match parse(text) {
+            Err(Error::Escape {
+                escape: Some('i'),
+                span,
+            }) => assert_eq!(&text[span.start..span.end], "\\i"),
+            other => panic!("{other:?}"),
+        }
+        let text = "title \"\\二\"";
+        match parse(text) {
+            Err(Error::Escape {
+                escape: Some('二'),
+                span,
+            }) => assert_eq!(&text[span.start..span.end], "\\二"),
+            other => panic!("{other:?}"),
+        }
+        for text in ["title \"a\\", "title \"a\\\ninput x = [1]"] {
+            match parse(text) {
+                Err(Error::Escape { escape: None, span }) => {
+                    assert_eq!(&text[span.start..span.end], "\\")
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_foreign_character_is_spanned_whole() {
+        for (text, found) in [
+            ("input x = [1，2]", '，'),
+            ("\u{FEFF}input x = [1]", '\u{FEFF}'),
+            ("input x = [1, \u{2212}1]", '−'),
+            ("loss 二乗誤差", '二'),
+        ] {
+            match parse(text) {
+                Err(Error::Character { found: f, span, .. }) => {
+                    assert_eq!(f, found);
+                    assert_eq!(&text[span.start..span.end], found.to_string());
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        // A plain syntax error at a word still names the word, clipped to 20 characters.
+        let (message, _) = syntax(&format!("lyer{}", "x".repeat(30)));
+        assert!(
+            message.ends_with("found `lyerxxxxxxxxxxxxxxxx…`"),
+            "{message}"
         );
     }
 }
