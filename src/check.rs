@@ -218,6 +218,10 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
             let params = [(y.text.as_str(), LOSS_Y), (t_name.text.as_str(), LOSS_T)];
             let element = convert(body, &params, "the loss")?;
             let mut loss = functions::custom_loss(&element, outputs as u32);
+            // Differentiated here, where the formula's place is known, exactly as the
+            // derivation will.
+            crate::derivation::loss_by_output(&loss, layers.len() as u32, x.len())
+                .map_err(|failure| derivative_error(failure, "the loss", body.span()))?;
             loss.source = Some((y.text.clone(), t_name.text.clone(), text.clone()));
             loss
         }
@@ -398,7 +402,7 @@ fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activa
     let place = format!("activation {}", name.text);
     let definition = convert(body, &[(param.text.as_str(), ARG)], &place)?;
     let derivative = crate::diff::derivative_in_arg(&definition)
-        .map_err(|e| Error::Unsupported { message: e.0 })?;
+        .map_err(|failure| derivative_error(failure, &place, body.span()))?;
     Ok(Activation {
         name: name.text.clone(),
         shape: Shape::Elementwise,
@@ -409,6 +413,20 @@ fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activa
         custom: true,
         source: None,
     })
+}
+
+/// The error for a formula that cannot be differentiated: unsupported, or a derivative too
+/// large to write out (located at the formula).
+fn derivative_error(failure: crate::diff::Failure, place: &str, span: Span) -> Error {
+    match failure {
+        crate::diff::Failure::Unsupported(message) => Error::Unsupported { message },
+        crate::diff::Failure::TooLarge { limit } => Error::Limit {
+            message: format!(
+                "the derivative of {place} is too large to write out (more than {limit} terms)"
+            ),
+            span,
+        },
+    }
 }
 
 /// A formula as written → a formula tree, with its parameters renamed to the canonical

@@ -16,7 +16,7 @@ use crate::diff;
 use crate::error::Error;
 use crate::eval::{self, Env};
 use crate::expr::{Expr, Func, Index, Kind, Symbol};
-use crate::functions::{self, Activation, Aggregate, Shape, ARG};
+use crate::functions::{self, Activation, Aggregate, Loss, Shape, ARG};
 use crate::model::Network;
 use crate::number::Value;
 use rayon::prelude::*;
@@ -237,6 +237,29 @@ struct Formulas<'n> {
     shortcut: Option<&'static str>,
 }
 
+/// A derivative the derivation could not make. `check` has made the one derivative that can
+/// grow with the file (the custom loss's, [`loss_by_output`]) and refused it when too large;
+/// the network's own equations are small.
+fn failure(failure: diff::Failure) -> Error {
+    match failure {
+        diff::Failure::Unsupported(message) => Error::Unsupported { message },
+        diff::Failure::TooLarge { limit } => Error::Unsupported {
+            message: format!("the derivative has more than {limit} terms"),
+        },
+    }
+}
+
+/// ∂E_n/∂y_q, the per-sample loss by one output, as the derivation states it for a network
+/// of `depth` layers and `samples` samples. `check` makes it first, where the place of the
+/// loss's formula is known, to refuse one too large to write out.
+pub fn loss_by_output(loss: &Loss, depth: u32, samples: usize) -> Result<Derived, diff::Failure> {
+    let sample = (samples > 1).then_some(N);
+    let per_sample = loss.instantiate(depth).with_sample(sample);
+    let output = sym(Symbol::out(depth, Index::Var('q')).at(sample));
+    // A loss calls no activation: no layers are needed.
+    diff::derivative(&per_sample, &output, &diff::NoLayers)
+}
+
 fn simplified(raw: &Expr, mut rules: Vec<&'static str>) -> Derived {
     let (e, more) = crate::simplify::simplify(raw);
     rules.extend(more);
@@ -293,8 +316,7 @@ impl<'n> Formulas<'n> {
     }
 
     fn d(&self, e: &Expr, wrt: Symbol) -> Result<Derived, Error> {
-        diff::derivative(e, &sym(wrt), self.network)
-            .map_err(|diff::Unsupported(message)| Error::Unsupported { message })
+        diff::derivative(e, &sym(wrt), self.network).map_err(failure)
     }
 
     fn derive(network: &'n Network) -> Result<Formulas<'n>, Error> {
@@ -323,7 +345,8 @@ impl<'n> Formulas<'n> {
             ),
             None => {
                 let q = Index::Var('q');
-                let (de_dy, mut rules) = f.d(&f.sample_loss(), Symbol::out(depth, q).at(s))?;
+                let (de_dy, mut rules) =
+                    loss_by_output(&network.loss, depth, network.samples()).map_err(failure)?;
                 let (dy_da, more) =
                     f.d(&f.out_definition(depth, q), Symbol::pre(depth, I).at(s))?;
                 rules.extend(more);

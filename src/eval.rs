@@ -27,6 +27,8 @@ pub enum Fault {
     Overflow,
     /// A division by zero.
     DivisionByZero,
+    /// 0 to a negative power: a division by zero too.
+    ZeroToNegativePower,
     /// The logarithm of zero or of a negative number.
     LogOfNonPositive,
     /// A result that is not a real number, such as a negative number to a fractional power.
@@ -39,6 +41,7 @@ impl fmt::Display for Fault {
             Fault::Unbound(what) => write!(f, "{what} has no value"),
             Fault::Overflow => write!(f, "the number overflows"),
             Fault::DivisionByZero => write!(f, "division by zero"),
+            Fault::ZeroToNegativePower => write!(f, "division by zero (0 to a negative power)"),
             Fault::LogOfNonPositive => write!(f, "log of a number that is not positive"),
             Fault::NotReal => write!(f, "the result is not a real number"),
         }
@@ -56,88 +59,124 @@ fn finite(v: Value) -> Result<Value, Fault> {
 }
 
 /// Evaluates `expr` in `env`.
+///
+/// One frame per level of the formula: the work of each kind of node is in a function of its
+/// own, so that this frame stays small (a debug build's frame holds every arm's temporaries).
 pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
     let value = match expr {
-        Expr::Num(d) => Value::exact(*d),
-        Expr::Val(v) => *v,
-        Expr::Sym(s) => env.symbol(s).ok_or_else(|| Fault::Unbound(s.to_string()))?,
-        Expr::Var(name) => return Err(Fault::Unbound((*name).to_string())),
-        Expr::Add(terms) => {
-            let mut sum = Value::int(0);
-            for term in terms {
-                sum = finite(sum + eval(term, env)?)?;
-            }
-            sum
-        }
-        Expr::Mul(factors) => {
-            let mut product = Value::int(1);
-            for factor in factors {
-                product = finite(product * eval(factor, env)?)?;
-            }
-            product
-        }
-        Expr::Neg(x) => -eval(x, env)?,
-        Expr::Div(a, b) => {
-            let (a, b) = (eval(a, env)?, eval(b, env)?);
-            if b.f == 0.0 {
-                return Err(Fault::DivisionByZero);
-            }
-            a / b
-        }
-        Expr::Pow(a, b) => eval(a, env)?.pow(eval(b, env)?),
-        Expr::Call(func, x) => {
-            let x = eval(x, env)?;
-            match func {
-                Func::Act(layer) => {
-                    let act = activation(env, *layer)?;
-                    if act.shape == Shape::Softmax {
-                        return Err(Fault::Unbound(format!(
-                            "softmax of layer {layer} needs the whole layer"
-                        )));
-                    }
-                    match act.numeric {
-                        Some(f) => apply(f, x)?,
-                        None => eval(&act.definition.bind(ARG, &Expr::Val(x)), env)?,
-                    }
-                }
-                Func::Own => return Err(Fault::Unbound("the function being defined".into())),
-                elementary => apply(*elementary, x)?,
-            }
-        }
-        Expr::Deriv(func, x) => {
-            let x = eval(x, env)?;
-            match func {
-                Func::Act(layer) => {
-                    let act = activation(env, *layer)?;
-                    eval(&act.derivative_as(*func).bind(ARG, &Expr::Val(x)), env)?
-                }
-                Func::Own => return Err(Fault::Unbound("the function being defined".into())),
-                elementary => {
-                    let rule = crate::diff::ELEMENTARY
-                        .iter()
-                        .find(|(f, _)| f == elementary)
-                        .ok_or_else(|| Fault::Unbound(format!("{}'", elementary.name())))?;
-                    eval(&(rule.1)(Expr::Val(x)), env)?
-                }
-            }
-        }
+        Expr::Num(d) => Ok(Value::exact(*d)),
+        Expr::Val(v) => Ok(*v),
+        Expr::Sym(s) => symbol(s, env),
+        Expr::Add(terms) => fold(terms, Value::int(0), |a, b| a + b, env),
+        Expr::Mul(factors) => fold(factors, Value::int(1), |a, b| a * b, env),
+        Expr::Neg(x) => negated(x, env),
+        Expr::Div(a, b) => quotient(a, b, env),
+        Expr::Pow(a, b) => power(a, b, env),
+        Expr::Call(func, x) => call(*func, x, env),
+        Expr::Deriv(func, x) => derivative(*func, x, env),
         Expr::Cases {
             arg,
             positive,
             otherwise,
-        } => {
-            if eval(arg, env)?.f > 0.0 {
-                eval(positive, env)?
-            } else {
-                eval(otherwise, env)?
+        } => cases(arg, positive, otherwise, env),
+        Expr::Sum { .. } => eval(&expr.expand_sums(), env),
+        Expr::Kron(Index::Num(a), Index::Num(b)) => Ok(Value::int(i64::from(a == b))),
+        Expr::Kron(a, b) if a == b => Ok(Value::int(1)),
+        Expr::Var(_) | Expr::Kron(..) | Expr::Partial(..) => Err(unbound(expr)),
+    };
+    finite(value?)
+}
+
+fn unbound(expr: &Expr) -> Fault {
+    Fault::Unbound(expr.to_string())
+}
+
+fn negated(x: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    Ok(-eval(x, env)?)
+}
+
+fn cases(arg: &Expr, positive: &Expr, otherwise: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    if eval(arg, env)?.f > 0.0 {
+        eval(positive, env)
+    } else {
+        eval(otherwise, env)
+    }
+}
+
+fn symbol(s: &Symbol, env: &dyn Env) -> Result<Value, Fault> {
+    env.symbol(s).ok_or_else(|| Fault::Unbound(s.to_string()))
+}
+
+/// The terms of a sum or the factors of a product, combined with `op` from `start`.
+fn fold(
+    items: &[Expr],
+    start: Value,
+    op: fn(Value, Value) -> Value,
+    env: &dyn Env,
+) -> Result<Value, Fault> {
+    let mut acc = start;
+    for item in items {
+        acc = finite(op(acc, eval(item, env)?))?;
+    }
+    Ok(acc)
+}
+
+fn quotient(a: &Expr, b: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    let (a, b) = (eval(a, env)?, eval(b, env)?);
+    if b.f == 0.0 {
+        return Err(Fault::DivisionByZero);
+    }
+    Ok(a / b)
+}
+
+/// `a^b`; 0 to a negative power is a division by zero, not an overflow.
+fn power(a: &Expr, b: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    let (a, b) = (eval(a, env)?, eval(b, env)?);
+    if a.f == 0.0 && b.f < 0.0 {
+        return Err(Fault::ZeroToNegativePower);
+    }
+    Ok(a.pow(b))
+}
+
+/// `func(x)`: a layer's activation or an elementary function. Kept out of [`eval`], whose
+/// stack frame (one per level of the formula) stays small that way.
+fn call(func: Func, x: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    let x = eval(x, env)?;
+    match func {
+        Func::Act(layer) => {
+            let act = activation(env, layer)?;
+            if act.shape == Shape::Softmax {
+                return Err(Fault::Unbound(format!(
+                    "softmax of layer {layer} needs the whole layer"
+                )));
+            }
+            match act.numeric {
+                Some(f) => apply(f, x),
+                None => eval(&act.definition.bind(ARG, &Expr::Val(x)), env),
             }
         }
-        Expr::Sum { .. } => eval(&expr.expand_sums(), env)?,
-        Expr::Kron(Index::Num(a), Index::Num(b)) => Value::int(i64::from(a == b)),
-        Expr::Kron(a, b) if a == b => Value::int(1),
-        Expr::Kron(..) | Expr::Partial(..) => return Err(Fault::Unbound(expr.to_string())),
-    };
-    finite(value)
+        Func::Own => Err(Fault::Unbound("the function being defined".into())),
+        elementary => apply(elementary, x),
+    }
+}
+
+/// `func'(x)`, kept out of [`eval`] like [`call`].
+fn derivative(func: Func, x: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    let x = eval(x, env)?;
+    match func {
+        Func::Act(layer) => {
+            let act = activation(env, layer)?;
+            eval(&act.derivative_as(func).bind(ARG, &Expr::Val(x)), env)
+        }
+        Func::Own => Err(Fault::Unbound("the function being defined".into())),
+        elementary => {
+            let rule = crate::diff::ELEMENTARY
+                .iter()
+                .find(|(f, _)| *f == elementary)
+                .ok_or_else(|| Fault::Unbound(format!("{}'", elementary.name())))?;
+            eval(&(rule.1)(Expr::Val(x)), env)
+        }
+    }
 }
 
 /// An elementary function at `x`, or why it has no real value there.
