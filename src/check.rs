@@ -58,7 +58,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
             }
             Statement::Sgd { settings, .. } => {
                 once(&sgd, "sgd", span)?;
-                sgd = Some((check_sgd(settings)?, span));
+                sgd = Some((check_sgd(settings, limits)?, span));
             }
             Statement::Activation {
                 name,
@@ -791,7 +791,7 @@ fn check_layer(
     })
 }
 
-fn check_sgd(settings: &[crate::ast::Setting]) -> Result<Sgd, Error> {
+fn check_sgd(settings: &[crate::ast::Setting], limits: &Limits) -> Result<Sgd, Error> {
     let mut lr: Option<(Decimal, Span)> = None;
     let mut steps: Option<(Decimal, Span)> = None;
     for setting in settings {
@@ -830,12 +830,15 @@ fn check_sgd(settings: &[crate::ast::Setting]) -> Result<Sgd, Error> {
     }
     let steps = match steps {
         None => 1,
-        Some((n, span)) => match n
-            .as_integer()
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| *n >= 1)
-        {
-            Some(n) => n,
+        Some((n, span)) => match n.as_integer().filter(|n| *n >= 1) {
+            Some(whole) => u32::try_from(whole).map_err(|_| Error::Limit {
+                // Beyond any --max-steps: said the way the steps limit says it.
+                message: format!(
+                    "{whole} steps are asked for; the limit is {} (raise it with --max-steps)",
+                    limits.steps
+                ),
+                span,
+            })?,
             None => {
                 return Err(Error::Value {
                     message: format!("steps must be a whole number of at least 1, not {n}"),
@@ -925,6 +928,9 @@ mod tests {
     rejects!(fractional_steps:
         &format!("input x = [1]\nlayer identity W = [[1]]\n{TAIL}sgd lr = 0.1, steps = 1.5\n")
         => "steps must be a whole number of at least 1, not 1.5", at "1.5");
+    rejects!(steps_beyond_any_limit:
+        &format!("input x = [1]\nlayer identity W = [[1]]\n{TAIL}sgd lr = 0.1, steps = 4294967296\n")
+        => "4294967296 steps are asked for; the limit is 100 (raise it with --max-steps)", at "4294967296");
     rejects!(unknown_setting:
         &format!("input x = [1]\nlayer identity W = [[1]]\n{TAIL}sgd rate = 0.1\n")
         => "unknown sgd setting `rate`; expected one of: lr, steps", at "rate");

@@ -1070,6 +1070,32 @@ fn recorded(
     )
 }
 
+/// The numbers row and value of softmax output `i` of `layer`. The row is the formula with
+/// numbers, `exp(a_i)/Σ exp(a_m)`; the value is computed with the largest `a_m` subtracted
+/// first, which cannot overflow (`exp(1000)` does, though y is finite) — unless the formula
+/// itself gives an exact value (`exp(0)/(exp(0) + exp(0)) = 0.5`).
+fn softmax_numbers(
+    values: &Values,
+    formula: &Expr,
+    layer: u32,
+    i: usize,
+    sample: Option<Index>,
+) -> (Expr, Value) {
+    let substituted = values.substitute(formula);
+    if let Ok(value) = eval::eval(&substituted, values) {
+        if value.exact.is_some() {
+            return (substituted, value);
+        }
+    }
+    let a: Vec<f64> = (1..=values.network.width(layer))
+        .map(|m| values.get(&Symbol::pre(layer, num(m)).at(sample)).f)
+        .collect();
+    let top = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = a.iter().map(|v| (v - top).exp()).sum();
+    let y = (a[i - 1] - top).exp() / total;
+    (substituted, Value::approx(y))
+}
+
 /// The forward and backward pass of sample `n` (from 1).
 fn derive_sample(
     f: &Formulas,
@@ -1106,14 +1132,15 @@ fn derive_sample(
             let chain = match act.shape {
                 Shape::Softmax => {
                     let formula = at(&f.softmax_formula(layer, I), i);
-                    numbered(
+                    let numbers = softmax_numbers(values, &formula, layer, i, sample);
+                    recorded(
                         values,
                         ChainKind::Activation,
                         symbol.clone(),
                         sym(symbol),
                         formula,
-                        step,
-                    )?
+                        numbers,
+                    )
                     .0
                 }
                 Shape::Elementwise => {

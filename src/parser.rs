@@ -25,7 +25,7 @@ use crate::ast::{
     Vector,
 };
 use crate::error::{Error, Span};
-use crate::number::Decimal;
+use crate::number::{Decimal, Unreadable};
 
 mod grammar {
     #[derive(pest_derive::Parser)]
@@ -158,7 +158,7 @@ fn check_nesting(text: &str) -> Result<(), Error> {
 /// Rejects a formula of more than [`MAX_FORMULA_TERMS`] terms, at the first term beyond the
 /// limit, counting on the token stream (iteratively) before anything is built from it.
 fn check_formula_size(pair: &Pair<'_, Rule>) -> Result<(), Error> {
-    let terms = pair.clone().into_inner().flatten().filter(|p| {
+    let mut terms = pair.clone().into_inner().flatten().filter(|p| {
         matches!(
             p.as_rule(),
             Rule::unsigned
@@ -171,7 +171,7 @@ fn check_formula_size(pair: &Pair<'_, Rule>) -> Result<(), Error> {
                 | Rule::neg
         )
     });
-    match terms.skip(MAX_FORMULA_TERMS).next() {
+    match terms.nth(MAX_FORMULA_TERMS) {
         Some(beyond) => Err(Error::Limit {
             message: format!(
                 "the formula is too long: more than {MAX_FORMULA_TERMS} terms (numbers, names, operators and function calls)"
@@ -408,18 +408,15 @@ fn name(pair: Pair<'_, Rule>) -> Name {
 
 fn number(pair: Pair<'_, Rule>) -> Result<Number, Error> {
     let span = span(&pair);
-    let value = Decimal::parse(pair.as_str()).ok_or_else(|| {
-        let too_large = pair.as_str().parse::<f64>().is_ok_and(|f| f.abs() >= 1e38);
-        let message = if too_large {
-            format!(
-                "the number {} is too large (numbers must be below 1e38)",
-                pair.as_str()
-            )
-        } else {
-            format!(
-                "the number {} has too many digits (at most 38 digits and 30 decimal places)",
-                pair.as_str()
-            )
+    let value = Decimal::read(pair.as_str()).map_err(|why| {
+        let text = pair.as_str();
+        let message = match why {
+            Unreadable::TooLarge => {
+                format!("the number {text} is too large (numbers must be below 1e38)")
+            }
+            Unreadable::TooPrecise | Unreadable::Malformed => format!(
+                "the number {text} has too many digits (at most 38 digits and 30 decimal places)"
+            ),
         };
         Error::Value { message, span }
     })?;
@@ -698,7 +695,10 @@ mod tests {
     #[test]
     fn formula_depth_is_limited() {
         for (deepest, beyond) in [
-            (format!("{}a", "-".repeat(63)), format!("{}a", "-".repeat(64))),
+            (
+                format!("{}a", "-".repeat(63)),
+                format!("{}a", "-".repeat(64)),
+            ),
             (vec!["a"; 64].join("^"), vec!["a"; 65].join("^")),
             (vec!["a"; 64].join("-"), vec!["a"; 65].join("-")),
         ] {
