@@ -58,7 +58,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
             }
             Statement::Sgd { settings, .. } => {
                 once(&sgd, "sgd", span)?;
-                sgd = Some((check_sgd(settings)?, span));
+                sgd = Some((check_sgd(settings, limits)?, span));
             }
             Statement::Activation {
                 name,
@@ -194,6 +194,8 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         });
     }
 
+    // The terms of a custom loss and its derivative, written once per output unit and sample.
+    let mut loss_terms: Option<(usize, Span)> = None;
     let loss = match loss_spec {
         LossSpec::Named(name) => {
             functions::builtin_loss(&name.text, outputs as u32).ok_or_else(|| Error::Unknown {
@@ -218,6 +220,12 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
             let params = [(y.text.as_str(), LOSS_Y), (t_name.text.as_str(), LOSS_T)];
             let element = convert(body, &params, "the loss")?;
             let mut loss = functions::custom_loss(&element, outputs as u32);
+            // Differentiated here, where the formula's place is known, exactly as the
+            // derivation will.
+            let (derivative, _) =
+                crate::derivation::loss_by_output(&loss, layers.len() as u32, x.len())
+                    .map_err(|failure| derivative_error(failure, "the loss", body.span()))?;
+            loss_terms = Some((terms(&element) + terms(&derivative), body.span()));
             loss.source = Some((y.text.clone(), t_name.text.clone(), text.clone()));
             loss
         }
@@ -235,6 +243,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         sgd.as_ref(),
         limits,
     )?;
+    check_formula_rows(&layers, loss_terms, x.len(), sgd.as_ref(), limits)?;
     let exam = check_exam(&varies, &asks, &layers, sgd.is_some())?;
 
     Ok(Network {
@@ -398,7 +407,7 @@ fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activa
     let place = format!("activation {}", name.text);
     let definition = convert(body, &[(param.text.as_str(), ARG)], &place)?;
     let derivative = crate::diff::derivative_in_arg(&definition)
-        .map_err(|e| Error::Unsupported { message: e.0 })?;
+        .map_err(|failure| derivative_error(failure, &place, body.span()))?;
     Ok(Activation {
         name: name.text.clone(),
         shape: Shape::Elementwise,
@@ -409,6 +418,20 @@ fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activa
         custom: true,
         source: None,
     })
+}
+
+/// The error for a formula that cannot be differentiated: unsupported, or a derivative too
+/// large to write out (located at the formula).
+fn derivative_error(failure: crate::diff::Failure, place: &str, span: Span) -> Error {
+    match failure {
+        crate::diff::Failure::Unsupported(message) => Error::Unsupported { message },
+        crate::diff::Failure::TooLarge { limit } => Error::Limit {
+            message: format!(
+                "the derivative of {place} is too large to write out (more than {limit} terms)"
+            ),
+            span,
+        },
+    }
 }
 
 /// A formula as written → a formula tree, with its parameters renamed to the canonical
@@ -610,6 +633,74 @@ fn check_limits(
     Ok(())
 }
 
+/// How many terms of formula rows the file may ask for, per gradient of `--max-gradients`.
+const TERMS_PER_GRADIENT: usize = 10;
+
+fn terms(e: &Expr) -> usize {
+    e.size_within(usize::MAX).unwrap_or(usize::MAX)
+}
+
+/// Refuses custom formulas that, however small each is, are written out so often (once per
+/// unit, sample and step, with numbers) that the output would take minutes and gigabytes:
+/// the built-in activations have a few terms each, a custom one up to thousands.
+fn check_formula_rows(
+    layers: &[(Layer, Span)],
+    loss_terms: Option<(usize, Span)>,
+    samples: usize,
+    sgd: Option<&(Sgd, Span)>,
+    limits: &Limits,
+) -> Result<(), Error> {
+    let steps = sgd.map_or(1, |(sgd, _)| sgd.steps as usize);
+    let output = layers.last().map_or(0, |(layer, _)| layer.units());
+    let mut parts: Vec<(usize, usize, String, Span)> = layers
+        .iter()
+        .enumerate()
+        .filter(|(_, (layer, _))| layer.activation.custom)
+        .map(|(n, (layer, span))| {
+            let act = &layer.activation;
+            let each = terms(&act.definition) + terms(&act.derivative);
+            let what = format!("layer {} writes its activation {}", n + 1, act.name);
+            (layer.units(), each, what, *span)
+        })
+        .collect();
+    if let Some((each, span)) = loss_terms {
+        parts.push((
+            output,
+            each,
+            "the loss writes its formula".to_string(),
+            span,
+        ));
+    }
+    let rows = |units: usize, each: usize| {
+        units
+            .saturating_mul(samples)
+            .saturating_mul(steps)
+            .saturating_mul(each)
+    };
+    let total = parts.iter().fold(0usize, |acc, (units, each, _, _)| {
+        acc.saturating_add(rows(*units, *each))
+    });
+    let limit = limits.gradients.saturating_mul(TERMS_PER_GRADIENT);
+    let Some((units, each, what, span)) = parts
+        .into_iter()
+        .max_by_key(|(units, each, _, _)| rows(*units, *each))
+        .filter(|_| total > limit)
+    else {
+        return Ok(());
+    };
+    Err(Error::Limit {
+        message: format!(
+            "{what} and its derivative ({each} terms) for {} × {} × {}: {total} terms of \
+             custom formulas in all; the limit is {limit}, {TERMS_PER_GRADIENT} per gradient \
+             (raise it with --max-gradients)",
+            count(units, "unit"),
+            count(samples, "sample"),
+            count(steps, "step"),
+        ),
+        span,
+    })
+}
+
 /// `1 value`, `2 values`.
 fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -773,7 +864,7 @@ fn check_layer(
     })
 }
 
-fn check_sgd(settings: &[crate::ast::Setting]) -> Result<Sgd, Error> {
+fn check_sgd(settings: &[crate::ast::Setting], limits: &Limits) -> Result<Sgd, Error> {
     let mut lr: Option<(Decimal, Span)> = None;
     let mut steps: Option<(Decimal, Span)> = None;
     for setting in settings {
@@ -812,12 +903,15 @@ fn check_sgd(settings: &[crate::ast::Setting]) -> Result<Sgd, Error> {
     }
     let steps = match steps {
         None => 1,
-        Some((n, span)) => match n
-            .as_integer()
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| *n >= 1)
-        {
-            Some(n) => n,
+        Some((n, span)) => match n.as_integer().filter(|n| *n >= 1) {
+            Some(whole) => u32::try_from(whole).map_err(|_| Error::Limit {
+                // Beyond any --max-steps: said the way the steps limit says it.
+                message: format!(
+                    "{whole} steps are asked for; the limit is {} (raise it with --max-steps)",
+                    limits.steps
+                ),
+                span,
+            })?,
             None => {
                 return Err(Error::Value {
                     message: format!("steps must be a whole number of at least 1, not {n}"),
@@ -907,6 +1001,29 @@ mod tests {
     rejects!(fractional_steps:
         &format!("input x = [1]\nlayer identity W = [[1]]\n{TAIL}sgd lr = 0.1, steps = 1.5\n")
         => "steps must be a whole number of at least 1, not 1.5", at "1.5");
+    rejects!(steps_beyond_any_limit:
+        &format!("input x = [1]\nlayer identity W = [[1]]\n{TAIL}sgd lr = 0.1, steps = 4294967296\n")
+        => "4294967296 steps are asked for; the limit is 100 (raise it with --max-steps)", at "4294967296");
+    #[test]
+    fn custom_formulas_written_too_often_are_refused() {
+        let text = format!(
+            "activation f(a) = sin(sin(sin(sin(sin(a)))))\ninput x = [1]\nlayer f W = [[1]]\n{TAIL}"
+        );
+        let file = parse(&text).unwrap();
+        let limits = |gradients| Limits {
+            gradients,
+            ..Limits::default()
+        };
+        // 1 unit × 1 sample × 1 step × 27 terms: beyond 10 per gradient of 2, within 3.
+        let error = check_with_limits(&file, &limits(2)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "layer 1 writes its activation f and its derivative (27 terms) for 1 unit × 1 sample × 1 step: \
+             27 terms of custom formulas in all; the limit is 20, 10 per gradient (raise it with --max-gradients)"
+        );
+        assert!(check_with_limits(&file, &limits(3)).is_ok());
+    }
+
     rejects!(unknown_setting:
         &format!("input x = [1]\nlayer identity W = [[1]]\n{TAIL}sgd rate = 0.1\n")
         => "unknown sgd setting `rate`; expected one of: lr, steps", at "rate");

@@ -16,7 +16,7 @@ use crate::diff;
 use crate::error::Error;
 use crate::eval::{self, Env};
 use crate::expr::{Expr, Func, Index, Kind, Symbol};
-use crate::functions::{self, Activation, Aggregate, Shape, ARG};
+use crate::functions::{self, Activation, Aggregate, Loss, Shape, ARG};
 use crate::model::Network;
 use crate::number::Value;
 use rayon::prelude::*;
@@ -237,6 +237,29 @@ struct Formulas<'n> {
     shortcut: Option<&'static str>,
 }
 
+/// A derivative the derivation could not make. `check` has made the one derivative that can
+/// grow with the file (the custom loss's, [`loss_by_output`]) and refused it when too large;
+/// the network's own equations are small.
+fn failure(failure: diff::Failure) -> Error {
+    match failure {
+        diff::Failure::Unsupported(message) => Error::Unsupported { message },
+        diff::Failure::TooLarge { limit } => Error::Unsupported {
+            message: format!("the derivative has more than {limit} terms"),
+        },
+    }
+}
+
+/// ∂E_n/∂y_q, the per-sample loss by one output, as the derivation states it for a network
+/// of `depth` layers and `samples` samples. `check` makes it first, where the place of the
+/// loss's formula is known, to refuse one too large to write out.
+pub fn loss_by_output(loss: &Loss, depth: u32, samples: usize) -> Result<Derived, diff::Failure> {
+    let sample = (samples > 1).then_some(N);
+    let per_sample = loss.instantiate(depth).with_sample(sample);
+    let output = sym(Symbol::out(depth, Index::Var('q')).at(sample));
+    // A loss calls no activation: no layers are needed.
+    diff::derivative(&per_sample, &output, &diff::NoLayers)
+}
+
 fn simplified(raw: &Expr, mut rules: Vec<&'static str>) -> Derived {
     let (e, more) = crate::simplify::simplify(raw);
     rules.extend(more);
@@ -293,8 +316,7 @@ impl<'n> Formulas<'n> {
     }
 
     fn d(&self, e: &Expr, wrt: Symbol) -> Result<Derived, Error> {
-        diff::derivative(e, &sym(wrt), self.network)
-            .map_err(|diff::Unsupported(message)| Error::Unsupported { message })
+        diff::derivative(e, &sym(wrt), self.network).map_err(failure)
     }
 
     fn derive(network: &'n Network) -> Result<Formulas<'n>, Error> {
@@ -323,7 +345,8 @@ impl<'n> Formulas<'n> {
             ),
             None => {
                 let q = Index::Var('q');
-                let (de_dy, mut rules) = f.d(&f.sample_loss(), Symbol::out(depth, q).at(s))?;
+                let (de_dy, mut rules) =
+                    loss_by_output(&network.loss, depth, network.samples()).map_err(failure)?;
                 let (dy_da, more) =
                     f.d(&f.out_definition(depth, q), Symbol::pre(depth, I).at(s))?;
                 rules.extend(more);
@@ -1047,6 +1070,32 @@ fn recorded(
     )
 }
 
+/// The numbers row and value of softmax output `i` of `layer`. The row is the formula with
+/// numbers, `exp(a_i)/Σ exp(a_m)`; the value is computed with the largest `a_m` subtracted
+/// first, which cannot overflow (`exp(1000)` does, though y is finite) — unless the formula
+/// itself gives an exact value (`exp(0)/(exp(0) + exp(0)) = 0.5`).
+fn softmax_numbers(
+    values: &Values,
+    formula: &Expr,
+    layer: u32,
+    i: usize,
+    sample: Option<Index>,
+) -> (Expr, Value) {
+    let substituted = values.substitute(formula);
+    if let Ok(value) = eval::eval(&substituted, values) {
+        if value.exact.is_some() {
+            return (substituted, value);
+        }
+    }
+    let a: Vec<f64> = (1..=values.network.width(layer))
+        .map(|m| values.get(&Symbol::pre(layer, num(m)).at(sample)).f)
+        .collect();
+    let top = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = a.iter().map(|v| (v - top).exp()).sum();
+    let y = (a[i - 1] - top).exp() / total;
+    (substituted, Value::approx(y))
+}
+
 /// The forward and backward pass of sample `n` (from 1).
 fn derive_sample(
     f: &Formulas,
@@ -1083,14 +1132,15 @@ fn derive_sample(
             let chain = match act.shape {
                 Shape::Softmax => {
                     let formula = at(&f.softmax_formula(layer, I), i);
-                    numbered(
+                    let numbers = softmax_numbers(values, &formula, layer, i, sample);
+                    recorded(
                         values,
                         ChainKind::Activation,
                         symbol.clone(),
                         sym(symbol),
                         formula,
-                        step,
-                    )?
+                        numbers,
+                    )
                     .0
                 }
                 Shape::Elementwise => {

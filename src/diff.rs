@@ -4,6 +4,12 @@
 //! matches a node produces its derivative and may recurse into the children. The names of the
 //! rules used are recorded, so that a step of the worked solution can say how it was obtained.
 //! Results are raw (full of `0·x` and `δ_{jk}`); `simplify` makes them readable.
+//!
+//! Derivatives can grow much faster than the formula (`a^a^…^a`, nested `sin`, long
+//! products), so every derivative is made within a budget: the result at each node may have at
+//! most [`MAX_DERIVATIVE_TERMS`] terms, and simplifying it may take a bounded amount of work.
+//! Beyond either, differentiation stops with [`Failure::TooLarge`] instead of running for
+//! minutes.
 
 use crate::expr::{Expr, Func, Index, Symbol};
 use crate::functions::{Activation, Shape, ARG};
@@ -11,12 +17,24 @@ use crate::functions::{Activation, Shape, ARG};
 /// One differentiation rule: its name, and how it differentiates the nodes it matches.
 pub struct Rule {
     pub name: &'static str,
-    apply: fn(&Expr, &mut Differentiator) -> Option<Result<Expr, Unsupported>>,
+    apply: fn(&Expr, &mut Differentiator) -> Option<Result<Expr, Failure>>,
 }
 
-/// A node the differentiator has no rule for (a derivative of a derivative, for instance).
+/// How many terms (nodes) a derivative may have, at any node while it is made.
+pub const MAX_DERIVATIVE_TERMS: usize = 2000;
+
+/// How many node visits simplifying a derivative of [`MAX_DERIVATIVE_TERMS`] terms may take,
+/// per term of the limit.
+const SIMPLIFY_WORK_PER_TERM: usize = 100;
+
+/// Why a formula has no derivative here.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Unsupported(pub String);
+pub enum Failure {
+    /// A node the differentiator has no rule for (a derivative of a derivative, for instance).
+    Unsupported(String),
+    /// The derivative has more terms than the budget allows.
+    TooLarge { limit: usize },
+}
 
 /// What the differentiator needs to know of the network: each layer's activation and width.
 pub trait Layers {
@@ -42,6 +60,8 @@ pub struct Differentiator<'a> {
     layers: &'a dyn Layers,
     /// The rules used so far, in order of first use.
     pub used: Vec<&'static str>,
+    /// The most terms a derivative at any node may have.
+    limit: usize,
 }
 
 /// The derivatives of the elementary functions, `f'(u)`.
@@ -186,7 +206,9 @@ pub static RULES: &[Rule] = &[
             Some((|| {
                 let (du, dv) = (d.diff(u)?, d.diff(v)?);
                 // A constant divisor: (u/c)' = u'/c.
-                if crate::simplify::simplify(&dv).0.is_zero() {
+                let simple = crate::simplify::simplify_within(&dv, d.work())
+                    .ok_or(Failure::TooLarge { limit: d.limit })?;
+                if simple.0.is_zero() {
                     return Ok(Expr::Div(boxed(du), v.clone()));
                 }
                 // (u'v − uv') / v²
@@ -319,15 +341,26 @@ pub static RULES: &[Rule] = &[
 impl<'a> Differentiator<'a> {
     /// A differentiator with respect to `wrt`, a [`Expr::Sym`] or [`Expr::Var`].
     pub fn new(wrt: &'a Expr, layers: &'a dyn Layers) -> Self {
+        Differentiator::within(wrt, layers, MAX_DERIVATIVE_TERMS)
+    }
+
+    /// A differentiator whose derivatives may have at most `limit` terms at any node.
+    pub fn within(wrt: &'a Expr, layers: &'a dyn Layers, limit: usize) -> Self {
         Differentiator {
             wrt,
             layers,
             used: Vec::new(),
+            limit,
         }
     }
 
+    /// The simplifier's budget for derivatives within this differentiator's limit.
+    fn work(&self) -> usize {
+        self.limit.saturating_mul(SIMPLIFY_WORK_PER_TERM)
+    }
+
     /// The raw derivative of `e`.
-    pub fn diff(&mut self, e: &Expr) -> Result<Expr, Unsupported> {
+    pub fn diff(&mut self, e: &Expr) -> Result<Expr, Failure> {
         let mark = self.used.len();
         for rule in RULES {
             if let Some(result) = (rule.apply)(e, self) {
@@ -335,29 +368,49 @@ impl<'a> Differentiator<'a> {
                 if !self.used.contains(&rule.name) {
                     self.used.insert(mark, rule.name);
                 }
-                return result;
+                // Counted as soon as it is built, so that a derivative too large is refused
+                // before its parent copies it again.
+                let result = result?;
+                if result.size_within(self.limit).is_none() {
+                    return Err(Failure::TooLarge { limit: self.limit });
+                }
+                return Ok(result);
             }
         }
-        Err(Unsupported(format!("no differentiation rule for {e}")))
+        Err(Failure::Unsupported(format!(
+            "no differentiation rule for {e}"
+        )))
     }
 }
 
-/// `d/d(wrt) e`, simplified, with the names of the rules used.
+/// `d/d(wrt) e`, simplified, with the names of the rules used; within
+/// [`MAX_DERIVATIVE_TERMS`].
 pub fn derivative(
     e: &Expr,
     wrt: &Expr,
     layers: &dyn Layers,
-) -> Result<(Expr, Vec<&'static str>), Unsupported> {
-    let mut d = Differentiator::new(wrt, layers);
+) -> Result<(Expr, Vec<&'static str>), Failure> {
+    derivative_within(e, wrt, layers, MAX_DERIVATIVE_TERMS)
+}
+
+/// [`derivative`], with at most `limit` terms at any node.
+pub fn derivative_within(
+    e: &Expr,
+    wrt: &Expr,
+    layers: &dyn Layers,
+    limit: usize,
+) -> Result<(Expr, Vec<&'static str>), Failure> {
+    let mut d = Differentiator::within(wrt, layers, limit);
     let raw = d.diff(e)?;
-    let (simple, mut used) = crate::simplify::simplify(&raw);
+    let (simple, mut used) =
+        crate::simplify::simplify_within(&raw, d.work()).ok_or(Failure::TooLarge { limit })?;
     let mut rules = d.used;
     rules.append(&mut used);
     Ok((simple, rules))
 }
 
 /// Derivative of a one-argument formula in [`ARG`] (an activation's definition).
-pub fn derivative_in_arg(e: &Expr) -> Result<Expr, Unsupported> {
+pub fn derivative_in_arg(e: &Expr) -> Result<Expr, Failure> {
     derivative(e, &Expr::Var(ARG), &NoLayers).map(|(d, _)| d)
 }
 
@@ -475,6 +528,27 @@ mod tests {
         let mut d = Differentiator::new(&Expr::Var(ARG), &NoLayers);
         d.diff(&e).unwrap();
         assert_eq!(d.used, ["product rule", "variable rule", "chain rule"]);
+    }
+
+    #[test]
+    fn a_derivative_beyond_its_limit_is_refused_as_it_grows() {
+        // a·a·a·a: the product rule copies every factor into every term.
+        let x = || Expr::Var(ARG);
+        let product = Expr::Mul(vec![x(), x(), x(), x()]);
+        let wrt = Expr::Var(ARG);
+        assert!(derivative_within(&product, &wrt, &NoLayers, 100).is_ok());
+        assert_eq!(
+            derivative_within(&product, &wrt, &NoLayers, 10),
+            Err(Failure::TooLarge { limit: 10 })
+        );
+        // A tower a^a^…^a grows with the square of its height: 40 is beyond the default.
+        let tower = (1..40).fold(x(), |top, _| Expr::pow(x(), top));
+        assert_eq!(
+            derivative_in_arg(&tower),
+            Err(Failure::TooLarge {
+                limit: MAX_DERIVATIVE_TERMS
+            })
+        );
     }
 
     proptest! {

@@ -27,10 +27,36 @@ pub enum Fault {
     Overflow,
     /// A division by zero.
     DivisionByZero,
+    /// A division by a computed number that is not 0 but too close to 0 for a float: it
+    /// underflowed or rounded to 0 (`1 − σ(40)`).
+    DivisionByRoundedZero,
+    /// 0 to a negative power: a division by zero too.
+    ZeroToNegativePower,
     /// The logarithm of zero or of a negative number.
     LogOfNonPositive,
-    /// A result that is not a real number, such as a negative number to a fractional power.
+    /// The logarithm of a computed number that rounded to 0 (`log(σ(−1000))`).
+    LogOfRoundedZero,
+    /// The square root of a negative number.
+    SqrtOfNegative,
+    /// A negative number to a fractional power.
+    FractionalPowerOfNegative,
+    /// Any other result that is not a real number.
     NotReal,
+}
+
+impl Fault {
+    /// The function whose domain the fault leaves (`sqrt` for the root of a negative number).
+    pub fn domain(&self) -> Option<&'static str> {
+        match self {
+            Fault::LogOfNonPositive | Fault::LogOfRoundedZero => Some("log"),
+            Fault::SqrtOfNegative => Some("sqrt"),
+            Fault::FractionalPowerOfNegative => Some("a fractional power"),
+            Fault::DivisionByZero | Fault::DivisionByRoundedZero | Fault::ZeroToNegativePower => {
+                Some("division")
+            }
+            Fault::Unbound(_) | Fault::Overflow | Fault::NotReal => None,
+        }
+    }
 }
 
 impl fmt::Display for Fault {
@@ -39,10 +65,32 @@ impl fmt::Display for Fault {
             Fault::Unbound(what) => write!(f, "{what} has no value"),
             Fault::Overflow => write!(f, "the number overflows"),
             Fault::DivisionByZero => write!(f, "division by zero"),
+            Fault::DivisionByRoundedZero => write!(
+                f,
+                "division by a number too close to 0 for a float (it rounded to 0)"
+            ),
+            Fault::ZeroToNegativePower => write!(f, "division by zero (0 to a negative power)"),
             Fault::LogOfNonPositive => write!(f, "log of a number that is not positive"),
+            Fault::LogOfRoundedZero => write!(
+                f,
+                "log of a number too close to 0 for a float (it rounded to 0)"
+            ),
+            Fault::SqrtOfNegative => write!(f, "sqrt of a negative number"),
+            Fault::FractionalPowerOfNegative => {
+                write!(
+                    f,
+                    "a negative number to a fractional power is not a real number"
+                )
+            }
             Fault::NotReal => write!(f, "the result is not a real number"),
         }
     }
+}
+
+/// A computed (inexact) value that came out as 0: the true value is almost surely not 0, but
+/// too small for a float.
+fn rounded_to_zero(v: Value) -> bool {
+    v.f == 0.0 && v.exact.is_none()
 }
 
 fn finite(v: Value) -> Result<Value, Fault> {
@@ -56,88 +104,140 @@ fn finite(v: Value) -> Result<Value, Fault> {
 }
 
 /// Evaluates `expr` in `env`.
+///
+/// One frame per level of the formula: the work of each kind of node is in a function of its
+/// own, so that this frame stays small (a debug build's frame holds every arm's temporaries).
 pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
     let value = match expr {
-        Expr::Num(d) => Value::exact(*d),
-        Expr::Val(v) => *v,
-        Expr::Sym(s) => env.symbol(s).ok_or_else(|| Fault::Unbound(s.to_string()))?,
-        Expr::Var(name) => return Err(Fault::Unbound((*name).to_string())),
-        Expr::Add(terms) => {
-            let mut sum = Value::int(0);
-            for term in terms {
-                sum = finite(sum + eval(term, env)?)?;
-            }
-            sum
-        }
-        Expr::Mul(factors) => {
-            let mut product = Value::int(1);
-            for factor in factors {
-                product = finite(product * eval(factor, env)?)?;
-            }
-            product
-        }
-        Expr::Neg(x) => -eval(x, env)?,
-        Expr::Div(a, b) => {
-            let (a, b) = (eval(a, env)?, eval(b, env)?);
-            if b.f == 0.0 {
-                return Err(Fault::DivisionByZero);
-            }
-            a / b
-        }
-        Expr::Pow(a, b) => eval(a, env)?.pow(eval(b, env)?),
-        Expr::Call(func, x) => {
-            let x = eval(x, env)?;
-            match func {
-                Func::Act(layer) => {
-                    let act = activation(env, *layer)?;
-                    if act.shape == Shape::Softmax {
-                        return Err(Fault::Unbound(format!(
-                            "softmax of layer {layer} needs the whole layer"
-                        )));
-                    }
-                    match act.numeric {
-                        Some(f) => apply(f, x)?,
-                        None => eval(&act.definition.bind(ARG, &Expr::Val(x)), env)?,
-                    }
-                }
-                Func::Own => return Err(Fault::Unbound("the function being defined".into())),
-                elementary => apply(*elementary, x)?,
-            }
-        }
-        Expr::Deriv(func, x) => {
-            let x = eval(x, env)?;
-            match func {
-                Func::Act(layer) => {
-                    let act = activation(env, *layer)?;
-                    eval(&act.derivative_as(*func).bind(ARG, &Expr::Val(x)), env)?
-                }
-                Func::Own => return Err(Fault::Unbound("the function being defined".into())),
-                elementary => {
-                    let rule = crate::diff::ELEMENTARY
-                        .iter()
-                        .find(|(f, _)| f == elementary)
-                        .ok_or_else(|| Fault::Unbound(format!("{}'", elementary.name())))?;
-                    eval(&(rule.1)(Expr::Val(x)), env)?
-                }
-            }
-        }
+        Expr::Num(d) => Ok(Value::exact(*d)),
+        Expr::Val(v) => Ok(*v),
+        Expr::Sym(s) => symbol(s, env),
+        Expr::Add(terms) => sum(terms, env),
+        Expr::Mul(factors) => product(factors, env),
+        Expr::Neg(x) => negated(x, env),
+        Expr::Div(a, b) => quotient(a, b, env),
+        Expr::Pow(a, b) => power(a, b, env),
+        Expr::Call(func, x) => call(*func, x, env),
+        Expr::Deriv(func, x) => derivative(*func, x, env),
         Expr::Cases {
             arg,
             positive,
             otherwise,
-        } => {
-            if eval(arg, env)?.f > 0.0 {
-                eval(positive, env)?
-            } else {
-                eval(otherwise, env)?
+        } => cases(arg, positive, otherwise, env),
+        Expr::Sum { .. } => eval(&expr.expand_sums(), env),
+        Expr::Kron(Index::Num(a), Index::Num(b)) => Ok(Value::int(i64::from(a == b))),
+        Expr::Kron(a, b) if a == b => Ok(Value::int(1)),
+        Expr::Var(_) | Expr::Kron(..) | Expr::Partial(..) => Err(unbound(expr)),
+    };
+    finite(value?)
+}
+
+fn unbound(expr: &Expr) -> Fault {
+    Fault::Unbound(expr.to_string())
+}
+
+fn negated(x: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    Ok(-eval(x, env)?)
+}
+
+fn cases(arg: &Expr, positive: &Expr, otherwise: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    if eval(arg, env)?.f > 0.0 {
+        eval(positive, env)
+    } else {
+        eval(otherwise, env)
+    }
+}
+
+fn symbol(s: &Symbol, env: &dyn Env) -> Result<Value, Fault> {
+    env.symbol(s).ok_or_else(|| Fault::Unbound(s.to_string()))
+}
+
+/// The terms of a sum.
+fn sum(terms: &[Expr], env: &dyn Env) -> Result<Value, Fault> {
+    let mut acc = Value::int(0);
+    for term in terms {
+        acc = finite(acc + eval(term, env)?)?;
+    }
+    Ok(acc)
+}
+
+/// A product; once a factor is exactly 0 the product is 0, and the factors after it are not
+/// evaluated: `t_k log y_k` is 0 for a target of 0 even where y_k rounded to 0 (the
+/// convention of cross-entropy, and the true value: y_k is not really 0).
+fn product(factors: &[Expr], env: &dyn Env) -> Result<Value, Fault> {
+    let mut acc = Value::int(1);
+    for factor in factors {
+        acc = finite(acc * eval(factor, env)?)?;
+        if acc.exact.is_some_and(|d| d.is_zero()) {
+            break;
+        }
+    }
+    Ok(acc)
+}
+
+fn quotient(a: &Expr, b: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    let (a, b) = (eval(a, env)?, eval(b, env)?);
+    if rounded_to_zero(b) {
+        return Err(Fault::DivisionByRoundedZero);
+    }
+    if b.f == 0.0 {
+        return Err(Fault::DivisionByZero);
+    }
+    Ok(a / b)
+}
+
+/// `a^b`; 0 to a negative power is a division by zero, not an overflow.
+fn power(a: &Expr, b: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    let (a, b) = (eval(a, env)?, eval(b, env)?);
+    if a.f == 0.0 && b.f < 0.0 {
+        return Err(Fault::ZeroToNegativePower);
+    }
+    let value = a.pow(b);
+    if value.f.is_nan() && a.f < 0.0 {
+        return Err(Fault::FractionalPowerOfNegative);
+    }
+    Ok(value)
+}
+
+/// `func(x)`: a layer's activation or an elementary function. Kept out of [`eval`], whose
+/// stack frame (one per level of the formula) stays small that way.
+fn call(func: Func, x: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    let x = eval(x, env)?;
+    match func {
+        Func::Act(layer) => {
+            let act = activation(env, layer)?;
+            if act.shape == Shape::Softmax {
+                return Err(Fault::Unbound(format!(
+                    "softmax of layer {layer} needs the whole layer"
+                )));
+            }
+            match act.numeric {
+                Some(f) => apply(f, x),
+                None => eval(&act.definition.bind(ARG, &Expr::Val(x)), env),
             }
         }
-        Expr::Sum { .. } => eval(&expr.expand_sums(), env)?,
-        Expr::Kron(Index::Num(a), Index::Num(b)) => Value::int(i64::from(a == b)),
-        Expr::Kron(a, b) if a == b => Value::int(1),
-        Expr::Kron(..) | Expr::Partial(..) => return Err(Fault::Unbound(expr.to_string())),
-    };
-    finite(value)
+        Func::Own => Err(Fault::Unbound("the function being defined".into())),
+        elementary => apply(elementary, x),
+    }
+}
+
+/// `func'(x)`, kept out of [`eval`] like [`call`].
+fn derivative(func: Func, x: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    let x = eval(x, env)?;
+    match func {
+        Func::Act(layer) => {
+            let act = activation(env, layer)?;
+            eval(&act.derivative_as(func).bind(ARG, &Expr::Val(x)), env)
+        }
+        Func::Own => Err(Fault::Unbound("the function being defined".into())),
+        elementary => {
+            let rule = crate::diff::ELEMENTARY
+                .iter()
+                .find(|(f, _)| *f == elementary)
+                .ok_or_else(|| Fault::Unbound(format!("{}'", elementary.name())))?;
+            eval(&(rule.1)(Expr::Val(x)), env)
+        }
+    }
 }
 
 /// An elementary function at `x`, or why it has no real value there.
@@ -160,9 +260,10 @@ pub fn apply(f: Func, x: Value) -> Result<Value, Fault> {
     }
     let value = match f {
         Func::Exp => x.map(f64::exp),
+        Func::Log if rounded_to_zero(x) => return Err(Fault::LogOfRoundedZero),
         Func::Log if x.f <= 0.0 => return Err(Fault::LogOfNonPositive),
         Func::Log => x.map(f64::ln),
-        Func::Sqrt if x.f < 0.0 => return Err(Fault::NotReal),
+        Func::Sqrt if x.f < 0.0 => return Err(Fault::SqrtOfNegative),
         Func::Sqrt => x.map(f64::sqrt),
         Func::Tanh => x.map(f64::tanh),
         Func::Sigmoid => x.map(|v| {
@@ -260,9 +361,39 @@ mod tests {
         let huge = Expr::call(Func::Exp, Expr::int(1000));
         assert_eq!(eval(&huge, &env), Err(Fault::Overflow));
         let root = Expr::call(Func::Sqrt, Expr::int(-1));
-        assert_eq!(eval(&root, &env), Err(Fault::NotReal));
+        assert_eq!(eval(&root, &env), Err(Fault::SqrtOfNegative));
         let missing = Expr::Sym(Symbol::loss());
         assert!(matches!(eval(&missing, &env), Err(Fault::Unbound(_))));
+    }
+
+    #[test]
+    fn faults_say_when_a_number_only_rounded_to_zero() {
+        let env = env(HashMap::new(), "identity");
+        let tiny = || Expr::call(Func::Sigmoid, Expr::int(-1000));
+        let log = Expr::call(Func::Log, tiny());
+        assert_eq!(eval(&log, &env), Err(Fault::LogOfRoundedZero));
+        let one_minus = Expr::minus(Expr::int(1), Expr::call(Func::Sigmoid, Expr::int(40)));
+        let log = Expr::call(Func::Log, one_minus);
+        assert_eq!(eval(&log, &env), Err(Fault::LogOfRoundedZero));
+        let div = Expr::Div(Box::new(Expr::int(1)), Box::new(tiny()));
+        assert_eq!(eval(&div, &env), Err(Fault::DivisionByRoundedZero));
+        let inverse = Expr::pow(Expr::int(0), Expr::int(-1));
+        assert_eq!(eval(&inverse, &env), Err(Fault::ZeroToNegativePower));
+        let root = Expr::pow(Expr::int(-2), Expr::Num(Decimal::parse("0.5").unwrap()));
+        assert_eq!(eval(&root, &env), Err(Fault::FractionalPowerOfNegative));
+        assert_eq!(Fault::SqrtOfNegative.domain(), Some("sqrt"));
+    }
+
+    #[test]
+    fn a_product_is_zero_from_its_first_exact_zero_factor() {
+        let env = env(HashMap::new(), "identity");
+        // t log y with t = 0 and y rounded to 0: 0, as cross-entropy has it.
+        let tiny = Expr::call(Func::Sigmoid, Expr::int(-1000));
+        let term = Expr::Mul(vec![Expr::int(0), Expr::call(Func::Log, tiny.clone())]);
+        assert_eq!(eval(&term, &env).unwrap().exact, Decimal::parse("0"));
+        // A fault before the zero still counts.
+        let term = Expr::Mul(vec![Expr::call(Func::Log, tiny), Expr::int(0)]);
+        assert_eq!(eval(&term, &env), Err(Fault::LogOfRoundedZero));
     }
 
     #[test]

@@ -415,6 +415,20 @@ impl Expr {
         })
     }
 
+    /// The number of nodes, counted without recursion, or `None` once it exceeds `limit`.
+    pub fn size_within(&self, limit: usize) -> Option<usize> {
+        let mut stack = vec![self];
+        let mut count = 0usize;
+        while let Some(e) = stack.pop() {
+            count += 1;
+            if count > limit {
+                return None;
+            }
+            e.for_each_child(&mut |child| stack.push(child));
+        }
+        Some(count)
+    }
+
     /// Whether any part of the formula satisfies `pred`.
     pub fn any(&self, pred: &impl Fn(&Expr) -> bool) -> bool {
         if pred(self) {

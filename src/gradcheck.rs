@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::derivation::Derivation;
 use crate::diff::Layers;
 use crate::error::Error;
-use crate::eval::{self, Env};
+use crate::eval::{self, Env, Fault};
 use crate::expr::{Expr, Index, Symbol};
 use crate::functions::{Activation, Aggregate, Shape, ARG};
 use crate::model::Network;
@@ -52,7 +52,7 @@ impl Env for Lookup<'_> {
     }
 }
 
-fn apply_activation(network: &Network, act: &Activation, a: &[f64]) -> Result<Vec<f64>, String> {
+fn apply_activation(network: &Network, act: &Activation, a: &[f64]) -> Result<Vec<f64>, Fault> {
     match act.shape {
         Shape::Softmax => {
             let top = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -72,14 +72,14 @@ fn apply_activation(network: &Network, act: &Activation, a: &[f64]) -> Result<Ve
                     Some(f) => eval::apply(f, value),
                     None => eval::eval(&act.definition.bind(ARG, &Expr::Val(value)), &env),
                 };
-                result.map(|value| value.f).map_err(|f| f.to_string())
+                result.map(|value| value.f)
             })
             .collect(),
     }
 }
 
 /// The loss E of `network` with parameters `params`, by a plain forward pass.
-pub fn loss(network: &Network, params: &Params) -> Result<f64, String> {
+pub fn loss(network: &Network, params: &Params) -> Result<f64, Fault> {
     let depth = network.depth();
     let per_sample = network.loss.instantiate(depth);
     let mut total = 0.0;
@@ -103,7 +103,7 @@ pub fn loss(network: &Network, params: &Params) -> Result<f64, String> {
             values.insert(Symbol::target(k), Value::exact(*target));
         }
         let env = Lookup { network, values };
-        total += eval::eval(&per_sample, &env).map_err(|f| f.to_string())?.f;
+        total += eval::eval(&per_sample, &env)?.f;
     }
     Ok(match network.loss.aggregate {
         Aggregate::Sum => total,
@@ -111,23 +111,69 @@ pub fn loss(network: &Network, params: &Params) -> Result<f64, String> {
     })
 }
 
+/// Why a central difference could not be taken.
+#[derive(Debug)]
+enum Probe {
+    /// The loss itself has no value at the parameters (a fault of the network, not the probe).
+    Centre(Fault),
+    /// `w ± h` left the domain of `function` for every step tried, down to `h`.
+    LeftDomain { function: &'static str, h: f64 },
+}
+
+/// Halvings of the step tried when `w ± h` leaves the loss's domain (from 1e-5 down to 1e-14,
+/// relative to the parameter).
+const HALVINGS: u32 = 30;
+/// Further halvings once inside, so that the domain's edge is far compared with the step.
+const INSIDE_HALVINGS: u32 = 10;
+
 /// The central difference of the loss in one parameter, or `None` at a kink (where the two
-/// one-sided differences disagree).
+/// one-sided differences disagree). Near the edge of a domain (`sqrt(y − t)` just above
+/// y = t) the probes `w ± h` may leave it: the step is then halved until both are inside.
 fn central_difference(
     network: &Network,
     params: &mut Params,
     slot: impl Fn(&mut Params) -> &mut f64,
-) -> Result<Option<f64>, String> {
+) -> Result<Option<f64>, Probe> {
     let original = *slot(params);
-    let h = 1e-5 * original.abs().max(1.0);
-    let at = |params: &mut Params, value: f64| -> Result<f64, String> {
+    let scale = original.abs().max(1.0);
+    let mut h = 1e-5 * scale;
+    let at = |params: &mut Params, value: f64| -> Result<f64, Fault> {
         *slot(params) = value;
-        loss(network, params)
+        let loss = loss(network, params);
+        *slot(params) = original;
+        loss
     };
-    let centre = at(params, original)?;
-    let plus = at(params, original + h)?;
-    let minus = at(params, original - h)?;
-    *slot(params) = original;
+    let centre = at(params, original).map_err(Probe::Centre)?;
+    let mut probes = |h: f64| -> Result<(f64, f64), Fault> {
+        Ok((at(params, original + h)?, at(params, original - h)?))
+    };
+    let (plus, minus) = match probes(h) {
+        Ok(both) => both,
+        Err(first) => {
+            let mut fault = first;
+            let mut inside = None;
+            for _ in 0..HALVINGS {
+                h /= 2.0;
+                match probes(h) {
+                    Ok(_) => {
+                        inside = Some(h);
+                        break;
+                    }
+                    Err(next) => fault = next,
+                }
+            }
+            let Some(entered) = inside else {
+                return Err(match fault.domain() {
+                    Some(function) => Probe::LeftDomain { function, h },
+                    None => Probe::Centre(fault),
+                });
+            };
+            // Not below 1e-12 of the parameter, where rounding would swamp the difference.
+            let floor = entered.min(1e-12 * scale);
+            h = (entered / f64::from(1u32 << INSIDE_HALVINGS)).max(floor);
+            probes(h).map_err(Probe::Centre)?
+        }
+    };
     let (forward, backward) = ((plus - centre) / h, (centre - minus) / h);
     let kink = (forward - backward).abs() > 1e-3 * forward.abs().max(backward.abs()).max(1.0);
     Ok((!kink).then_some((plus - minus) / (2.0 * h)))
@@ -153,10 +199,18 @@ pub fn check_gradients(derivation: &Derivation) -> Result<Vec<LayerReport>, Erro
             finite_difference: 0.0,
         })
         .collect();
-    let fault = |step: u32, message: String| Error::Numeric {
-        quantity: "E".into(),
-        step,
-        fault: message,
+    let fault = |step: u32, name: &str, probe: Probe| match probe {
+        Probe::Centre(fault) => Error::Numeric {
+            quantity: "E".into(),
+            step,
+            fault: fault.to_string(),
+        },
+        Probe::LeftDomain { function, h } => Error::Verification {
+            message: format!(
+                "the finite-difference probe left the domain of {function} at {name} in step \
+                 {step}: the loss is not defined at w ± h, even for h = {h:.1e}"
+            ),
+        },
     };
     for step in &derivation.steps {
         let mut params = Params {
@@ -193,23 +247,21 @@ pub fn check_gradients(derivation: &Derivation) -> Result<Vec<LayerReport>, Erro
             };
             for (i, row) in numbers.grad_weights.iter().enumerate() {
                 for (j, printed) in row.iter().enumerate() {
+                    let name = format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1);
                     let fd = central_difference(network, &mut params, |p| &mut p.weights[l][i][j])
-                        .map_err(|m| fault(step.number, m))?;
-                    record(
-                        printed.f,
-                        fd,
-                        format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1),
-                    );
+                        .map_err(|probe| fault(step.number, &name, probe))?;
+                    record(printed.f, fd, name);
                 }
             }
             for (i, printed) in numbers.grad_bias.iter().flatten().enumerate() {
+                let name = format!("dE/db_{}^({})", i + 1, l + 1);
                 let fd = central_difference(network, &mut params, |p| {
                     &mut p.biases[l]
                         .as_mut()
                         .expect("a layer with a bias gradient has a bias")[i]
                 })
-                .map_err(|m| fault(step.number, m))?;
-                record(printed.f, fd, format!("dE/db_{}^({})", i + 1, l + 1));
+                .map_err(|probe| fault(step.number, &name, probe))?;
+                record(printed.f, fd, name);
             }
         }
     }
@@ -271,6 +323,27 @@ mod tests {
         let derivation = derive(&net, Options::default()).unwrap();
         let reports = check_gradients(&derivation).unwrap();
         assert_eq!((reports[1].at_kinks, reports[1].compared), (2, 0));
+    }
+
+    #[test]
+    fn the_probe_shrinks_near_the_edge_of_a_domain() {
+        // y − t = 1e-7: w ± 1e-5 takes sqrt below 0, a smaller step does not.
+        let net = network("input x = [1]\nlayer identity W = [[0.2000001]]\ntarget t = [0.2]\nloss (y, t) = sqrt(y - t)\n");
+        let derivation = derive(&net, Options::default()).unwrap();
+        let reports = check_gradients(&derivation).unwrap();
+        assert!(reports[0].largest < 1e-6, "{reports:?}");
+    }
+
+    #[test]
+    fn a_probe_that_cannot_stay_in_the_domain_is_named() {
+        // At y = t, (y − t)^1.5 has a derivative (0) but no value just below.
+        let net = network("input x = [1]\nlayer identity W = [[0.2]]\ntarget t = [0.2]\nloss (y, t) = (y - t)^1.5\n");
+        let derivation = derive(&net, Options::default()).unwrap();
+        let error = check_gradients(&derivation).unwrap_err().to_string();
+        assert!(
+            error.starts_with("the finite-difference probe left the domain of a fractional power at dE/dw_11^(1) in step 1"),
+            "{error}"
+        );
     }
 
     #[test]

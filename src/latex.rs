@@ -628,6 +628,8 @@ mod tests {
     prints!(powers_of_fractions_are_bracketed: Expr::pow(Expr::Div(Box::new(Expr::Var("a")), Box::new(Expr::int(2))), Expr::int(2))
         => "\\left(\\frac{a}{2}\\right)^2");
     prints!(wide_indices: sym(Symbol::weight(1, Num(10), Num(3))) => "w_{10,3}^{(1)}");
+    prints!(exact_powers_of_ten_are_short: Expr::Add(vec![exact("1e37"), exact("-2e20")])
+        => "(1\\times10^{37})+(-2\\times10^{20})");
     #[test]
     fn deep_networks_name_layers() {
         let p = Printer::new(3, 4);

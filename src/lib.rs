@@ -71,3 +71,63 @@ pub fn derive_to(
         out,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The deepest and largest formulas the limits accept, as an activation and as a loss.
+    fn at_the_limits() -> Vec<String> {
+        let nested = |open: &str, n: usize, inner: &str| {
+            format!("{}{inner}{}", open.repeat(n), ")".repeat(n))
+        };
+        let deepest = [
+            nested("(", parser::MAX_NESTING, "a"),
+            format!("{}a", "-".repeat(parser::MAX_FORMULA_DEPTH - 1)),
+            vec!["a"; parser::MAX_FORMULA_DEPTH].join("+"),
+            // The largest the derivative's limit accepts in a loss (63 in an activation).
+            nested("a/(", 29, "a"),
+            nested("sin(", 60, "a"),
+            nested("sqrt(", 55, "a^a"),
+            vec!["a"; 29].join("^"),
+        ];
+        let mut files = Vec::new();
+        for formula in &deepest {
+            files.push(format!(
+                "activation f(a) = {formula}\ninput x = [0.5]\nlayer f W = [[0.5]]\n\
+                 layer identity W = [[1]]\ntarget t = [0.2]\nloss sum_squared\nsgd lr = 0.1\n"
+            ));
+            let loss = formula.replace('a', "y");
+            files.push(format!(
+                "input x = [0.5]\nlayer sigmoid W = [[0.5]]\ntarget t = [0.2]\n\
+                 loss (y, t) = {loss}\nsgd lr = 0.1\n"
+            ));
+        }
+        files
+    }
+
+    /// Everything recursive over formulas (parsing, conversion, differentiation,
+    /// simplification, evaluation, printing, dropping the trees)
+    /// is bounded by the limits: at the limits, a debug build needs less than 1 MB of stack.
+    #[test]
+    fn formulas_at_the_limits_fit_a_small_stack() {
+        let files = at_the_limits();
+        let run = move || {
+            for text in &files {
+                // The LaTeX prints every formula; evaluation, the check's too, is `eval`.
+                match derive_text(text, &Settings::default()) {
+                    Ok(out) => assert!(!out.is_empty()),
+                    // A value may leave the reals (sqrt of a negative): a clean error.
+                    Err(error::Error::Numeric { .. }) => {}
+                    Err(other) => panic!("{text}: {other}"),
+                }
+            }
+        };
+        std::thread::Builder::new()
+            .stack_size(512 << 10)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+}

@@ -20,6 +20,20 @@ pub struct Decimal {
 /// The largest scale we keep: beyond this a decimal is no use to a reader anyway.
 const MAX_SCALE: u32 = 30;
 
+/// Numbers in a file are below 1e38: at most 38 digits before the point.
+const MAX_MAGNITUDE: i64 = 38;
+
+/// Why a literal is not a [`Decimal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// 1e38 or more in size.
+    TooLarge,
+    /// More than 38 significant digits or 30 decimal places.
+    TooPrecise,
+    /// Not a decimal literal at all (the grammar never passes one).
+    Malformed,
+}
+
 fn pow10(n: u32) -> Option<i128> {
     10i128.checked_pow(n)
 }
@@ -57,36 +71,73 @@ impl Decimal {
 
     /// Parses a decimal literal such as `-0.25`, `3`, `1e-3`, `2.5E+2`.
     pub fn parse(text: &str) -> Option<Decimal> {
+        Decimal::read(text).ok()
+    }
+
+    /// Parses a decimal literal, or says why it is not one this tool keeps: below 1e38 in
+    /// size ([`MAX_MAGNITUDE`] digits before the point), at most 38 significant digits and
+    /// [`MAX_SCALE`] decimal places. Zero is zero whatever its exponent (`0e999999999999`).
+    pub fn read(text: &str) -> Result<Decimal, Unreadable> {
         let (body, exponent) = match text.find(['e', 'E']) {
-            Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
-            None => (text, 0),
+            Some(at) => (&text[..at], Some(&text[at + 1..])),
+            None => (text, None),
         };
         let (negative, body) = match body.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, body.strip_prefix('+').unwrap_or(body)),
         };
         let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
-        if int_part.is_empty() && frac_part.is_empty() {
-            return None;
+        let is_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+        let exponent_digits = exponent.map(|e| e.strip_prefix(['+', '-']).unwrap_or(e));
+        if (int_part.is_empty() && frac_part.is_empty())
+            || !is_digits(int_part)
+            || !is_digits(frac_part)
+            || exponent_digits.is_some_and(|e| e.is_empty() || !is_digits(e))
+        {
+            return Err(Unreadable::Malformed);
         }
-        let digits: String = int_part.chars().chain(frac_part.chars()).collect();
-        if !digits.chars().all(|c| c.is_ascii_digit()) {
-            return None;
+        // Trailing zeros after the point say nothing: `1.000…0` is 1.
+        let frac_part = frac_part.trim_end_matches('0');
+        let int_digits = int_part.trim_start_matches('0');
+        let significant = format!("{int_digits}{frac_part}");
+        let significant = significant.trim_start_matches('0');
+        if significant.is_empty() {
+            return Ok(Decimal::ZERO);
         }
-        let digits = digits.trim_start_matches('0');
-        if digits.is_empty() {
-            return Some(Decimal::ZERO);
+        let Some(exponent) = exponent.map_or(Some(0), |e| e.parse::<i64>().ok()) else {
+            // Beyond i64: absurdly large, or absurdly small.
+            return Err(match exponent {
+                Some(e) if e.starts_with('-') => Unreadable::TooPrecise,
+                _ => Unreadable::TooLarge,
+            });
+        };
+        // Digits before the point: 1e38 has 39, 9.9e37 has 38.
+        let magnitude = if int_digits.is_empty() {
+            -((frac_part.len() - frac_part.trim_start_matches('0').len()) as i64)
+        } else {
+            int_digits.len() as i64
         }
-        let mut mantissa: i128 = digits.parse().ok()?;
+        .saturating_add(exponent);
+        if magnitude > MAX_MAGNITUDE {
+            return Err(Unreadable::TooLarge);
+        }
+        let mut mantissa: i128 = significant.parse().map_err(|_| Unreadable::TooPrecise)?;
         if negative {
             mantissa = -mantissa;
         }
-        let scale = frac_part.len() as i64 - exponent as i64;
+        let scale = (frac_part.len() as i64).saturating_sub(exponent);
         if scale >= 0 {
-            Decimal::new(mantissa, u32::try_from(scale).ok()?)
+            u32::try_from(scale)
+                .ok()
+                .and_then(|scale| Decimal::new(mantissa, scale))
+                .ok_or(Unreadable::TooPrecise)
         } else {
-            let factor = pow10(u32::try_from(-scale).ok()?)?;
-            Decimal::new(mantissa.checked_mul(factor)?, 0)
+            // Below 1e38, so the whole number fits.
+            let factor = u32::try_from(-scale).ok().and_then(pow10);
+            factor
+                .and_then(|f| mantissa.checked_mul(f))
+                .and_then(|m| Decimal::new(m, 0))
+                .ok_or(Unreadable::TooLarge)
         }
     }
 
@@ -383,10 +434,13 @@ impl Shown {
                 exact: true,
             };
         }
-        let digits = d.mantissa.unsigned_abs().to_string();
+        let all = d.mantissa.unsigned_abs().to_string();
+        // 1e37 is `1` and an exponent, not `1.000…0` with 37 zeros: positional notation
+        // writes the zeros back where it needs them.
+        let digits = all.trim_end_matches('0').to_string();
         Shown {
             negative: d.is_negative(),
-            exponent: digits.len() as i32 - 1 - d.scale as i32,
+            exponent: all.len() as i32 - 1 - d.scale as i32,
             digits,
             exact: true,
         }
@@ -590,6 +644,51 @@ mod tests {
         assert_eq!(Decimal::parse("0e40"), Some(Decimal::ZERO));
         let v = Value::int(2).pow(Value::exact(Decimal::from_int(i64::MIN)));
         assert_eq!(v.exact, None);
+    }
+
+    #[test]
+    fn numbers_are_below_1e38_exactly_as_the_docs_say() {
+        let read = Decimal::read;
+        assert_eq!(read("1e38"), Err(Unreadable::TooLarge));
+        assert_eq!(read("-1e38"), Err(Unreadable::TooLarge));
+        assert_eq!(
+            read("100000000000000000000000000000000000000"),
+            Err(Unreadable::TooLarge)
+        );
+        assert_eq!(read("1e99999999999999999999"), Err(Unreadable::TooLarge));
+        let nines = "9".repeat(38);
+        assert_eq!(read(&nines).map(|d| d.to_string()), Ok(nines.clone()));
+        assert_eq!(read("9.9e37").map(|d| d.significant_digits()), Ok(2));
+        assert_eq!(
+            read("0.00001e38").map(|d| d.to_string()),
+            Ok(format!("1{}", "0".repeat(33)))
+        );
+        // Zero is zero, whatever its exponent; trailing zeros are no digits.
+        assert_eq!(read("0e99999999999999999999"), Ok(Decimal::ZERO));
+        assert_eq!(read("-0.000e-5"), Ok(Decimal::ZERO));
+        assert_eq!(read(&format!("1.{}", "0".repeat(60))), Ok(Decimal::ONE));
+        assert_eq!(read("1e-99999999999999999999"), Err(Unreadable::TooPrecise));
+        assert_eq!(read("1e-31"), Err(Unreadable::TooPrecise));
+        assert_eq!(
+            read(&"1".repeat(39).replacen('1', "1.", 1)),
+            Err(Unreadable::TooPrecise)
+        );
+        assert_eq!(read("1e"), Err(Unreadable::Malformed));
+        assert_eq!(read("."), Err(Unreadable::Malformed));
+    }
+
+    #[test]
+    fn exact_powers_of_ten_are_shown_short() {
+        let shown = Shown::new(Value::exact(dec("1e37")), 4);
+        assert_eq!((shown.digits.as_str(), shown.exponent), ("1", 37));
+        let mut out = String::new();
+        shown.write_mantissa(&mut out);
+        assert_eq!(out, "1");
+        // Positional notation puts the zeros back.
+        let shown = Shown::new(Value::exact(dec("300")), 4);
+        let mut out = String::new();
+        shown.write_positional(&mut out);
+        assert_eq!(out, "300");
     }
 
     #[test]

@@ -3,6 +3,14 @@
 //! pest's own error messages name grammar rules (`kw_layer`, `EOI`); a person should read
 //! words instead, so every rule is renamed here, and the message is located by our own error
 //! type like every other problem.
+//!
+//! pest's recursive descent and the Pratt parser both recurse on nesting, so a hostile text
+//! could overflow the stack before any error is produced. Two checks come first, both linear
+//! and without recursion: [`check_nesting`] scans the raw text for brackets nested deeper than
+//! [`MAX_NESTING`] (before pest runs), and [`check_formula_size`] counts a formula's terms on
+//! the token stream (before the Pratt parser builds it). Once a formula is built with at most
+//! [`MAX_FORMULA_TERMS`] terms, its depth is checked against [`MAX_FORMULA_DEPTH`]; every
+//! later recursion over formulas is bounded by these (see docs/design-notes.md).
 
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
@@ -18,7 +26,7 @@ use crate::ast::{
 };
 use crate::error::{Error, Span};
 use crate::input::Foreign;
-use crate::number::Decimal;
+use crate::number::{Decimal, Unreadable};
 
 mod grammar {
     #[derive(pest_derive::Parser)]
@@ -28,8 +36,16 @@ mod grammar {
 
 use grammar::{NetworkParser, Rule};
 
+/// How deeply `( [ {` may nest, together, anywhere in a file.
+pub const MAX_NESTING: usize = 64;
+/// How many terms (numbers, names, operators and function calls) one formula may have.
+pub const MAX_FORMULA_TERMS: usize = 256;
+/// How deeply the operations of one formula may nest (`-(-(-a))` is 4 deep, `a+b+c` is 3).
+pub const MAX_FORMULA_DEPTH: usize = 64;
+
 /// Parses a whole `.nn` text.
 pub fn parse(text: &str) -> Result<File, Error> {
+    check_nesting(text)?;
     // Recording every attempt (for a message that says what was expected) costs more than the
     // parse itself, so it is done only to explain a text that did not parse. pest's switch is
     // one for the whole process: explanations take turns, and a parse that succeeds never
@@ -96,6 +112,110 @@ fn pratt() -> &'static PrattParser<Rule> {
             .op(PrattOp::prefix(Rule::neg))
             .op(PrattOp::infix(Rule::pow, Assoc::Right))
     })
+}
+
+/// Rejects brackets nested deeper than [`MAX_NESTING`], at the first bracket beyond it, in one
+/// pass over the text: brackets inside strings and comments do not count.
+fn check_nesting(text: &str) -> Result<(), Error> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Code,
+        String,
+        Escape,
+        Comment,
+    }
+    let mut state = In::Code;
+    let mut depth = 0usize;
+    for (at, byte) in text.bytes().enumerate() {
+        state = match (state, byte) {
+            (In::Code, b'"') => In::String,
+            (In::Code, b'#') => In::Comment,
+            (In::Code, b'(' | b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Error::Limit {
+                        message: format!(
+                            "too deeply nested: more than {MAX_NESTING} levels of parentheses and brackets"
+                        ),
+                        span: Span::new(at, at + 1),
+                    });
+                }
+                In::Code
+            }
+            (In::Code, b')' | b']' | b'}') => {
+                depth = depth.saturating_sub(1);
+                In::Code
+            }
+            // A string ends at its closing quote, or (unterminated) at the end of the line.
+            (In::String, b'\\') => In::Escape,
+            (In::String, b'"') | (In::String | In::Escape | In::Comment, b'\n') => In::Code,
+            (In::Escape, _) => In::String,
+            (other, _) => other,
+        };
+    }
+    Ok(())
+}
+
+/// Rejects a formula of more than [`MAX_FORMULA_TERMS`] terms, at the first term beyond the
+/// limit, counting on the token stream (iteratively) before anything is built from it.
+fn check_formula_size(pair: &Pair<'_, Rule>) -> Result<(), Error> {
+    let mut terms = pair.clone().into_inner().flatten().filter(|p| {
+        matches!(
+            p.as_rule(),
+            Rule::unsigned
+                | Rule::name
+                | Rule::add
+                | Rule::sub
+                | Rule::mul
+                | Rule::div
+                | Rule::pow
+                | Rule::neg
+        )
+    });
+    match terms.nth(MAX_FORMULA_TERMS) {
+        Some(beyond) => Err(Error::Limit {
+            message: format!(
+                "the formula is too long: more than {MAX_FORMULA_TERMS} terms (numbers, names, operators and function calls)"
+            ),
+            span: span(&beyond),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Rejects a formula whose operations nest deeper than [`MAX_FORMULA_DEPTH`], at the first
+/// term beyond that depth. The recursion is bounded by [`MAX_FORMULA_TERMS`], checked first.
+fn check_formula_depth(formula: &Formula) -> Result<(), Error> {
+    fn beyond(f: &Formula, depth: usize) -> Option<Span> {
+        if depth > MAX_FORMULA_DEPTH {
+            return Some(f.span());
+        }
+        match f {
+            Formula::Number(_) | Formula::Name(_) => None,
+            Formula::Neg { operand, .. } => beyond(operand, depth + 1),
+            Formula::Binary { lhs, rhs, .. } => {
+                beyond(lhs, depth + 1).or_else(|| beyond(rhs, depth + 1))
+            }
+            Formula::Call { args, .. } => args.iter().find_map(|a| beyond(a, depth + 1)),
+        }
+    }
+    match beyond(formula, 1) {
+        Some(span) => Err(Error::Limit {
+            message: format!(
+                "the formula is too deeply nested: more than {MAX_FORMULA_DEPTH} levels of operations"
+            ),
+            span,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A whole formula (of an activation or a loss), within the size and depth limits.
+fn checked_formula(pair: Pair<'_, Rule>) -> Result<Formula, Error> {
+    check_formula_size(&pair)?;
+    let formula = formula(pair)?;
+    check_formula_depth(&formula)?;
+    Ok(formula)
 }
 
 fn formula(pair: Pair<'_, Rule>) -> Result<Formula, Error> {
@@ -202,7 +322,7 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
                     let t = name(parts.next().expect("the target's name"));
                     let pair = parts.next().expect("the formula");
                     let text = pair.as_str().trim().to_string();
-                    let body = formula(pair)?;
+                    let body = checked_formula(pair)?;
                     LossSpec::Custom { y, t, body, text }
                 }
                 _ => LossSpec::Named(name(spec)),
@@ -214,7 +334,7 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
             let param = name(next());
             let pair = next();
             let text = pair.as_str().trim().to_string();
-            let body = formula(pair)?;
+            let body = checked_formula(pair)?;
             Statement::Activation {
                 name: function,
                 param,
@@ -289,18 +409,15 @@ fn name(pair: Pair<'_, Rule>) -> Name {
 
 fn number(pair: Pair<'_, Rule>) -> Result<Number, Error> {
     let span = span(&pair);
-    let value = Decimal::parse(pair.as_str()).ok_or_else(|| {
-        let too_large = pair.as_str().parse::<f64>().is_ok_and(|f| f.abs() >= 1e38);
-        let message = if too_large {
-            format!(
-                "the number {} is too large (numbers must be below 1e38)",
-                pair.as_str()
-            )
-        } else {
-            format!(
-                "the number {} has too many digits (at most 38 digits and 30 decimal places)",
-                pair.as_str()
-            )
+    let value = Decimal::read(pair.as_str()).map_err(|why| {
+        let text = pair.as_str();
+        let message = match why {
+            Unreadable::TooLarge => {
+                format!("the number {text} is too large (numbers must be below 1e38)")
+            }
+            Unreadable::TooPrecise | Unreadable::Malformed => format!(
+                "the number {text} has too many digits (at most 38 digits and 30 decimal places)"
+            ),
         };
         Error::Value { message, span }
     })?;
@@ -551,6 +668,83 @@ mod tests {
         match parse(text) {
             Err(Error::Syntax { message, span }) => (message, span.start),
             other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    /// The message and the text at the span of a limit that `text` goes beyond.
+    fn limit(text: &str) -> (String, usize) {
+        match parse(text) {
+            Err(Error::Limit { message, span }) => (message, span.start),
+            other => panic!("expected a limit, got {other:?}"),
+        }
+    }
+
+    fn activation(formula: &str) -> String {
+        format!("activation f(a) = {formula}\n")
+    }
+
+    #[test]
+    fn nesting_is_limited_before_pest_runs() {
+        let deepest = MAX_NESTING;
+        let text = activation(&format!("{}a{}", "(".repeat(deepest), ")".repeat(deepest)));
+        assert!(parse(&text).is_ok());
+        // Far too deep for pest's recursion: refused at the first bracket beyond the limit.
+        let text = activation(&format!("{}a", "exp(".repeat(100_000)));
+        let (message, at) = limit(&text);
+        assert_eq!(
+            message,
+            "too deeply nested: more than 64 levels of parentheses and brackets"
+        );
+        assert_eq!(at, "activation f(a) = ".len() + 4 * MAX_NESTING + 3);
+        // Brackets of every kind count together.
+        let (_, at) = limit(&format!("input x = {}", "[{(".repeat(30)));
+        assert_eq!(at, "input x = ".len() + MAX_NESTING);
+    }
+
+    #[test]
+    fn brackets_in_strings_and_comments_are_not_nesting() {
+        let many = "(".repeat(1000);
+        let text = format!("title \"{many} \\\" {many}\" # {many}\ninput x = [1]\n");
+        assert!(parse(&text).is_ok(), "{:?}", parse(&text));
+        // An unterminated string ends at the line's end; what follows is code again.
+        let text = format!("title \"{many}\n{}", "(".repeat(MAX_NESTING + 1));
+        assert_eq!(limit(&text).1, text.rfind('(').unwrap());
+    }
+
+    #[test]
+    fn formula_terms_are_counted_before_building() {
+        // 8 sums of 16 terms, multiplied, and negated: 256 terms, 25 levels deep.
+        let sum = vec!["a"; 16].join("+");
+        let product = vec![format!("({sum})"); 8].join("*");
+        assert!(parse(&activation(&format!("-{product}"))).is_ok());
+        let text = activation(&format!("-{product}*a"));
+        let (message, at) = limit(&text);
+        assert_eq!(
+            message,
+            "the formula is too long: more than 256 terms (numbers, names, operators and function calls)"
+        );
+        assert_eq!(&text[at..], "*a\n");
+        // Prefix minus signs the Pratt parser would recurse on, 100,000 of them.
+        let text = format!("loss (y, t) = {}y", "-".repeat(100_000));
+        assert_eq!(limit(&text).1, "loss (y, t) = ".len() + MAX_FORMULA_TERMS);
+    }
+
+    #[test]
+    fn formula_depth_is_limited() {
+        for (deepest, beyond) in [
+            (
+                format!("{}a", "-".repeat(63)),
+                format!("{}a", "-".repeat(64)),
+            ),
+            (vec!["a"; 64].join("^"), vec!["a"; 65].join("^")),
+            (vec!["a"; 64].join("-"), vec!["a"; 65].join("-")),
+        ] {
+            assert!(parse(&activation(&deepest)).is_ok(), "{deepest}");
+            let (message, _) = limit(&activation(&beyond));
+            assert_eq!(
+                message,
+                "the formula is too deeply nested: more than 64 levels of operations"
+            );
         }
     }
 

@@ -464,34 +464,70 @@ const RESOLVE: &[&str] = &[
 /// Resolves `δ_{11} → 1`, `δ_{21} → 0` and drops what they zero out, touching nothing else.
 pub fn resolve_kronecker(e: &Expr) -> Expr {
     let rules: Vec<&Rule> = RULES.iter().filter(|r| RESOLVE.contains(&r.name)).collect();
-    rewrite(e, &rules, &mut Vec::new())
+    Rewriter::new(&rules, usize::MAX).rewrite(e)
 }
 
 /// Simplifies `e`, returning the result and the names of the rules that fired.
 pub fn simplify(e: &Expr) -> (Expr, Vec<&'static str>) {
-    let mut used = Vec::new();
-    let result = simplify_node(e, &mut used);
-    (result, used)
-}
-
-fn simplify_node(e: &Expr, used: &mut Vec<&'static str>) -> Expr {
     let rules: Vec<&Rule> = RULES.iter().collect();
-    rewrite(e, &rules, used)
+    let mut rewriter = Rewriter::new(&rules, usize::MAX);
+    let result = rewriter.rewrite(e);
+    (result, rewriter.used)
 }
 
-fn rewrite(e: &Expr, rules: &[&Rule], used: &mut Vec<&'static str>) -> Expr {
-    let mut current = e.map_children(&mut |child| rewrite(child, rules, used));
-    'rewrite: loop {
-        for rule in rules {
-            if let Some(next) = (rule.apply)(&current) {
-                if !used.contains(&rule.name) {
-                    used.push(rule.name);
-                }
-                current = next.map_children(&mut |child| rewrite(child, rules, used));
-                continue 'rewrite;
-            }
+/// [`simplify`], or `None` when it would visit more than `work` nodes (a derivative that grew
+/// too large to be worth simplifying).
+pub fn simplify_within(e: &Expr, work: usize) -> Option<(Expr, Vec<&'static str>)> {
+    let rules: Vec<&Rule> = RULES.iter().collect();
+    let mut rewriter = Rewriter::new(&rules, work);
+    let result = rewriter.rewrite(e);
+    (!rewriter.exhausted).then_some((result, rewriter.used))
+}
+
+/// Applies rules bottom-up until none fires, counting the nodes it visits.
+struct Rewriter<'r> {
+    rules: &'r [&'r Rule],
+    used: Vec<&'static str>,
+    /// Node visits left.
+    left: usize,
+    /// The budget ran out: the rest is copied as it is, and the result is not used.
+    exhausted: bool,
+}
+
+impl<'r> Rewriter<'r> {
+    fn new(rules: &'r [&'r Rule], work: usize) -> Rewriter<'r> {
+        Rewriter {
+            rules,
+            used: Vec::new(),
+            left: work,
+            exhausted: false,
         }
-        return current;
+    }
+
+    fn rewrite(&mut self, e: &Expr) -> Expr {
+        if self.left == 0 {
+            self.exhausted = true;
+        }
+        if self.exhausted {
+            return e.clone();
+        }
+        self.left -= 1;
+        let mut current = e.map_children(&mut |child| self.rewrite(child));
+        'rewrite: loop {
+            for rule in self.rules {
+                if let Some(next) = (rule.apply)(&current) {
+                    if !self.used.contains(&rule.name) {
+                        self.used.push(rule.name);
+                    }
+                    current = next.map_children(&mut |child| self.rewrite(child));
+                    if self.exhausted {
+                        return current;
+                    }
+                    continue 'rewrite;
+                }
+            }
+            return current;
+        }
     }
 }
 
@@ -545,6 +581,17 @@ mod tests {
     simplifies!(leaves_calls_alone:
         Expr::Mul(vec![Expr::int(1), Expr::deriv(Func::Act(1), Expr::Sym(Symbol::pre(1, Var('i'))))])
         => "(d act1 a1_i)");
+
+    #[test]
+    fn simplifying_within_a_budget_stops_when_it_runs_out() {
+        let e = Expr::Mul(vec![
+            Expr::int(1),
+            Expr::Add(vec![Expr::int(0), x(), Expr::Mul(vec![x(), x()])]),
+        ]);
+        let unbounded = simplify(&e);
+        assert_eq!(simplify_within(&e, 1000), Some(unbounded));
+        assert_eq!(simplify_within(&e, 3), None);
+    }
 
     #[test]
     fn reports_rules_used() {

@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value as Json;
 
+mod formulas;
 mod hostile;
 mod input;
 mod output;
