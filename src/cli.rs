@@ -287,7 +287,7 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file, &args.limits)?);
-    let file = crate::parser::parse(&loaded.text)?;
+    let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
     let limits = args.limits.limits();
     let network = crate::check::check_with_limits(&file, &limits)?;
     let settings = crate::exam::ExamSettings {
@@ -320,7 +320,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
 
 fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file, &args.limits)?);
-    let file = crate::parser::parse(&loaded.text)?;
+    let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
     let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
     let derivation = crate::derivation::derive(&network, Options::default())?;
     let reports = crate::gradcheck::check_gradients(&derivation)?;

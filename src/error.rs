@@ -91,6 +91,15 @@ pub enum Error {
     )]
     TooLarge { path: String, limit: u64 },
 
+    /// A text with more tokens than any network within the limits needs (checked before
+    /// parsing, whose memory grows with the tokens).
+    #[error(
+        "the file holds more than {limit} tokens (numbers, names and symbols), more than any \
+         network within the limits needs; raise --max-gradients, --max-units or --max-samples \
+         for a bigger network"
+    )]
+    TooManyTokens { limit: usize, span: Span },
+
     /// The text does not follow the grammar at a character the language has no place for.
     #[error("expected {expected}, found {}", foreign(*found, *kind))]
     Character {
@@ -215,6 +224,7 @@ impl Error {
             | Error::Unknown { span, .. }
             | Error::Shape { span, .. }
             | Error::Limit { span, .. }
+            | Error::TooManyTokens { span, .. }
             | Error::Undefined { span, .. }
             | Error::Arity { span, .. }
             | Error::Mismatch { span, .. }

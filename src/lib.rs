@@ -59,7 +59,7 @@ pub fn derive_to(
     settings: &Settings,
     out: &mut dyn std::io::Write,
 ) -> Result<(), error::Error> {
-    let file = parser::parse(text)?;
+    let file = parser::parse_within(text, &settings.limits)?;
     let network = check::check_with_limits(&file, &settings.limits)?;
     drop(file);
     let derivation = derivation::derive(&network, settings.options)?;

@@ -50,6 +50,20 @@ pub struct Limits {
     pub gradients: usize,
 }
 
+impl Limits {
+    /// The most tokens a file may hold: twice (a number and its comma) every weight and bias
+    /// the gradient limit allows and every input and target value the unit and sample limits
+    /// allow, and 100,000 for everything else. 900,000 by default.
+    pub fn tokens(&self) -> usize {
+        let values = self.gradients.saturating_add(
+            self.units
+                .saturating_mul(self.samples)
+                .saturating_mul(2),
+        );
+        values.saturating_mul(2).saturating_add(100_000)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -6,8 +6,8 @@
 //!
 //! pest's recursive descent and the Pratt parser both recurse on nesting, so a hostile text
 //! could overflow the stack before any error is produced. Two checks come first, both linear
-//! and without recursion: [`check_nesting`] scans the raw text for brackets nested deeper than
-//! [`MAX_NESTING`] (before pest runs), and [`check_formula_size`] counts a formula's terms on
+//! and without recursion: [`scan`] reads the raw text for brackets nested deeper than
+//! [`MAX_NESTING`] and for more tokens than the limits can use (before pest runs), and [`check_formula_size`] counts a formula's terms on
 //! the token stream (before the Pratt parser builds it). Once a formula is built with at most
 //! [`MAX_FORMULA_TERMS`] terms, its depth is checked against [`MAX_FORMULA_DEPTH`]; every
 //! later recursion over formulas is bounded by these (see docs/design-notes.md).
@@ -26,6 +26,7 @@ use crate::ast::{
 };
 use crate::error::{Error, Span};
 use crate::input::Foreign;
+use crate::model::Limits;
 use crate::number::{Decimal, Unreadable};
 
 mod grammar {
@@ -43,9 +44,16 @@ pub const MAX_FORMULA_TERMS: usize = 256;
 /// How deeply the operations of one formula may nest (`-(-(-a))` is 4 deep, `a+b+c` is 3).
 pub const MAX_FORMULA_DEPTH: usize = 64;
 
-/// Parses a whole `.nn` text.
+/// Parses a whole `.nn` text within the default limits.
 pub fn parse(text: &str) -> Result<File, Error> {
-    check_nesting(text)?;
+    parse_within(text, &Limits::default())
+}
+
+/// Parses a whole `.nn` text, refusing first (by one linear scan) a text that holds more
+/// tokens than any network within `limits` needs: parsing costs a few hundred bytes of memory
+/// per token, so a file far larger than its network must not reach the parser.
+pub fn parse_within(text: &str, limits: &Limits) -> Result<File, Error> {
+    scan(text, limits.tokens())?;
     // Recording every attempt (for a message that says what was expected) costs more than the
     // parse itself, so it is done only to explain a text that did not parse. pest's switch is
     // one for the whole process: explanations take turns, and a parse that succeeds never
@@ -114,9 +122,11 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
-/// Rejects brackets nested deeper than [`MAX_NESTING`], at the first bracket beyond it, in one
-/// pass over the text: brackets inside strings and comments do not count.
-fn check_nesting(text: &str) -> Result<(), Error> {
+/// Rejects, in one pass over the text, brackets nested deeper than [`MAX_NESTING`] (at the first
+/// bracket beyond it) and more than `max_tokens` tokens (at the first token beyond): a token
+/// is a run of letters, digits, `_` and `.`, or any other character but white space. Strings
+/// and comments count as nothing.
+fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
     #[derive(Clone, Copy, PartialEq)]
     enum In {
         Code,
@@ -126,7 +136,25 @@ fn check_nesting(text: &str) -> Result<(), Error> {
     }
     let mut state = In::Code;
     let mut depth = 0usize;
+    let mut tokens = 0usize;
+    let mut in_word = false;
     for (at, byte) in text.bytes().enumerate() {
+        if state == In::Code && !byte.is_ascii_whitespace() {
+            // Bytes of a non-ASCII character continue the token they are in.
+            let word = byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.') || byte >= 0x80;
+            if !(word && in_word) {
+                tokens += 1;
+                if tokens > max_tokens {
+                    return Err(Error::TooManyTokens {
+                        limit: max_tokens,
+                        span: Span::new(at, at + 1),
+                    });
+                }
+            }
+            in_word = word;
+        } else {
+            in_word = false;
+        }
         state = match (state, byte) {
             (In::Code, b'"') => In::String,
             (In::Code, b'#') => In::Comment,
