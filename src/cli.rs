@@ -124,6 +124,8 @@ struct GenArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -136,9 +138,12 @@ struct ExamArgs {
     /// The random seed: the same seed gives the same files.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The directory to write into (created if needed).
+    /// The directory to write into: created, or empty (or, with --force, an exam bundle).
     #[arg(short, long)]
     output: PathBuf,
+    /// Replace the exam bundle already in the output directory, as a whole.
+    #[arg(long)]
+    force: bool,
     /// Significant digits shown and asked for.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=17))]
     digits: u32,
@@ -213,7 +218,8 @@ where
         Command::Check(args) => check(&args, &mut source),
         Command::Exam(args) => exam(&args, &mut source),
         Command::Gen(args) => {
-            crate::generate::generate(&args.sizes, &args.acts, args.bias, args.seed)
+            let limits = args.limits.limits();
+            crate::generate::generate(&args.sizes, &args.acts, args.bias, args.seed, &limits)
                 .and_then(|text| write_output(args.output.as_deref(), |out| write_all(out, &text)))
         }
         Command::Templates {
@@ -290,6 +296,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
         },
         templates: args.templates.clone(),
         limits,
+        force: args.force,
     };
     let written = crate::exam::write_exam(&network, &settings)?;
     println!(

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use crate::error::Span;
 use crate::functions::{Activation, Loss};
 use crate::number::Decimal;
 
@@ -82,6 +83,10 @@ pub enum VaryTarget {
 pub struct Vary {
     pub target: VaryTarget,
     pub values: Vec<Decimal>,
+    /// `vary W1`, as written, for messages.
+    pub name: String,
+    /// The statement in the file, so that a variant's problems point at it.
+    pub span: Span,
 }
 
 /// What an exam question asks for.
