@@ -222,6 +222,8 @@ pub enum Tried {
     All(u64),
     /// This many draws, the attempt budget.
     Some(usize),
+    /// One: the values the fault depends on are the same in every draw.
+    Fixed,
 }
 
 impl std::fmt::Display for Tried {
@@ -230,6 +232,7 @@ impl std::fmt::Display for Tried {
             Tried::All(1) => write!(f, "the `vary` statements allow only one"),
             Tried::All(n) => write!(f, "all {n} possible draws tried"),
             Tried::Some(n) => write!(f, "{n} draws tried"),
+            Tried::Fixed => write!(f, "what decides it is the same in every draw"),
         }
     }
 }

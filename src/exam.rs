@@ -643,7 +643,14 @@ fn make_variant(
         drawn.title = Some(format!("{title} (variant {label})"));
         match attempt_variant(drawn, settings, tera, &label, &questions, &mut derived) {
             Ok(Ok(variant)) => return Ok(variant),
-            Ok(Err(fault)) => faults.add(fault),
+            Ok(Err(fault)) => {
+                // A fault of values no draw changes is every draw's.
+                let fixed = blamed(network, &fault).iter().all(|v| v.values.len() == 1);
+                if fixed && !exhausted(&seen) {
+                    return Err(unworkable(network, number, Tried::Fixed, fault));
+                }
+                faults.add(fault);
+            }
             Err(error) => {
                 return Err(Error::InVariant {
                     variant: number,
@@ -666,15 +673,21 @@ fn make_variant(
             rounded: false,
         },
     ));
+    Err(unworkable(network, number, tried, fault))
+}
+
+/// The error of a variant no draw of which can be worked by hand, at the `vary` statements
+/// its fault depends on.
+fn unworkable(network: &Network, variant: usize, tried: Tried, fault: Fault) -> Error {
     let blamed = blamed(network, &fault);
-    Err(Error::Unworkable {
-        variant: number,
+    Error::Unworkable {
+        variant,
         tried,
         fault: fault.1,
         varies: blamed.iter().map(|v| v.name.clone()).collect(),
         span: blamed.first().map(|v| v.span),
         also: blamed.iter().skip(1).map(|v| v.span).collect(),
-    })
+    }
 }
 
 /// One draw made into a variant, or the reason it must be drawn again; an error is final.
