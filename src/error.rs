@@ -163,25 +163,39 @@ pub enum Error {
     ExamDir { path: String, refusal: DirRefusal },
 
     /// No draw of a variant could be worked by hand within the attempt budget.
-    #[error(
-        "variant {variant}: no draw can be worked by hand ({tried}): {fault}; {}",
-        blame(varies)
-    )]
-    Unworkable {
-        variant: usize,
-        tried: Tried,
-        fault: DrawFault,
-        /// The `vary` statements the fault depends on, as written (`vary W1`).
-        varies: Vec<String>,
-        /// The first of them, when there is one.
-        span: Option<Span>,
-        /// The others, shown as notes.
-        also: Vec<Span>,
-    },
+    #[error("{0}")]
+    Unworkable(Box<Unworkable>),
 
     /// An error without a place in the file, in one variant of an exam.
     #[error("variant {variant}: {error}")]
     InVariant { variant: usize, error: Box<Error> },
+}
+
+/// An exam variant no draw of which can be worked by hand.
+#[derive(Debug)]
+pub struct Unworkable {
+    pub variant: usize,
+    pub tried: Tried,
+    pub fault: DrawFault,
+    /// The `vary` statements the fault depends on, as written (`vary W1`).
+    pub varies: Vec<String>,
+    /// The first of them, when there is one.
+    pub span: Option<Span>,
+    /// The others, shown as notes.
+    pub also: Vec<Span>,
+}
+
+impl std::fmt::Display for Unworkable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "variant {}: no draw can be worked by hand ({}): {}; {}",
+            self.variant,
+            self.tried,
+            self.fault,
+            blame(&self.varies)
+        )
+    }
 }
 
 /// Why `exam` will not write into a directory.
@@ -373,7 +387,7 @@ impl Error {
             | Error::Arity { span, .. }
             | Error::Mismatch { span, .. }
             | Error::Value { span, .. } => Some(*span),
-            Error::Unworkable { span, .. } => *span,
+            Error::Unworkable(unworkable) => unworkable.span,
             _ => None,
         }
     }
@@ -387,8 +401,8 @@ impl Error {
                 let (line, col) = source.line_col(first.start);
                 let _ = writeln!(out, "note: first defined at {}:{line}:{col}", source.name);
             }
-            if let Error::Unworkable { also, .. } = self {
-                for span in also {
+            if let Error::Unworkable(unworkable) = self {
+                for span in &unworkable.also {
                     let (line, col) = source.line_col(span.start);
                     let _ = writeln!(out, "note: also drawn at {}:{line}:{col}", source.name);
                 }

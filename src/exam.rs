@@ -680,14 +680,14 @@ fn make_variant(
 /// its fault depends on.
 fn unworkable(network: &Network, variant: usize, tried: Tried, fault: Fault) -> Error {
     let blamed = blamed(network, &fault);
-    Error::Unworkable {
+    Error::Unworkable(Box::new(crate::error::Unworkable {
         variant,
         tried,
         fault: fault.1,
         varies: blamed.iter().map(|v| v.name.clone()).collect(),
         span: blamed.first().map(|v| v.span),
         also: blamed.iter().skip(1).map(|v| v.span).collect(),
-    }
+    }))
 }
 
 /// One draw made into a variant, or the reason it must be drawn again; an error is final.
@@ -927,8 +927,12 @@ impl Destination {
             let _ = File::open(&self.parent).and_then(|d| d.sync_all());
         };
         if self.found != Found::Bundle {
-            std::fs::rename(&staging.path, &self.dir).map_err(io(shown))?;
-            staging.done = true;
+            match std::fs::rename(&staging.path, &self.dir) {
+                Ok(()) => staging.done = true,
+                // An empty directory that cannot be replaced (a mount point): filled instead.
+                Err(_) if self.found == Found::Empty => self.fill(staging, shown)?,
+                Err(e) => return Err(write_error(shown, e)),
+            }
             sync_parent();
             return Ok(());
         }
@@ -955,6 +959,28 @@ impl Destination {
         // The previous bundle goes with `aside`.
         drop(aside);
         Ok(())
+    }
+}
+
+impl Destination {
+    /// Moves every file of `staging` into the empty destination; on a failure, moves back
+    /// those already moved, so that it is empty again.
+    fn fill(&self, staging: &Staging, shown: &Path) -> Result<(), Error> {
+        let mut moved: Vec<std::ffi::OsString> = Vec::new();
+        let result = (|| -> std::io::Result<()> {
+            for entry in std::fs::read_dir(&staging.path)? {
+                let name = entry?.file_name();
+                std::fs::rename(staging.path.join(&name), self.dir.join(&name))?;
+                moved.push(name);
+            }
+            File::open(&self.dir)?.sync_all()
+        })();
+        result.map_err(|e| {
+            for name in &moved {
+                let _ = std::fs::rename(self.dir.join(name), staging.path.join(name));
+            }
+            write_error(shown, e)
+        })
     }
 }
 
@@ -1117,6 +1143,69 @@ mod tests {
     #[test]
     fn cdata_cannot_be_closed_early() {
         assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
+    }
+
+    fn network(text: &str) -> Network {
+        crate::check::check(&crate::parser::parse(text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn only_what_an_exam_writes_belongs_to_a_bundle() {
+        for name in [
+            "questions.tex",
+            "questions.pdf",
+            "answers.synctex.gz",
+            "moodle.xml",
+            "variant-07.nn",
+            "variant-1000.json",
+        ] {
+            assert!(in_bundle(name), "{name}");
+        }
+        for name in [
+            "notes.txt",
+            "questions",
+            "moodle.xml~",
+            "variant-.nn",
+            "variant-07.tex",
+            "variant-x1.json",
+            ".git",
+        ] {
+            assert!(!in_bundle(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_space_counts_the_last_vary_of_each_value() {
+        let base =
+            "input x = [1, 2]\ntarget t = [0]\nlayer identity W = [[1, 1]]\nloss sum_squared\n";
+        let space_of = |varies: &str| space(&network(&format!("{base}{varies}")));
+        assert_eq!(space_of("vary W in {1, 2, 3}\n"), Some(9));
+        assert_eq!(
+            space_of("vary W in {1, 2, 3}\nvary x in {1, 2}\n"),
+            Some(36)
+        );
+        // W1 overrides W: one choice for each weight.
+        assert_eq!(space_of("vary W in {1, 2, 3}\nvary W1 in {5}\n"), Some(1));
+        assert_eq!(space_of("vary x in [0, 100] step 0.01\n"), None);
+    }
+
+    #[test]
+    fn the_quick_forward_pass_refuses_only_what_the_derivation_refuses() {
+        let text = include_str!("../examples/exam.nn").replace(
+            "vary W1 in [-0.5, 0.5] step 0.1",
+            "vary W1 in [-2, 2] step 0.1\nvary x in {-1, 0.02, 1, 3}",
+        );
+        let network = network(&text);
+        let mut refused = 0;
+        for variant in 0..400 {
+            let drawn = draw(&network, &mut Rng::new(1, variant, 0));
+            if quick_fault(&drawn).is_some() {
+                refused += 1;
+                let exact = derivation::derive(&drawn, Options::default()).unwrap();
+                assert!(derived_fault(&exact, &[], 4).is_some(), "variant {variant}");
+            }
+        }
+        assert!(refused > 40, "only {refused} draws refused");
     }
 
     #[test]

@@ -70,7 +70,8 @@ fn check_limits(sizes: &[usize], bias: bool, limits: &Limits) -> Result<(), Erro
         .fold(0usize, usize::saturating_add);
     if parameters > limits.gradients {
         return limit(format!(
-            "--sizes asks for {parameters} weights and biases, so as many gradients; the limit is {} (raise it with --max-gradients)",
+            "--sizes asks for {parameters} {}, so as many gradients; the limit is {} (raise it with --max-gradients)",
+            if bias { "weights and biases" } else { "weights" },
             limits.gradients
         ));
     }
