@@ -351,14 +351,15 @@ fn check_exam(
             VarySpec::Set(items) => items.iter().map(|n| n.value).collect(),
             VarySpec::Range { low, high, step } => range_values(low, high, step)?,
         };
-        // The literal a bad value comes from: itself in a set, the bound it is near in a range.
+        // The literal a bad value comes from: itself in a set; in a range, the low bound for a
+        // value of 0 or below, the high one for a value above 1.
         let value_span = |v: &Decimal| match spec {
             VarySpec::Set(items) => items
                 .iter()
                 .find(|n| n.value == *v)
                 .map_or(*span, |n| n.span),
-            VarySpec::Range { low, high, .. } if *v > low.value => high.span,
-            VarySpec::Range { low, .. } => low.span,
+            VarySpec::Range { low, .. } if v.is_negative() || v.is_zero() => low.span,
+            VarySpec::Range { high, .. } => high.span,
         };
         let drawn = format!("`vary {}` draws", name.text);
         for v in &values {
@@ -372,7 +373,7 @@ fn check_exam(
                 VaryTarget::Target
                     if loss.needs != Needs::Anything && (v.is_negative() || *v > Decimal::ONE) =>
                 {
-                    let fault = crate::error::TargetFault::OutOfRange {
+                    let fault = TargetFault::OutOfRange {
                         loss: loss.name.clone(),
                         value: v.to_string(),
                     };
