@@ -276,8 +276,7 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file)?);
     let file = crate::parser::parse(&loaded.text)?;
-    let limits = args.limits.limits();
-    let network = crate::check::check_with_limits(&file, &limits)?;
+    let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
     let settings = crate::exam::ExamSettings {
         variants: args.variants as usize,
         seed: args.seed,
@@ -295,7 +294,6 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
             ..Layout::default()
         },
         templates: args.templates.clone(),
-        limits,
         force: args.force,
     };
     let written = crate::exam::write_exam(&network, &settings)?;

@@ -29,12 +29,13 @@ use crate::error::{DirRefusal, DrawFault, Error, Tried};
 use crate::expr::{Expr, Index, Symbol};
 use crate::functions::Shape;
 use crate::latex::Printer;
-use crate::model::{Ask, Limits, Network, Vary, VaryTarget};
+use crate::model::{Ask, Network, Vary, VaryTarget};
 use crate::number::{Decimal, Value};
 use crate::random::SplitMix64;
 use crate::render::{self, Layout};
 
-/// What `exam` was asked for.
+/// What `exam` was asked for. The network is checked against the command line's limits before;
+/// a variant has its shape, so it is within them too.
 #[derive(Clone, Debug)]
 pub struct ExamSettings {
     pub variants: usize,
@@ -43,7 +44,6 @@ pub struct ExamSettings {
     pub options: Options,
     pub layout: Layout,
     pub templates: Option<PathBuf>,
-    pub limits: Limits,
     /// Replace the exam bundle already in `out`.
     pub force: bool,
 }
