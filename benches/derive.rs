@@ -18,7 +18,7 @@ fn pipeline(c: &mut Criterion) {
         &[50, 50, 50, 10],
         &[784, 100, 10],
     ] {
-        let text = generate(sizes, &[], false, 1).expect("a valid size list");
+        let text = generate(sizes, &[], false, 1, &Default::default()).expect("a valid size list");
         let name = sizes
             .iter()
             .map(usize::to_string)

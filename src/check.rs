@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::ast::{
     Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Statement, VarySpec, Vector,
 };
-use crate::error::{Error, Span};
+use crate::error::{Error, Span, TargetFault};
 use crate::expr::{Expr, Func};
 use crate::functions::{self, Activation, Loss, Needs, Shape, ARG, LOSS_T, LOSS_Y};
 use crate::model::{Ask, Exam, Layer, Limits, Network, Sgd, Vary, VaryTarget};
@@ -34,7 +34,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let mut sgd: Option<(Sgd, Span)> = None;
     let mut layer_texts: Vec<LayerText> = Vec::new();
     let mut custom: HashMap<String, (Arc<Activation>, Span)> = HashMap::new();
-    let mut varies: Vec<(&Name, &VarySpec)> = Vec::new();
+    let mut varies: Vec<(&Name, &VarySpec, Span)> = Vec::new();
     let mut asks: Vec<(AskKind, &Name)> = Vec::new();
 
     for statement in &file.statements {
@@ -96,7 +96,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                     span,
                 });
             }
-            Statement::Vary { target, values, .. } => varies.push((target, values)),
+            Statement::Vary { target, values, .. } => varies.push((target, values, span)),
             Statement::Ask { kind, target, .. } => asks.push((*kind, target)),
         }
     }
@@ -244,7 +244,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         limits,
     )?;
     check_formula_rows(&layers, loss_terms, x.len(), sgd.as_ref(), limits)?;
-    let exam = check_exam(&varies, &asks, &layers, sgd.is_some())?;
+    let exam = check_exam(&varies, &asks, &layers, sgd.is_some(), &loss)?;
 
     Ok(Network {
         title: title.map(|(text, _)| text),
@@ -309,11 +309,14 @@ fn range_values(low: &Number, high: &Number, step: &Number) -> Result<Vec<Decima
 }
 
 /// The exam statements: what may vary and what may be asked, checked against the network.
+/// Every value a `vary` draws must be one the file could hold (a learning rate above 0,
+/// targets the loss can take); what only a whole draw can break is checked per draw.
 fn check_exam(
-    varies: &[(&Name, &VarySpec)],
+    varies: &[(&Name, &VarySpec, Span)],
     asks: &[(AskKind, &Name)],
     layers: &[(Layer, Span)],
     has_sgd: bool,
+    loss: &Loss,
 ) -> Result<Exam, Error> {
     let depth = layers.len();
     let has_bias = |layer: Option<u32>| match layer {
@@ -322,7 +325,7 @@ fn check_exam(
     };
     let value_error = |message: String, span: Span| Error::Value { message, span };
     let mut exam = Exam::default();
-    for (name, spec) in varies {
+    for (name, spec, span) in varies {
         let target = match name.text.as_str() {
             "x" => VaryTarget::Input,
             "t" => VaryTarget::Target,
@@ -357,7 +360,46 @@ fn check_exam(
             VarySpec::Set(items) => items.iter().map(|n| n.value).collect(),
             VarySpec::Range { low, high, step } => range_values(low, high, step)?,
         };
-        exam.varies.push(Vary { target, values });
+        // The literal a bad value comes from: itself in a set; in a range, the low bound for a
+        // value of 0 or below, the high one for a value above 1.
+        let value_span = |v: &Decimal| match spec {
+            VarySpec::Set(items) => items
+                .iter()
+                .find(|n| n.value == *v)
+                .map_or(*span, |n| n.span),
+            VarySpec::Range { low, .. } if v.is_negative() || v.is_zero() => low.span,
+            VarySpec::Range { high, .. } => high.span,
+        };
+        let drawn = format!("`vary {}` draws", name.text);
+        for v in &values {
+            match target {
+                VaryTarget::Rate if v.is_negative() || v.is_zero() => {
+                    return Err(value_error(
+                        format!("{drawn} {v}, but the learning rate must be above 0"),
+                        value_span(v),
+                    ))
+                }
+                VaryTarget::Target
+                    if loss.needs != Needs::Anything && (v.is_negative() || *v > Decimal::ONE) =>
+                {
+                    let fault = TargetFault::OutOfRange {
+                        loss: loss.name.clone(),
+                        value: v.to_string(),
+                    };
+                    return Err(Error::Mismatch {
+                        message: format!("{drawn} {v}: {fault}"),
+                        span: value_span(v),
+                    });
+                }
+                _ => {}
+            }
+        }
+        exam.varies.push(Vary {
+            target,
+            values,
+            name: format!("vary {}", name.text),
+            span: *span,
+        });
     }
     for (kind, name) in asks {
         let ask = match (kind, name.text.as_str()) {
@@ -518,34 +560,65 @@ fn check_loss_fits(
         }
         _ => {}
     }
-    let rows = t_array.rows();
-    for (n, row) in t.iter().enumerate() {
-        let vector = rows[n.min(rows.len() - 1)];
-        for (k, value) in row.iter().enumerate() {
-            if value.is_negative() || *value > Decimal::ONE {
-                return Err(Error::Mismatch {
-                    message: format!("{} needs targets between 0 and 1, not {value}", loss.name),
-                    span: vector.items[k].span,
-                });
-            }
+    match target_fault(loss, output, t) {
+        Some(fault) => {
+            let rows = t_array.rows();
+            let vector = rows[fault.sample.min(rows.len() - 1)];
+            Err(Error::Mismatch {
+                message: fault.fault.to_string(),
+                span: fault.value.map_or(vector.span, |k| vector.items[k].span),
+            })
+        }
+        None => Ok(()),
+    }
+}
+
+/// Where targets do not fit the loss: the sample, the value (none: the whole sample), and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetPlace {
+    pub sample: usize,
+    pub value: Option<usize>,
+    pub fault: TargetFault,
+}
+
+/// The first target the loss cannot take: one outside [0, 1] for a loss of probabilities, or
+/// softmax targets of a sample that do not add up to 1. `check` runs it on the file, `exam` on
+/// every draw.
+pub fn target_fault(loss: &Loss, output: &Activation, t: &[Vec<Decimal>]) -> Option<TargetPlace> {
+    if loss.needs == Needs::Anything {
+        return None;
+    }
+    for (sample, row) in t.iter().enumerate() {
+        if let Some(k) = row
+            .iter()
+            .position(|v| v.is_negative() || *v > Decimal::ONE)
+        {
+            return Some(TargetPlace {
+                sample,
+                value: Some(k),
+                fault: TargetFault::OutOfRange {
+                    loss: loss.name.clone(),
+                    value: row[k].to_string(),
+                },
+            });
         }
         if output.shape == Shape::Softmax {
             let sum = row
                 .iter()
                 .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v));
             if sum != Some(Decimal::ONE) {
-                return Err(Error::Mismatch {
-                    message: format!(
-                        "with softmax and {}, the targets of a sample must add up to 1 (these add up to {})",
-                        loss.name,
-                        sum.map_or_else(|| "too much".to_string(), |s| s.to_string())
-                    ),
-                    span: vector.span,
+                return Some(TargetPlace {
+                    sample,
+                    value: None,
+                    fault: TargetFault::Sum {
+                        loss: loss.name.clone(),
+                        sum: sum.map(|s| s.to_string()),
+                    },
                 });
             }
         }
     }
-    Ok(())
+    None
 }
 
 /// Refuses a file that asks for more than `limits`, pointing at the part that is too big.

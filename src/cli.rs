@@ -128,6 +128,8 @@ struct GenArgs {
     /// Write to this file instead of standard output (`-`: standard output).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -140,9 +142,12 @@ struct ExamArgs {
     /// The random seed: the same seed gives the same files.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The directory to write into (created if needed).
+    /// The directory to write into: created, or empty (or, with --force, an exam bundle).
     #[arg(short, long)]
     output: PathBuf,
+    /// Replace the exam bundle already in the output directory, as a whole.
+    #[arg(long)]
+    force: bool,
     /// Significant digits shown and asked for.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=17))]
     digits: u32,
@@ -230,7 +235,8 @@ where
         Command::Check(args) => check(&args, &mut source),
         Command::Exam(args) => exam(&args, &mut source),
         Command::Gen(args) => {
-            crate::generate::generate(&args.sizes, &args.acts, args.bias, args.seed)
+            let limits = args.limits.limits();
+            crate::generate::generate(&args.sizes, &args.acts, args.bias, args.seed, &limits)
                 .and_then(|text| write_output(args.output.as_deref(), |out| write_all(out, &text)))
         }
         Command::Templates {
@@ -288,8 +294,7 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file, &args.limits)?);
     let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
-    let limits = args.limits.limits();
-    let network = crate::check::check_with_limits(&file, &limits)?;
+    let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
     let settings = crate::exam::ExamSettings {
         variants: args.variants as usize,
         seed: args.seed,
@@ -307,7 +312,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
             ..Layout::default()
         },
         templates: args.templates.clone(),
-        limits,
+        force: args.force,
     };
     output::stdout()?;
     let written = crate::exam::write_exam(&network, &settings)?;

@@ -210,6 +210,226 @@ pub enum Error {
     /// Files to be written all together exist already (`templates export` without `--force`).
     #[error("{dir} already holds {}; nothing was written (--force replaces them)", names.join(", "))]
     Exists { dir: String, names: Vec<String> },
+    /// `exam` on a file without `vary`: every variant would be the same.
+    #[error("the file has no `vary` statement, so every variant would be the same (add one such as `vary W in [-1, 1] step 0.1`)")]
+    NothingVaries,
+
+    /// An exam's output directory that is not safe to write into.
+    #[error("cannot write the exam into {path}: {refusal}")]
+    ExamDir { path: String, refusal: DirRefusal },
+
+    /// No draw of a variant could be worked by hand within the attempt budget.
+    #[error("{0}")]
+    Unworkable(Box<Unworkable>),
+
+    /// An error without a place in the file, in one variant of an exam.
+    #[error("variant {variant}: {error}")]
+    InVariant { variant: usize, error: Box<Error> },
+}
+
+/// An exam variant no draw of which can be worked by hand.
+#[derive(Debug)]
+pub struct Unworkable {
+    pub variant: usize,
+    pub tried: Tried,
+    pub fault: DrawFault,
+    /// The `vary` statements the fault depends on, as written (`vary W1`).
+    pub varies: Vec<String>,
+    /// The first of them, when there is one.
+    pub span: Option<Span>,
+    /// The others, shown as notes.
+    pub also: Vec<Span>,
+}
+
+impl std::fmt::Display for Unworkable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "variant {}: no draw can be worked by hand ({}): {}; {}",
+            self.variant,
+            self.tried,
+            self.fault,
+            blame(&self.varies)
+        )
+    }
+}
+
+/// Why `exam` will not write into a directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirRefusal {
+    /// A file (or something else) that is not a directory.
+    NotADirectory,
+    /// A directory with things in it, without `--force`.
+    NotEmpty,
+    /// A directory holding `entry`, which no exam bundle holds: never removed, even with
+    /// `--force`.
+    Foreign { entry: String },
+    /// A path with no parent directory to build the bundle beside (`/`).
+    NoParent,
+}
+
+impl std::fmt::Display for DirRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DirRefusal::NotADirectory => write!(f, "it exists and is not a directory"),
+            DirRefusal::NotEmpty => write!(
+                f,
+                "the directory is not empty; give --force to replace the exam bundle in it"
+            ),
+            DirRefusal::Foreign { entry } => write!(
+                f,
+                "it holds `{entry}`, which is not part of an exam bundle, so it is not replaced even with --force; choose another directory"
+            ),
+            DirRefusal::NoParent => write!(f, "it has no parent directory to build the bundle in"),
+        }
+    }
+}
+
+/// How many draws an exam variant tried before giving up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tried {
+    /// Every possible draw (there are only this many).
+    All(u64),
+    /// This many draws, the attempt budget.
+    Some(usize),
+    /// One: the values the fault depends on are the same in every draw.
+    Fixed,
+}
+
+impl std::fmt::Display for Tried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tried::All(1) => write!(f, "the `vary` statements allow only one"),
+            Tried::All(n) => write!(f, "all {n} possible draws tried"),
+            Tried::Some(n) => write!(f, "{n} draws tried"),
+            Tried::Fixed => write!(f, "what decides it is the same in every draw"),
+        }
+    }
+}
+
+/// Why one drawn exam variant cannot be worked by hand.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DrawFault {
+    /// A sigmoid or tanh input so large that the curve is flat.
+    Saturated {
+        quantity: String,
+        activation: String,
+        value: f64,
+        limit: f64,
+    },
+    /// A relu input at its kink.
+    Kink {
+        quantity: String,
+        activation: String,
+        value: f64,
+        limit: f64,
+    },
+    /// An asked number that is shown as 0.
+    RoundsToZero {
+        name: String,
+        value: f64,
+        digits: u32,
+    },
+    /// The derivation leaves the real numbers (an [`Error::Numeric`]); `rounded` when only
+    /// carrying the shown values does.
+    Numeric { message: String, rounded: bool },
+    /// Targets the loss cannot take.
+    Targets(TargetFault),
+}
+
+impl std::fmt::Display for DrawFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DrawFault::Saturated {
+                quantity,
+                activation,
+                value,
+                limit,
+            } => write!(
+                f,
+                "{quantity} = {} is a {activation} input beyond ±{limit}, where the curve is too flat to work by hand",
+                short(*value)
+            ),
+            DrawFault::Kink {
+                quantity,
+                activation,
+                value,
+                limit,
+            } => write!(
+                f,
+                "{quantity} = {} is a {activation} input within {limit} of its kink at 0",
+                short(*value)
+            ),
+            DrawFault::RoundsToZero { name, value, .. } if *value == 0.0 => {
+                write!(f, "the asked {name} is 0")
+            }
+            DrawFault::RoundsToZero {
+                name,
+                value,
+                digits,
+            } => write!(
+                f,
+                "the asked {name} = {value:.3e} rounds to 0 at {digits} significant digits"
+            ),
+            DrawFault::Numeric {
+                message,
+                rounded: false,
+            } => write!(f, "{message}"),
+            DrawFault::Numeric {
+                message,
+                rounded: true,
+            } => write!(f, "with the shown values carried (--carry rounded), {message}"),
+            DrawFault::Targets(fault) => write!(f, "the drawn targets: {fault}"),
+        }
+    }
+}
+
+/// Targets that do not fit the loss (`check` finds these in a file, `exam` in a draw).
+#[derive(Clone, Debug, PartialEq)]
+pub enum TargetFault {
+    /// A target outside [0, 1] for a loss of probabilities.
+    OutOfRange { loss: String, value: String },
+    /// Softmax targets of a sample that do not add up to 1 (`None`: beyond exact numbers).
+    Sum { loss: String, sum: Option<String> },
+}
+
+impl std::fmt::Display for TargetFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetFault::OutOfRange { loss, value } => {
+                write!(f, "{loss} needs targets between 0 and 1, not {value}")
+            }
+            TargetFault::Sum { loss, sum } => write!(
+                f,
+                "with softmax and {loss}, the targets of a sample must add up to 1 (these add up to {})",
+                sum.as_deref().unwrap_or("too much")
+            ),
+        }
+    }
+}
+
+/// A number in a message: four decimals at most, or four significant digits when large.
+fn short(value: f64) -> String {
+    if value.abs() < 1e6 {
+        ((value * 1e4).round() / 1e4).to_string()
+    } else {
+        format!("{value:.3e}")
+    }
+}
+
+/// Which `vary` statements an unworkable variant depends on, for its message.
+fn blame(varies: &[String]) -> String {
+    match varies {
+        [] => "no `vary` changes it: the values written in the file make it impossible".into(),
+        [one] => format!("`{one}` makes it impossible: give it other values"),
+        many => format!(
+            "{} make it impossible: give them other values",
+            many.iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 impl Error {
@@ -229,6 +449,7 @@ impl Error {
             | Error::Arity { span, .. }
             | Error::Mismatch { span, .. }
             | Error::Value { span, .. } => Some(*span),
+            Error::Unworkable(unworkable) => unworkable.span,
             _ => None,
         }
     }
@@ -241,6 +462,12 @@ impl Error {
             if let Error::Duplicate { first, .. } = self {
                 let (line, col) = source.line_col(first.start);
                 let _ = writeln!(out, "note: first defined at {}:{line}:{col}", source.name);
+            }
+            if let Error::Unworkable(unworkable) = self {
+                for span in &unworkable.also {
+                    let (line, col) = source.line_col(span.start);
+                    let _ = writeln!(out, "note: also drawn at {}:{line}:{col}", source.name);
+                }
             }
         }
         out

@@ -5,23 +5,37 @@
 //! does not depend on how variants are spread over threads: the same seed gives byte-identical
 //! files. Variants are derived in parallel a batch at a time and written in order, so memory
 //! stays flat however many variants are asked for.
+//!
+//! A variant is the checked network with its varied values replaced, never text read again:
+//! whatever goes wrong in it points at the `vary` statement of the user's file that drew it.
+//! A draw that cannot be worked by hand (or whose numbers leave the reals) is drawn again,
+//! cheaply where possible: saturation is seen by a plain float forward pass before anything
+//! is derived, a draw already tried is not tried again, and the derivations a variant may
+//! spend on failures shrink as the network grows, so an impossible exam fails in a second.
+//!
+//! The bundle is written into a directory beside the destination and renamed into place only
+//! when every file is complete and on disk: a teacher's previous exam is never half replaced.
 
+use std::collections::HashSet;
 use std::fs::File;
+use std::hash::{Hash, Hasher};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::derivation::{self, Carry, Derivation, Options};
-use crate::error::Error;
+use crate::error::{DirRefusal, DrawFault, Error, Tried};
+use crate::expr::{Expr, Index, Symbol};
 use crate::functions::Shape;
 use crate::latex::Printer;
-use crate::model::{Ask, Limits, Network, VaryTarget};
+use crate::model::{Ask, Network, Vary, VaryTarget};
 use crate::number::{Decimal, Value};
 use crate::random::SplitMix64;
 use crate::render::{self, Layout};
 
-/// What `exam` was asked for.
+/// What `exam` was asked for. The network is checked against the command line's limits before;
+/// a variant has its shape, so it is within them too.
 #[derive(Clone, Debug)]
 pub struct ExamSettings {
     pub variants: usize,
@@ -30,11 +44,20 @@ pub struct ExamSettings {
     pub options: Options,
     pub layout: Layout,
     pub templates: Option<PathBuf>,
-    pub limits: Limits,
+    /// Replace the exam bundle already in `out`.
+    pub force: bool,
 }
 
 /// How many draws a variant may take before the file is declared unworkable.
 const ATTEMPTS: usize = 1000;
+/// The derivation work a variant may spend on draws that fail, in gradients (weights and
+/// biases × samples × steps) per derived draw: under a second (release build, one core)
+/// however big the network.
+const WORK: usize = 50_000;
+/// Draws derived at least, however big the network.
+const MIN_DERIVED: usize = 3;
+/// Draw spaces up to this many draws are counted, so that trying them all ends the search.
+const COUNTED_SPACE: u64 = 1 << 20;
 /// Variants derived at once (in parallel) before they are written.
 const BATCH: usize = 64;
 /// A sigmoid or tanh input beyond this is too flat to work by hand.
@@ -281,25 +304,189 @@ fn answers(
     out
 }
 
-/// Whether a drawn variant can be worked by hand: no saturated sigmoid or tanh, no relu input
-/// at its kink, no asked number that rounds to zero.
-fn workable(derivation: &Derivation, answers: &[Answer], digits: u32) -> bool {
+/// A reason a draw is drawn again, and the layer it depends on up to (`None`: everything).
+type Fault = (Option<u32>, DrawFault);
+
+/// A hand-worker's objection to the input `a` of unit `j` (from 0) of layer `l` (from 1):
+/// a saturated sigmoid or tanh, or a relu at its kink. `margin` widens the accepted band,
+/// so that an estimate only refuses what the derivation would refuse too.
+fn unit_fault(
+    network: &Network,
+    l: u32,
+    j: usize,
+    sample: usize,
+    a: f64,
+    margin: f64,
+) -> Option<DrawFault> {
+    let activation = &network.layer(l).activation;
+    if activation.shape != Shape::Elementwise || activation.custom {
+        return None;
+    }
+    let quantity = || {
+        let sample = (network.samples() > 1).then_some(Index::Num(sample as u32 + 1));
+        crate::latex::plain(&Expr::Sym(
+            Symbol::pre(l, Index::Num(j as u32 + 1)).at(sample),
+        ))
+    };
+    match activation.name.as_str() {
+        "sigmoid" | "tanh" if a.abs() > SATURATION + margin => Some(DrawFault::Saturated {
+            quantity: quantity(),
+            activation: activation.name.clone(),
+            value: a,
+            limit: SATURATION,
+        }),
+        "relu" | "leaky_relu" if a.abs() < KINK - margin => Some(DrawFault::Kink {
+            quantity: quantity(),
+            activation: activation.name.clone(),
+            value: a,
+            limit: KINK,
+        }),
+        _ => None,
+    }
+}
+
+/// The first step's forward pass in plain floats, as far as the built-in activations go: a
+/// draw it finds saturated (by a clear margin) the derivation would refuse too, found in
+/// microseconds instead of a derivation's milliseconds.
+fn quick_fault(network: &Network) -> Option<Fault> {
+    const MARGIN: f64 = 1e-6;
+    let slope: f64 = crate::functions::LEAKY_SLOPE.parse().unwrap_or(0.01);
+    for (n, x) in network.x.iter().enumerate() {
+        let mut z: Vec<f64> = x.iter().map(Decimal::to_f64).collect();
+        for (l, layer) in (1..).zip(&network.layers) {
+            let pre: Vec<f64> = layer
+                .weights
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let sum: f64 = row.iter().zip(&z).map(|(w, z)| w.to_f64() * z).sum();
+                    sum + layer.bias.as_ref().map_or(0.0, |b| b[i].to_f64())
+                })
+                .collect();
+            if let Some(fault) = pre
+                .iter()
+                .enumerate()
+                .find_map(|(j, a)| unit_fault(network, l, j, n, *a, MARGIN))
+            {
+                return Some((Some(l), fault));
+            }
+            if layer.activation.custom {
+                break;
+            }
+            let h: fn(f64, f64) -> f64 = match layer.activation.name.as_str() {
+                "identity" => |a, _| a,
+                "sigmoid" => |a, _| 1.0 / (1.0 + (-a).exp()),
+                "tanh" => |a, _| a.tanh(),
+                "relu" => |a, _| a.max(0.0),
+                "leaky_relu" => |a, s| if a > 0.0 { a } else { s * a },
+                "softplus" => |a, _| a.max(0.0) + (-a.abs()).exp().ln_1p(),
+                _ => break,
+            };
+            z = pre.into_iter().map(|a| h(a, slope)).collect();
+        }
+    }
+    None
+}
+
+/// Why a derived variant cannot be worked by hand: a saturated sigmoid or tanh, a relu input
+/// at its kink, or an asked number that rounds to zero.
+fn derived_fault(derivation: &Derivation, answers: &[Answer], digits: u32) -> Option<Fault> {
     let network = derivation.network;
     for step in &derivation.steps {
-        for (layer, numbers) in network.layers.iter().zip(&step.layers) {
-            if layer.activation.shape != Shape::Elementwise || layer.activation.custom {
-                continue;
-            }
-            let inputs = numbers.pre.iter().flatten().map(|v| v.f.abs());
-            match layer.activation.name.as_str() {
-                "sigmoid" | "tanh" if inputs.clone().any(|a| a > SATURATION) => return false,
-                "relu" | "leaky_relu" if inputs.clone().any(|a| a < KINK) => return false,
-                _ => {}
+        for (l, numbers) in (1..).zip(&step.layers) {
+            for (n, sample) in numbers.pre.iter().enumerate() {
+                for (j, a) in sample.iter().enumerate() {
+                    if let Some(fault) = unit_fault(network, l, j, n, a.f, 0.0) {
+                        return Some(((step.number == 1).then_some(l), fault));
+                    }
+                }
             }
         }
     }
     let smallest = 10f64.powi(-(digits as i32));
-    answers.iter().all(|a| a.value.f.abs() >= smallest)
+    answers
+        .iter()
+        .find(|a| a.value.f.abs() < smallest)
+        .map(|a| {
+            (
+                None,
+                DrawFault::RoundsToZero {
+                    name: a.name.clone(),
+                    value: a.value.f,
+                    digits,
+                },
+            )
+        })
+}
+
+/// How many different draws the `vary` statements allow, when there are few enough to count.
+/// Each value is drawn by the last `vary` that covers it.
+fn space(network: &Network) -> Option<u64> {
+    let varies = &network.exam.varies;
+    let covers = |vary: &Vary, target: VaryTarget| match (vary.target, target) {
+        (VaryTarget::Weights(None), VaryTarget::Weights(_))
+        | (VaryTarget::Biases(None), VaryTarget::Biases(_)) => true,
+        (a, b) => a == b,
+    };
+    let mut cells: Vec<(VaryTarget, usize)> = vec![
+        (VaryTarget::Input, network.x.iter().map(Vec::len).sum()),
+        (VaryTarget::Target, network.t.iter().map(Vec::len).sum()),
+        (VaryTarget::Rate, usize::from(network.sgd.is_some())),
+    ];
+    for (l, layer) in (1..).zip(&network.layers) {
+        cells.push((VaryTarget::Weights(Some(l)), layer.units() * layer.inputs()));
+        cells.push((
+            VaryTarget::Biases(Some(l)),
+            layer.bias.as_ref().map_or(0, Vec::len),
+        ));
+    }
+    let mut size: u64 = 1;
+    for (target, count) in cells {
+        let Some(vary) = varies.iter().rev().find(|v| covers(v, target)) else {
+            continue;
+        };
+        let choices = vary.values.len() as u64;
+        for _ in 0..count {
+            size = size.checked_mul(choices).filter(|s| *s <= COUNTED_SPACE)?;
+            if choices == 1 {
+                break;
+            }
+        }
+    }
+    Some(size)
+}
+
+/// A fingerprint of a draw's values, to try each draw once.
+fn fingerprint(network: &Network) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    network.x.hash(&mut hasher);
+    network.t.hash(&mut hasher);
+    network.sgd.map(|s| s.lr).hash(&mut hasher);
+    for layer in &network.layers {
+        layer.weights.hash(&mut hasher);
+        layer.bias.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// The `vary` statements a fault depends on: for a fault of layer `l` in the first step, those
+/// that draw x or the weights and biases of layers 1 to l; for the targets, those that draw t;
+/// otherwise all of them.
+fn blamed<'n>(network: &'n Network, fault: &Fault) -> Vec<&'n Vary> {
+    network
+        .exam
+        .varies
+        .iter()
+        .filter(|vary| match (fault, vary.target) {
+            ((_, DrawFault::Targets(_)), target) => target == VaryTarget::Target,
+            ((Some(_), _), VaryTarget::Input)
+            | ((Some(_), _), VaryTarget::Weights(None))
+            | ((Some(_), _), VaryTarget::Biases(None)) => true,
+            ((Some(l), _), VaryTarget::Weights(Some(k)) | VaryTarget::Biases(Some(k))) => k <= *l,
+            ((Some(_), _), _) => false,
+            ((None, _), _) => true,
+        })
+        .collect()
 }
 
 /// Writes `network` as a `.nn` file (without its `vary` and `ask` statements).
@@ -393,6 +580,34 @@ struct Variant {
     question: String,
     answer: String,
     moodle: String,
+    /// The drawn network, for the shared preamble.
+    network: Network,
+}
+
+/// The reasons draws of one variant failed, to report the most common.
+#[derive(Default)]
+struct Faults(Vec<(usize, Fault)>);
+
+impl Faults {
+    fn add(&mut self, fault: Fault) {
+        let same = |other: &Fault| {
+            other.0 == fault.0
+                && std::mem::discriminant(&other.1) == std::mem::discriminant(&fault.1)
+        };
+        match self.0.iter_mut().find(|(_, f)| same(f)) {
+            Some((count, _)) => *count += 1,
+            None => self.0.push((1, fault)),
+        }
+    }
+
+    /// The most common fault (the first seen among equals).
+    fn worst(self) -> Option<Fault> {
+        let most = self.0.iter().map(|(count, _)| *count).max()?;
+        self.0
+            .into_iter()
+            .find(|(count, _)| *count == most)
+            .map(|(_, f)| f)
+    }
 }
 
 fn make_variant(
@@ -403,97 +618,186 @@ fn make_variant(
     width: usize,
 ) -> Result<Variant, Error> {
     let label = format!("{number:0width$}");
+    let space = space(network);
+    let steps = network.sgd.map_or(1, |s| s.steps as usize);
+    let cost = (network.parameters() * network.samples() * steps).max(1);
+    let derivable = (WORK / cost).clamp(MIN_DERIVED, ATTEMPTS);
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut derived = 0;
+    let mut faults = Faults::default();
+    let questions = asks(network);
+    let exhausted = |seen: &HashSet<u64>| space.is_some_and(|n| seen.len() as u64 >= n);
     for attempt in 0..ATTEMPTS {
         let mut rng = Rng::new(settings.seed, number, attempt);
         let mut drawn = draw(network, &mut rng);
+        if !seen.insert(fingerprint(&drawn)) {
+            if exhausted(&seen) {
+                break;
+            }
+            continue;
+        }
         let title = network
             .title
             .clone()
             .unwrap_or_else(|| "Backpropagation".into());
         drawn.title = Some(format!("{title} (variant {label})"));
-        // The variant's own file, read back: its numbers are exactly what `derive` makes of it.
-        let nn = to_nn(&drawn);
-        let reread =
-            crate::check::check_with_limits(&crate::parser::parse(&nn)?, &settings.limits)?;
-        let exact = derivation::derive(
-            &reread,
-            Options {
-                carry: Carry::Exact,
-                ..settings.options
-            },
-        )?;
-        let rounded = derivation::derive(
-            &reread,
-            Options {
-                carry: Carry::Rounded,
-                ..settings.options
-            },
-        )?;
-        let printer = Printer::new(reread.depth(), settings.options.digits);
-        let answers = answers(&exact, &rounded, &printer, &asks(network));
-        if !workable(&exact, &answers, settings.options.digits) {
-            continue;
+        match attempt_variant(drawn, settings, tera, &label, &questions, &mut derived) {
+            Ok(Ok(variant)) => return Ok(variant),
+            Ok(Err(fault)) => {
+                // A fault of values no draw changes is every draw's.
+                let fixed = blamed(network, &fault).iter().all(|v| v.values.len() == 1);
+                if fixed && !exhausted(&seen) {
+                    return Err(unworkable(network, number, Tried::Fixed, fault));
+                }
+                faults.add(fault);
+            }
+            Err(error) => {
+                return Err(Error::InVariant {
+                    variant: number,
+                    error: Box::new(error),
+                })
+            }
         }
-        let key = match settings.options.carry {
-            Carry::Exact => &exact,
-            Carry::Rounded => &rounded,
-        };
-        let json = render::render(&exact, render::Format::Json, &settings.layout, None)?;
-        let questions: Vec<serde_json::Value> = answers
-            .iter()
-            .map(|a| serde_json::json!({"symbol": a.symbol}))
-            .collect();
-        let mut extra = serde_json::Map::new();
-        extra.insert("variant".into(), serde_json::json!(label));
-        extra.insert("questions".into(), serde_json::Value::Array(questions));
-        extra.insert("question".into(), serde_json::json!(true));
-        let question =
-            render::render_string(tera, &exact, &settings.layout, "question.tex.tera", extra)?;
-        let mut answer = render::render_string(
-            tera,
-            key,
-            &settings.layout,
-            "body.tex.tera",
-            serde_json::Map::new(),
-        )?;
-        answer.push_str("\n\\newpage\n");
-        let mut moodle = String::new();
-        for (n, a) in answers.iter().enumerate() {
-            let shown = Value::approx(a.value.f);
-            // Wide enough for both ways of working: the difference between exact and rounded
-            // carrying, plus a unit in the last shown digit.
-            let unit = 10f64.powi(
-                crate::number::Shown::new(shown, settings.options.digits).exponent
-                    - settings.options.digits as i32
-                    + 1,
-            );
-            let tolerance = ((a.value.f - a.rounded.f).abs() * 1.5).max(unit);
-            moodle.push_str(&format!(
-                "  <question type=\"numerical\">\n    <name><text>{}</text></name>\n    <questiontext format=\"html\"><text>{}</text></questiontext>\n    <generalfeedback format=\"html\"><text>{}</text></generalfeedback>\n    <defaultgrade>1</defaultgrade>\n    <answer fraction=\"100\"><text>{}</text><tolerance>{}</tolerance><feedback><text></text></feedback></answer>\n  </question>\n",
-                xml(&format!("Variant {label} question {}: {}", n + 1, a.name)),
-                cdata(&format!("<p>Variant {label}: compute \\({}\\) to {} significant digits.</p>", a.symbol, settings.options.digits)),
-                cdata(&a.feedback),
-                a.value.f,
-                tolerance,
-            ));
+        if exhausted(&seen) || derived >= derivable {
+            break;
         }
-        return Ok(Variant {
-            nn,
-            json,
-            question,
-            answer,
-            moodle,
-        });
     }
-    Err(Error::Value {
-        message: format!(
-            "variant {number}: no draw in {ATTEMPTS} attempts can be worked by hand \
-             (a sigmoid or tanh input beyond ±{SATURATION}, a relu input within {KINK} of 0, or an asked number that rounds to 0); widen the `vary` ranges"
-        ),
-        span: crate::error::Span::default(),
-    })
+    let tried = match space {
+        Some(n) if seen.len() as u64 >= n => Tried::All(n),
+        _ => Tried::Some(seen.len()),
+    };
+    let fault = faults.worst().unwrap_or((
+        None,
+        DrawFault::Numeric {
+            message: "no draw was made".into(),
+            rounded: false,
+        },
+    ));
+    Err(unworkable(network, number, tried, fault))
 }
 
+/// The error of a variant no draw of which can be worked by hand, at the `vary` statements
+/// its fault depends on.
+fn unworkable(network: &Network, variant: usize, tried: Tried, fault: Fault) -> Error {
+    let blamed = blamed(network, &fault);
+    Error::Unworkable(Box::new(crate::error::Unworkable {
+        variant,
+        tried,
+        fault: fault.1,
+        varies: blamed.iter().map(|v| v.name.clone()).collect(),
+        span: blamed.first().map(|v| v.span),
+        also: blamed.iter().skip(1).map(|v| v.span).collect(),
+    }))
+}
+
+/// One draw made into a variant, or the reason it must be drawn again; an error is final.
+fn attempt_variant(
+    drawn: Network,
+    settings: &ExamSettings,
+    tera: &render::Engine,
+    label: &str,
+    asks: &[Ask],
+    derived: &mut usize,
+) -> Result<Result<Variant, Fault>, Error> {
+    if let Some(place) =
+        crate::check::target_fault(&drawn.loss, drawn.output_activation(), &drawn.t)
+    {
+        return Ok(Err((None, DrawFault::Targets(place.fault))));
+    }
+    if let Some(fault) = quick_fault(&drawn) {
+        return Ok(Err(fault));
+    }
+    *derived += 1;
+    let derive = |carry: Carry| -> Result<Result<Derivation, Fault>, Error> {
+        match derivation::derive(
+            &drawn,
+            Options {
+                carry,
+                ..settings.options
+            },
+        ) {
+            Ok(d) => Ok(Ok(d)),
+            Err(e @ Error::Numeric { .. }) => Ok(Err((
+                None,
+                DrawFault::Numeric {
+                    message: e.to_string(),
+                    rounded: carry == Carry::Rounded,
+                },
+            ))),
+            Err(e) => Err(e),
+        }
+    };
+    let exact = match derive(Carry::Exact)? {
+        Ok(d) => d,
+        Err(fault) => return Ok(Err(fault)),
+    };
+    // Saturation seen in the exact numbers spares the rounded derivation.
+    if let Some(fault) = derived_fault(&exact, &[], settings.options.digits) {
+        return Ok(Err(fault));
+    }
+    let rounded = match derive(Carry::Rounded)? {
+        Ok(d) => d,
+        Err(fault) => return Ok(Err(fault)),
+    };
+    let printer = Printer::new(drawn.depth(), settings.options.digits);
+    let answers = answers(&exact, &rounded, &printer, asks);
+    if let Some(fault) = derived_fault(&exact, &answers, settings.options.digits) {
+        return Ok(Err(fault));
+    }
+    let key = match settings.options.carry {
+        Carry::Exact => &exact,
+        Carry::Rounded => &rounded,
+    };
+    let json = render::render(&exact, render::Format::Json, &settings.layout, None)?;
+    let questions: Vec<serde_json::Value> = answers
+        .iter()
+        .map(|a| serde_json::json!({"symbol": a.symbol}))
+        .collect();
+    let mut extra = serde_json::Map::new();
+    extra.insert("variant".into(), serde_json::json!(label));
+    extra.insert("questions".into(), serde_json::Value::Array(questions));
+    extra.insert("question".into(), serde_json::json!(true));
+    let question =
+        render::render_string(tera, &exact, &settings.layout, "question.tex.tera", extra)?;
+    let mut answer = render::render_string(
+        tera,
+        key,
+        &settings.layout,
+        "body.tex.tera",
+        serde_json::Map::new(),
+    )?;
+    answer.push_str("\n\\newpage\n");
+    let mut moodle = String::new();
+    for (n, a) in answers.iter().enumerate() {
+        let shown = Value::approx(a.value.f);
+        // Wide enough for both ways of working: the difference between exact and rounded
+        // carrying, plus a unit in the last shown digit.
+        let unit = 10f64.powi(
+            crate::number::Shown::new(shown, settings.options.digits).exponent
+                - settings.options.digits as i32
+                + 1,
+        );
+        let tolerance = ((a.value.f - a.rounded.f).abs() * 1.5).max(unit);
+        moodle.push_str(&format!(
+            "  <question type=\"numerical\">\n    <name><text>{}</text></name>\n    <questiontext format=\"html\"><text>{}</text></questiontext>\n    <generalfeedback format=\"html\"><text>{}</text></generalfeedback>\n    <defaultgrade>1</defaultgrade>\n    <answer fraction=\"100\"><text>{}</text><tolerance>{}</tolerance><feedback><text></text></feedback></answer>\n  </question>\n",
+            xml(&format!("Variant {label} question {}: {}", n + 1, a.name)),
+            cdata(&format!("<p>Variant {label}: compute \\({}\\) to {} significant digits.</p>", a.symbol, settings.options.digits)),
+            cdata(&a.feedback),
+            a.value.f,
+            tolerance,
+        ));
+    }
+    let nn = to_nn(&drawn);
+    drop((exact, rounded));
+    Ok(Ok(Variant {
+        nn,
+        json,
+        question,
+        answer,
+        moodle,
+        network: drawn,
+    }))
+}
 fn write_error(path: &Path, e: std::io::Error) -> Error {
     Error::Write {
         path: path.display().to_string(),
@@ -506,77 +810,287 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| write_error(path, e)
 }
 
+/// Whether `name` is one of the files an exam bundle holds, or one LaTeX makes from them
+/// (`questions.pdf`, `answers.aux`, …): only a directory of these is replaced by `--force`.
+fn in_bundle(name: &str) -> bool {
+    let variant = name.strip_prefix("variant-").and_then(|rest| {
+        rest.strip_suffix(".nn")
+            .or_else(|| rest.strip_suffix(".json"))
+    });
+    name == "moodle.xml"
+        || name.starts_with("questions.")
+        || name.starts_with("answers.")
+        || variant.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What is at the destination before the bundle is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    Nothing,
+    Empty,
+    /// A previous bundle, to replace (`--force`).
+    Bundle,
+}
+
+/// The destination directory, checked before anything is derived or written.
+struct Destination {
+    /// Where the bundle goes (a symbolic link resolved).
+    dir: PathBuf,
+    /// The directory beside it, where it is built.
+    parent: PathBuf,
+    /// Its last component, to name the directories built beside it.
+    base: String,
+    found: Found,
+    /// The permissions of the directory that is there, for the one that replaces it.
+    permissions: Option<std::fs::Permissions>,
+}
+
+impl Destination {
+    fn check(out: &Path, force: bool) -> Result<Destination, Error> {
+        let refuse = |refusal| Error::ExamDir {
+            path: out.display().to_string(),
+            refusal,
+        };
+        let (dir, found, permissions) = match std::fs::metadata(out) {
+            Ok(meta) if !meta.is_dir() => return Err(refuse(DirRefusal::NotADirectory)),
+            Ok(meta) => {
+                let dir = std::fs::canonicalize(out).map_err(io(out))?;
+                let mut entries = std::fs::read_dir(&dir).map_err(io(out))?;
+                let found = match entries.next() {
+                    None => Found::Empty,
+                    Some(_) if !force => return Err(refuse(DirRefusal::NotEmpty)),
+                    Some(_) => {
+                        for entry in std::fs::read_dir(&dir).map_err(io(out))? {
+                            let entry = entry.map_err(io(out))?;
+                            let name = entry.file_name().to_string_lossy().into_owned();
+                            let is_dir = entry.file_type().map_err(io(out))?.is_dir();
+                            if is_dir || !in_bundle(&name) {
+                                return Err(refuse(DirRefusal::Foreign { entry: name }));
+                            }
+                        }
+                        Found::Bundle
+                    }
+                };
+                (dir, found, Some(meta.permissions()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                (out.to_path_buf(), Found::Nothing, None)
+            }
+            Err(e) => return Err(write_error(out, e)),
+        };
+        let base = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| refuse(DirRefusal::NoParent))?;
+        let parent = match dir.parent() {
+            Some(p) if p.as_os_str().is_empty() => PathBuf::from("."),
+            Some(p) => p.to_path_buf(),
+            None => return Err(refuse(DirRefusal::NoParent)),
+        };
+        Ok(Destination {
+            dir,
+            parent,
+            base,
+            found,
+            permissions,
+        })
+    }
+
+    /// A new empty directory beside the destination, named after it and `what`.
+    fn sibling(&self, what: &str) -> Result<PathBuf, Error> {
+        std::fs::create_dir_all(&self.parent).map_err(io(&self.parent))?;
+        for n in 0..1000 {
+            let path =
+                self.parent
+                    .join(format!(".{}.{what}-{}-{n}", self.base, std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(path),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(write_error(&path, e)),
+            }
+        }
+        Err(write_error(
+            &self.parent,
+            std::io::Error::other("no free name for a temporary directory"),
+        ))
+    }
+
+    /// Moves the finished bundle in `staging` into place: renamed onto a missing or empty
+    /// destination; a previous bundle is renamed aside first, put back if the new one cannot
+    /// take its place, and removed once it has.
+    fn commit(&self, staging: &mut Staging, shown: &Path) -> Result<(), Error> {
+        if let Some(permissions) = &self.permissions {
+            std::fs::set_permissions(&staging.path, permissions.clone()).map_err(io(shown))?;
+        }
+        let sync_parent = || {
+            // Makes the renames durable; a file system that cannot sync a directory is no error.
+            let _ = File::open(&self.parent).and_then(|d| d.sync_all());
+        };
+        if self.found != Found::Bundle {
+            match std::fs::rename(&staging.path, &self.dir) {
+                Ok(()) => staging.done = true,
+                // An empty directory that cannot be replaced (a mount point): filled instead.
+                Err(_) if self.found == Found::Empty => self.fill(staging, shown)?,
+                Err(e) => return Err(write_error(shown, e)),
+            }
+            sync_parent();
+            return Ok(());
+        }
+        let aside = Staging::new(self.sibling("old")?);
+        std::fs::rename(&self.dir, &aside.path).map_err(io(shown))?;
+        if let Err(e) = std::fs::rename(&staging.path, &self.dir) {
+            return match std::fs::rename(&aside.path, &self.dir) {
+                Ok(()) => Err(write_error(shown, e)),
+                Err(back) => {
+                    let mut aside = aside;
+                    aside.done = true;
+                    Err(Error::Write {
+                        path: shown.display().to_string(),
+                        message: format!(
+                            "{e}; the previous bundle is kept in {} ({back})",
+                            aside.path.display()
+                        ),
+                    })
+                }
+            };
+        }
+        staging.done = true;
+        sync_parent();
+        // The previous bundle goes with `aside`.
+        drop(aside);
+        Ok(())
+    }
+}
+
+impl Destination {
+    /// Moves every file of `staging` into the empty destination; on a failure, moves back
+    /// those already moved, so that it is empty again.
+    fn fill(&self, staging: &Staging, shown: &Path) -> Result<(), Error> {
+        let mut moved: Vec<std::ffi::OsString> = Vec::new();
+        let result = (|| -> std::io::Result<()> {
+            for entry in std::fs::read_dir(&staging.path)? {
+                let name = entry?.file_name();
+                std::fs::rename(staging.path.join(&name), self.dir.join(&name))?;
+                moved.push(name);
+            }
+            File::open(&self.dir)?.sync_all()
+        })();
+        result.map_err(|e| {
+            for name in &moved {
+                let _ = std::fs::rename(self.dir.join(name), staging.path.join(name));
+            }
+            write_error(shown, e)
+        })
+    }
+}
+
+/// A directory beside the destination, removed with everything in it unless `done`.
+struct Staging {
+    path: PathBuf,
+    done: bool,
+}
+
+impl Staging {
+    fn new(path: PathBuf) -> Staging {
+        Staging { path, done: false }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// A file of the bundle: written in `staging`, named in messages by its final path.
+struct Out {
+    shown: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl Out {
+    fn create(staging: &Path, shown_dir: &Path, name: &str) -> Result<Out, Error> {
+        let shown = shown_dir.join(name);
+        let file = File::create(staging.join(name)).map_err(io(&shown))?;
+        Ok(Out {
+            shown,
+            writer: BufWriter::with_capacity(1 << 16, file),
+        })
+    }
+
+    fn write(&mut self, text: &str) -> Result<(), Error> {
+        self.writer
+            .write_all(text.as_bytes())
+            .map_err(io(&self.shown))
+    }
+
+    /// Flushes and syncs the file: on disk before the bundle takes its name.
+    fn finish(self) -> Result<PathBuf, Error> {
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| write_error(&self.shown, e.into_error()))?;
+        file.sync_all().map_err(io(&self.shown))?;
+        Ok(self.shown)
+    }
+}
+
 /// Writes the exam's files into `settings.out`; returns the paths written.
+///
+/// Everything is written, flushed and synced in a directory beside `settings.out`, which is
+/// renamed into place only then; on any failure it is removed and `settings.out` is as it was.
 pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<PathBuf>, Error> {
     if network.exam.varies.is_empty() {
-        return Err(Error::Missing {
-            what: "`vary` statement, so every variant would be the same (such as `vary W in [-1, 1] step 0.1`)",
-            span: crate::error::Span::default(),
-        });
+        return Err(Error::NothingVaries);
     }
-    let dir = &settings.out;
-    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+    let shown = &settings.out;
+    let destination = Destination::check(shown, settings.force)?;
     let tera = render::engine(settings.templates.as_deref())?;
     let width = settings.variants.to_string().len().max(2);
 
     // The shared preamble, from the first variant's look (the same for all).
     let first = make_variant(network, settings, &tera, 1, width)?;
-    let reread = crate::check::check(&crate::parser::parse(&first.nn)?)?;
-    let layout_derivation = derivation::derive(&reread, settings.options)?;
-    let preamble = render::render_string(
-        &tera,
-        &layout_derivation,
-        &settings.layout,
-        "preamble.tex.tera",
-        serde_json::Map::new(),
-    )?;
-
-    let open = |name: &str| -> Result<(PathBuf, BufWriter<File>), Error> {
-        let path = dir.join(name);
-        let file = File::create(&path).map_err(|e| write_error(&path, e))?;
-        Ok((path, BufWriter::new(file)))
+    let preamble = {
+        let derivation = derivation::derive(&first.network, settings.options)?;
+        render::render_string(
+            &tera,
+            &derivation,
+            &settings.layout,
+            "preamble.tex.tera",
+            serde_json::Map::new(),
+        )?
     };
-    let (questions_path, mut questions) = open("questions.tex")?;
-    let (answers_path, mut answers) = open("answers.tex")?;
-    let (moodle_path, mut moodle) = open("moodle.xml")?;
-    let mut written = vec![
-        questions_path.clone(),
-        answers_path.clone(),
-        moodle_path.clone(),
-    ];
-    write!(questions, "{preamble}\n\\begin{{document}}\n").map_err(io(&questions_path))?;
+
+    let mut staging = Staging::new(destination.sibling("exam")?);
+    let dir = staging.path.clone();
+    let mut questions = Out::create(&dir, shown, "questions.tex")?;
+    let mut answers = Out::create(&dir, shown, "answers.tex")?;
+    let mut moodle = Out::create(&dir, shown, "moodle.xml")?;
+    questions.write(&format!("{preamble}\n\\begin{{document}}\n"))?;
     let carry_note = match settings.options.carry {
         Carry::Exact => "Values are carried at full precision from row to row; only the shown values are rounded.",
         Carry::Rounded => "Each value is carried into the next row rounded, as shown, as when working by hand.",
     };
-    write!(
-        answers,
+    answers.write(&format!(
         "{preamble}\n\\begin{{document}}\n\\section*{{Answer key}}\n{carry_note}\n\\newpage\n"
-    )
-    .map_err(io(&answers_path))?;
-    writeln!(moodle, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>")
-        .map_err(io(&moodle_path))?;
+    ))?;
+    moodle.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n")?;
 
+    let mut variant_files: Vec<String> = Vec::with_capacity(2 * settings.variants);
     let mut write_variant = |number: usize, v: Variant| -> Result<(), Error> {
         let label = format!("{number:0width$}");
         for (name, text) in [
             (format!("variant-{label}.nn"), &v.nn),
             (format!("variant-{label}.json"), &v.json),
         ] {
-            let path = dir.join(name);
-            std::fs::write(&path, text).map_err(|e| write_error(&path, e))?;
-            written.push(path);
+            std::fs::write(dir.join(&name), text).map_err(io(&shown.join(&name)))?;
+            variant_files.push(name);
         }
-        questions
-            .write_all(v.question.as_bytes())
-            .map_err(io(&questions_path))?;
-        answers
-            .write_all(v.answer.as_bytes())
-            .map_err(io(&answers_path))?;
-        moodle
-            .write_all(v.moodle.as_bytes())
-            .map_err(io(&moodle_path))?;
-        Ok(())
+        questions.write(&v.question)?;
+        answers.write(&v.answer)?;
+        moodle.write(&v.moodle)
     };
     write_variant(1, first)?;
     let mut next = 2;
@@ -591,16 +1105,24 @@ pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<Path
         }
         next = end;
     }
-    writeln!(questions, "\\end{{document}}").map_err(io(&questions_path))?;
-    writeln!(answers, "\\end{{document}}").map_err(io(&answers_path))?;
-    writeln!(moodle, "</quiz>").map_err(io(&moodle_path))?;
-    for (path, writer) in [
-        (&questions_path, &mut questions),
-        (&answers_path, &mut answers),
-        (&moodle_path, &mut moodle),
-    ] {
-        writer.flush().map_err(io(path))?;
-    }
+    questions.write("\\end{document}\n")?;
+    answers.write("\\end{document}\n")?;
+    moodle.write("</quiz>\n")?;
+    let mut written = vec![questions.finish()?, answers.finish()?, moodle.finish()?];
+    // The variants' files, synced together (the file system batches them).
+    variant_files
+        .par_iter()
+        .map(|name| {
+            File::open(dir.join(name))
+                .and_then(|f| f.sync_all())
+                .map_err(io(&shown.join(name)))
+        })
+        .collect::<Result<(), Error>>()?;
+    File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(shown))?;
+    destination.commit(&mut staging, shown)?;
+    written.extend(variant_files.iter().map(|name| shown.join(name)));
     Ok(written)
 }
 
@@ -621,6 +1143,69 @@ mod tests {
     #[test]
     fn cdata_cannot_be_closed_early() {
         assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
+    }
+
+    fn network(text: &str) -> Network {
+        crate::check::check(&crate::parser::parse(text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn only_what_an_exam_writes_belongs_to_a_bundle() {
+        for name in [
+            "questions.tex",
+            "questions.pdf",
+            "answers.synctex.gz",
+            "moodle.xml",
+            "variant-07.nn",
+            "variant-1000.json",
+        ] {
+            assert!(in_bundle(name), "{name}");
+        }
+        for name in [
+            "notes.txt",
+            "questions",
+            "moodle.xml~",
+            "variant-.nn",
+            "variant-07.tex",
+            "variant-x1.json",
+            ".git",
+        ] {
+            assert!(!in_bundle(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_space_counts_the_last_vary_of_each_value() {
+        let base =
+            "input x = [1, 2]\ntarget t = [0]\nlayer identity W = [[1, 1]]\nloss sum_squared\n";
+        let space_of = |varies: &str| space(&network(&format!("{base}{varies}")));
+        assert_eq!(space_of("vary W in {1, 2, 3}\n"), Some(9));
+        assert_eq!(
+            space_of("vary W in {1, 2, 3}\nvary x in {1, 2}\n"),
+            Some(36)
+        );
+        // W1 overrides W: one choice for each weight.
+        assert_eq!(space_of("vary W in {1, 2, 3}\nvary W1 in {5}\n"), Some(1));
+        assert_eq!(space_of("vary x in [0, 100] step 0.01\n"), None);
+    }
+
+    #[test]
+    fn the_quick_forward_pass_refuses_only_what_the_derivation_refuses() {
+        let text = include_str!("../examples/exam.nn").replace(
+            "vary W1 in [-0.5, 0.5] step 0.1",
+            "vary W1 in [-2, 2] step 0.1\nvary x in {-1, 0.02, 1, 3}",
+        );
+        let network = network(&text);
+        let mut refused = 0;
+        for variant in 0..400 {
+            let drawn = draw(&network, &mut Rng::new(1, variant, 0));
+            if quick_fault(&drawn).is_some() {
+                refused += 1;
+                let exact = derivation::derive(&drawn, Options::default()).unwrap();
+                assert!(derived_fault(&exact, &[], 4).is_some(), "variant {variant}");
+            }
+        }
+        assert!(refused > 40, "only {refused} draws refused");
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! `backprop-tex gen`: a random valid `.nn` file of given sizes, for benchmarks and stress
 //! tests. The same seed gives the same file.
+//!
+//! Whatever `gen` writes, `derive` accepts with the same limits: the sizes are checked against
+//! them before anything is generated (a typo such as `--sizes 100000,100000` would otherwise
+//! grow gigabytes), softmax is refused anywhere but the output layer, and the loss and targets
+//! follow the output activation.
 
 use std::fmt::Write as _;
 
 use crate::error::{Error, Span};
 use crate::functions::ACTIVATION_NAMES;
+use crate::model::Limits;
 use crate::random::SplitMix64;
 
 /// Draws the generated numbers.
@@ -24,9 +30,64 @@ impl Rng {
     }
 }
 
+/// Refuses sizes beyond `limits`, as `derive` would refuse the file (one sample, one step).
+fn check_limits(sizes: &[usize], bias: bool, limits: &Limits) -> Result<(), Error> {
+    let limit = |message: String| {
+        Err(Error::Limit {
+            message,
+            span: Span::default(),
+        })
+    };
+    let depth = sizes.len() - 1;
+    if depth > limits.layers {
+        return limit(format!(
+            "--sizes asks for {depth} layers; the limit is {} (raise it with --max-layers)",
+            limits.layers
+        ));
+    }
+    if let Some((l, units)) = sizes.iter().enumerate().find(|(_, u)| **u > limits.units) {
+        let what = match l {
+            0 => "the input".to_string(),
+            l => format!("layer {l}"),
+        };
+        return limit(format!(
+            "--sizes asks for {units} units in {what}; the limit is {} (raise it with --max-units)",
+            limits.units
+        ));
+    }
+    if limits.samples == 0 || limits.steps == 0 {
+        return limit(
+            "gen writes one sample and one SGD step, which --max-samples 0 or --max-steps 0 refuses"
+                .into(),
+        );
+    }
+    let parameters = sizes
+        .windows(2)
+        .map(|w| {
+            w[1].saturating_mul(w[0])
+                .saturating_add(if bias { w[1] } else { 0 })
+        })
+        .fold(0usize, usize::saturating_add);
+    if parameters > limits.gradients {
+        return limit(format!(
+            "--sizes asks for {parameters} {}, so as many gradients; the limit is {} (raise it with --max-gradients)",
+            if bias { "weights and biases" } else { "weights" },
+            limits.gradients
+        ));
+    }
+    Ok(())
+}
+
 /// A network of `sizes` (input first), with `acts` per layer (the last repeated; default
-/// sigmoid hidden layers and an identity output), biases or not, as `.nn` text.
-pub fn generate(sizes: &[usize], acts: &[String], bias: bool, seed: u64) -> Result<String, Error> {
+/// sigmoid hidden layers and an identity output), biases or not, as `.nn` text; refused when
+/// beyond `limits` or when `derive` would refuse it.
+pub fn generate(
+    sizes: &[usize],
+    acts: &[String],
+    bias: bool,
+    seed: u64,
+    limits: &Limits,
+) -> Result<String, Error> {
     let usage = |message: String| Error::Value {
         message,
         span: Span::default(),
@@ -36,15 +97,26 @@ pub fn generate(sizes: &[usize], acts: &[String], bias: bool, seed: u64) -> Resu
             "--sizes needs at least two sizes above 0, such as 784,100,10".into(),
         ));
     }
-    for act in acts {
-        if !ACTIVATION_NAMES.contains(&act.as_str()) {
-            return Err(usage(format!(
-                "unknown activation `{act}`; expected one of: {}",
-                ACTIVATION_NAMES.join(", ")
-            )));
-        }
+    check_limits(sizes, bias, limits)?;
+    if let Some(act) = acts
+        .iter()
+        .find(|a| !ACTIVATION_NAMES.contains(&a.as_str()))
+    {
+        return Err(Error::Unknown {
+            what: "activation",
+            name: act.clone(),
+            expected: ACTIVATION_NAMES.to_vec(),
+            span: Span::default(),
+        });
     }
     let depth = sizes.len() - 1;
+    if acts.len() > depth {
+        return Err(usage(format!(
+            "--acts gives {} activations, but --sizes makes {depth} {}",
+            acts.len(),
+            if depth == 1 { "layer" } else { "layers" }
+        )));
+    }
     let act = |l: usize| -> String {
         match acts.get(l).or(acts.last()) {
             Some(a) if !acts.is_empty() => a.clone(),
@@ -52,6 +124,16 @@ pub fn generate(sizes: &[usize], acts: &[String], bias: bool, seed: u64) -> Resu
             _ => "sigmoid".into(),
         }
     };
+    if let Some(l) = (0..depth - 1).find(|l| act(*l) == "softmax") {
+        return Err(Error::Mismatch {
+            message: format!(
+                "softmax can only be the output layer's activation, but --acts gives it to layer {} of {depth}{}",
+                l + 1,
+                if acts.len() < depth { " (the last of --acts repeats for the layers after it)" } else { "" }
+            ),
+            span: Span::default(),
+        });
+    }
     let mut rng = Rng(SplitMix64::new(seed ^ 0x5EED));
     let mut text = String::new();
     let sizes_text: Vec<String> = sizes.iter().map(usize::to_string).collect();
@@ -112,6 +194,10 @@ mod tests {
 
     #[test]
     fn generated_files_check_and_repeat() {
+        let limits = Limits::default();
+        let generate = |sizes: &[usize], acts: &[String], bias, seed| {
+            generate(sizes, acts, bias, seed, &limits)
+        };
         let text = generate(&[4, 3, 2], &[], true, 1).unwrap();
         assert_eq!(text, generate(&[4, 3, 2], &[], true, 1).unwrap());
         assert_ne!(text, generate(&[4, 3, 2], &[], true, 2).unwrap());
@@ -122,5 +208,33 @@ mod tests {
         assert!(crate::check::check(&crate::parser::parse(&softmax).unwrap()).is_ok());
         assert!(generate(&[3], &[], false, 1).is_err());
         assert!(generate(&[3, 2], &["swish".into()], false, 1).is_err());
+    }
+
+    #[test]
+    fn sizes_beyond_the_limits_and_a_hidden_softmax_are_refused() {
+        let limits = Limits {
+            units: 10,
+            gradients: 50,
+            ..Limits::default()
+        };
+        let message = |sizes: &[usize], acts: &[&str], bias| {
+            let acts: Vec<String> = acts.iter().map(|a| a.to_string()).collect();
+            generate(sizes, &acts, bias, 1, &limits)
+                .expect_err("refused")
+                .to_string()
+        };
+        assert!(message(&[11, 2], &[], false).contains("11 units in the input"));
+        assert!(message(&[2, 3, 11], &[], false).contains("--max-units"));
+        // 7 × 7 = 49 weights fit, the 7 biases do not.
+        assert!(generate(&[7, 7], &[], false, 1, &limits).is_ok());
+        assert!(message(&[7, 7], &[], true).contains("56 weights and biases"));
+        assert!(message(&[2, 2, 2], &["softmax", "identity"], false).contains("layer 1 of 2"));
+        assert!(message(&[2, 2, 2], &["softmax"], false).contains("repeats"));
+        assert!(message(&[2, 2], &["tanh", "tanh"], false).contains("2 activations"));
+        let huge = generate(&[100_000, 100_000], &[], false, 1, &Limits::default());
+        assert!(huge
+            .expect_err("refused")
+            .to_string()
+            .contains("--max-units"));
     }
 }

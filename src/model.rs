@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use crate::error::Span;
 use crate::functions::{Activation, Loss};
 use crate::number::Decimal;
 
@@ -55,11 +56,9 @@ impl Limits {
     /// the gradient limit allows and every input and target value the unit and sample limits
     /// allow, and 100,000 for everything else. 900,000 by default.
     pub fn tokens(&self) -> usize {
-        let values = self.gradients.saturating_add(
-            self.units
-                .saturating_mul(self.samples)
-                .saturating_mul(2),
-        );
+        let values = self
+            .gradients
+            .saturating_add(self.units.saturating_mul(self.samples).saturating_mul(2));
         values.saturating_mul(2).saturating_add(100_000)
     }
 }
@@ -96,6 +95,10 @@ pub enum VaryTarget {
 pub struct Vary {
     pub target: VaryTarget,
     pub values: Vec<Decimal>,
+    /// `vary W1`, as written, for messages.
+    pub name: String,
+    /// The statement in the file, so that a variant's problems point at it.
+    pub span: Span,
 }
 
 /// What an exam question asks for.

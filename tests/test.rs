@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value as Json;
 
+mod exam;
 mod formulas;
 mod hostile;
 mod input;
