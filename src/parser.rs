@@ -124,8 +124,8 @@ fn pratt() -> &'static PrattParser<Rule> {
 
 /// Rejects, in one pass over the text, brackets nested deeper than [`MAX_NESTING`] (at the first
 /// bracket beyond it) and more than `max_tokens` tokens (at the first token beyond): a token
-/// is a run of letters, digits, `_` and `.`, or any other character but white space. Strings
-/// and comments count as nothing.
+/// is a run of letters, digits, `_` and `.`, or any other character but white space; a string or
+/// a comment counts as its opening `"` or `#` alone.
 fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
     #[derive(Clone, Copy, PartialEq)]
     enum In {
@@ -774,6 +774,37 @@ mod tests {
                 "the formula is too deeply nested: more than 64 levels of operations"
             );
         }
+    }
+
+    /// The first token beyond the budget, where the scan stops, or `None` within it.
+    fn first_token_beyond(text: &str, budget: usize) -> Option<usize> {
+        match scan(text, budget) {
+            Ok(()) => None,
+            Err(Error::TooManyTokens { limit, span }) => {
+                assert_eq!(limit, budget);
+                Some(span.start)
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_scan_counts_words_and_symbols_not_strings_comments_or_space() {
+        // `input` `x` `=` `[` `1.5e3` `,` `-` `2` `]` `#` `title`: eleven tokens; the comment is
+        // its `#` alone.
+        let text = "input  x = [1.5e3, -2]  # a comment [[[ 1 2 3\ntitle";
+        assert_eq!(first_token_beyond(text, 11), None);
+        assert_eq!(
+            first_token_beyond(text, 10),
+            Some(text.find("title").unwrap())
+        );
+        assert_eq!(first_token_beyond(text, 9), Some(text.find('#').unwrap()));
+        assert_eq!(first_token_beyond(text, 8), Some(text.find(']').unwrap()));
+        // A string is one token, its quote; the text inside counts nothing.
+        assert_eq!(first_token_beyond("title \"a b c , [ ] 1 2\"", 2), None);
+        // A run of non-ASCII letters is one token, like a name.
+        assert_eq!(first_token_beyond("loss 二乗誤差", 2), None);
+        assert_eq!(first_token_beyond("loss 二乗誤差", 1), Some(5));
     }
 
     #[test]

@@ -300,3 +300,54 @@ proptest::proptest! {
         }
     }
 }
+
+/// A file far larger than any network within the limits is refused before it is parsed (parsing
+/// costs a few hundred bytes a token): the limit follows the network limits, and says which to
+/// raise.
+#[test]
+fn more_tokens_than_the_limits_can_use_are_refused_before_parsing() {
+    // 2 × (10 + 2 × 10 × 1) + 100,000 tokens with these limits.
+    let limits = [
+        "--max-gradients",
+        "10",
+        "--max-units",
+        "10",
+        "--max-samples",
+        "1",
+    ];
+    let numbers = vec!["1"; 50_100].join(", ");
+    let text = format!("input x = [{numbers}]\n");
+    let mut args = vec!["derive", "-"];
+    args.extend_from_slice(&limits);
+    let output = run_with(&args, text.as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(
+            "error: the file holds more than 100060 tokens (numbers, names and symbols), more \
+             than any network within the limits needs; raise --max-gradients, --max-units or \
+             --max-samples"
+        ),
+        "{stderr}"
+    );
+    // `input x = [` are tokens 1–4, number k token 2k + 3: token 100,061 is number 50,029, at
+    // column 12 + 3 × 50,028.
+    let column = 12 + 3 * 50_028;
+    assert!(
+        stderr.contains(&format!("--> <stdin>:1:{column}\n")),
+        "{stderr}"
+    );
+    // Within the limit, the same vector reaches the checks (and their limit on units).
+    let fewer = format!("input x = [{}]\n", vec!["1"; 40_000].join(", "));
+    let output = run_with(&args, fewer.as_bytes());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: the file has no"), "{stderr}");
+    // A comment or a string is one token, however long.
+    let commented = format!("# {}\ntitle \"{}\"\n", numbers, numbers);
+    let output = run_with(&args, commented.as_bytes());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: the file has no input"),
+        "{stderr}"
+    );
+}
