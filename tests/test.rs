@@ -15,6 +15,7 @@ use serde_json::Value as Json;
 
 mod exam;
 mod formulas;
+mod gradcheck;
 mod hostile;
 mod input;
 mod output;
