@@ -428,19 +428,35 @@ mod tests {
         let env = env(HashMap::new(), "identity");
         let sign = |u: Expr| Expr::Div(Box::new(u.clone()), Box::new(Expr::call(Func::Abs, u)));
         let value = |e: &Expr| eval(e, &env);
-        assert_eq!(value(&sign(Expr::Val(dec("-0.25")))).unwrap().exact, Decimal::parse("-1"));
-        assert_eq!(value(&sign(Expr::Val(dec("3")))).unwrap().exact, Decimal::parse("1"));
+        assert_eq!(
+            value(&sign(Expr::Val(dec("-0.25")))).unwrap().exact,
+            Decimal::parse("-1")
+        );
+        assert_eq!(
+            value(&sign(Expr::Val(dec("3")))).unwrap().exact,
+            Decimal::parse("1")
+        );
         let zero = || Expr::minus(Expr::Val(dec("0.5")), Expr::Val(dec("0.5")));
         assert_eq!(value(&sign(zero())), Err(Fault::SignOfZero));
-        assert!(Fault::SignOfZero.to_string().starts_with("abs is not differentiable at 0: "));
+        assert!(Fault::SignOfZero
+            .to_string()
+            .starts_with("abs is not differentiable at 0: "));
         // Beside a factor that is 0 there, before or after it, the product is its limit, 0.
-        let power = |n: &str| Expr::pow(Expr::call(Func::Abs, zero()), Expr::Num(Decimal::parse(n).unwrap()));
+        let power = |n: &str| {
+            Expr::pow(
+                Expr::call(Func::Abs, zero()),
+                Expr::Num(Decimal::parse(n).unwrap()),
+            )
+        };
         for factors in [
             vec![power("0.5"), sign(zero())],
             vec![sign(zero()), power("0.5")],
             vec![Expr::int(3), Expr::Neg(Box::new(sign(zero()))), zero()],
         ] {
-            assert_eq!(value(&Expr::Mul(factors)).unwrap().exact, Decimal::parse("0"));
+            assert_eq!(
+                value(&Expr::Mul(factors)).unwrap().exact,
+                Decimal::parse("0")
+            );
         }
         // Beside factors that are not 0, or in a sum, it stays undefined.
         let alone = Expr::Mul(vec![Expr::int(2), sign(zero())]);
@@ -448,9 +464,16 @@ mod tests {
         let sum = Expr::Add(vec![Expr::int(1), sign(zero())]);
         assert_eq!(value(&sum), Err(Fault::SignOfZero));
         // Other faults beside a 0 still count; a plain u/v at 0 is a division by zero.
-        let log0 = Expr::Mul(vec![sign(zero()), Expr::call(Func::Log, Expr::int(0)), Expr::int(0)]);
+        let log0 = Expr::Mul(vec![
+            sign(zero()),
+            Expr::call(Func::Log, Expr::int(0)),
+            Expr::int(0),
+        ]);
         assert_eq!(value(&log0), Err(Fault::LogOfNonPositive));
-        let other = Expr::Div(Box::new(zero()), Box::new(Expr::call(Func::Abs, Expr::int(0))));
+        let other = Expr::Div(
+            Box::new(zero()),
+            Box::new(Expr::call(Func::Abs, Expr::int(0))),
+        );
         assert_eq!(value(&other), Err(Fault::DivisionByZero));
     }
 

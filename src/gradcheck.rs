@@ -32,6 +32,9 @@ pub struct LayerReport {
     /// Parameters left out because the loss has a kink there (relu at exactly 0).
     pub at_kinks: usize,
     pub largest: f64,
+    /// The largest error bound of a finite difference, relative as `largest` is: what the
+    /// comparison can resolve (large where E is huge beside the gradients).
+    pub resolution: f64,
     /// Where the largest difference is: a description such as `dE/dw_11^(1) in step 1`.
     pub worst: String,
     pub printed: f64,
@@ -247,7 +250,10 @@ fn central_difference(
 /// Ridders' method: central differences at steps shrinking from `h`, extrapolated to step 0
 /// (Richardson's tableau), the best entry and its error as the table estimates it (doubled),
 /// plus the rounding of E at the smallest step. `None` if the first step has no value.
-fn ridders(mut difference: impl FnMut(f64) -> Result<(f64, f64), Fault>, h: f64) -> Option<Estimate> {
+fn ridders(
+    mut difference: impl FnMut(f64) -> Result<(f64, f64), Fault>,
+    h: f64,
+) -> Option<Estimate> {
     let mut h = h;
     let (first, mut size) = difference(h).ok()?;
     let mut previous = vec![first];
@@ -266,7 +272,9 @@ fn ridders(mut difference: impl FnMut(f64) -> Result<(f64, f64), Fault>, h: f64)
         for j in 1..=i {
             let next = (row[j - 1] * factor - previous[j - 1]) / (factor - 1.0);
             factor *= RIDDERS_SHRINK * RIDDERS_SHRINK;
-            let error = (next - row[j - 1]).abs().max((next - previous[j - 1]).abs());
+            let error = (next - row[j - 1])
+                .abs()
+                .max((next - previous[j - 1]).abs());
             if error <= best.error {
                 best = Estimate { value: next, error };
             }
@@ -388,6 +396,7 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
             compared: 0,
             at_kinks: 0,
             largest: 0.0,
+            resolution: 0.0,
             worst: String::new(),
             printed: 0.0,
             finite_difference: 0.0,
@@ -433,6 +442,8 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
                     report.compared += 1;
                     let name = format!("{name} in step {}", step.number);
                     let difference = relative_difference(printed, fd.value);
+                    let scale = printed.abs().max(fd.value.abs()).max(FLOOR);
+                    report.resolution = report.resolution.max(fd.error / scale);
                     if !agrees(printed, fd, tolerance) {
                         mismatches.push(Mismatch {
                             name: name.clone(),
@@ -531,7 +542,10 @@ mod tests {
         assert_eq!(report.compared, 2);
         let net = network(SMALL_NEXT_TO_LARGE);
         let mut derivation = derive(&net, Options::default()).unwrap();
-        assert_eq!(derivation.steps[0].layers[0].grad_weights[0][0].f, -0.00999999);
+        assert_eq!(
+            derivation.steps[0].layers[0].grad_weights[0][0].f,
+            -0.00999999
+        );
         // 10⁻³ and 10⁻⁵ off, relatively: both caught.
         for wrong in [-0.00999999 * (1.0 + 1e-3), -0.00999999 * (1.0 - 1e-5)] {
             derivation.steps[0].layers[0].grad_weights[0][0] = Value::approx(wrong);
@@ -546,9 +560,25 @@ mod tests {
     #[test]
     fn small_gradients_beside_a_huge_loss_pass() {
         // E ≈ 5·10¹¹, gradients from 10⁻⁸ to 10⁶: each is exact (decimal arithmetic).
-        let report = checked("input x = [2, 0.5]\nlayer identity W = [[0.001, -0.002], [0.0005, 0.003]]\nlayer identity W = [[0.00001, 0.00002]]\ntarget t = [1000000]\nloss sum_squared\n");
+        let text = "input x = [2, 0.5]\nlayer identity W = [[0.001, -0.002], [0.0005, 0.003]]\nlayer identity W = [[0.00001, 0.00002]]\ntarget t = [1000000]\nloss sum_squared\n";
+        let report = checked(text);
         assert!(report.mismatches.is_empty(), "{report:?}");
         assert_eq!(report.compared, 6);
+        // E's rounding (ε·E ≈ 10⁻⁴) over the step bounds what finite differences resolve here:
+        // each gradient 5% off is caught, and all six are listed, with the resolution stated.
+        let net = network(text);
+        let mut derivation = derive(&net, Options::default()).unwrap();
+        for layer in &mut derivation.steps[0].layers {
+            for g in layer.grad_weights.iter_mut().flatten() {
+                *g = Value::approx(g.f * 1.05);
+            }
+        }
+        let report = check_gradients(&derivation, TOLERANCE).unwrap();
+        assert_eq!(report.mismatches.len(), 6, "{report:?}");
+        assert!(
+            report.layers[1].resolution > 1e-4 && report.layers[1].resolution < 1e-2,
+            "{report:?}"
+        );
     }
 
     #[test]
@@ -649,7 +679,9 @@ mod tests {
         // At y = t, (y − t)^1.5 has a derivative (0) but no value just below.
         let net = network("input x = [1]\nlayer identity W = [[0.2]]\ntarget t = [0.2]\nloss (y, t) = (y - t)^1.5\n");
         let derivation = derive(&net, Options::default()).unwrap();
-        let error = check_gradients(&derivation, TOLERANCE).unwrap_err().to_string();
+        let error = check_gradients(&derivation, TOLERANCE)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.starts_with("the finite-difference probe left the domain of a fractional power at dE/dw_11^(1) in step 1"),
             "{error}"

@@ -390,7 +390,11 @@ pub static RULES: &[Rule] = &[
             }
             Expr::Pow(base, exponent) if sign_of(base).is_some() => {
                 let n = constant(exponent)?.as_integer()?;
-                Some(if n % 2 == 0 { Expr::int(1) } else { (**base).clone() })
+                Some(if n % 2 == 0 {
+                    Expr::int(1)
+                } else {
+                    (**base).clone()
+                })
             }
             _ => None,
         },
@@ -686,7 +690,10 @@ mod tests {
         Expr::Num(Decimal::parse(text).unwrap())
     }
     fn y_minus_t() -> Expr {
-        Expr::minus(Expr::Sym(Symbol::out(1, Num(1))), Expr::Sym(Symbol::target(Num(1))))
+        Expr::minus(
+            Expr::Sym(Symbol::out(1, Num(1))),
+            Expr::Sym(Symbol::target(Num(1))),
+        )
     }
 
     simplifies!(sign_times_a_square_of_abs:
@@ -717,7 +724,10 @@ mod tests {
 
     #[test]
     fn the_derivative_of_softsign_is_one_over_a_square() {
-        let softsign = Expr::Div(Box::new(x()), Box::new(Expr::Add(vec![Expr::int(1), abs(x())])));
+        let softsign = Expr::Div(
+            Box::new(x()),
+            Box::new(Expr::Add(vec![Expr::int(1), abs(x())])),
+        );
         let derivative = crate::diff::derivative_in_arg(&softsign).unwrap();
         assert_eq!(derivative.to_string(), "(/ 1 (^ (+ 1 (abs a)) 2))");
     }

@@ -21,27 +21,45 @@ impl Dual {
         Dual { v, d: 0.0 }
     }
     fn add(self, o: Dual) -> Dual {
-        Dual { v: self.v + o.v, d: self.d + o.d }
+        Dual {
+            v: self.v + o.v,
+            d: self.d + o.d,
+        }
     }
     fn sub(self, o: Dual) -> Dual {
-        Dual { v: self.v - o.v, d: self.d - o.d }
+        Dual {
+            v: self.v - o.v,
+            d: self.d - o.d,
+        }
     }
     fn mul(self, o: Dual) -> Dual {
-        Dual { v: self.v * o.v, d: self.d * o.v + self.v * o.d }
+        Dual {
+            v: self.v * o.v,
+            d: self.d * o.v + self.v * o.d,
+        }
     }
     fn scale(self, c: f64) -> Dual {
-        Dual { v: self.v * c, d: self.d * c }
+        Dual {
+            v: self.v * c,
+            d: self.d * c,
+        }
     }
     fn act(self, act: Act) -> Dual {
         match act {
             Act::Identity => self,
             Act::Sigmoid => {
                 let s = 1.0 / (1.0 + (-self.v).exp());
-                Dual { v: s, d: self.d * s * (1.0 - s) }
+                Dual {
+                    v: s,
+                    d: self.d * s * (1.0 - s),
+                }
             }
             Act::Tanh => {
                 let t = self.v.tanh();
-                Dual { v: t, d: self.d * (1.0 - t * t) }
+                Dual {
+                    v: t,
+                    d: self.d * (1.0 - t * t),
+                }
             }
             Act::Softplus => Dual {
                 v: self.v.exp().ln_1p(),
@@ -85,7 +103,10 @@ fn list(items: &[String]) -> String {
 }
 
 fn rows(items: &[Vec<String>]) -> String {
-    format!("[{}]", items.iter().map(|r| list(r)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items.iter().map(|r| list(r)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 fn num(s: &str) -> f64 {
@@ -94,7 +115,11 @@ fn num(s: &str) -> f64 {
 
 impl Net {
     fn text(&self) -> String {
-        let mut out = format!("input x = {}\ntarget t = {}\n", rows(&self.x), rows(&self.t));
+        let mut out = format!(
+            "input x = {}\ntarget t = {}\n",
+            rows(&self.x),
+            rows(&self.t)
+        );
         for (l, act) in self.acts.iter().enumerate() {
             out.push_str(&format!("layer {} W = {}", act.name(), rows(&self.w[l])));
             if let Some(b) = &self.b[l] {
@@ -102,7 +127,11 @@ impl Net {
             }
             out.push('\n');
         }
-        out.push_str(if self.mean { "loss mean_squared\n" } else { "loss sum_squared\n" });
+        out.push_str(if self.mean {
+            "loss mean_squared\n"
+        } else {
+            "loss sum_squared\n"
+        });
         out
     }
 
@@ -133,7 +162,11 @@ impl Net {
             for (y, t) in z.iter().zip(t) {
                 let r = y.sub(Dual::constant(num(t)));
                 let square = r.mul(r);
-                e = e.add(if self.mean { square.scale(1.0 / k) } else { square.scale(0.5) });
+                e = e.add(if self.mean {
+                    square.scale(1.0 / k)
+                } else {
+                    square.scale(0.5)
+                });
             }
         }
         if self.mean {
@@ -201,7 +234,11 @@ fn random_net(seed: u64) -> Net {
         b.push((rng.below(2) == 0).then(|| (0..sizes[l + 1]).map(|_| rng.decimal(3)).collect()));
     }
     let x = (0..samples)
-        .map(|_| (0..inputs).map(|_| rng.decimal(if regime == 3 { 1 } else { 3 })).collect())
+        .map(|_| {
+            (0..inputs)
+                .map(|_| rng.decimal(if regime == 3 { 1 } else { 3 }))
+                .collect()
+        })
         .collect();
     let t = (0..samples)
         .map(|_| {
@@ -214,7 +251,14 @@ fn random_net(seed: u64) -> Net {
                 .collect()
         })
         .collect();
-    Net { acts, w, b, x, t, mean: rng.below(2) == 0 }
+    Net {
+        acts,
+        w,
+        b,
+        x,
+        t,
+        mean: rng.below(2) == 0,
+    }
 }
 
 fn matrix(value: &Json) -> Vec<Vec<f64>> {
@@ -222,15 +266,24 @@ fn matrix(value: &Json) -> Vec<Vec<f64>> {
         .as_array()
         .expect("rows")
         .iter()
-        .map(|r| r.as_array().expect("a row").iter().map(|v| v.as_f64().expect("a number")).collect())
+        .map(|r| {
+            r.as_array()
+                .expect("a row")
+                .iter()
+                .map(|v| v.as_f64().expect("a number"))
+                .collect()
+        })
         .collect()
 }
 
 /// `derive`'s gradients agree with the dual-number reference to 10⁻⁹ of themselves: the
 /// reference confirms them. Returns how many were compared and the smallest and largest |g|.
 fn confirm(net: &Net, text: &str) -> (usize, f64, f64) {
-    let json: Json = serde_json::from_str(&stdout(&run_with(&["derive", "-", "-f", "json"], text.as_bytes())))
-        .expect("valid JSON");
+    let json: Json = serde_json::from_str(&stdout(&run_with(
+        &["derive", "-", "-f", "json"],
+        text.as_bytes(),
+    )))
+    .expect("valid JSON");
     let layers = json["steps"][0]["layers"].as_array().expect("layers");
     let (mut count, mut smallest, mut largest) = (0, f64::INFINITY, 0.0f64);
     let mut agree = |printed: f64, reference: f64, what: String| {
@@ -246,13 +299,21 @@ fn confirm(net: &Net, text: &str) -> (usize, f64, f64) {
         for (i, row) in matrix(&layer["grad_W"]).iter().enumerate() {
             for (j, g) in row.iter().enumerate() {
                 let reference = net.derivative(&|m, n, k| (m, n, k) == (l, i, Some(j)));
-                agree(*g, reference, format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1));
+                agree(
+                    *g,
+                    reference,
+                    format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1),
+                );
             }
         }
         if let Some(bias) = layer["grad_b"].as_array() {
             for (i, g) in bias.iter().enumerate() {
                 let reference = net.derivative(&|m, n, k| (m, n, k) == (l, i, None));
-                agree(g.as_f64().expect("a number"), reference, format!("dE/db_{}^({})", i + 1, l + 1));
+                agree(
+                    g.as_f64().expect("a number"),
+                    reference,
+                    format!("dE/db_{}^({})", i + 1, l + 1),
+                );
             }
         }
     }
@@ -279,14 +340,20 @@ fn check_passes_every_network_whose_gradients_the_reference_confirms() {
         );
     }
     // The sweep did reach tiny gradients and large ones.
-    assert!(gradients > 2000 && smallest < 1e-6 && largest > 1e6, "{gradients} {smallest} {largest}");
+    assert!(
+        gradients > 2000 && smallest < 1e-6 && largest > 1e6,
+        "{gradients} {smallest} {largest}"
+    );
 }
 
 #[test]
 fn the_issues_small_gradient_next_to_a_large_loss_passes() {
     let text = "input x = [1]\nlayer identity W = [[1]]\nlayer identity W = [[0.0001]]\ntarget t = [100]\nloss sum_squared\n";
     let out = stdout(&run_with(&["check", "-"], text.as_bytes()));
-    let first = out.lines().find(|l| l.contains("layer 1:")).expect("layer 1");
+    let first = out
+        .lines()
+        .find(|l| l.contains("layer 1:"))
+        .expect("layer 1");
     let largest: f64 = first.rsplit(' ').next().unwrap().parse().unwrap();
     // The plain central difference was 4.1e-6 off; the extrapolated one is not.
     assert!(largest < 1e-8, "{out}");
@@ -295,7 +362,10 @@ fn the_issues_small_gradient_next_to_a_large_loss_passes() {
 #[test]
 fn the_tolerance_is_stated_in_the_help() {
     let help = stdout(&run_with(&["check", "--help"], b""));
-    assert!(help.contains("|g - d| <= T·max(|g|, |d|, 0.001) + e"), "{help}");
+    assert!(
+        help.contains("|g - d| <= T·max(|g|, |d|, 0.001) + e"),
+        "{help}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,35 +382,77 @@ fn softsign_has_the_derivative_a_teacher_writes_and_a_value_at_zero() {
     // a = 0.5·2 − 1 = 0 exactly: h'(0) = 1, and E depends on w through it.
     let text = format!("{SOFTSIGN}input x = [2]\nlayer softsign W = [[0.5]] b = [-1]\nlayer identity W = [[3]]\ntarget t = [1]\nloss sum_squared\n");
     let latex = derive_latex(&text);
-    assert!(latex.contains(r"h'(a)&=&\frac{1}{(1+\left|a\right|)^2}"), "{latex}");
+    assert!(
+        latex.contains(r"h'(a)&=&\frac{1}{(1+\left|a\right|)^2}"),
+        "{latex}"
+    );
     assert!(!latex.contains(r"\frac{a}{\left|a\right|}"), "{latex}");
-    let json: Json = serde_json::from_str(&stdout(&run_with(&["derive", "-", "-f", "json"], text.as_bytes()))).unwrap();
+    let json: Json = serde_json::from_str(&stdout(&run_with(
+        &["derive", "-", "-f", "json"],
+        text.as_bytes(),
+    )))
+    .unwrap();
     let first = &json["steps"][0]["layers"][0];
     // δ^(1) = h'(0)·3·(0 − 1) = −3, ∂E/∂w = −3·2.
     assert_eq!(first["delta"][0][0].as_f64(), Some(-3.0));
     assert_eq!(first["grad_W"][0][0].as_f64(), Some(-6.0));
     let check = run_with(&["check", "-"], text.as_bytes());
-    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }
 
 #[test]
 fn a_power_of_abs_has_its_derivative_at_the_kink() {
     // E = |y − t|³ at y = t: δ = 3|y − t|(y − t) = 0.
-    let text = "input x = [1]\nlayer identity W = [[0.5]]\ntarget t = [0.5]\nloss (y, t) = abs(y-t)^3\n";
+    let text =
+        "input x = [1]\nlayer identity W = [[0.5]]\ntarget t = [0.5]\nloss (y, t) = abs(y-t)^3\n";
     let latex = derive_latex(text);
-    assert!(latex.contains(r"\delta_1^{(1)}&=&3\left|y_1-t_1\right|(y_1-t_1) = 3\left|0.5-0.5\right|(0.5-0.5) = 0"), "{latex}");
+    assert!(
+        latex.contains(
+            r"\delta_1^{(1)}&=&3\left|y_1-t_1\right|(y_1-t_1) = 3\left|0.5-0.5\right|(0.5-0.5) = 0"
+        ),
+        "{latex}"
+    );
     // 2.5|u|^1.5 → 2.5|u|^0.5 u, and 1.5|u|^0.5 u/|u| keeps its sign but is 0 there.
-    for (power, delta) in [("2.5", r"2.5\left|y_1-t_1\right|^{0.5}(y_1-t_1)"), ("1.5", r"1.5\left|y_1-t_1\right|^{0.5}\frac{y_1-t_1}{\left|y_1-t_1\right|}")] {
+    for (power, delta) in [
+        ("2.5", r"2.5\left|y_1-t_1\right|^{0.5}(y_1-t_1)"),
+        (
+            "1.5",
+            r"1.5\left|y_1-t_1\right|^{0.5}\frac{y_1-t_1}{\left|y_1-t_1\right|}",
+        ),
+    ] {
         let text = text.replace("^3", &format!("^{power}"));
         let latex = derive_latex(&text);
-        assert!(latex.contains(&format!(r"\delta_1^{{(1)}}&=&{delta}")), "{power}: {latex}");
-        assert!(latex.contains(r"\frac{\partial E}{\partial w_{11}^{(1)}}&=&\delta_1^{(1)}x_1 = 0\cdot1 = 0"), "{power}: {latex}");
+        assert!(
+            latex.contains(&format!(r"\delta_1^{{(1)}}&=&{delta}")),
+            "{power}: {latex}"
+        );
+        assert!(
+            latex.contains(
+                r"\frac{\partial E}{\partial w_{11}^{(1)}}&=&\delta_1^{(1)}x_1 = 0\cdot1 = 0"
+            ),
+            "{power}: {latex}"
+        );
     }
     // Away from the kink the sign is ±1 and check confirms the gradient.
     let away = text.replace("[0.5]\nloss", "[0.75]\nloss");
-    let json: Json = serde_json::from_str(&stdout(&run_with(&["derive", "-", "-f", "json"], away.as_bytes()))).unwrap();
-    assert_eq!(json["steps"][0]["layers"][0]["delta"][0][0].as_f64(), Some(-0.1875));
-    assert_eq!(run_with(&["check", "-"], away.as_bytes()).status.code(), Some(0));
+    let json: Json = serde_json::from_str(&stdout(&run_with(
+        &["derive", "-", "-f", "json"],
+        away.as_bytes(),
+    )))
+    .unwrap();
+    assert_eq!(
+        json["steps"][0]["layers"][0]["delta"][0][0].as_f64(),
+        Some(-0.1875)
+    );
+    assert_eq!(
+        run_with(&["check", "-"], away.as_bytes()).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -349,5 +461,8 @@ fn abs_where_it_has_no_derivative_says_so() {
     let output = run_with(&["derive", "-"], text.as_bytes());
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.starts_with("error: h'(a_1^(1)) in step 1: abs is not differentiable at 0: "), "{stderr}");
+    assert!(
+        stderr.starts_with("error: h'(a_1^(1)) in step 1: abs is not differentiable at 0: "),
+        "{stderr}"
+    );
 }
