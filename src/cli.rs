@@ -351,7 +351,7 @@ fn describe_check(
             0 => String::new(),
             n => format!(" ({n} left out at a kink of the activation)"),
         };
-        let resolution = if layer.resolution > tolerance {
+        let resolution = if layer.resolution > tolerance.max(1e-12) {
             format!(
                 " (the finite differences are good to only {:.1e} here)",
                 layer.resolution
