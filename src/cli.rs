@@ -171,7 +171,10 @@ struct ExamArgs {
 struct CheckArgs {
     /// The network description (`.nn`); `-` reads standard input.
     file: PathBuf,
-    /// The largest relative difference accepted between a gradient and its finite difference.
+    /// The relative tolerance T. A printed gradient g passes when |g - d| <= T·max(|g|, |d|,
+    /// 0.001) + e, where d is its central finite difference (Ridders-extrapolated when the plain
+    /// one disagrees) and e the bound of d's own error: the extrapolation's error estimate and
+    /// the rounding of the loss E, 16·ε·|E| / h.
     #[arg(long, default_value_t = 1e-6, value_parser = parse_tolerance)]
     tolerance: f64,
     #[command(flatten)]
@@ -328,32 +331,87 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
     let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
     let derivation = crate::derivation::derive(&network, Options::default())?;
-    let reports = crate::gradcheck::check_gradients(&derivation)?;
-    let mut out = format!(
-        "{}: the file is valid; every gradient against central finite differences:\n",
-        loaded.name
-    );
-    for report in &reports {
-        let kinks = match report.at_kinks {
+    let report = crate::gradcheck::check_gradients(&derivation, args.tolerance)?;
+    let (out, verdict) = describe_check(&loaded.name, &report, args.tolerance);
+    output::print(&out)?;
+    verdict
+}
+
+/// What `check` prints for `report`, and its verdict: every layer, then each mismatch (the
+/// first [`SHOWN_MISMATCHES`], and how many more), and an error naming the first.
+fn describe_check(
+    name: &str,
+    report: &crate::gradcheck::Report,
+    tolerance: f64,
+) -> (String, Result<(), Error>) {
+    let mut out =
+        format!("{name}: the file is valid; every gradient against central finite differences:\n");
+    for layer in &report.layers {
+        let kinks = match layer.at_kinks {
             0 => String::new(),
             n => format!(" ({n} left out at a kink of the activation)"),
         };
+        let resolution = if layer.resolution > tolerance.max(1e-12) {
+            format!(
+                " (the finite differences are good to only {:.1e} here)",
+                layer.resolution
+            )
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "  layer {}: {} gradients, largest relative difference {:.1e}{kinks}\n",
-            report.layer, report.compared, report.largest
+            "  layer {}: {} gradients, largest relative difference {:.1e}{resolution}{kinks}\n",
+            layer.layer, layer.compared, layer.largest
         ));
     }
-    output::print(&out)?;
-    match reports.iter().find(|r| r.largest.is_nan() || r.largest > args.tolerance) {
-        Some(worst) => Err(Error::Verification {
+    let mismatches = &report.mismatches;
+    if !mismatches.is_empty() {
+        out.push_str(&format!(
+            "{} of {} gradients differ from their finite difference d by more than \
+             {:.1e}·max(|g|, |d|, {}) + the error bound of d:\n",
+            mismatches.len(),
+            report.compared,
+            tolerance,
+            crate::gradcheck::FLOOR
+        ));
+        for m in mismatches.iter().take(SHOWN_MISMATCHES) {
+            out.push_str(&format!(
+                "  {} is {} but finite differences give {} ± {:.1e} (relative difference {:.1e})\n",
+                m.name,
+                m.printed,
+                m.finite_difference.value,
+                m.finite_difference.error,
+                crate::gradcheck::relative_difference(m.printed, m.finite_difference.value)
+            ));
+        }
+        if mismatches.len() > SHOWN_MISMATCHES {
+            out.push_str(&format!(
+                "  … and {} more\n",
+                mismatches.len() - SHOWN_MISMATCHES
+            ));
+        }
+    }
+    let verdict = match mismatches.first() {
+        Some(first) => Err(Error::Verification {
             message: format!(
-                "{} is {} but finite differences give {} (relative difference {:.1e}, tolerance {:.1e})",
-                worst.worst, worst.printed, worst.finite_difference, worst.largest, args.tolerance
+                "{} is {} but finite differences give {} (relative difference {:.1e}, tolerance \
+                 {:.1e}); {} of {} gradients differ, listed above",
+                first.name,
+                first.printed,
+                first.finite_difference.value,
+                crate::gradcheck::relative_difference(first.printed, first.finite_difference.value),
+                tolerance,
+                mismatches.len(),
+                report.compared
             ),
         }),
         None => Ok(()),
-    }
+    };
+    (out, verdict)
 }
+
+/// The mismatches `check` lists one by one; the rest are counted.
+const SHOWN_MISMATCHES: usize = 20;
 
 /// `templates export`: the built-in templates into `dir`, all or nothing, and what was written.
 fn export(dir: &Path, force: bool) -> Result<(), Error> {
@@ -379,4 +437,62 @@ fn read_source(path: &Path, limits: &LimitArgs) -> Result<Source, Error> {
         message: e.to_string(),
     })?;
     crate::input::read(&name, file, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::{Estimate, LayerReport, Mismatch, Report};
+
+    #[test]
+    fn check_lists_the_first_mismatches_in_order_and_counts_the_rest() {
+        let mismatches: Vec<Mismatch> = (1..=25)
+            .map(|n| Mismatch {
+                name: format!("dE/dw_1{n}^(1) in step 1"),
+                printed: 1.0,
+                finite_difference: Estimate {
+                    value: 2.0,
+                    error: 1e-9,
+                },
+            })
+            .collect();
+        let report = Report {
+            layers: vec![LayerReport {
+                layer: 1,
+                compared: 30,
+                at_kinks: 0,
+                largest: 0.5,
+                resolution: 1e-3,
+                worst: "dE/dw_11^(1) in step 1".into(),
+                printed: 1.0,
+                finite_difference: 2.0,
+            }],
+            mismatches,
+            compared: 30,
+        };
+        let (out, verdict) = describe_check("a.nn", &report, 1e-6);
+        let listed: Vec<&str> = out.lines().filter(|l| l.contains(" is 1 but")).collect();
+        assert_eq!(listed.len(), SHOWN_MISMATCHES);
+        assert!(listed[0]
+            .starts_with("  dE/dw_11^(1) in step 1 is 1 but finite differences give 2 ± 1.0e-9"));
+        assert!(listed[19].starts_with("  dE/dw_120^(1) in step 1"), "{out}");
+        assert!(out.ends_with("  … and 5 more\n"), "{out}");
+        assert!(out.contains("25 of 30 gradients differ") && out.contains("good to only 1.0e-3"));
+        let message = verdict.unwrap_err().to_string();
+        assert!(message.starts_with("dE/dw_11^(1) in step 1 is 1 but finite differences give 2"));
+        assert!(
+            message.ends_with("25 of 30 gradients differ, listed above"),
+            "{message}"
+        );
+        // Nothing differs: nothing listed, and the verdict is a pass.
+        let passed = Report {
+            mismatches: Vec::new(),
+            ..report
+        };
+        let (out, verdict) = describe_check("a.nn", &passed, 1e-6);
+        assert!(
+            verdict.is_ok() && !out.contains("gradients differ"),
+            "{out}"
+        );
+    }
 }

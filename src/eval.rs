@@ -40,6 +40,8 @@ pub enum Fault {
     SqrtOfNegative,
     /// A negative number to a fractional power.
     FractionalPowerOfNegative,
+    /// `u/|u|` (the derivative of `|u|`) at u = 0, with no factor beside it that is 0 there.
+    SignOfZero,
     /// Any other result that is not a real number.
     NotReal,
 }
@@ -54,7 +56,7 @@ impl Fault {
             Fault::DivisionByZero | Fault::DivisionByRoundedZero | Fault::ZeroToNegativePower => {
                 Some("division")
             }
-            Fault::Unbound(_) | Fault::Overflow | Fault::NotReal => None,
+            Fault::Unbound(_) | Fault::Overflow | Fault::SignOfZero | Fault::NotReal => None,
         }
     }
 }
@@ -82,6 +84,11 @@ impl fmt::Display for Fault {
                     "a negative number to a fractional power is not a real number"
                 )
             }
+            Fault::SignOfZero => write!(
+                f,
+                "abs is not differentiable at 0: u/|u| has no value at u = 0, and no factor \
+                 beside it is 0 there"
+            ),
             Fault::NotReal => write!(f, "the result is not a real number"),
         }
     }
@@ -164,19 +171,35 @@ fn sum(terms: &[Expr], env: &dyn Env) -> Result<Value, Fault> {
 /// A product; once a factor is exactly 0 the product is 0, and the factors after it are not
 /// evaluated: `t_k log y_k` is 0 for a target of 0 even where y_k rounded to 0 (the
 /// convention of cross-entropy, and the true value: y_k is not really 0).
+///
+/// A sign `u/|u|` at u = 0 has no value, but it is bounded (±1 on either side): beside a
+/// factor that is 0 there, the product's limit is 0, and that is its value. Any other fault
+/// counts where it happens.
 fn product(factors: &[Expr], env: &dyn Env) -> Result<Value, Fault> {
     let mut acc = Value::int(1);
+    let mut sign_of_zero = false;
     for factor in factors {
-        acc = finite(acc * eval(factor, env)?)?;
-        if acc.exact.is_some_and(|d| d.is_zero()) {
-            break;
+        match eval(factor, env) {
+            Err(Fault::SignOfZero) => sign_of_zero = true,
+            value => acc = finite(acc * value?)?,
         }
+        if acc.exact.is_some_and(|d| d.is_zero()) {
+            return Ok(acc);
+        }
+    }
+    if sign_of_zero && acc.f != 0.0 {
+        return Err(Fault::SignOfZero);
     }
     Ok(acc)
 }
 
 fn quotient(a: &Expr, b: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    // u/|u| is the sign of u: ±1 where u ≠ 0, and no value at 0 (see `product`).
+    let sign = matches!(b, Expr::Call(Func::Abs, u) if **u == *a);
     let (a, b) = (eval(a, env)?, eval(b, env)?);
+    if sign && a.f == 0.0 {
+        return Err(Fault::SignOfZero);
+    }
     if rounded_to_zero(b) {
         return Err(Fault::DivisionByRoundedZero);
     }
@@ -191,6 +214,10 @@ fn power(a: &Expr, b: &Expr, env: &dyn Env) -> Result<Value, Fault> {
     let (a, b) = (eval(a, env)?, eval(b, env)?);
     if a.f == 0.0 && b.f < 0.0 {
         return Err(Fault::ZeroToNegativePower);
+    }
+    // An exact 0 to a positive power is exactly 0 (`|0|^0.5` in a derivative of `|u|^1.5`).
+    if a.exact.is_some_and(|d| d.is_zero()) && b.f > 0.0 {
+        return Ok(Value::int(0));
     }
     let value = a.pow(b);
     if value.f.is_nan() && a.f < 0.0 {
@@ -394,6 +421,60 @@ mod tests {
         // A fault before the zero still counts.
         let term = Expr::Mul(vec![Expr::call(Func::Log, tiny), Expr::int(0)]);
         assert_eq!(eval(&term, &env), Err(Fault::LogOfRoundedZero));
+    }
+
+    #[test]
+    fn a_sign_is_plus_or_minus_one_and_has_no_value_at_zero() {
+        let env = env(HashMap::new(), "identity");
+        let sign = |u: Expr| Expr::Div(Box::new(u.clone()), Box::new(Expr::call(Func::Abs, u)));
+        let value = |e: &Expr| eval(e, &env);
+        assert_eq!(
+            value(&sign(Expr::Val(dec("-0.25")))).unwrap().exact,
+            Decimal::parse("-1")
+        );
+        assert_eq!(
+            value(&sign(Expr::Val(dec("3")))).unwrap().exact,
+            Decimal::parse("1")
+        );
+        let zero = || Expr::minus(Expr::Val(dec("0.5")), Expr::Val(dec("0.5")));
+        assert_eq!(value(&sign(zero())), Err(Fault::SignOfZero));
+        assert!(Fault::SignOfZero
+            .to_string()
+            .starts_with("abs is not differentiable at 0: "));
+        // Beside a factor that is 0 there, before or after it, the product is its limit, 0.
+        let power = |n: &str| {
+            Expr::pow(
+                Expr::call(Func::Abs, zero()),
+                Expr::Num(Decimal::parse(n).unwrap()),
+            )
+        };
+        for factors in [
+            vec![power("0.5"), sign(zero())],
+            vec![sign(zero()), power("0.5")],
+            vec![Expr::int(3), Expr::Neg(Box::new(sign(zero()))), zero()],
+        ] {
+            assert_eq!(
+                value(&Expr::Mul(factors)).unwrap().exact,
+                Decimal::parse("0")
+            );
+        }
+        // Beside factors that are not 0, or in a sum, it stays undefined.
+        let alone = Expr::Mul(vec![Expr::int(2), sign(zero())]);
+        assert_eq!(value(&alone), Err(Fault::SignOfZero));
+        let sum = Expr::Add(vec![Expr::int(1), sign(zero())]);
+        assert_eq!(value(&sum), Err(Fault::SignOfZero));
+        // Other faults beside a 0 still count; a plain u/v at 0 is a division by zero.
+        let log0 = Expr::Mul(vec![
+            sign(zero()),
+            Expr::call(Func::Log, Expr::int(0)),
+            Expr::int(0),
+        ]);
+        assert_eq!(value(&log0), Err(Fault::LogOfNonPositive));
+        let other = Expr::Div(
+            Box::new(zero()),
+            Box::new(Expr::call(Func::Abs, Expr::int(0))),
+        );
+        assert_eq!(value(&other), Err(Fault::DivisionByZero));
     }
 
     #[test]

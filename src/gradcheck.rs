@@ -32,6 +32,9 @@ pub struct LayerReport {
     /// Parameters left out because the loss has a kink there (relu at exactly 0).
     pub at_kinks: usize,
     pub largest: f64,
+    /// The largest error bound of a finite difference, relative as `largest` is: what the
+    /// comparison can resolve (large where E is huge beside the gradients).
+    pub resolution: f64,
     /// Where the largest difference is: a description such as `dE/dw_11^(1) in step 1`.
     pub worst: String,
     pub printed: f64,
@@ -126,26 +129,83 @@ const HALVINGS: u32 = 30;
 /// Further halvings once inside, so that the domain's edge is far compared with the step.
 const INSIDE_HALVINGS: u32 = 10;
 
+/// A finite-difference estimate of one gradient, and a bound on its own error.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub value: f64,
+    pub error: f64,
+}
+
+/// Gradients smaller than this compare absolutely: `T·FLOOR` is the least difference allowed.
+pub const FLOOR: f64 = 1e-3;
+/// The rounding error of a computed loss, in units of ε·|E|: a forward pass rounds once per
+/// operation, and a handful of roundings that do not cancel is generous.
+const ROUNDING: f64 = 16.0;
+/// Ridders' extrapolation: at most this many steps, each this much smaller than the last,
+/// stopping when the table diverges by [`RIDDERS_SAFE`] times its best error.
+const RIDDERS_STEPS: usize = 16;
+const RIDDERS_SHRINK: f64 = 1.4;
+const RIDDERS_SAFE: f64 = 2.0;
+/// The first step of the extrapolation, relative to the parameter (large, so that the rounding
+/// of E matters little; the extrapolation removes the truncation error). Near the edge of a
+/// domain it starts from [`RIDDERS_INSIDE`] times the plain difference's step instead, and
+/// a first step without a value is divided by 8 until it has one.
+const RIDDERS_START: f64 = 0.1;
+const RIDDERS_INSIDE: f64 = 64.0;
+
+/// Whether `printed` is confirmed by `estimate` within the relative `tolerance`:
+/// `|g − d| ≤ T·max(|g|, |d|, FLOOR) + e`, with e the estimate's own error bound. A NaN never
+/// agrees.
+pub fn agrees(printed: f64, estimate: Estimate, tolerance: f64) -> bool {
+    let scale = printed.abs().max(estimate.value.abs()).max(FLOOR);
+    (printed - estimate.value).abs() <= tolerance * scale + estimate.error
+}
+
+/// The rounding error of a central difference of step `h` of a loss of size `size`.
+fn rounding(size: f64, h: f64) -> f64 {
+    ROUNDING * f64::EPSILON * size / h
+}
+
+/// The plain central difference: its value, step, and the largest |E| it used.
+struct Plain {
+    value: f64,
+    h: f64,
+    size: f64,
+    /// The step was made smaller to keep the probes inside the loss's domain.
+    shrunk: bool,
+}
+
+/// The loss at `value` of the parameter in `slot`, the parameter put back afterwards.
+fn loss_at(
+    network: &Network,
+    params: &mut Params,
+    slot: &impl Fn(&mut Params) -> &mut f64,
+    value: f64,
+) -> Result<f64, Fault> {
+    let original = *slot(params);
+    *slot(params) = value;
+    let loss = loss(network, params);
+    *slot(params) = original;
+    loss
+}
+
 /// The central difference of the loss in one parameter, or `None` at a kink (where the two
 /// one-sided differences disagree). Near the edge of a domain (`sqrt(y − t)` just above
 /// y = t) the probes `w ± h` may leave it: the step is then halved until both are inside.
 fn central_difference(
     network: &Network,
     params: &mut Params,
-    slot: impl Fn(&mut Params) -> &mut f64,
-) -> Result<Option<f64>, Probe> {
+    slot: &impl Fn(&mut Params) -> &mut f64,
+) -> Result<Option<Plain>, Probe> {
     let original = *slot(params);
     let scale = original.abs().max(1.0);
     let mut h = 1e-5 * scale;
-    let at = |params: &mut Params, value: f64| -> Result<f64, Fault> {
-        *slot(params) = value;
-        let loss = loss(network, params);
-        *slot(params) = original;
-        loss
-    };
-    let centre = at(params, original).map_err(Probe::Centre)?;
+    let centre = loss_at(network, params, slot, original).map_err(Probe::Centre)?;
     let mut probes = |h: f64| -> Result<(f64, f64), Fault> {
-        Ok((at(params, original + h)?, at(params, original - h)?))
+        Ok((
+            loss_at(network, params, slot, original + h)?,
+            loss_at(network, params, slot, original - h)?,
+        ))
     };
     let (plus, minus) = match probes(h) {
         Ok(both) => both,
@@ -175,17 +235,159 @@ fn central_difference(
         }
     };
     let (forward, backward) = ((plus - centre) / h, (centre - minus) / h);
-    let kink = (forward - backward).abs() > 1e-3 * forward.abs().max(backward.abs()).max(1.0);
-    Ok((!kink).then_some((plus - minus) / (2.0 * h)))
+    let size = centre.abs().max(plus.abs()).max(minus.abs());
+    // The one-sided slopes differ by more than curvature and the rounding of E explain.
+    let kink = (forward - backward).abs()
+        > 1e-3 * forward.abs().max(backward.abs()).max(1.0) + 4.0 * rounding(size, h);
+    Ok((!kink).then_some(Plain {
+        value: (plus - minus) / (2.0 * h),
+        h,
+        size,
+        shrunk: h < 1e-5 * scale,
+    }))
+}
+
+/// Ridders' method: central differences at steps shrinking from `h`, extrapolated to step 0
+/// (Richardson's tableau), the best entry and its error as the table estimates it (doubled),
+/// plus the rounding of E at the smallest step. `None` if the first step has no value.
+fn ridders(
+    mut difference: impl FnMut(f64) -> Result<(f64, f64), Fault>,
+    h: f64,
+) -> Option<Estimate> {
+    let mut h = h;
+    let (first, mut size) = difference(h).ok()?;
+    let mut previous = vec![first];
+    let mut best = Estimate {
+        value: first,
+        error: f64::INFINITY,
+    };
+    for i in 1..RIDDERS_STEPS {
+        let Ok((value, at)) = difference(h / RIDDERS_SHRINK) else {
+            break;
+        };
+        h /= RIDDERS_SHRINK;
+        size = size.max(at);
+        let mut row = vec![value];
+        let mut factor = RIDDERS_SHRINK * RIDDERS_SHRINK;
+        for j in 1..=i {
+            let next = (row[j - 1] * factor - previous[j - 1]) / (factor - 1.0);
+            factor *= RIDDERS_SHRINK * RIDDERS_SHRINK;
+            let error = (next - row[j - 1])
+                .abs()
+                .max((next - previous[j - 1]).abs());
+            if error <= best.error {
+                best = Estimate { value: next, error };
+            }
+            row.push(next);
+        }
+        let diverging = (row[i] - previous[i - 1]).abs() >= RIDDERS_SAFE * best.error;
+        previous = row;
+        if diverging {
+            break;
+        }
+    }
+    best.error.is_finite().then(|| Estimate {
+        value: best.value,
+        error: 2.0 * best.error + rounding(size, h),
+    })
+}
+
+/// The finite difference of one parameter (`None` at a kink): the plain central difference
+/// when it confirms `printed` outright; else the better of Ridders' extrapolation and the plain
+/// difference with its error measured against the step doubled, with its error bound.
+fn finite_difference(
+    network: &Network,
+    params: &mut Params,
+    slot: &impl Fn(&mut Params) -> &mut f64,
+    printed: f64,
+    tolerance: f64,
+) -> Result<Option<Estimate>, Probe> {
+    let Some(plain) = central_difference(network, params, slot)? else {
+        return Ok(None);
+    };
+    let outright = Estimate {
+        value: plain.value,
+        error: 0.0,
+    };
+    if agrees(printed, outright, tolerance) {
+        return Ok(Some(outright));
+    }
+    let original = *slot(params);
+    let difference = |params: &mut Params, h: f64| -> Result<(f64, f64), Fault> {
+        let plus = loss_at(network, params, slot, original + h)?;
+        let minus = loss_at(network, params, slot, original - h)?;
+        Ok(((plus - minus) / (2.0 * h), plus.abs().max(minus.abs())))
+    };
+    // The plain difference with its error measured against the step doubled: honest also
+    // where the loss's second derivative jumps (softsign at 0), whose error is of order h
+    // and defeats the extrapolation.
+    let measured = difference(params, 2.0 * plain.h)
+        .ok()
+        .map(|(doubled, size)| Estimate {
+            value: plain.value,
+            error: (plain.value - doubled).abs() + 2.0 * rounding(size.max(plain.size), plain.h),
+        });
+    let mut start = if plain.shrunk {
+        RIDDERS_INSIDE * plain.h
+    } else {
+        RIDDERS_START * original.abs().max(1.0)
+    };
+    let mut extrapolated = None;
+    while extrapolated.is_none() && start > plain.h {
+        extrapolated = ridders(|h| difference(params, h), start);
+        start /= 8.0;
+    }
+    // The tighter of the two, unless they contradict each other: then the extrapolation's
+    // premise (an error in even powers of h) failed, and the measured one stands.
+    let chosen = match (extrapolated, measured) {
+        (Some(r), Some(m)) => {
+            let contradict = (r.value - m.value).abs() > r.error + m.error;
+            if contradict || m.error < r.error {
+                m
+            } else {
+                r
+            }
+        }
+        (r, m) => r.or(m).unwrap_or(Estimate {
+            value: plain.value,
+            error: rounding(plain.size, plain.h),
+        }),
+    };
+    Ok(Some(chosen))
+}
+
+/// A parameter's place in [`Params`] (the signature makes the closure's lifetimes general).
+fn slot<F: Fn(&mut Params) -> &mut f64>(f: F) -> F {
+    f
 }
 
 /// Relative difference with a floor, so that gradients near zero compare absolutely.
 pub fn relative_difference(printed: f64, reference: f64) -> f64 {
-    (printed - reference).abs() / printed.abs().max(reference.abs()).max(1e-3)
+    (printed - reference).abs() / printed.abs().max(reference.abs()).max(FLOOR)
 }
 
-/// Checks every printed gradient of every step.
-pub fn check_gradients(derivation: &Derivation) -> Result<Vec<LayerReport>, Error> {
+/// A gradient that its finite difference does not confirm.
+#[derive(Clone, Debug)]
+pub struct Mismatch {
+    /// Which gradient: `dE/dw_11^(1) in step 1`.
+    pub name: String,
+    pub printed: f64,
+    pub finite_difference: Estimate,
+}
+
+/// What `check` found: per layer (last layer first), and every mismatch in the order the
+/// derivation prints the gradients (step, layer, weights row by row, then biases).
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub layers: Vec<LayerReport>,
+    pub mismatches: Vec<Mismatch>,
+    /// Gradients compared in all.
+    pub compared: usize,
+}
+
+/// Checks every printed gradient of every step, each within the relative `tolerance` (see
+/// [`agrees`]).
+pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report, Error> {
     let network = derivation.network;
     let depth = network.depth();
     let mut reports: Vec<LayerReport> = (1..=depth)
@@ -194,11 +396,13 @@ pub fn check_gradients(derivation: &Derivation) -> Result<Vec<LayerReport>, Erro
             compared: 0,
             at_kinks: 0,
             largest: 0.0,
+            resolution: 0.0,
             worst: String::new(),
             printed: 0.0,
             finite_difference: 0.0,
         })
         .collect();
+    let mut mismatches = Vec::new();
     let fault = |step: u32, name: &str, probe: Probe| match probe {
         Probe::Centre(fault) => Error::Numeric {
             quantity: "E".into(),
@@ -232,41 +436,58 @@ pub fn check_gradients(derivation: &Derivation) -> Result<Vec<LayerReport>, Erro
         };
         for (l, numbers) in step.layers.iter().enumerate() {
             let report = &mut reports[l];
-            let mut record = |printed: f64, fd: Option<f64>, name: String| match fd {
+            let mut record = |printed: f64, fd: Option<Estimate>, name: String| match fd {
                 None => report.at_kinks += 1,
                 Some(fd) => {
                     report.compared += 1;
-                    let difference = relative_difference(printed, fd);
-                    if difference >= report.largest {
+                    let name = format!("{name} in step {}", step.number);
+                    let difference = relative_difference(printed, fd.value);
+                    let scale = printed.abs().max(fd.value.abs()).max(FLOOR);
+                    report.resolution = report.resolution.max(fd.error / scale);
+                    if !agrees(printed, fd, tolerance) {
+                        mismatches.push(Mismatch {
+                            name: name.clone(),
+                            printed,
+                            finite_difference: fd,
+                        });
+                    }
+                    if difference >= report.largest || difference.is_nan() {
                         report.largest = difference;
-                        report.worst = format!("{name} in step {}", step.number);
+                        report.worst = name;
                         report.printed = printed;
-                        report.finite_difference = fd;
+                        report.finite_difference = fd.value;
                     }
                 }
             };
             for (i, row) in numbers.grad_weights.iter().enumerate() {
                 for (j, printed) in row.iter().enumerate() {
                     let name = format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1);
-                    let fd = central_difference(network, &mut params, |p| &mut p.weights[l][i][j])
+                    let slot = slot(|p| &mut p.weights[l][i][j]);
+                    let fd = finite_difference(network, &mut params, &slot, printed.f, tolerance)
                         .map_err(|probe| fault(step.number, &name, probe))?;
                     record(printed.f, fd, name);
                 }
             }
             for (i, printed) in numbers.grad_bias.iter().flatten().enumerate() {
                 let name = format!("dE/db_{}^({})", i + 1, l + 1);
-                let fd = central_difference(network, &mut params, |p| {
+                let slot = slot(|p| {
                     &mut p.biases[l]
                         .as_mut()
                         .expect("a layer with a bias gradient has a bias")[i]
-                })
-                .map_err(|probe| fault(step.number, &name, probe))?;
+                });
+                let fd = finite_difference(network, &mut params, &slot, printed.f, tolerance)
+                    .map_err(|probe| fault(step.number, &name, probe))?;
                 record(printed.f, fd, name);
             }
         }
     }
     reports.reverse();
-    Ok(reports)
+    let compared = reports.iter().map(|r| r.compared).sum();
+    Ok(Report {
+        layers: reports,
+        mismatches,
+        compared,
+    })
 }
 
 #[cfg(test)]
@@ -278,16 +499,21 @@ mod tests {
         crate::check::check(&crate::parser::parse(text).unwrap()).unwrap()
     }
 
+    const TOLERANCE: f64 = 1e-6;
+
+    fn checked(text: &str) -> Report {
+        let net = network(text);
+        let derivation = derive(&net, Options::default()).unwrap();
+        check_gradients(&derivation, TOLERANCE).unwrap()
+    }
+
     #[test]
     fn the_article_passes() {
-        let net = network(include_str!("../examples/article.nn"));
-        let derivation = derive(&net, Options::default()).unwrap();
-        let reports = check_gradients(&derivation).unwrap();
-        assert_eq!(
-            reports.iter().map(|r| r.compared).collect::<Vec<_>>(),
-            [4, 6]
-        );
-        assert!(reports.iter().all(|r| r.largest < 1e-8), "{reports:?}");
+        let report = checked(include_str!("../examples/article.nn"));
+        let compared: Vec<usize> = report.layers.iter().map(|r| r.compared).collect();
+        assert_eq!((compared, report.compared), (vec![4, 6], 10));
+        assert!(report.mismatches.is_empty(), "{report:?}");
+        assert!(report.layers.iter().all(|r| r.largest < 1e-8), "{report:?}");
     }
 
     #[test]
@@ -295,12 +521,126 @@ mod tests {
         let net = network(include_str!("../examples/article.nn"));
         let mut derivation = derive(&net, Options::default()).unwrap();
         derivation.steps[0].layers[0].grad_weights[1][2] = Value::approx(10.0);
-        let reports = check_gradients(&derivation).unwrap();
-        let first_layer = &reports[1];
+        let report = check_gradients(&derivation, TOLERANCE).unwrap();
+        let first_layer = &report.layers[1];
         assert_eq!(first_layer.worst, "dE/dw_23^(1) in step 1");
         assert!((first_layer.finite_difference - 10.89230730).abs() < 1e-6);
         assert!(first_layer.largest > 0.08);
-        assert!(reports[0].largest < 1e-8);
+        assert!(report.layers[0].largest < 1e-8);
+        let names: Vec<&str> = report.mismatches.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["dE/dw_23^(1) in step 1"]);
+    }
+
+    /// The network: E ≈ 5000 and ∂E/∂w_11^(1) = −0.00999999 exactly, which the plain
+    /// central difference misses by 4·10⁻⁶ of itself (rounding of E over the step).
+    const SMALL_NEXT_TO_LARGE: &str = "input x = [1]\nlayer identity W = [[1]]\nlayer identity W = [[0.0001]]\ntarget t = [100]\nloss sum_squared\n";
+
+    #[test]
+    fn a_small_gradient_next_to_a_large_loss_passes_and_a_wrong_one_fails() {
+        let report = checked(SMALL_NEXT_TO_LARGE);
+        assert!(report.mismatches.is_empty(), "{report:?}");
+        assert_eq!(report.compared, 2);
+        let net = network(SMALL_NEXT_TO_LARGE);
+        let mut derivation = derive(&net, Options::default()).unwrap();
+        assert_eq!(
+            derivation.steps[0].layers[0].grad_weights[0][0].f,
+            -0.00999999
+        );
+        // 10⁻³ and 10⁻⁵ off, relatively: both caught.
+        for wrong in [-0.00999999 * (1.0 + 1e-3), -0.00999999 * (1.0 - 1e-5)] {
+            derivation.steps[0].layers[0].grad_weights[0][0] = Value::approx(wrong);
+            let report = check_gradients(&derivation, TOLERANCE).unwrap();
+            assert_eq!(report.mismatches.len(), 1, "{wrong}: {report:?}");
+            let estimate = report.mismatches[0].finite_difference;
+            assert!((estimate.value + 0.00999999).abs() < 1e-10, "{estimate:?}");
+            assert!(estimate.error < 1e-9, "{estimate:?}");
+        }
+    }
+
+    #[test]
+    fn small_gradients_beside_a_huge_loss_pass() {
+        // E ≈ 5·10¹¹, gradients from 10⁻⁸ to 10⁶: each is exact (decimal arithmetic).
+        let text = "input x = [2, 0.5]\nlayer identity W = [[0.001, -0.002], [0.0005, 0.003]]\nlayer identity W = [[0.00001, 0.00002]]\ntarget t = [1000000]\nloss sum_squared\n";
+        let report = checked(text);
+        assert!(report.mismatches.is_empty(), "{report:?}");
+        assert_eq!(report.compared, 6);
+        // E's rounding (ε·E ≈ 10⁻⁴) over the step bounds what finite differences resolve here:
+        // each gradient 5% off is caught, and all six are listed, with the resolution stated.
+        let net = network(text);
+        let mut derivation = derive(&net, Options::default()).unwrap();
+        for layer in &mut derivation.steps[0].layers {
+            for g in layer.grad_weights.iter_mut().flatten() {
+                *g = Value::approx(g.f * 1.05);
+            }
+        }
+        let report = check_gradients(&derivation, TOLERANCE).unwrap();
+        assert_eq!(report.mismatches.len(), 6, "{report:?}");
+        assert!(
+            report.layers[1].resolution > 1e-4 && report.layers[1].resolution < 1e-2,
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn every_mismatch_is_reported_in_the_order_of_the_derivation() {
+        let net = network(include_str!("../examples/deep.nn"));
+        let mut derivation = derive(&net, Options::default()).unwrap();
+        let layers = &mut derivation.steps[0].layers;
+        for (l, i, j) in [(2, 0, 1), (0, 1, 0), (0, 2, 1), (1, 1, 1)] {
+            let g = &mut layers[l].grad_weights[i][j];
+            *g = Value::approx(g.f * (1.0 + 1e-3) + 1e-3);
+        }
+        let report = check_gradients(&derivation, TOLERANCE).unwrap();
+        let names: Vec<&str> = report.mismatches.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "dE/dw_21^(1) in step 1",
+                "dE/dw_32^(1) in step 1",
+                "dE/dw_22^(2) in step 1",
+                "dE/dw_12^(3) in step 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_comparison_fails_a_relative_error_of_a_thousandth() {
+        let exact = Estimate {
+            value: 0.25,
+            error: 0.0,
+        };
+        assert!(agrees(0.25 * (1.0 + 1e-7), exact, TOLERANCE));
+        assert!(!agrees(0.25 * (1.0 + 1e-3), exact, TOLERANCE));
+        assert!(!agrees(0.25 * (1.0 - 2e-6), exact, TOLERANCE));
+        // The estimate's own error widens the band by exactly that much, no more.
+        let rough = Estimate {
+            value: 0.25,
+            error: 1e-4,
+        };
+        assert!(agrees(0.25 + 1e-4, rough, TOLERANCE));
+        assert!(!agrees(0.25 + 1e-4 + 1e-6, rough, TOLERANCE));
+        // Near 0 the floor makes it absolute: T·10⁻³.
+        let zero = Estimate {
+            value: 0.0,
+            error: 0.0,
+        };
+        assert!(agrees(9e-10, zero, TOLERANCE) && !agrees(2e-9, zero, TOLERANCE));
+        assert!(!agrees(f64::NAN, exact, TOLERANCE));
+    }
+
+    #[test]
+    fn ridders_extrapolates_a_smooth_function_to_its_derivative() {
+        // d/dx exp(x) at 1, from differences no smaller than 1e-4.
+        let estimate = ridders(
+            |h| Ok((((1.0 + h).exp() - (1.0 - h).exp()) / (2.0 * h), 3.0)),
+            1e-2,
+        )
+        .unwrap();
+        let e = std::f64::consts::E;
+        assert!((estimate.value - e).abs() < 1e-11, "{estimate:?}");
+        assert!(estimate.error < 1e-9 && estimate.error >= (estimate.value - e).abs());
+        // A first step without a value gives no estimate.
+        assert_eq!(ridders(|_| Err(Fault::NotReal), 1e-2), None);
     }
 
     #[test]
@@ -321,7 +661,7 @@ mod tests {
         // a = 1·1 − 1·1 = 0 exactly: relu has no derivative there.
         let net = network("input x = [1, 1]\nlayer relu W = [[1, -1]]\nlayer identity W = [[1]]\ntarget t = [1]\nloss sum_squared\n");
         let derivation = derive(&net, Options::default()).unwrap();
-        let reports = check_gradients(&derivation).unwrap();
+        let reports = check_gradients(&derivation, TOLERANCE).unwrap().layers;
         assert_eq!((reports[1].at_kinks, reports[1].compared), (2, 0));
     }
 
@@ -330,7 +670,7 @@ mod tests {
         // y − t = 1e-7: w ± 1e-5 takes sqrt below 0, a smaller step does not.
         let net = network("input x = [1]\nlayer identity W = [[0.2000001]]\ntarget t = [0.2]\nloss (y, t) = sqrt(y - t)\n");
         let derivation = derive(&net, Options::default()).unwrap();
-        let reports = check_gradients(&derivation).unwrap();
+        let reports = check_gradients(&derivation, TOLERANCE).unwrap().layers;
         assert!(reports[0].largest < 1e-6, "{reports:?}");
     }
 
@@ -339,7 +679,9 @@ mod tests {
         // At y = t, (y − t)^1.5 has a derivative (0) but no value just below.
         let net = network("input x = [1]\nlayer identity W = [[0.2]]\ntarget t = [0.2]\nloss (y, t) = (y - t)^1.5\n");
         let derivation = derive(&net, Options::default()).unwrap();
-        let error = check_gradients(&derivation).unwrap_err().to_string();
+        let error = check_gradients(&derivation, TOLERANCE)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.starts_with("the finite-difference probe left the domain of a fractional power at dE/dw_11^(1) in step 1"),
             "{error}"

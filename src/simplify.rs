@@ -6,7 +6,7 @@
 //! rewriting ends. The result has no `0·x`, `1·x`, `x^1`, `− −x`, no Kronecker deltas that can
 //! be resolved, and its constants folded.
 
-use crate::expr::{Expr, Index};
+use crate::expr::{Expr, Func, Index};
 use crate::number::Decimal;
 
 /// One rewrite rule: its name, and the rewrite (or `None` when it does not apply).
@@ -137,6 +137,45 @@ fn merge_like(
         }
     }
     None
+}
+
+/// `u` of `u/|u|`: the sign of u, as the derivative of `|u|` writes it.
+fn sign_of(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Div(u, v) => match &**v {
+            Expr::Call(Func::Abs, w) if w == u => Some(u),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `factor` as `base^n` for a constant n ≥ 1 (`x` is `x^1`), when `base` is `of`.
+fn power_at_least_one(factor: &Expr, of: &Expr) -> Option<Decimal> {
+    let n = match factor {
+        Expr::Pow(base, exponent) if **base == *of => constant(exponent)?,
+        _ if factor == of => Decimal::ONE,
+        _ => return None,
+    };
+    (!n.checked_sub(Decimal::ONE)?.is_negative()).then_some(n)
+}
+
+/// In `factors`, a sign `u/|u|` and another factor that is `base(u)^n` with n ≥ 1: their
+/// positions and n.
+fn sign_beside(factors: &[Expr], base: fn(&Expr) -> Expr) -> Option<(usize, usize, Decimal)> {
+    factors.iter().enumerate().find_map(|(s, f)| {
+        let u = sign_of(f)?;
+        let of = base(u);
+        factors
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| *p != s)
+            .find_map(|(p, g)| Some((s, p, power_at_least_one(g, &of)?)))
+    })
+}
+
+fn abs(u: &Expr) -> Expr {
+    Expr::call(Func::Abs, u.clone())
 }
 
 /// The rule table.
@@ -299,6 +338,65 @@ pub static RULES: &[Rule] = &[
                 .unwrap_or(0);
             factors.insert(at, var);
             Some(Expr::Mul(factors))
+        },
+    },
+    Rule {
+        name: "sign times a power of abs",
+        apply: |e| {
+            // |u|^n·u/|u| → |u|^(n−1)·u (n ≥ 1): the same where u ≠ 0, and at u = 0 the
+            // limit of the left side, which has no value there.
+            let Expr::Mul(factors) = e else { return None };
+            let (s, p, n) = sign_beside(factors, abs)?;
+            let u = sign_of(&factors[s])?.clone();
+            let mut factors = factors.clone();
+            factors[p] = Expr::pow(abs(&u), Expr::Num(n.checked_sub(Decimal::ONE)?));
+            factors[s] = u;
+            Some(Expr::Mul(factors))
+        },
+    },
+    Rule {
+        name: "sign times its argument",
+        apply: |e| {
+            // u^n·u/|u| → u^(n−1)·|u| (n ≥ 1): softsign's a·a/|a| is |a|.
+            let Expr::Mul(factors) = e else { return None };
+            let (s, p, n) = sign_beside(factors, Expr::clone)?;
+            let u = sign_of(&factors[s])?.clone();
+            let mut factors = factors.clone();
+            factors[p] = Expr::pow(u.clone(), Expr::Num(n.checked_sub(Decimal::ONE)?));
+            factors[s] = abs(&u);
+            Some(Expr::Mul(factors))
+        },
+    },
+    Rule {
+        name: "sign squared",
+        apply: |e| match e {
+            // (u/|u|)·(u/|u|) → 1, (u/|u|)^2 → 1: a sign squared is 1 (and so is its limit).
+            Expr::Mul(factors) => {
+                let (s, t) = factors.iter().enumerate().find_map(|(s, f)| {
+                    let u = sign_of(f)?;
+                    let t = factors
+                        .iter()
+                        .enumerate()
+                        .position(|(t, g)| t > s && sign_of(g) == Some(u))?;
+                    Some((s, t))
+                })?;
+                let rest = factors
+                    .iter()
+                    .enumerate()
+                    .filter(|(n, _)| *n != s && *n != t)
+                    .map(|(_, f)| f.clone())
+                    .collect();
+                Some(single_or(rest, 1, Expr::Mul))
+            }
+            Expr::Pow(base, exponent) if sign_of(base).is_some() => {
+                let n = constant(exponent)?.as_integer()?;
+                Some(if n % 2 == 0 {
+                    Expr::int(1)
+                } else {
+                    (**base).clone()
+                })
+            }
+            _ => None,
         },
     },
     Rule {
@@ -581,6 +679,58 @@ mod tests {
     simplifies!(leaves_calls_alone:
         Expr::Mul(vec![Expr::int(1), Expr::deriv(Func::Act(1), Expr::Sym(Symbol::pre(1, Var('i'))))])
         => "(d act1 a1_i)");
+
+    fn abs(u: Expr) -> Expr {
+        Expr::call(Func::Abs, u)
+    }
+    fn sign(u: Expr) -> Expr {
+        Expr::Div(Box::new(u.clone()), Box::new(abs(u)))
+    }
+    fn num(text: &str) -> Expr {
+        Expr::Num(Decimal::parse(text).unwrap())
+    }
+    fn y_minus_t() -> Expr {
+        Expr::minus(
+            Expr::Sym(Symbol::out(1, Num(1))),
+            Expr::Sym(Symbol::target(Num(1))),
+        )
+    }
+
+    simplifies!(sign_times_a_square_of_abs:
+        Expr::Mul(vec![Expr::int(3), Expr::pow(abs(y_minus_t()), Expr::int(2)), sign(y_minus_t())])
+        => "(* 3 (abs (+ z1_1 (- t_1))) (+ z1_1 (- t_1)))");
+    simplifies!(sign_times_abs:
+        Expr::Mul(vec![sign(x()), abs(x())]) => "a");
+    simplifies!(sign_times_a_fractional_power_of_abs:
+        Expr::Mul(vec![num("2.5"), Expr::pow(abs(x()), num("1.5")), sign(x())])
+        => "(* 2.5 a (^ (abs a) 0.5))");
+    simplifies!(sign_beside_a_power_below_one_is_kept:
+        Expr::Mul(vec![num("0.5"), Expr::pow(abs(x()), num("-0.5")), sign(x())])
+        => "(* 0.5 (^ (abs a) -0.5) (/ a (abs a)))");
+    simplifies!(sign_times_its_argument:
+        Expr::Mul(vec![x(), sign(x())]) => "(abs a)");
+    simplifies!(sign_times_a_power_of_its_argument:
+        Expr::Mul(vec![Expr::pow(x(), Expr::int(3)), sign(x())]) => "(* (^ a 2) (abs a))");
+    simplifies!(softsign_numerator_is_one:
+        Expr::Add(vec![Expr::int(1), abs(x()), Expr::Neg(Box::new(Expr::Mul(vec![x(), sign(x())])))])
+        => "1");
+    simplifies!(sign_squared:
+        Expr::Mul(vec![sign(x()), Expr::Var("b"), sign(x())]) => "b");
+    simplifies!(sign_to_a_power:
+        Expr::Add(vec![Expr::pow(sign(x()), Expr::int(2)), Expr::pow(sign(x()), Expr::int(3))])
+        => "(+ 1 (/ a (abs a)))");
+    simplifies!(signs_of_different_arguments_stay:
+        Expr::Mul(vec![sign(x()), abs(Expr::Var("b"))]) => "(* (/ a (abs a)) (abs b))");
+
+    #[test]
+    fn the_derivative_of_softsign_is_one_over_a_square() {
+        let softsign = Expr::Div(
+            Box::new(x()),
+            Box::new(Expr::Add(vec![Expr::int(1), abs(x())])),
+        );
+        let derivative = crate::diff::derivative_in_arg(&softsign).unwrap();
+        assert_eq!(derivative.to_string(), "(/ 1 (^ (+ 1 (abs a)) 2))");
+    }
 
     #[test]
     fn simplifying_within_a_budget_stops_when_it_runs_out() {
