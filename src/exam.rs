@@ -817,9 +817,38 @@ fn in_bundle(name: &str) -> bool {
         rest.strip_suffix(".nn")
             .or_else(|| rest.strip_suffix(".json"))
     });
+    // Only what LaTeX (pdflatex, lualatex, latexmk, SyncTeX) makes from a sheet: a teacher's
+    // `questions.nn` or `answers-edited.tex` beside it is theirs, not the bundle's.
+    const LATEX_MADE: &[&str] = &[
+        "tex",
+        "pdf",
+        "aux",
+        "log",
+        "out",
+        "toc",
+        "lof",
+        "lot",
+        "dvi",
+        "xdv",
+        "fls",
+        "fdb_latexmk",
+        "synctex",
+        "synctex.gz",
+        "synctex(busy)",
+        "synctex.gz(busy)",
+        "nav",
+        "snm",
+        "vrb",
+        "bbl",
+        "blg",
+        "bcf",
+        "run.xml",
+    ];
+    let sheet = name
+        .strip_prefix("questions.")
+        .or_else(|| name.strip_prefix("answers."));
     name == "moodle.xml"
-        || name.starts_with("questions.")
-        || name.starts_with("answers.")
+        || sheet.is_some_and(|extension| LATEX_MADE.contains(&extension))
         || variant.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -1155,6 +1184,8 @@ mod tests {
             "questions.tex",
             "questions.pdf",
             "answers.synctex.gz",
+            "answers.fdb_latexmk",
+            "questions.aux",
             "moodle.xml",
             "variant-07.nn",
             "variant-1000.json",
@@ -1164,6 +1195,12 @@ mod tests {
         for name in [
             "notes.txt",
             "questions",
+            "questions.nn",
+            "questions.mine.tex",
+            "questions.tex~",
+            "questions.tex.bak",
+            "answers.",
+            "answers.docx",
             "moodle.xml~",
             "variant-.nn",
             "variant-07.tex",
