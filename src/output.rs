@@ -29,7 +29,8 @@
 //!   **a directory** is an error.
 //! - **The input itself** is never the output: [`refuse_same_file`] compares device and
 //!   inode, so `./a.nn`, a symbolic link or a hard link to the input are refused too, before
-//!   anything is written. Standard input `-` never collides.
+//!   anything is written; so is a standard input or output that is the input file
+//!   (`derive - -o a.nn < a.nn`, `derive a.nn >> a.nn`).
 //! - **A set of files** ([`write_files_atomically`], for `templates export`) is written all or
 //!   nothing: every file into a temporary directory beside them first, then moved into place;
 //!   files that exist already are refused before anything is written, unless replacing them
@@ -88,21 +89,38 @@ pub fn print(text: &str) -> Result<(), Error> {
         .map_err(|e| write_error("standard output", e))
 }
 
-/// Refuses an `output` that is the `input` file: the same device and inode, however spelt.
-/// Only regular files collide (reading and writing one device is not a loss), and standard
-/// input or output never do.
+/// Refuses an `output` that is the `input` file: the same device and inode, however spelt —
+/// also when either is a standard stream (`derive - -o a.nn < a.nn`, `derive a.nn >> a.nn`),
+/// as `cat` refuses. Only regular files collide (reading and writing one device is not a
+/// loss).
 pub fn refuse_same_file(input: &Path, output: Option<&Path>) -> Result<(), Error> {
-    let Some(output) = output.filter(|o| !is_stdout(o)) else {
-        return Ok(());
+    let output = output.filter(|o| !is_stdout(o));
+    let input_meta = if is_stdout(input) {
+        io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(File::from)
+            .and_then(|f| f.metadata())
+    } else {
+        fs::metadata(input)
     };
-    if is_stdout(input) {
-        return Ok(());
-    }
-    match (fs::metadata(input), fs::metadata(output)) {
+    let output_meta = match output {
+        Some(path) => fs::metadata(path),
+        None => match stdout() {
+            Ok(file) => file.metadata(),
+            // A closed standard output is reported when it is written.
+            Err(_) => return Ok(()),
+        },
+    };
+    match (input_meta, output_meta) {
         (Ok(i), Ok(o)) if i.is_file() && i.dev() == o.dev() && i.ino() == o.ino() => {
             Err(Error::SameFile {
-                input: input.display().to_string(),
-                output: output.display().to_string(),
+                input: if is_stdout(input) {
+                    "(standard input)".into()
+                } else {
+                    input.display().to_string()
+                },
+                output: output.map_or("standard output".into(), |o| o.display().to_string()),
             })
         }
         _ => Ok(()),
