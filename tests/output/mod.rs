@@ -347,6 +347,31 @@ fn a_closed_standard_output_is_exit_1() {
     ));
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(tex.exists());
+    // A path to the closed descriptor is no way round it (the runtime put /dev/null there).
+    let link = dir.path().join("out");
+    std::os::unix::fs::symlink("/dev/stdout", &link).unwrap();
+    for path in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", as_str(&link)] {
+        for command in [
+            format!("derive {ARTICLE} -o {path}"),
+            format!("gen --sizes 2,2 -o {path}"),
+        ] {
+            let output = sh(&format!("exec \"$BIN\" {command} >&-"));
+            fails_with(
+                &output,
+                &format!("error: cannot write {path}: Bad file descriptor"),
+            );
+        }
+    }
+    let output = sh(&format!(
+        "exec \"$BIN\" derive {ARTICLE} -o /dev/stderr 2>&-"
+    ));
+    assert_eq!(output.status.code(), Some(1));
+    // Open, they are written through as before.
+    let output = sh(&format!(
+        "exec \"$BIN\" derive {ARTICLE} -o {}",
+        as_str(&link)
+    ));
+    assert_eq!(stdout(&output), derive(ARTICLE, &[]));
 }
 
 #[test]
