@@ -871,7 +871,9 @@ fn remove_previous(dir: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type()?.is_file() && in_bundle(&name) {
+        // As `foreign_entry` judged it: any bundle name but a directory's (a link goes, not
+        // what it points to).
+        if !entry.file_type()?.is_dir() && in_bundle(&name) {
             std::fs::remove_file(entry.path())?;
         } else {
             kept.get_or_insert(name);
@@ -1258,7 +1260,11 @@ mod tests {
         std::fs::create_dir(&old).unwrap();
         std::fs::write(old.join("questions.tex"), "old").unwrap();
         std::fs::write(old.join("variant-01.nn"), "old").unwrap();
+        let target = parent.path().join("kept.log");
+        std::fs::write(&target, "not the bundle's").unwrap();
+        std::os::unix::fs::symlink(&target, old.join("answers.log")).unwrap();
         remove_previous(&old).unwrap();
+        assert!(target.exists());
         assert!(!old.exists());
         // A file written into the old directory after it was checked (by an editor whose
         // current directory it was) stays, and so does the directory holding it.
