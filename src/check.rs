@@ -37,6 +37,24 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let mut varies: Vec<(&Name, &VarySpec, Span)> = Vec::new();
     let mut asks: Vec<(AskKind, &Name)> = Vec::new();
 
+    // Counted before any is differentiated, so that the refusal is immediate.
+    let too_many = file
+        .statements
+        .iter()
+        .filter_map(|statement| match statement {
+            Statement::Activation { name, .. } => Some(name),
+            _ => None,
+        })
+        .nth(MAX_CUSTOM_ACTIVATIONS);
+    if let Some(name) = too_many {
+        return Err(Error::Limit {
+            message: format!(
+                "the file defines more than {MAX_CUSTOM_ACTIVATIONS} activations of its own"
+            ),
+            span: name.span,
+        });
+    }
+
     for statement in &file.statements {
         let span = statement.span();
         match statement {
@@ -276,6 +294,11 @@ fn parameter_name(name: &str, depth: usize) -> Option<Result<(bool, Option<u32>)
     Some(Ok((bias, Some(layer))))
 }
 
+/// The most activations a file may define: each is differentiated when it is checked, used or
+/// not (3,000 at the formula limits took over a minute). A network uses one per layer, and
+/// has at most 32 layers by default.
+pub const MAX_CUSTOM_ACTIVATIONS: usize = 32;
+
 /// The most values one `vary` range, and all the `vary` statements of a file together, may
 /// draw from: 2,000 lines of ranges of 100,000 values each took 6 GB and over a minute.
 pub const MAX_VARY_VALUES: usize = 100_000;
@@ -467,7 +490,10 @@ fn check_exam(
                 (_, Some(Ok((bias, layer)))) => Ask::Gradient { bias, layer },
             },
         };
-        exam.asks.push(ask);
+        // Asked twice is asked once: 100,000 `ask grad W1` lines took 4 GB in `exam`.
+        if !exam.asks.contains(&ask) {
+            exam.asks.push(ask);
+        }
     }
     Ok(exam)
 }

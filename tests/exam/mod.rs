@@ -225,6 +225,31 @@ fn force_keeps_the_teachers_own_questions_files() {
 }
 
 #[test]
+fn a_question_asked_many_times_is_asked_once() {
+    // 100,000 `ask grad W1` lines took 4 GB; asked twice is asked once.
+    let parent = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(EXAM)).unwrap();
+    let many = file_in(
+        parent.path(),
+        "many.nn",
+        &format!("{text}{}", "ask grad W1\nask E\n".repeat(20_000)),
+    );
+    let (once, twice) = (parent.path().join("once"), parent.path().join("many"));
+    assert_eq!(exam(EXAM, "3", &once, &[]).status.code(), Some(0));
+    let start = Instant::now();
+    let output = exam(many.to_str().unwrap(), "3", &twice, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let strip = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        contents(dir)
+            .into_iter()
+            .filter(|(name, _)| !name.ends_with(".nn"))
+            .collect()
+    };
+    assert_eq!(strip(&once), strip(&twice));
+}
+
+#[test]
 fn an_impossible_draw_fails_at_once_and_names_its_vary() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.nn");

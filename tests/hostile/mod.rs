@@ -342,6 +342,18 @@ fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
         )
         .into_bytes(),
     ));
+    // 3,000 activations at the formula limits, used by no layer, took over a minute.
+    let deep = format!("{}a{}", "sin(".repeat(60), ")".repeat(60));
+    inputs.push((
+        "many activations".into(),
+        format!(
+            "{ARTICLE}{}",
+            (0..3000)
+                .map(|n| format!("activation f{n}(a) = {deep}\n"))
+                .collect::<String>()
+        )
+        .into_bytes(),
+    ));
     for (n, edge) in EDGES.iter().enumerate() {
         inputs.push((
             format!("edge {n}: {:?}", edge.lines().next().unwrap_or("")),
