@@ -37,6 +37,24 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let mut varies: Vec<(&Name, &VarySpec, Span)> = Vec::new();
     let mut asks: Vec<(AskKind, &Name)> = Vec::new();
 
+    // Counted before any is differentiated, so that the refusal is immediate.
+    let too_many = file
+        .statements
+        .iter()
+        .filter_map(|statement| match statement {
+            Statement::Activation { name, .. } => Some(name),
+            _ => None,
+        })
+        .nth(MAX_CUSTOM_ACTIVATIONS);
+    if let Some(name) = too_many {
+        return Err(Error::Limit {
+            message: format!(
+                "the file defines more than {MAX_CUSTOM_ACTIVATIONS} activations of its own"
+            ),
+            span: name.span,
+        });
+    }
+
     for statement in &file.statements {
         let span = statement.span();
         match statement {
@@ -276,8 +294,23 @@ fn parameter_name(name: &str, depth: usize) -> Option<Result<(bool, Option<u32>)
     Some(Ok((bias, Some(layer))))
 }
 
-/// The values of `vary … in [low, high] step s`, exactly.
-fn range_values(low: &Number, high: &Number, step: &Number) -> Result<Vec<Decimal>, Error> {
+/// The most activations a file may define: each is differentiated when it is checked, used or
+/// not (3,000 at the formula limits took over a minute). A network uses one per layer, and
+/// has at most 32 layers by default.
+pub const MAX_CUSTOM_ACTIVATIONS: usize = 32;
+
+/// The most values one `vary` range, and all the `vary` statements of a file together, may
+/// draw from: 2,000 lines of ranges of 100,000 values each took 6 GB and over a minute.
+pub const MAX_VARY_VALUES: usize = 100_000;
+
+/// The values of `vary … in [low, high] step s`, exactly; at most `room` of them (what
+/// [`MAX_VARY_VALUES`] leaves after the statements before).
+fn range_values(
+    low: &Number,
+    high: &Number,
+    step: &Number,
+    room: usize,
+) -> Result<Vec<Decimal>, Error> {
     if step.value.is_negative() || step.value.is_zero() {
         return Err(Error::Value {
             message: format!("the step must be above 0, not {}", step.value),
@@ -294,9 +327,16 @@ fn range_values(low: &Number, high: &Number, step: &Number) -> Result<Vec<Decima
     let mut v = low.value;
     while v <= high.value {
         values.push(v);
-        if values.len() > 100_000 {
+        if values.len() > room {
             return Err(Error::Limit {
-                message: "the range has more than 100000 values; take a larger step".into(),
+                message: if room == MAX_VARY_VALUES {
+                    format!("the range has more than {MAX_VARY_VALUES} values; take a larger step")
+                } else {
+                    format!(
+                        "the `vary` statements draw from more than {MAX_VARY_VALUES} values in \
+                         all; take larger steps or fewer values"
+                    )
+                },
                 span: step.span,
             });
         }
@@ -325,6 +365,7 @@ fn check_exam(
     };
     let value_error = |message: String, span: Span| Error::Value { message, span };
     let mut exam = Exam::default();
+    let mut room = MAX_VARY_VALUES;
     for (name, spec, span) in varies {
         let target = match name.text.as_str() {
             "x" => VaryTarget::Input,
@@ -356,10 +397,20 @@ fn check_exam(
                 Some(Ok((false, layer))) => VaryTarget::Weights(layer),
             },
         };
-        let values = match spec {
+        let values: Vec<Decimal> = match spec {
+            VarySpec::Set(items) if items.len() > room => {
+                return Err(Error::Limit {
+                    message: format!(
+                        "the `vary` statements draw from more than {MAX_VARY_VALUES} values in \
+                         all; take larger steps or fewer values"
+                    ),
+                    span: items[room].span,
+                })
+            }
             VarySpec::Set(items) => items.iter().map(|n| n.value).collect(),
-            VarySpec::Range { low, high, step } => range_values(low, high, step)?,
+            VarySpec::Range { low, high, step } => range_values(low, high, step, room)?,
         };
+        room -= values.len();
         // The literal a bad value comes from: itself in a set; in a range, the low bound for a
         // value of 0 or below, the high one for a value above 1.
         let value_span = |v: &Decimal| match spec {
@@ -439,7 +490,10 @@ fn check_exam(
                 (_, Some(Ok((bias, layer)))) => Ask::Gradient { bias, layer },
             },
         };
-        exam.asks.push(ask);
+        // Asked twice is asked once: 100,000 `ask grad W1` lines took 4 GB in `exam`.
+        if !exam.asks.contains(&ask) {
+            exam.asks.push(ask);
+        }
     }
     Ok(exam)
 }

@@ -327,6 +327,8 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
 }
 
 fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
+    // `check a.nn >> a.nn` would append the report to the file it checks.
+    output::refuse_same_file(&args.file, None)?;
     let loaded = source.insert(read_source(&args.file, &args.limits)?);
     let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
     let network = crate::check::check_with_limits(&file, &args.limits.limits())?;

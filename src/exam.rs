@@ -817,10 +817,74 @@ fn in_bundle(name: &str) -> bool {
         rest.strip_suffix(".nn")
             .or_else(|| rest.strip_suffix(".json"))
     });
+    // Only what LaTeX (pdflatex, lualatex, latexmk, SyncTeX) makes from a sheet: a teacher's
+    // `questions.nn` or `answers-edited.tex` beside it is theirs, not the bundle's.
+    const LATEX_MADE: &[&str] = &[
+        "tex",
+        "pdf",
+        "aux",
+        "log",
+        "out",
+        "toc",
+        "lof",
+        "lot",
+        "dvi",
+        "xdv",
+        "fls",
+        "fdb_latexmk",
+        "synctex",
+        "synctex.gz",
+        "synctex(busy)",
+        "synctex.gz(busy)",
+        "nav",
+        "snm",
+        "vrb",
+        "bbl",
+        "blg",
+        "bcf",
+        "run.xml",
+    ];
+    let sheet = name
+        .strip_prefix("questions.")
+        .or_else(|| name.strip_prefix("answers."));
     name == "moodle.xml"
-        || name.starts_with("questions.")
-        || name.starts_with("answers.")
+        || sheet.is_some_and(|extension| LATEX_MADE.contains(&extension))
         || variant.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The first entry of `dir` that is not one of an exam bundle's files, if any.
+fn foreign_entry(dir: &Path) -> std::io::Result<Option<String>> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_dir() || !in_bundle(&name) {
+            return Ok(Some(name));
+        }
+    }
+    Ok(None)
+}
+
+/// Removes a previous bundle moved aside: its bundle files, then the directory. Anything else
+/// found in it (written there while the exam was made) stays, with the directory, and is named.
+fn remove_previous(dir: &Path) -> std::io::Result<()> {
+    let mut kept = None;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // As `foreign_entry` judged it: any bundle name but a directory's (a link goes, not
+        // what it points to).
+        if !entry.file_type()?.is_dir() && in_bundle(&name) {
+            std::fs::remove_file(entry.path())?;
+        } else {
+            kept.get_or_insert(name);
+        }
+    }
+    match kept {
+        Some(name) => Err(std::io::Error::other(format!(
+            "`{name}` appeared in it while the exam was made, so it is kept there"
+        ))),
+        None => std::fs::remove_dir(dir),
+    }
 }
 
 /// What is at the destination before the bundle is written.
@@ -860,13 +924,8 @@ impl Destination {
                     None => Found::Empty,
                     Some(_) if !force => return Err(refuse(DirRefusal::NotEmpty)),
                     Some(_) => {
-                        for entry in std::fs::read_dir(&dir).map_err(io(out))? {
-                            let entry = entry.map_err(io(out))?;
-                            let name = entry.file_name().to_string_lossy().into_owned();
-                            let is_dir = entry.file_type().map_err(io(out))?.is_dir();
-                            if is_dir || !in_bundle(&name) {
-                                return Err(refuse(DirRefusal::Foreign { entry: name }));
-                            }
+                        if let Some(entry) = foreign_entry(&dir).map_err(io(out))? {
+                            return Err(refuse(DirRefusal::Foreign { entry }));
                         }
                         Found::Bundle
                     }
@@ -936,29 +995,41 @@ impl Destination {
             sync_parent();
             return Ok(());
         }
-        let aside = Staging::new(self.sibling("old")?);
+        // Looked at again: the exam may have taken minutes, and what appeared meanwhile (a
+        // teacher's notes) is not the bundle's.
+        if let Some(entry) = foreign_entry(&self.dir).map_err(io(shown))? {
+            return Err(Error::ExamDir {
+                path: shown.display().to_string(),
+                refusal: DirRefusal::Foreign { entry },
+            });
+        }
+        let mut aside = Staging::new(self.sibling("old")?);
         std::fs::rename(&self.dir, &aside.path).map_err(io(shown))?;
+        // From here only the bundle's files are removed from it (`remove_previous`): a
+        // program whose current directory was the old one may still write into it.
+        aside.done = true;
         if let Err(e) = std::fs::rename(&staging.path, &self.dir) {
             return match std::fs::rename(&aside.path, &self.dir) {
                 Ok(()) => Err(write_error(shown, e)),
-                Err(back) => {
-                    let mut aside = aside;
-                    aside.done = true;
-                    Err(Error::Write {
-                        path: shown.display().to_string(),
-                        message: format!(
-                            "{e}; the previous bundle is kept in {} ({back})",
-                            aside.path.display()
-                        ),
-                    })
-                }
+                Err(back) => Err(Error::Write {
+                    path: shown.display().to_string(),
+                    message: format!(
+                        "{e}; the previous bundle is kept in {} ({back})",
+                        aside.path.display()
+                    ),
+                }),
             };
         }
         staging.done = true;
         sync_parent();
-        // The previous bundle goes with `aside`.
-        drop(aside);
-        Ok(())
+        remove_previous(&aside.path).map_err(|e| Error::Write {
+            path: shown.display().to_string(),
+            message: format!(
+                "the new exam is in place, but the previous bundle, moved to {}, was not \
+                 removed: {e}",
+                aside.path.display()
+            ),
+        })
     }
 }
 
@@ -1155,6 +1226,8 @@ mod tests {
             "questions.tex",
             "questions.pdf",
             "answers.synctex.gz",
+            "answers.fdb_latexmk",
+            "questions.aux",
             "moodle.xml",
             "variant-07.nn",
             "variant-1000.json",
@@ -1164,6 +1237,12 @@ mod tests {
         for name in [
             "notes.txt",
             "questions",
+            "questions.nn",
+            "questions.mine.tex",
+            "questions.tex~",
+            "questions.tex.bak",
+            "answers.",
+            "answers.docx",
             "moodle.xml~",
             "variant-.nn",
             "variant-07.tex",
@@ -1172,6 +1251,39 @@ mod tests {
         ] {
             assert!(!in_bundle(name), "{name}");
         }
+    }
+
+    #[test]
+    fn a_previous_bundle_is_removed_but_never_what_appeared_in_it() {
+        let parent = tempfile::tempdir().unwrap();
+        let old = parent.path().join("old");
+        std::fs::create_dir(&old).unwrap();
+        std::fs::write(old.join("questions.tex"), "old").unwrap();
+        std::fs::write(old.join("variant-01.nn"), "old").unwrap();
+        let target = parent.path().join("kept.log");
+        std::fs::write(&target, "not the bundle's").unwrap();
+        std::os::unix::fs::symlink(&target, old.join("answers.log")).unwrap();
+        remove_previous(&old).unwrap();
+        assert!(target.exists());
+        assert!(!old.exists());
+        // A file written into the old directory after it was checked (by an editor whose
+        // current directory it was) stays, and so does the directory holding it.
+        std::fs::create_dir(&old).unwrap();
+        std::fs::write(old.join("questions.tex"), "old").unwrap();
+        std::fs::write(old.join("notes.txt"), "mine").unwrap();
+        std::fs::create_dir(old.join("figures")).unwrap();
+        let message = remove_previous(&old).unwrap_err().to_string();
+        assert!(
+            message.contains("`notes.txt`") || message.contains("`figures`"),
+            "{message}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(old.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        assert!(old.join("figures").is_dir());
+        assert!(!old.join("questions.tex").exists());
+        assert!(foreign_entry(&old).unwrap().is_some());
     }
 
     #[test]

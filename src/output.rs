@@ -7,7 +7,8 @@
 //!   whose every error is reported: Rust's own `stdout()` treats a closed descriptor as
 //!   success, and `print!` panics on a full disk. A descriptor that was closed when the
 //!   program started (`>&-`) is an error too: the Rust runtime quietly opens `/dev/null` in
-//!   its place, so `main.rs` looks before the runtime does and tells [`note_stdout_closed`].
+//!   its place, so `main.rs` looks before the runtime does and tells [`note_closed_at_start`];
+//!   `-o /dev/stdout` (or `/dev/fd/1`, `/dev/stderr`…) onto a descriptor closed so is an error too.
 //!   `-o -` is standard output. Standard output is a stream: what was written before a
 //!   failure stays written.
 //! - **A regular file** (or a new one) is written as a temporary file beside it, synced, and
@@ -29,7 +30,8 @@
 //!   **a directory** is an error.
 //! - **The input itself** is never the output: [`refuse_same_file`] compares device and
 //!   inode, so `./a.nn`, a symbolic link or a hard link to the input are refused too, before
-//!   anything is written. Standard input `-` never collides.
+//!   anything is written; so is a standard input or output that is the input file
+//!   (`derive - -o a.nn < a.nn`, `derive a.nn >> a.nn`).
 //! - **A set of files** ([`write_files_atomically`], for `templates export`) is written all or
 //!   nothing: every file into a temporary directory beside them first, then moved into place;
 //!   files that exist already are refused before anything is written, unless replacing them
@@ -48,13 +50,47 @@ use crate::error::Error;
 /// How much is buffered before a write: big outputs are tens of megabytes.
 const BUFFER: usize = 1 << 16;
 
-/// The OS error found on file descriptor 1 before the runtime started (0: it was open).
-static STDOUT_AT_START: AtomicI32 = AtomicI32::new(0);
+/// The OS error found on file descriptors 0, 1 and 2 before the runtime started (0: open).
+static CLOSED_AT_START: [AtomicI32; 3] = [AtomicI32::new(0), AtomicI32::new(0), AtomicI32::new(0)];
 
-/// Records that file descriptor 1 was closed when the process started, with the OS error
-/// seen (`EBADF`); called by `main.rs` before the Rust runtime replaces it with `/dev/null`.
-pub fn note_stdout_closed(os_error: i32) {
-    STDOUT_AT_START.store(os_error, Ordering::Relaxed);
+/// Records that file descriptor `fd` (0, 1 or 2) was closed when the process started, with
+/// the OS error seen (`EBADF`); called by `main.rs` before the Rust runtime replaces it with
+/// `/dev/null`.
+pub fn note_closed_at_start(fd: usize, os_error: i32) {
+    if let Some(slot) = CLOSED_AT_START.get(fd) {
+        slot.store(os_error, Ordering::Relaxed);
+    }
+}
+
+/// The OS error of a standard descriptor that was closed at the start, if `fd` is one.
+fn closed_at_start(fd: usize) -> Option<i32> {
+    let closed = CLOSED_AT_START.get(fd)?.load(Ordering::Relaxed);
+    (closed != 0).then_some(closed)
+}
+
+/// Whether `path` leads, through its links, to a standard descriptor that was closed at the
+/// start (`/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` under `>&-`): it now names the
+/// `/dev/null` the runtime put there, and writing it would quietly succeed.
+fn names_a_closed_descriptor(path: &Path) -> Option<i32> {
+    let own = PathBuf::from(format!("/proc/{}/fd", std::process::id()));
+    let mut hop = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let fd = hop
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.parse::<usize>().ok());
+        if let Some(closed) = fd.and_then(closed_at_start) {
+            if fs::canonicalize(parent_of(&hop)).is_ok_and(|dir| dir == own) {
+                return Some(closed);
+            }
+        }
+        let link = fs::read_link(&hop).ok()?;
+        hop = match hop.parent() {
+            Some(dir) if link.is_relative() => dir.join(link),
+            _ => link,
+        };
+    }
+    None
 }
 
 /// Whether `path` means standard output (`-`).
@@ -72,8 +108,7 @@ fn write_error(path: impl std::fmt::Display, e: io::Error) -> Error {
 /// Standard output as a `File` that reports every error, including a descriptor that was
 /// closed from the start.
 pub fn stdout() -> Result<File, Error> {
-    let closed = STDOUT_AT_START.load(Ordering::Relaxed);
-    let handle = if closed != 0 {
+    let handle = if let Some(closed) = closed_at_start(1) {
         Err(io::Error::from_raw_os_error(closed))
     } else {
         io::stdout().as_fd().try_clone_to_owned().map(File::from)
@@ -88,21 +123,38 @@ pub fn print(text: &str) -> Result<(), Error> {
         .map_err(|e| write_error("standard output", e))
 }
 
-/// Refuses an `output` that is the `input` file: the same device and inode, however spelt.
-/// Only regular files collide (reading and writing one device is not a loss), and standard
-/// input or output never do.
+/// Refuses an `output` that is the `input` file: the same device and inode, however spelt —
+/// also when either is a standard stream (`derive - -o a.nn < a.nn`, `derive a.nn >> a.nn`),
+/// as `cat` refuses. Only regular files collide (reading and writing one device is not a
+/// loss).
 pub fn refuse_same_file(input: &Path, output: Option<&Path>) -> Result<(), Error> {
-    let Some(output) = output.filter(|o| !is_stdout(o)) else {
-        return Ok(());
+    let output = output.filter(|o| !is_stdout(o));
+    let input_meta = if is_stdout(input) {
+        io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(File::from)
+            .and_then(|f| f.metadata())
+    } else {
+        fs::metadata(input)
     };
-    if is_stdout(input) {
-        return Ok(());
-    }
-    match (fs::metadata(input), fs::metadata(output)) {
+    let output_meta = match output {
+        Some(path) => fs::metadata(path),
+        None => match stdout() {
+            Ok(file) => file.metadata(),
+            // A closed standard output is reported when it is written.
+            Err(_) => return Ok(()),
+        },
+    };
+    match (input_meta, output_meta) {
         (Ok(i), Ok(o)) if i.is_file() && i.dev() == o.dev() && i.ino() == o.ino() => {
             Err(Error::SameFile {
-                input: input.display().to_string(),
-                output: output.display().to_string(),
+                input: if is_stdout(input) {
+                    "(standard input)".into()
+                } else {
+                    input.display().to_string()
+                },
+                output: output.map_or("standard output".into(), |o| o.display().to_string()),
             })
         }
         _ => Ok(()),
@@ -133,6 +185,9 @@ impl Destination {
             return Err(Error::OutputIsDirectory {
                 path: shown.to_string(),
             });
+        }
+        if let Some(closed) = names_a_closed_descriptor(path) {
+            return Err(write_error(&shown, io::Error::from_raw_os_error(closed)));
         }
         let followed = || follow_links(path).map_err(|e| write_error(&shown, e));
         // What the kernel finds decides; the links are followed by hand only to place the

@@ -184,6 +184,72 @@ fn force_never_removes_what_an_exam_did_not_write() {
 }
 
 #[test]
+fn force_keeps_the_teachers_own_questions_files() {
+    // The exam's own source saved as `questions.nn` beside the bundle, and an edited copy of
+    // the sheet: both are the teacher's, not LaTeX's, and --force must not delete them.
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("course");
+    assert_eq!(exam(EXAM, "2", &dir, &[]).status.code(), Some(0));
+    let source = dir.join("questions.nn");
+    std::fs::copy(root().join(EXAM), &source).unwrap();
+    for own in ["questions.nn", "questions.mine.tex", "answers.tex.bak"] {
+        let path = dir.join(own);
+        if own != "questions.nn" {
+            std::fs::write(&path, "mine").unwrap();
+        }
+        let before = contents(&dir);
+        let output = exam(source.to_str().unwrap(), "2", &dir, &["--force"]);
+        assert_eq!(output.status.code(), Some(1), "{own}");
+        assert!(
+            stderr(&output).contains(&format!("`{own}`")),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(contents(&dir), before, "{own}");
+        if own != "questions.nn" {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    // LaTeX's own files beside the sheets are the bundle's.
+    std::fs::remove_file(&source).unwrap();
+    for made in [
+        "questions.aux",
+        "questions.synctex.gz",
+        "answers.fdb_latexmk",
+    ] {
+        std::fs::write(dir.join(made), "made").unwrap();
+    }
+    let output = exam(EXAM, "2", &dir, &["--force"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!dir.join("questions.aux").exists());
+}
+
+#[test]
+fn a_question_asked_many_times_is_asked_once() {
+    // 100,000 `ask grad W1` lines took 4 GB; asked twice is asked once.
+    let parent = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(EXAM)).unwrap();
+    let many = file_in(
+        parent.path(),
+        "many.nn",
+        &format!("{text}{}", "ask grad W1\nask E\n".repeat(20_000)),
+    );
+    let (once, twice) = (parent.path().join("once"), parent.path().join("many"));
+    assert_eq!(exam(EXAM, "3", &once, &[]).status.code(), Some(0));
+    let start = Instant::now();
+    let output = exam(many.to_str().unwrap(), "3", &twice, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let strip = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        contents(dir)
+            .into_iter()
+            .filter(|(name, _)| !name.ends_with(".nn"))
+            .collect()
+    };
+    assert_eq!(strip(&once), strip(&twice));
+}
+
+#[test]
 fn an_impossible_draw_fails_at_once_and_names_its_vary() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.nn");

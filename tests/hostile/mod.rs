@@ -333,6 +333,27 @@ fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
         "many statements".into(),
         repeated("title \"t\"", "\n", "\n", 100_000).into_bytes(),
     ));
+    // 72 kB of `vary` ranges of 100,000 values each once took 6 GB and over a minute.
+    inputs.push((
+        "many vary ranges".into(),
+        format!(
+            "{ARTICLE}{}",
+            repeated("vary t in [0, 0.99999] step 0.00001", "\n", "\n", 2000)
+        )
+        .into_bytes(),
+    ));
+    // 3,000 activations at the formula limits, used by no layer, took over a minute.
+    let deep = format!("{}a{}", "sin(".repeat(60), ")".repeat(60));
+    inputs.push((
+        "many activations".into(),
+        format!(
+            "{ARTICLE}{}",
+            (0..3000)
+                .map(|n| format!("activation f{n}(a) = {deep}\n"))
+                .collect::<String>()
+        )
+        .into_bytes(),
+    ));
     for (n, edge) in EDGES.iter().enumerate() {
         inputs.push((
             format!("edge {n}: {:?}", edge.lines().next().unwrap_or("")),

@@ -240,8 +240,46 @@ fn the_input_is_never_the_output() {
     }
     assert_eq!(fs::read_to_string(&nn).unwrap(), text);
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 3);
-    // Standard input never collides: the file was read whole before it is replaced.
+    // Standard input or output that is the input file, as `cat` refuses it: the source is
+    // never replaced (`<`) nor appended to (`>>`).
+    for (script, part) in [
+        (
+            "\"$BIN\" derive - -o a.nn < a.nn",
+            "refusing to write a.nn: it is the input file (standard input)",
+        ),
+        (
+            "\"$BIN\" derive a.nn >> a.nn",
+            "refusing to write standard output: it is the input file a.nn",
+        ),
+        (
+            "\"$BIN\" derive - < a.nn >> a.nn",
+            "refusing to write standard output: it is the input file (standard input)",
+        ),
+        (
+            "\"$BIN\" check link.nn >> hard.nn",
+            "refusing to write standard output: it is the input file link.nn",
+        ),
+    ] {
+        let output = Command::new("sh")
+            .args(["-c", script])
+            .env("BIN", BIN)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        fails_with(&output, part);
+        assert_eq!(fs::read_to_string(&nn).unwrap(), text, "{script}");
+    }
+    // A standard input that is another file, or a pipe, does not collide: the file was read
+    // whole before it is replaced.
     let output = run_with(&["derive", "-", "-o", as_str(&nn)], text.as_bytes());
+    stdout(&output);
+    assert_eq!(fs::read_to_string(&nn).unwrap(), derive(ARTICLE, &[]));
+    let output = sh(&format!(
+        "\"$BIN\" derive - -o {} < {ARTICLE} && \"$BIN\" derive {} > {}/other.tex",
+        as_str(&nn),
+        ARTICLE,
+        dir.path().display()
+    ));
     stdout(&output);
     assert_eq!(fs::read_to_string(&nn).unwrap(), derive(ARTICLE, &[]));
 }
@@ -309,6 +347,31 @@ fn a_closed_standard_output_is_exit_1() {
     ));
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(tex.exists());
+    // A path to the closed descriptor is no way round it (the runtime put /dev/null there).
+    let link = dir.path().join("out");
+    std::os::unix::fs::symlink("/dev/stdout", &link).unwrap();
+    for path in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", as_str(&link)] {
+        for command in [
+            format!("derive {ARTICLE} -o {path}"),
+            format!("gen --sizes 2,2 -o {path}"),
+        ] {
+            let output = sh(&format!("exec \"$BIN\" {command} >&-"));
+            fails_with(
+                &output,
+                &format!("error: cannot write {path}: Bad file descriptor"),
+            );
+        }
+    }
+    let output = sh(&format!(
+        "exec \"$BIN\" derive {ARTICLE} -o /dev/stderr 2>&-"
+    ));
+    assert_eq!(output.status.code(), Some(1));
+    // Open, they are written through as before.
+    let output = sh(&format!(
+        "exec \"$BIN\" derive {ARTICLE} -o {}",
+        as_str(&link)
+    ));
+    assert_eq!(stdout(&output), derive(ARTICLE, &[]));
 }
 
 #[test]
