@@ -74,6 +74,8 @@ struct DeriveArgs {
     no_diagram: bool,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 /// Caps that keep a file from asking for hours of work; raise them when you mean it.
@@ -94,6 +96,11 @@ struct LimitArgs {
     /// The most gradients derived in all (weights and biases × steps × samples).
     #[arg(long, value_name = "N", default_value_t = Limits::default().gradients)]
     max_gradients: usize,
+}
+
+/// The cap on the file a command reads (`gen` reads none).
+#[derive(clap::Args, Debug)]
+struct InputArgs {
     /// The largest input file, in bytes; reading stops there.
     #[arg(long, value_name = "N", default_value_t = crate::input::DEFAULT_MAX_INPUT_BYTES)]
     max_input_bytes: u64,
@@ -165,6 +172,8 @@ struct ExamArgs {
     templates: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -179,6 +188,8 @@ struct CheckArgs {
     tolerance: f64,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -261,7 +272,7 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
     if let Some(dir) = &args.templates {
         render::templates_dir(dir)?;
     }
-    let loaded = read_source(&args.file, &args.limits)?;
+    let loaded = read_source(&args.file, &args.input)?;
     let loaded = source.insert(loaded);
     let settings = Settings {
         options: Options {
@@ -295,7 +306,7 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 }
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
-    let loaded = source.insert(read_source(&args.file, &args.limits)?);
+    let loaded = source.insert(read_source(&args.file, &args.input)?);
     let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
     let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
     let settings = crate::exam::ExamSettings {
@@ -329,7 +340,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
 fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
     // `check a.nn >> a.nn` would append the report to the file it checks.
     output::refuse_same_file(&args.file, None)?;
-    let loaded = source.insert(read_source(&args.file, &args.limits)?);
+    let loaded = source.insert(read_source(&args.file, &args.input)?);
     let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
     let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
     let derivation = crate::derivation::derive(&network, Options::default())?;
@@ -427,9 +438,9 @@ fn export(dir: &Path, force: bool) -> Result<(), Error> {
     output::print(&report)
 }
 
-/// Reads `path` (or standard input for `-`) as UTF-8 text of at most `limits.max_input_bytes`.
-fn read_source(path: &Path, limits: &LimitArgs) -> Result<Source, Error> {
-    let limit = limits.max_input_bytes;
+/// Reads `path` (or standard input for `-`) as UTF-8 text of at most `input.max_input_bytes`.
+fn read_source(path: &Path, input: &InputArgs) -> Result<Source, Error> {
+    let limit = input.max_input_bytes;
     if path.as_os_str() == "-" {
         return crate::input::read("<stdin>", std::io::stdin().lock(), limit);
     }
