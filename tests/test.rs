@@ -20,6 +20,7 @@ mod hostile;
 mod input;
 mod output;
 mod reference;
+mod rows;
 use reference::{backward, forward, sgd_step, Act, LossKind, Net};
 
 const ARTICLE: &str = "examples/article.nn";
