@@ -1220,7 +1220,7 @@ def chains_of(tex):
     lines = tex.split("\n")
     for no, raw in enumerate(lines, 1):
         line = raw.strip()
-        m = re.match(r"\\subsection\*\{(?:Step|Summary of step) (\d+)\}", line)
+        m = re.match(r"\\subsection\*\{(?:Step |Summary of step |ステップ|まとめ（ステップ|まとめ\(ステップ)(\d+)", line)
         if m:
             step = int(m.group(1))
         if line in ("\\begin{eqnarray*}", "\\begin{align*}"):
@@ -1532,6 +1532,8 @@ def random_network(binary, seed):
         extra += ["--form", rng.choice(["matrix", "both"])]
     if rng.random() < 0.3:
         extra += ["--env", "align"]
+    if rng.random() < 0.15:
+        extra += ["--lang", "ja"]
     return body, extra
 
 
@@ -1617,8 +1619,11 @@ def main_run(args):
     subs = {}
     for cat, text, sub in findings:
         by.setdefault(cat, []).append(text)
-        subs.setdefault(cat, {}).setdefault(sub, 0)
-        subs[cat][sub] += 1
+        subs.setdefault(cat, {}).setdefault(sub, []).append(text)
+
+    def networks_of(texts):
+        return len({t.split(" [")[0] for t in texts})
+
     for cat in CATEGORIES:
         items = by.get(cat, [])
         if items:
@@ -1638,10 +1643,11 @@ def main_run(args):
     )
     for cat in CATEGORIES:
         if by.get(cat):
-            print(f"  {cat}: {len(by[cat])}")
-            for sub, count in sorted(subs[cat].items(), key=lambda kv: -kv[1]):
+            print(f"  {cat}: {len(by[cat])} in {networks_of(by[cat])} networks")
+            for sub, texts in sorted(subs[cat].items(), key=lambda kv: -len(kv[1])):
                 if sub:
-                    print(f"      {count:6d}  {sub}")
+                    print(f"    {len(texts):6d} in {networks_of(texts):3d} networks: {sub}; for example")
+                    print("        " + texts[0].replace("\n    ", "\n        "))
     return 1 if findings else 0
 
 
