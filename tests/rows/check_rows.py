@@ -1332,7 +1332,7 @@ def check_document(tex, net, q, digits, carry, ties, where, report):
             for seg in segs:
                 values.append(numeric(seg[1]))
         except Undefined as e:
-            report.add("undefined", here(seg[2]), seg[3], f"the printed numbers have no value: {e}")
+            report.add("undefined", here(seg[2]), seg[3], f"the printed numbers have no value: {e}", str(e))
             continue
         except (Unreadable, ZeroDivisionError) as e:
             report.add("unreadable", here(seg[2]), seg[3], f"a numbers row that cannot be evaluated: {e}")
@@ -1419,7 +1419,9 @@ def check_document(tex, net, q, digits, carry, ties, where, report):
                 if rel == "=":
                     report.add("equals-not-exact", here(last_no), last,
                                f"`=` before {show(pv)}, but {key_name(key)} is {show(tv)}",
-                               "= before a rounded value" if F(pv) != 0 or F(tv) == 0 else "= 0 before a nonzero value")
+                               "the file's weights or biases shown rounded after =" if given
+                               else "= before a rounded value" if F(pv) != 0 or F(tv) == 0
+                               else "= 0 before a nonzero value")
                     break
                 ok, want = matches_rounding(pv, tv, digits, ties)
                 if not ok:
