@@ -27,7 +27,6 @@ import random
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
@@ -1565,7 +1564,9 @@ def networks(binary, count, root):
                 path = os.path.join(root, folder, name)
                 with open(path, encoding="utf-8") as f:
                     out.append((f"{folder}/{name}", path, f.read(), []))
-    tmp = tempfile.mkdtemp(prefix="check-rows-")
+    # Kept where a finding's path can be opened again, and overwritten by the next run.
+    tmp = os.path.join(root, "target", "check-rows")
+    os.makedirs(tmp, exist_ok=True)
     for seed in range(1, count + 1):
         text, extra = random_network(binary, seed)
         path = os.path.join(tmp, f"gen-{seed}.nn")
