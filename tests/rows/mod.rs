@@ -8,8 +8,9 @@
 //! read. Python is the reference on purpose: a second implementation in Rust would share the
 //! language's float and decimal habits with the code it checks.
 //!
-//! A plain `cargo test` checks the examples and 8 seeded `gen` networks; `CI` (or
-//! `ROWS_FULL=1`) checks 100, each at `--digits` 2, 4 and 6 in both carry modes.
+//! A plain `cargo test` checks the examples, `tests/rows/networks/` and 8 seeded `gen`
+//! networks in one worker process (timed tests run beside it); `CI` (or `ROWS_FULL=1`) checks
+//! 100 in two. Each network at `--digits` 2, 4 and 6 in both carry modes.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -75,11 +76,20 @@ fn every_printed_row_is_correctly_rounded_and_every_equals_is_exact() {
         return;
     }
     let full = std::env::var_os("CI").is_some() || std::env::var_os("ROWS_FULL").is_some();
-    let networks = if full { "100" } else { "8" };
+    // A plain `cargo test` runs the other timed tests beside this one: one process is enough.
+    let (networks, jobs) = if full { ("100", "2") } else { ("8", "1") };
     let binary = env!("CARGO_BIN_EXE_backprop-tex");
-    let output = checker(&["--bin", binary, "--networks", networks, "--show", "3"]);
+    let output = checker(&[
+        "--bin",
+        binary,
+        "--networks",
+        networks,
+        "--jobs",
+        jobs,
+        "--show",
+        "3",
+    ]);
     let report = text(&output);
-    eprintln!("{report}");
     assert!(
         output.status.code() != Some(2),
         "the row checker did not run:\n{report}"
@@ -93,4 +103,5 @@ fn every_printed_row_is_correctly_rounded_and_every_equals_is_exact() {
         "issue 12: printed rows that are wrong (python3 tests/rows/check_rows.py --bin \
          target/debug/backprop-tex --show 1000 lists them all):\n{report}"
     );
+    eprintln!("{report}");
 }
