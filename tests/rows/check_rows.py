@@ -17,6 +17,7 @@ with exact rationals (`fractions.Fraction`) wherever the value is exact and with
 Usage:
   check_rows.py --bin PATH [--networks N] [--jobs J] [--ties half-up|half-even]
   check_rows.py --bin PATH --file NET.nn [--digits D] [--carry exact|rounded] [-- EXTRA...]
+  check_rows.py --file NET.nn --tex OUT.tex --digits D --carry exact|rounded
   check_rows.py --self-test
 Exit status: 0 no findings, 1 findings, 2 usage or a broken setup.
 """
@@ -1790,10 +1791,24 @@ def main():
     p.add_argument("--carry", type=lambda s: s.split(","), default=["exact", "rounded"])
     p.add_argument("--show", type=int, default=3, help="examples shown per category")
     p.add_argument("--file", help="check this one .nn file only")
+    p.add_argument("--tex", help="with --file: check this LaTeX (one --digits, one --carry) instead of running derive")
     p.add_argument("extra", nargs="*", help="more derive flags (after --)")
     args = p.parse_args()
     if args.self_test:
         return self_test()
+    if args.tex:
+        if not args.file or len(args.digits) != 1 or len(args.carry) != 1:
+            p.error("--tex needs --file, one --digits and one --carry")
+        with open(args.file, encoding="utf-8") as f:
+            net = parse_nn(f.read())
+        with open(args.tex, encoding="utf-8") as f:
+            tex = f.read()
+        r = Report()
+        check_document(tex, net, reference(net), args.digits[0], args.carry[0], args.ties, args.tex, r)
+        for cat, t, _ in r.findings:
+            print(f"[{cat}] {t}")
+        print(f"{r.rows} chains, {r.values} printed values, {len(r.findings)} findings, {len(r.soft)} soft")
+        return 1 if r.findings else 0
     if not args.bin:
         p.error("--bin is required")
     if args.file:

@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use super::root;
+use super::{derive, root};
 
 fn script() -> PathBuf {
     root().join("tests/rows/check_rows.py")
@@ -65,6 +65,84 @@ fn the_row_checker_finds_planted_errors() {
     let report = text(&output);
     assert!(output.status.success(), "{report}");
     assert!(report.contains("every planted error was found"), "{report}");
+}
+
+/// The checker fails a real derivation of the article as soon as one number or one relation
+/// in it is changed, and passes it unchanged.
+#[test]
+fn the_row_checker_fails_the_article_with_one_number_or_relation_changed() {
+    if !python_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let check = |tex: &str, carry: &str| -> (bool, String) {
+        let path = dir.path().join("article.tex");
+        std::fs::write(&path, tex).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let output = checker(&[
+            "--file",
+            "examples/article.nn",
+            "--tex",
+            &path,
+            "--digits",
+            "4",
+            "--carry",
+            carry,
+        ]);
+        assert_ne!(output.status.code(), Some(2), "{}", text(&output));
+        (output.status.success(), text(&output))
+    };
+    let exact = derive("examples/article.nn", &[]);
+    let rounded = derive("examples/article.nn", &["--carry", "rounded"]);
+    for (tex, carry) in [(&exact, "exact"), (&rounded, "rounded")] {
+        let (ok, report) = check(tex, carry);
+        assert!(ok, "the article's {carry} rows: {report}");
+        assert!(report.contains(" chains, "), "{report}");
+    }
+    for (tex, carry, from, to, finding) in [
+        (
+            &exact,
+            "exact",
+            "\\approx 0.2288",
+            "\\approx 0.2289",
+            "[wrong-digits]",
+        ),
+        (
+            &exact,
+            "exact",
+            "\\approx 0.2288",
+            "= 0.2288",
+            "[equals-not-exact]",
+        ),
+        (
+            &exact,
+            "exact",
+            "&=&0.6\\\\",
+            "&=&0.7\\\\",
+            "[equals-not-exact]",
+        ),
+        (
+            &rounded,
+            "rounded",
+            "\\approx 0.2288",
+            "\\approx 0.2289",
+            "[rounded-does-not-follow]",
+        ),
+        (
+            &rounded,
+            "rounded",
+            "&\\approx&3.253",
+            "&\\approx&3.252",
+            "[rounded-does-not-follow]",
+        ),
+    ] {
+        assert!(tex.contains(from), "{from} is not in the article");
+        let (ok, report) = check(&tex.replacen(from, to, 1), carry);
+        assert!(
+            !ok && report.contains(finding),
+            "{from} → {to} ({carry}): {report}"
+        );
+    }
 }
 
 /// Issue 12's acceptance: 0 findings over every example and the seeded networks. This fails
