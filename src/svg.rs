@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn what_is_left_out_is_stated_in_the_posts_language() {
-        let row = vec!["0.5"; 12].join(", ");
+        let row = ["0.5"; 12].join(", ");
         let text = format!(
             "input x = [{row}]\nlayer sigmoid W = [[{row}], [{row}]]\n\
              target t = [0, 1]\nloss sum_squared\n"
