@@ -243,6 +243,17 @@ where
             return error.exit_code();
         }
     };
+    if let Command::Derive(args) = &cli.command {
+        if args.format == Format::Svg && args.no_diagram {
+            use clap::CommandFactory;
+            let error = Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "`-f svg` writes the drawing alone, so `--no-diagram` would leave nothing",
+            );
+            let _ = error.print();
+            return error.exit_code();
+        }
+    }
     let mut source = None;
     let result = match cli.command {
         Command::Derive(args) => derive(&args, &mut source),
@@ -293,9 +304,63 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
         templates: args.templates.clone(),
         limits: args.limits.limits(),
     };
-    write_output(args.output.as_deref(), |out| {
-        crate::derive_to(&loaded.text, &settings, out)
+    let side = args
+        .output
+        .as_deref()
+        .filter(|_| args.format == Format::Markdown && !args.no_diagram)
+        .filter(|path| output::is_file(path))
+        .map(figure_path);
+    let Some((output, figure)) = args.output.as_deref().zip(side) else {
+        // Standard output or a device: the post says in a comment how to make its drawing.
+        return write_output(args.output.as_deref(), |out| {
+            crate::derive_to(&loaded.text, &settings, out)
+        });
+    };
+    output::refuse_same_file(&args.file, Some(&figure))?;
+    let name = figure
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::with_derivation(&loaded.text, &settings, |derivation| {
+        let svg = render::svg(derivation, settings.layout.lang);
+        output::write_output_with_side(
+            output,
+            |out| {
+                render::render_post(
+                    derivation,
+                    &settings.layout,
+                    settings.templates.as_deref(),
+                    Some(&markdown_link(&name)),
+                    out,
+                )
+            },
+            &figure,
+            svg.as_bytes(),
+        )
     })
+}
+
+/// The drawing beside a Markdown post: `post.md` → `post-network.svg`, in the same directory.
+fn figure_path(post: &Path) -> PathBuf {
+    let stem = post.file_stem().unwrap_or(post.as_os_str());
+    let mut name = stem.to_os_string();
+    name.push("-network.svg");
+    post.with_file_name(name)
+}
+
+/// A file name as a Markdown link target: percent-encoded where Markdown or a URL would
+/// read it otherwise (spaces, brackets, `%`, non-ASCII).
+fn markdown_link(name: &str) -> String {
+    let mut out = String::new();
+    for byte in name.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
 fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {

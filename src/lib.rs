@@ -5,7 +5,8 @@
 //! The pipeline, one module per stage:
 //! `parser` (pest grammar → `ast`) → `check` (→ `model`) → `derivation` (symbolic, with
 //! `expr`, `diff`, `simplify`, `functions`; numbers with `eval`, `number`) → `render`
-//! (`latex` printer, Tera templates, JSON). `cli` ties them to the command line, reading the
+//! (`latex` printer, Tera templates, JSON; the drawing laid out by `drawing`, written as TikZ
+//! by a template or as SVG by `svg`). `cli` ties them to the command line, reading the
 //! text through `input` and writing the results through `output`, which never loses what is
 //! there; `error` is the one error type.
 
@@ -14,6 +15,7 @@ pub mod check;
 pub mod cli;
 pub mod derivation;
 pub mod diff;
+pub mod drawing;
 pub mod error;
 pub mod eval;
 pub mod exam;
@@ -30,6 +32,7 @@ pub mod parser;
 pub mod random;
 pub mod render;
 pub mod simplify;
+pub mod svg;
 
 pub use cli::run;
 
@@ -59,17 +62,29 @@ pub fn derive_to(
     settings: &Settings,
     out: &mut dyn std::io::Write,
 ) -> Result<(), error::Error> {
+    with_derivation(text, settings, |derivation| {
+        render::render_to(
+            derivation,
+            settings.format,
+            &settings.layout,
+            settings.templates.as_deref(),
+            out,
+        )
+    })
+}
+
+/// Parses, checks and derives `text`, then hands the derivation to `use_it` (which may render
+/// it more than once: a post and its drawing).
+pub fn with_derivation<T>(
+    text: &str,
+    settings: &Settings,
+    use_it: impl FnOnce(&derivation::Derivation) -> Result<T, error::Error>,
+) -> Result<T, error::Error> {
     let file = parser::parse_within(text, &settings.limits)?;
     let network = check::check_with_limits(&file, &settings.limits)?;
     drop(file);
     let derivation = derivation::derive(&network, settings.options)?;
-    render::render_to(
-        &derivation,
-        settings.format,
-        &settings.layout,
-        settings.templates.as_deref(),
-        out,
-    )
+    use_it(&derivation)
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@
 //!   inode, so `./a.nn`, a symbolic link or a hard link to the input are refused too, before
 //!   anything is written; so is a standard input or output that is the input file
 //!   (`derive - -o a.nn < a.nn`, `derive a.nn >> a.nn`).
+//! - **A file beside the output** ([`write_output_with_side`], the SVG drawing beside a
+//!   Markdown post) follows the same rules, all or nothing with the output: both are made
+//!   whole and synced before either takes its name, and should the output's own rename fail
+//!   after the side file's, the side file is put back as it was.
 //! - **A set of files** ([`write_files_atomically`], for `templates export`) is written all or
 //!   nothing: every file into a temporary directory beside them first, then moved into place;
 //!   files that exist already are refused before anything is written, unless replacing them
@@ -280,6 +284,200 @@ pub fn write_output(
     path: Option<&Path>,
     produce: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    write_output_then(path, produce, || Ok(()))
+}
+
+/// Whether `path` would be written as a file of its own (new, or a regular file replaced),
+/// rather than streamed (standard output, a device, a FIFO, `/dev/stdout`): only such an
+/// output can have a file beside it.
+pub fn is_file(path: &Path) -> bool {
+    !is_stdout(path)
+        && matches!(
+            Destination::of(path),
+            Ok(Destination::New(_) | Destination::Regular(..))
+        )
+}
+
+/// [`write_output`] to the file `path`, with `side` (`content`) written beside it all or
+/// nothing: both are made whole and synced before either is in place.
+pub fn write_output_with_side(
+    path: &Path,
+    produce: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+    side: &Path,
+    content: &[u8],
+) -> Result<(), Error> {
+    let staged = Side::stage(side, content)?;
+    let mut committed = None;
+    let result = write_output_then(Some(path), produce, || {
+        committed = Some(staged.commit()?);
+        Ok(())
+    });
+    match (result, committed) {
+        (Ok(()), Some(done)) => {
+            done.keep();
+            Ok(())
+        }
+        (Err(e), Some(done)) => {
+            done.undo();
+            Err(e)
+        }
+        (result, None) => result,
+    }
+}
+
+/// A side file made whole, not yet in place.
+enum Side {
+    /// A temporary file beside the target, renamed over it at the commit.
+    Rename {
+        temp: tempfile::NamedTempFile,
+        target: PathBuf,
+        shown: String,
+    },
+    /// Written straight through at the commit (a device, a FIFO, a file with hard links).
+    Through {
+        target: PathBuf,
+        content: Vec<u8>,
+        shown: String,
+    },
+}
+
+/// A side file in place, and how to put back what was there.
+struct Committed {
+    target: PathBuf,
+    /// The old file under a temporary name (none: there was no file, or it cannot be kept).
+    backup: Option<PathBuf>,
+    /// Whether the target was new.
+    new: bool,
+}
+
+impl Side {
+    fn stage(path: &Path, content: &[u8]) -> Result<Side, Error> {
+        let shown = path.display().to_string();
+        let error = |e: io::Error| write_error(&shown, e);
+        match Destination::of(path)? {
+            Destination::New(target) => Side::temp(target, None, content, shown),
+            Destination::Regular(target, old) if old.nlink() <= 1 => {
+                Side::temp(target, Some(&old), content, shown)
+            }
+            Destination::Regular(target, _)
+            | Destination::Stream(target)
+            | Destination::Through(target) => {
+                // Refused now rather than at the commit: it must be writable.
+                fs::OpenOptions::new()
+                    .write(true)
+                    .open(&target)
+                    .map_err(error)?;
+                Ok(Side::Through {
+                    target,
+                    content: content.to_vec(),
+                    shown,
+                })
+            }
+        }
+    }
+
+    fn temp(
+        target: PathBuf,
+        old: Option<&fs::Metadata>,
+        content: &[u8],
+        shown: String,
+    ) -> Result<Side, Error> {
+        let error = |e: io::Error| write_error(&shown, e);
+        let mut temp = temp_beside(&target).map_err(error)?;
+        if let Some(old) = old {
+            keep_owner_and_mode(temp.as_file(), old).map_err(error)?;
+        }
+        temp.write_all(content).map_err(error)?;
+        temp.as_file().sync_all().map_err(error)?;
+        Ok(Side::Rename {
+            temp,
+            target,
+            shown,
+        })
+    }
+
+    fn commit(self) -> Result<Committed, Error> {
+        match self {
+            Side::Rename {
+                temp,
+                target,
+                shown,
+            } => {
+                let error = |e: io::Error| write_error(&shown, e);
+                let new = fs::symlink_metadata(&target).is_err();
+                // The old file keeps a second name until the output is in place too.
+                let backup = if new {
+                    None
+                } else {
+                    let name = temp_beside(&target)
+                        .and_then(|t| t.into_temp_path().keep().map_err(|e| e.error))
+                        .map_err(error)?;
+                    fs::remove_file(&name).map_err(error)?;
+                    fs::hard_link(&target, &name).map_err(error)?;
+                    Some(name)
+                };
+                if let Err(e) = temp.persist(&target) {
+                    if let Some(name) = &backup {
+                        let _ = fs::remove_file(name);
+                    }
+                    return Err(error(e.error));
+                }
+                Ok(Committed {
+                    target,
+                    backup,
+                    new,
+                })
+            }
+            Side::Through {
+                target,
+                content,
+                shown,
+            } => {
+                let truncated = fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&target)
+                    .and_then(|mut f| f.write_all(&content));
+                truncated.map_err(|e| write_error(&shown, e))?;
+                Ok(Committed {
+                    target,
+                    backup: None,
+                    new: false,
+                })
+            }
+        }
+    }
+}
+
+impl Committed {
+    /// The output is in place too: the old side file's second name goes.
+    fn keep(self) {
+        if let Some(name) = self.backup {
+            let _ = fs::remove_file(name);
+        }
+    }
+
+    /// The output failed after the side file was in place: what was there comes back.
+    fn undo(self) {
+        match (self.backup, self.new) {
+            (Some(name), _) => {
+                let _ = fs::rename(name, &self.target);
+            }
+            (None, true) => {
+                let _ = fs::remove_file(&self.target);
+            }
+            (None, false) => {}
+        }
+    }
+}
+
+/// [`write_output`], running `before_commit` once the output is whole and synced, just
+/// before it takes its name (for a stream: once it is written).
+fn write_output_then(
+    path: Option<&Path>,
+    produce: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+    before_commit: impl FnOnce() -> Result<(), Error>,
+) -> Result<(), Error> {
     let path = path.filter(|p| !is_stdout(p));
     let shown = path.map_or("standard output".into(), |p| p.display().to_string());
     let error = |e: io::Error| write_error(&shown, e);
@@ -294,7 +492,8 @@ pub fn write_output(
     let Some(path) = path else {
         let mut out = io::BufWriter::with_capacity(BUFFER, stdout()?);
         produce(&mut out).map_err(named)?;
-        return out.flush().map_err(error);
+        out.flush().map_err(error)?;
+        return before_commit();
     };
     let destination = Destination::of(path)?;
     let truncate = matches!(destination, Destination::Through(_));
@@ -307,7 +506,8 @@ pub fn write_output(
                 .map_err(error)?;
             let mut out = io::BufWriter::with_capacity(BUFFER, file);
             produce(&mut out).map_err(named)?;
-            out.flush().map_err(error)
+            out.flush().map_err(error)?;
+            before_commit()
         }
         Destination::Regular(target, old) if old.nlink() > 1 => {
             // The whole output first, where a failure costs nothing.
@@ -318,6 +518,7 @@ pub fn write_output(
             out.flush().map_err(error)?;
             drop(out);
             temp.sync_all().map_err(error)?;
+            before_commit()?;
             copy_in_place(&mut temp, &target).map_err(|e| Error::Write {
                 path: shown.clone(),
                 message: format!(
@@ -327,8 +528,10 @@ pub fn write_output(
                 ),
             })
         }
-        Destination::Regular(target, old) => replace(&target, Some(&old), produce, error, named),
-        Destination::New(target) => replace(&target, None, produce, error, named),
+        Destination::Regular(target, old) => {
+            replace(&target, Some(&old), produce, before_commit, error, named)
+        }
+        Destination::New(target) => replace(&target, None, produce, before_commit, error, named),
     }
 }
 
@@ -337,6 +540,7 @@ fn replace(
     target: &Path,
     old: Option<&fs::Metadata>,
     produce: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+    before_commit: impl FnOnce() -> Result<(), Error>,
     error: impl Fn(io::Error) -> Error,
     named: impl Fn(Error) -> Error,
 ) -> Result<(), Error> {
@@ -351,6 +555,7 @@ fn replace(
     drop(out);
     // On disk before it takes the name, so that even a power cut leaves the old file or the new.
     temp.as_file().sync_all().map_err(&error)?;
+    before_commit()?;
     temp.persist(target).map_err(|e| error(e.error))?;
     Ok(())
 }

@@ -65,6 +65,9 @@ pub enum Format {
     Markdown,
     /// The numbers at full precision.
     Json,
+    /// The drawing of the network alone, as SVG (what `-f markdown -o POST.md` writes beside
+    /// the post).
+    Svg,
 }
 
 /// The language of the prose and headings.
@@ -137,7 +140,7 @@ impl Default for Layout {
 /// The template that writes `format` (none for JSON).
 fn template_name(format: Format) -> Option<&'static str> {
     match format {
-        Format::Json => None,
+        Format::Json | Format::Svg => None,
         Format::Latex => Some("body.tex.tera"),
         Format::Document => Some("document.tex.tera"),
         Format::Markdown => Some("markdown.md.tera"),
@@ -173,6 +176,9 @@ pub fn render_to(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     match template_name(format) {
+        None if format == Format::Svg => out
+            .write_all(svg(derivation, layout.lang).as_bytes())
+            .map_err(output_error),
         None => out
             .write_all(json(derivation)?.as_bytes())
             .map_err(output_error),
@@ -185,6 +191,36 @@ pub fn render_to(
             out,
         ),
     }
+}
+
+/// The drawing of `derivation`'s network as an SVG document, its note in `lang`.
+pub fn svg(derivation: &Derivation, lang: Lang) -> String {
+    let printer = Printer::new(derivation.network.depth(), derivation.options.digits);
+    // A derivation always has a step; without one there would be nothing to draw.
+    crate::drawing::draw(derivation, &printer).map_or_else(String::new, |drawing| {
+        crate::svg::write(&drawing, lang, derivation.network.title.as_deref())
+    })
+}
+
+/// The Markdown post, its figure linked as `figure` (the SVG file beside it), or, with none,
+/// a comment saying how to make one.
+pub fn render_post(
+    derivation: &Derivation,
+    layout: &Layout,
+    templates: Option<&Path>,
+    figure: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let mut extra = serde_json::Map::new();
+    extra.insert("figure".into(), figure.into());
+    render_with(
+        &engine(templates)?,
+        derivation,
+        layout,
+        "markdown.md.tera",
+        extra,
+        out,
+    )
 }
 
 fn output_error(e: std::io::Error) -> Error {
@@ -325,6 +361,10 @@ struct ChainView {
 struct LayerView {
     number: u32,
     activation: String,
+    /// The activation's name as the prose says it (`the sigmoid function`, `シグモイド関数`).
+    activation_name: String,
+    /// Its definition in LaTeX, `h(a)=\frac{1}{1+\exp(-a)}`.
+    definition: String,
     function: String,
     units: usize,
     inputs: usize,
@@ -368,37 +408,6 @@ struct SampleView {
     matrix_backward: BlockView,
 }
 
-/// A unit of the drawing: its position (cm), its symbol and its forward value.
-#[derive(Serialize)]
-struct NodeView {
-    /// An input unit (its value is given, not computed).
-    input: bool,
-    id: String,
-    x: f64,
-    y: f64,
-    label: String,
-    value: String,
-}
-
-/// A weight of the drawing, labelled at `pos` along the edge (0 at `from`).
-#[derive(Serialize)]
-struct EdgeView {
-    /// Whether the weight is written on the edge (not between wide layers).
-    labelled: bool,
-    from: String,
-    to: String,
-    weight: String,
-    pos: f64,
-}
-
-#[derive(Serialize)]
-struct DiagramView {
-    nodes: Vec<NodeView>,
-    edges: Vec<EdgeView>,
-    /// The layers whose weights are not written on their edges.
-    unlabelled_layers: Vec<u32>,
-}
-
 #[derive(Serialize)]
 struct StepView {
     number: u32,
@@ -433,8 +442,11 @@ struct ContextView {
     /// What opens and closes a display math block in Markdown (```` ```math ```` or `$$`).
     math_open: &'static str,
     math_close: &'static str,
-    /// The drawing of the network, when asked for and small enough to read.
-    diagram: Option<DiagramView>,
+    /// The drawing of the network (`crate::drawing`), when asked for.
+    diagram: Option<crate::drawing::Drawing>,
+    /// Markdown: the relative link of the drawing's SVG file written beside the post, or null
+    /// when there is none (standard output, a device); set through `extra`.
+    figure: Option<String>,
     /// Set on an exam's question pages: the drawing shows only the given values.
     question: bool,
     /// The network's equations in matrix form.
@@ -444,6 +456,8 @@ struct ContextView {
     sizes: Vec<usize>,
     depth: u32,
     loss_name: String,
+    /// The loss as the prose names it (`the sum of squared errors`, `二乗和誤差`).
+    loss_kind: String,
     samples_count: usize,
     /// The most columns of any matrix shown (at least amsmath's default of 10), for
     /// `\setcounter{MaxMatrixCols}{…}`.
@@ -1291,74 +1305,52 @@ impl Views<'_> {
         }
         rows
     }
+}
 
-    /// The network drawn with TikZ: units as circles with their forward values (first sample,
-    /// first step), weights on the edges. Left out for layers wider than eight units, where
-    /// the labels could not be read.
-    fn diagram(&self, derivation: &Derivation) -> Option<DiagramView> {
-        const WIDEST: usize = 8;
-        let network = self.network;
-        let sizes = network.sizes();
-        if sizes.iter().any(|&s| s > WIDEST) {
-            return None;
-        }
-        let step = derivation.steps.first()?;
-        let spacing_x = 3.6;
-        let spacing_y = 2.0;
-        let mut nodes = Vec::new();
-        for (l, &units) in sizes.iter().enumerate() {
-            for i in 0..units {
-                let symbol = match l {
-                    0 => format!("x_{{{}}}", i + 1),
-                    l if l == sizes.len() - 1 => format!("y_{{{}}}", i + 1),
-                    _ if sizes.len() == 3 => format!("z_{{{}}}", i + 1),
-                    l => format!("z_{{{}}}^{{({l})}}", i + 1),
-                };
-                let value = if l == 0 {
-                    Value::exact(network.x[0][i])
-                } else {
-                    step.layers[l - 1].out[0][i]
-                };
-                nodes.push(NodeView {
-                    input: l == 0,
-                    id: format!("n{l}x{i}"),
-                    x: spacing_x * l as f64,
-                    y: spacing_y * ((units as f64 - 1.0) / 2.0 - i as f64),
-                    label: symbol,
-                    value: self.printer.value(value),
-                });
+/// An activation as the prose names it: `the sigmoid function`, `シグモイド関数`; one of the
+/// file's own by its name.
+fn activation_name(act: &crate::functions::Activation, lang: Lang, markdown: bool) -> String {
+    let ja = lang == Lang::Ja;
+    let known = match act.name.as_str() {
+        _ if act.custom => None,
+        "identity" => Some(("the identity function", "恒等関数")),
+        "sigmoid" => Some(("the sigmoid function", "シグモイド関数")),
+        "tanh" => Some(("the hyperbolic tangent", "tanh関数")),
+        "relu" => Some(("the ReLU function", "ReLU関数")),
+        "leaky_relu" => Some(("the leaky ReLU function", "Leaky ReLU関数")),
+        "softplus" => Some(("the softplus function", "ソフトプラス関数")),
+        "softmax" => Some(("the softmax function", "ソフトマックス関数")),
+        _ => None,
+    };
+    match known {
+        Some((en, ja_name)) => if ja { ja_name } else { en }.to_string(),
+        None => {
+            let name = if markdown {
+                escape_markdown(&act.name)
+            } else {
+                escape_text(&act.name)
+            };
+            if ja {
+                format!("自作の関数{name}")
+            } else {
+                format!("its own function {name}")
             }
         }
-        let mut edges = Vec::new();
-        for (l, layer) in network.layers.iter().enumerate() {
-            // Between wide layers the labels of crossing edges cannot all be read (tried:
-            // staggered and sloped labels still collide from 3×3 on); the weights stand in
-            // the W matrix above, and the drawing says so.
-            let dense = layer.units() * layer.inputs() > 6;
-            for (i, row) in layer.weights.iter().enumerate() {
-                for (j, w) in row.iter().enumerate() {
-                    // Labels sit near the unit the edge leaves, each target at its own distance,
-                    // so that labels of diverging edges do not pile up.
-                    let pos = 0.2 + 0.45 * i as f64 / layer.units().max(2) as f64;
-                    edges.push(EdgeView {
-                        labelled: !dense,
-                        from: format!("n{l}x{j}"),
-                        to: format!("n{}x{i}", l + 1),
-                        weight: self.printer.value(Value::exact(*w)),
-                        pos: (pos * 100.0).round() / 100.0,
-                    });
-                }
-            }
-        }
-        let unlabelled_layers = (1..=network.depth())
-            .filter(|&l| network.layer(l).units() * network.layer(l).inputs() > 6)
-            .collect();
-        Some(DiagramView {
-            nodes,
-            edges,
-            unlabelled_layers,
-        })
     }
+}
+
+/// A loss as the prose names it: `the sum of squared errors`, `二乗和誤差`.
+fn loss_kind(loss: &crate::functions::Loss, lang: Lang) -> String {
+    let ja = lang == Lang::Ja;
+    let (en, ja_name) = match loss.name.as_str() {
+        _ if loss.custom => ("the file's own function", "次の自作の関数"),
+        "sum_squared" => ("the sum of squared errors", "二乗和誤差"),
+        "mean_squared" => ("the mean squared error", "平均二乗誤差"),
+        "cross_entropy" => ("the cross-entropy", "交差エントロピー誤差"),
+        "binary_cross_entropy" => ("the binary cross-entropy", "二値交差エントロピー誤差"),
+        _ => ("the file's own function", "次の自作の関数"),
+    };
+    if ja { ja_name } else { en }.to_string()
 }
 
 fn exact_values(values: &[Decimal]) -> Vec<Value> {
@@ -1379,9 +1371,25 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
             let l = n as u32 + 1;
             let values: Vec<Vec<Value>> = layer.weights.iter().map(|r| exact_values(r)).collect();
             let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
+            let definition = match layer.activation.shape {
+                crate::functions::Shape::Softmax => {
+                    let a = |k: char| printer.symbol(&Symbol::pre(l, Index::Var(k)));
+                    let y = printer.symbol(&Symbol::out(l, Index::Var('k')));
+                    format!(
+                        "{y}=\\frac{{\\exp({})}}{{\\sum_j\\exp({})}}",
+                        a('k'),
+                        a('j')
+                    )
+                }
+                crate::functions::Shape::Elementwise => {
+                    format!("{function}={}", printer.expr(&layer.activation.definition))
+                }
+            };
             LayerView {
                 number: l,
                 activation: escape_text(&layer.activation.name),
+                activation_name: activation_name(&layer.activation, layout.lang, markdown),
+                definition,
                 function: function.trim_end_matches("(a)").to_string(),
                 units: layer.units(),
                 inputs: layer.inputs(),
@@ -1417,15 +1425,18 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
         math_open: views.math_open,
         math_close: views.math_close,
         question: false,
-        diagram: (layout.diagram && !markdown)
-            .then(|| views.diagram(derivation))
+        diagram: layout
+            .diagram
+            .then(|| crate::drawing::draw(derivation, &printer))
             .flatten(),
+        figure: None,
         matrix_equations: views.matrices(|| views.matrix_equations()),
         digits: derivation.options.digits,
         carry: derivation.options.carry,
         sizes: network.sizes(),
         depth,
         loss_name: network.loss.name.clone(),
+        loss_kind: loss_kind(&network.loss, layout.lang),
         samples_count: network.samples(),
         matrix_columns: network.sizes().into_iter().max().unwrap_or(0).max(10),
         learning_rate: network.sgd.map(|s| s.lr.to_string()),

@@ -19,6 +19,7 @@ mod gradcheck;
 mod hostile;
 mod input;
 mod output;
+mod pictures;
 mod reference;
 mod rows;
 use reference::{backward, forward, sgd_step, Act, LossKind, Net};
@@ -1345,7 +1346,7 @@ fn underscored_activations_and_wide_layers_compile() {
         &["derive", "-", "-f", "document"],
         file.as_bytes(),
     )));
-    assert!(text.contains("(leaky_relu)"), "{text}");
+    assert!(text.contains("leaky ReLU function"), "{text}");
 }
 
 // ---------------------------------------------------------------------------------------------
