@@ -732,45 +732,39 @@ fn legible(row: Expr, env: &dyn Env, options: &Options) -> Expr {
     if options.carry == Carry::Rounded || !row.any(&risky) {
         return row;
     }
-    let rounding = options.rounding;
-    // The row with each value as shown, `wide` of them (by position) at `digits` digits.
-    let as_shown = |wide: &dyn Fn(usize) -> Option<u32>| {
+    // The row with each value (numbered in order) replaced as `with` says.
+    let each_value = |with: &mut dyn FnMut(usize, &Value) -> Option<Value>| {
         let mut at = 0;
         row.substitute(&mut |e| match e {
             Expr::Val(v) => {
-                let digits = wide(at).unwrap_or(options.digits);
                 at += 1;
-                Some(v.rounded(digits, rounding))
+                with(at - 1, v)
             }
             _ => None,
+        })
+    };
+    // As shown, the values numbered in `wide` with more digits.
+    let as_shown = |wide: &dyn Fn(usize) -> Option<u32>| {
+        each_value(&mut |at, v| {
+            Some(v.rounded(wide(at).unwrap_or(options.digits), options.rounding))
         })
     };
     if eval::eval(&as_shown(&|_| None), env).is_ok() {
         return row;
     }
-    let mut count = 0;
     let mut inexact = Vec::new();
-    let _ = row.substitute(&mut |e| {
-        if let Expr::Val(v) = e {
-            if !crate::number::Shown::is_exact(*v, options.digits) {
-                inexact.push(count);
-            }
-            count += 1;
+    each_value(&mut |at, v| {
+        if !crate::number::Shown::is_exact(*v, options.digits) {
+            inexact.push(at);
         }
         None
     });
     let widened = |wide: &dyn Fn(usize) -> Option<u32>| {
-        let mut at = 0;
-        row.substitute(&mut |e| match e {
-            Expr::Val(v) => {
-                let digits = wide(at);
-                at += 1;
-                digits.map(|d| Value {
-                    digits: d as u8,
-                    ..*v
-                })
-            }
-            _ => None,
+        each_value(&mut |at, v| {
+            wide(at).map(|digits| Value {
+                digits: digits as u8,
+                ..*v
+            })
         })
     };
     for digits in options.digits + 1..=MOST_DIGITS {

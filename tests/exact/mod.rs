@@ -90,7 +90,7 @@ sgd lr = 1
     let delta = chain(&out, "\\delta_1^{(2)}&=&");
     assert!(delta[0].ends_with(" = 0\\\\"), "{delta:?}");
     assert!(
-        out.contains("\\frac{\\partial E}{\\partial w_{11}^{(2)}} = 0.5-1\\cdot0 = 0.5\n"),
+        out.contains("\\frac{\\partial E}{\\partial w_{11}^{(2)}} = 0.5-1\\cdot0 = 0.5\\\\"),
         "{out}"
     );
     assert!(out.contains("\\frac{\\partial E}{\\partial w_{11}^{(2)}}&=&\\delta_1^{(2)}z_1 \\approx 0\\cdot0.6225 = 0\\\\"), "{out}");
