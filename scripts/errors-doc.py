@@ -12,6 +12,7 @@ groups = [
  ("Defined twice", ("duplicate_",)), ("Missing statements", ("missing_",)),
  ("Values", ("zero_", "fractional_", "number_")), ("Exams", ("exam_",)), ("Limits", ("limit_",)),
  ("Numbers that leave the reals", ("numeric_",)),
+ ("Rounded values carried (`--carry rounded`, options on the file's first line)", ("rounding_",)),
  ("Characters outside the language", ("unicode_",)),
  ("Line ends and byte-order marks", ("line_ends_",)), ("Encoding", ("not_utf8",)),
 ]

@@ -264,6 +264,10 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     check_formula_rows(&layers, loss_terms, x.len(), sgd.as_ref(), limits)?;
     let exam = check_exam(&varies, &asks, &layers, sgd.is_some(), &loss)?;
 
+    let spans = crate::model::Spans {
+        loss: loss_span,
+        layers: layers.iter().map(|(_, span)| *span).collect(),
+    };
     Ok(Network {
         title: title.map(|(text, _)| text),
         layers: layers.into_iter().map(|(layer, _)| layer).collect(),
@@ -272,6 +276,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         loss,
         sgd: sgd.map(|(sgd, _)| sgd),
         exam,
+        spans,
     })
 }
 

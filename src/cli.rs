@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::derivation::{Carry, Options};
 use crate::error::{Error, Source};
 use crate::model::Limits;
+use crate::number::Rounding;
 use crate::output::{self, write_output};
 use crate::render::{self, Env, Flavor, Form, Format, Lang, Layout};
 use crate::Settings;
@@ -54,6 +55,11 @@ struct DeriveArgs {
     /// Carry full-precision values from row to row (exact), or each value as shown (rounded).
     #[arg(long, value_enum, default_value_t = CarryArg::Exact)]
     carry: CarryArg,
+    /// How an exact number exactly half-way at the last shown digit is rounded (and carried):
+    /// half-up takes ties away from zero (1.2345 → 1.235, -1.2345 → -1.235), half-even to the
+    /// even digit (1.2345 → 1.234). Other numbers round to their nearest.
+    #[arg(long, value_enum, default_value_t = RoundingArg::HalfUp)]
+    rounding: RoundingArg,
     /// A directory whose templates override the built-in ones, file by file.
     #[arg(long)]
     templates: Option<PathBuf>,
@@ -161,6 +167,10 @@ struct ExamArgs {
     /// How the answer key carries values from row to row.
     #[arg(long, value_enum, default_value_t = CarryArg::Exact)]
     carry: CarryArg,
+    /// How an exact number exactly half-way at the last shown digit is rounded (and carried):
+    /// half-up takes ties away from zero, half-even to the even digit.
+    #[arg(long, value_enum, default_value_t = RoundingArg::HalfUp)]
+    rounding: RoundingArg,
     /// The language of the sheets (ja: compile with lualatex).
     #[arg(long, value_enum, default_value_t = Lang::En)]
     lang: Lang,
@@ -196,6 +206,21 @@ struct CheckArgs {
 enum CarryArg {
     Exact,
     Rounded,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum RoundingArg {
+    HalfUp,
+    HalfEven,
+}
+
+impl From<RoundingArg> for Rounding {
+    fn from(arg: RoundingArg) -> Rounding {
+        match arg {
+            RoundingArg::HalfUp => Rounding::HalfUp,
+            RoundingArg::HalfEven => Rounding::HalfEven,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -292,6 +317,7 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
                 CarryArg::Exact => Carry::Exact,
                 CarryArg::Rounded => Carry::Rounded,
             },
+            rounding: args.rounding.into(),
         },
         format: args.format,
         layout: Layout {
@@ -384,6 +410,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
                 CarryArg::Exact => Carry::Exact,
                 CarryArg::Rounded => Carry::Rounded,
             },
+            rounding: args.rounding.into(),
         },
         layout: Layout {
             lang: args.lang,

@@ -18,7 +18,7 @@ use crate::eval::{self, Env};
 use crate::expr::{Expr, Func, Index, Kind, Symbol};
 use crate::functions::{self, Activation, Aggregate, Loss, Shape, ARG};
 use crate::model::Network;
-use crate::number::Value;
+use crate::number::{Rounding, Value};
 use rayon::prelude::*;
 
 /// How values are carried from row to row.
@@ -38,6 +38,8 @@ pub struct Options {
     /// Significant digits shown (and carried, with [`Carry::Rounded`]).
     pub digits: u32,
     pub carry: Carry,
+    /// How exact numbers are cut to the digits (and carried).
+    pub rounding: Rounding,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
         Options {
             digits: 4,
             carry: Carry::Exact,
+            rounding: Rounding::HalfUp,
         }
     }
 }
@@ -651,7 +654,7 @@ impl Values<'_> {
     fn rounded(&self, value: Value) -> Value {
         match self.options.carry {
             Carry::Exact => value,
-            Carry::Rounded => value.rounded(self.options.digits),
+            Carry::Rounded => value.rounded(self.options.digits, self.options.rounding),
         }
     }
 
@@ -665,17 +668,157 @@ impl Values<'_> {
     /// The numbers row and value of `formula`, for the quantity called `name` in messages.
     fn evaluate(&self, formula: &Expr, name: &Expr, step: u32) -> Result<(Expr, Value), Error> {
         let substituted = self.substitute(formula);
-        let value = eval::eval(&substituted, self).map_err(|fault| Error::Numeric {
-            quantity: crate::latex::plain(name),
-            step,
-            fault: fault.to_string(),
+        let value = eval::eval(&substituted, self).map_err(|fault| {
+            let quantity = crate::latex::plain(name);
+            let fault = fault.to_string();
+            let carried = substituted.any(&|e| matches!(e, Expr::Val(v) if v.carried.is_some()));
+            if carried {
+                // Perhaps only the rounding's doing: `derive` finds out.
+                Error::RoundedAway {
+                    quantity,
+                    step,
+                    fault,
+                    digits: self.options.digits,
+                    enough: None,
+                    span: statement_of(self.network, name),
+                }
+            } else {
+                Error::Numeric {
+                    quantity,
+                    step,
+                    fault,
+                }
+            }
         })?;
-        Ok((substituted, value))
+        Ok((legible(substituted, self, &self.options), value))
     }
 }
 
-/// Derives the whole worked solution.
+/// The statement a quantity comes from, for a message: the loss for E and the output δ, else
+/// the quantity's layer.
+fn statement_of(network: &Network, quantity: &Expr) -> crate::error::Span {
+    let layer = match quantity {
+        Expr::Sym(s) if s.kind == Kind::Loss => None,
+        Expr::Sym(s) if s.kind == Kind::Delta && s.layer == network.depth() => None,
+        Expr::Sym(s) => Some(s.layer),
+        Expr::Deriv(Func::Act(layer), _) => Some(*layer),
+        Expr::Partial(_, by) => match &**by {
+            Expr::Sym(s) => Some(s.layer),
+            _ => None,
+        },
+        _ => None,
+    };
+    layer
+        .and_then(|l| network.spans.layers.get((l as usize).checked_sub(1)?))
+        .copied()
+        .unwrap_or(network.spans.loss)
+}
+
+/// The most digits a number is widened to by [`legible`] (what `--digits` allows).
+const MOST_DIGITS: u32 = 17;
+
+/// The numbers row as printed, with a value as printed too. Where the shown numbers would
+/// leave the real numbers though the true ones do not (`\log(1-1.0)` for y = 0.9967 at two
+/// digits), the number that causes it is shown with as many more digits as it takes, and only
+/// that one (`\log(1-0.997)`); failing that, all of them. With rounded values carried the
+/// shown numbers are the values, so there is nothing to widen.
+fn legible(row: Expr, env: &dyn Env, options: &Options) -> Expr {
+    let risky = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Div(..) | Expr::Pow(..) | Expr::Call(Func::Log | Func::Sqrt | Func::Act(_), _)
+        )
+    };
+    if options.carry == Carry::Rounded || !row.any(&risky) {
+        return row;
+    }
+    // The row with each value (numbered in order) replaced as `with` says.
+    let each_value = |with: &mut dyn FnMut(usize, &Value) -> Option<Value>| {
+        let mut at = 0;
+        row.substitute(&mut |e| match e {
+            Expr::Val(v) => {
+                at += 1;
+                with(at - 1, v)
+            }
+            _ => None,
+        })
+    };
+    // As shown, the values numbered in `wide` with more digits.
+    let as_shown = |wide: &dyn Fn(usize) -> Option<u32>| {
+        each_value(&mut |at, v| {
+            Some(v.rounded(wide(at).unwrap_or(options.digits), options.rounding))
+        })
+    };
+    if eval::eval(&as_shown(&|_| None), env).is_ok() {
+        return row;
+    }
+    let mut inexact = Vec::new();
+    each_value(&mut |at, v| {
+        if !crate::number::Shown::is_exact(*v, options.digits) {
+            inexact.push(at);
+        }
+        None
+    });
+    let widened = |wide: &dyn Fn(usize) -> Option<u32>| {
+        each_value(&mut |at, v| {
+            wide(at).map(|digits| Value {
+                digits: digits as u8,
+                ..*v
+            })
+        })
+    };
+    for digits in options.digits + 1..=MOST_DIGITS {
+        for &only in &inexact {
+            let wide = move |at: usize| (at == only).then_some(digits);
+            if eval::eval(&as_shown(&wide), env).is_ok() {
+                return widened(&wide);
+            }
+        }
+        let all = |at: usize| inexact.contains(&at).then_some(digits);
+        if eval::eval(&as_shown(&all), env).is_ok() {
+            return widened(&all);
+        }
+    }
+    row
+}
+
+/// Derives the whole worked solution. With rounded values carried, a row that leaves the real
+/// numbers only because of the rounding is an [`Error::RoundedAway`] that says how many digits
+/// would do; where the exact values leave them too, the error is theirs.
 pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Error> {
+    match derive_as(network, options) {
+        Err(Error::RoundedAway {
+            quantity,
+            step,
+            fault,
+            digits,
+            span,
+            ..
+        }) => {
+            derive_as(
+                network,
+                Options {
+                    carry: Carry::Exact,
+                    ..options
+                },
+            )?;
+            // A few more digits, each a whole derivation (this is the failing path only).
+            let enough = (digits + 1..=MOST_DIGITS.min(digits + 6))
+                .find(|&digits| derive_as(network, Options { digits, ..options }).is_ok());
+            Err(Error::RoundedAway {
+                quantity,
+                step,
+                fault,
+                digits,
+                enough,
+                span,
+            })
+        }
+        other => other,
+    }
+}
+
+fn derive_as(network: &Network, options: Options) -> Result<Derivation<'_>, Error> {
     let formulas = Formulas::derive(network)?;
     let depth = network.depth();
     let single = network.samples() == 1;
@@ -711,17 +854,20 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
         ),
         options,
     };
+    // With rounded values carried, a given number with more digits than shown is carried as
+    // shown, like any other: every row computes from exactly what it prints.
+    let given = |d: crate::number::Decimal| given(d, &options);
     for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {
         let sample = (!single).then_some(num(n + 1));
         for (j, value) in x.iter().enumerate() {
             values
                 .map
-                .insert(Symbol::out(0, num(j + 1)).at(sample), Value::exact(*value));
+                .insert(Symbol::out(0, num(j + 1)).at(sample), given(*value));
         }
         for (k, value) in t.iter().enumerate() {
             values
                 .map
-                .insert(Symbol::target(num(k + 1)).at(sample), Value::exact(*value));
+                .insert(Symbol::target(num(k + 1)).at(sample), given(*value));
         }
     }
     for (l, layer) in network.layers.iter().enumerate() {
@@ -730,17 +876,15 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
             for (j, w) in row.iter().enumerate() {
                 values
                     .map
-                    .insert(Symbol::weight(l, num(i + 1), num(j + 1)), Value::exact(*w));
+                    .insert(Symbol::weight(l, num(i + 1), num(j + 1)), given(*w));
             }
         }
         for (i, b) in layer.bias.iter().flatten().enumerate() {
-            values
-                .map
-                .insert(Symbol::bias(l, num(i + 1)), Value::exact(*b));
+            values.map.insert(Symbol::bias(l, num(i + 1)), given(*b));
         }
     }
     if let Some(sgd) = network.sgd {
-        values.map.insert(Symbol::rate(), Value::exact(sgd.lr));
+        values.map.insert(Symbol::rate(), given(sgd.lr));
     }
 
     let step_count = network.sgd.map_or(1, |s| s.steps);
@@ -763,10 +907,20 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
     })
 }
 
+/// A number from the file as the rows use it: exact, or with rounded values carried, as shown.
+fn given(d: crate::number::Decimal, options: &Options) -> Value {
+    let value = Value::exact(d);
+    match options.carry {
+        Carry::Exact => value,
+        Carry::Rounded => value.rounded(options.digits, options.rounding),
+    }
+}
+
 /// A finished step's values, for writing its rows again.
 struct StepSource<'a> {
     network: &'a Network,
     step: &'a Step,
+    options: &'a Options,
 }
 
 impl Env for StepSource<'_> {
@@ -794,9 +948,11 @@ impl Source for StepSource<'_> {
         let step = self.step;
         let layer = || step.layers.get((s.layer as usize).checked_sub(1)?);
         match s.kind {
-            Kind::Out if s.layer == 0 => Some(Value::exact(*self.network.x.get(n?)?.get(i?)?)),
-            Kind::Target => Some(Value::exact(*self.network.t.get(n?)?.get(i?)?)),
-            Kind::Rate => self.network.sgd.map(|sgd| Value::exact(sgd.lr)),
+            Kind::Out if s.layer == 0 => {
+                Some(given(*self.network.x.get(n?)?.get(i?)?, self.options))
+            }
+            Kind::Target => Some(given(*self.network.t.get(n?)?.get(i?)?, self.options)),
+            Kind::Rate => self.network.sgd.map(|sgd| given(sgd.lr, self.options)),
             Kind::Loss if s.sample.is_none() => Some(step.loss_value),
             Kind::Loss => step.sample_losses.get(n?).copied(),
             Kind::Pre => per_sample(&layer()?.pre),
@@ -831,6 +987,7 @@ impl Derivation<'_> {
         let source = StepSource {
             network: self.network,
             step,
+            options: &self.options,
         };
         let (symbol, lhs, formula, kind, rules) = self.formulas.gradient_row(layer, index);
         let substituted = source.substitute(&formula);
@@ -845,6 +1002,7 @@ impl Derivation<'_> {
         let source = StepSource {
             network: self.network,
             step,
+            options: &self.options,
         };
         let parameter = self.formulas.parameter(layer, index);
         let substituted = source.substitute(&update_formula(&parameter));
@@ -1395,7 +1553,11 @@ mod tests {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             let network = crate::check::check(&crate::parser::parse(&text).unwrap()).unwrap();
             for carry in [Carry::Exact, Carry::Rounded] {
-                let options = Options { digits: 4, carry };
+                let options = Options {
+                    digits: 4,
+                    carry,
+                    ..Options::default()
+                };
                 run(&derive(&network, options).unwrap());
                 count += 1;
             }
@@ -1406,8 +1568,12 @@ mod tests {
     /// A row written again from a finished step says what was computed: its formula with the
     /// step's values in place holds only numbers, is one of its rows (or is just the value),
     /// and evaluates to the value it ends with (or to that value before rounding for carrying).
-    fn assert_numbers_give_value(chain: &Chain, step: &Step, network: &Network, digits: u32) {
-        let source = StepSource { network, step };
+    fn assert_numbers_give_value(chain: &Chain, step: &Step, network: &Network, options: &Options) {
+        let source = StepSource {
+            network,
+            step,
+            options,
+        };
         let numbers = source.substitute(&chain.rows[0].expr);
         assert!(
             !numbers.any(&|e| matches!(e, Expr::Sym(_))),
@@ -1426,7 +1592,7 @@ mod tests {
             panic!("{chain:?} does not end with its value")
         };
         let close = (computed.f - shown.f).abs() <= 1e-12 * computed.f.abs().max(1e-300);
-        let rounded = computed.rounded(digits).f == shown.f;
+        let rounded = computed.rounded(options.digits, options.rounding).f == shown.f;
         assert!(close || rounded, "{computed:?} vs {shown:?} in {chain:?}");
     }
 
@@ -1438,10 +1604,10 @@ mod tests {
                 for layer in 1..=d.network.depth() {
                     for index in 0..d.parameter_count(layer) {
                         let chain = d.gradient_chain(step, layer, index);
-                        assert_numbers_give_value(&chain, step, d.network, d.options.digits);
+                        assert_numbers_give_value(&chain, step, d.network, &d.options);
                         if let Some(update) = d.update_chain(step, layer, index) {
                             assert!(update.rows[0].assign);
-                            assert_numbers_give_value(&update, step, d.network, d.options.digits);
+                            assert_numbers_give_value(&update, step, d.network, &d.options);
                         }
                         rows += 1;
                     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::derivation::Derivation;
 use crate::latex::Printer;
-use crate::number::Value;
+use crate::number::{Decimal, Value};
 
 /// The widest layer drawn whole.
 pub const WIDEST: usize = 8;
@@ -83,7 +83,15 @@ pub struct Number {
 
 impl Number {
     fn new(printer: &Printer, value: Value) -> Number {
-        let latex = printer.value(value);
+        Number::from_latex(printer.value(value))
+    }
+
+    /// A number given in the file, with all its digits.
+    fn given(printer: &Printer, value: Decimal) -> Number {
+        Number::from_latex(printer.given(value))
+    }
+
+    fn from_latex(latex: String) -> Number {
         let (mantissa, exponent) = match latex.split_once("\\times10^{") {
             Some((m, e)) => (m, Some(e.trim_end_matches('}').replace('-', "\u{2212}"))),
             None => (latex.as_str(), None),
@@ -223,9 +231,9 @@ pub fn draw(derivation: &Derivation, printer: &Printer) -> Option<Drawing> {
         for (k, &i) in units_shown.iter().enumerate() {
             let slot = k + usize::from(unit_gap.is_some_and(|g| k >= g));
             let value = if l == 0 {
-                Value::exact(network.x[0][i])
+                Number::given(printer, network.x[0][i])
             } else {
-                step.layers[l - 1].out[0][i]
+                Number::new(printer, step.layers[l - 1].out[0][i])
             };
             column.push((i, nodes.len()));
             nodes.push(Node {
@@ -234,7 +242,7 @@ pub fn draw(derivation: &Derivation, printer: &Printer) -> Option<Drawing> {
                 x,
                 y: y_of(slot),
                 label: Symbol::unit(l, i, columns),
-                value: Number::new(printer, value),
+                value,
             });
         }
         if let Some(g) = unit_gap {
@@ -285,7 +293,7 @@ pub fn draw(derivation: &Derivation, printer: &Printer) -> Option<Drawing> {
                     labelled,
                     from: nodes[from].id.clone(),
                     to: nodes[to].id.clone(),
-                    weight: Number::new(printer, Value::exact(layer.weights[i][j])),
+                    weight: Number::given(printer, layer.weights[i][j]),
                     pos: (pos * 100.0).round() / 100.0,
                     start: (nodes[from].x, nodes[from].y),
                     end: (nodes[to].x, nodes[to].y),

@@ -179,6 +179,23 @@ pub enum Error {
         fault: String,
     },
 
+    /// With `--carry rounded`: a value carried as shown makes a later row leave the real
+    /// numbers, where the exact values do not (`log(1 − 1.0)` for y = 0.9967 at two digits).
+    /// `enough` is a digit count that works, when a few more digits do.
+    #[error(
+        "{quantity} in step {step}: {fault}, only because the values are carried rounded to {digits} significant digit{} (--carry rounded): the exact values have one; {}",
+        if *.digits == 1 { "" } else { "s" },
+        more_digits(*.enough)
+    )]
+    RoundedAway {
+        quantity: String,
+        step: u32,
+        fault: String,
+        digits: u32,
+        enough: Option<u32>,
+        span: Span,
+    },
+
     /// A printed gradient that finite differences do not confirm (`check`).
     #[error("{message}")]
     Verification { message: String },
@@ -432,6 +449,14 @@ fn blame(varies: &[String]) -> String {
     }
 }
 
+/// What to do about [`Error::RoundedAway`].
+fn more_digits(enough: Option<u32>) -> String {
+    match enough {
+        Some(n) => format!("carry more digits (--digits {n} is enough) or use --carry exact"),
+        None => "use --carry exact".into(),
+    }
+}
+
 impl Error {
     /// The span the message points at, when it has one.
     pub fn span(&self) -> Option<Span> {
@@ -448,7 +473,8 @@ impl Error {
             | Error::Undefined { span, .. }
             | Error::Arity { span, .. }
             | Error::Mismatch { span, .. }
-            | Error::Value { span, .. } => Some(*span),
+            | Error::Value { span, .. }
+            | Error::RoundedAway { span, .. } => Some(*span),
             Error::Unworkable(unworkable) => unworkable.span,
             _ => None,
         }

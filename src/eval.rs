@@ -95,9 +95,9 @@ impl fmt::Display for Fault {
 }
 
 /// A computed (inexact) value that came out as 0: the true value is almost surely not 0, but
-/// too small for a float.
+/// too small for a float. (A carried 0 is the shown numbers' own 0, not a float's.)
 fn rounded_to_zero(v: Value) -> bool {
-    v.f == 0.0 && v.exact.is_none()
+    v.f == 0.0 && v.exact.is_none() && v.carried.is_none()
 }
 
 fn finite(v: Value) -> Result<Value, Fault> {
@@ -360,8 +360,14 @@ mod tests {
     fn relu_stays_exact_and_has_its_kink_at_zero() {
         let env = env(HashMap::new(), "relu");
         let at = |x: &str| eval(&Expr::call(Func::Act(1), Expr::Val(dec(x))), &env).unwrap();
-        assert_eq!(at("-0.5").exact, Decimal::parse("0"));
-        assert_eq!(at("0.25").exact, Decimal::parse("0.25"));
+        assert_eq!(
+            at("-0.5").exact,
+            Decimal::parse("0").map(crate::number::Ratio::from)
+        );
+        assert_eq!(
+            at("0.25").exact,
+            Decimal::parse("0.25").map(crate::number::Ratio::from)
+        );
         let slope = |x: &str| {
             eval(&Expr::deriv(Func::Act(1), Expr::Val(dec(x))), &env)
                 .unwrap()
@@ -375,7 +381,10 @@ mod tests {
         let w = Symbol::weight(1, Index::Num(1), Index::Num(1));
         let env = env(HashMap::from([(w.clone(), dec("0.1"))]), "identity");
         let e = Expr::Mul(vec![Expr::Sym(w), Expr::int(3)]);
-        assert_eq!(eval(&e, &env).unwrap().exact, Decimal::parse("0.3"));
+        assert_eq!(
+            eval(&e, &env).unwrap().exact,
+            Decimal::parse("0.3").map(crate::number::Ratio::from)
+        );
     }
 
     #[test]
@@ -417,7 +426,10 @@ mod tests {
         // t log y with t = 0 and y rounded to 0: 0, as cross-entropy has it.
         let tiny = Expr::call(Func::Sigmoid, Expr::int(-1000));
         let term = Expr::Mul(vec![Expr::int(0), Expr::call(Func::Log, tiny.clone())]);
-        assert_eq!(eval(&term, &env).unwrap().exact, Decimal::parse("0"));
+        assert_eq!(
+            eval(&term, &env).unwrap().exact,
+            Decimal::parse("0").map(crate::number::Ratio::from)
+        );
         // A fault before the zero still counts.
         let term = Expr::Mul(vec![Expr::call(Func::Log, tiny), Expr::int(0)]);
         assert_eq!(eval(&term, &env), Err(Fault::LogOfRoundedZero));
@@ -430,11 +442,11 @@ mod tests {
         let value = |e: &Expr| eval(e, &env);
         assert_eq!(
             value(&sign(Expr::Val(dec("-0.25")))).unwrap().exact,
-            Decimal::parse("-1")
+            Decimal::parse("-1").map(crate::number::Ratio::from)
         );
         assert_eq!(
             value(&sign(Expr::Val(dec("3")))).unwrap().exact,
-            Decimal::parse("1")
+            Decimal::parse("1").map(crate::number::Ratio::from)
         );
         let zero = || Expr::minus(Expr::Val(dec("0.5")), Expr::Val(dec("0.5")));
         assert_eq!(value(&sign(zero())), Err(Fault::SignOfZero));
@@ -455,7 +467,7 @@ mod tests {
         ] {
             assert_eq!(
                 value(&Expr::Mul(factors)).unwrap().exact,
-                Decimal::parse("0")
+                Decimal::parse("0").map(crate::number::Ratio::from)
             );
         }
         // Beside factors that are not 0, or in a sum, it stays undefined.

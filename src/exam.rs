@@ -717,7 +717,7 @@ fn attempt_variant(
             },
         ) {
             Ok(d) => Ok(Ok(d)),
-            Err(e @ Error::Numeric { .. }) => Ok(Err((
+            Err(e @ (Error::Numeric { .. } | Error::RoundedAway { .. })) => Ok(Err((
                 None,
                 DrawFault::Numeric {
                     message: e.to_string(),
@@ -739,7 +739,8 @@ fn attempt_variant(
         Ok(d) => d,
         Err(fault) => return Ok(Err(fault)),
     };
-    let printer = Printer::new(drawn.depth(), settings.options.digits);
+    let printer = Printer::new(drawn.depth(), settings.options.digits)
+        .with_rounding(settings.options.rounding);
     let answers = answers(&exact, &rounded, &printer, asks);
     if let Some(fault) = derived_fault(&exact, &answers, settings.options.digits) {
         return Ok(Err(fault));
@@ -773,7 +774,8 @@ fn attempt_variant(
         // Wide enough for both ways of working: the difference between exact and rounded
         // carrying, plus a unit in the last shown digit.
         let unit = 10f64.powi(
-            crate::number::Shown::new(shown, settings.options.digits).exponent
+            crate::number::Shown::new(shown, settings.options.digits, settings.options.rounding)
+                .exponent
                 - settings.options.digits as i32
                 + 1,
         );

@@ -523,7 +523,7 @@ impl fmt::Display for Expr {
         match self {
             Expr::Num(d) => write!(f, "{d}"),
             Expr::Val(v) => match v.exact {
-                Some(d) => write!(f, "{d}"),
+                Some(r) => write!(f, "{r}"),
                 None => write!(f, "~{}", v.f),
             },
             Expr::Sym(s) => write!(f, "{s}"),

@@ -10,13 +10,14 @@ use std::fmt::Write as _;
 
 use crate::derivation::Row;
 use crate::expr::{Expr, Func, Index, Kind, Symbol};
-use crate::number::{Shown, Value};
+use crate::number::{Decimal, Rounding, Shown, Value};
 
 /// Prints formulas for a network of `depth` layers with `digits` significant digits.
 #[derive(Clone, Copy, Debug)]
 pub struct Printer {
     pub depth: u32,
     pub digits: u32,
+    pub rounding: Rounding,
 }
 
 /// How a printed factor sits next to its neighbours in a product.
@@ -78,7 +79,16 @@ fn write_superscript_layer(layer: u32, out: &mut String) {
 
 impl Printer {
     pub fn new(depth: u32, digits: u32) -> Printer {
-        Printer { depth, digits }
+        Printer {
+            depth,
+            digits,
+            rounding: Rounding::HalfUp,
+        }
+    }
+
+    /// The same printer, rounding exact ties by `rounding`.
+    pub fn with_rounding(self, rounding: Rounding) -> Printer {
+        Printer { rounding, ..self }
     }
 
     /// The name of a layer's activation: `o` for the output, `h` for the one hidden layer,
@@ -217,7 +227,21 @@ impl Printer {
 
     /// [`Printer::value`] at the end of `out`.
     pub fn write_value(&self, v: Value, out: &mut String) {
-        Self::write_shown(&Shown::new(v, self.digits), out);
+        Self::write_shown(&Shown::new(v, self.digits, self.rounding), out);
+    }
+
+    /// A number given in the file, where the problem states it: with all its digits, even
+    /// beyond `--digits` (the rows that compute with it show it rounded).
+    pub fn given(&self, d: Decimal) -> String {
+        let mut out = String::new();
+        self.write_given(d, &mut out);
+        out
+    }
+
+    /// [`Printer::given`] at the end of `out`.
+    pub fn write_given(&self, d: Decimal, out: &mut String) {
+        let digits = self.digits.max(d.significant_digits());
+        Self::write_shown(&Shown::new(Value::exact(d), digits, self.rounding), out);
     }
 
     fn write_shown(shown: &Shown, out: &mut String) {
@@ -307,7 +331,7 @@ impl Printer {
                 Class::Constant
             }
             Expr::Val(v) => {
-                let shown = Shown::new(*v, self.digits);
+                let shown = Shown::new(*v, self.digits, self.rounding);
                 // `m\times10^{e}` inside an operation reads better grouped.
                 let grouped = !shown.positional() && v.f >= 0.0;
                 if grouped {
@@ -561,12 +585,12 @@ pub fn escape_markdown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::number::Decimal;
     use Index::{Num, Var};
 
     const P: Printer = Printer {
         depth: 2,
         digits: 4,
+        rounding: Rounding::HalfUp,
     };
 
     fn exact(text: &str) -> Expr {

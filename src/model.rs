@@ -121,6 +121,15 @@ pub struct Exam {
     pub asks: Vec<Ask>,
 }
 
+/// Where the statements that a derivation's messages point at are in the file.
+#[derive(Clone, Debug, Default)]
+pub struct Spans {
+    /// The loss (its name, or its formula).
+    pub loss: Span,
+    /// Each `layer` statement, in order.
+    pub layers: Vec<Span>,
+}
+
 /// A network with its training samples, ready to derive.
 #[derive(Clone, Debug)]
 pub struct Network {
@@ -134,6 +143,7 @@ pub struct Network {
     pub sgd: Option<Sgd>,
     /// `vary` and `ask`, for `backprop-tex exam`; `derive` uses the values as written.
     pub exam: Exam,
+    pub spans: Spans,
 }
 
 impl Network {

@@ -1,9 +1,16 @@
 //! Numbers that know whether they are exact.
 //!
 //! A hand calculation writes `0.1·1 + 0.1·2 + 0.1·3 = 0.6` with `=`, but `1/(1+exp(−0.6)) ≈ 0.6457`
-//! with `≈`. To tell the two apart we carry, beside every f64, the exact decimal value when there
-//! is one: numbers typed in the `.nn` file are decimals, and `+ − ×` (and division where the
-//! quotient is a finite decimal) keep them decimal. Anything through `exp`, `log`, … is not.
+//! with `≈`. To tell the two apart we carry, beside every f64, the exact value when there is
+//! one: numbers typed in the `.nn` file are decimals ([`Decimal`], which the formulas keep too),
+//! and `+ − × ÷` keep them exact as rationals ([`Ratio`]): `2/3 · 0.78` is exactly 0.52, which
+//! a decimal-only type would have lost at the 2/3. Anything through `exp`, `log`, … is not
+//! exact, and neither is a rational that would overflow i128.
+//!
+//! Exact numbers are shown by their exact decimal expansion, cut by a [`Rounding`] rule (half-up
+//! unless asked otherwise), never by the nearest double: 1.2345 is 1.235, not the 1.234 its
+//! double (1.23449999…) gives. With `--carry rounded` each carried value is the shown decimal,
+//! kept as a rational too ([`Value::carried`]), so the rows combine exactly what they print.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -280,41 +287,377 @@ impl fmt::Display for Decimal {
     }
 }
 
-/// A computed number: its f64 value, and its exact decimal value when it has one.
+/// How an exact number is cut to the digits shown when it lies exactly half-way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rounding {
+    /// Ties away from zero, as taught at school: 1.2345 → 1.235, −1.2345 → −1.235.
+    #[default]
+    HalfUp,
+    /// Ties to the even digit, as IEEE arithmetic does: 1.2345 → 1.234, 1.2355 → 1.236.
+    HalfEven,
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// An exact rational `num/den`, normalised (`den > 0`, no common factor). Arithmetic returns
+/// `None` when a numerator or denominator would leave i128, and the caller then treats the
+/// result as approximate. `2/3 · 0.78 = 0.52` stays exact this way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ratio {
+    num: i128,
+    den: i128,
+}
+
+impl Ratio {
+    pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
+    pub const ONE: Ratio = Ratio { num: 1, den: 1 };
+
+    /// `num/den` in lowest terms; `None` for a zero denominator or `i128::MIN` (which has no
+    /// negation, so it is never a ratio here).
+    pub fn new(num: i128, den: i128) -> Option<Ratio> {
+        if den == 0 || num == i128::MIN || den == i128::MIN {
+            return None;
+        }
+        let g = gcd(num.unsigned_abs(), den.unsigned_abs()) as i128;
+        let (num, den) = (num / g, den / g);
+        Some(if den < 0 {
+            Ratio {
+                num: -num,
+                den: -den,
+            }
+        } else {
+            Ratio { num, den }
+        })
+    }
+
+    pub fn from_int(n: i64) -> Ratio {
+        Ratio {
+            num: n as i128,
+            den: 1,
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.num == 0
+    }
+
+    pub fn is_one(&self) -> bool {
+        self.num == 1 && self.den == 1
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.num < 0
+    }
+
+    /// The integer value, if this is a whole number.
+    pub fn as_integer(&self) -> Option<i128> {
+        (self.den == 1).then_some(self.num)
+    }
+
+    pub fn negated(self) -> Ratio {
+        Ratio {
+            num: -self.num,
+            den: self.den,
+        }
+    }
+
+    pub fn checked_add(self, other: Ratio) -> Option<Ratio> {
+        let g = gcd(self.den as u128, other.den as u128) as i128;
+        let den = (self.den / g).checked_mul(other.den)?;
+        let num = self
+            .num
+            .checked_mul(other.den / g)?
+            .checked_add(other.num.checked_mul(self.den / g)?)?;
+        Ratio::new(num, den)
+    }
+
+    pub fn checked_sub(self, other: Ratio) -> Option<Ratio> {
+        self.checked_add(other.negated())
+    }
+
+    pub fn checked_mul(self, other: Ratio) -> Option<Ratio> {
+        // Cancelled crosswise first, so that the products stay as small as they can.
+        let g1 = gcd(self.num.unsigned_abs(), other.den as u128).max(1) as i128;
+        let g2 = gcd(other.num.unsigned_abs(), self.den as u128).max(1) as i128;
+        Ratio::new(
+            (self.num / g1).checked_mul(other.num / g2)?,
+            (self.den / g2).checked_mul(other.den / g1)?,
+        )
+    }
+
+    /// The exact quotient; `None` for a zero divisor or an overflow.
+    pub fn checked_div(self, other: Ratio) -> Option<Ratio> {
+        if other.is_zero() {
+            return None;
+        }
+        self.checked_mul(Ratio::new(other.den, other.num)?)
+    }
+
+    /// `self^n` for a whole exponent up to ±1000 (0⁻ⁿ is `None`).
+    pub fn powi(self, n: i64) -> Option<Ratio> {
+        if n.unsigned_abs() > 1000 {
+            return None;
+        }
+        let mut result = Ratio::from_int(1);
+        for _ in 0..n.unsigned_abs() {
+            result = result.checked_mul(self)?;
+        }
+        if n < 0 {
+            Ratio::from_int(1).checked_div(result)
+        } else {
+            Some(result)
+        }
+    }
+
+    /// The decimal, when the value is a finite one that [`Decimal`] holds (the denominator has
+    /// no prime factors but 2 and 5).
+    pub fn to_decimal(&self) -> Option<Decimal> {
+        let mut den = self.den;
+        let (mut twos, mut fives) = (0u32, 0u32);
+        while den % 2 == 0 {
+            den /= 2;
+            twos += 1;
+        }
+        while den % 5 == 0 {
+            den /= 5;
+            fives += 1;
+        }
+        if den != 1 {
+            return None;
+        }
+        let scale = twos.max(fives);
+        let factor = pow10(scale)? / self.den;
+        Decimal::new(self.num.checked_mul(factor)?, scale)
+    }
+
+    /// The nearest f64.
+    pub fn to_f64(&self) -> f64 {
+        const EXACT: u128 = 1 << 53;
+        if self.num.unsigned_abs() <= EXACT && (self.den as u128) <= EXACT {
+            // Both exact: one division, correctly rounded.
+            return self.num as f64 / self.den as f64;
+        }
+        if let Some(d) = self.to_decimal() {
+            return d.to_f64();
+        }
+        // Forty digits leave nothing for the float's own rounding to get wrong in practice.
+        let (digits, exponent, _) = ratio_digits(*self, 40, Rounding::HalfEven);
+        let sign = if self.is_negative() { "-" } else { "" };
+        let digits = String::from_utf8(digits).unwrap_or_default();
+        format!("{sign}0.{digits}e{}", exponent + 1)
+            .parse()
+            .unwrap_or(f64::NAN)
+    }
+}
+
+impl From<Decimal> for Ratio {
+    fn from(d: Decimal) -> Ratio {
+        // A scale of at most 30 has a power of ten well inside i128.
+        let den = pow10(d.scale).unwrap_or(1);
+        Ratio::new(d.mantissa, den).unwrap_or(Ratio::ZERO)
+    }
+}
+
+impl fmt::Display for Ratio {
+    /// `0.52` when the value is a finite decimal, `2/3` otherwise.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_decimal() {
+            Some(d) => write!(f, "{d}"),
+            None => write!(f, "{}/{}", self.num, self.den),
+        }
+    }
+}
+
+/// The digits of `|r|` from the first significant one on: the integer part's, then the
+/// fraction's by long division (never overflowing: `10·rem` is worked out modulo `den`).
+struct DigitStream {
+    integer: Vec<u8>,
+    at: usize,
+    rem: u128,
+    den: u128,
+}
+
+impl DigitStream {
+    /// The stream and the decimal exponent of its first digit (`r ≠ 0`).
+    fn new(r: Ratio) -> (DigitStream, i32) {
+        let (num, den) = (r.num.unsigned_abs(), r.den as u128);
+        let integer = num / den;
+        let mut stream = DigitStream {
+            integer: Vec::new(),
+            at: 0,
+            rem: num % den,
+            den,
+        };
+        if integer > 0 {
+            stream.integer = integer.to_string().into_bytes();
+            let exponent = stream.integer.len() as i32 - 1;
+            return (stream, exponent);
+        }
+        let mut exponent = -1;
+        // Leading zeros of the fraction; at most 39 (den < 10^39).
+        while stream.peek_zero() {
+            stream.next_digit();
+            exponent -= 1;
+        }
+        (stream, exponent)
+    }
+
+    fn peek_zero(&self) -> bool {
+        // The next fraction digit is 0 when 10·rem < den.
+        self.integer.is_empty() && self.rem < self.den.div_ceil(10)
+    }
+
+    fn next_digit(&mut self) -> u8 {
+        if self.at < self.integer.len() {
+            self.at += 1;
+            return self.integer[self.at - 1];
+        }
+        let (mut digit, mut acc) = (0u8, 0u128);
+        for _ in 0..10 {
+            if acc >= self.den - self.rem {
+                acc -= self.den - self.rem;
+                digit += 1;
+            } else {
+                acc += self.rem;
+            }
+        }
+        self.rem = acc;
+        b'0' + digit
+    }
+
+    /// Whether anything nonzero is left.
+    fn rest_nonzero(&self) -> bool {
+        self.rem != 0 || self.integer[self.at..].iter().any(|&d| d != b'0')
+    }
+}
+
+/// The first `count` significant digits of `|r|` (nonzero), rounded by `rounding`, the decimal
+/// exponent of the first, and whether they are the whole value (nothing was cut off).
+fn ratio_digits(r: Ratio, count: usize, rounding: Rounding) -> (Vec<u8>, i32, bool) {
+    let (mut stream, mut exponent) = DigitStream::new(r);
+    let mut kept: Vec<u8> = (0..count).map(|_| stream.next_digit()).collect();
+    let next = stream.next_digit();
+    let sticky = stream.rest_nonzero();
+    let whole = next == b'0' && !sticky;
+    let up = match rounding {
+        Rounding::HalfUp => next >= b'5',
+        Rounding::HalfEven => {
+            next > b'5' || (next == b'5' && (sticky || kept.last().is_some_and(|d| d % 2 == 1)))
+        }
+    };
+    if up && !carry_up(&mut kept) {
+        exponent += 1;
+    }
+    (kept, exponent, whole)
+}
+
+/// Adds one in the last place, carrying through nines (9.9996 → 10.00); `false` when the
+/// carry went past the first digit, which then reads `10…0` cut to the same length.
+fn carry_up(kept: &mut Vec<u8>) -> bool {
+    for d in kept.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return true;
+        }
+    }
+    kept.insert(0, b'1');
+    kept.pop();
+    false
+}
+
+/// A computed number: its f64 value, and its exact value when it has one.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Value {
     pub f: f64,
-    pub exact: Option<Decimal>,
+    /// The value exactly, when it is known (numbers from the file and `+ − × ÷` of them).
+    pub exact: Option<Ratio>,
+    /// With `--carry rounded`: what the shown, rounded numbers this value comes from give
+    /// exactly (`0.6457 − 0.6457 = 0`, no float residue). It is not the true value, so it is
+    /// never shown with `=`; `None` when `exact` is known.
+    pub carried: Option<Ratio>,
+    /// At least this many significant digits where it is shown (0: as many as the others):
+    /// set on a number in a row whose shown numbers would otherwise leave the real numbers.
+    pub digits: u8,
 }
 
 impl Value {
     pub fn exact(d: Decimal) -> Value {
         Value {
             f: d.to_f64(),
-            exact: Some(d),
+            exact: Some(Ratio::from(d)),
+            carried: None,
+            digits: 0,
+        }
+    }
+
+    /// An exact rational value.
+    pub fn ratio(r: Ratio) -> Value {
+        Value {
+            f: r.to_f64(),
+            exact: Some(r),
+            carried: None,
+            digits: 0,
+        }
+    }
+
+    /// A value computed from rounded, carried numbers: exactly `r` in their arithmetic.
+    pub fn carried(r: Ratio) -> Value {
+        Value {
+            f: r.to_f64(),
+            exact: None,
+            carried: Some(r),
+            digits: 0,
         }
     }
 
     pub fn approx(f: f64) -> Value {
-        Value { f, exact: None }
+        Value {
+            f,
+            exact: None,
+            carried: None,
+            digits: 0,
+        }
     }
 
     pub fn int(n: i64) -> Value {
-        Value::exact(Decimal::from_int(n))
+        Value::ratio(Ratio::from_int(n))
     }
 
+    /// The rational this value computes with: exact, or carried.
+    fn rational(&self) -> Option<Ratio> {
+        self.exact.or(self.carried)
+    }
+
+    fn is_exact_zero(&self) -> bool {
+        self.exact.is_some_and(|r| r.is_zero())
+    }
+
+    fn is_zero_rational(&self) -> bool {
+        self.rational().is_some_and(|r| r.is_zero())
+    }
+
+    /// The result of an operation: exact when both operands are, carried when both have a
+    /// rational but one is carried, otherwise the float `f`.
     fn combine(
         self,
         other: Value,
         f: f64,
-        exact: impl FnOnce(Decimal, Decimal) -> Option<Decimal>,
+        exact: impl FnOnce(Ratio, Ratio) -> Option<Ratio>,
     ) -> Value {
-        let exact = match (self.exact, other.exact) {
-            (Some(a), Some(b)) => exact(a, b),
-            _ => None,
+        let (Some(a), Some(b)) = (self.rational(), other.rational()) else {
+            return Value::approx(f);
         };
-        match exact {
-            Some(d) => Value::exact(d),
+        match exact(a, b) {
+            Some(r) if self.exact.is_some() && other.exact.is_some() => Value::ratio(r),
+            Some(r) => Value::carried(r),
             None => Value::approx(f),
         }
     }
@@ -325,9 +668,10 @@ impl Value {
             .and_then(|d| d.as_integer())
             .and_then(|n| i64::try_from(n).ok())
             .filter(|n| n.unsigned_abs() <= 64);
-        match (self.exact, whole) {
+        match (self.rational(), whole) {
             (Some(base), Some(n)) => match base.powi(n) {
-                Some(d) => Value::exact(d),
+                Some(r) if self.exact.is_some() => Value::ratio(r),
+                Some(r) => Value::carried(r),
                 None => Value::approx(self.f.powi(n as i32)),
             },
             (_, Some(n)) => Value::approx(self.f.powi(n as i32)),
@@ -345,49 +689,61 @@ impl Value {
     }
 
     /// This value rounded to `digits` significant digits, as a person carrying rounded
-    /// numbers from row to row would write it down. Exact values that already fit stay exact.
-    pub fn rounded(self, digits: u32) -> Value {
-        if let Some(d) = self.exact {
-            if d.significant_digits() <= digits {
-                return self;
-            }
+    /// numbers from row to row writes it down: the shown decimal, carried exactly. Exact
+    /// values that already fit stay exact; a float 0 stays a float (it may be an underflow).
+    pub fn rounded(self, digits: u32, rounding: Rounding) -> Value {
+        let shown = Shown::new(self, digits, rounding);
+        if shown.exact || (self.rational().is_none() && (self.f == 0.0 || !self.f.is_finite())) {
+            return self;
         }
-        let shown = Shown::new(self, digits);
-        Value::approx(shown.f64())
+        match shown.ratio() {
+            Some(r) => Value::carried(r),
+            None => Value::approx(shown.f64()),
+        }
     }
 }
 
 impl std::ops::Add for Value {
     type Output = Value;
     fn add(self, other: Value) -> Value {
-        self.combine(other, self.f + other.f, Decimal::checked_add)
+        self.combine(other, self.f + other.f, Ratio::checked_add)
     }
 }
 
 impl std::ops::Sub for Value {
     type Output = Value;
     fn sub(self, other: Value) -> Value {
-        self.combine(other, self.f - other.f, Decimal::checked_sub)
+        self.combine(other, self.f - other.f, Ratio::checked_sub)
     }
 }
 
 impl std::ops::Mul for Value {
     type Output = Value;
     fn mul(self, other: Value) -> Value {
-        // Zero times anything finite is exactly zero (a relu derivative of 0, say).
-        let exact_zero = |v: &Value| v.exact.is_some_and(|d| d.is_zero());
-        if exact_zero(&self) || exact_zero(&other) {
+        // Zero times anything finite is exactly zero (a relu derivative of 0, say), and a
+        // carried zero stays one.
+        if self.is_exact_zero() || other.is_exact_zero() {
             return Value::int(0);
         }
-        self.combine(other, self.f * other.f, Decimal::checked_mul)
+        if self.is_zero_rational() || other.is_zero_rational() {
+            return Value::carried(Ratio::ZERO);
+        }
+        self.combine(other, self.f * other.f, Ratio::checked_mul)
     }
 }
 
-/// Division; the caller rules out a zero divisor.
+/// Division; the caller rules out a zero divisor. An exact 0 divided by anything is exactly 0
+/// (`0/0.6225` in cross-entropy with a target of 0).
 impl std::ops::Div for Value {
     type Output = Value;
     fn div(self, other: Value) -> Value {
-        self.combine(other, self.f / other.f, Decimal::checked_div)
+        if self.is_exact_zero() {
+            return Value::int(0);
+        }
+        if self.is_zero_rational() {
+            return Value::carried(Ratio::ZERO);
+        }
+        self.combine(other, self.f / other.f, Ratio::checked_div)
     }
 }
 
@@ -396,7 +752,9 @@ impl std::ops::Neg for Value {
     fn neg(self) -> Value {
         Value {
             f: -self.f,
-            exact: self.exact.map(Decimal::negated),
+            exact: self.exact.map(Ratio::negated),
+            carried: self.carried.map(Ratio::negated),
+            digits: self.digits,
         }
     }
 }
@@ -415,34 +773,40 @@ pub struct Shown {
 }
 
 impl Shown {
-    pub fn new(value: Value, digits: u32) -> Shown {
-        let digits = digits.max(1);
-        if let Some(d) = value.exact {
-            if d.significant_digits() <= digits {
-                return Shown::from_decimal(d);
-            }
+    /// `value` with `digits` significant digits. A number with a rational (exact or carried)
+    /// is cut by its exact decimal and `rounding`; an exact one that fits is shown whole, with
+    /// no trailing zeros (`0.6`), anything else with all `digits` (`0.8590`).
+    pub fn new(value: Value, digits: u32, rounding: Rounding) -> Shown {
+        let digits = digits.max(value.digits.into()).max(1);
+        match (value.exact, value.carried) {
+            (Some(r), _) => Shown::from_ratio(r, digits, rounding, true),
+            (None, Some(r)) => Shown::from_ratio(r, digits, rounding, false),
+            (None, None) => Shown::rounded(value.f, digits),
         }
-        Shown::rounded(value.f, digits)
     }
 
-    fn from_decimal(d: Decimal) -> Shown {
-        if d.is_zero() {
+    fn from_ratio(r: Ratio, digits: u32, rounding: Rounding, exact: bool) -> Shown {
+        if r.is_zero() {
             return Shown {
                 negative: false,
                 digits: "0".into(),
                 exponent: 0,
-                exact: true,
+                exact,
             };
         }
-        let all = d.mantissa.unsigned_abs().to_string();
-        // 1e37 is `1` and an exponent, not `1.000…0` with 37 zeros: positional notation
-        // writes the zeros back where it needs them.
-        let digits = all.trim_end_matches('0').to_string();
+        let (kept, exponent, whole) = ratio_digits(r, digits as usize, rounding);
+        let mut text = String::from_utf8(kept).unwrap_or_default();
+        let exact = exact && whole;
+        if exact {
+            // 1e37 is `1` and an exponent, not `1.000…0`: positional notation writes the
+            // zeros back where it needs them.
+            text.truncate(text.trim_end_matches('0').len().max(1));
+        }
         Shown {
-            negative: d.is_negative(),
-            exponent: all.len() as i32 - 1 - d.scale as i32,
-            digits,
-            exact: true,
+            negative: r.is_negative(),
+            digits: text,
+            exponent,
+            exact,
         }
     }
 
@@ -464,11 +828,26 @@ impl Shown {
         }
     }
 
-    /// Whether `value` is shown exactly with `digits` significant digits (no formatting).
+    /// Whether `value` is shown exactly with `digits` significant digits.
     pub fn is_exact(value: Value, digits: u32) -> bool {
+        let digits = digits.max(value.digits.into()).max(1);
         value
             .exact
-            .is_some_and(|d| d.significant_digits() <= digits.max(1))
+            .is_some_and(|r| r.is_zero() || ratio_digits(r, digits as usize, Rounding::HalfUp).2)
+    }
+
+    /// The shown number exactly, when its digits make a decimal (always, but for absurd
+    /// exponents).
+    pub fn ratio(&self) -> Option<Ratio> {
+        let mantissa: i128 = self.digits.parse().ok()?;
+        let mantissa = if self.negative { -mantissa } else { mantissa };
+        // digits · 10^(exponent − len + 1)
+        let shift = self.exponent - self.digits.len() as i32 + 1;
+        if shift >= 0 {
+            Ratio::new(mantissa.checked_mul(pow10(shift as u32)?)?, 1)
+        } else {
+            Ratio::new(mantissa, pow10(shift.unsigned_abs())?)
+        }
     }
 
     /// The shown number as an f64.
@@ -679,13 +1058,13 @@ mod tests {
 
     #[test]
     fn exact_powers_of_ten_are_shown_short() {
-        let shown = Shown::new(Value::exact(dec("1e37")), 4);
+        let shown = Shown::new(Value::exact(dec("1e37")), 4, Rounding::HalfUp);
         assert_eq!((shown.digits.as_str(), shown.exponent), ("1", 37));
         let mut out = String::new();
         shown.write_mantissa(&mut out);
         assert_eq!(out, "1");
         // Positional notation puts the zeros back.
-        let shown = Shown::new(Value::exact(dec("300")), 4);
+        let shown = Shown::new(Value::exact(dec("300")), 4, Rounding::HalfUp);
         let mut out = String::new();
         shown.write_positional(&mut out);
         assert_eq!(out, "300");
@@ -694,7 +1073,14 @@ mod tests {
     #[test]
     fn whole_numbers_with_zeros_are_short() {
         assert_eq!(Decimal::parse("40000").unwrap().significant_digits(), 1);
-        assert!(Shown::new(Value::exact(Decimal::parse("40000").unwrap()), 4).exact);
+        assert!(
+            Shown::new(
+                Value::exact(Decimal::parse("40000").unwrap()),
+                4,
+                Rounding::HalfUp
+            )
+            .exact
+        );
     }
 
     #[test]
@@ -703,7 +1089,7 @@ mod tests {
         let sum = terms.iter().fold(Value::int(0), |acc, (w, x)| {
             acc + Value::exact(dec(w)) * Value::exact(dec(x))
         });
-        assert_eq!(sum.exact, Some(dec("0.6")));
+        assert_eq!(sum.exact, Some(Ratio::from(dec("0.6"))));
         assert_eq!(sum.f, 0.6);
     }
 
@@ -723,7 +1109,7 @@ mod tests {
         ($name:ident: $value:expr, $digits:literal => $text:literal, exact $exact:literal) => {
             #[test]
             fn $name() {
-                let shown = Shown::new($value, $digits);
+                let shown = Shown::new($value, $digits, Rounding::HalfUp);
                 assert_eq!(written(|t| shown.write_positional(t)), $text);
                 assert_eq!(shown.exact, $exact);
             }
@@ -740,15 +1126,176 @@ mod tests {
 
     #[test]
     fn very_small_values_are_not_positional() {
-        let shown = Shown::new(Value::approx(1.5e-7), 2);
+        let shown = Shown::new(Value::approx(1.5e-7), 2, Rounding::HalfUp);
         assert!(!shown.positional());
         assert_eq!(written(|t| shown.write_mantissa(t)), "1.5");
         assert_eq!(shown.exponent, -7);
     }
 
+    fn ratio(a: i128, b: i128) -> Ratio {
+        Ratio::new(a, b).unwrap()
+    }
+
+    #[test]
+    fn rationals_are_normalised_and_exact() {
+        assert_eq!(ratio(4, -6), ratio(-2, 3));
+        assert_eq!(ratio(0, -7), Ratio::ZERO);
+        assert_eq!(Ratio::new(1, 0), None);
+        let third = ratio(1, 3);
+        assert_eq!(third.checked_add(third).unwrap(), ratio(2, 3));
+        assert_eq!(ratio(1, 6).checked_sub(ratio(1, 2)).unwrap(), ratio(-1, 3));
+        assert_eq!(ratio(2, 3).checked_div(ratio(-4, 9)).unwrap(), ratio(-3, 2));
+        assert_eq!(ratio(2, 3).powi(-2).unwrap(), ratio(9, 4));
+        assert_eq!(Ratio::ZERO.powi(-1), None);
+        assert_eq!(ratio(1, 3).to_decimal(), None);
+        assert_eq!(ratio(1, 8).to_decimal(), Some(dec("0.125")));
+        assert_eq!(ratio(2, 3).to_string(), "2/3");
+        assert_eq!(ratio(-13, 25).to_string(), "-0.52");
+    }
+
+    #[test]
+    fn two_thirds_of_a_decimal_can_be_exact() {
+        // mean_squared's 2/K: (2/3)·(0 − (−0.78)) = 0.52 exactly.
+        let two_thirds = Value::int(2) / Value::int(3);
+        assert_eq!(two_thirds.exact, Some(ratio(2, 3)));
+        assert!(!Shown::is_exact(two_thirds, 17));
+        let delta = two_thirds * (Value::int(0) - Value::exact(dec("-0.78")));
+        assert_eq!(delta.exact, Some(Ratio::from(dec("0.52"))));
+        assert_eq!(delta.f, 0.52);
+        let shown = Shown::new(delta, 4, Rounding::HalfUp);
+        assert!(shown.exact);
+        assert_eq!(written(|t| shown.write_positional(t)), "0.52");
+        let shown = Shown::new(two_thirds, 4, Rounding::HalfUp);
+        assert!(!shown.exact);
+        assert_eq!(written(|t| shown.write_positional(t)), "0.6667");
+    }
+
+    #[test]
+    fn overflow_falls_back_to_approximate() {
+        let big = Value::ratio(ratio(1, 3_i128.pow(41)));
+        let product = big * big;
+        assert_eq!(product.exact, None);
+        assert!((product.f - 3f64.powi(-82)).abs() <= 1e-15 * product.f);
+        let huge = Value::exact(dec("1e37"));
+        assert_eq!((huge * huge).exact, None);
+        assert_eq!((huge * huge).f, 1e74);
+        // A sum whose common denominator leaves i128.
+        let sum = Value::ratio(ratio(1, 3_i128.pow(40))) + Value::ratio(ratio(1, 7_i128.pow(23)));
+        assert_eq!(sum.exact, None);
+        assert!(sum.f > 0.0);
+    }
+
+    #[test]
+    fn exact_zero_divided_is_exact_zero() {
+        let y = Value::approx(0.6224593312018546);
+        let q = Value::int(0) / y;
+        assert_eq!(q.exact, Some(Ratio::ZERO));
+        // An unchanged weight stays exact: 0.5 − 1·0 = 0.5.
+        let w = Value::exact(dec("0.5")) - Value::int(1) * (Value::exact(dec("-0.235")) * q);
+        assert_eq!(w.exact, Some(Ratio::from(dec("0.5"))));
+        assert!(Shown::is_exact(w, 4));
+    }
+
+    macro_rules! ties {
+        ($name:ident: $text:literal, $digits:literal => up $up:literal, even $even:literal) => {
+            #[test]
+            fn $name() {
+                let v = Value::exact(dec($text));
+                for (rounding, expected) in [(Rounding::HalfUp, $up), (Rounding::HalfEven, $even)] {
+                    let shown = Shown::new(v, $digits, rounding);
+                    let mut text = String::new();
+                    if shown.negative {
+                        text.push('-');
+                    }
+                    shown.write_positional(&mut text);
+                    assert_eq!(
+                        text, expected,
+                        "{} at {} digits, {rounding:?}",
+                        $text, $digits
+                    );
+                    assert!(!shown.exact);
+                }
+            }
+        };
+    }
+
+    ties!(half_up_rounds_ties_away_from_zero: "1.2345", 4 => up "1.235", even "1.234");
+    ties!(negative_ties_round_away_from_zero: "-1.2345", 4 => up "-1.235", even "-1.234");
+    ties!(tie_below_one: "0.78125", 4 => up "0.7813", even "0.7812");
+    ties!(tie_to_an_even_digit_above: "1.2355", 4 => up "1.236", even "1.236");
+    ties!(not_a_tie_just_above: "1.234500001", 4 => up "1.235", even "1.235");
+    ties!(not_a_tie_just_below: "1.234499999", 4 => up "1.234", even "1.234");
+    ties!(tie_carries_through_nines: "9.9995", 4 => up "10.00", even "10.00");
+    ties!(tie_in_a_large_number: "12345", 4 => up "12350", even "12340");
+    ties!(tie_of_a_small_number: "0.00012345", 4 => up "0.0001235", even "0.0001234");
+
+    #[test]
+    fn a_repeating_fraction_rounds_by_its_digits() {
+        // 1/6 = 0.1666…: no tie, but the float 0.16666666666666666 agrees only by luck.
+        let sixth = Value::int(1) / Value::int(6);
+        let shown = Shown::new(sixth, 3, Rounding::HalfEven);
+        assert_eq!((shown.digits.as_str(), shown.exponent), ("167", -1));
+        // 5/7 ≈ 0.714285714…, and −5/7.
+        let shown = Shown::new(-(Value::int(5) / Value::int(7)), 6, Rounding::HalfUp);
+        assert_eq!((shown.negative, shown.digits.as_str()), (true, "714286"));
+        // Denominators beyond 10³⁷ still give their digits (10·rem would not fit).
+        let r = ratio(i128::MAX / 3, i128::MAX - 1);
+        let shown = Shown::new(Value::ratio(r), 5, Rounding::HalfUp);
+        assert_eq!((shown.digits.as_str(), shown.exponent), ("33333", -1));
+    }
+
+    #[test]
+    fn carried_values_combine_without_float_residue() {
+        // As shown: 0.6457 and 0.3543; their float sum is not 1, nor their difference exact.
+        let a = Value::approx(0.6456563062257954).rounded(4, Rounding::HalfUp);
+        let b = Value::approx(0.35434369377420455).rounded(4, Rounding::HalfUp);
+        assert_eq!(a.carried, Some(Ratio::from(dec("0.6457"))));
+        assert_eq!(a.exact, None);
+        assert_eq!((a + b).carried, Some(Ratio::ONE));
+        assert_eq!((a - a).carried, Some(Ratio::ZERO));
+        // Never shown as exact, though its digits are all there.
+        assert!(!Shown::new(a + b, 4, Rounding::HalfUp).exact);
+        assert!(!Shown::is_exact(a + b, 4));
+        // Carried ties round by their exact decimal too: 0.5·0.2469 = 0.12345.
+        let half = Value::exact(dec("0.5"));
+        let c = Value::approx(0.24687).rounded(4, Rounding::HalfUp);
+        let product = half * c;
+        assert_eq!(product.carried, Some(Ratio::from(dec("0.12345"))));
+        assert_eq!(
+            product.rounded(4, Rounding::HalfUp).carried,
+            Some(Ratio::from(dec("0.1235")))
+        );
+        assert_eq!(
+            product.rounded(4, Rounding::HalfEven).carried,
+            Some(Ratio::from(dec("0.1234")))
+        );
+        // A given number with more digits is carried as shown: 3·1.235 = 3.705.
+        let x = Value::exact(dec("1.23456")).rounded(4, Rounding::HalfUp);
+        assert_eq!((Value::int(3) * x).carried, Some(Ratio::from(dec("3.705"))));
+        // An exact number that fits stays exact, and a float 0 stays a float.
+        let w = Value::exact(dec("0.25"));
+        assert_eq!(w.rounded(4, Rounding::HalfUp), w);
+        assert_eq!(
+            Value::approx(0.0).rounded(4, Rounding::HalfUp),
+            Value::approx(0.0)
+        );
+    }
+
+    #[test]
+    fn rationals_convert_to_the_nearest_float() {
+        assert_eq!(ratio(2, 3).to_f64(), 2.0 / 3.0);
+        assert_eq!(ratio(-1, 10).to_f64(), -0.1);
+        // Beyond 2^53 on both sides: through the decimal or forty digits.
+        let r = ratio(10_i128.pow(30) + 1, 3 * 10_i128.pow(20));
+        let expected: f64 = "3333333333.33333333333666666666667".parse().unwrap();
+        assert_eq!(r.to_f64(), expected);
+        let r = ratio(1, 10_i128.pow(25));
+        assert_eq!(r.to_f64(), 1e-25);
+    }
+
     #[test]
     fn rounding_carries_the_shown_number() {
-        let v = Value::approx(0.6456563062257954).rounded(4);
+        let v = Value::approx(0.6456563062257954).rounded(4, Rounding::HalfUp);
         assert_eq!(v.f, 0.6457);
         assert_eq!(v.exact, None);
     }
@@ -805,6 +1352,50 @@ mod rounding {
             let d = super::Decimal::new(mantissa.into(), scale).unwrap();
             let parsed: f64 = format!("{mantissa}e-{scale}").parse().unwrap();
             prop_assert_eq!(d.to_f64(), parsed);
+        }
+
+        #[test]
+        fn rationals_round_by_their_exact_digits(a in -999_999i128..1_000_000, b in 1i128..1_000_000, count in 1usize..=8, even in any::<bool>()) {
+            // The reference: ⌊|a|·10^k / b⌋ with enough digits, and its remainder, in plain i128.
+            prop_assume!(a != 0);
+            let r = super::Ratio::new(a, b).unwrap();
+            let rounding = if even { super::Rounding::HalfEven } else { super::Rounding::HalfUp };
+            let (num, den) = (a.abs(), b);
+            let mut k = 0i32;
+            while num * 10i128.pow((k + 12) as u32) / den < 10i128.pow(count as u32) {
+                k += 1;
+            }
+            let scaled = num * 10i128.pow((k + 12) as u32);
+            let all = (scaled / den).to_string();
+            let rem = scaled % den;
+            let (kept, rest) = all.split_at(count);
+            let first_rest = rest.as_bytes()[0];
+            let sticky = rem != 0 || rest[1..].bytes().any(|d| d != b'0');
+            let mut value: i128 = kept.parse().unwrap();
+            let odd = value % 2 == 1;
+            let up = match rounding {
+                super::Rounding::HalfUp => first_rest >= b'5',
+                super::Rounding::HalfEven => first_rest > b'5' || (first_rest == b'5' && (sticky || odd)),
+            };
+            value += up as i128;
+            let mut exponent = all.len() as i32 - 1 - (k + 12);
+            let mut expected = value.to_string();
+            if expected.len() > count {
+                expected.truncate(count);
+                exponent += 1;
+            }
+            let shown = super::Shown::new(super::Value::ratio(r), count as u32, rounding);
+            let whole = first_rest == b'0' && !sticky;
+            if whole {
+                let trimmed = expected.trim_end_matches('0');
+                prop_assert_eq!(shown.digits.as_str(), if trimmed.is_empty() { "0" } else { trimmed });
+            } else {
+                prop_assert_eq!(&shown.digits, &expected);
+            }
+            prop_assert_eq!(shown.exponent, exponent);
+            prop_assert_eq!(shown.exact, whole);
+            prop_assert_eq!(shown.negative, a < 0);
+            prop_assert_eq!(r.to_f64(), a as f64 / b as f64);
         }
 
         #[test]

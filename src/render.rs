@@ -241,6 +241,8 @@ struct JsonDoc<'a> {
     loss_function: &'a str,
     lr: Option<f64>,
     carry: crate::derivation::Carry,
+    /// How exact ties are rounded, in the shown and (with `carry` rounded) carried values.
+    rounding: crate::number::Rounding,
     digits: u32,
     steps: Vec<JsonStep<'a>>,
 }
@@ -287,6 +289,7 @@ fn json(derivation: &Derivation) -> Result<String, Error> {
         loss_function: &network.loss.name,
         lr: network.sgd.map(|s| s.lr.to_f64()),
         carry: derivation.options.carry,
+        rounding: derivation.options.rounding,
         digits: derivation.options.digits,
         steps: derivation
             .steps
@@ -377,10 +380,14 @@ struct LayerView {
 #[derive(Serialize)]
 struct SummaryView {
     layer: u32,
-    /// `=` or `\approx` before the gradient matrices, as their numbers are exact or rounded.
+    /// `=` or `\approx` before ∂E/∂W, as its numbers are exact or rounded.
     grad_rel: &'static str,
-    /// Likewise before the updated matrices.
+    /// Likewise before ∂E/∂b.
+    grad_bias_rel: &'static str,
+    /// Likewise before the updated W.
     after_rel: &'static str,
+    /// Likewise before the updated b.
+    bias_after_rel: &'static str,
     grad_weights: String,
     grad_bias: Option<String>,
     weights_after: Option<String>,
@@ -453,6 +460,7 @@ struct ContextView {
     matrix_equations: BlockView,
     digits: u32,
     carry: crate::derivation::Carry,
+    rounding: crate::number::Rounding,
     sizes: Vec<usize>,
     depth: u32,
     loss_name: String,
@@ -570,7 +578,8 @@ impl<'a> Views<'a> {
             }
         };
         Views {
-            printer: Printer::new(network.depth(), derivation.options.digits),
+            printer: Printer::new(network.depth(), derivation.options.digits)
+                .with_rounding(derivation.options.rounding),
             derivation,
             network,
             samples: network.samples(),
@@ -904,9 +913,8 @@ impl<'a> Views<'a> {
                 (1..=count).map(|j| self.printer.symbol(&kind(Index::Num(j as u32)).at(sample))),
             )
         };
-        let numbers = |row: &[crate::number::Decimal]| {
-            self.tuple(row.iter().map(|d| self.printer.value(Value::exact(*d))))
-        };
+        let numbers =
+            |row: &[crate::number::Decimal]| self.tuple(row.iter().map(|d| self.printer.given(*d)));
         let outputs = &step.layers[network.depth() as usize - 1].out[n - 1];
         SampleView {
             number: rows.sample,
@@ -945,21 +953,10 @@ impl<'a> Views<'a> {
                 .rev()
                 .map(|(n, numbers): (usize, &LayerNumbers)| SummaryView {
                     layer: n as u32 + 1,
-                    grad_rel: self.rel(
-                        numbers
-                            .grad_weights
-                            .iter()
-                            .flatten()
-                            .chain(numbers.grad_bias.iter().flatten()),
-                    ),
-                    after_rel: self.rel(
-                        numbers
-                            .weights_after
-                            .iter()
-                            .flatten()
-                            .flatten()
-                            .chain(numbers.bias_after.iter().flatten()),
-                    ),
+                    grad_rel: self.rel(numbers.grad_weights.iter().flatten()),
+                    grad_bias_rel: self.rel(numbers.grad_bias.iter().flatten()),
+                    after_rel: self.rel(numbers.weights_after.iter().flatten().flatten()),
+                    bias_after_rel: self.rel(numbers.bias_after.iter().flatten()),
                     grad_weights: self.value_matrix(&numbers.grad_weights),
                     grad_bias: numbers.grad_bias.as_deref().map(|b| self.value_column(b)),
                     weights_after: numbers
@@ -1353,8 +1350,11 @@ fn loss_kind(loss: &crate::functions::Loss, lang: Lang) -> String {
     if ja { ja_name } else { en }.to_string()
 }
 
-fn exact_values(values: &[Decimal]) -> Vec<Value> {
-    values.iter().map(|d| Value::exact(*d)).collect()
+/// A column of numbers given in the file, each with all its digits.
+fn given_column(views: &Views, values: &[Decimal]) -> String {
+    views.bmatrix(values.len(), 1, |i, _, out| {
+        views.printer.write_given(values[i], out)
+    })
 }
 
 fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextView {
@@ -1369,7 +1369,6 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
         .enumerate()
         .map(|(n, layer)| {
             let l = n as u32 + 1;
-            let values: Vec<Vec<Value>> = layer.weights.iter().map(|r| exact_values(r)).collect();
             let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
             let definition = match layer.activation.shape {
                 crate::functions::Shape::Softmax => {
@@ -1397,16 +1396,15 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
                     let (i, j) = (Index::Num(i as u32 + 1), Index::Num(j as u32 + 1));
                     printer.write_symbol(&Symbol::weight(l, i, j), out)
                 }),
-                weights: views.value_matrix(&values),
+                weights: views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
+                    printer.write_given(layer.weights[i][j], out)
+                }),
                 bias_symbolic: layer.bias.as_ref().map(|b| {
                     views.bmatrix(b.len(), 1, |i, _, out| {
                         printer.write_symbol(&Symbol::bias(l, Index::Num(i as u32 + 1)), out)
                     })
                 }),
-                bias: layer
-                    .bias
-                    .as_ref()
-                    .map(|b| views.value_column(&exact_values(b))),
+                bias: layer.bias.as_ref().map(|b| given_column(views, b)),
             }
         })
         .collect();
@@ -1433,6 +1431,7 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
         matrix_equations: views.matrices(|| views.matrix_equations()),
         digits: derivation.options.digits,
         carry: derivation.options.carry,
+        rounding: derivation.options.rounding,
         sizes: network.sizes(),
         depth,
         loss_name: network.loss.name.clone(),

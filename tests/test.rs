@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value as Json;
 
+mod exact;
 mod exam;
 mod formulas;
 mod gradcheck;
@@ -858,7 +859,16 @@ fn every_error_is_located_and_exits_1() {
             .to_str()
             .unwrap()
             .to_string();
-        let output = run(&["derive", &relative]);
+        // A first line `# args: …` gives the options the entry needs (`--carry rounded`).
+        let text = std::fs::read(path).unwrap();
+        let options = text
+            .strip_prefix(b"# args: ")
+            .and_then(|rest| rest.split(|&b| b == b'\n').next())
+            .map(|line| String::from_utf8_lossy(line).into_owned())
+            .unwrap_or_default();
+        let mut args = vec!["derive", &relative];
+        args.extend(options.split_whitespace());
+        let output = run(&args);
         assert_eq!(output.status.code(), Some(1), "{relative}");
         assert!(output.stdout.is_empty(), "{relative} wrote output");
         let stderr = String::from_utf8(output.stderr).unwrap();
