@@ -340,3 +340,33 @@ pub fn shortcut(activation: &Activation, loss: &Loss) -> Option<&'static str> {
         .find(|(a, l, _)| *a == activation.name && *l == loss.name)
         .map(|(_, _, rule)| *rule)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_squared_gives_two_over_k_in_lowest_terms() {
+        // δ's coefficient has one form: 2/K as a fraction in lowest terms, never a decimal.
+        for (outputs, coefficient) in [
+            (1, "2 "),
+            (2, ""),
+            (3, "(/ 2 3) "),
+            (4, "(/ 1 2) "),
+            (5, "(/ 2 5) "),
+            (6, "(/ 1 3) "),
+            (10, "(/ 1 5) "),
+        ] {
+            let loss = builtin_loss("mean_squared", outputs).unwrap();
+            let y_i = Expr::sym(Symbol::out(1, Index::Var('i')));
+            let (d, _) =
+                crate::diff::derivative(&loss.instantiate(1), &y_i, &crate::diff::NoLayers)
+                    .unwrap();
+            let expected = match coefficient {
+                "" => "(+ z1_i (- t_i))".to_string(),
+                c => format!("(* {c}(+ z1_i (- t_i)))"),
+            };
+            assert_eq!(d.to_string(), expected, "{outputs} outputs");
+        }
+    }
+}

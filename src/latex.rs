@@ -3,8 +3,12 @@
 //! The notation is the article's (PRML/Bishop): `w_{ij}^{(l)}`, `a_i^{(l)}`, `z_i` (with one
 //! hidden layer; `z_i^{(l)}` deeper), `x_j`, `y_k`, `t_k`, `δ_i^{(l)}`, `h`, `o`, `E`, `η`.
 //! Products are juxtaposed as a person writes them (`δ_1^{(2)}z_1`), with `\cdot` between
-//! numbers (`0.1\cdot1`), after a parenthesised group (`(…)\cdot x_j`) and between partials.
-//! Negative numbers inside an operation are parenthesised: `0.1\cdot(-2)`.
+//! numbers (`0.1\cdot1`), after a parenthesised group (`(…)\cdot x_j`) and between partials;
+//! a whole number is juxtaposed (`2a`, `2(y_1-t_1)`), a decimal never (`0.01\cdot a`, so that
+//! `0.4o'` cannot be read as one token). Negative numbers inside an operation are
+//! parenthesised: `0.1\cdot(-2)`; one that is negated or subtracted loses its double sign
+//! (`\exp(0.494)`, `0.1+0.39`), as a teacher writes the numbers in. A value in scientific
+//! notation is grouped inside an operation and bare alone, and `0/y` is written `0`.
 
 use std::fmt::Write as _;
 
@@ -291,7 +295,11 @@ impl Printer {
     fn precedence(e: &Expr) -> u8 {
         match e {
             Expr::Add(_) => PREC_SUM,
+            // `-(-0.494)` is written `0.494`.
+            Expr::Neg(x) if negative_value(x).is_some() => PREC_ATOM,
             Expr::Neg(_) => PREC_NEG,
+            // `-t_k\log(y_k)`, a product that starts with a minus.
+            Expr::Mul(_) if leads_with_minus(e) => PREC_NEG,
             Expr::Val(v) if v.f < 0.0 => PREC_NEG,
             Expr::Num(d) if d.is_negative() => PREC_NEG,
             Expr::Mul(_) | Expr::Sum { .. } => PREC_PRODUCT,
@@ -303,6 +311,15 @@ impl Printer {
     /// Writes `e`, wrapped in parentheses when its precedence is below `min`.
     fn operand(&self, e: &Expr, min: u8, out: &mut String) -> Class {
         let start = out.len();
+        // `m\times10^{e}` inside an operation reads better grouped; alone it stands bare.
+        if let Some(v) = lone_value(e) {
+            if v.f >= 0.0 && !Shown::new(v, self.digits, self.rounding).positional() {
+                out.push('(');
+                self.write(e, out);
+                out.push(')');
+                return Class::Value;
+            }
+        }
         let class = self.write(e, out);
         if Self::precedence(e) >= min {
             return class;
@@ -331,16 +348,7 @@ impl Printer {
                 Class::Constant
             }
             Expr::Val(v) => {
-                let shown = Shown::new(*v, self.digits, self.rounding);
-                // `m\times10^{e}` inside an operation reads better grouped.
-                let grouped = !shown.positional() && v.f >= 0.0;
-                if grouped {
-                    out.push('(');
-                }
-                Self::write_shown(&shown, out);
-                if grouped {
-                    out.push(')');
-                }
+                Self::write_shown(&Shown::new(*v, self.digits, self.rounding), out);
                 Class::Value
             }
             Expr::Sym(s) => {
@@ -358,12 +366,37 @@ impl Printer {
             Expr::Add(terms) => {
                 for (n, term) in terms.iter().enumerate() {
                     match term {
-                        Expr::Neg(x) if n > 0 => {
-                            out.push('-');
-                            self.operand(x, PREC_PRODUCT, out);
-                        }
+                        // A sum inside a sum needs no parentheses where it is added:
+                        // `(y_k-t_k)^2+y_k-t_k`.
                         _ if n == 0 => {
-                            self.operand(term, PREC_NEG, out);
+                            self.operand(term, PREC_SUM, out);
+                        }
+                        Expr::Add(_) => {
+                            let inner = self.expr(term);
+                            if inner.starts_with('-') {
+                                out.push('+');
+                                self.operand(term, PREC_PRODUCT, out);
+                            } else {
+                                out.push('+');
+                                out.push_str(&inner);
+                            }
+                        }
+                        Expr::Neg(x) => match without_leading_minus(x) {
+                            // A negative number subtracted is added: `0.1+0.39`, not `0.1-(-0.39)`.
+                            Some(positive) if negative_value(leading_factor(x)).is_some() => {
+                                out.push('+');
+                                self.operand(&positive, PREC_PRODUCT, out);
+                            }
+                            _ => {
+                                out.push('-');
+                                self.operand(x, PREC_PRODUCT, out);
+                            }
+                        },
+                        // A term that starts with a minus is subtracted: `a-t_k\log(y_k)`.
+                        Expr::Mul(_) if leads_with_minus(term) => {
+                            out.push('-');
+                            let rest = without_leading_minus(term).unwrap_or_else(|| term.clone());
+                            self.operand(&rest, PREC_PRODUCT, out);
                         }
                         // A negative constant of the formula is subtracted: `3a^2-2`.
                         Expr::Num(d) if d.is_negative() => {
@@ -384,21 +417,35 @@ impl Printer {
                     Expr::Mul(inner) => inner.iter(),
                     other => std::slice::from_ref(other).iter(),
                 });
-                for factor in flat {
+                // Whether the factor before was a decimal constant, such as 0.4.
+                let mut decimal_left = false;
+                for (n, factor) in flat.enumerate() {
                     let at = out.len();
-                    let class = self.operand(factor, PREC_PRODUCT, out);
+                    let class = match factor {
+                        // A leading minus needs no parentheses: `-t_k\log(y_k)`.
+                        Expr::Neg(x) if n == 0 && negative_value(x).is_none() => {
+                            self.write(factor, out)
+                        }
+                        _ => self.operand(factor, PREC_PRODUCT, out),
+                    };
                     if let Some(left) = previous {
                         // A number next to anything that starts with a digit or a fraction
-                        // needs a dot: `3\cdot0.7^2`, not `30.7^2`; `2\cdot\frac{1}{3}`.
+                        // needs a dot: `3\cdot0.7^2`, not `30.7^2`; `2\cdot\frac{1}{3}`; but a
+                        // whole number before a parenthesis does not: `2(y_1-t_1)`.
                         let text = &out[at..];
                         let numeric_left = matches!(left, Class::Value | Class::Constant);
-                        let starts_numeric = text
-                            .starts_with(|c: char| c.is_ascii_digit() || c == '(')
+                        let starts_numeric = text.starts_with(|c: char| c.is_ascii_digit())
+                            || (text.starts_with('(') && (left != Class::Constant || decimal_left))
                             || text.starts_with("\\frac");
+                        // A decimal is never glued to a symbol: `0.4\cdot o'(a)`, not `0.4o'(a)`.
+                        let glued_decimal = decimal_left
+                            && text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '\\')
+                            && !text.starts_with("\\left");
                         let dot = left == Class::Value
                             || class == Class::Value
                             || class == Class::Constant
                             || (numeric_left && starts_numeric)
+                            || glued_decimal
                             || left == Class::Partial
                             || (left == Class::Group && class != Class::Group);
                         if dot {
@@ -408,13 +455,27 @@ impl Printer {
                         }
                     }
                     previous = Some(class);
+                    decimal_left = class == Class::Constant && out[at..].contains('.');
                 }
                 Class::Other
             }
-            Expr::Neg(x) => {
-                out.push('-');
-                self.operand(x, PREC_PRODUCT, out);
-                Class::Other
+            Expr::Neg(x) => match negative_value(x) {
+                // `-(-0.494)` is `0.494`.
+                Some(v) => self.write(&Expr::Val(-v), out),
+                None => {
+                    out.push('-');
+                    // `-2a`, `-0.5\cdot0.3` and `-(a+b)\cdot c` sit in a product like `2a`,
+                    // `0.5\cdot0.3` and `(a+b)\cdot c`.
+                    match self.operand(x, PREC_PRODUCT, out) {
+                        class @ (Class::Constant | Class::Value | Class::Group) => class,
+                        _ => Class::Other,
+                    }
+                }
+            },
+            // `\frac{0}{y}` is 0.
+            Expr::Div(a, _) if is_exact_zero(a) => {
+                out.push('0');
+                Class::Value
             }
             Expr::Div(a, b) => {
                 self.write_fraction(("", a), ("", b), out);
@@ -488,6 +549,57 @@ impl Printer {
         out.push_str(den.0);
         self.write(den.1, out);
         out.push('}');
+    }
+}
+
+/// The negative number `e` is, if it is one.
+fn negative_value(e: &Expr) -> Option<Value> {
+    match e {
+        Expr::Val(v) if v.f < 0.0 => Some(*v),
+        _ => None,
+    }
+}
+
+/// The number `e` prints as, if it is one: a value, or a negative value negated.
+fn lone_value(e: &Expr) -> Option<Value> {
+    match e {
+        Expr::Val(v) => Some(*v),
+        Expr::Neg(x) => negative_value(x).map(|v| -v),
+        _ => None,
+    }
+}
+
+/// The first factor a product prints (through nested products), or `e` itself.
+fn leading_factor(e: &Expr) -> &Expr {
+    match e {
+        Expr::Mul(factors) => factors.first().map_or(e, leading_factor),
+        _ => e,
+    }
+}
+
+/// Whether `e` is a product whose first factor is a negated quantity (not a number).
+fn leads_with_minus(e: &Expr) -> bool {
+    matches!(leading_factor(e), Expr::Neg(x) if negative_value(x).is_none())
+}
+
+/// Whether `e` is the number 0, exactly.
+fn is_exact_zero(e: &Expr) -> bool {
+    matches!(e, Expr::Val(v) if v.exact.is_some_and(|d| d.is_zero()))
+}
+
+/// `e` without the minus it starts with: a negative value negated, or a product whose first
+/// factor is negated or is a negative value, with that factor made positive.
+fn without_leading_minus(e: &Expr) -> Option<Expr> {
+    match e {
+        Expr::Val(v) if v.f < 0.0 => Some(Expr::Val(-*v)),
+        Expr::Neg(x) => Some((**x).clone()),
+        Expr::Mul(factors) => {
+            let (first, rest) = factors.split_first()?;
+            let mut factors = vec![without_leading_minus(first)?];
+            factors.extend(rest.iter().cloned());
+            Some(Expr::Mul(factors))
+        }
+        _ => None,
     }
 }
 
@@ -605,6 +717,22 @@ mod tests {
         Expr::Sym(s)
     }
 
+    fn y_minus_t() -> Expr {
+        Expr::minus(sym(Symbol::out(2, Num(1))), sym(Symbol::target(Num(1))))
+    }
+
+    fn y_k() -> Expr {
+        sym(Symbol::out(2, Var('k')))
+    }
+
+    fn t_k() -> Expr {
+        sym(Symbol::target(Var('k')))
+    }
+
+    fn log(x: Expr) -> Expr {
+        Expr::call(Func::Log, x)
+    }
+
     macro_rules! prints {
         ($name:ident: $e:expr => $latex:literal) => {
             #[test]
@@ -623,7 +751,61 @@ mod tests {
         Expr::Mul(vec![exact("0.1"), exact("2")]),
     ]) => "0.1\\cdot1+0.1\\cdot2");
     prints!(negative_numbers_in_parentheses: Expr::Mul(vec![exact("0.1"), exact("-2")]) => "0.1\\cdot(-2)");
-    prints!(negative_number_subtracted: Expr::minus(exact("1"), exact("-2")) => "1-(-2)");
+    prints!(negative_number_subtracted_is_added: Expr::minus(exact("1"), exact("-2")) => "1+2");
+    prints!(product_with_a_negative_number_subtracted_is_added:
+        Expr::minus(exact("0.3"), Expr::Mul(vec![exact("-0.1"), exact("2")])) => "0.3+0.1\\cdot2");
+    prints!(negated_negative_number_is_positive:
+        Expr::call(Func::Exp, Expr::Neg(Box::new(exact("-0.494")))) => "\\exp(0.494)");
+    prints!(negated_negative_number_in_a_product:
+        Expr::Mul(vec![exact("2"), Expr::Neg(Box::new(exact("-0.5")))]) => "2\\cdot0.5");
+    prints!(negated_positive_number_keeps_its_minus:
+        Expr::call(Func::Exp, Expr::Neg(Box::new(exact("0.6")))) => "\\exp(-0.6)");
+    prints!(subtracted_symbol_keeps_its_minus:
+        Expr::minus(exact("0.5"), sym(Symbol::target(Num(1)))) => "0.5-t_1");
+    prints!(lone_small_value_is_bare: approx(9.606e-5) => "9.606\\times10^{-5}");
+    prints!(small_value_in_a_product_is_grouped: Expr::Mul(vec![exact("2"), approx(9.606e-5)])
+        => "2\\cdot(9.606\\times10^{-5})");
+    prints!(small_value_in_a_function_is_not_grouped_twice: Expr::call(Func::Exp, approx(1.5e-7))
+        => "\\exp(1.500\\times10^{-7})");
+    prints!(small_value_as_a_base_is_grouped: Expr::pow(approx(1.5e-7), Expr::int(2))
+        => "(1.500\\times10^{-7})^2");
+    prints!(zero_over_a_number_is_zero:
+        Expr::Neg(Box::new(Expr::Mul(vec![approx(0.2417), Expr::Div(Box::new(exact("0")), Box::new(approx(0.4088)))]))) => "-0.2417\\cdot0");
+    prints!(one_over_a_number_is_a_fraction:
+        Expr::Div(Box::new(exact("1")), Box::new(approx(0.6713))) => "\\frac{1}{0.6713}");
+    prints!(decimal_before_a_function_gets_a_dot:
+        Expr::Mul(vec![Expr::Num(Decimal::parse("0.4").unwrap()), Expr::deriv(Func::Act(2), sym(Symbol::pre(2, Num(1))))])
+        => "0.4\\cdot o'(a_1^{(2)})");
+    prints!(decimal_before_a_letter_gets_a_dot:
+        Expr::Mul(vec![Expr::Num(Decimal::parse("0.01").unwrap()), Expr::Var("a")]) => "0.01\\cdot a");
+    prints!(decimal_before_a_group_gets_a_dot:
+        Expr::Mul(vec![Expr::Num(Decimal::parse("0.5").unwrap()), y_minus_t()]) => "0.5\\cdot(y_1-t_1)");
+    prints!(decimal_before_an_absolute_value_is_glued:
+        Expr::Mul(vec![Expr::Num(Decimal::parse("2.5").unwrap()), Expr::call(Func::Abs, Expr::Var("a"))]) => "2.5\\left|a\\right|");
+    prints!(whole_number_before_a_letter_is_glued: Expr::Mul(vec![Expr::int(2), Expr::Var("a")]) => "2a");
+    prints!(whole_number_before_a_group_is_glued: Expr::Mul(vec![Expr::int(2), y_minus_t()]) => "2(y_1-t_1)");
+    prints!(number_before_a_group_keeps_its_dot: Expr::Mul(vec![exact("2"), Expr::minus(exact("0.3"), exact("0.1"))])
+        => "2\\cdot(0.3-0.1)");
+    prints!(fraction_coefficient_in_front:
+        Expr::Mul(vec![Expr::Div(Box::new(Expr::int(2)), Box::new(Expr::int(3))), Expr::deriv(Func::Act(2), sym(Symbol::pre(2, Num(1)))), y_minus_t()])
+        => "\\frac{2}{3}o'(a_1^{(2)})(y_1-t_1)");
+    prints!(leading_minus_of_a_product_is_bare: Expr::Mul(vec![Expr::Neg(Box::new(t_k())), log(y_k())])
+        => "-t_k\\log(y_k)");
+    prints!(product_with_a_leading_minus_is_subtracted: Expr::Add(vec![
+        Expr::Mul(vec![Expr::Neg(Box::new(t_k())), log(y_k())]),
+        Expr::Mul(vec![Expr::Neg(Box::new(Expr::minus(Expr::int(1), t_k()))), log(Expr::minus(Expr::int(1), y_k()))]),
+    ]) => "-t_k\\log(y_k)-(1-t_k)\\cdot\\log(1-y_k)");
+    prints!(negated_product_with_a_leading_minus_keeps_parentheses:
+        Expr::Neg(Box::new(Expr::Mul(vec![Expr::Neg(Box::new(t_k())), log(y_k())]))) => "-(-t_k\\log(y_k))");
+    prints!(product_with_a_leading_minus_inside_a_product:
+        Expr::Mul(vec![Expr::int(2), Expr::Mul(vec![Expr::Neg(Box::new(t_k())), log(y_k())])]) => "2(-t_k)\\cdot\\log(y_k)");
+    prints!(leading_negated_group_keeps_its_dot:
+        Expr::Mul(vec![Expr::Neg(Box::new(Expr::minus(y_k(), t_k()))), Expr::Var("a")]) => "-(y_k-t_k)\\cdot a");
+    prints!(sum_added_to_a_sum_has_no_parentheses: Expr::Add(vec![
+        Expr::pow(Expr::minus(y_k(), t_k()), Expr::int(2)), Expr::minus(y_k(), t_k())]) => "(y_k-t_k)^2+y_k-t_k");
+    prints!(sum_that_starts_with_a_minus_keeps_parentheses: Expr::Add(vec![
+        Expr::Var("a"), Expr::Add(vec![Expr::Neg(Box::new(t_k())), y_k()])]) => "a+(-t_k+y_k)");
+    prints!(sum_subtracted_keeps_parentheses: Expr::minus(Expr::Var("a"), Expr::minus(y_k(), t_k())) => "a-(y_k-t_k)");
     prints!(cdot_after_group: Expr::Mul(vec![
         Expr::deriv(Func::Act(1), sym(Symbol::pre(1, Var('i')))),
         Expr::Add(vec![sym(Symbol::delta(2, Num(1))), sym(Symbol::delta(2, Num(2)))]),

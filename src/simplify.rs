@@ -4,7 +4,9 @@
 //! rule looks at one node (whose children are already simple) and either rewrites it or passes.
 //! Every rule makes the formula strictly smaller or moves constants to a fixed place, so the
 //! rewriting ends. The result has no `0·x`, `1·x`, `x^1`, `− −x`, no Kronecker deltas that can
-//! be resolved, and its constants folded.
+//! be resolved, and its constants folded; as a teacher writes it, fractions of whole numbers
+//! are in lowest terms (`2·(1/6)` → `1/3`, not `2/6` beside `0.4`), shared whole-number
+//! factors are cancelled (`2a/(2√u)` → `a/√u`) and there is no fraction of fractions.
 
 use crate::expr::{Expr, Func, Index};
 use crate::number::Decimal;
@@ -178,6 +180,107 @@ fn abs(u: &Expr) -> Expr {
     Expr::call(Func::Abs, u.clone())
 }
 
+/// `e` as `(p/q)·others` when it is a fraction (not a sign u/|u|) or a product with one
+/// among its factors: p, q and the other factors.
+fn inner_fraction(e: &Expr) -> Option<(Expr, Expr, Vec<Expr>)> {
+    let is_fraction = |f: &Expr| matches!(f, Expr::Div(..)) && sign_of(f).is_none();
+    match e {
+        Expr::Div(p, q) if is_fraction(e) => Some(((**p).clone(), (**q).clone(), Vec::new())),
+        Expr::Mul(factors) => {
+            let n = factors.iter().position(is_fraction)?;
+            let Expr::Div(p, q) = &factors[n] else {
+                return None;
+            };
+            let mut others = factors.clone();
+            others.remove(n);
+            Some(((**p).clone(), (**q).clone(), others))
+        }
+        _ => None,
+    }
+}
+
+/// A fraction of whole numbers `p/q` in lowest terms (q > 0): a whole number, its negation,
+/// or a quotient of such (`2`, `−3`, `2/6`).
+fn whole_fraction(e: &Expr) -> Option<(i128, i128)> {
+    match e {
+        Expr::Num(d) => Some((d.as_integer()?, 1)),
+        Expr::Neg(x) => whole_fraction(x).and_then(|(p, q)| Some((p.checked_neg()?, q))),
+        Expr::Div(a, b) => {
+            let (p1, q1) = whole_fraction(a)?;
+            let (p2, q2) = whole_fraction(b)?;
+            reduced(p1.checked_mul(q2)?, q1.checked_mul(p2)?)
+        }
+        _ => None,
+    }
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.abs()
+}
+
+/// `p/q` in lowest terms with a positive denominator; `None` for a zero denominator.
+fn reduced(p: i128, q: i128) -> Option<(i128, i128)> {
+    if q == 0 {
+        return None;
+    }
+    let g = gcd(p, q);
+    let (p, q) = (p.checked_div(g)?, q.checked_div(g)?);
+    if q < 0 {
+        Some((p.checked_neg()?, q.checked_neg()?))
+    } else {
+        Some((p, q))
+    }
+}
+
+fn whole(n: i128) -> Option<Expr> {
+    Decimal::new(n, 0).map(Expr::Num)
+}
+
+/// `p/q` as a formula: `2`, `\frac{2}{3}`, `−\frac{2}{3}`.
+fn fraction_of_wholes(p: i128, q: i128) -> Option<Expr> {
+    if q == 1 {
+        return whole(p);
+    }
+    let magnitude = Expr::Div(Box::new(whole(p.checked_abs()?)?), Box::new(whole(q)?));
+    Some(if p < 0 {
+        Expr::Neg(Box::new(magnitude))
+    } else {
+        magnitude
+    })
+}
+
+/// A numerator or denominator as a whole-number coefficient × the rest: `2a` → (2, a),
+/// `−a` → (−1, a), `6` → (6, 1), `a` → (1, a).
+fn whole_coefficient(e: &Expr) -> Option<(i128, Expr)> {
+    match e {
+        Expr::Num(d) => Some((d.as_integer()?, Expr::int(1))),
+        Expr::Neg(x) => {
+            let (c, rest) = whole_coefficient(x)?;
+            Some((c.checked_neg()?, rest))
+        }
+        Expr::Mul(factors) => match factors.split_first() {
+            Some((Expr::Num(d), rest)) => {
+                Some((d.as_integer()?, single_or(rest.to_vec(), 1, Expr::Mul)))
+            }
+            _ => Some((1, e.clone())),
+        },
+        _ => Some((1, e.clone())),
+    }
+}
+
+/// `c·rest` written back: `rest`, `−rest`, `c·rest`, or `c` when the rest is 1.
+fn with_whole_coefficient(c: i128, rest: Expr) -> Option<Expr> {
+    Some(match c {
+        _ if rest.is_one() => whole(c)?,
+        1 => rest,
+        -1 => Expr::Neg(Box::new(rest)),
+        _ => Expr::Mul(vec![whole(c)?, rest]),
+    })
+}
+
 /// The rule table.
 pub static RULES: &[Rule] = &[
     Rule {
@@ -246,6 +349,40 @@ pub static RULES: &[Rule] = &[
         },
     },
     Rule {
+        name: "fractions of whole numbers",
+        apply: |e| {
+            // 2·(1/6) → 1/3, (1/4)·2 → 1/2, 3·(1/3) → 1: whole numbers and their fractions
+            // multiply as fractions in lowest terms, so that a coefficient such as
+            // mean_squared's 2/K has one form (never 0.4 beside 2/3, nor 2/6).
+            let Expr::Mul(factors) = e else { return None };
+            fn is_fraction(f: &Expr) -> bool {
+                match f {
+                    Expr::Neg(x) => is_fraction(x),
+                    Expr::Div(..) => whole_fraction(f).is_some(),
+                    _ => false,
+                }
+            }
+            let count = factors
+                .iter()
+                .filter(|f| whole_fraction(f).is_some())
+                .count();
+            if count < 2 || !factors.iter().any(is_fraction) {
+                return None;
+            }
+            let (mut p, mut q) = (1i128, 1i128);
+            for (p1, q1) in factors.iter().filter_map(whole_fraction) {
+                (p, q) = reduced(p.checked_mul(p1)?, q.checked_mul(q1)?)?;
+            }
+            let mut rest: Vec<Expr> = factors
+                .iter()
+                .filter(|f| whole_fraction(f).is_none())
+                .cloned()
+                .collect();
+            rest.insert(0, fraction_of_wholes(p, q)?);
+            Some(single_or(rest, 1, Expr::Mul))
+        },
+    },
+    Rule {
         name: "constant folding",
         apply: |e| match e {
             Expr::Add(terms) => fold(terms, Decimal::checked_add).map(|(c, mut rest)| {
@@ -259,9 +396,9 @@ pub static RULES: &[Rule] = &[
                     rest.insert(0, Expr::Num(c));
                     Some(single_or(rest, 1, Expr::Mul))
                 }
-                // A lone constant goes in front: `a·3·a` → `3·a·a`.
+                // A lone constant goes in front: `a·3·a` → `3·a·a`, `h'·(2/3)` → `(2/3)·h'`.
                 None => {
-                    let at = factors.iter().position(is_constant).filter(|n| *n > 0)?;
+                    let at = factors.iter().position(is_numeric).filter(|n| *n > 0)?;
                     let mut factors = factors.clone();
                     let constant = factors.remove(at);
                     factors.insert(0, constant);
@@ -421,31 +558,6 @@ pub static RULES: &[Rule] = &[
         },
     },
     Rule {
-        name: "rational constants",
-        apply: |e| {
-            // 2·(1/3) → 2/3: a whole number times a fraction that is no finite decimal.
-            let Expr::Mul(factors) = e else { return None };
-            let fraction = factors.iter().position(|f| {
-                matches!(f, Expr::Div(a, b) if matches!(**a, Expr::Num(_)) && matches!(**b, Expr::Num(_)))
-                    && constant(f).is_none()
-            })?;
-            let number = factors.iter().position(|f| matches!(f, Expr::Num(_)))?;
-            let (Expr::Div(a, b), Expr::Num(c)) = (&factors[fraction], &factors[number]) else {
-                return None;
-            };
-            let Expr::Num(a) = **a else { return None };
-            let numerator = a.checked_mul(*c)?;
-            let mut rest: Vec<Expr> = factors
-                .iter()
-                .enumerate()
-                .filter(|(n, _)| *n != fraction && *n != number)
-                .map(|(_, f)| f.clone())
-                .collect();
-            rest.insert(0, Expr::Div(Box::new(Expr::Num(numerator)), b.clone()));
-            Some(single_or(rest, 1, Expr::Mul))
-        },
-    },
-    Rule {
         name: "sum of terms",
         apply: |e| {
             // Σ_k (u_k + v_k) → Σ_k u_k + Σ_k v_k, so that each term can be contracted.
@@ -488,7 +600,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         name: "fraction",
         apply: |e| {
-            // t·(1/y) → t/y
+            // t·(1/y) → t/y; a sign u/|u| stays beside the fraction, never inside it.
             let Expr::Mul(factors) = e else { return None };
             let n = factors.iter().position(
                 |f| matches!(f, Expr::Div(num, den) if num.is_one() && !is_constant(den)),
@@ -497,10 +609,41 @@ pub static RULES: &[Rule] = &[
             let Expr::Div(_, denominator) = rest.remove(n) else {
                 return None;
             };
-            Some(Expr::Div(
-                Box::new(single_or(rest, 1, Expr::Mul)),
-                denominator,
-            ))
+            let (signs, rest): (Vec<Expr>, Vec<Expr>) =
+                rest.into_iter().partition(|f| sign_of(f).is_some());
+            if rest.is_empty() {
+                return None;
+            }
+            let fraction = Expr::Div(Box::new(single_or(rest, 1, Expr::Mul)), denominator);
+            Some(if signs.is_empty() {
+                fraction
+            } else {
+                Expr::Mul([vec![fraction], signs].concat())
+            })
+        },
+    },
+    Rule {
+        name: "product of fractions",
+        apply: |e| {
+            // (a/b)·(c/d) → (a·c)/(b·d), so that log-cosh's 2/(e^a+e^−a)·(e^a−e^−a)/2 is one
+            // fraction whose 2s cancel. Coefficients such as 2/3 and signs u/|u| stay apart.
+            let Expr::Mul(factors) = e else { return None };
+            let joins = |f: &Expr| {
+                matches!(f, Expr::Div(..)) && whole_fraction(f).is_none() && sign_of(f).is_none()
+            };
+            let first = factors.iter().position(joins)?;
+            let second = first + 1 + factors[first + 1..].iter().position(joins)?;
+            let (Expr::Div(a, b), Expr::Div(c, d)) = (&factors[first], &factors[second]) else {
+                return None;
+            };
+            let joined = Expr::Div(
+                Box::new(Expr::Mul(vec![(**a).clone(), (**c).clone()])),
+                Box::new(Expr::Mul(vec![(**b).clone(), (**d).clone()])),
+            );
+            let mut factors = factors.clone();
+            factors.remove(second);
+            factors[first] = joined;
+            Some(single_or(factors, 1, Expr::Mul))
         },
     },
     Rule {
@@ -515,6 +658,50 @@ pub static RULES: &[Rule] = &[
             }
             let ratio = c1.checked_div(c2)?;
             Some(Expr::Mul(vec![Expr::Num(ratio), rest]))
+        },
+    },
+    Rule {
+        name: "nested fraction",
+        apply: |e| {
+            // (a/b)/c → a/(b·c), a/(b/c) → (a·c)/b, and so for a fraction among the factors
+            // of either part: one fraction bar, as a teacher writes it. A sign u/|u| stays
+            // whole (it is evaluated as the sign).
+            let Expr::Div(num, den) = e else { return None };
+            if let Some((p, q, others)) = inner_fraction(num) {
+                let mut over = vec![q];
+                over.push((**den).clone());
+                return Some(Expr::Div(
+                    Box::new(single_or([others, vec![p]].concat(), 1, Expr::Mul)),
+                    Box::new(Expr::Mul(over)),
+                ));
+            }
+            let (p, q, others) = inner_fraction(den)?;
+            Some(Expr::Div(
+                Box::new(Expr::Mul(vec![(**num).clone(), q])),
+                Box::new(single_or([others, vec![p]].concat(), 1, Expr::Mul)),
+            ))
+        },
+    },
+    Rule {
+        name: "common numeric factor",
+        apply: |e| {
+            // (2a)/(2·sqrt(u)) → a/sqrt(u), 2/6 → 1/3: whole-number factors that numerator
+            // and denominator share are cancelled.
+            let Expr::Div(num, den) = e else { return None };
+            let (c1, rest1) = whole_coefficient(num)?;
+            let (c2, rest2) = whole_coefficient(den)?;
+            let g = gcd(c1, c2);
+            if g <= 1 {
+                return None;
+            }
+            let (c1, c2) = (c1.checked_div(g)?, c2.checked_div(g)?);
+            let num = with_whole_coefficient(c1, rest1)?;
+            let den = with_whole_coefficient(c2, rest2)?;
+            Some(if den.is_one() {
+                num
+            } else {
+                Expr::Div(Box::new(num), Box::new(den))
+            })
         },
     },
     Rule {
@@ -659,8 +846,6 @@ mod tests {
     simplifies!(flattens_products: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), Expr::Var("b")])]) => "(* 3 a b)");
     simplifies!(collects_like_factors: Expr::Mul(vec![x(), Expr::Mul(vec![Expr::int(3), x()])]) => "(* 3 (^ a 2))");
     simplifies!(collects_like_terms: Expr::Add(vec![x(), Expr::Mul(vec![Expr::int(3), x()]), Expr::Var("b")]) => "(+ (* 4 a) b)");
-    simplifies!(folds_rational_constants:
-        Expr::Mul(vec![Expr::int(2), Expr::Div(Box::new(Expr::int(1)), Box::new(Expr::int(3))), x()]) => "(* (/ 2 3) a)");
     simplifies!(contracts_each_term_of_a_sum:
         Expr::sum('k', 2, Expr::Add(vec![
             Expr::Mul(vec![Expr::Sym(Symbol::target(Var('k'))), Expr::Kron(Var('k'), Var('i'))]),
@@ -721,6 +906,114 @@ mod tests {
         => "(+ 1 (/ a (abs a)))");
     simplifies!(signs_of_different_arguments_stay:
         Expr::Mul(vec![sign(x()), abs(Expr::Var("b"))]) => "(* (/ a (abs a)) (abs b))");
+
+    fn div(a: Expr, b: Expr) -> Expr {
+        Expr::Div(Box::new(a), Box::new(b))
+    }
+    fn exp(u: Expr) -> Expr {
+        Expr::call(Func::Exp, u)
+    }
+    fn neg(u: Expr) -> Expr {
+        Expr::Neg(Box::new(u))
+    }
+    fn sqrt_one_plus_a_squared() -> Expr {
+        Expr::call(
+            Func::Sqrt,
+            Expr::Add(vec![Expr::int(1), Expr::pow(x(), Expr::int(2))]),
+        )
+    }
+
+    /// A rewrite as s-expressions on both sides, and the rule that made it.
+    macro_rules! rewrites {
+        ($name:ident: $e:expr, $before:literal => $after:literal by $rule:literal) => {
+            #[test]
+            fn $name() {
+                let e = $e;
+                assert_eq!(e.to_string(), $before);
+                let (simple, used) = simplify(&e);
+                assert_eq!(simple.to_string(), $after);
+                assert!(used.contains(&$rule), "{used:?}");
+            }
+        };
+    }
+
+    rewrites!(cancels_a_common_numeric_factor:
+        div(Expr::Mul(vec![Expr::int(2), x()]), Expr::Mul(vec![Expr::int(2), sqrt_one_plus_a_squared()])),
+        "(/ (* 2 a) (* 2 (sqrt (+ 1 (^ a 2)))))" => "(/ a (sqrt (+ 1 (^ a 2))))" by "common numeric factor");
+    rewrites!(cancels_the_greatest_common_factor_only:
+        div(Expr::Mul(vec![Expr::int(4), x()]), Expr::Mul(vec![Expr::int(6), Expr::Var("b")])),
+        "(/ (* 4 a) (* 6 b))" => "(/ (* 2 a) (* 3 b))" by "common numeric factor");
+    rewrites!(cancels_into_a_whole_denominator:
+        div(Expr::Mul(vec![Expr::int(6), x()]), Expr::Mul(vec![Expr::int(3), Expr::Var("b")])),
+        "(/ (* 6 a) (* 3 b))" => "(/ (* 2 a) b)" by "common numeric factor");
+    rewrites!(cancels_a_negated_numerator:
+        div(neg(Expr::Mul(vec![Expr::int(2), x()])), Expr::Mul(vec![Expr::int(2), Expr::Var("b")])),
+        "(/ (- (* 2 a)) (* 2 b))" => "(/ (- a) b)" by "common numeric factor");
+    rewrites!(reduces_a_fraction_of_whole_numbers:
+        div(Expr::int(2), Expr::int(6)), "(/ 2 6)" => "(/ 1 3)" by "common numeric factor");
+    simplifies!(keeps_coprime_factors:
+        div(Expr::Mul(vec![Expr::int(3), x()]), Expr::Mul(vec![Expr::int(2), Expr::Var("b")])) => "(/ (* 3 a) (* 2 b))");
+    rewrites!(collapses_a_fraction_over_a_fraction:
+        div(div(x(), Expr::int(2)), div(Expr::Var("b"), Expr::int(2))),
+        "(/ (/ a 2) (/ b 2))" => "(/ a b)" by "nested fraction");
+    rewrites!(collapses_a_fraction_in_the_numerator:
+        div(div(x(), Expr::Var("b")), Expr::Var("c")),
+        "(/ (/ a b) c)" => "(/ a (* b c))" by "nested fraction");
+    rewrites!(collapses_a_fraction_in_the_denominator:
+        div(x(), div(Expr::Var("b"), Expr::Var("c"))),
+        "(/ a (/ b c))" => "(/ (* a c) b)" by "nested fraction");
+    rewrites!(joins_a_product_of_fractions:
+        Expr::Mul(vec![div(Expr::int(2), Expr::Var("b")), div(x(), Expr::int(2))]),
+        "(* (/ 2 b) (/ a 2))" => "(/ a b)" by "product of fractions");
+    simplifies!(keeps_a_sign_beside_a_fraction:
+        Expr::Mul(vec![div(Expr::int(1), Expr::Var("b")), sign(x())]) => "(* (/ 1 b) (/ a (abs a)))");
+    rewrites!(keeps_a_sign_out_of_a_fraction:
+        Expr::Mul(vec![Expr::int(3), div(Expr::int(1), Expr::Var("b")), sign(x())]),
+        "(* 3 (/ 1 b) (/ a (abs a)))" => "(* (/ 3 b) (/ a (abs a)))" by "fraction");
+    simplifies!(keeps_a_sign_whole_within_a_fraction:
+        div(Expr::Mul(vec![Expr::int(3), sign(x())]), div(Expr::Var("b"), Expr::int(2))) => "(/ (* 6 (/ a (abs a))) b)");
+    simplifies!(keeps_a_coefficient_beside_a_fraction:
+        Expr::Mul(vec![div(Expr::int(2), Expr::int(3)), div(x(), Expr::Var("b"))]) => "(* (/ 2 3) (/ a b))");
+    rewrites!(folds_whole_numbers_and_fractions:
+        Expr::Mul(vec![Expr::int(2), div(Expr::int(1), Expr::int(3)), x()]),
+        "(* 2 (/ 1 3) a)" => "(* (/ 2 3) a)" by "fractions of whole numbers");
+    rewrites!(reduces_the_folded_fraction:
+        Expr::Mul(vec![div(Expr::int(1), Expr::int(6)), Expr::int(2), x()]),
+        "(* (/ 1 6) 2 a)" => "(* (/ 1 3) a)" by "fractions of whole numbers");
+    rewrites!(keeps_a_fraction_that_is_a_short_decimal:
+        Expr::Mul(vec![div(Expr::int(1), Expr::int(5)), Expr::int(2), x()]),
+        "(* (/ 1 5) 2 a)" => "(* (/ 2 5) a)" by "fractions of whole numbers");
+    rewrites!(folds_a_fraction_to_a_whole_number:
+        Expr::Mul(vec![div(Expr::int(1), Expr::int(2)), Expr::int(2), x()]),
+        "(* (/ 1 2) 2 a)" => "a" by "fractions of whole numbers");
+    rewrites!(folds_a_negated_fraction:
+        Expr::Mul(vec![neg(div(Expr::int(1), Expr::int(4))), Expr::int(2), x()]),
+        "(* (- (/ 1 4)) 2 a)" => "(- (* (/ 1 2) a))" by "fractions of whole numbers");
+    rewrites!(puts_a_fraction_in_front:
+        Expr::Mul(vec![x(), div(Expr::int(2), Expr::int(3))]),
+        "(* a (/ 2 3))" => "(* (/ 2 3) a)" by "constant folding");
+    simplifies!(folds_decimals_as_decimals:
+        Expr::Mul(vec![div(Expr::int(1), Expr::int(2)), num("0.3"), x()]) => "(* 0.15 a)");
+
+    #[test]
+    fn the_derivative_of_sqrt_one_plus_a_squared_has_no_common_factor() {
+        let derivative = crate::diff::derivative_in_arg(&sqrt_one_plus_a_squared()).unwrap();
+        assert_eq!(derivative.to_string(), "(/ a (sqrt (+ 1 (^ a 2))))");
+    }
+
+    #[test]
+    fn the_derivative_of_log_cosh_is_one_fraction() {
+        // log((e^a + e^−a)/2)' = (e^a − e^−a)/(e^a + e^−a), not a fraction of halves.
+        let log_cosh = Expr::call(
+            Func::Log,
+            div(Expr::Add(vec![exp(x()), exp(neg(x()))]), Expr::int(2)),
+        );
+        let derivative = crate::diff::derivative_in_arg(&log_cosh).unwrap();
+        assert_eq!(
+            derivative.to_string(),
+            "(/ (+ (exp a) (- (exp (- a)))) (+ (exp a) (exp (- a))))"
+        );
+    }
 
     #[test]
     fn the_derivative_of_softsign_is_one_over_a_square() {

@@ -21,6 +21,7 @@ mod hostile;
 mod input;
 mod output;
 mod pictures;
+mod readable;
 mod reference;
 mod rows;
 use reference::{backward, forward, sgd_step, Act, LossKind, Net};
