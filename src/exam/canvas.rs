@@ -352,6 +352,31 @@ mod tests {
     }
 
     #[test]
+    fn more_than_65535_entries_get_a_zip64_end_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.zip");
+        let mut zip = Zip::create(&path).unwrap();
+        for n in 0..65_536u32 {
+            zip.add(&format!("{n}"), b"x").unwrap();
+        }
+        zip.finish().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+        let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap());
+        let end = bytes.len() - 22;
+        assert_eq!(u32_at(end), 0x0605_4b50);
+        assert_eq!(&bytes[end + 8..end + 12], &[0xFF; 4]);
+        // The locator before it points at the zip64 record, which counts every entry.
+        let locator = end - 20;
+        assert_eq!(u32_at(locator), 0x0706_4b50);
+        let record = u64_at(locator + 8) as usize;
+        assert_eq!(u32_at(record), 0x0606_4b50);
+        assert_eq!(u64_at(record + 32), 65_536);
+        let directory = u64_at(record + 48) as usize;
+        assert_eq!(u32_at(directory), 0x0201_4b50);
+    }
+
+    #[test]
     fn the_manifest_lists_every_picture_as_its_own_resource() {
         let text = manifest(&["backprop-tex/variant-01.svg".into()]);
         let doc = roxmltree::Document::parse(&text).unwrap();

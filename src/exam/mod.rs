@@ -1422,6 +1422,7 @@ mod tests {
             "answers.fdb_latexmk",
             "questions.aux",
             "moodle.xml",
+            "canvas-qti.zip",
             "variant-07.nn",
             "variant-1000.json",
         ] {
@@ -1437,6 +1438,7 @@ mod tests {
             "answers.",
             "answers.docx",
             "moodle.xml~",
+            "canvas-qti.zip.part",
             "variant-.nn",
             "variant-07.tex",
             "variant-x1.json",
