@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::derivation::{Carry, Options};
 use crate::error::{Error, Source};
+use crate::exam::{MoodleKind, Tolerance};
 use crate::model::Limits;
 use crate::number::Rounding;
 use crate::output::{self, write_output};
@@ -28,7 +29,8 @@ enum Command {
     Derive(DeriveArgs),
     /// Validate a `.nn` file and check every gradient against central finite differences.
     Check(CheckArgs),
-    /// Make N variants of the problem: questions, answer key, Moodle quiz, each variant's file.
+    /// Make N variants of the problem: questions, answer key, Moodle and Canvas quizzes, each
+    /// variant's file.
     Exam(ExamArgs),
     /// Write a random valid `.nn` file of the given sizes (for benchmarks and stress tests).
     Gen(GenArgs),
@@ -177,6 +179,15 @@ struct ExamArgs {
     /// Leave out the drawing of the network.
     #[arg(long)]
     no_diagram: bool,
+    /// The Moodle questions: one numerical question per asked number, or one Cloze question
+    /// per variant.
+    #[arg(long, value_enum, default_value_t = MoodleKind::Numerical)]
+    moodle: MoodleKind,
+    /// What Moodle and Canvas accept around each answer: `0.5%` of it, or `0.001` either side.
+    /// By default half a unit of the last asked digit, widened by what carrying the shown
+    /// values changes, at most 1 % of the answer.
+    #[arg(long, value_name = "T", value_parser = parse_exam_tolerance)]
+    tolerance: Option<Tolerance>,
     /// A directory whose templates override the built-in ones, file by file.
     #[arg(long)]
     templates: Option<PathBuf>,
@@ -184,6 +195,30 @@ struct ExamArgs {
     limits: LimitArgs,
     #[command(flatten)]
     input: InputArgs,
+}
+
+/// An exam's tolerance: a percentage of the answer (`0.5%`, more than 0 and at most 100) or
+/// an absolute one (`0.001`, more than 0).
+fn parse_exam_tolerance(text: &str) -> Result<Tolerance, String> {
+    let refuse = || {
+        format!(
+            "`{text}` is not a tolerance: give a percentage of the answer such as 0.5% (more \
+             than 0, at most 100%) or an amount either side such as 0.001 (more than 0)"
+        )
+    };
+    let (number, percent) = match text.trim().strip_suffix('%') {
+        Some(number) => (number, true),
+        None => (text.trim(), false),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| refuse())?;
+    if !value.is_finite() || value <= 0.0 || (percent && value > 100.0) {
+        return Err(refuse());
+    }
+    Ok(if percent {
+        Tolerance::Relative(value / 100.0)
+    } else {
+        Tolerance::Absolute(value)
+    })
 }
 
 #[derive(clap::Args, Debug)]
@@ -419,6 +454,8 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
         },
         templates: args.templates.clone(),
         force: args.force,
+        moodle: args.moodle,
+        tolerance: args.tolerance.unwrap_or_default(),
     };
     output::stdout()?;
     let written = crate::exam::write_exam(&network, &settings)?;

@@ -121,11 +121,16 @@ fn an_exam_over_a_previous_one_needs_force_and_then_replaces_all_of_it() {
         std::fs::read_to_string(dir.join("questions.tex")).unwrap(),
         "edited by hand"
     );
-    assert_eq!(names(&dir).len(), 3 + 2 * 12 + 1);
+    assert_eq!(names(&dir).len(), 4 + 2 * 12 + 1);
 
     let written = stdout(&exam(EXAM, "3", &dir, &["--force"]));
-    assert_eq!(written, format!("wrote 9 files into {}\n", dir.display()));
-    let mut expected = vec!["answers.tex", "moodle.xml", "questions.tex"];
+    assert_eq!(written, format!("wrote 10 files into {}\n", dir.display()));
+    let mut expected = vec![
+        "answers.tex",
+        "canvas-qti.zip",
+        "moodle.xml",
+        "questions.tex",
+    ];
     for n in 1..=3 {
         expected.push(Box::leak(format!("variant-{n:02}.json").into_boxed_str()));
         expected.push(Box::leak(format!("variant-{n:02}.nn").into_boxed_str()));
@@ -422,7 +427,7 @@ fn exam_uses_the_limits_on_its_command_line() {
     assert!(stderr(&output).contains("--max-units"));
     let out = dir.path().join("out");
     stdout(&exam(file, "2", &out, &["--max-units", "2000"]));
-    assert_eq!(names(&out).len(), 3 + 2 * 2);
+    assert_eq!(names(&out).len(), 4 + 2 * 2);
 }
 
 /// A small deterministic generator for the combinations below.

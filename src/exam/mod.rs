@@ -15,6 +15,20 @@
 //!
 //! The bundle is written into a directory beside the destination and renamed into place only
 //! when every file is complete and on disk: a teacher's previous exam is never half replaced.
+//!
+//! One module per output that is not a template: `moodle` (the question bank), `canvas` (the
+//! QTI package), `key` (answers, tolerances and the answer key's table), `svg` (the drawing
+//! the online questions carry) and `text` (their words, in English and Japanese).
+
+mod canvas;
+mod key;
+mod moodle;
+mod svg;
+mod text;
+
+pub use key::Tolerance;
+pub use moodle::MoodleKind;
+pub use svg::network_svg;
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -46,6 +60,10 @@ pub struct ExamSettings {
     pub templates: Option<PathBuf>,
     /// Replace the exam bundle already in `out`.
     pub force: bool,
+    /// The kind of Moodle questions.
+    pub moodle: MoodleKind,
+    /// The tolerance of the online answers.
+    pub tolerance: Tolerance,
 }
 
 /// How many draws a variant may take before the file is declared unworkable.
@@ -58,6 +76,13 @@ const WORK: usize = 50_000;
 const MIN_DERIVED: usize = 3;
 /// Draw spaces up to this many draws are counted, so that trying them all ends the search.
 const COUNTED_SPACE: u64 = 1 << 20;
+/// The files made beside the bundle's while it is written, and removed before it is renamed
+/// into place: the answer key's derivations (appended to it) and Canvas's assessment (copied
+/// into the zip).
+const DERIVATIONS: &str = ".answers-derivations.tex";
+const ASSESSMENT: &str = ".canvas-assessment.xml";
+/// The Canvas package.
+const CANVAS: &str = "canvas-qti.zip";
 /// Variants derived at once (in parallel) before they are written.
 const BATCH: usize = 64;
 /// A sigmoid or tanh input beyond this is too flat to work by hand.
@@ -135,7 +160,7 @@ fn draw(network: &Network, rng: &mut Rng) -> Network {
 }
 
 /// One asked number: how to name it, its value, and the worked chain for feedback.
-struct Answer {
+pub(crate) struct Answer {
     name: String,
     symbol: String,
     value: Value,
@@ -168,6 +193,7 @@ fn answers(
     rounded: &Derivation,
     printer: &Printer,
     asks: &[Ask],
+    texts: text::Texts,
 ) -> Vec<Answer> {
     use crate::expr::{Expr, Index, Kind, Symbol};
     let network = derivation.network;
@@ -279,13 +305,17 @@ fn answers(
                             )
                         };
                         let symbol = if update {
-                            format!("{}\\text{{ after the update}}", printer.symbol(&parameter))
+                            format!(
+                                "{}{}",
+                                printer.symbol(&parameter),
+                                texts.after_update_latex()
+                            )
                         } else {
                             printer.expr(&lhs)
                         };
                         let name = match parameter.kind {
                             Kind::Weight | Kind::Bias if update => {
-                                format!("{} after the update", crate::latex::plain(&lhs))
+                                format!("{}{}", crate::latex::plain(&lhs), texts.after_update())
                             }
                             _ => crate::latex::plain(&lhs),
                         };
@@ -561,7 +591,7 @@ pub fn to_nn(network: &Network) -> String {
 }
 
 /// Escapes text for XML.
-fn xml(text: &str) -> String {
+pub(crate) fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -569,7 +599,7 @@ fn xml(text: &str) -> String {
 }
 
 /// Wraps HTML in CDATA, splitting any `]]>` it contains.
-fn cdata(text: &str) -> String {
+pub(crate) fn cdata(text: &str) -> String {
     format!("<![CDATA[{}]]>", text.replace("]]>", "]]]]><![CDATA[>"))
 }
 
@@ -579,7 +609,12 @@ struct Variant {
     json: String,
     question: String,
     answer: String,
+    /// The answer key's table of the asked numbers.
+    table: String,
     moodle: String,
+    /// The Canvas items, and the drawing they show.
+    canvas: String,
+    svg: Option<String>,
     /// The drawn network, for the shared preamble.
     network: Network,
 }
@@ -627,6 +662,7 @@ fn make_variant(
     let mut faults = Faults::default();
     let questions = asks(network);
     let exhausted = |seen: &HashSet<u64>| space.is_some_and(|n| seen.len() as u64 >= n);
+    let title = exam_title(network);
     for attempt in 0..ATTEMPTS {
         let mut rng = Rng::new(settings.seed, number, attempt);
         let mut drawn = draw(network, &mut rng);
@@ -636,12 +672,16 @@ fn make_variant(
             }
             continue;
         }
-        let title = network
-            .title
-            .clone()
-            .unwrap_or_else(|| "Backpropagation".into());
         drawn.title = Some(format!("{title} (variant {label})"));
-        match attempt_variant(drawn, settings, tera, &label, &questions, &mut derived) {
+        match attempt_variant(
+            drawn,
+            settings,
+            tera,
+            &label,
+            &questions,
+            &mut derived,
+            &title,
+        ) {
             Ok(Ok(variant)) => return Ok(variant),
             Ok(Err(fault)) => {
                 // A fault of values no draw changes is every draw's.
@@ -698,6 +738,7 @@ fn attempt_variant(
     label: &str,
     asks: &[Ask],
     derived: &mut usize,
+    title: &str,
 ) -> Result<Result<Variant, Fault>, Error> {
     if let Some(place) =
         crate::check::target_fault(&drawn.loss, drawn.output_activation(), &drawn.t)
@@ -741,7 +782,8 @@ fn attempt_variant(
     };
     let printer = Printer::new(drawn.depth(), settings.options.digits)
         .with_rounding(settings.options.rounding);
-    let answers = answers(&exact, &rounded, &printer, asks);
+    let texts = text::Texts(settings.layout.lang);
+    let answers = answers(&exact, &rounded, &printer, asks, texts);
     if let Some(fault) = derived_fault(&exact, &answers, settings.options.digits) {
         return Ok(Err(fault));
     }
@@ -768,27 +810,39 @@ fn attempt_variant(
         serde_json::Map::new(),
     )?;
     answer.push_str("\n\\newpage\n");
-    let mut moodle = String::new();
-    for (n, a) in answers.iter().enumerate() {
-        let shown = Value::approx(a.value.f);
-        // Wide enough for both ways of working: the difference between exact and rounded
-        // carrying, plus a unit in the last shown digit.
-        let unit = 10f64.powi(
-            crate::number::Shown::new(shown, settings.options.digits, settings.options.rounding)
-                .exponent
-                - settings.options.digits as i32
-                + 1,
-        );
-        let tolerance = ((a.value.f - a.rounded.f).abs() * 1.5).max(unit);
-        moodle.push_str(&format!(
-            "  <question type=\"numerical\">\n    <name><text>{}</text></name>\n    <questiontext format=\"html\"><text>{}</text></questiontext>\n    <generalfeedback format=\"html\"><text>{}</text></generalfeedback>\n    <defaultgrade>1</defaultgrade>\n    <answer fraction=\"100\"><text>{}</text><tolerance>{}</tolerance><feedback><text></text></feedback></answer>\n  </question>\n",
-            xml(&format!("Variant {label} question {}: {}", n + 1, a.name)),
-            cdata(&format!("<p>Variant {label}: compute \\({}\\) to {} significant digits.</p>", a.symbol, settings.options.digits)),
-            cdata(&a.feedback),
-            a.value.f,
-            tolerance,
-        ));
-    }
+    let digits = settings.options.digits;
+    let asked: Vec<Asked> = answers
+        .into_iter()
+        .map(|a| {
+            let shown = match settings.options.carry {
+                Carry::Exact => a.value,
+                Carry::Rounded => a.rounded,
+            };
+            Asked {
+                graded: key::Graded::new(
+                    shown,
+                    a.value,
+                    a.rounded,
+                    digits,
+                    settings.options.rounding,
+                    settings.tolerance,
+                ),
+                name: a.name,
+                symbol: a.symbol,
+                feedback: a.feedback,
+            }
+        })
+        .collect();
+    let svg = settings.layout.diagram.then(|| network_svg(&drawn));
+    let online = Online {
+        label,
+        digits,
+        problem: problem(&exact, &printer, texts, svg),
+        asked,
+    };
+    let moodle = moodle::variant(settings.moodle, title, &online, texts);
+    let canvas = canvas::items(&online, texts);
+    let table = key::table(&online, texts);
     let nn = to_nn(&drawn);
     drop((exact, rounded));
     Ok(Ok(Variant {
@@ -796,10 +850,125 @@ fn attempt_variant(
         json,
         question,
         answer,
+        table,
         moodle,
+        canvas,
+        svg: online.problem.svg,
         network: drawn,
     }))
 }
+
+/// One asked number as the online quizzes and the key's table give it.
+pub(crate) struct Asked {
+    /// Plain text (`dE/dw_12^(1)`).
+    pub name: String,
+    /// LaTeX.
+    pub symbol: String,
+    /// The worked rows, in `\[ \]`.
+    pub feedback: String,
+    pub graded: key::Graded,
+}
+
+/// A variant as the online quizzes ask it.
+pub(crate) struct Online<'a> {
+    pub label: &'a str,
+    pub digits: u32,
+    pub problem: Problem,
+    pub asked: Vec<Asked>,
+}
+
+/// The problem of a variant in HTML with MathJax's `\( \)` and `\[ \]`: the network, its
+/// weights and biases, the input, the target and the learning rate.
+pub(crate) struct Problem {
+    /// Everything after the opening sentence and the picture.
+    rest: String,
+    /// The drawing (none with `--no-diagram`).
+    pub svg: Option<String>,
+}
+
+impl Problem {
+    /// The whole problem: `intro`, the picture `img` (HTML), the rest.
+    pub fn html(&self, intro: &str, img: Option<&str>) -> String {
+        format!("<p>{intro}</p>{}{}", img.unwrap_or(""), self.rest)
+    }
+}
+
+/// The title the exam's categories and quiz are named by.
+fn exam_title(network: &Network) -> String {
+    network
+        .title
+        .clone()
+        .unwrap_or_else(|| "Backpropagation".into())
+}
+
+/// A matrix of the file's numbers as a LaTeX `bmatrix`.
+fn bmatrix(rows: &[Vec<Decimal>]) -> String {
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(Decimal::to_string)
+                .collect::<Vec<_>>()
+                .join(" & ")
+        })
+        .collect();
+    format!("\\begin{{bmatrix}}{}\\end{{bmatrix}}", rows.join("\\\\"))
+}
+
+/// A column vector.
+fn column(values: &[Decimal]) -> String {
+    let rows: Vec<Vec<Decimal>> = values.iter().map(|v| vec![*v]).collect();
+    bmatrix(&rows)
+}
+
+fn problem(
+    derivation: &Derivation,
+    printer: &Printer,
+    texts: text::Texts,
+    svg: Option<String>,
+) -> Problem {
+    let network = derivation.network;
+    let mut rest = String::new();
+    let sentences: Vec<String> = (1..)
+        .zip(&network.layers)
+        .map(|(l, layer)| texts.layer(l, &xml(&layer.activation.name)))
+        .collect();
+    rest.push_str(&format!("<p>{}</p>", sentences.join(" ")));
+    if let Some(loss) = derivation.loss.first() {
+        let formula = match loss.rows.first() {
+            Some(row) => format!("{}={}", printer.expr(&loss.lhs), printer.expr(&row.expr)),
+            None => printer.expr(&loss.lhs),
+        };
+        rest.push_str(&format!("<p>{}</p>", texts.loss(&xml(&formula))));
+    }
+    for (l, layer) in (1..).zip(&network.layers) {
+        let bias = layer.bias.as_ref().map_or(String::new(), |b| {
+            format!(",\\qquad b^{{({l})}}={}", column(b))
+        });
+        rest.push_str(&format!(
+            "<p>\\[W^{{({l})}}={}{bias}\\]</p>",
+            bmatrix(&layer.weights)
+        ));
+    }
+    let several = network.samples() > 1;
+    for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {
+        let sub = if several {
+            format!("_{{{}}}", n + 1)
+        } else {
+            String::new()
+        };
+        rest.push_str(&format!(
+            "<p>\\[\\mathbf{{x}}{sub}={},\\qquad \\mathbf{{t}}{sub}={}\\]</p>",
+            column(x),
+            column(t)
+        ));
+    }
+    if let Some(sgd) = network.sgd {
+        rest.push_str(&format!("<p>{}</p>", texts.rate(&sgd.lr.to_string())));
+    }
+    Problem { rest, svg }
+}
+
 fn write_error(path: &Path, e: std::io::Error) -> Error {
     Error::Write {
         path: path.display().to_string(),
@@ -850,6 +1019,7 @@ fn in_bundle(name: &str) -> bool {
         .strip_prefix("questions.")
         .or_else(|| name.strip_prefix("answers."));
     name == "moodle.xml"
+        || name == CANVAS
         || sheet.is_some_and(|extension| LATEX_MADE.contains(&extension))
         || variant.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
@@ -1099,6 +1269,13 @@ impl Out {
             .map_err(io(&self.shown))
     }
 
+    /// Appends the file at `path` (named `shown` in messages), then removes it.
+    fn append(&mut self, path: &Path, shown: &Path) -> Result<(), Error> {
+        let mut file = File::open(path).map_err(io(shown))?;
+        std::io::copy(&mut file, &mut self.writer).map_err(io(&self.shown))?;
+        std::fs::remove_file(path).map_err(io(shown))
+    }
+
     /// Flushes and syncs the file: on disk before the bundle takes its name.
     fn finish(self) -> Result<PathBuf, Error> {
         let file = self
@@ -1138,18 +1315,28 @@ pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<Path
 
     let mut staging = Staging::new(destination.sibling("exam")?);
     let dir = staging.path.clone();
+    let texts = text::Texts(settings.layout.lang);
+    let title = exam_title(network);
     let mut questions = Out::create(&dir, shown, "questions.tex")?;
     let mut answers = Out::create(&dir, shown, "answers.tex")?;
+    // The derivations follow every variant's table: held beside the key until the end.
+    let mut derivations = Out::create(&dir, shown, DERIVATIONS)?;
     let mut moodle = Out::create(&dir, shown, "moodle.xml")?;
+    let zip_shown = shown.join(CANVAS);
+    let mut canvas = canvas::Package::create(&dir.join(CANVAS), &dir.join(ASSESSMENT), &title)
+        .map_err(io(&zip_shown))?;
     questions.write(&format!("{preamble}\n\\begin{{document}}\n"))?;
-    let carry_note = match settings.options.carry {
-        Carry::Exact => "Values are carried at full precision from row to row; only the shown values are rounded.",
-        Carry::Rounded => "Each value is carried into the next row rounded, as shown, as when working by hand.",
-    };
     answers.write(&format!(
-        "{preamble}\n\\begin{{document}}\n\\section*{{Answer key}}\n{carry_note}\n\\newpage\n"
+        "{preamble}\n\\begin{{document}}\n\\section*{{{}}}\n{}\n\n{}\n",
+        texts.key_title(),
+        texts.carry_note(settings.options.carry == Carry::Rounded),
+        texts.table_note(settings.tolerance, settings.options.digits)
     ))?;
-    moodle.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n")?;
+    derivations.write("\\newpage\n")?;
+    moodle.write(moodle::header())?;
+    if settings.moodle == MoodleKind::Cloze {
+        moodle.write(&moodle::cloze_category(&title))?;
+    }
 
     let mut variant_files: Vec<String> = Vec::with_capacity(2 * settings.variants);
     let mut write_variant = |number: usize, v: Variant| -> Result<(), Error> {
@@ -1162,8 +1349,12 @@ pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<Path
             variant_files.push(name);
         }
         questions.write(&v.question)?;
-        answers.write(&v.answer)?;
-        moodle.write(&v.moodle)
+        answers.write(&v.table)?;
+        derivations.write(&v.answer)?;
+        moodle.write(&v.moodle)?;
+        canvas
+            .add(&label, &v.canvas, v.svg.as_deref())
+            .map_err(io(&zip_shown))
     };
     write_variant(1, first)?;
     let mut next = 2;
@@ -1179,9 +1370,17 @@ pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<Path
         next = end;
     }
     questions.write("\\end{document}\n")?;
-    answers.write("\\end{document}\n")?;
-    moodle.write("</quiz>\n")?;
-    let mut written = vec![questions.finish()?, answers.finish()?, moodle.finish()?];
+    derivations.write("\\end{document}\n")?;
+    let derivations = derivations.finish()?;
+    answers.append(&dir.join(DERIVATIONS), &derivations)?;
+    moodle.write(moodle::footer())?;
+    canvas.finish().map_err(io(&zip_shown))?;
+    let mut written = vec![
+        questions.finish()?,
+        answers.finish()?,
+        moodle.finish()?,
+        zip_shown,
+    ];
     // The variants' files, synced together (the file system batches them).
     variant_files
         .par_iter()
@@ -1231,6 +1430,7 @@ mod tests {
             "answers.fdb_latexmk",
             "questions.aux",
             "moodle.xml",
+            "canvas-qti.zip",
             "variant-07.nn",
             "variant-1000.json",
         ] {
@@ -1246,6 +1446,7 @@ mod tests {
             "answers.",
             "answers.docx",
             "moodle.xml~",
+            "canvas-qti.zip.part",
             "variant-.nn",
             "variant-07.tex",
             "variant-x1.json",
@@ -1305,7 +1506,7 @@ mod tests {
 
     #[test]
     fn the_quick_forward_pass_refuses_only_what_the_derivation_refuses() {
-        let text = include_str!("../examples/exam.nn").replace(
+        let text = include_str!("../../examples/exam.nn").replace(
             "vary W1 in [-0.5, 0.5] step 0.1",
             "vary W1 in [-2, 2] step 0.1\nvary x in {-1, 0.02, 1, 3}",
         );
@@ -1324,7 +1525,7 @@ mod tests {
 
     #[test]
     fn a_variant_file_reads_back_the_same() {
-        let text = include_str!("../examples/custom.nn");
+        let text = include_str!("../../examples/custom.nn");
         let network = crate::check::check(&crate::parser::parse(text).unwrap()).unwrap();
         let again = crate::check::check(&crate::parser::parse(&to_nn(&network)).unwrap()).unwrap();
         assert_eq!(to_nn(&again), to_nn(&network));

@@ -1,0 +1,176 @@
+//! The exam's own words, in English and Japanese: the online questions, the answer key's
+//! headings and the names of the asked numbers. The sheets' words are in the templates.
+
+use crate::render::Lang;
+
+/// The words of one language.
+#[derive(Clone, Copy, Debug)]
+pub struct Texts(pub Lang);
+
+impl Texts {
+    fn ja(self) -> bool {
+        self.0 == Lang::Ja
+    }
+
+    /// Appended to an updated parameter's LaTeX symbol.
+    pub fn after_update_latex(self) -> &'static str {
+        if self.ja() {
+            "\\text{（更新後）}"
+        } else {
+            "\\text{ after the update}"
+        }
+    }
+
+    /// Appended to an updated parameter's plain name.
+    pub fn after_update(self) -> &'static str {
+        if self.ja() {
+            "（更新後）"
+        } else {
+            " after the update"
+        }
+    }
+
+    pub fn intro(self) -> &'static str {
+        if self.ja() {
+            "次のニューラルネットワークについて答えなさい。"
+        } else {
+            "For the network below, compute the quantity asked."
+        }
+    }
+
+    pub fn intro_all(self) -> &'static str {
+        if self.ja() {
+            "次のニューラルネットワークについて、すべての問いに答えなさい。"
+        } else {
+            "For the network below, compute every quantity asked."
+        }
+    }
+
+    pub fn layer(self, number: usize, activation: &str) -> String {
+        if self.ja() {
+            format!("第{number}層の活性化関数は {activation} です。")
+        } else {
+            format!("Layer {number} uses {activation}.")
+        }
+    }
+
+    pub fn loss(self, formula: &str) -> String {
+        if self.ja() {
+            format!("誤差関数は \\({formula}\\) です。")
+        } else {
+            format!("The loss is \\({formula}\\).")
+        }
+    }
+
+    pub fn rate(self, lr: &str) -> String {
+        if self.ja() {
+            format!("学習率は \\(\\eta={lr}\\) です。")
+        } else {
+            format!("The learning rate is \\(\\eta={lr}\\).")
+        }
+    }
+
+    pub fn picture(self) -> &'static str {
+        if self.ja() {
+            "ネットワークの図"
+        } else {
+            "The network"
+        }
+    }
+
+    /// The ask of one numerical question.
+    pub fn compute(self, symbol: &str, digits: u32) -> String {
+        if self.ja() {
+            format!("\\({symbol}\\) を有効数字{digits}桁で求めなさい。")
+        } else {
+            format!("Compute \\({symbol}\\) to {digits} significant digits.")
+        }
+    }
+
+    /// The line above a Cloze question's blanks.
+    pub fn compute_all(self, digits: u32) -> String {
+        if self.ja() {
+            format!("次の値を有効数字{digits}桁で求めなさい。")
+        } else {
+            format!("Compute, to {digits} significant digits:")
+        }
+    }
+
+    pub fn question_name(self, label: &str, k: usize, name: &str) -> String {
+        if self.ja() {
+            format!("問題 {label} の問 {k}: {name}")
+        } else {
+            format!("Variant {label} question {k}: {name}")
+        }
+    }
+
+    pub fn variant_name(self, label: &str) -> String {
+        if self.ja() {
+            format!("問題 {label}")
+        } else {
+            format!("Variant {label}")
+        }
+    }
+
+    pub fn key_title(self) -> &'static str {
+        if self.ja() {
+            "解答"
+        } else {
+            "Answer key"
+        }
+    }
+
+    pub fn carry_note(self, rounded: bool) -> &'static str {
+        match (self.ja(), rounded) {
+            (false, false) => "Values are carried at full precision from row to row; only the shown values are rounded.",
+            (false, true) => "Each value is carried into the next row rounded, as shown, as when working by hand.",
+            (true, false) => "各行の値は丸めずに次の行へ引き継ぎ、表示する値だけを丸めています。",
+            (true, true) => "手計算と同じく、各行の値は表示どおりに丸めて次の行へ引き継いでいます。",
+        }
+    }
+
+    /// What the table of asked values is and how its tolerance was chosen.
+    pub fn table_note(self, rule: super::key::Tolerance, digits: u32) -> String {
+        use super::key::Tolerance;
+        match (self.ja(), rule) {
+            (false, Tolerance::Rule) => format!(
+                "First the asked numbers of every variant, as entered in Moodle and Canvas, with \
+                 the tolerance they accept: half a unit of the {digits}th significant digit, \
+                 widened by the difference carrying the shown values makes, at most 1\\,\\% of \
+                 the answer. The worked derivations follow."
+            ),
+            (false, Tolerance::Relative(r)) => format!(
+                "First the asked numbers of every variant, as entered in Moodle and Canvas, with \
+                 the tolerance they accept ({}\\,\\% of the answer). The worked derivations follow.",
+                r * 100.0
+            ),
+            (false, Tolerance::Absolute(a)) => format!(
+                "First the asked numbers of every variant, as entered in Moodle and Canvas, with \
+                 the tolerance they accept ({a} either side). The worked derivations follow."
+            ),
+            (true, Tolerance::Rule) => format!(
+                "まず各問題で求める値(Moodle・Canvasに入力した正解)と許容誤差を示します。許容誤差は\
+                 有効数字{digits}桁目の半単位に、表示値を引き継いだ場合との差を加えたもので、\
+                 正解の1\\,\\%を超えません。その後に計算過程を示します。"
+            ),
+            (true, Tolerance::Relative(r)) => format!(
+                "まず各問題で求める値(Moodle・Canvasに入力した正解)と許容誤差(正解の{}\\,\\%)を示します。\
+                 その後に計算過程を示します。",
+                r * 100.0
+            ),
+            (true, Tolerance::Absolute(a)) => format!(
+                "まず各問題で求める値(Moodle・Canvasに入力した正解)と許容誤差(±{a})を示します。\
+                 その後に計算過程を示します。"
+            ),
+        }
+    }
+
+    /// The table's column heads: quantity, answer, tolerance.
+    pub fn columns(self) -> [&'static str; 3] {
+        if self.ja() {
+            ["求める値", "正解", "許容誤差"]
+        } else {
+            ["quantity", "answer", "tolerance"]
+        }
+    }
+}
