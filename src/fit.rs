@@ -634,8 +634,7 @@ fn balanced_blocks(widths: &[f64], room: f64) -> Vec<(usize, usize)> {
 fn split_wide_matrices(body: &str, room: f64) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
-    let mut it = tokens(body);
-    while let Some((start, t, end)) = it.next() {
+    for (start, t, end) in tokens(body) {
         let Token::Env("bmatrix", inner) = t else {
             continue;
         };
