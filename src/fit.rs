@@ -154,22 +154,24 @@ fn token(text: &str, i: usize) -> (Token<'_>, usize) {
             // The matching \end{name}, counting nested \begin{name}.
             let open = format!("\\begin{{{env_name}}}");
             let close = format!("\\end{{{env_name}}}");
+            // Each search starts where the last match of its kind ended, so that nesting
+            // thousands deep stays linear.
             let mut depth = 1usize;
-            let mut at = name_end;
+            let find = |what: &str, from: usize| text[from..].find(what).map(|k| k + from);
+            let mut next_open = find(&open, name_end);
+            let mut next_close = find(&close, name_end);
             loop {
-                let next_open = text[at..].find(&open).map(|k| k + at);
-                let next_close = text[at..].find(&close).map(|k| k + at);
                 match (next_open, next_close) {
                     (Some(o), Some(c)) if o < c => {
                         depth += 1;
-                        at = o + open.len();
+                        next_open = find(&open, o + open.len());
                     }
                     (_, Some(c)) => {
                         depth -= 1;
                         if depth == 0 {
                             return (Token::Env(env_name, &text[name_end..c]), c + close.len());
                         }
-                        at = c + close.len();
+                        next_close = find(&close, c + close.len());
                     }
                     (_, None) => return (Token::Env(env_name, &text[name_end..]), text.len()),
                 }
@@ -851,6 +853,21 @@ mod tests {
     fn deep_nesting_is_estimated_without_recursing() {
         let deep = format!("{}x{}", "{".repeat(100_000), "}".repeat(100_000));
         assert!(width(&deep) > 0.0);
+        let n = 20_000;
+        let cases = format!(
+            "{}x{}",
+            "\\begin{cases}".repeat(n),
+            "\\end{cases}".repeat(n)
+        );
+        let started = std::time::Instant::now();
+        assert!(
+            width(&cases) > 0.0 && break_row(&cases, 100.0, 100.0).is_none_or(|l| !l.is_empty())
+        );
+        assert!(
+            started.elapsed().as_secs_f64() < 2.0,
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
