@@ -20,6 +20,7 @@ pub mod error;
 pub mod eval;
 pub mod exam;
 pub mod expr;
+pub mod fit;
 pub mod functions;
 pub mod generate;
 pub mod gradcheck;

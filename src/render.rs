@@ -16,6 +16,7 @@ use crate::derivation::{
     Chain, ChainKind, Derivation, LayerChains, LayerNumbers, SampleRows, Step,
 };
 use crate::error::Error;
+use crate::fit;
 use crate::latex::{escape_markdown, escape_text, Printer};
 use crate::number::{Decimal, Value};
 
@@ -331,8 +332,12 @@ fn json(derivation: &Derivation) -> Result<String, Error> {
 
 #[derive(Serialize)]
 struct RowView {
+    /// `=`, `\approx`, `\leftarrow`, or empty on a row that continues the one above.
     rel: &'static str,
     body: String,
+    /// No page break before this row (`\\*`): it continues the general formula or is the
+    /// first row of numbers under it.
+    keep: bool,
 }
 
 /// A block of rows for `rows.tex.tera` to put in its environment.
@@ -375,6 +380,8 @@ struct LayerView {
     weights: String,
     bias_symbolic: Option<String>,
     bias: Option<String>,
+    /// `W = … = …` (and `b`) as a block of rows, when they do not fit on one line (else empty).
+    rows: BlockView,
 }
 
 #[derive(Serialize)]
@@ -392,6 +399,9 @@ struct SummaryView {
     grad_bias: Option<String>,
     weights_after: Option<String>,
     bias_after: Option<String>,
+    /// The gradients and updates stacked as a block of rows, when their displays would not
+    /// fit the line (else empty).
+    rows: BlockView,
 }
 
 /// One sample's passes in one step.
@@ -403,9 +413,15 @@ struct SampleView {
     input_symbols: String,
     target: String,
     target_symbols: String,
+    /// `x = … = …` and `t = … = …` as a block of rows, when the sentence would not fit on a
+    /// line (else empty).
+    given: BlockView,
     forward: BlockView,
     outputs: String,
     outputs_rel: &'static str,
+    /// `y ≈ …` as a block of rows, when the sentence naming the outputs would not fit a line
+    /// (else empty).
+    outputs_rows: BlockView,
     loss: BlockView,
     derivatives: BlockView,
     deltas: BlockView,
@@ -614,14 +630,13 @@ impl<'a> Views<'a> {
 
     fn chain(&self, chain: &Chain, layer: Option<u32>) -> ChainView {
         let lhs = self.printer.expr(&chain.lhs);
-        let rows: Vec<RowView> = chain
-            .rows
-            .iter()
-            .map(|row| RowView {
-                rel: self.printer.relation(row),
-                body: self.printer.expr(&row.expr),
-            })
-            .collect();
+        let rows = self.row_views(
+            chain
+                .rows
+                .iter()
+                .map(|row| (self.printer.relation(row), self.printer.expr(&row.expr)))
+                .collect(),
+        );
         let width = lhs.len() + rows.iter().map(|r| r.body.len() + 8).sum::<usize>();
         ChainView {
             kind: chain.kind,
@@ -633,19 +648,121 @@ impl<'a> Views<'a> {
         }
     }
 
-    /// Appends one chain as `chain.tex.tera` lays it out.
-    fn lay_out(&self, chain: &ChainView, out: &mut String) {
+    /// Rows as the template sees them, each marked whether it keeps with the one above.
+    fn row_views(&self, rows: Vec<(&'static str, String)>) -> Vec<RowView> {
+        let rels: smallvec::SmallVec<[&str; 4]> = rows.iter().map(|r| r.0).collect();
+        let keeps = self.keeps(&rels);
+        rows.into_iter()
+            .zip(keeps)
+            .map(|((rel, body), keep)| RowView { rel, body, keep })
+            .collect()
+    }
+
+    /// Which rows of a stacked chain keep with the row above: the general formula's
+    /// continuations and the first row of numbers (in LaTeX, unless the general formula
+    /// alone takes many lines).
+    fn keeps(&self, rels: &[&str]) -> smallvec::SmallVec<[bool; 4]> {
+        const MOST: usize = 6;
+        let general = 1 + rels.iter().skip(1).take_while(|r| r.is_empty()).count();
+        let pages = self.env != "aligned" && general <= MOST;
+        (0..rels.len())
+            .map(|k| pages && k >= 1 && k <= general)
+            .collect()
+    }
+
+    /// The width the right-hand sides of a block have beside left-hand sides `lhs` points
+    /// wide: the line less the relation and the environment's gaps around it.
+    fn room(&self, lhs: f64) -> f64 {
+        let gap = if self.env == "eqnarray" { 32.0 } else { 16.0 };
+        fit::LINE - lhs - gap
+    }
+
+    /// The rows of a chain broken to fit beside left-hand sides `lhs` points wide, stacked;
+    /// `None` when they fit as printed (on one line unless `stacked`). A continuation row has
+    /// an empty relation.
+    fn fit<'b>(
+        &self,
+        lhs: f64,
+        stacked: bool,
+        rows: &[(&'static str, &'b str)],
+    ) -> Option<Vec<(&'static str, std::borrow::Cow<'b, str>)>> {
+        use std::borrow::Cow;
+        let room = self.room(lhs);
+        let widths: smallvec::SmallVec<[f64; 4]> = rows.iter().map(|r| fit::width(r.1)).collect();
+        if !stacked {
+            let relations = 17.0 * rows.len().saturating_sub(1) as f64;
+            if widths.iter().sum::<f64>() + relations <= room {
+                return None;
+            }
+        } else if widths.iter().all(|&w| w <= room) {
+            return None;
+        }
+        let mut fitted = Vec::with_capacity(rows.len());
+        for (&(rel, body), &w) in rows.iter().zip(&widths) {
+            let lines = (w > room)
+                .then(|| fit::break_row(body, room, room - fit::INDENT_WIDTH))
+                .flatten();
+            match lines {
+                Some(lines) => {
+                    for (n, line) in lines.into_iter().enumerate() {
+                        fitted.push((if n == 0 { rel } else { "" }, Cow::Owned(line)));
+                    }
+                }
+                None => fitted.push((rel, Cow::Borrowed(body))),
+            }
+        }
+        Some(fitted)
+    }
+
+    /// Appends one chain as `chain.tex.tera` lays it out, its rows fitted beside left-hand
+    /// sides `lhs` points wide.
+    fn lay_out(&self, chain: &ChainView, lhs: f64, out: &mut String) {
+        let rows: smallvec::SmallVec<[(&'static str, &str); 4]> = chain
+            .rows
+            .iter()
+            .map(|row| (row.rel, row.body.as_str()))
+            .collect();
+        let stacked = chain.long || Self::stacks(chain.kind);
+        let fitted = self.fit(lhs, stacked, &rows);
         match &self.layout {
             ChainLayout::Builtin => {
                 out.push_str(&chain.lhs);
-                let rows = chain.rows.iter().map(|row| (row.rel, row.body.as_str()));
-                self.write_rows(chain.kind, chain.long, rows, out);
+                match &fitted {
+                    None => self.write_rows(stacked, &rows, out),
+                    Some(fitted) => {
+                        let rows: Vec<(&'static str, &str)> = fitted
+                            .iter()
+                            .map(|(rel, body)| (*rel, body.as_ref()))
+                            .collect();
+                        self.write_rows(true, &rows, out);
+                    }
+                }
             }
             ChainLayout::Template {
                 tera,
                 context,
                 error,
             } => {
+                let refitted;
+                let chain = match fitted {
+                    None => chain,
+                    Some(fitted) => {
+                        refitted = ChainView {
+                            kind: chain.kind,
+                            long: true,
+                            layer: chain.layer,
+                            lhs: chain.lhs.clone(),
+                            rows: self.row_views(
+                                fitted
+                                    .into_iter()
+                                    .map(|(rel, body)| (rel, body.into_owned()))
+                                    .collect(),
+                            ),
+                            rules: chain.rules.clone(),
+                        };
+                        &refitted
+                    }
+                };
                 let mut context = context.clone();
                 context.insert("chain", chain);
                 match tera.render("chain.tex.tera", &context) {
@@ -659,11 +776,12 @@ impl<'a> Views<'a> {
         }
     }
 
-    /// Appends `chain` laid out; with the built-in layout, printed straight into `out`
-    /// without a [`ChainView`] (the rows of a big network are most of its run time).
-    fn write_chain(&self, chain: &Chain, layer: Option<u32>, out: &mut String) {
+    /// Appends `chain` laid out beside left-hand sides `lhs` points wide; with the built-in
+    /// layout, printed straight into `out` without a [`ChainView`] (the rows of a big network
+    /// are most of its run time).
+    fn write_chain(&self, chain: &Chain, layer: Option<u32>, lhs: f64, out: &mut String) {
         if !matches!(self.layout, ChainLayout::Builtin) {
-            return self.lay_out(&self.chain(chain, layer), out);
+            return self.lay_out(&self.chain(chain, layer), lhs, out);
         }
         let mut bodies = String::with_capacity(256);
         let mut rows: smallvec::SmallVec<[(&'static str, usize); 4]> = smallvec::SmallVec::new();
@@ -674,40 +792,52 @@ impl<'a> Views<'a> {
         let start = out.len();
         self.printer.write_expr(&chain.lhs, out);
         let width = out.len() - start + bodies.len() + 8 * rows.len();
+        let stacked = width > LONG_CHAIN || Self::stacks(chain.kind);
         let mut from = 0;
-        let rows = rows.iter().map(|&(rel, end)| {
-            let body = &bodies[from..end];
-            from = end;
-            (rel, body)
-        });
-        self.write_rows(chain.kind, width > LONG_CHAIN, rows, out);
+        let rows: smallvec::SmallVec<[(&'static str, &str); 4]> = rows
+            .iter()
+            .map(|&(rel, end)| {
+                let body = &bodies[from..end];
+                from = end;
+                (rel, body)
+            })
+            .collect();
+        match self.fit(lhs, stacked, &rows) {
+            None => self.write_rows(stacked, &rows, out),
+            Some(fitted) => {
+                let rows: Vec<(&'static str, &str)> = fitted
+                    .iter()
+                    .map(|(rel, body)| (*rel, body.as_ref()))
+                    .collect();
+                self.write_rows(true, &rows, out);
+            }
+        }
+    }
+
+    /// Whether chains of `kind` stand one step per row however short they are.
+    fn stacks(kind: ChainKind) -> bool {
+        matches!(
+            kind,
+            ChainKind::PreActivation
+                | ChainKind::Loss
+                | ChainKind::Gradient
+                | ChainKind::ExpandedGradient
+                | ChainKind::Matrix
+        )
     }
 
     /// The rows of a chain after its left-hand side: `&rel&body`, then ` rel body` on the
-    /// same line or `\\`, a newline and `&rel&body` when stacked (eqnarray; align and aligned
-    /// take `&rel body`).
-    fn write_rows<'b>(
-        &self,
-        kind: ChainKind,
-        long: bool,
-        rows: impl Iterator<Item = (&'static str, &'b str)>,
-        out: &mut String,
-    ) {
-        let stacked = long
-            || matches!(
-                kind,
-                ChainKind::PreActivation
-                    | ChainKind::Loss
-                    | ChainKind::Gradient
-                    | ChainKind::ExpandedGradient
-                    | ChainKind::Matrix
-            );
+    /// same line or `\\` (`\\*` where the row keeps with the one above), a newline and
+    /// `&rel&body` when stacked (eqnarray; align and aligned take `&rel body`).
+    fn write_rows(&self, stacked: bool, rows: &[(&'static str, &str)], out: &mut String) {
         let after_rel = if self.env == "eqnarray" { "&" } else { " " };
-        for (n, (rel, body)) in rows.enumerate() {
+        let rels: smallvec::SmallVec<[&str; 4]> = rows.iter().map(|r| r.0).collect();
+        let keeps = self.keeps(&rels);
+        for (n, &(rel, body)) in rows.iter().enumerate() {
             if n == 0 {
                 out.push('&');
             } else if stacked {
-                out.push_str("\\\\\n&");
+                out.push_str(if keeps[n] { "\\\\*\n&" } else { "\\\\\n&" });
             } else {
                 out.push(' ');
             }
@@ -732,24 +862,52 @@ impl<'a> Views<'a> {
         BlockView { rows, count, layer }
     }
 
-    /// Appends the `k`-th chain of `pending`.
-    fn lay_out_pending(&self, pending: &Pending, k: usize, out: &mut String) {
+    /// The `k`-th parameter's gradient (or update) chain.
+    fn parameter_chain(&self, step: &Step, layer: u32, update: bool, k: usize) -> Option<Chain> {
+        if update {
+            self.derivation.update_chain(step, layer, k)
+        } else {
+            Some(self.derivation.gradient_chain(step, layer, k))
+        }
+    }
+
+    /// The width of the widest left-hand side of `pending` (the column its rows align on), in
+    /// points. A layer's parameters are named alike, the last with the longest indices.
+    fn lhs_width(&self, pending: &Pending) -> f64 {
+        let widest =
+            |lhs: &mut dyn Iterator<Item = String>| lhs.map(|l| fit::width(&l)).fold(0.0, f64::max);
         match pending {
-            Pending::Chains(chains) => self.write_chain(chains[k].0, chains[k].1, out),
-            Pending::Views(views) => self.lay_out(&views[k], out),
+            Pending::Chains(chains) => {
+                widest(&mut chains.iter().map(|(c, _)| self.printer.expr(&c.lhs)))
+            }
+            Pending::Views(views) => widest(&mut views.iter().map(|v| v.lhs.clone())),
+            Pending::Parameters {
+                step,
+                layer,
+                update,
+                count,
+            } => widest(
+                &mut [0, count.saturating_sub(1)]
+                    .into_iter()
+                    .filter_map(|k| self.parameter_chain(step, *layer, *update, k))
+                    .map(|c| self.printer.expr(&c.lhs)),
+            ),
+        }
+    }
+
+    /// Appends the `k`-th chain of `pending`, beside left-hand sides `lhs` points wide.
+    fn lay_out_pending(&self, pending: &Pending, k: usize, lhs: f64, out: &mut String) {
+        match pending {
+            Pending::Chains(chains) => self.write_chain(chains[k].0, chains[k].1, lhs, out),
+            Pending::Views(views) => self.lay_out(&views[k], lhs, out),
             Pending::Parameters {
                 step,
                 layer,
                 update,
                 ..
             } => {
-                let chain = if *update {
-                    self.derivation.update_chain(step, *layer, k)
-                } else {
-                    Some(self.derivation.gradient_chain(step, *layer, k))
-                };
-                if let Some(chain) = chain {
-                    self.write_chain(&chain, Some(*layer), out);
+                if let Some(chain) = self.parameter_chain(step, *layer, *update, k) {
+                    self.write_chain(&chain, Some(*layer), lhs, out);
                 }
             }
         }
@@ -759,13 +917,14 @@ impl<'a> Views<'a> {
     /// printed in parallel pieces, a few pieces at a time, so that only those are in memory.
     fn write_block(&self, pending: &Pending, out: &mut dyn Write) -> std::io::Result<()> {
         let count = pending.count();
+        let lhs = self.lhs_width(pending);
         let piece = |p: usize| {
             let mut text = String::new();
             for k in p * PIECE..((p + 1) * PIECE).min(count) {
                 if k > 0 {
                     text.push_str("\\\\\n");
                 }
-                self.lay_out_pending(pending, k, &mut text);
+                self.lay_out_pending(pending, k, lhs, &mut text);
             }
             text
         };
@@ -916,21 +1075,110 @@ impl<'a> Views<'a> {
         let numbers =
             |row: &[crate::number::Decimal]| self.tuple(row.iter().map(|d| self.printer.given(*d)));
         let outputs = &step.layers[network.depth() as usize - 1].out[n - 1];
+        let outputs_rel = self.rel(outputs.iter());
+        let outputs_text = self.tuple(outputs.iter().map(|v| self.printer.value(*v)));
+        let y_name = self.with_sample(self.vector_name(network.depth()), rows.sample);
+        // "So", ", and the loss is" and the space around.
+        let outputs_rows =
+            if fit::width(&format!("{y_name}{outputs_rel}{outputs_text}")) + 110.0 <= fit::LINE {
+                BlockView::default()
+            } else {
+                self.views(vec![
+                    self.matrix_row(y_name, vec![(outputs_rel, outputs_text.clone())])
+                ])
+            };
+        let input = numbers(&network.x[n - 1]);
+        let input_symbols = symbols(|j| Symbol::out(0, j), network.width(0));
+        let target = numbers(&network.t[n - 1]);
+        let target_symbols = symbols(Symbol::target, network.t[n - 1].len());
         SampleView {
             number: rows.sample,
-            input: numbers(&network.x[n - 1]),
-            input_symbols: symbols(|j| Symbol::out(0, j), network.width(0)),
-            target: numbers(&network.t[n - 1]),
-            target_symbols: symbols(Symbol::target, network.t[n - 1].len()),
+            given: self.given(
+                rows.sample,
+                [&input_symbols, &input, &target_symbols, &target],
+            ),
+            input,
+            input_symbols,
+            target,
+            target_symbols,
             forward: self.elementwise(&rows.forward),
-            outputs: self.tuple(outputs.iter().map(|v| self.printer.value(*v))),
-            outputs_rel: self.rel(outputs.iter()),
+            outputs: outputs_text,
+            outputs_rel,
+            outputs_rows,
             loss: self.chains([&rows.loss]),
             derivatives: self.elementwise(&rows.derivatives),
             deltas: self.elementwise(&rows.deltas),
             matrix_forward: self.matrices(|| self.matrix_forward(step, n - 1, rows.sample)),
             matrix_backward: self.matrices(|| self.matrix_backward(step, n - 1, rows.sample)),
         }
+    }
+
+    /// The sample sentence's `x = … = …` and `t = … = …` as a block of rows when the sentence
+    /// would not fit on a line.
+    fn given(&self, sample: Option<u32>, [xs, x, ts, t]: [&String; 4]) -> BlockView {
+        // "The training sample is" and the punctuation.
+        const PROSE: f64 = 125.0;
+        let x_name = self.with_sample("\\mathbf{x}".into(), sample);
+        let t_name = self.with_sample("\\mathbf{t}".into(), sample);
+        let sentence = format!("{x_name}={xs}={x},\\ {t_name}={ts}={t}");
+        if fit::width(&sentence) + PROSE <= fit::LINE {
+            return BlockView::default();
+        }
+        self.views(vec![
+            self.matrix_row(x_name, vec![("=", xs.clone()), ("=", x.clone())]),
+            self.matrix_row(t_name, vec![("=", ts.clone()), ("=", t.clone())]),
+        ])
+    }
+
+    /// The Summary of layer `l` as a block of rows, ∂E/∂W above W ← …, when its displays
+    /// would not fit the line.
+    fn summary_rows(&self, l: u32, summary: &SummaryView) -> BlockView {
+        let gradient = |p: &str| format!("\\frac{{\\partial E}}{{\\partial {p}^{{({l})}}}}");
+        let update = |p: &str| format!("{p}^{{({l})}}-\\eta{}", gradient(p));
+        // `=` or `\approx` before the gradient and before the update, per matrix.
+        let relations = |p: &str| match p {
+            "b" => (summary.grad_bias_rel, summary.bias_after_rel),
+            _ => (summary.grad_rel, summary.after_rel),
+        };
+        let display = |p: &str, grad: &str, after: Option<&String>| {
+            let (grad_rel, after_rel) = relations(p);
+            let mut text = format!("{}{grad_rel}{grad}", gradient(p));
+            if let Some(after) = after {
+                text.push_str(&format!(
+                    ",\\qquad {p}^{{({l})}}\\leftarrow {}{}{after}",
+                    update(p),
+                    after_rel
+                ));
+            }
+            text
+        };
+        let fits = |p: &str, grad: &str, after: Option<&String>| {
+            fit::width(&display(p, grad, after)) <= fit::LINE
+        };
+        let weights_fit = fits("W", &summary.grad_weights, summary.weights_after.as_ref());
+        let bias_fits = summary
+            .grad_bias
+            .as_ref()
+            .is_none_or(|b| fits("b", b, summary.bias_after.as_ref()));
+        if weights_fit && bias_fits {
+            return BlockView::default();
+        }
+        let mut rows = Vec::new();
+        let mut parameter = |p: &str, grad: &String, after: Option<&String>| {
+            let (grad_rel, after_rel) = relations(p);
+            rows.push(self.matrix_row(gradient(p), vec![(grad_rel, grad.clone())]));
+            if let Some(after) = after {
+                rows.push(self.matrix_row(
+                    format!("{p}^{{({l})}}"),
+                    vec![("\\leftarrow", update(p)), (after_rel, after.clone())],
+                ));
+            }
+        };
+        parameter("W", &summary.grad_weights, summary.weights_after.as_ref());
+        if let Some(b) = &summary.grad_bias {
+            parameter("b", b, summary.bias_after.as_ref());
+        }
+        self.views(rows)
     }
 
     fn step(&self, step: &'a Step) -> StepView {
@@ -951,19 +1199,24 @@ impl<'a> Views<'a> {
                 .iter()
                 .enumerate()
                 .rev()
-                .map(|(n, numbers): (usize, &LayerNumbers)| SummaryView {
-                    layer: n as u32 + 1,
-                    grad_rel: self.rel(numbers.grad_weights.iter().flatten()),
-                    grad_bias_rel: self.rel(numbers.grad_bias.iter().flatten()),
-                    after_rel: self.rel(numbers.weights_after.iter().flatten().flatten()),
-                    bias_after_rel: self.rel(numbers.bias_after.iter().flatten()),
-                    grad_weights: self.value_matrix(&numbers.grad_weights),
-                    grad_bias: numbers.grad_bias.as_deref().map(|b| self.value_column(b)),
-                    weights_after: numbers
-                        .weights_after
-                        .as_deref()
-                        .map(|w| self.value_matrix(w)),
-                    bias_after: numbers.bias_after.as_deref().map(|b| self.value_column(b)),
+                .map(|(n, numbers): (usize, &LayerNumbers)| {
+                    let mut summary = SummaryView {
+                        layer: n as u32 + 1,
+                        grad_rel: self.rel(numbers.grad_weights.iter().flatten()),
+                        grad_bias_rel: self.rel(numbers.grad_bias.iter().flatten()),
+                        after_rel: self.rel(numbers.weights_after.iter().flatten().flatten()),
+                        bias_after_rel: self.rel(numbers.bias_after.iter().flatten()),
+                        grad_weights: self.value_matrix(&numbers.grad_weights),
+                        grad_bias: numbers.grad_bias.as_deref().map(|b| self.value_column(b)),
+                        weights_after: numbers
+                            .weights_after
+                            .as_deref()
+                            .map(|w| self.value_matrix(w)),
+                        bias_after: numbers.bias_after.as_deref().map(|b| self.value_column(b)),
+                        rows: BlockView::default(),
+                    };
+                    summary.rows = self.summary_rows(n as u32 + 1, &summary);
+                    summary
                 })
                 .collect(),
         }
@@ -1019,10 +1272,7 @@ impl Views<'_> {
             long: true,
             layer: None,
             lhs,
-            rows: rows
-                .into_iter()
-                .map(|(rel, body)| RowView { rel, body })
-                .collect(),
+            rows: self.row_views(rows),
             rules: Vec::new(),
         }
     }
@@ -1384,6 +1634,38 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
                     format!("{function}={}", printer.expr(&layer.activation.definition))
                 }
             };
+            let weights_symbolic = views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
+                let (i, j) = (Index::Num(i as u32 + 1), Index::Num(j as u32 + 1));
+                printer.write_symbol(&Symbol::weight(l, i, j), out)
+            });
+            let weights = views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
+                printer.write_given(layer.weights[i][j], out)
+            });
+            let bias_symbolic = layer.bias.as_ref().map(|b| {
+                views.bmatrix(b.len(), 1, |i, _, out| {
+                    printer.write_symbol(&Symbol::bias(l, Index::Num(i as u32 + 1)), out)
+                })
+            });
+            let bias = layer.bias.as_ref().map(|b| given_column(views, b));
+            // The display `W = … = …,\qquad b = … = …`, or a block of rows when it is too wide.
+            let w_name = format!("W^{{({l})}}");
+            let b_name = format!("b^{{({l})}}");
+            let mut display = format!("{w_name}={weights_symbolic}={weights}");
+            if let (Some(bs), Some(b)) = (&bias_symbolic, &bias) {
+                display.push_str(&format!(",\\qquad {b_name}={bs}={b}"));
+            }
+            let rows = if fit::width(&display) <= fit::LINE {
+                BlockView::default()
+            } else {
+                let mut rows = vec![views.matrix_row(
+                    w_name,
+                    vec![("=", weights_symbolic.clone()), ("=", weights.clone())],
+                )];
+                if let (Some(bs), Some(b)) = (&bias_symbolic, &bias) {
+                    rows.push(views.matrix_row(b_name, vec![("=", bs.clone()), ("=", b.clone())]));
+                }
+                views.views(rows)
+            };
             LayerView {
                 number: l,
                 activation: escape_text(&layer.activation.name),
@@ -1392,19 +1674,11 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
                 function: function.trim_end_matches("(a)").to_string(),
                 units: layer.units(),
                 inputs: layer.inputs(),
-                weights_symbolic: views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
-                    let (i, j) = (Index::Num(i as u32 + 1), Index::Num(j as u32 + 1));
-                    printer.write_symbol(&Symbol::weight(l, i, j), out)
-                }),
-                weights: views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
-                    printer.write_given(layer.weights[i][j], out)
-                }),
-                bias_symbolic: layer.bias.as_ref().map(|b| {
-                    views.bmatrix(b.len(), 1, |i, _, out| {
-                        printer.write_symbol(&Symbol::bias(l, Index::Num(i as u32 + 1)), out)
-                    })
-                }),
-                bias: layer.bias.as_ref().map(|b| given_column(views, b)),
+                weights_symbolic,
+                weights,
+                bias_symbolic,
+                bias,
+                rows,
             }
         })
         .collect();
@@ -1574,7 +1848,7 @@ pub fn render_with(
     // A user's chain template is tried on one chain before anything is written, so that a
     // broken one (an unknown variable, a typo) fails with no output at all.
     if !engine.builtin_chain {
-        views.write_chain(&derivation.loss[0], None, &mut String::new());
+        views.write_chain(&derivation.loss[0], None, 0.0, &mut String::new());
         if let Some(error) = views.take_template_error() {
             return Err(error);
         }

@@ -265,7 +265,9 @@ mod tests {
             value(3.2518),
             value(3.2518),
             value(3.2518),
-            4, Rounding::HalfUp, Tolerance::Rule,
+            4,
+            Rounding::HalfUp,
+            Tolerance::Rule,
         );
         assert_eq!(
             (g.answer.text(), g.tolerance.text()),
@@ -277,17 +279,28 @@ mod tests {
             value(3.2518),
             value(3.2518),
             value(3.2541),
-            4, Rounding::HalfUp, Tolerance::Rule,
+            4,
+            Rounding::HalfUp,
+            Tolerance::Rule,
         );
         assert_eq!(g.tolerance.text(), "0.0025");
         // At one digit half a unit of 0.3 is 0.05, 17 %: capped at 1 %.
-        let g = Graded::new(value(0.3), value(0.3), value(0.3), 1, Rounding::HalfUp, Tolerance::Rule);
+        let g = Graded::new(
+            value(0.3),
+            value(0.3),
+            value(0.3),
+            1,
+            Rounding::HalfUp,
+            Tolerance::Rule,
+        );
         assert_eq!(g.tolerance.text(), "0.003");
         let g = Graded::new(
             value(-0.7777),
             value(-0.7777),
             value(-0.7777),
-            1, Rounding::HalfUp, Tolerance::Rule,
+            1,
+            Rounding::HalfUp,
+            Tolerance::Rule,
         );
         assert_eq!(
             (g.answer.text(), g.tolerance.text()),
@@ -304,14 +317,18 @@ mod tests {
             value(2.0),
             value(2.0),
             value(2.0),
-            4, Rounding::HalfUp, Tolerance::Relative(0.005),
+            4,
+            Rounding::HalfUp,
+            Tolerance::Relative(0.005),
         );
         assert_eq!(g.tolerance.text(), "0.01");
         let g = Graded::new(
             value(2.0),
             value(2.0),
             value(2.0),
-            4, Rounding::HalfUp, Tolerance::Absolute(0.001),
+            4,
+            Rounding::HalfUp,
+            Tolerance::Absolute(0.001),
         );
         assert_eq!(g.tolerance.text(), "0.001");
     }

@@ -1,0 +1,958 @@
+//! Rows that fit the page: the typeset width of the printer's LaTeX, estimated from its
+//! pieces, and the breaks a hand-written derivation makes where a row would run off the page.
+//!
+//! TeX cannot break a row of `eqnarray*` or `align*` by itself, so a wide network's rows must
+//! arrive broken: a long sum continues on `\quad{}+…` rows under its first term, a long
+//! product after a `\cdot`, a long tuple after a comma, and a matrix wider than the line is
+//! cut into column blocks, each labelled with its column indices (`j=1,\ldots,8`). The widths
+//! come from a table of Computer/Latin Modern math glyph widths at 11 pt (the documents'
+//! size), a little generous, so that what is estimated to fit does fit; a row that fits is
+//! left exactly as the printer wrote it.
+
+use std::borrow::Cow;
+
+/// The text width of the documents the tool writes (A4, 2 cm margins), in points, less a
+/// margin for the estimate's error.
+pub const LINE: f64 = 483.7 - 10.0;
+
+/// One em of the 11 pt fonts, in points.
+const EM: f64 = 10.95;
+/// `2\arraycolsep` between a matrix's columns, in em.
+const COLUMN_GAP: f64 = 10.0 / EM;
+/// The indent of a continuation row, `\quad`, in em.
+const INDENT: f64 = 1.0;
+/// Groups nested deeper than this are estimated from their length (hostile formulas nest
+/// thousands deep; the stack must stay small).
+const DEEPEST: u32 = 48;
+
+#[derive(Clone, Copy)]
+struct Style {
+    /// The font size against text size: 1, 8/10.95 (script), 6/10.95 (scriptscript).
+    scale: f64,
+    /// Display style (fractions keep text size) or not.
+    display: bool,
+    /// Inside a sub- or superscript: binary operators and relations get no space.
+    script: bool,
+    nesting: u32,
+}
+
+impl Style {
+    const DISPLAY: Style = Style {
+        scale: 1.0,
+        display: true,
+        script: false,
+        nesting: 0,
+    };
+
+    fn deeper(self) -> Style {
+        Style {
+            nesting: self.nesting + 1,
+            ..self
+        }
+    }
+
+    /// The style of a fraction's parts.
+    fn fraction(self) -> Style {
+        if self.display {
+            Style {
+                display: false,
+                ..self.deeper()
+            }
+        } else {
+            self.smaller()
+        }
+    }
+
+    /// The style of a sub- or superscript.
+    fn smaller(self) -> Style {
+        Style {
+            scale: if self.scale > 0.9 { 8.0 / EM } else { 6.0 / EM },
+            display: false,
+            script: true,
+            nesting: self.nesting + 1,
+        }
+    }
+
+    /// The text style of a matrix's cells.
+    fn cell(self) -> Style {
+        Style {
+            display: false,
+            ..self.deeper()
+        }
+    }
+}
+
+/// A piece of LaTeX as the scanner sees it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Token<'a> {
+    Char(u8),
+    /// `\name` (letters) or `\c` (one other character), without the backslash.
+    Command(&'a str),
+    /// The inside of `{…}`.
+    Group(&'a str),
+    /// `\begin{name}…\end{name}`: the name and the inside.
+    Env(&'a str, &'a str),
+}
+
+/// The end of the balanced `{…}` opening at `open` (the index after its `}`).
+fn group_end(s: &[u8], open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 1,
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    s.len()
+}
+
+/// The command name starting at `i` (after a backslash) and the index after it.
+fn command_at(text: &str, i: usize) -> (&str, usize) {
+    let s = text.as_bytes();
+    let mut end = i;
+    while end < s.len() && s[end].is_ascii_alphabetic() {
+        end += 1;
+    }
+    if end == i {
+        end = (i + 1).min(s.len());
+        while end < s.len() && !text.is_char_boundary(end) {
+            end += 1;
+        }
+    }
+    (&text[i..end], end)
+}
+
+/// The token at `i` and the index after it.
+fn token(text: &str, i: usize) -> (Token<'_>, usize) {
+    let s = text.as_bytes();
+    match s[i] {
+        b'{' => {
+            let end = group_end(s, i);
+            let inner_end = if end > i + 1 && s[end - 1] == b'}' {
+                end - 1
+            } else {
+                end
+            };
+            (Token::Group(&text[i + 1..inner_end]), end)
+        }
+        b'\\' => {
+            let (name, end) = command_at(text, i + 1);
+            if name != "begin" || s.get(end) != Some(&b'{') {
+                return (Token::Command(name), end);
+            }
+            let name_end = group_end(s, end);
+            let env_name = &text[end + 1..name_end.saturating_sub(1).max(end + 1)];
+            // The matching \end{name}, counting nested \begin{name}.
+            let open = format!("\\begin{{{env_name}}}");
+            let close = format!("\\end{{{env_name}}}");
+            // Each search starts where the last match of its kind ended, so that nesting
+            // thousands deep stays linear.
+            let mut depth = 1usize;
+            let find = |what: &str, from: usize| text[from..].find(what).map(|k| k + from);
+            let mut next_open = find(&open, name_end);
+            let mut next_close = find(&close, name_end);
+            loop {
+                match (next_open, next_close) {
+                    (Some(o), Some(c)) if o < c => {
+                        depth += 1;
+                        next_open = find(&open, o + open.len());
+                    }
+                    (_, Some(c)) => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return (Token::Env(env_name, &text[name_end..c]), c + close.len());
+                        }
+                        next_close = find(&close, c + close.len());
+                    }
+                    (_, None) => return (Token::Env(env_name, &text[name_end..]), text.len()),
+                }
+            }
+        }
+        c if c.is_ascii() => (Token::Char(c), i + 1),
+        _ => {
+            let mut end = i + 1;
+            while end < s.len() && !text.is_char_boundary(end) {
+                end += 1;
+            }
+            (Token::Char(b'?'), end)
+        }
+    }
+}
+
+/// The tokens of `text`, in order.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, Token<'_>, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        if i >= text.len() {
+            return None;
+        }
+        let start = i;
+        let (t, end) = token(text, i);
+        i = end;
+        Some((start, t, end))
+    })
+}
+
+/// The width of an italic letter in em (cmmi).
+fn letter(c: u8) -> f64 {
+    match c {
+        b'a' => 0.53,
+        b'b' | b'c' => 0.44,
+        b'd' | b'k' | b'p' => 0.53,
+        b'e' | b'g' | b'q' | b'r' | b's' | b'z' | b'o' | b'v' => 0.49,
+        b'f' => 0.55,
+        b'h' | b'n' | b'u' | b'x' => 0.6,
+        b'i' | b't' => 0.37,
+        b'j' => 0.43,
+        b'l' => 0.31,
+        b'm' => 0.88,
+        b'w' => 0.74,
+        b'y' => 0.5,
+        b'W' | b'M' => 1.05,
+        c if c.is_ascii_uppercase() => 0.8,
+        _ => 0.6,
+    }
+}
+
+/// Spacing classes, as TeX sets them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Atom {
+    /// A letter, number, closing bracket: what a binary operator may follow.
+    Operand,
+    /// Nothing yet, an opening bracket, an operator, a relation, punctuation.
+    Open,
+}
+
+/// The estimated width of `text` at display style, in points (2% over what the table gives:
+/// kerns and italic corrections it leaves out).
+pub fn width(text: &str) -> f64 {
+    em_width(text, Style::DISPLAY) * EM * 1.02
+}
+
+/// `\scriptspace` after a sub- or superscript, and the italic correction before a
+/// superscript, in em.
+const SCRIPT_SPACE: f64 = 0.5 / EM;
+const ITALIC: f64 = 0.03;
+
+/// The width of `text` in `style`, in em of the text size.
+fn em_width(text: &str, style: Style) -> f64 {
+    if style.nesting > DEEPEST {
+        return text.len() as f64 * 0.55 * style.scale;
+    }
+    let mut total = 0.0;
+    let mut last = Atom::Open;
+    // The sub- and superscript widths of the current base, which stack.
+    let mut scripts = (0.0f64, 0.0f64);
+    let mut it = tokens(text).peekable();
+    let binary_space = if style.script { 0.0 } else { 0.444 };
+    let relation_space = if style.script { 0.0 } else { 0.556 };
+    while let Some((_, t, _)) = it.next() {
+        let (w, atom) = match t {
+            Token::Char(c @ (b'^' | b'_')) => {
+                let arg = it
+                    .next()
+                    .map_or(0.0, |(_, a, _)| single(a, style.smaller()));
+                if c == b'^' {
+                    scripts.1 = scripts.1.max(arg + ITALIC + SCRIPT_SPACE);
+                } else {
+                    scripts.0 = scripts.0.max(arg + SCRIPT_SPACE);
+                }
+                continue;
+            }
+            Token::Char(c) => {
+                total += scripts.0.max(scripts.1);
+                scripts = (0.0, 0.0);
+                char_width(c, last, binary_space, relation_space)
+            }
+            Token::Group(inner) => {
+                total += scripts.0.max(scripts.1);
+                scripts = (0.0, 0.0);
+                (em_width(inner, style.deeper()), Atom::Operand)
+            }
+            Token::Env(name, inner) => {
+                total += scripts.0.max(scripts.1);
+                scripts = (0.0, 0.0);
+                (environment(name, inner, style), Atom::Operand)
+            }
+            Token::Command(name) => {
+                total += scripts.0.max(scripts.1);
+                scripts = (0.0, 0.0);
+                match name {
+                    "frac" => {
+                        let num = argument(&mut it, style.fraction());
+                        let den = argument(&mut it, style.fraction());
+                        (num.max(den) + 0.22 / style.scale, Atom::Operand)
+                    }
+                    "overset" | "underset" => {
+                        let over = argument(&mut it, style.smaller());
+                        let base = argument(&mut it, style.deeper());
+                        (over.max(base), Atom::Operand)
+                    }
+                    "sqrt" => (argument(&mut it, style.deeper()) + 0.85, Atom::Operand),
+                    "mathbf" | "boldsymbol" => {
+                        (argument(&mut it, style.deeper()) * 1.12, Atom::Operand)
+                    }
+                    "operatorname" | "mathrm" | "text" | "textrm" => {
+                        let inner = match it.next() {
+                            Some((_, Token::Group(g), _)) => g,
+                            _ => "",
+                        };
+                        (inner.len() as f64 * 0.52 + 0.17, Atom::Operand)
+                    }
+                    "left" | "right" => {
+                        let delimiter = it.next().map(|(_, d, _)| d);
+                        let w = match delimiter {
+                            Some(Token::Char(b'.')) => 0.11,
+                            _ => 0.5,
+                        };
+                        (
+                            w,
+                            if name == "left" {
+                                Atom::Open
+                            } else {
+                                Atom::Operand
+                            },
+                        )
+                    }
+                    "sum" | "prod" => {
+                        let big: f64 = if style.display { 1.444 } else { 1.056 };
+                        if style.display && matches!(it.peek(), Some((_, Token::Char(b'_'), _))) {
+                            it.next();
+                            let limit = argument(&mut it, style.smaller());
+                            (big.max(limit) + 0.17, Atom::Open)
+                        } else {
+                            (big + 0.17, Atom::Open)
+                        }
+                    }
+                    "cdot" => (0.278 + binary_space, Atom::Open),
+                    "odot" | "times" | "pm" | "mp" | "ast" => (0.778 + binary_space, Atom::Open),
+                    "approx" | "le" | "ge" | "leq" | "geq" | "neq" | "equiv" | "sim" => {
+                        (0.778 + relation_space, Atom::Open)
+                    }
+                    "leftarrow" | "rightarrow" | "to" | "gets" | "mapsto" => {
+                        (1.0 + relation_space, Atom::Open)
+                    }
+                    "quad" => (1.0, Atom::Open),
+                    "qquad" => (2.0, Atom::Open),
+                    "," => (0.167, last),
+                    ";" => (0.278, last),
+                    ":" | ">" => (0.222, last),
+                    " " | "~" => (0.333, last),
+                    "!" => (-0.167, last),
+                    "\\" | "displaystyle" | "textstyle" | "scriptstyle" | "nolimits" | "limits"
+                    | "hline" | "relax" => (0.0, last),
+                    "{" | "}" => (0.5, Atom::Open),
+                    "|" => (0.5, Atom::Operand),
+                    "ldots" | "cdots" | "dots" => (1.17, Atom::Operand),
+                    "prime" => (0.3, Atom::Operand),
+                    "top" => (0.78, Atom::Operand),
+                    "partial" => (0.57, Atom::Operand),
+                    "infty" => (1.0, Atom::Operand),
+                    "delta" | "epsilon" | "iota" | "kappa" | "nu" | "rho" => (0.47, Atom::Operand),
+                    "exp" | "log" | "sin" | "cos" | "tan" | "tanh" | "sinh" | "cosh" | "ln"
+                    | "max" | "min" => (name.len() as f64 * 0.52 + 0.17, Atom::Operand),
+                    _ if name.len() == 1 => (0.6, Atom::Operand),
+                    _ => (0.8, Atom::Operand),
+                }
+            }
+        };
+        total += w;
+        last = atom;
+    }
+    total += scripts.0.max(scripts.1);
+    total * style.scale
+}
+
+/// The width of the next token, an argument, in `style`.
+fn argument<'a>(it: &mut impl Iterator<Item = (usize, Token<'a>, usize)>, style: Style) -> f64 {
+    it.next().map_or(0.0, |(_, a, _)| single(a, style))
+}
+
+/// The width of one argument (a group or a single token) in `style`, in em of the text size.
+fn single(t: Token, style: Style) -> f64 {
+    match t {
+        Token::Group(inner) => em_width(inner, style),
+        Token::Char(c) => char_width(c, Atom::Operand, 0.0, 0.0).0 * style.scale,
+        Token::Command(name) => em_width(&format!("\\{name}"), style),
+        Token::Env(name, inner) => environment(name, inner, style) * style.scale,
+    }
+}
+
+/// The width of a character after `last`, and what it leaves.
+fn char_width(c: u8, last: Atom, binary: f64, relation: f64) -> (f64, Atom) {
+    match c {
+        b'0'..=b'9' => (0.5, Atom::Operand),
+        b'.' => (0.278, Atom::Operand),
+        b',' | b';' => (0.278 + relation * 0.3, Atom::Open),
+        b'+' | b'-' if last == Atom::Operand => (0.778 + binary, Atom::Open),
+        b'+' | b'-' => (0.778, Atom::Open),
+        b'=' | b'<' | b'>' => (0.778 + relation, Atom::Open),
+        b':' => (0.278 + relation, Atom::Open),
+        b'(' | b'[' => (0.389, Atom::Open),
+        b')' | b']' => (0.389, Atom::Operand),
+        b'|' | b'!' => (0.278, Atom::Operand),
+        b'\'' => (0.3, Atom::Operand),
+        b'/' => (0.5, Atom::Open),
+        b'*' => (0.5, Atom::Open),
+        b' ' | b'&' | b'\n' | b'\r' | b'\t' => (0.0, last),
+        b'~' => (0.333, last),
+        c if c.is_ascii_alphabetic() => (letter(c), Atom::Operand),
+        _ => (0.6, Atom::Operand),
+    }
+}
+
+/// The cells of a matrix's inside: rows split at `\\`, cells at `&` (outside groups).
+fn cells(inner: &str) -> Vec<Vec<&str>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut cell_start = 0;
+    for (start, t, end) in tokens(inner) {
+        match t {
+            Token::Char(b'&') => {
+                row.push(&inner[cell_start..start]);
+                cell_start = end;
+            }
+            Token::Command("\\") => {
+                row.push(&inner[cell_start..start]);
+                rows.push(std::mem::take(&mut row));
+                cell_start = end;
+            }
+            _ => {}
+        }
+    }
+    let last = &inner[cell_start..];
+    if !last.trim().is_empty() || !row.is_empty() {
+        row.push(last);
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+/// Each column's width in em (cells at text style).
+fn column_widths(rows: &[Vec<&str>], style: Style) -> Vec<f64> {
+    let mut widths: Vec<f64> = Vec::new();
+    for row in rows {
+        for (j, cell) in row.iter().enumerate() {
+            let w = em_width(cell, style.cell());
+            if j == widths.len() {
+                widths.push(w);
+            } else {
+                widths[j] = widths[j].max(w);
+            }
+        }
+    }
+    widths
+}
+
+/// The width of `\begin{name}inner\end{name}` in em of `style`'s size.
+fn environment(name: &str, inner: &str, style: Style) -> f64 {
+    if style.nesting > DEEPEST {
+        return inner.len() as f64 * 0.55;
+    }
+    let rows = cells(inner);
+    let widths = column_widths(&rows, style);
+    let sum: f64 = widths.iter().sum::<f64>() / style.scale.max(0.1);
+    match name {
+        "cases" => sum + 0.9 + 1.0,
+        "bmatrix" | "pmatrix" | "vmatrix" | "Bmatrix" => {
+            sum + COLUMN_GAP * widths.len().saturating_sub(1) as f64 + 2.0 * 0.67
+        }
+        _ => sum + COLUMN_GAP * widths.len().saturating_sub(1) as f64,
+    }
+}
+
+/// Where a row may be broken, best first: a sum (or a column block) before a product.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Break {
+    /// Before a binary `+` or `-`.
+    Sum,
+    /// After a comma, between column blocks of a matrix.
+    Comma,
+    /// Before `\cdot` or `\odot`, between two matrices.
+    Product,
+}
+
+/// A stretch of a row from one break to the next.
+struct Piece {
+    start: usize,
+    /// How the row may be broken before the piece (none for the first).
+    at: Option<Break>,
+    /// The `\left` delimiters open where the piece starts.
+    open: u32,
+    /// The piece's width in em.
+    width: f64,
+}
+
+/// Cuts `body` into pieces at every place where it may be broken.
+fn pieces(body: &str) -> Vec<Piece> {
+    let mut cuts: Vec<(usize, Break, u32)> = Vec::new();
+    let mut last = Atom::Open;
+    let mut open = 0u32;
+    let mut previous_matrix = false;
+    let mut it = tokens(body).peekable();
+    while let Some((start, t, end)) = it.next() {
+        let mut matrix = false;
+        match t {
+            Token::Char(b'+' | b'-') if last == Atom::Operand && start > 0 => {
+                cuts.push((start, Break::Sum, open));
+                last = Atom::Open;
+            }
+            Token::Char(b',') => {
+                let mut after = end;
+                while body.as_bytes().get(after) == Some(&b' ') {
+                    after += 1;
+                }
+                if after < body.len() {
+                    cuts.push((after, Break::Comma, open));
+                }
+                last = Atom::Open;
+            }
+            Token::Char(b'^' | b'_') => {
+                it.next();
+                last = Atom::Operand;
+            }
+            Token::Char(c) => last = char_width(c, last, 0.0, 0.0).1,
+            Token::Command("cdot" | "odot") if start > 0 => {
+                cuts.push((start, Break::Product, open));
+                last = Atom::Open;
+            }
+            Token::Command("overset") if start > 0 && previous_matrix => {
+                cuts.push((start, Break::Comma, open));
+                it.next();
+                it.next();
+                matrix = true;
+                last = Atom::Operand;
+            }
+            Token::Command("overset") => {
+                it.next();
+                it.next();
+                matrix = true;
+                last = Atom::Operand;
+            }
+            Token::Command("left") => {
+                it.next();
+                open += 1;
+                last = Atom::Open;
+            }
+            Token::Command("right") => {
+                it.next();
+                open = open.saturating_sub(1);
+                last = Atom::Operand;
+            }
+            Token::Command(
+                "approx" | "leftarrow" | "le" | "ge" | "times" | "quad" | "qquad" | "sum",
+            ) => last = Atom::Open,
+            Token::Command(name)
+                if name.len() == 1 && !name.as_bytes()[0].is_ascii_alphabetic() => {}
+            Token::Command(_) | Token::Group(_) => last = Atom::Operand,
+            Token::Env(name, _) => {
+                if name.ends_with("matrix") && previous_matrix {
+                    cuts.push((start, Break::Product, open));
+                }
+                matrix = name.ends_with("matrix");
+                last = Atom::Operand;
+            }
+        }
+        previous_matrix = matrix;
+    }
+    let mut result = Vec::with_capacity(cuts.len() + 1);
+    let mut from = (0usize, None, 0u32);
+    for (at, kind, depth) in cuts {
+        if at <= from.0 {
+            continue;
+        }
+        result.push(Piece {
+            start: from.0,
+            at: from.1,
+            open: from.2,
+            width: piece_width(&body[from.0..at], from.1),
+        });
+        from = (at, Some(kind), depth);
+    }
+    result.push(Piece {
+        start: from.0,
+        at: from.1,
+        open: from.2,
+        width: piece_width(&body[from.0..], from.1),
+    });
+    result
+}
+
+/// A piece's width in em; one that starts with a binary `+` or `-` has its space before it.
+fn piece_width(text: &str, at: Option<Break>) -> f64 {
+    let binary = if at == Some(Break::Sum) { 0.444 } else { 0.0 };
+    em_width(text, Style::DISPLAY) + binary
+}
+
+/// Columns (first, last) grouped greedily into blocks at most `room` points wide.
+fn column_blocks(widths: &[f64], room: f64) -> Vec<(usize, usize)> {
+    // The label's width: `j=100,\ldots,120` in script size.
+    let label = 9.0 * 0.5 * 8.0 / EM;
+    let mut blocks = Vec::new();
+    let mut first = 0;
+    while first < widths.len() {
+        let mut last = first;
+        let mut w = 2.0 * 0.67 + widths[first];
+        while last + 1 < widths.len() && (w + COLUMN_GAP + widths[last + 1]).max(label) * EM <= room
+        {
+            last += 1;
+            w += COLUMN_GAP + widths[last];
+        }
+        blocks.push((first, last));
+        first = last + 1;
+    }
+    blocks
+}
+
+/// As few column blocks as fit `room`, made as even as they can be (10 columns as 5 and 5,
+/// not 7 and 3).
+fn balanced_blocks(widths: &[f64], room: f64) -> Vec<(usize, usize)> {
+    let blocks = column_blocks(widths, room);
+    let (mut low, mut high) = (0.0, room);
+    for _ in 0..24 {
+        let mid = (low + high) / 2.0;
+        if column_blocks(widths, mid).len() <= blocks.len() {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    column_blocks(widths, high)
+}
+
+/// Replaces every matrix of `body` wider than `room` (pt) by column blocks that fit it, each
+/// labelled with its columns: `\overset{j=1,\ldots,8}{\begin{bmatrix}…\end{bmatrix}}`.
+fn split_wide_matrices(body: &str, room: f64) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    for (start, t, end) in tokens(body) {
+        let Token::Env("bmatrix", inner) = t else {
+            continue;
+        };
+        let rows = cells(inner);
+        let widths = column_widths(&rows, Style::DISPLAY);
+        let whole: f64 = widths.iter().sum::<f64>()
+            + COLUMN_GAP * widths.len().saturating_sub(1) as f64
+            + 2.0 * 0.67;
+        if whole * EM <= room || widths.len() < 2 {
+            continue;
+        }
+        let text = out.get_or_insert_with(|| String::with_capacity(body.len() + 256));
+        text.push_str(&body[copied..start]);
+        copied = end;
+        for (first, last) in balanced_blocks(&widths, room) {
+            let (a, b) = (first + 1, last + 1);
+            let columns = match b - a {
+                0 => format!("j={a}"),
+                1 => format!("j={a},{b}"),
+                _ => format!("j={a},\\ldots,{b}"),
+            };
+            text.push_str("\\overset{");
+            text.push_str(&columns);
+            text.push_str("}{\\begin{bmatrix}");
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    text.push_str("\\\\");
+                }
+                for (j, cell) in row.iter().enumerate().take(b).skip(first) {
+                    if j > first {
+                        text.push('&');
+                    }
+                    text.push_str(cell);
+                }
+            }
+            text.push_str("\\end{bmatrix}}");
+        }
+    }
+    match out {
+        None => Cow::Borrowed(body),
+        Some(mut text) => {
+            text.push_str(&body[copied..]);
+            Cow::Owned(text)
+        }
+    }
+}
+
+/// Writes every fraction of `body` wider than `room` (pt) on one level, `num/(den)`, so that
+/// its sums can be broken: a softmax over twelve units has a denominator of twelve terms.
+fn split_wide_fractions(body: &str, room: f64) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut it = tokens(body).peekable();
+    let sum = |text: &str| pieces(text).iter().any(|p| p.at == Some(Break::Sum));
+    while let Some((start, t, _)) = it.next() {
+        if t != Token::Command("frac") {
+            continue;
+        }
+        let Some((_, Token::Group(num), _)) = it.next() else {
+            continue;
+        };
+        let Some((_, Token::Group(den), end)) = it.next() else {
+            continue;
+        };
+        if width(&body[start..end]) <= room {
+            continue;
+        }
+        let text = out.get_or_insert_with(|| String::with_capacity(body.len() + 16));
+        text.push_str(&body[copied..start]);
+        copied = end;
+        for (part, n) in [(num, 0), (den, 1)] {
+            if n == 1 {
+                text.push('/');
+            }
+            if sum(part) || n == 1 && part.contains('/') {
+                text.push('(');
+                text.push_str(part);
+                text.push(')');
+            } else {
+                text.push_str(part);
+            }
+        }
+    }
+    match out {
+        None => Cow::Borrowed(body),
+        Some(mut text) => {
+            text.push_str(&body[copied..]);
+            Cow::Owned(text)
+        }
+    }
+}
+
+/// Breaks `body` into lines that fit: the first `first` points wide, the others `rest`
+/// (after their indent). `None` when it fits as it is. Continuation lines start with
+/// `\quad`, and with `{}` before an operator so that it keeps its spacing; a `\left`
+/// delimiter left open at a break is closed with `\right.` and reopened with `\left.`.
+pub fn break_row(body: &str, first: f64, rest: f64) -> Option<Vec<String>> {
+    if width(body) <= first {
+        return None;
+    }
+    let body = split_wide_matrices(body, rest.min(first));
+    let body = match split_wide_fractions(&body, rest.min(first)) {
+        Cow::Owned(text) => Cow::Owned(text),
+        Cow::Borrowed(_) => body,
+    };
+    let pieces = pieces(&body);
+    if pieces.len() < 2 {
+        return None;
+    }
+    // As few lines as the greedy fill makes, as even as they can be: the most the line can
+    // shrink and still need no more of them.
+    let count = lines(&pieces, first, rest).len();
+    let (mut low, mut high) = (0.0, rest.min(first));
+    for _ in 0..24 {
+        let mid = (low + high) / 2.0;
+        if lines(&pieces, first - mid, rest - mid).len() <= count {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    let lines = lines(&pieces, first - low, rest - low);
+    let text_end = |k: usize| pieces.get(k).map_or(body.len(), |p| p.start);
+    let texts = lines
+        .iter()
+        .enumerate()
+        .map(|(n, &(a, b))| {
+            let mut line = String::new();
+            let piece = &pieces[a];
+            if n > 0 {
+                line.push_str("\\quad");
+                for _ in 0..piece.open {
+                    line.push_str("\\left.");
+                }
+                let text = &body[piece.start..];
+                if matches!(piece.at, Some(Break::Sum | Break::Product)) {
+                    line.push_str("{}");
+                } else if piece.open == 0 && text.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                    line.push(' ');
+                }
+            }
+            line.push_str(&body[piece.start..text_end(b)]);
+            let still_open = pieces.get(b).map_or(0, |p| p.open);
+            for _ in 0..still_open {
+                line.push_str("\\right.");
+            }
+            line
+        })
+        .collect();
+    Some(texts)
+}
+
+/// The lines (first piece, end) of a greedy fill, the first line `first` points wide and the
+/// others `rest`: each breaks at its last sum unless that leaves it less than half full, else
+/// where it is full.
+fn lines(pieces: &[Piece], first: f64, rest: f64) -> Vec<(usize, usize)> {
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < pieces.len() {
+        let room = if lines.is_empty() { first } else { rest } / EM;
+        let mut w = pieces[start].width;
+        let mut end = start + 1;
+        while end < pieces.len() && w + pieces[end].width <= room {
+            w += pieces[end].width;
+            end += 1;
+        }
+        if end == pieces.len() {
+            lines.push((start, end));
+            break;
+        }
+        let mut cut = end;
+        let mut so_far = pieces[start].width;
+        for (k, piece) in pieces.iter().enumerate().take(end + 1).skip(start + 1) {
+            if piece.at < Some(Break::Product) && (so_far >= room * 0.5 || k == end) {
+                cut = k;
+            }
+            so_far += piece.width;
+        }
+        lines.push((start, cut));
+        start = cut;
+    }
+    lines
+}
+
+/// The width of a continuation line's indent, in points.
+pub const INDENT_WIDTH: f64 = INDENT * EM;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_follow_the_glyphs() {
+        // The table's own figures, before the 2% margin.
+        let width = |text: &str| em_width(text, Style::DISPLAY) * EM;
+        // One digit is half an em; scripts are smaller and stack.
+        assert!((width("0") - 0.5 * EM).abs() < 0.01);
+        let a = width("a_1^{(1)}");
+        assert!(a > width("a") && a < width("a") + width("(1)"), "{a}");
+        // A fraction is as wide as its wider part.
+        assert!((width("\\frac{1}{123}") - width("123") - 0.22 * EM).abs() < 0.01);
+        // Binary operators get their spaces, a leading minus does not.
+        assert!(width("1+2") > width("1") + width("2") + 0.778 * EM);
+        assert!((width("-2") - (0.778 + 0.5) * EM).abs() < 0.01);
+        // A matrix: its columns, the gaps between them and the brackets.
+        let m = width("\\begin{bmatrix}1&22\\\\333&4\\end{bmatrix}");
+        assert!(
+            (m - (3.0 * 0.5 + 2.0 * 0.5 + COLUMN_GAP + 1.34) * EM).abs() < 0.01,
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_estimated_without_recursing() {
+        let deep = format!("{}x{}", "{".repeat(100_000), "}".repeat(100_000));
+        assert!(width(&deep) > 0.0);
+        let n = 20_000;
+        let cases = format!(
+            "{}x{}",
+            "\\begin{cases}".repeat(n),
+            "\\end{cases}".repeat(n)
+        );
+        let started = std::time::Instant::now();
+        assert!(
+            width(&cases) > 0.0 && break_row(&cases, 100.0, 100.0).is_none_or(|l| !l.is_empty())
+        );
+        assert!(
+            started.elapsed().as_secs_f64() < 2.0,
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn rows_that_fit_are_left_alone() {
+        assert_eq!(
+            break_row("0.1\\cdot1+0.1\\cdot2+0.1\\cdot3", LINE, LINE),
+            None
+        );
+    }
+
+    #[test]
+    fn long_sums_continue_after_a_plus() {
+        let body = (1..=40)
+            .map(|j| format!("w_{{1,{j}}}^{{(1)}}x_{{{j}}}"))
+            .collect::<Vec<_>>()
+            .join("+");
+        let lines = break_row(&body, 300.0, 300.0).unwrap();
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert!(lines[1].starts_with("\\quad{}+w_"), "{}", lines[1]);
+        assert_eq!(lines.concat().replace("\\quad{}", ""), body);
+        for line in &lines {
+            assert!(width(line) <= 300.0 + INDENT_WIDTH, "{line}");
+        }
+    }
+
+    #[test]
+    fn open_left_delimiters_are_closed_at_a_break() {
+        let sum = vec!["\\frac{1}{2}x_1"; 30].join("+");
+        let body = format!("2\\left({sum}\\right)\\cdot3");
+        let lines = break_row(&body, 250.0, 250.0).unwrap();
+        assert!(lines[0].ends_with("\\right."), "{}", lines[0]);
+        assert!(lines[1].starts_with("\\quad\\left.{}+"), "{}", lines[1]);
+        for line in &lines {
+            assert_eq!(
+                line.matches("\\left").count(),
+                line.matches("\\right").count()
+            );
+        }
+    }
+
+    #[test]
+    fn wide_matrices_become_labelled_column_blocks() {
+        let row = (1..=30)
+            .map(|j| format!("-0.{j:03}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        let body = format!("\\begin{{bmatrix}}{row}\\\\{row}\\end{{bmatrix}}");
+        let lines = break_row(&body, 300.0, 300.0).unwrap();
+        assert!(lines.len() >= 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("\\overset{j=1,\\ldots,"),
+            "{}",
+            lines[0]
+        );
+        let all = lines.concat();
+        assert!(all.contains("-0.030\\end{bmatrix}}"), "{all}");
+        for j in 1..=30 {
+            assert_eq!(all.matches(&format!("-0.{j:03}")).count(), 2);
+        }
+        for line in &lines {
+            assert!(width(line) <= 300.0 + INDENT_WIDTH, "{line}");
+        }
+    }
+
+    #[test]
+    fn wide_fractions_are_written_on_one_level_and_broken() {
+        let den = (1..=12)
+            .map(|j| format!("\\exp(a_{{{j}}}^{{(1)}})"))
+            .collect::<Vec<_>>()
+            .join("+");
+        let body = format!("\\frac{{\\exp(a_{{1}}^{{(1)}})}}{{{den}}}");
+        let lines = break_row(&body, 300.0, 300.0).unwrap();
+        assert!(
+            lines[0].starts_with("\\exp(a_{1}^{(1)})/(\\exp(a_{1}^{(1)})+"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines.last().unwrap().ends_with("\\exp(a_{12}^{(1)}))"));
+    }
+
+    #[test]
+    fn tuples_break_after_a_comma() {
+        let body = format!("({})", vec!["-0.123456"; 30].join(", "));
+        let lines = break_row(&body, 300.0, 300.0).unwrap();
+        assert!(lines[0].ends_with(", "), "{}", lines[0]);
+        assert!(lines[1].starts_with("\\quad-0.123456"), "{}", lines[1]);
+    }
+}

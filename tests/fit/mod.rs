@@ -1,0 +1,428 @@
+//! Wide networks on the page: every row of every form, in both languages and environments,
+//! compiled for real, with no box over the margin (`Overfull \hbox` over 1 pt) and no page
+//! over its foot (`Overfull \vbox`); the same for an exam's questions and answers.
+//!
+//! One document per network and language holds several bodies (`-f latex` in other
+//! environments and forms appended to the `-f document`), so that a TeX run covers them all.
+//! With `CI` set every network runs in both languages; otherwise a representative few.
+
+use super::{compile_in, run, run_with, stdout, tex_available, tool_available};
+
+/// A seeded stream of small decimals.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    /// A number in [-1, 1] with `places` decimals.
+    fn decimal(&mut self, places: u32) -> String {
+        let scale = 10u64.pow(places);
+        let n = self.next() % (2 * scale + 1);
+        let v = n as f64 / scale as f64 - 1.0;
+        format!("{v:.*}", places as usize)
+    }
+
+    fn row(&mut self, n: usize, places: u32) -> String {
+        let items: Vec<String> = (0..n).map(|_| self.decimal(places)).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
+/// A network to lay out: units per layer (input first), activations per layer, the loss.
+struct Net {
+    name: &'static str,
+    sizes: &'static [usize],
+    acts: &'static [&'static str],
+    loss: &'static str,
+    bias: bool,
+    samples: usize,
+    steps: u32,
+    /// Decimals of the inputs (long ones test the sample sentence).
+    places: u32,
+}
+
+impl Net {
+    fn text(&self, seed: u64) -> String {
+        let mut draw = Draw(seed);
+        let mut text = format!("title \"{}\"\n", self.name);
+        let rows = |draw: &mut Draw, n: usize, places: u32| -> String {
+            let rows: Vec<String> = (0..self.samples).map(|_| draw.row(n, places)).collect();
+            if rows.len() == 1 {
+                rows[0].clone()
+            } else {
+                format!("[{}]", rows.join(",\n  "))
+            }
+        };
+        text.push_str(&format!(
+            "input x = {}\n",
+            rows(&mut draw, self.sizes[0], self.places)
+        ));
+        let outputs = *self.sizes.last().unwrap();
+        let targets: Vec<String> = (0..self.samples)
+            .map(|n| match self.loss {
+                "cross_entropy" => {
+                    let hot = (n * 7 + 3) % outputs;
+                    let t: Vec<&str> = (0..outputs)
+                        .map(|k| if k == hot { "1" } else { "0" })
+                        .collect();
+                    format!("[{}]", t.join(", "))
+                }
+                "binary_cross_entropy" => {
+                    let t: Vec<&str> = (0..outputs)
+                        .map(|k| if (k + n) % 2 == 0 { "1" } else { "0" })
+                        .collect();
+                    format!("[{}]", t.join(", "))
+                }
+                _ => draw.row(outputs, 2),
+            })
+            .collect();
+        let targets = if targets.len() == 1 {
+            targets[0].clone()
+        } else {
+            format!("[{}]", targets.join(", "))
+        };
+        text.push_str(&format!("target t = {targets}\n"));
+        for (l, pair) in self.sizes.windows(2).enumerate() {
+            let act = self.acts[l.min(self.acts.len() - 1)];
+            let weights: Vec<String> = (0..pair[1]).map(|_| draw.row(pair[0], 2)).collect();
+            text.push_str(&format!(
+                "layer {act}\n  W = [{}]\n",
+                weights.join(",\n       ")
+            ));
+            if self.bias {
+                text.push_str(&format!("  b = {}\n", draw.row(pair[1], 2)));
+            }
+        }
+        text.push_str(&format!(
+            "loss {}\nsgd lr = 0.1, steps = {}\n",
+            self.loss, self.steps
+        ));
+        text
+    }
+}
+
+const NETS: &[Net] = &[
+    Net {
+        name: "10-10-10",
+        sizes: &[10, 10, 10],
+        acts: &["sigmoid", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 1,
+        steps: 1,
+        places: 2,
+    },
+    Net {
+        name: "12-12-12, 2 samples, 2 steps",
+        sizes: &[12, 12, 12],
+        acts: &["sigmoid", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 2,
+        steps: 2,
+        places: 2,
+    },
+    Net {
+        name: "4-5-3",
+        sizes: &[4, 5, 3],
+        acts: &["sigmoid", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 1,
+        steps: 1,
+        places: 2,
+    },
+    Net {
+        name: "softmax 12-8-12-6",
+        sizes: &[12, 8, 12, 6],
+        acts: &["tanh", "relu", "softmax"],
+        loss: "cross_entropy",
+        bias: true,
+        samples: 3,
+        steps: 2,
+        places: 2,
+    },
+    Net {
+        name: "softmax 8-12-4",
+        sizes: &[8, 12, 4],
+        acts: &["tanh", "softmax"],
+        loss: "cross_entropy",
+        bias: false,
+        samples: 2,
+        steps: 1,
+        places: 2,
+    },
+    Net {
+        name: "deep 6-6-6-6-6",
+        sizes: &[6, 6, 6, 6, 6],
+        acts: &["sigmoid", "tanh", "sigmoid", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 1,
+        steps: 2,
+        places: 2,
+    },
+    Net {
+        name: "softmax 12-12",
+        sizes: &[12, 12],
+        acts: &["softmax"],
+        loss: "cross_entropy",
+        bias: true,
+        samples: 2,
+        steps: 1,
+        places: 2,
+    },
+    Net {
+        name: "relu 3-12-12-2",
+        sizes: &[3, 12, 12, 2],
+        acts: &["relu", "relu", "identity"],
+        loss: "mean_squared",
+        bias: true,
+        samples: 3,
+        steps: 1,
+        places: 2,
+    },
+    Net {
+        name: "sigmoid 12-12-1",
+        sizes: &[12, 12, 1],
+        acts: &["sigmoid", "sigmoid"],
+        loss: "binary_cross_entropy",
+        bias: true,
+        samples: 2,
+        steps: 1,
+        places: 2,
+    },
+    Net {
+        name: "softplus 5-12-5",
+        sizes: &[5, 12, 5],
+        acts: &["softplus", "leaky_relu"],
+        loss: "sum_squared",
+        bias: false,
+        samples: 1,
+        steps: 2,
+        places: 2,
+    },
+    Net {
+        name: "tanh 12-2-12",
+        sizes: &[12, 2, 12],
+        acts: &["tanh", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 1,
+        steps: 1,
+        places: 2,
+    },
+    Net {
+        name: "long inputs 11-7-9",
+        sizes: &[11, 7, 9],
+        acts: &["sigmoid", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 2,
+        steps: 1,
+        places: 6,
+    },
+    Net {
+        name: "deep 12-12-12-12",
+        sizes: &[12, 12, 12, 12],
+        acts: &["tanh", "sigmoid", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 1,
+        steps: 1,
+        places: 3,
+    },
+];
+
+/// The boxes of a LaTeX log that reach past the margin by more than 1 pt, and every page
+/// that overflows its foot.
+fn overfull(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|line| {
+            if line.starts_with("Overfull \\vbox") {
+                return true;
+            }
+            let Some(rest) = line.strip_prefix("Overfull \\hbox (") else {
+                return false;
+            };
+            let points: f64 = rest
+                .split("pt")
+                .next()
+                .unwrap_or("")
+                .parse()
+                .unwrap_or(f64::MAX);
+            points > 1.0
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Compiles `tex` with `engine`; the overfull boxes of its log, or why it failed.
+fn overfull_boxes(engine: &str, tex: &str) -> Result<Vec<String>, String> {
+    let dir = compile_in(engine, tex)?;
+    let log = std::fs::read(dir.path().join("doc.log")).map_err(|e| e.to_string())?;
+    Ok(overfull(&String::from_utf8_lossy(&log)))
+}
+
+/// One document of `net` in `lang`: `-f document` in eqnarray with the element-wise form,
+/// then the bodies of the other environments and forms (and `--carry rounded`).
+fn document(text: &str, lang: &str, full: bool) -> String {
+    let derive = |extra: &[&str]| {
+        let mut args = vec!["derive", "-", "--lang", lang];
+        args.extend_from_slice(extra);
+        stdout(&run_with(&args, text.as_bytes()))
+    };
+    let mut document = derive(&["-f", "document", "--env", "eqnarray", "--form", "elements"]);
+    let mut bodies = vec![derive(&[
+        "-f",
+        "latex",
+        "--env",
+        "align",
+        "--form",
+        "both",
+        "--no-diagram",
+    ])];
+    if full {
+        bodies.push(derive(&[
+            "-f",
+            "latex",
+            "--env",
+            "eqnarray",
+            "--form",
+            "both",
+            "--carry",
+            "rounded",
+            "--no-diagram",
+        ]));
+        bodies.push(derive(&[
+            "-f",
+            "latex",
+            "--env",
+            "align",
+            "--form",
+            "elements",
+            "--no-diagram",
+        ]));
+    }
+    let end = document.rfind("\\end{document}").expect("a document");
+    let tail = document.split_off(end);
+    for body in bodies {
+        document.push_str("\\newpage\n");
+        document.push_str(&body);
+    }
+    document.push_str(&tail);
+    document
+}
+
+/// Runs `jobs` two at a time (the machines have two cores); the failures.
+fn in_parallel<T: Send>(jobs: Vec<T>, work: impl Fn(T) -> Vec<String> + Sync) -> Vec<String> {
+    let jobs = std::sync::Mutex::new(jobs);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut failures = Vec::new();
+                    loop {
+                        let job = jobs.lock().unwrap().pop();
+                        match job {
+                            Some(job) => failures.extend(work(job)),
+                            None => return failures,
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    })
+}
+
+#[test]
+fn wide_networks_fit_the_page_in_every_language_environment_and_form() {
+    if !tex_available("pdflatex") || !tool_available("lualatex", &["--version"]) {
+        return;
+    }
+    let full = std::env::var_os("CI").is_some();
+    let mut jobs = Vec::new();
+    for (n, net) in NETS.iter().enumerate() {
+        for lang in ["en", "ja"] {
+            // Without CI: every network in English, three in Japanese, one body each extra.
+            if full || lang == "en" || [1, 3, 11].contains(&n) {
+                jobs.push((net, n as u64 + 1, lang));
+            }
+        }
+    }
+    if !full {
+        println!(
+            "a representative subset of {} documents (all {} with CI set)",
+            jobs.len(),
+            2 * NETS.len()
+        );
+    }
+    let failures = in_parallel(jobs, |(net, seed, lang)| {
+        let text = net.text(seed);
+        let tex = document(&text, lang, full);
+        let engine = if lang == "ja" { "lualatex" } else { "pdflatex" };
+        match overfull_boxes(engine, &tex) {
+            Ok(boxes) if boxes.is_empty() => Vec::new(),
+            Ok(boxes) => vec![format!(
+                "{} ({lang}): {}\n{text}",
+                net.name,
+                boxes.join("\n")
+            )],
+            Err(log) => vec![format!(
+                "{} ({lang}) does not compile:\n{log}\n{text}",
+                net.name
+            )],
+        }
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn an_exams_questions_and_answers_fit_the_page() {
+    if !tex_available("pdflatex") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("exam");
+    stdout(&run(&[
+        "exam",
+        "examples/exam.nn",
+        "--variants",
+        "30",
+        "--seed",
+        "13",
+        "-o",
+        bundle.to_str().unwrap(),
+    ]));
+    let failures = in_parallel(vec!["questions.tex", "answers.tex"], |name| {
+        let tex = std::fs::read_to_string(bundle.join(name)).unwrap();
+        match overfull_boxes("pdflatex", &tex) {
+            Ok(boxes) if boxes.is_empty() => Vec::new(),
+            Ok(boxes) => vec![format!("{name}: {}", boxes.join("\n"))],
+            Err(log) => vec![format!("{name} does not compile:\n{log}")],
+        }
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn overfull_boxes_are_read_from_the_log() {
+    let log = "Overfull \\hbox (0.5pt too wide) in paragraph\nOverfull \\hbox (12.25pt too wide) detected at line 3\nUnderfull \\hbox (badness 10000)\nOverfull \\vbox (3.0pt too high) has occurred\n";
+    assert_eq!(
+        overfull(log),
+        [
+            "Overfull \\hbox (12.25pt too wide) detected at line 3",
+            "Overfull \\vbox (3.0pt too high) has occurred"
+        ]
+    );
+}
