@@ -8,6 +8,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use crate::precise::{self, Dd, Expansion};
+
 /// An exact decimal `mantissa · 10^(−scale)`, kept normalised (no trailing zeros in the
 /// mantissa unless the scale is 0). Arithmetic returns `None` when it would overflow, and the
 /// caller then treats the result as approximate.
@@ -176,6 +178,12 @@ impl Decimal {
             .unwrap_or(f64::NAN)
     }
 
+    /// `self − f` as a float: with `f` the nearest float, the pair `f + tail` is the decimal
+    /// to about 32 digits.
+    fn tail(&self, f: f64) -> f64 {
+        (Dd::from_decimal(self.mantissa, self.scale) - Dd::from_f64(f)).hi
+    }
+
     /// How many significant digits the decimal has (0 has one; 40000 has one).
     pub fn significant_digits(&self) -> u32 {
         let mut m = self.mantissa.unsigned_abs();
@@ -280,33 +288,54 @@ impl fmt::Display for Decimal {
     }
 }
 
-/// A computed number: its f64 value, and its exact decimal value when it has one.
+/// A computed number: its value as a double-double `f + lo` (`f` the nearest f64, see
+/// `precise`), and its exact decimal value when it has one.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Value {
     pub f: f64,
+    /// What `f` leaves of the value, below half its last bit.
+    pub lo: f64,
     pub exact: Option<Decimal>,
 }
 
 impl Value {
     pub fn exact(d: Decimal) -> Value {
+        let f = d.to_f64();
         Value {
-            f: d.to_f64(),
+            f,
+            lo: d.tail(f),
             exact: Some(d),
         }
     }
 
     pub fn approx(f: f64) -> Value {
-        Value { f, exact: None }
+        Value::precise(Dd::from_f64(f))
+    }
+
+    /// An approximate value known to double-double precision.
+    pub fn precise(d: Dd) -> Value {
+        Value {
+            f: d.hi,
+            lo: d.lo,
+            exact: None,
+        }
+    }
+
+    /// The value as a double-double.
+    pub fn dd(&self) -> Dd {
+        Dd::new(self.f, self.lo)
     }
 
     pub fn int(n: i64) -> Value {
         Value::exact(Decimal::from_int(n))
     }
 
+    /// `op` exactly where both are decimals and the result is one, else `approx` in
+    /// double-double (a compensated sum, for `+`).
     fn combine(
         self,
         other: Value,
-        f: f64,
+        approx: impl FnOnce(Dd, Dd) -> Dd,
         exact: impl FnOnce(Decimal, Decimal) -> Option<Decimal>,
     ) -> Value {
         let exact = match (self.exact, other.exact) {
@@ -315,7 +344,7 @@ impl Value {
         };
         match exact {
             Some(d) => Value::exact(d),
-            None => Value::approx(f),
+            None => Value::precise(approx(self.dd(), other.dd())),
         }
     }
 
@@ -328,16 +357,16 @@ impl Value {
         match (self.exact, whole) {
             (Some(base), Some(n)) => match base.powi(n) {
                 Some(d) => Value::exact(d),
-                None => Value::approx(self.f.powi(n as i32)),
+                None => Value::precise(self.dd().powi(n)),
             },
-            (_, Some(n)) => Value::approx(self.f.powi(n as i32)),
-            _ => Value::approx(self.f.powf(exponent.f)),
+            (_, Some(n)) => Value::precise(self.dd().powi(n)),
+            _ => Value::precise(precise::powf(self.dd(), exponent.dd())),
         }
     }
 
     /// An approximate value computed by a function such as `exp` from this one.
-    pub fn map(self, function: impl FnOnce(f64) -> f64) -> Value {
-        Value::approx(function(self.f))
+    pub fn map(self, function: impl FnOnce(Dd) -> Dd) -> Value {
+        Value::precise(function(self.dd()))
     }
 
     pub fn is_finite(&self) -> bool {
@@ -360,14 +389,14 @@ impl Value {
 impl std::ops::Add for Value {
     type Output = Value;
     fn add(self, other: Value) -> Value {
-        self.combine(other, self.f + other.f, Decimal::checked_add)
+        self.combine(other, |a, b| a + b, Decimal::checked_add)
     }
 }
 
 impl std::ops::Sub for Value {
     type Output = Value;
     fn sub(self, other: Value) -> Value {
-        self.combine(other, self.f - other.f, Decimal::checked_sub)
+        self.combine(other, |a, b| a - b, Decimal::checked_sub)
     }
 }
 
@@ -379,7 +408,7 @@ impl std::ops::Mul for Value {
         if exact_zero(&self) || exact_zero(&other) {
             return Value::int(0);
         }
-        self.combine(other, self.f * other.f, Decimal::checked_mul)
+        self.combine(other, |a, b| a * b, Decimal::checked_mul)
     }
 }
 
@@ -387,7 +416,7 @@ impl std::ops::Mul for Value {
 impl std::ops::Div for Value {
     type Output = Value;
     fn div(self, other: Value) -> Value {
-        self.combine(other, self.f / other.f, Decimal::checked_div)
+        self.combine(other, |a, b| a / b, Decimal::checked_div)
     }
 }
 
@@ -396,6 +425,7 @@ impl std::ops::Neg for Value {
     fn neg(self) -> Value {
         Value {
             f: -self.f,
+            lo: -self.lo,
             exact: self.exact.map(Decimal::negated),
         }
     }
@@ -422,7 +452,7 @@ impl Shown {
                 return Shown::from_decimal(d);
             }
         }
-        Shown::rounded(value.f, digits)
+        Shown::rounded(value, digits)
     }
 
     fn from_decimal(d: Decimal) -> Shown {
@@ -446,7 +476,10 @@ impl Shown {
         }
     }
 
-    fn rounded(f: f64, digits: u32) -> Shown {
+    /// The approximate value `f + lo` rounded correctly (an exact decimal with more digits
+    /// rounds as its float `f`, as before: its ties are `from_decimal`'s to decide).
+    fn rounded(value: Value, digits: u32) -> Shown {
+        let f = value.f;
         if f == 0.0 {
             return Shown {
                 negative: false,
@@ -455,7 +488,13 @@ impl Shown {
                 exact: false,
             };
         }
-        let (digits, exponent) = round_significant(f.abs(), digits as usize);
+        // |f + lo| = |f| ± lo.
+        let lo = match value.exact {
+            Some(_) => 0.0,
+            None if f < 0.0 => -value.lo,
+            None => value.lo,
+        };
+        let (digits, exponent) = round_pair(f.abs(), lo, digits as usize);
         Shown {
             negative: f < 0.0,
             digits,
@@ -512,6 +551,40 @@ impl Shown {
             out.push_str(rest);
         }
     }
+}
+
+/// The first `count` significant digits of the pair `f + lo` (f positive and finite), correctly
+/// rounded, and the decimal exponent of the first.
+///
+/// `f` alone rounds the same way unless `f + lo` lies across a rounding boundary from it:
+/// [`round_significant`] gives f's digits q and the interval of width 10^p they stand for, and
+/// if f is farther from both its ends than |lo| (with room for the error of measuring that
+/// distance in floats) they are the pair's digits too. That is every case but one in about
+/// 10^(16 − count) (for 4 digits, 10^−12). Otherwise the pair's exact decimal expansion is
+/// rounded, half to even ([`Expansion`], many times slower).
+fn round_pair(f: f64, lo: f64, count: usize) -> (String, i32) {
+    let (digits, exponent) = round_significant(f, count);
+    if lo == 0.0 {
+        return (digits, exponent);
+    }
+    let p = exponent - count as i32 + 1;
+    if f.is_normal() && count <= 15 && p.abs() < 290 {
+        let q = digits.parse::<u64>().unwrap_or(0) as f64;
+        let scaled = if p >= 0 {
+            f / 10f64.powi(p)
+        } else {
+            f * 10f64.powi(-p)
+        };
+        let margin = 0.5 - (scaled - q).abs();
+        // |lo| in units of 10^p, and the floats' error in `scaled` (a few ulps of q).
+        let tolerance = lo.abs() / f * scaled + 8.0 * f64::EPSILON * (q + 1.0);
+        if margin > tolerance * 1.001 {
+            return (digits, exponent);
+        }
+    }
+    Expansion::of_pair(Dd::new(f, lo))
+        .round(count)
+        .unwrap_or((digits, exponent))
 }
 
 /// The first `count` significant digits of `f` (positive, finite), correctly rounded, and the
@@ -709,7 +782,7 @@ mod tests {
 
     #[test]
     fn functions_make_values_approximate() {
-        let v = Value::exact(dec("0.6")).map(|x| 1.0 / (1.0 + (-x).exp()));
+        let v = Value::exact(dec("0.6")).map(precise::sigmoid);
         assert_eq!(v.exact, None);
     }
 
