@@ -19,6 +19,7 @@ mod gradcheck;
 mod hostile;
 mod input;
 mod output;
+mod precise;
 mod reference;
 use reference::{backward, forward, sgd_step, Act, LossKind, Net};
 
