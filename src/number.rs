@@ -557,34 +557,40 @@ impl Shown {
 /// rounded, and the decimal exponent of the first.
 ///
 /// `f` alone rounds the same way unless `f + lo` lies across a rounding boundary from it:
-/// [`round_significant`] gives f's digits q and the interval of width 10^p they stand for, and
-/// if f is farther from both its ends than |lo| (with room for the error of measuring that
-/// distance in floats) they are the pair's digits too. That is every case but one in about
-/// 10^(16 − count) (for 4 digits, 10^−12). Otherwise the pair's exact decimal expansion is
-/// rounded, half to even ([`Expansion`], many times slower).
+/// [`round_significant`] gives f's digits q, standing for the interval q ± ½ in units of
+/// 10^p; the pair scaled to those units in double-double (relative error below 1e-29) lies
+/// inside it by more than that error in every case but the rare one where the pair sits at a
+/// boundary to ~28 digits, or (at 16 and 17 digits, finer than f's last bit) rounds to a
+/// neighbour of q. There the pair's exact decimal expansion is rounded, half to even
+/// ([`Expansion`], a hundred times slower).
 fn round_pair(f: f64, lo: f64, count: usize) -> (String, i32) {
     let (digits, exponent) = round_significant(f, count);
     if lo == 0.0 {
         return (digits, exponent);
     }
     let p = exponent - count as i32 + 1;
-    if f.is_normal() && count <= 15 && p.abs() < 290 {
-        let q = digits.parse::<u64>().unwrap_or(0) as f64;
-        let scaled = if p >= 0 {
-            f / 10f64.powi(p)
-        } else {
-            f * 10f64.powi(-p)
-        };
-        let margin = 0.5 - (scaled - q).abs();
-        // |lo| in units of 10^p, and the floats' error in `scaled` (a few ulps of q).
-        let tolerance = lo.abs() / f * scaled + 8.0 * f64::EPSILON * (q + 1.0);
-        if margin > tolerance * 1.001 {
+    if f.is_normal() && p.abs() < 290 {
+        let q: u64 = digits.parse().unwrap_or(0);
+        // q exactly as a pair (beyond 2^53 a float does not hold it).
+        let q_hi = q as f64;
+        let q = Dd::sum_of(q_hi, (i128::from(q) - q_hi as i128) as f64);
+        let from_q = Dd::new(f, lo) * ten_to(-p) - q;
+        if 0.5 - from_q.hi.abs() > 1e-28 * (q.hi + 1.0) {
             return (digits, exponent);
         }
     }
     Expansion::of_pair(Dd::new(f, lo))
         .round(count)
         .unwrap_or((digits, exponent))
+}
+
+/// 10^k as a pair, within 1e-29 relative for |k| < 300 (exact to 10^22).
+fn ten_to(k: i32) -> Dd {
+    match k {
+        0..=22 => Dd::from_f64(10f64.powi(k)),
+        23.. => Dd::from_f64(10.0).powi(i64::from(k)),
+        _ => Dd::ONE / ten_to(-k),
+    }
 }
 
 /// The first `count` significant digits of `f` (positive, finite), correctly rounded, and the
@@ -830,6 +836,7 @@ mod tests {
 #[cfg(test)]
 mod rounding {
     use super::round_significant;
+    use crate::precise::{Dd, Expansion};
     use proptest::prelude::*;
 
     /// What `{:.*e}` (exact, slow) gives: the reference.
@@ -871,6 +878,36 @@ mod rounding {
             let f = f64::from_bits(bits).abs();
             prop_assume!(f.is_finite() && f > 0.0);
             prop_assert_eq!(round_significant(f, count), exact(f, count));
+        }
+
+        #[test]
+        fn pairs_round_as_their_exact_expansion(
+            bits in any::<u64>(),
+            tail in -1.0f64..1.0,
+            count in 1usize..=17,
+        ) {
+            let f = f64::from_bits(bits).abs();
+            prop_assume!(f.is_normal());
+            // Any tail a normalised pair can have: below half of f's last bit.
+            let ulp = f64::from_bits(f.to_bits() + 1) - f;
+            let lo = tail * ulp / 2.0;
+            let exact = Expansion::of_pair(Dd::new(f, lo)).round(count).unwrap();
+            prop_assert_eq!(super::round_pair(f, lo, count), exact);
+        }
+
+        #[test]
+        fn pairs_at_a_rounding_boundary_round_exactly(
+            m in 1u64..100_000, e in -20i32..20, count in 1usize..=5, tail in -4i32..=4,
+        ) {
+            // m·10^e is often a tie at `count` digits; the pair nearest it is off by ~1e-33,
+            // and a tail of a few units of 1e-30 puts it on either side.
+            let decimal = Expansion::parse(&format!("{m}e{e}")).unwrap();
+            let f = decimal.to_f64();
+            let rest = decimal.add(&Expansion::of_f64(f).negated()).to_f64();
+            let lo = rest + f64::from(tail) * 1e-30 * f;
+            let lo = if lo.abs() * 2.0 > f64::EPSILON * f { rest } else { lo };
+            let exact = Expansion::of_pair(Dd::new(f, lo)).round(count).unwrap();
+            prop_assert_eq!(super::round_pair(f, lo, count), exact);
         }
 
         #[test]
