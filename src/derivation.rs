@@ -19,6 +19,7 @@ use crate::expr::{Expr, Func, Index, Kind, Symbol};
 use crate::functions::{self, Activation, Aggregate, Loss, Shape, ARG};
 use crate::model::Network;
 use crate::number::{Rounding, Value};
+use crate::precise::{self, Dd};
 use rayon::prelude::*;
 
 /// How values are carried from row to row.
@@ -1245,13 +1246,22 @@ fn softmax_numbers(
             return (substituted, value);
         }
     }
-    let a: Vec<f64> = (1..=values.network.width(layer))
-        .map(|m| values.get(&Symbol::pre(layer, num(m)).at(sample)).f)
+    // In double-double, as every computed value (see `precise`).
+    let a: Vec<Dd> = (1..=values.network.width(layer))
+        .map(|m| values.get(&Symbol::pre(layer, num(m)).at(sample)).dd())
         .collect();
-    let top = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let total: f64 = a.iter().map(|v| (v - top).exp()).sum();
-    let y = (a[i - 1] - top).exp() / total;
-    (substituted, Value::approx(y))
+    let top = a.iter().fold(Dd::from_f64(f64::NEG_INFINITY), |top, v| {
+        if v.hi > top.hi {
+            *v
+        } else {
+            top
+        }
+    });
+    let total = a
+        .iter()
+        .fold(Dd::ZERO, |sum, v| sum + precise::exp(*v - top));
+    let y = precise::exp(a[i - 1] - top) / total;
+    (substituted, Value::precise(y))
 }
 
 /// The forward and backward pass of sample `n` (from 1).

@@ -9,6 +9,7 @@ use std::fmt;
 use crate::expr::{Expr, Func, Index, Symbol};
 use crate::functions::{Activation, Shape, ARG};
 use crate::number::Value;
+use crate::precise::{self, Dd};
 
 /// Where the evaluator finds the numbers and functions a formula refers to.
 pub trait Env {
@@ -285,30 +286,23 @@ pub fn apply(f: Func, x: Value) -> Result<Value, Fault> {
         Func::Sqrt if one => return known("1"),
         _ => {}
     }
+    // In double-double (see `precise`): each within a few units of 1e-30 of the true value.
     let value = match f {
-        Func::Exp => x.map(f64::exp),
+        Func::Exp => x.map(precise::exp),
         Func::Log if rounded_to_zero(x) => return Err(Fault::LogOfRoundedZero),
         Func::Log if x.f <= 0.0 => return Err(Fault::LogOfNonPositive),
-        Func::Log => x.map(f64::ln),
+        Func::Log => x.map(precise::ln),
         Func::Sqrt if x.f < 0.0 => return Err(Fault::SqrtOfNegative),
-        Func::Sqrt => x.map(f64::sqrt),
-        Func::Tanh => x.map(f64::tanh),
-        Func::Sigmoid => x.map(|v| {
-            // Written so that neither branch overflows.
-            if v >= 0.0 {
-                1.0 / (1.0 + (-v).exp())
-            } else {
-                let e = v.exp();
-                e / (1.0 + e)
-            }
-        }),
-        Func::Softplus => x.map(|v| v.max(0.0) + (-v.abs()).exp().ln_1p()),
-        Func::Sin => x.map(f64::sin),
-        Func::Cos => x.map(f64::cos),
+        Func::Sqrt => x.map(precise::sqrt),
+        Func::Tanh => x.map(precise::tanh),
+        Func::Sigmoid => x.map(precise::sigmoid),
+        Func::Softplus => x.map(precise::softplus),
+        Func::Sin => x.map(precise::sin),
+        Func::Cos => x.map(precise::cos),
         Func::Abs => match x.exact {
             Some(d) if d.is_negative() => -x,
             Some(_) => x,
-            None => x.map(f64::abs),
+            None => x.map(Dd::abs),
         },
         Func::Act(_) | Func::Own => return Err(Fault::Unbound(f.name())),
     };
@@ -408,9 +402,16 @@ mod tests {
         let tiny = || Expr::call(Func::Sigmoid, Expr::int(-1000));
         let log = Expr::call(Func::Log, tiny());
         assert_eq!(eval(&log, &env), Err(Fault::LogOfRoundedZero));
-        let one_minus = Expr::minus(Expr::int(1), Expr::call(Func::Sigmoid, Expr::int(40)));
-        let log = Expr::call(Func::Log, one_minus);
+        let one_minus = |a| Expr::minus(Expr::int(1), Expr::call(Func::Sigmoid, Expr::int(a)));
+        // 1 − σ(40) = 4.248e-18 is a number in double-double: log of it is −40 − 4.2e-18.
+        let log = eval(&Expr::call(Func::Log, one_minus(40)), &env).unwrap();
+        assert_eq!(log.f, -40.0);
+        assert!(log.lo < 0.0 && log.lo > -1e-16);
+        // 1 − σ(800) = e^−800 is below the smallest float, and rounds to 0.
+        let log = Expr::call(Func::Log, one_minus(800));
         assert_eq!(eval(&log, &env), Err(Fault::LogOfRoundedZero));
+        let div = Expr::Div(Box::new(Expr::int(1)), Box::new(one_minus(800)));
+        assert_eq!(eval(&div, &env), Err(Fault::DivisionByRoundedZero));
         let div = Expr::Div(Box::new(Expr::int(1)), Box::new(tiny()));
         assert_eq!(eval(&div, &env), Err(Fault::DivisionByRoundedZero));
         let inverse = Expr::pow(Expr::int(0), Expr::int(-1));

@@ -15,6 +15,7 @@ use crate::expr::{Expr, Index, Symbol};
 use crate::functions::{Activation, Aggregate, Shape, ARG};
 use crate::model::Network;
 use crate::number::Value;
+use crate::precise::Dd;
 
 /// The parameters of a network as floats: per layer, weights and optional bias.
 #[derive(Clone, Debug)]
@@ -83,9 +84,15 @@ fn apply_activation(network: &Network, act: &Activation, a: &[f64]) -> Result<Ve
 
 /// The loss E of `network` with parameters `params`, by a plain forward pass.
 pub fn loss(network: &Network, params: &Params) -> Result<f64, Fault> {
+    loss_pair(network, params).map(|e| e.hi)
+}
+
+/// [`loss`] as the double-double the loss formula evaluates to: a central difference of it
+/// then keeps what rounding E to a float would lose (ε·E/h).
+fn loss_pair(network: &Network, params: &Params) -> Result<Dd, Fault> {
     let depth = network.depth();
     let per_sample = network.loss.instantiate(depth);
-    let mut total = 0.0;
+    let mut total = Dd::ZERO;
     for (x, t) in network.x.iter().zip(&network.t) {
         let mut z: Vec<f64> = x.iter().map(|d| d.to_f64()).collect();
         for (l, layer) in network.layers.iter().enumerate() {
@@ -106,11 +113,11 @@ pub fn loss(network: &Network, params: &Params) -> Result<f64, Fault> {
             values.insert(Symbol::target(k), Value::exact(*target));
         }
         let env = Lookup { network, values };
-        total += eval::eval(&per_sample, &env)?.f;
+        total = total + eval::eval(&per_sample, &env)?.dd();
     }
     Ok(match network.loss.aggregate {
         Aggregate::Sum => total,
-        Aggregate::Mean => total / network.samples() as f64,
+        Aggregate::Mean => total / Dd::from_f64(network.samples() as f64),
     })
 }
 
@@ -181,10 +188,10 @@ fn loss_at(
     params: &mut Params,
     slot: &impl Fn(&mut Params) -> &mut f64,
     value: f64,
-) -> Result<f64, Fault> {
+) -> Result<Dd, Fault> {
     let original = *slot(params);
     *slot(params) = value;
-    let loss = loss(network, params);
+    let loss = loss_pair(network, params);
     *slot(params) = original;
     loss
 }
@@ -201,7 +208,7 @@ fn central_difference(
     let scale = original.abs().max(1.0);
     let mut h = 1e-5 * scale;
     let centre = loss_at(network, params, slot, original).map_err(Probe::Centre)?;
-    let mut probes = |h: f64| -> Result<(f64, f64), Fault> {
+    let mut probes = |h: f64| -> Result<(Dd, Dd), Fault> {
         Ok((
             loss_at(network, params, slot, original + h)?,
             loss_at(network, params, slot, original - h)?,
@@ -234,13 +241,13 @@ fn central_difference(
             probes(h).map_err(Probe::Centre)?
         }
     };
-    let (forward, backward) = ((plus - centre) / h, (centre - minus) / h);
-    let size = centre.abs().max(plus.abs()).max(minus.abs());
+    let (forward, backward) = ((plus - centre).hi / h, (centre - minus).hi / h);
+    let size = centre.hi.abs().max(plus.hi.abs()).max(minus.hi.abs());
     // The one-sided slopes differ by more than curvature and the rounding of E explain.
     let kink = (forward - backward).abs()
         > 1e-3 * forward.abs().max(backward.abs()).max(1.0) + 4.0 * rounding(size, h);
     Ok((!kink).then_some(Plain {
-        value: (plus - minus) / (2.0 * h),
+        value: (plus - minus).hi / (2.0 * h),
         h,
         size,
         shrunk: h < 1e-5 * scale,
@@ -316,7 +323,10 @@ fn finite_difference(
     let difference = |params: &mut Params, h: f64| -> Result<(f64, f64), Fault> {
         let plus = loss_at(network, params, slot, original + h)?;
         let minus = loss_at(network, params, slot, original - h)?;
-        Ok(((plus - minus) / (2.0 * h), plus.abs().max(minus.abs())))
+        Ok((
+            (plus - minus).hi / (2.0 * h),
+            plus.hi.abs().max(minus.hi.abs()),
+        ))
     };
     // The plain difference with its error measured against the step doubled: honest also
     // where the loss's second derivative jumps (softsign at 0), whose error is of order h

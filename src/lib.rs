@@ -30,6 +30,7 @@ pub mod model;
 pub mod number;
 pub mod output;
 pub mod parser;
+pub mod precise;
 pub mod random;
 pub mod render;
 pub mod simplify;

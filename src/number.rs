@@ -15,6 +15,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use crate::precise::{self, Dd, Expansion};
+
 /// An exact decimal `mantissa · 10^(−scale)`, kept normalised (no trailing zeros in the
 /// mantissa unless the scale is 0). Arithmetic returns `None` when it would overflow, and the
 /// caller then treats the result as approximate.
@@ -456,6 +458,25 @@ impl Ratio {
     }
 }
 
+impl Ratio {
+    /// The value as a double-double (within u² relative).
+    pub fn to_dd(&self) -> Dd {
+        if self.den == 1 {
+            return Dd::from_decimal(self.num, 0);
+        }
+        if let Some(d) = self.to_decimal() {
+            return Dd::from_decimal(d.mantissa, d.scale);
+        }
+        Dd::from_decimal(self.num, 0) / Dd::from_decimal(self.den, 0)
+    }
+
+    /// The nearest float and what it leaves of the value.
+    fn split(&self) -> (f64, f64) {
+        let f = self.to_f64();
+        (f, (self.to_dd() - Dd::from_f64(f)).hi)
+    }
+}
+
 impl From<Decimal> for Ratio {
     fn from(d: Decimal) -> Ratio {
         // A scale of at most 30 has a power of ten well inside i128.
@@ -576,7 +597,10 @@ fn carry_up(kept: &mut Vec<u8>) -> bool {
 /// A computed number: its f64 value, and its exact value when it has one.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Value {
+    /// The nearest f64 to the value (see `precise`: `f + lo` is the value to ~32 digits).
     pub f: f64,
+    /// What `f` leaves of the value, below half its last bit.
+    pub lo: f64,
     /// The value exactly, when it is known (numbers from the file and `+ − × ÷` of them).
     pub exact: Option<Ratio>,
     /// With `--carry rounded`: what the shown, rounded numbers this value comes from give
@@ -590,8 +614,10 @@ pub struct Value {
 
 impl Value {
     pub fn exact(d: Decimal) -> Value {
+        let f = d.to_f64();
         Value {
-            f: d.to_f64(),
+            f,
+            lo: (Dd::from_decimal(d.mantissa, d.scale) - Dd::from_f64(f)).hi,
             exact: Some(Ratio::from(d)),
             carried: None,
             digits: 0,
@@ -600,8 +626,10 @@ impl Value {
 
     /// An exact rational value.
     pub fn ratio(r: Ratio) -> Value {
+        let (f, lo) = r.split();
         Value {
-            f: r.to_f64(),
+            f,
+            lo,
             exact: Some(r),
             carried: None,
             digits: 0,
@@ -610,8 +638,10 @@ impl Value {
 
     /// A value computed from rounded, carried numbers: exactly `r` in their arithmetic.
     pub fn carried(r: Ratio) -> Value {
+        let (f, lo) = r.split();
         Value {
-            f: r.to_f64(),
+            f,
+            lo,
             exact: None,
             carried: Some(r),
             digits: 0,
@@ -619,12 +649,23 @@ impl Value {
     }
 
     pub fn approx(f: f64) -> Value {
+        Value::precise(Dd::from_f64(f))
+    }
+
+    /// An approximate value known to double-double precision.
+    pub fn precise(d: Dd) -> Value {
         Value {
-            f,
+            f: d.hi,
+            lo: d.lo,
             exact: None,
             carried: None,
             digits: 0,
         }
+    }
+
+    /// The value as a double-double.
+    pub fn dd(&self) -> Dd {
+        Dd::new(self.f, self.lo)
     }
 
     pub fn int(n: i64) -> Value {
@@ -645,20 +686,21 @@ impl Value {
     }
 
     /// The result of an operation: exact when both operands are, carried when both have a
-    /// rational but one is carried, otherwise the float `f`.
+    /// rational but one is carried, otherwise `approx` in double-double (a compensated sum,
+    /// for `+`).
     fn combine(
         self,
         other: Value,
-        f: f64,
+        approx: impl FnOnce(Dd, Dd) -> Dd,
         exact: impl FnOnce(Ratio, Ratio) -> Option<Ratio>,
     ) -> Value {
         let (Some(a), Some(b)) = (self.rational(), other.rational()) else {
-            return Value::approx(f);
+            return Value::precise(approx(self.dd(), other.dd()));
         };
         match exact(a, b) {
             Some(r) if self.exact.is_some() && other.exact.is_some() => Value::ratio(r),
             Some(r) => Value::carried(r),
-            None => Value::approx(f),
+            None => Value::precise(approx(self.dd(), other.dd())),
         }
     }
 
@@ -672,16 +714,16 @@ impl Value {
             (Some(base), Some(n)) => match base.powi(n) {
                 Some(r) if self.exact.is_some() => Value::ratio(r),
                 Some(r) => Value::carried(r),
-                None => Value::approx(self.f.powi(n as i32)),
+                None => Value::precise(self.dd().powi(n)),
             },
-            (_, Some(n)) => Value::approx(self.f.powi(n as i32)),
-            _ => Value::approx(self.f.powf(exponent.f)),
+            (_, Some(n)) => Value::precise(self.dd().powi(n)),
+            _ => Value::precise(precise::powf(self.dd(), exponent.dd())),
         }
     }
 
     /// An approximate value computed by a function such as `exp` from this one.
-    pub fn map(self, function: impl FnOnce(f64) -> f64) -> Value {
-        Value::approx(function(self.f))
+    pub fn map(self, function: impl FnOnce(Dd) -> Dd) -> Value {
+        Value::precise(function(self.dd()))
     }
 
     pub fn is_finite(&self) -> bool {
@@ -706,14 +748,14 @@ impl Value {
 impl std::ops::Add for Value {
     type Output = Value;
     fn add(self, other: Value) -> Value {
-        self.combine(other, self.f + other.f, Ratio::checked_add)
+        self.combine(other, |a, b| a + b, Ratio::checked_add)
     }
 }
 
 impl std::ops::Sub for Value {
     type Output = Value;
     fn sub(self, other: Value) -> Value {
-        self.combine(other, self.f - other.f, Ratio::checked_sub)
+        self.combine(other, |a, b| a - b, Ratio::checked_sub)
     }
 }
 
@@ -728,7 +770,7 @@ impl std::ops::Mul for Value {
         if self.is_zero_rational() || other.is_zero_rational() {
             return Value::carried(Ratio::ZERO);
         }
-        self.combine(other, self.f * other.f, Ratio::checked_mul)
+        self.combine(other, |a, b| a * b, Ratio::checked_mul)
     }
 }
 
@@ -743,7 +785,7 @@ impl std::ops::Div for Value {
         if self.is_zero_rational() {
             return Value::carried(Ratio::ZERO);
         }
-        self.combine(other, self.f / other.f, Ratio::checked_div)
+        self.combine(other, |a, b| a / b, Ratio::checked_div)
     }
 }
 
@@ -752,6 +794,7 @@ impl std::ops::Neg for Value {
     fn neg(self) -> Value {
         Value {
             f: -self.f,
+            lo: -self.lo,
             exact: self.exact.map(Ratio::negated),
             carried: self.carried.map(Ratio::negated),
             digits: self.digits,
@@ -781,7 +824,7 @@ impl Shown {
         match (value.exact, value.carried) {
             (Some(r), _) => Shown::from_ratio(r, digits, rounding, true),
             (None, Some(r)) => Shown::from_ratio(r, digits, rounding, false),
-            (None, None) => Shown::rounded(value.f, digits),
+            (None, None) => Shown::rounded(value, digits),
         }
     }
 
@@ -810,7 +853,9 @@ impl Shown {
         }
     }
 
-    fn rounded(f: f64, digits: u32) -> Shown {
+    /// The approximate value `f + lo`, rounded correctly.
+    fn rounded(value: Value, digits: u32) -> Shown {
+        let f = value.f;
         if f == 0.0 {
             return Shown {
                 negative: false,
@@ -819,7 +864,9 @@ impl Shown {
                 exact: false,
             };
         }
-        let (digits, exponent) = round_significant(f.abs(), digits as usize);
+        // |f + lo| = |f| ± lo.
+        let lo = if f < 0.0 { -value.lo } else { value.lo };
+        let (digits, exponent) = round_pair(f.abs(), lo, digits as usize);
         Shown {
             negative: f < 0.0,
             digits,
@@ -890,6 +937,46 @@ impl Shown {
             out.push('.');
             out.push_str(rest);
         }
+    }
+}
+
+/// The first `count` significant digits of the pair `f + lo` (f positive and finite), correctly
+/// rounded, and the decimal exponent of the first.
+///
+/// `f` alone rounds the same way unless `f + lo` lies across a rounding boundary from it:
+/// [`round_significant`] gives f's digits q, standing for the interval q ± ½ in units of
+/// 10^p; the pair scaled to those units in double-double (relative error below 1e-29) lies
+/// inside it by more than that error in every case but the rare one where the pair sits at a
+/// boundary to ~28 digits, or (at 16 and 17 digits, finer than f's last bit) rounds to a
+/// neighbour of q. There the pair's exact decimal expansion is rounded, half to even
+/// ([`Expansion`], a hundred times slower).
+fn round_pair(f: f64, lo: f64, count: usize) -> (String, i32) {
+    let (digits, exponent) = round_significant(f, count);
+    if lo == 0.0 {
+        return (digits, exponent);
+    }
+    let p = exponent - count as i32 + 1;
+    if f.is_normal() && p.abs() < 290 {
+        let q: u64 = digits.parse().unwrap_or(0);
+        // q exactly as a pair (beyond 2^53 a float does not hold it).
+        let q_hi = q as f64;
+        let q = Dd::sum_of(q_hi, (i128::from(q) - q_hi as i128) as f64);
+        let from_q = Dd::new(f, lo) * ten_to(-p) - q;
+        if 0.5 - from_q.hi.abs() > 1e-28 * (q.hi + 1.0) {
+            return (digits, exponent);
+        }
+    }
+    Expansion::of_pair(Dd::new(f, lo))
+        .round(count)
+        .unwrap_or((digits, exponent))
+}
+
+/// 10^k as a pair, within 1e-29 relative for |k| < 300 (exact to 10^22).
+fn ten_to(k: i32) -> Dd {
+    match k {
+        0..=22 => Dd::from_f64(10f64.powi(k)),
+        23.. => Dd::from_f64(10.0).powi(i64::from(k)),
+        _ => Dd::ONE / ten_to(-k),
     }
 }
 
@@ -1095,7 +1182,7 @@ mod tests {
 
     #[test]
     fn functions_make_values_approximate() {
-        let v = Value::exact(dec("0.6")).map(|x| 1.0 / (1.0 + (-x).exp()));
+        let v = Value::exact(dec("0.6")).map(precise::sigmoid);
         assert_eq!(v.exact, None);
     }
 
@@ -1304,6 +1391,7 @@ mod tests {
 #[cfg(test)]
 mod rounding {
     use super::round_significant;
+    use crate::precise::{Dd, Expansion};
     use proptest::prelude::*;
 
     /// What `{:.*e}` (exact, slow) gives: the reference.
@@ -1345,6 +1433,36 @@ mod rounding {
             let f = f64::from_bits(bits).abs();
             prop_assume!(f.is_finite() && f > 0.0);
             prop_assert_eq!(round_significant(f, count), exact(f, count));
+        }
+
+        #[test]
+        fn pairs_round_as_their_exact_expansion(
+            bits in any::<u64>(),
+            tail in -1.0f64..1.0,
+            count in 1usize..=17,
+        ) {
+            let f = f64::from_bits(bits).abs();
+            prop_assume!(f.is_normal());
+            // Any tail a normalised pair can have: below half of f's last bit.
+            let ulp = f64::from_bits(f.to_bits() + 1) - f;
+            let lo = tail * ulp / 2.0;
+            let exact = Expansion::of_pair(Dd::new(f, lo)).round(count).unwrap();
+            prop_assert_eq!(super::round_pair(f, lo, count), exact);
+        }
+
+        #[test]
+        fn pairs_at_a_rounding_boundary_round_exactly(
+            m in 1u64..100_000, e in -20i32..20, count in 1usize..=5, tail in -4i32..=4,
+        ) {
+            // m·10^e is often a tie at `count` digits; the pair nearest it is off by ~1e-33,
+            // and a tail of a few units of 1e-30 puts it on either side.
+            let decimal = Expansion::parse(&format!("{m}e{e}")).unwrap();
+            let f = decimal.to_f64();
+            let rest = decimal.add(&Expansion::of_f64(f).negated()).to_f64();
+            let lo = rest + f64::from(tail) * 1e-30 * f;
+            let lo = if lo.abs() * 2.0 > f64::EPSILON * f { rest } else { lo };
+            let exact = Expansion::of_pair(Dd::new(f, lo)).round(count).unwrap();
+            prop_assert_eq!(super::round_pair(f, lo, count), exact);
         }
 
         #[test]

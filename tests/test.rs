@@ -23,6 +23,7 @@ mod hostile;
 mod input;
 mod output;
 mod pictures;
+mod precise;
 mod readable;
 mod reference;
 mod rows;

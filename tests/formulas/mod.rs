@@ -159,7 +159,7 @@ fn numeric_edge_cases_get_the_right_message() {
             "error: E in step 1: log of a number too close to 0 for a float (it rounded to 0)",
         ),
         (
-            "input x = [1]\nlayer sigmoid W = [[40]]\ntarget t = [0]\nloss binary_cross_entropy\n"
+            "input x = [1]\nlayer sigmoid W = [[800]]\ntarget t = [0]\nloss binary_cross_entropy\n"
                 .to_string(),
             "error: E in step 1: log of a number too close to 0 for a float (it rounded to 0)",
         ),
