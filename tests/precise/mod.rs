@@ -121,7 +121,7 @@ fn digits_of(text: &str, count: usize) -> (bool, String, i32) {
 
 /// A number as the LaTeX prints it (`0.8591`, `(-5.066\times10^{-14})`), as a decimal string.
 fn read_printed(text: &str) -> String {
-    let text = text.trim().trim_end_matches("\\\\").trim();
+    let text = text.trim().trim_end_matches("\\\\*").trim_end_matches("\\\\").trim();
     let text = text
         .trim_start_matches('&')
         .trim_start_matches('(')
@@ -140,12 +140,16 @@ fn printed_value(latex: &str, lhs: &str) -> String {
 fn find_value(latex: &str, lhs: &str) -> Option<String> {
     let row = format!("{lhs}&=&");
     for (start, _) in latex.match_indices(&row) {
-        // A chain goes on in lines that begin with `&≈&` or `&=&`.
+        // A chain goes on in lines that begin with `&≈&` or `&=&`, and a long row in
+        // continuation lines that begin with `&&`.
         let chain: Vec<&str> = latex[start..]
             .lines()
             .enumerate()
             .take_while(|(n, line)| {
-                *n == 0 || line.starts_with("&\\approx&") || line.starts_with("&=&")
+                *n == 0
+                    || line.starts_with("&\\approx&")
+                    || line.starts_with("&=&")
+                    || line.starts_with("&&")
             })
             .map(|(_, line)| line)
             .collect();
