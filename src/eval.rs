@@ -299,7 +299,8 @@ pub fn apply(f: Func, x: Value) -> Result<Value, Fault> {
         Func::Softplus => x.map(precise::softplus),
         Func::Sin => x.map(precise::sin),
         Func::Cos => x.map(precise::cos),
-        Func::Abs => match x.exact {
+        // A carried (rounded, shown) number keeps its exact decimal through `abs`.
+        Func::Abs => match x.exact.or(x.carried) {
             Some(d) if d.is_negative() => -x,
             Some(_) => x,
             None => x.map(Dd::abs),

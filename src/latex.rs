@@ -268,16 +268,30 @@ impl Printer {
     /// `=` when every number in the row is shown exactly, `\approx` otherwise; `\leftarrow`
     /// for an assignment.
     pub fn relation(&self, row: &Row) -> &'static str {
+        self.relation_after(None, row)
+    }
+
+    /// The relation before `row` when it follows `previous` in a chain: `=` only when both
+    /// show their numbers exactly, for `2\cdot1+1.9\cdot2` (1.85 shown rounded) is not 5.7.
+    pub fn relation_after(&self, previous: Option<&Row>, row: &Row) -> &'static str {
+        let rounded = |row: &Row| {
+            row.expr
+                .any(&|e| matches!(e, Expr::Val(v) if !self.shows_exactly(*v)))
+        };
         if row.assign {
             "\\leftarrow"
-        } else if row
-            .expr
-            .any(&|e| matches!(e, Expr::Val(v) if !self.shows_exactly(*v)))
-        {
+        } else if rounded(row) || previous.is_some_and(rounded) {
             "\\approx"
         } else {
             "="
         }
+    }
+
+    /// The relation before each row of a chain, in order (see [`Printer::relation_after`]).
+    pub fn relations<'r>(&'r self, rows: &'r [Row]) -> impl Iterator<Item = &'static str> + 'r {
+        rows.iter()
+            .enumerate()
+            .map(move |(k, row)| self.relation_after(k.checked_sub(1).map(|p| &rows[p]), row))
     }
 
     /// The formula as LaTeX.

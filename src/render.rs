@@ -634,7 +634,8 @@ impl<'a> Views<'a> {
             chain
                 .rows
                 .iter()
-                .map(|row| (self.printer.relation(row), self.printer.expr(&row.expr)))
+                .zip(self.printer.relations(&chain.rows))
+                .map(|(row, rel)| (rel, self.printer.expr(&row.expr)))
                 .collect(),
         );
         let width = lhs.len() + rows.iter().map(|r| r.body.len() + 8).sum::<usize>();
@@ -785,9 +786,9 @@ impl<'a> Views<'a> {
         }
         let mut bodies = String::with_capacity(256);
         let mut rows: smallvec::SmallVec<[(&'static str, usize); 4]> = smallvec::SmallVec::new();
-        for row in &chain.rows {
+        for (row, rel) in chain.rows.iter().zip(self.printer.relations(&chain.rows)) {
             self.printer.write_expr(&row.expr, &mut bodies);
-            rows.push((self.printer.relation(row), bodies.len()));
+            rows.push((rel, bodies.len()));
         }
         let start = out.len();
         self.printer.write_expr(&chain.lhs, out);

@@ -204,7 +204,8 @@ fn answers(
         let rows: Vec<String> = chain
             .rows
             .iter()
-            .map(|row| format!("{}{}", printer.relation(row), printer.expr(&row.expr)))
+            .zip(printer.relations(&chain.rows))
+            .map(|(row, rel)| format!("{rel}{}", printer.expr(&row.expr)))
             .collect();
         format!("\\[{}{}\\]", printer.expr(&chain.lhs), rows.join(""))
     };

@@ -1204,6 +1204,29 @@ class Report:
         self.soft.append(f"{where}: {message}\n    {line.strip()[:400]}")
 
 
+CONTINUATION = re.compile(r"^&(?:&| )\\quad((?:\\left\.)*)(?:\{\})?\s?")
+
+
+def join_continuations(lines):
+    """(number, line) with each long row's continuation lines (`&&\\quad{}+…` in eqnarray,
+    `& \\quad{}+…` in align) joined back to the row they continue, as one row."""
+    out = []
+    for no, raw in enumerate(lines, 1):
+        m = CONTINUATION.match(raw.strip())
+        if m and out:
+            prev_no, prev = out[-1]
+            prev = prev.rstrip()
+            prev = prev[:-1] if prev.endswith("\\\\*") else prev
+            prev = prev[:-2] if prev.endswith("\\\\") else prev
+            opened = m.group(1).count("\\left.")
+            for _ in range(opened):
+                prev = prev[: -len("\\right.")] if prev.endswith("\\right.") else prev
+            out[-1] = (prev_no, prev + raw.strip()[m.end():])
+        else:
+            out.append((no, raw))
+    return out
+
+
 def chains_of(tex):
     """(line, step, lhs, [(relation, segment)...]) for every chain of the display math."""
     step = 1
@@ -1217,8 +1240,8 @@ def chains_of(tex):
             chains.append(current)
         current = None
 
-    lines = tex.split("\n")
-    for no, raw in enumerate(lines, 1):
+    lines = join_continuations(tex.split("\n"))
+    for no, raw in lines:
         line = raw.strip()
         m = re.match(r"\\subsection\*\{(?:Step |Summary of step |ステップ|まとめ（ステップ|まとめ\(ステップ)(\d+)", line)
         if m:
@@ -1252,6 +1275,7 @@ def chains_of(tex):
             for m in re.finditer(r"\$\\mathbf\{t\}(?:_\{(\d+)\})?=\([^$]*?\)=\(([^$]*?)\)\$", line):
                 chains.append((raw, no, step, "t%s" % (m.group(1) or "1"), [("=", m.group(2), no, raw)]))
             continue
+        line = line[:-1] if line.endswith("\\\\*") else line
         body = line[:-2] if line.endswith("\\\\") else line
         if env == "display":
             parts, _ = split_top(body, (",\\qquad",))
