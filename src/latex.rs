@@ -280,7 +280,12 @@ impl Printer {
         };
         if row.assign {
             "\\leftarrow"
-        } else if rounded(row) || previous.is_some_and(rounded) {
+        } else if rounded(row)
+            || previous.is_some_and(|p| {
+                // A piece chosen by rounded numbers is still exactly that piece.
+                rounded(p) && !matches!(p.expr, Expr::Cases { .. }) && !is_exact_zero(&row.expr)
+            })
+        {
             "\\approx"
         } else {
             "="

@@ -121,7 +121,11 @@ fn digits_of(text: &str, count: usize) -> (bool, String, i32) {
 
 /// A number as the LaTeX prints it (`0.8591`, `(-5.066\times10^{-14})`), as a decimal string.
 fn read_printed(text: &str) -> String {
-    let text = text.trim().trim_end_matches("\\\\*").trim_end_matches("\\\\").trim();
+    let text = text
+        .trim()
+        .trim_end_matches("\\\\*")
+        .trim_end_matches("\\\\")
+        .trim();
     let text = text
         .trim_start_matches('&')
         .trim_start_matches('(')
