@@ -715,6 +715,26 @@ impl<'a> Views<'a> {
         Some(fitted)
     }
 
+    /// Writes `rows` as they are, or as [`Views::fit`] broke them (always stacked then).
+    fn write_fitted(
+        &self,
+        stacked: bool,
+        rows: &[(&'static str, &str)],
+        fitted: Option<&[(&'static str, std::borrow::Cow<'_, str>)]>,
+        out: &mut String,
+    ) {
+        match fitted {
+            None => self.write_rows(stacked, rows, out),
+            Some(fitted) => {
+                let rows: Vec<(&'static str, &str)> = fitted
+                    .iter()
+                    .map(|(rel, body)| (*rel, body.as_ref()))
+                    .collect();
+                self.write_rows(true, &rows, out);
+            }
+        }
+    }
+
     /// Appends one chain as `chain.tex.tera` lays it out, its rows fitted beside left-hand
     /// sides `lhs` points wide.
     fn lay_out(&self, chain: &ChainView, lhs: f64, out: &mut String) {
@@ -728,16 +748,7 @@ impl<'a> Views<'a> {
         match &self.layout {
             ChainLayout::Builtin => {
                 out.push_str(&chain.lhs);
-                match &fitted {
-                    None => self.write_rows(stacked, &rows, out),
-                    Some(fitted) => {
-                        let rows: Vec<(&'static str, &str)> = fitted
-                            .iter()
-                            .map(|(rel, body)| (*rel, body.as_ref()))
-                            .collect();
-                        self.write_rows(true, &rows, out);
-                    }
-                }
+                self.write_fitted(stacked, &rows, fitted.as_deref(), out);
             }
             ChainLayout::Template {
                 tera,
@@ -803,16 +814,8 @@ impl<'a> Views<'a> {
                 (rel, body)
             })
             .collect();
-        match self.fit(lhs, stacked, &rows) {
-            None => self.write_rows(stacked, &rows, out),
-            Some(fitted) => {
-                let rows: Vec<(&'static str, &str)> = fitted
-                    .iter()
-                    .map(|(rel, body)| (*rel, body.as_ref()))
-                    .collect();
-                self.write_rows(true, &rows, out);
-            }
-        }
+        let fitted = self.fit(lhs, stacked, &rows);
+        self.write_fitted(stacked, &rows, fitted.as_deref(), out);
     }
 
     /// Whether chains of `kind` stand one step per row however short they are.
