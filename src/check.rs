@@ -509,7 +509,11 @@ fn check_ask(
     };
     let written = match layer {
         None => None,
-        Some(n) => match n.value.as_integer().filter(|l| (1..=depth as i128).contains(l)) {
+        Some(n) => match n
+            .value
+            .as_integer()
+            .filter(|l| (1..=depth as i128).contains(l))
+        {
             Some(l) => Some((l as u32, n.span)),
             None => {
                 return Err(value_error(
@@ -524,7 +528,10 @@ fn check_ask(
         .unwrap_or(text.len());
     let (letters, digits) = text.split_at(letters);
     // The name and its layer number, where an element is missing.
-    let whole = Span::new(name.span.start, written.map_or(name.span.end, |(_, s)| s.end));
+    let whole = Span::new(
+        name.span.start,
+        written.map_or(name.span.end, |(_, s)| s.end),
+    );
     let units = |l: u32| layers[l as usize - 1].0.units();
     // An index from 1 up to `count`, or the element that is not there.
     let index = |digits: &str, count: usize| -> Option<u32> {
@@ -598,7 +605,11 @@ fn check_ask(
             }
         }
         (AskKind::Grad | AskKind::Update, "w", _) => {
-            let command = if kind == AskKind::Grad { "grad" } else { "update" };
+            let command = if kind == AskKind::Grad {
+                "grad"
+            } else {
+                "update"
+            };
             let Some((layer, _)) = written else {
                 return Err(needs_layer(&format!("{command} {text} 1")));
             };
@@ -659,9 +670,7 @@ fn check_ask(
             match named {
                 None => return Err(unknown()),
                 Some(Err(message)) => return Err(value_error(message, name.span)),
-                Some(Ok((bias, layer))) if kind == AskKind::Update => {
-                    Ask::Update { bias, layer }
-                }
+                Some(Ok((bias, layer))) if kind == AskKind::Update => Ask::Update { bias, layer },
                 Some(Ok((bias, layer))) => Ask::Gradient { bias, layer },
             }
         }

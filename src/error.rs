@@ -487,7 +487,11 @@ fn element_range(units: usize, inputs: Option<usize>) -> String {
             runs(units),
             runs(inputs)
         ),
-        None => format!("it has {}, so the index {}", plural(units, "unit"), runs(units)),
+        None => format!(
+            "it has {}, so the index {}",
+            plural(units, "unit"),
+            runs(units)
+        ),
     }
 }
 

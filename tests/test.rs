@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 mod exact;
 mod exam;
 mod exam14;
+mod exam_asks;
 mod fit;
 mod formulas;
 mod gradcheck;

@@ -251,7 +251,12 @@ fn answers(
                 } else {
                     (v, others.grad_bias.as_ref().map_or(v, |b| b[i]))
                 };
-                (Symbol::bias(l as u32, num(i + 1)), weights + i, value, rounded)
+                (
+                    Symbol::bias(l as u32, num(i + 1)),
+                    weights + i,
+                    value,
+                    rounded,
+                )
             }
             Parameter::Weight { i, j } => {
                 let (i, j) = (i as usize - 1, j as usize - 1);
