@@ -17,6 +17,7 @@ mod exact;
 mod exam;
 mod exam14;
 mod exam_asks;
+mod exam_import;
 mod fit;
 mod formulas;
 mod gradcheck;
