@@ -403,3 +403,31 @@ ask update w12 1
         }
     }
 }
+
+#[test]
+fn a_two_digit_index_is_written_apart() {
+    let text = "input x = [1, 0, 1, 0, 1, 0, 1, 0, 1, 1]
+target t = [1]
+layer sigmoid W = [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]
+layer identity W = [[1, 2]]
+loss sum_squared
+vary W1 in {-0.1, 0.1}
+ask grad w2_10 1
+";
+    let dir = exam(text, &[]);
+    let all = questions(&read(dir.path(), "moodle.xml"));
+    assert_eq!(all.len(), 3);
+    for q in &all {
+        assert!(q.name.ends_with(": dE/dw_2,10^(1)"), "{}", q.name);
+        assert!(
+            q.category.ends_with("/Q1 dE//dw_2,10^(1)"),
+            "{}",
+            q.category
+        );
+        assert!(q.text.contains(r"\partial w_{2,10}^{(1)}"), "{}", q.text);
+    }
+    let paths = [vec!["0", "grad_W", "1", "9"]];
+    for q in &all {
+        check_values(dir.path(), &q.label, &[q], &paths);
+    }
+}
