@@ -440,7 +440,7 @@ fn answers(
     if derivation.steps.len() > 1 {
         for answer in &mut out {
             answer.symbol.push_str(&texts.in_first_step_latex());
-            answer.name.push_str(&texts.in_first_step());
+            answer.name.push_str(texts.in_first_step());
         }
     }
     out
