@@ -185,10 +185,11 @@ pub enum Statement {
         values: VarySpec,
         span: Span,
     },
-    /// `ask grad W1`.
+    /// `ask grad W1`, `ask grad w12 1`: the name, then the layer number if one is written.
     Ask {
         kind: AskKind,
         target: Name,
+        layer: Option<Number>,
         span: Span,
     },
     /// `sgd lr = 0.1, steps = 2`.

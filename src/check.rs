@@ -10,7 +10,7 @@ use crate::ast::{
 use crate::error::{Error, Span, TargetFault};
 use crate::expr::{Expr, Func};
 use crate::functions::{self, Activation, Loss, Needs, Shape, ARG, LOSS_T, LOSS_Y};
-use crate::model::{Ask, Exam, Layer, Limits, Network, Sgd, Vary, VaryTarget};
+use crate::model::{Ask, Exam, Layer, Limits, Network, Parameter, Quantity, Sgd, Vary, VaryTarget};
 use crate::number::Decimal;
 
 /// Checks a parsed file against the default limits and builds the network it describes.
@@ -35,7 +35,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let mut layer_texts: Vec<LayerText> = Vec::new();
     let mut custom: HashMap<String, (Arc<Activation>, Span)> = HashMap::new();
     let mut varies: Vec<(&Name, &VarySpec, Span)> = Vec::new();
-    let mut asks: Vec<(AskKind, &Name)> = Vec::new();
+    let mut asks: Vec<(AskKind, &Name, Option<&Number>)> = Vec::new();
 
     // Counted before any is differentiated, so that the refusal is immediate.
     let too_many = file
@@ -115,7 +115,12 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                 });
             }
             Statement::Vary { target, values, .. } => varies.push((target, values, span)),
-            Statement::Ask { kind, target, .. } => asks.push((*kind, target)),
+            Statement::Ask {
+                kind,
+                target,
+                layer,
+                ..
+            } => asks.push((*kind, target, layer.as_ref())),
         }
     }
 
@@ -358,7 +363,7 @@ fn range_values(
 /// targets the loss can take); what only a whole draw can break is checked per draw.
 fn check_exam(
     varies: &[(&Name, &VarySpec, Span)],
-    asks: &[(AskKind, &Name)],
+    asks: &[(AskKind, &Name, Option<&Number>)],
     layers: &[(Layer, Span)],
     has_sgd: bool,
     loss: &Loss,
@@ -457,50 +462,277 @@ fn check_exam(
             span: *span,
         });
     }
-    for (kind, name) in asks {
-        let ask = match (kind, name.text.as_str()) {
-            (AskKind::Value, "y") => Ask::Outputs,
-            (AskKind::Value, "E") => Ask::Loss,
-            (kind, other) => match (kind, parameter_name(other, depth)) {
-                (AskKind::Value, _) | (_, None) => {
-                    return Err(Error::Unknown {
-                        what: "question",
-                        name: name.text.clone(),
-                        expected: vec![
-                            "y",
-                            "E",
-                            "grad W",
-                            "grad W1",
-                            "grad b1",
-                            "update W2",
-                            "update b",
-                        ],
-                        span: name.span,
-                    })
-                }
-                (_, Some(Err(message))) => return Err(value_error(message, name.span)),
-                (_, Some(Ok((true, layer)))) if !has_bias(layer) => {
-                    return Err(value_error(
-                        format!("`{other}` asks for biases, but the layer has none"),
-                        name.span,
-                    ))
-                }
-                (AskKind::Update, Some(Ok(_))) if !has_sgd => {
-                    return Err(value_error(
-                        "`ask update` needs an `sgd` statement".into(),
-                        name.span,
-                    ))
-                }
-                (AskKind::Update, Some(Ok((bias, layer)))) => Ask::Update { bias, layer },
-                (_, Some(Ok((bias, layer)))) => Ask::Gradient { bias, layer },
-            },
-        };
+    for (kind, name, layer) in asks {
+        let ask = check_ask(*kind, name, *layer, layers, has_sgd)?;
         // Asked twice is asked once: 100,000 `ask grad W1` lines took 4 GB in `exam`.
         if !exam.asks.contains(&ask) {
             exam.asks.push(ask);
         }
     }
     Ok(exam)
+}
+
+/// The questions `ask` knows, for the message of one it does not.
+const ASKS: &[&str] = &[
+    "y",
+    "E",
+    "a 1",
+    "z 1",
+    "delta 2",
+    "a2 1",
+    "grad W",
+    "grad W1",
+    "grad w12 1",
+    "grad b2 1",
+    "update W2",
+    "update b",
+];
+
+/// One `ask` statement, checked against the network. The name says what is asked, and its
+/// digits which element (`w12`, `a2`), or which layer for a whole layer's parameters (`W1`,
+/// `b2`, as before a layer number was written); the number after it is the layer.
+fn check_ask(
+    kind: AskKind,
+    name: &Name,
+    layer: Option<&Number>,
+    layers: &[(Layer, Span)],
+    has_sgd: bool,
+) -> Result<Ask, Error> {
+    let depth = layers.len();
+    let text = name.text.as_str();
+    let value_error = |message: String, span: Span| Error::Value { message, span };
+    let unknown = || Error::Unknown {
+        what: "question",
+        name: text.to_string(),
+        expected: ASKS.to_vec(),
+        span: name.span,
+    };
+    let written = match layer {
+        None => None,
+        Some(n) => match n
+            .value
+            .as_integer()
+            .filter(|l| (1..=depth as i128).contains(l))
+        {
+            Some(l) => Some((l as u32, n.span)),
+            None => {
+                return Err(value_error(
+                    format!("the network has layers 1 to {depth}, not {}", n.value),
+                    n.span,
+                ))
+            }
+        },
+    };
+    let letters = text
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (letters, digits) = text.split_at(letters);
+    // The name and its layer number, where an element is missing.
+    let whole = Span::new(
+        name.span.start,
+        written.map_or(name.span.end, |(_, s)| s.end),
+    );
+    let units = |l: u32| layers[l as usize - 1].0.units();
+    // An index from 1 up to `count`, or the element that is not there.
+    let index = |digits: &str, count: usize| -> Option<u32> {
+        digits
+            .parse::<u32>()
+            .ok()
+            .filter(|i| (1..=count as u32).contains(i))
+    };
+    let only_digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    let no_unit = |layer: u32| Error::NoElement {
+        name: text.to_string(),
+        layer,
+        units: units(layer),
+        inputs: None,
+        span: whole,
+    };
+    let needs_layer = |example: &str| {
+        value_error(
+            format!("`{text}` is one element and needs its layer number: `ask {example}`"),
+            name.span,
+        )
+    };
+    let quantity = match letters {
+        "a" => Some(Quantity::Pre),
+        "z" => Some(Quantity::Out),
+        "delta" => Some(Quantity::Delta),
+        _ => None,
+    };
+    let ask = match (kind, letters, quantity) {
+        (AskKind::Value, "E", _) if !digits.is_empty() => return Err(unknown()),
+        (AskKind::Value, "E" | "y", _) if written.is_some() => {
+            let span = written.map_or(name.span, |(_, s)| s);
+            return Err(value_error(
+                format!(
+                    "`{letters}` takes no layer number{}",
+                    if letters == "y" {
+                        "; `ask z 1` asks layer 1's outputs"
+                    } else {
+                        ""
+                    }
+                ),
+                span,
+            ));
+        }
+        (AskKind::Value, "E", _) => Ask::Loss,
+        (AskKind::Value, "y", _) if digits.is_empty() => Ask::Outputs,
+        (AskKind::Value, "y", _) if only_digits(digits) => {
+            let unit = index(digits, units(depth as u32)).ok_or_else(|| no_unit(depth as u32))?;
+            Ask::Unit {
+                quantity: Quantity::Out,
+                layer: depth as u32,
+                unit,
+            }
+        }
+        (AskKind::Value, _, Some(quantity)) if digits.is_empty() => match written {
+            Some((l, _)) if quantity == Quantity::Out && l as usize == depth => Ask::Outputs,
+            _ => Ask::Units {
+                quantity,
+                layer: written.map(|(l, _)| l),
+            },
+        },
+        (AskKind::Value, _, Some(quantity)) if only_digits(digits) => {
+            let Some((layer, _)) = written else {
+                return Err(needs_layer(&format!("{text} 1")));
+            };
+            let unit = index(digits, units(layer)).ok_or_else(|| no_unit(layer))?;
+            Ask::Unit {
+                quantity,
+                layer,
+                unit,
+            }
+        }
+        (AskKind::Grad | AskKind::Update, "w", _) => {
+            let command = if kind == AskKind::Grad {
+                "grad"
+            } else {
+                "update"
+            };
+            let Some((layer, _)) = written else {
+                return Err(needs_layer(&format!("{command} {text} 1")));
+            };
+            let (i, j) = match digits.split_once('_') {
+                Some((i, j)) if only_digits(i) && only_digits(j) => (i, j),
+                None if digits.len() == 2 && only_digits(digits) => digits.split_at(1),
+                _ => {
+                    return Err(value_error(
+                        format!(
+                            "`{text}` is not a weight: write its two indices as `w12`, or apart \
+                             when one has two digits, `w12_3`"
+                        ),
+                        name.span,
+                    ))
+                }
+            };
+            let (rows, columns) = (units(layer), layers[layer as usize - 1].0.inputs());
+            match (index(i, rows), index(j, columns)) {
+                (Some(i), Some(j)) => Ask::Parameter {
+                    update: kind == AskKind::Update,
+                    layer,
+                    parameter: Parameter::Weight { i, j },
+                },
+                _ => {
+                    return Err(Error::NoElement {
+                        name: text.to_string(),
+                        layer,
+                        units: rows,
+                        inputs: Some(columns),
+                        span: whole,
+                    })
+                }
+            }
+        }
+        (AskKind::Grad | AskKind::Update, "b", _) if written.is_some() && only_digits(digits) => {
+            let layer = written.map_or(1, |(l, _)| l);
+            let i = index(digits, units(layer)).ok_or_else(|| no_unit(layer))?;
+            Ask::Parameter {
+                update: kind == AskKind::Update,
+                layer,
+                parameter: Parameter::Bias { i },
+            }
+        }
+        (AskKind::Grad | AskKind::Update, "W", _) if written.is_some() && !digits.is_empty() => {
+            return Err(value_error(
+                format!(
+                    "`{text}` is a whole layer's weights and names its layer already; one \
+                     weight is written in lower case: `ask grad w12 1`"
+                ),
+                name.span,
+            ))
+        }
+        (AskKind::Grad | AskKind::Update, "W" | "b", _) => {
+            let named = match written {
+                Some((l, _)) if digits.is_empty() => Some(Ok((letters == "b", Some(l)))),
+                _ => parameter_name(text, depth),
+            };
+            match named {
+                None => return Err(unknown()),
+                Some(Err(message)) => return Err(value_error(message, name.span)),
+                Some(Ok((bias, layer))) if kind == AskKind::Update => Ask::Update { bias, layer },
+                Some(Ok((bias, layer))) => Ask::Gradient { bias, layer },
+            }
+        }
+        (AskKind::Grad | AskKind::Update, "a" | "z" | "delta" | "y" | "E", _) => {
+            let example = match written {
+                Some((l, _)) => format!("ask {text} {l}"),
+                None => format!("ask {text}"),
+            };
+            return Err(value_error(
+                format!(
+                    "`grad` and `update` ask for weights and biases; `{text}` is asked without \
+                     them: `{example}`"
+                ),
+                name.span,
+            ));
+        }
+        (AskKind::Value, "W" | "w" | "b", _) => {
+            let example = match written {
+                Some((l, _)) => format!("{text} {l}"),
+                None => text.to_string(),
+            };
+            return Err(value_error(
+                format!(
+                    "a weight or bias is asked with `grad` (its gradient) or `update` (its value \
+                     after the update): `ask grad {example}`"
+                ),
+                name.span,
+            ));
+        }
+        _ => return Err(unknown()),
+    };
+    let (bias, update, layer) = match ask {
+        Ask::Gradient { bias, layer } => (bias, false, layer),
+        Ask::Update { bias, layer } => (bias, true, layer),
+        Ask::Parameter {
+            update,
+            layer,
+            parameter,
+        } => (
+            matches!(parameter, Parameter::Bias { .. }),
+            update,
+            Some(layer),
+        ),
+        _ => return Ok(ask),
+    };
+    let has_bias = match layer {
+        Some(l) => layers[l as usize - 1].0.bias.is_some(),
+        None => layers.iter().any(|(l, _)| l.bias.is_some()),
+    };
+    if bias && !has_bias {
+        return Err(value_error(
+            format!("`{text}` asks for biases, but the layer has none"),
+            name.span,
+        ));
+    }
+    if update && !has_sgd {
+        return Err(value_error(
+            "`ask update` needs an `sgd` statement".into(),
+            name.span,
+        ));
+    }
+    Ok(ask)
 }
 
 /// A custom activation: its formula in `a`, and its derivative from the differentiator.

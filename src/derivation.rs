@@ -162,6 +162,9 @@ pub struct SampleRows {
     pub loss: Chain,
     pub derivatives: Vec<LayerChains>,
     pub deltas: Vec<LayerChains>,
+    /// δ^{(1)} where the article's layout writes it inside each gradient instead: not shown,
+    /// but an exam may ask for it (`ask delta 1`).
+    pub unshown_deltas: Option<LayerChains>,
 }
 
 /// One training step: every sample's passes, the loss, the gradients and the update.
@@ -1380,6 +1383,7 @@ fn derive_sample(
 
     // δ, output layer first; with the article's layout δ^{(1)} is computed but not shown.
     let mut deltas = Vec::new();
+    let mut unshown_deltas = None;
     for layer in (1..=depth).rev() {
         let (delta, rules) = f.delta_of(layer);
         let mut chains = Vec::new();
@@ -1396,7 +1400,9 @@ fn derive_sample(
             )?;
             chains.push(chain.with_rules(rules));
         }
-        if !(layer == 1 && f.expanded_first_layer()) {
+        if layer == 1 && f.expanded_first_layer() {
+            unshown_deltas = Some(LayerChains { layer, chains });
+        } else {
             deltas.push(LayerChains { layer, chains });
         }
     }
@@ -1407,6 +1413,7 @@ fn derive_sample(
         loss,
         derivatives,
         deltas,
+        unshown_deltas,
     })
 }
 

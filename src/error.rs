@@ -171,6 +171,20 @@ pub enum Error {
     #[error("{message}")]
     Value { message: String, span: Span },
 
+    /// An asked element that its layer does not have (`ask grad w45 1` where W1 is 2×3):
+    /// `inputs` is the layer's for a weight, `None` for a unit's number or a bias.
+    #[error(
+        "layer {layer} has no `{name}`: {}",
+        element_range(*units, *inputs)
+    )]
+    NoElement {
+        name: String,
+        layer: u32,
+        units: usize,
+        inputs: Option<usize>,
+        span: Span,
+    },
+
     /// A computation that leaves the real numbers, naming the quantity and the step.
     #[error("{quantity} in step {step}: {fault}")]
     Numeric {
@@ -457,6 +471,30 @@ fn more_digits(enough: Option<u32>) -> String {
     }
 }
 
+/// The elements a layer has, for [`Error::NoElement`]: `its W is 2×3 (2 units, 3 inputs), so
+/// i runs from 1 to 2 and j from 1 to 3`, or `it has 2 units, so the index runs from 1 to 2`.
+fn element_range(units: usize, inputs: Option<usize>) -> String {
+    let runs = |n: usize| match n {
+        1 => "can only be 1".to_string(),
+        n => format!("runs from 1 to {n}"),
+    };
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    match inputs {
+        Some(inputs) => format!(
+            "its W is {units}×{inputs} ({}, {}), so i {} and j {}",
+            plural(units, "unit"),
+            plural(inputs, "input"),
+            runs(units),
+            runs(inputs)
+        ),
+        None => format!(
+            "it has {}, so the index {}",
+            plural(units, "unit"),
+            runs(units)
+        ),
+    }
+}
+
 impl Error {
     /// The span the message points at, when it has one.
     pub fn span(&self) -> Option<Span> {
@@ -474,6 +512,7 @@ impl Error {
             | Error::Arity { span, .. }
             | Error::Mismatch { span, .. }
             | Error::Value { span, .. }
+            | Error::NoElement { span, .. }
             | Error::RoundedAway { span, .. } => Some(*span),
             Error::Unworkable(unworkable) => unworkable.span,
             _ => None,

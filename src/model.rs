@@ -112,6 +112,41 @@ pub enum Ask {
     Gradient { bias: bool, layer: Option<u32> },
     /// The updated weights (or biases).
     Update { bias: bool, layer: Option<u32> },
+    /// One weight's or bias's gradient (`ask grad w12 1`), or its value after the update
+    /// (`ask update b2 1`).
+    Parameter {
+        update: bool,
+        layer: u32,
+        parameter: Parameter,
+    },
+    /// A per-unit quantity of one layer (`ask a 1`), or of every layer (`None`, `ask delta`).
+    Units {
+        quantity: Quantity,
+        layer: Option<u32>,
+    },
+    /// A per-unit quantity of one unit (from 1) of one layer: `ask a2 1` is a_2^(1).
+    Unit {
+        quantity: Quantity,
+        layer: u32,
+        unit: u32,
+    },
+}
+
+/// One weight or bias of a layer, by its indices from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parameter {
+    /// w_ij: from input j to unit i.
+    Weight { i: u32, j: u32 },
+    /// b_i.
+    Bias { i: u32 },
+}
+
+/// What a unit has, per sample: its pre-activation a, its output z, its delta.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    Pre,
+    Out,
+    Delta,
 }
 
 /// The exam statements of a file: what varies, and what is asked.

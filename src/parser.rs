@@ -402,9 +402,19 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
                 }
                 _ => (AskKind::Value, name(first)),
             };
+            let layer = inner.next().map(number).transpose()?;
+            if let Some(more) = inner.next() {
+                return Err(Error::Value {
+                    message: "`ask` takes one number after the name, the layer; one unit or \
+                              weight is named by the name: `ask a2 1`, `ask grad w12 1`"
+                        .into(),
+                    span: span(&more),
+                });
+            }
             Statement::Ask {
                 kind,
                 target,
+                layer,
                 span: whole,
             }
         }

@@ -16,6 +16,8 @@ use serde_json::Value as Json;
 mod exact;
 mod exam;
 mod exam14;
+mod exam_asks;
+mod exam_import;
 mod fit;
 mod formulas;
 mod gradcheck;

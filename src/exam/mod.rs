@@ -43,7 +43,7 @@ use crate::error::{DirRefusal, DrawFault, Error, Tried};
 use crate::expr::{Expr, Index, Symbol};
 use crate::functions::Shape;
 use crate::latex::Printer;
-use crate::model::{Ask, Network, Vary, VaryTarget};
+use crate::model::{Ask, Network, Parameter, Quantity, Vary, VaryTarget};
 use crate::number::{Decimal, Value};
 use crate::random::SplitMix64;
 use crate::render::{self, Layout};
@@ -195,7 +195,7 @@ fn answers(
     asks: &[Ask],
     texts: text::Texts,
 ) -> Vec<Answer> {
-    use crate::expr::{Expr, Index, Kind, Symbol};
+    use crate::expr::{Expr, Index, Symbol};
     let network = derivation.network;
     let step = &derivation.steps[0];
     let other = &rounded.steps[0];
@@ -205,7 +205,15 @@ fn answers(
             .rows
             .iter()
             .zip(printer.relations(&chain.rows))
-            .map(|(row, rel)| format!("{rel}{}", printer.expr(&row.expr)))
+            // `\leftarrow` before `w` needs a space, or it reads as `\leftarroww`.
+            .map(|(row, rel)| {
+                let space = if rel.ends_with(|c: char| c.is_ascii_alphabetic()) {
+                    " "
+                } else {
+                    ""
+                };
+                format!("{rel}{space}{}", printer.expr(&row.expr))
+            })
             .collect();
         format!("\\[{}{}\\]", printer.expr(&chain.lhs), rows.join(""))
     };
@@ -224,6 +232,133 @@ fn answers(
         }
     };
     let num = |n: usize| Index::Num(n as u32);
+    // The gradient of one weight or bias of layer `l`, or its value after the update; none
+    // where the layer has no such parameter (the file's check refuses it before).
+    let parameter = |l: usize, parameter: Parameter, update: bool| -> Option<Answer> {
+        let numbers = &step.layers[l - 1];
+        let others = &other.layers[l - 1];
+        let weights = numbers.grad_weights.len() * network.width(l as u32 - 1);
+        // (parameter, its row's index, value, value with rounded numbers carried)
+        let (parameter, index, value, rounded) = match parameter {
+            Parameter::Bias { i } => {
+                let i = i as usize - 1;
+                let v = *numbers.grad_bias.as_ref()?.get(i)?;
+                let (value, rounded) = if update {
+                    (
+                        numbers.bias_after.as_ref().map_or(v, |b| b[i]),
+                        others.bias_after.as_ref().map_or(v, |b| b[i]),
+                    )
+                } else {
+                    (v, others.grad_bias.as_ref().map_or(v, |b| b[i]))
+                };
+                (
+                    Symbol::bias(l as u32, num(i + 1)),
+                    weights + i,
+                    value,
+                    rounded,
+                )
+            }
+            Parameter::Weight { i, j } => {
+                let (i, j) = (i as usize - 1, j as usize - 1);
+                let row = numbers.grad_weights.get(i)?;
+                let v = *row.get(j)?;
+                let (value, rounded) = if update {
+                    (
+                        numbers.weights_after.as_ref().map_or(v, |w| w[i][j]),
+                        others.weights_after.as_ref().map_or(v, |w| w[i][j]),
+                    )
+                } else {
+                    (v, others.grad_weights[i][j])
+                };
+                let symbol = Symbol::weight(l as u32, num(i + 1), num(j + 1));
+                (symbol, i * row.len() + j, value, rounded)
+            }
+        };
+        let (lhs, chain) = if update {
+            (
+                Expr::Sym(parameter.clone()),
+                derivation.update_chain(step, l as u32, index),
+            )
+        } else {
+            (
+                Expr::partial(Expr::Sym(Symbol::loss()), Expr::Sym(parameter.clone())),
+                Some(derivation.gradient_chain(step, l as u32, index)),
+            )
+        };
+        let (symbol, name) = if update {
+            (
+                format!(
+                    "{}{}",
+                    printer.symbol(&parameter),
+                    texts.after_update_latex()
+                ),
+                format!("{}{}", crate::latex::plain(&lhs), texts.after_update()),
+            )
+        } else {
+            (printer.expr(&lhs), crate::latex::plain(&lhs))
+        };
+        // The plain name joins a weight's indices (`w_2050`): with an index of two digits they
+        // are written apart, as the sheet's w_{20,50} is.
+        let name = match parameter.indices.as_slice() {
+            [Index::Num(i), Index::Num(j)] if *i > 9 || *j > 9 => {
+                name.replacen(&format!("w_{i}{j}^"), &format!("w_{i},{j}^"), 1)
+            }
+            _ => name,
+        };
+        Some(Answer {
+            name,
+            symbol,
+            value,
+            rounded,
+            feedback: chain.as_ref().map(chain_rows).unwrap_or_default(),
+        })
+    };
+    // Unit `unit` (from 0) of layer `l`'s a, z or delta in sample `n` (from 0), named by its
+    // sample when there are several, with its row of the forward or backward pass.
+    let unit_answer = |quantity: Quantity, l: usize, unit: usize, n: usize| -> Option<Answer> {
+        let number = |layers: &[crate::derivation::LayerNumbers]| -> Option<Value> {
+            let of = &layers[l - 1];
+            let rows = match quantity {
+                Quantity::Pre => &of.pre,
+                Quantity::Out => &of.out,
+                Quantity::Delta => &of.delta,
+            };
+            rows.get(n)?.get(unit).copied()
+        };
+        let (value, rounded) = (number(&step.layers)?, number(&other.layers)?);
+        let sample = step.samples.get(n)?;
+        let (l, i) = (l as u32, num(unit + 1));
+        let symbol = match quantity {
+            Quantity::Pre => Symbol::pre(l, i),
+            Quantity::Out => Symbol::out(l, i),
+            Quantity::Delta => Symbol::delta(l, i),
+        }
+        .at(sample.sample.map(Index::Num));
+        let lhs = Expr::Sym(symbol.clone());
+        let feedback = match quantity {
+            Quantity::Delta => {
+                let shown = find(&sample.deltas, &lhs);
+                if shown.is_empty() {
+                    find(sample.unshown_deltas.as_slice(), &lhs)
+                } else {
+                    shown
+                }
+            }
+            _ => find(&sample.forward, &lhs),
+        };
+        let name = match sample.sample {
+            Some(n) => format!("{}{}", crate::latex::plain(&lhs), texts.of_sample(n)),
+            None => crate::latex::plain(&lhs),
+        };
+        Some(Answer {
+            name,
+            symbol: printer.symbol(&symbol),
+            value,
+            rounded,
+            feedback,
+        })
+    };
+    let samples = step.samples.len();
     let mut out = Vec::new();
     for ask in asks {
         match *ask {
@@ -238,18 +373,9 @@ fn answers(
                     .map_or_else(|| chain_rows(&step.samples[0].loss), chain_rows),
             }),
             Ask::Outputs => {
-                for (n, sample) in step.samples.iter().enumerate() {
-                    for (k, y) in step.layers[depth - 1].out[n].iter().enumerate() {
-                        let symbol =
-                            Symbol::out(depth as u32, num(k + 1)).at(sample.sample.map(Index::Num));
-                        let lhs = Expr::Sym(symbol.clone());
-                        out.push(Answer {
-                            name: crate::latex::plain(&lhs),
-                            symbol: printer.symbol(&symbol),
-                            value: *y,
-                            rounded: other.layers[depth - 1].out[n][k],
-                            feedback: find(&sample.forward, &lhs),
-                        });
+                for n in 0..samples {
+                    for unit in 0..network.width(depth as u32) {
+                        out.extend(unit_answer(Quantity::Out, depth, unit, n));
                     }
                 }
             }
@@ -257,79 +383,64 @@ fn answers(
                 let update = matches!(ask, Ask::Update { .. });
                 for l in layers(layer) {
                     let numbers = &step.layers[l - 1];
-                    let others = &other.layers[l - 1];
-                    // (parameter, its row's index, value, value with rounded numbers carried)
-                    let mut cells: Vec<(Symbol, usize, Value, Value)> = Vec::new();
-                    let weights = numbers.grad_weights.len() * network.width(l as u32 - 1);
                     if bias {
-                        for (i, v) in numbers.grad_bias.iter().flatten().enumerate() {
-                            let parameter = Symbol::bias(l as u32, num(i + 1));
-                            let (value, rounded) = if update {
-                                (
-                                    numbers.bias_after.as_ref().map_or(*v, |b| b[i]),
-                                    others.bias_after.as_ref().map_or(*v, |b| b[i]),
-                                )
-                            } else {
-                                (*v, others.grad_bias.as_ref().map_or(*v, |b| b[i]))
-                            };
-                            cells.push((parameter, weights + i, value, rounded));
+                        for i in 0..numbers.grad_bias.as_ref().map_or(0, Vec::len) {
+                            out.extend(parameter(l, Parameter::Bias { i: i as u32 + 1 }, update));
                         }
                     } else {
                         for (i, row) in numbers.grad_weights.iter().enumerate() {
-                            for (j, v) in row.iter().enumerate() {
-                                let parameter = Symbol::weight(l as u32, num(i + 1), num(j + 1));
-                                let (value, rounded) = if update {
-                                    (
-                                        numbers.weights_after.as_ref().map_or(*v, |w| w[i][j]),
-                                        others.weights_after.as_ref().map_or(*v, |w| w[i][j]),
-                                    )
-                                } else {
-                                    (*v, others.grad_weights[i][j])
+                            for j in 0..row.len() {
+                                let weight = Parameter::Weight {
+                                    i: i as u32 + 1,
+                                    j: j as u32 + 1,
                                 };
-                                cells.push((parameter, i * row.len() + j, value, rounded));
+                                out.extend(parameter(l, weight, update));
                             }
                         }
                     }
-                    for (parameter, index, value, rounded) in cells {
-                        let (lhs, chain) = if update {
-                            (
-                                Expr::Sym(parameter.clone()),
-                                derivation.update_chain(step, l as u32, index),
-                            )
-                        } else {
-                            (
-                                Expr::partial(
-                                    Expr::Sym(Symbol::loss()),
-                                    Expr::Sym(parameter.clone()),
-                                ),
-                                Some(derivation.gradient_chain(step, l as u32, index)),
-                            )
-                        };
-                        let symbol = if update {
-                            format!(
-                                "{}{}",
-                                printer.symbol(&parameter),
-                                texts.after_update_latex()
-                            )
-                        } else {
-                            printer.expr(&lhs)
-                        };
-                        let name = match parameter.kind {
-                            Kind::Weight | Kind::Bias if update => {
-                                format!("{}{}", crate::latex::plain(&lhs), texts.after_update())
-                            }
-                            _ => crate::latex::plain(&lhs),
-                        };
-                        out.push(Answer {
-                            name,
-                            symbol,
-                            value,
-                            rounded,
-                            feedback: chain.as_ref().map(chain_rows).unwrap_or_default(),
-                        });
+                }
+            }
+            Ask::Parameter {
+                update,
+                layer,
+                parameter: p,
+            } => out.extend(parameter(layer as usize, p, update)),
+            Ask::Units { quantity, layer } => {
+                let layers: Vec<usize> = match (layer, quantity) {
+                    (Some(l), _) => vec![l as usize],
+                    // Forward quantities in the forward order, deltas backward.
+                    (None, Quantity::Delta) => (1..=depth).rev().collect(),
+                    (None, _) => (1..=depth).collect(),
+                };
+                // Sample by sample, as the outputs are.
+                for l in layers {
+                    for n in 0..samples {
+                        for unit in 0..network.width(l as u32) {
+                            out.extend(unit_answer(quantity, l, unit, n));
+                        }
                     }
                 }
             }
+            Ask::Unit {
+                quantity,
+                layer,
+                unit,
+            } => {
+                for n in 0..samples {
+                    out.extend(unit_answer(quantity, layer as usize, unit as usize - 1, n));
+                }
+            }
+        }
+    }
+    // A number two asks name (`ask y` and `ask y2`, `ask grad W` and `ask grad w12 1`) is
+    // asked once, where it is first asked.
+    let mut seen = HashSet::new();
+    out.retain(|a| seen.insert(a.symbol.clone()));
+    // Every number is the first step's: with several, the question says so.
+    if derivation.steps.len() > 1 {
+        for answer in &mut out {
+            answer.symbol.push_str(&texts.in_first_step_latex());
+            answer.name.push_str(texts.in_first_step());
         }
     }
     out

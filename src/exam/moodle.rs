@@ -35,9 +35,19 @@ pub fn footer() -> &'static str {
     "</quiz>\n"
 }
 
-/// A category path's part: Moodle splits paths at `/`, and reads `//` as a slash.
+/// A category path's part, as Moodle's `assemble_category_path` writes it: `split_category_path`
+/// splits paths at a `/` alone and reads `//` as a slash, so a slash is doubled, and a part
+/// that starts or ends with one is padded with a space (trimmed on import), lest its `//` run
+/// into the separator (`a/` then `Q1` would read as one part, `a//Q1`).
 fn path_part(text: &str) -> String {
-    text.replace('/', "//")
+    let mut part = text.replace('/', "//");
+    if part.starts_with('/') {
+        part.insert(0, ' ');
+    }
+    if part.ends_with('/') {
+        part.push(' ');
+    }
+    part
 }
 
 /// The category every question of position `k` (from 1) goes into.
@@ -195,5 +205,8 @@ mod tests {
             category("a/b", 3, "dE/dw_12^(1)"),
             "$course$/top/a//b/Q3 dE//dw_12^(1)"
         );
+        // Moodle's own test_assemble_category_path: a part ending or starting with a slash.
+        assert_eq!(category("nets/", 1, "E"), "$course$/top/nets// /Q1 E");
+        assert!(cloze_category("/x/").contains("<text>$course$/top/ //x// /Cloze</text>"));
     }
 }

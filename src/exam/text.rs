@@ -30,6 +30,30 @@ impl Texts {
         }
     }
 
+    /// Appended to the plain name of a per-sample number when there are several samples.
+    pub fn of_sample(self, n: u32) -> String {
+        if self.ja() {
+            format!("（サンプル{n}）")
+        } else {
+            format!(" of sample {n}")
+        }
+    }
+
+    /// Appended to an asked number's LaTeX symbol when the file has several steps: every
+    /// asked number is the first step's.
+    pub fn in_first_step_latex(self) -> String {
+        format!("\\text{{{}}}", self.in_first_step())
+    }
+
+    /// Appended to an asked number's plain name when the file has several steps.
+    pub fn in_first_step(self) -> &'static str {
+        if self.ja() {
+            "（ステップ1）"
+        } else {
+            " in step 1"
+        }
+    }
+
     pub fn intro(self) -> &'static str {
         if self.ja() {
             "次のニューラルネットワークについて答えなさい。"
