@@ -962,7 +962,17 @@ fn round_pair(f: f64, lo: f64, count: usize) -> (String, i32) {
         let q_hi = q as f64;
         let q = Dd::sum_of(q_hi, (i128::from(q) - q_hi as i128) as f64);
         let from_q = Dd::new(f, lo) * ten_to(-p) - q;
-        if 0.5 - from_q.hi.abs() > 1e-28 * (q.hi + 1.0) {
+        // Below a q that a carry made a power of ten (9995 → 1.00e4), the neighbour is a
+        // tenth of a unit away (9.99e3), so the boundary is 0.05 below, not 0.5.
+        let carried = digits
+            .strip_prefix('1')
+            .is_some_and(|rest| rest.bytes().all(|d| d == b'0'));
+        let half = if carried && from_q.hi < 0.0 {
+            0.05
+        } else {
+            0.5
+        };
+        if half - from_q.hi.abs() > 1e-28 * (q.hi + 1.0) {
             return (digits, exponent);
         }
     }
@@ -1315,6 +1325,15 @@ mod tests {
     ties!(tie_carries_through_nines: "9.9995", 4 => up "10.00", even "10.00");
     ties!(tie_in_a_large_number: "12345", 4 => up "12350", even "12340");
     ties!(tie_of_a_small_number: "0.00012345", 4 => up "0.0001235", even "0.0001234");
+
+    #[test]
+    fn a_pair_just_below_a_carry_keeps_its_lower_digits() {
+        // 9995 − 1e-26 is 9.99e3 at three digits, though the float 9995 alone ties to 1.00e4.
+        let lo = -9995e-30;
+        assert_eq!(round_pair(9995.0, lo, 3), ("999".to_string(), 3));
+        assert_eq!(round_pair(9995.0, -lo, 3), ("100".to_string(), 4));
+        assert_eq!(round_pair(0.95, -1e-20, 1), ("9".to_string(), -1));
+    }
 
     #[test]
     fn a_repeating_fraction_rounds_by_its_digits() {
