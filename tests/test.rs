@@ -23,6 +23,7 @@ mod formulas;
 mod gradcheck;
 mod hostile;
 mod input;
+mod measure;
 mod output;
 mod pictures;
 mod precise;

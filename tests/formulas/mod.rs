@@ -5,8 +5,9 @@
 //! located exit-1 error, never a crash, and quickly. The wall-clock bound is generous on
 //! purpose (measured figures are in docs/errors.md, not here).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::measure::run_measured;
 use super::{json, run_with};
 
 /// A file whose custom activation is `formula`; `used` says whether a layer uses it.
@@ -34,18 +35,15 @@ fn chain(item: &str, op: &str, n: usize) -> String {
 
 /// Runs `derive` (and `check`) on `text` from standard input; the exit code and stderr.
 fn derive_stdin(command: &str, text: &str) -> (Option<i32>, String) {
-    let start = Instant::now();
-    let output = run_with(&[command, "-"], text.as_bytes());
-    let took = start.elapsed();
+    let run = run_measured(&[command, "-"], text.as_bytes().to_vec());
     assert!(
-        took < Duration::from_secs(5),
-        "{command} took {took:?} on:\n{}",
+        !run.hung && run.cpu < Duration::from_secs(5),
+        "{command} took {:?} of CPU ({:?} wall) on:\n{}",
+        run.cpu,
+        run.wall,
         &text[..text.len().min(300)]
     );
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    (run.code, run.stderr)
 }
 
 /// `(text, expected)`: exit 0, or exit 1 with a located message starting with `expected`.
