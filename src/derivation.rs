@@ -1412,7 +1412,7 @@ fn derive_sample(
                     // (the identity), the definition in symbols.
                     let middle = match substituted {
                         Expr::Val(_) => act.definition.bind(ARG, &sym(a.clone())),
-                        other => other,
+                        other => legible(other, values, &values.options),
                     };
                     Chain::new(
                         ChainKind::Activation,

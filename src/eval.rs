@@ -464,12 +464,13 @@ mod tests {
         let term = Expr::Mul(vec![Expr::call(Func::Log, tiny), Expr::int(0)]);
         assert_eq!(eval(&term, &env), Err(Fault::LogOfRoundedZero));
         // As printed, (1-1)·log(1-1.0) has no value; (1-1)·log(1-0.997) is 0.
-        let one_minus = |y: &str| {
-            Expr::minus(Expr::int(1), Expr::Num(Decimal::parse(y).unwrap()))
-        };
+        let one_minus = |y: &str| Expr::minus(Expr::int(1), Expr::Num(Decimal::parse(y).unwrap()));
         let term = |y: &str| Expr::Mul(vec![one_minus("1"), Expr::call(Func::Log, one_minus(y))]);
         assert!(eval(&term("1.0"), &env).is_ok());
-        assert_eq!(eval_as_printed(&term("1.0"), &env), Err(Fault::LogOfNonPositive));
+        assert_eq!(
+            eval_as_printed(&term("1.0"), &env),
+            Err(Fault::LogOfNonPositive)
+        );
         assert_eq!(
             eval_as_printed(&term("0.997"), &env).unwrap().exact,
             Some(crate::number::Ratio::ZERO)
