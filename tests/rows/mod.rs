@@ -2,7 +2,8 @@
 //! nothing with the library.
 //!
 //! `check_rows.py` reads the `.nn` file itself, computes the network with exact rationals
-//! where the value is exact and 80-digit mpmath elsewhere, parses every printed row back into
+//! where the value is exact and 80-digit mpmath elsewhere (more where a printed row cancels at
+//! 80), parses every printed row back into
 //! numbers and reports each wrong last digit, each `=` before a value that is not exact, each
 //! `--carry rounded` row that does not follow from its printed numbers and each row it cannot
 //! read. Python is the reference on purpose: a second implementation in Rust would share the
