@@ -833,7 +833,7 @@ def significant_digits(number):
 def printed_digits(text):
     """The significant digits of each entry (in row order) of a value printed alone or as a
     matrix of numbers; None for anything else."""
-    body = text.strip()
+    body = merge_column_blocks(text).strip()
     if body.startswith("\\begin{bmatrix}") and body.endswith("\\end{bmatrix}"):
         body = body[len("\\begin{bmatrix}"):-len("\\end{bmatrix}")]
     out = []
@@ -1094,10 +1094,39 @@ class TexParser:
         return chosen
 
 
+# A column block of a matrix too wide for the line: `\\overset{j=1,\\ldots,6}{\\begin{bmatrix}…}`.
+COLUMN_BLOCK = re.compile(r"\\overset\{j=[^{}]*\}\{\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}\}")
+
+
+def merge_column_blocks(text):
+    """`text` with each run of column blocks written as the one matrix they split."""
+    if "\\overset" not in text:
+        return text
+    out, pos = [], 0
+    while True:
+        m = COLUMN_BLOCK.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            return "".join(out)
+        out.append(text[pos:m.start()])
+        blocks, pos = [m.group(1)], m.end()
+        while True:
+            gap = re.match(r"(?:\s|\{\})*", text[pos:]).end()
+            more = COLUMN_BLOCK.match(text, pos + gap)
+            if more is None:
+                break
+            blocks.append(more.group(1))
+            pos = more.end()
+        rows = [block.split("\\\\") for block in blocks]
+        if any(len(r) != len(rows[0]) for r in rows):
+            raise Unreadable("column blocks of different heights")
+        out.append("\\begin{bmatrix}%s\\end{bmatrix}" % "\\\\".join("&".join(parts) for parts in zip(*rows)))
+
+
 def numeric(text):
     """The value of a numbers row, None for a formula; Unreadable or Undefined if it is
     numbers that cannot be evaluated."""
-    tokens = tex_tokens(text)
+    tokens = tex_tokens(merge_column_blocks(text))
     if tokens is None or not tokens:
         return None
     if not any(t[0] == "num" for t in tokens):
@@ -1863,6 +1892,10 @@ def self_test():
     assert numeric("\\begin{bmatrix}2\\\\3\\end{bmatrix}\\odot\\begin{bmatrix}1&1\\\\0&1\\end{bmatrix}\\begin{bmatrix}1\\\\2\\end{bmatrix}") == [[6], [6]]
     assert numeric("\\frac{0}{0.6225}") == 0 and exact(numeric("-0.2350\\cdot\\frac{0}{0.6225}"))
     assert numeric("w_{11}^{(1)}x_1") is None
+    # A matrix split into column blocks to fit the line is the matrix.
+    split = ("\\begin{bmatrix}2\\\\3\\end{bmatrix}\\overset{j=1,\\ldots,2}{\\begin{bmatrix}1&2\\end{bmatrix}}"
+             "\\overset{j=3,\\ldots,3}{\\begin{bmatrix}1.5\\times10^{-1}\\end{bmatrix}}")
+    assert numeric(split) == [[2, 4, Fraction(3, 10)], [3, 6, Fraction(9, 20)]], numeric(split)
     # A value widened beyond --digits must be correctly rounded to the digits it shows.
     clean(doc("z_1&=&h(a_1^{(1)}) = \\frac{1}{1+\\exp(-0.6)} \\approx 0.64566"))
     expect(doc("z_1&=&h(a_1^{(1)}) = \\frac{1}{1+\\exp(-0.6)} \\approx 0.64567"), "wrong-digits")
