@@ -753,7 +753,7 @@ fn legible(row: Expr, env: &dyn Env, options: &Options) -> Expr {
             Some(v.rounded(wide(at).unwrap_or(options.digits), options.rounding))
         })
     };
-    if eval::eval(&as_shown(&|_| None), env).is_ok() {
+    if eval::eval_as_printed(&as_shown(&|_| None), env).is_ok() {
         return row;
     }
     let mut inexact = Vec::new();
@@ -774,16 +774,96 @@ fn legible(row: Expr, env: &dyn Env, options: &Options) -> Expr {
     for digits in options.digits + 1..=MOST_DIGITS {
         for &only in &inexact {
             let wide = move |at: usize| (at == only).then_some(digits);
-            if eval::eval(&as_shown(&wide), env).is_ok() {
+            if eval::eval_as_printed(&as_shown(&wide), env).is_ok() {
                 return widened(&wide);
             }
         }
         let all = |at: usize| inexact.contains(&at).then_some(digits);
-        if eval::eval(&as_shown(&all), env).is_ok() {
+        if eval::eval_as_printed(&as_shown(&all), env).is_ok() {
             return widened(&all);
         }
     }
     row
+}
+
+/// Shows outputs with more digits where, as printed, they would leave the loss row without a
+/// value though the true ones do not: y = 0.9967 at two digits is `1.0`, and
+/// `(1-1)\cdot\log(1-1.0)` has none. Such a y is widened to as many digits as it takes
+/// (`0.997`), only that one if it suffices, in every row that shows it — its own forward row
+/// (patched in `output`), the loss, δ, the matrix form, the drawing — and with rounded values
+/// carried, it is carried so. `unrounded` holds the outputs before they were rounded for
+/// carrying.
+fn widen_outputs(
+    values: &mut Values,
+    formula: &Expr,
+    unrounded: &[Value],
+    sample: Option<Index>,
+    output: &mut LayerChains,
+) {
+    let options = values.options;
+    let symbols: Vec<Symbol> = (1..=unrounded.len())
+        .map(|k| Symbol::out(output.layer, num(k)).at(sample))
+        .collect();
+    // The loss row as printed, with the outputs as `values` holds them now.
+    let defined = |values: &Values| {
+        let row = values.substitute(formula).substitute(&mut |e| match e {
+            Expr::Val(v) => Some(v.rounded(options.digits, options.rounding)),
+            _ => None,
+        });
+        eval::eval_as_printed(&row, values).is_ok()
+    };
+    if defined(values) {
+        return;
+    }
+    let before: Vec<Value> = symbols.iter().map(|s| values.get(s)).collect();
+    let candidates: Vec<usize> = (0..symbols.len())
+        .filter(|&k| !crate::number::Shown::is_exact(before[k], options.digits))
+        .collect();
+    let at = |k: usize, digits: u32| -> Value {
+        let value = match options.carry {
+            Carry::Exact => before[k],
+            Carry::Rounded => unrounded[k].rounded(digits, options.rounding),
+        };
+        Value {
+            digits: digits as u8,
+            ..value
+        }
+    };
+    // Output k's digits when `only` one (or with `None`, every candidate) is widened.
+    let wide = |only: Option<usize>, digits: u32, k: usize| {
+        let chosen = only.map_or(candidates.contains(&k), |only| only == k);
+        chosen.then_some(digits)
+    };
+    let set = |values: &mut Values, widening: Option<(Option<usize>, u32)>| {
+        for (k, symbol) in symbols.iter().enumerate() {
+            let value = match widening.and_then(|(only, digits)| wide(only, digits, k)) {
+                Some(digits) => at(k, digits),
+                None => before[k],
+            };
+            values.map.insert(symbol.clone(), value);
+        }
+    };
+    let tries = (options.digits + 1..=MOST_DIGITS).flat_map(|digits| {
+        let each = candidates.iter().map(move |&k| (Some(k), digits));
+        each.chain(std::iter::once((None, digits)))
+    });
+    for widening in tries {
+        set(values, Some(widening));
+        if !defined(values) {
+            continue;
+        }
+        for symbol in &symbols {
+            let lhs = sym(symbol.clone());
+            let chain = output.chains.iter_mut().find(|c| c.lhs == lhs);
+            if let Some(row) = chain.and_then(|c| c.rows.last_mut()) {
+                if matches!(row.expr, Expr::Val(_)) {
+                    row.expr = Expr::Val(values.get(symbol));
+                }
+            }
+        }
+        return;
+    }
+    set(values, None);
 }
 
 /// Derives the whole worked solution. With rounded values carried, a row that leaves the real
@@ -980,6 +1060,13 @@ impl Source for StepSource<'_> {
 }
 
 impl Derivation<'_> {
+    /// Whether the first layer's gradients are written in the article's expanded form,
+    /// h'(a)(Σ w δ) x, with δ^{(1)} written out instead of carried (so with rounded values
+    /// carried, they are not δ^{(1)} as shown times x).
+    pub fn expands_first_layer(&self) -> bool {
+        self.formulas.expanded_first_layer()
+    }
+
     /// How many gradient rows (and update rows) `layer` has: one per weight, then per bias.
     pub fn parameter_count(&self, layer: u32) -> usize {
         self.formulas.parameter_count(layer)
@@ -1280,7 +1367,10 @@ fn derive_sample(
     let at = |e: &Expr, i: usize| instance(e, &[('i', num(i)), ('n', num(n))]);
 
     let mut forward = Vec::new();
+    // The outputs of the layer last computed, before they were rounded for carrying.
+    let mut unrounded = Vec::new();
     for layer in 1..=depth {
+        unrounded.clear();
         let mut chains = Vec::new();
         let units = network.width(layer);
         // Each a_i is a sum over the whole previous layer: evaluated in parallel.
@@ -1304,6 +1394,7 @@ fn derive_sample(
                 Shape::Softmax => {
                     let formula = at(&f.softmax_formula(layer, I), i);
                     let numbers = softmax_numbers(values, &formula, layer, i, sample);
+                    unrounded.push(numbers.1);
                     recorded(
                         values,
                         ChainKind::Activation,
@@ -1318,12 +1409,13 @@ fn derive_sample(
                     let substituted = act.definition.bind(ARG, &Expr::Val(values.get(&a)));
                     let applied = Expr::call(Func::Act(layer), Expr::Val(values.get(&a)));
                     let (_, value) = values.evaluate(&applied, &sym(symbol.clone()), step)?;
+                    unrounded.push(value);
                     let value = values.carry(symbol.clone(), value);
                     // Show the definition with numbers, or when that is just the number itself
                     // (the identity), the definition in symbols.
                     let middle = match substituted {
                         Expr::Val(_) => act.definition.bind(ARG, &sym(a.clone())),
-                        other => other,
+                        other => legible(other, values, &values.options),
                     };
                     Chain::new(
                         ChainKind::Activation,
@@ -1342,6 +1434,9 @@ fn derive_sample(
     }
 
     let loss_formula = instance(&f.sample_loss(), &[('n', num(n))]);
+    if let Some(output) = forward.last_mut() {
+        widen_outputs(values, &loss_formula, &unrounded, sample, output);
+    }
     let loss_symbol = Symbol::loss().at(sample);
     let (loss, _) = numbered(
         values,

@@ -17,6 +17,34 @@ pub trait Env {
     fn symbol(&self, symbol: &Symbol) -> Option<Value>;
     /// The activation of layer `layer`.
     fn activation(&self, layer: u32) -> Option<&Activation>;
+    /// Whether a factor beside an exact 0 must have a value too (see [`eval_as_printed`]).
+    fn strict(&self) -> bool {
+        false
+    }
+}
+
+/// `env` for [`eval_as_printed`].
+struct Strict<'e>(&'e dyn Env);
+
+impl Env for Strict<'_> {
+    fn symbol(&self, symbol: &Symbol) -> Option<Value> {
+        self.0.symbol(symbol)
+    }
+
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        self.0.activation(layer)
+    }
+
+    fn strict(&self) -> bool {
+        true
+    }
+}
+
+/// Evaluates a row as its reader does: every factor must have a value, even beside a 0.
+/// [`eval`] takes `(1-1)\cdot\log(1-y)` as 0 whatever y is (the cross-entropy convention, and
+/// right for the true y); printed with y shown as `1.0`, the row has no value.
+pub fn eval_as_printed(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
+    eval(expr, &Strict(env))
 }
 
 /// Why a formula has no real value.
@@ -184,7 +212,7 @@ fn product(factors: &[Expr], env: &dyn Env) -> Result<Value, Fault> {
             Err(Fault::SignOfZero) => sign_of_zero = true,
             value => acc = finite(acc * value?)?,
         }
-        if acc.exact.is_some_and(|d| d.is_zero()) {
+        if acc.exact.is_some_and(|d| d.is_zero()) && !env.strict() {
             return Ok(acc);
         }
     }
@@ -435,6 +463,18 @@ mod tests {
         // A fault before the zero still counts.
         let term = Expr::Mul(vec![Expr::call(Func::Log, tiny), Expr::int(0)]);
         assert_eq!(eval(&term, &env), Err(Fault::LogOfRoundedZero));
+        // As printed, (1-1)·log(1-1.0) has no value; (1-1)·log(1-0.997) is 0.
+        let one_minus = |y: &str| Expr::minus(Expr::int(1), Expr::Num(Decimal::parse(y).unwrap()));
+        let term = |y: &str| Expr::Mul(vec![one_minus("1"), Expr::call(Func::Log, one_minus(y))]);
+        assert!(eval(&term("1.0"), &env).is_ok());
+        assert_eq!(
+            eval_as_printed(&term("1.0"), &env),
+            Err(Fault::LogOfNonPositive)
+        );
+        assert_eq!(
+            eval_as_printed(&term("0.997"), &env).unwrap().exact,
+            Some(crate::number::Ratio::ZERO)
+        );
     }
 
     #[test]

@@ -548,6 +548,8 @@ fn pieces(body: &str) -> Vec<Piece> {
             Token::Command("right") => {
                 it.next();
                 open = open.saturating_sub(1);
+                // `\left(…\right)` then a matrix is a product of two matrices too.
+                matrix = true;
                 last = Atom::Operand;
             }
             Token::Command(

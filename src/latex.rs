@@ -24,6 +24,19 @@ pub struct Printer {
     pub rounding: Rounding,
 }
 
+/// The environment of a numbers row, which holds no quantities.
+struct NumbersOnly;
+
+impl crate::eval::Env for NumbersOnly {
+    fn symbol(&self, _: &Symbol) -> Option<Value> {
+        None
+    }
+
+    fn activation(&self, _: u32) -> Option<&crate::functions::Activation> {
+        None
+    }
+}
+
 /// How a printed factor sits next to its neighbours in a product.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Class {
@@ -271,8 +284,10 @@ impl Printer {
         self.relation_after(None, row)
     }
 
-    /// The relation before `row` when it follows `previous` in a chain: `=` only when both
-    /// show their numbers exactly, for `2\cdot1+1.9\cdot2` (1.85 shown rounded) is not 5.7.
+    /// The relation before `row` when it follows `previous` in a chain: `=` only when `row`
+    /// shows its numbers exactly and `previous` does too or, as printed, gives exactly `row`'s
+    /// value: `2\cdot1+1.9\cdot2` (1.85 shown rounded) is not 5.7, but `0.37\cdot0` is 0 and a
+    /// piece that rounded numbers choose is exactly that piece.
     pub fn relation_after(&self, previous: Option<&Row>, row: &Row) -> &'static str {
         let rounded = |row: &Row| {
             row.expr
@@ -281,15 +296,25 @@ impl Printer {
         if row.assign {
             "\\leftarrow"
         } else if rounded(row)
-            || previous.is_some_and(|p| {
-                // A piece chosen by rounded numbers is still exactly that piece.
-                rounded(p) && !matches!(p.expr, Expr::Cases { .. }) && !is_exact_zero(&row.expr)
-            })
+            || previous.is_some_and(|p| rounded(p) && !self.gives_exactly(&p.expr, &row.expr))
         {
             "\\approx"
         } else {
             "="
         }
+    }
+
+    /// Whether `numbers`, computed exactly as they are printed, give the exact value `value`.
+    pub fn gives_exactly(&self, numbers: &Expr, value: &Expr) -> bool {
+        let Expr::Val(Value { exact: Some(r), .. }) = value else {
+            return false;
+        };
+        let shown = numbers.substitute(&mut |e| match e {
+            Expr::Val(v) => Some(v.rounded(self.digits, self.rounding)),
+            _ => None,
+        });
+        crate::eval::eval_as_printed(&shown, &NumbersOnly)
+            .is_ok_and(|v| v.exact.or(v.carried) == Some(*r))
     }
 
     /// The relation before each row of a chain, in order (see [`Printer::relation_after`]).

@@ -1288,6 +1288,41 @@ impl Views<'_> {
             .collect()
     }
 
+    /// `v` as it is printed: itself when it is shown exactly, else the shown decimal (carried
+    /// exactly), so that a numbers row combines what it shows.
+    fn as_shown(&self, v: Value) -> Value {
+        let options = &self.derivation.options;
+        v.rounded(options.digits, options.rounding)
+    }
+
+    /// The relation before `values`, the result of a numbers row whose `numbers` are printed
+    /// and whose entry `k` (in row order) `from_shown(k)` computes from them as printed. `=`
+    /// only where every value is shown exactly and is exactly what the shown numbers give —
+    /// `0.7809\cdot1+(-0.82)` is not −0.03909 — as for the element rows
+    /// ([`Printer::relation_after`]).
+    fn rel_after<'v>(
+        &self,
+        numbers: impl Iterator<Item = &'v Value>,
+        values: &[Value],
+        from_shown: impl Fn(usize) -> Value,
+    ) -> &'static str {
+        if !values.iter().all(|v| self.printer.shows_exactly(*v)) {
+            return "\\approx";
+        }
+        if self.rel(numbers) == "=" {
+            return "=";
+        }
+        let given = |k: usize| {
+            let c = from_shown(k);
+            c.exact.or(c.carried)
+        };
+        if (0..values.len()).all(|k| given(k).is_some_and(|r| values[k].exact == Some(r))) {
+            "="
+        } else {
+            "\\approx"
+        }
+    }
+
     /// a = W z (+ b), z = h(a), δ = h'(a) ⊙ Wᵀδ, ∂E/∂W = δ zᵀ, in general form.
     fn matrix_equations(&self) -> Vec<ChainView> {
         let depth = self.network.depth();
@@ -1402,14 +1437,26 @@ impl Views<'_> {
                         ),
                     ),
                     (
-                        self.rel(all.into_iter()),
+                        self.rel(all.iter().copied()),
                         format!(
                             "{}{}{bias_numbers}",
                             self.value_matrix(&numbers.weights),
                             self.value_column(&input)
                         ),
                     ),
-                    (self.rel(a.iter()), self.value_column(a)),
+                    (
+                        self.rel_after(all.into_iter(), a, |i| {
+                            let terms = numbers.weights[i].iter().zip(&input);
+                            let sum = terms.fold(Value::int(0), |acc, (w, x)| {
+                                acc + self.as_shown(*w) * self.as_shown(*x)
+                            });
+                            match &numbers.bias {
+                                Some(b) => sum + self.as_shown(b[i]),
+                                None => sum,
+                            }
+                        }),
+                        self.value_column(a),
+                    ),
                 ],
             ));
             let z = &numbers.out[n];
@@ -1477,7 +1524,7 @@ impl Views<'_> {
                         ),
                     ),
                     (
-                        self.rel(shown.into_iter()),
+                        self.rel(shown.iter().copied()),
                         format!(
                             "{}\\odot{}{}",
                             self.value_column(&slopes[n]),
@@ -1486,7 +1533,9 @@ impl Views<'_> {
                         ),
                     ),
                     (
-                        self.rel(numbers.delta[n].iter()),
+                        self.rel_after(shown.into_iter(), &numbers.delta[n], |i| {
+                            self.as_shown(slopes[n][i]) * self.backpropagated(next, n, i)
+                        }),
                         self.value_column(&numbers.delta[n]),
                     ),
                 ],
@@ -1495,9 +1544,21 @@ impl Views<'_> {
         rows
     }
 
-    /// ∂E/∂W = δ zᵀ (summed over samples) with numbers.
+    /// (Wᵀδ)_i of the layer after, `next`, for sample `n` (from 0), from its numbers as shown.
+    fn backpropagated(&self, next: &LayerNumbers, n: usize, i: usize) -> Value {
+        let terms = next.weights.iter().zip(&next.delta[n]);
+        terms.fold(Value::int(0), |acc, (row, d)| {
+            acc + self.as_shown(row[i]) * self.as_shown(*d)
+        })
+    }
+
+    /// ∂E/∂W = δ zᵀ (summed over samples) with numbers. Where the element rows write the first
+    /// layer's gradients out as h'(a)(Σ w δ) x and the values are carried rounded, δ^{(1)} as
+    /// shown times x is not what they computed: the numbers are then h'(a) ⊙ (W^{(2)})ᵀδ^{(2)}
+    /// times xᵀ, which give the element rows' values.
     fn matrix_gradients(&self, step: &Step) -> Vec<ChainView> {
         let depth = self.network.depth() as usize;
+        let rounded = self.derivation.options.carry == crate::derivation::Carry::Rounded;
         let mut rows = Vec::new();
         for l in (1..=depth).rev() {
             let numbers = &step.layers[l - 1];
@@ -1510,13 +1571,28 @@ impl Views<'_> {
                     }
                 })
                 .collect();
+            // (h'(a) per sample, the next layer) when δ is written out.
+            let expanded = match (&numbers.act_deriv, step.layers.get(l)) {
+                (Some(slopes), Some(next))
+                    if rounded && l == 1 && self.derivation.expands_first_layer() =>
+                {
+                    Some((slopes, next))
+                }
+                _ => None,
+            };
+            let transposed = expanded.map(|(_, next)| Self::transpose(&next.weights));
             let products: Vec<String> = (0..self.samples)
                 .map(|n| {
-                    format!(
-                        "{}{}",
-                        self.value_column(&numbers.delta[n]),
-                        self.value_matrix(&[inputs[n].clone()])
-                    )
+                    let delta = match (expanded, &transposed) {
+                        (Some((slopes, next)), Some(transposed)) => format!(
+                            "\\left({}\\odot{}{}\\right)",
+                            self.value_column(&slopes[n]),
+                            self.value_matrix(transposed),
+                            self.value_column(&next.delta[n])
+                        ),
+                        _ => self.value_column(&numbers.delta[n]),
+                    };
+                    format!("{delta}{}", self.value_matrix(&[inputs[n].clone()]))
                 })
                 .collect();
             let scale = self.mean_scale();
@@ -1525,33 +1601,80 @@ impl Views<'_> {
             } else {
                 products.join("")
             };
-            let shown: Vec<&Value> = numbers
-                .delta
-                .iter()
-                .flatten()
-                .chain(inputs.iter().flatten())
-                .collect();
-            let symbolic = if self.samples > 1 {
-                format!(
-                    "{scale}\\sum_{{n}}\\boldsymbol{{\\delta}}^{{({l})}}_{{n}}({}_{{n}})^\\top",
-                    self.vector_name(l as u32 - 1)
-                )
-            } else {
-                format!(
-                    "\\boldsymbol{{\\delta}}^{{({l})}}({})^\\top",
-                    self.vector_name(l as u32 - 1)
-                )
+            let shown: Vec<&Value> = match (expanded, &transposed) {
+                (Some((slopes, next)), Some(transposed)) => slopes
+                    .iter()
+                    .flatten()
+                    .chain(transposed.iter().flatten())
+                    .chain(next.delta.iter().flatten())
+                    .chain(inputs.iter().flatten())
+                    .collect(),
+                _ => numbers
+                    .delta
+                    .iter()
+                    .flatten()
+                    .chain(inputs.iter().flatten())
+                    .collect(),
             };
+            let with_n = |name: String| {
+                if self.samples > 1 {
+                    format!("{name}_{{n}}")
+                } else {
+                    name
+                }
+            };
+            let symbolic = |delta: String| {
+                let input = with_n(self.vector_name(l as u32 - 1));
+                if self.samples > 1 {
+                    format!("{scale}\\sum_{{n}}{delta}({input})^\\top")
+                } else {
+                    format!("{delta}({input})^\\top")
+                }
+            };
+            let mut chain = vec![(
+                "=",
+                symbolic(with_n(format!("\\boldsymbol{{\\delta}}^{{({l})}}"))),
+            )];
+            if expanded.is_some() {
+                chain.push((
+                    "=",
+                    symbolic(format!(
+                        "\\left({}({})\\odot(W^{{({})}})^\\top{}\\right)",
+                        self.function_name(l as u32, true),
+                        with_n(format!("\\mathbf{{a}}^{{({l})}}")),
+                        l + 1,
+                        with_n(format!("\\boldsymbol{{\\delta}}^{{({})}}", l + 1))
+                    )),
+                ));
+            }
+            // Entry (i, j) from the numbers as shown.
+            let columns = numbers.grad_weights.first().map_or(0, Vec::len);
+            let from_shown = |k: usize| {
+                let (i, j) = (k / columns.max(1), k % columns.max(1));
+                let sum = (0..self.samples).fold(Value::int(0), |acc, n| {
+                    let delta = match expanded {
+                        Some((slopes, next)) => {
+                            self.as_shown(slopes[n][i]) * self.backpropagated(next, n, i)
+                        }
+                        None => self.as_shown(numbers.delta[n][i]),
+                    };
+                    acc + delta * self.as_shown(inputs[n][j])
+                });
+                if scale.is_empty() {
+                    sum
+                } else {
+                    sum / Value::int(self.samples as i64)
+                }
+            };
+            let values: Vec<Value> = numbers.grad_weights.iter().flatten().copied().collect();
+            chain.push((self.rel(shown.iter().copied()), numbers_row));
+            chain.push((
+                self.rel_after(shown.into_iter(), &values, from_shown),
+                self.value_matrix(&numbers.grad_weights),
+            ));
             rows.push(self.matrix_row(
                 format!("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}"),
-                vec![
-                    ("=", symbolic),
-                    (self.rel(shown.into_iter()), numbers_row),
-                    (
-                        self.rel(numbers.grad_weights.iter().flatten()),
-                        self.value_matrix(&numbers.grad_weights),
-                    ),
-                ],
+                chain,
             ));
         }
         rows

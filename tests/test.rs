@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value as Json;
 
+mod as_printed;
 mod exact;
 mod exam;
 mod exam14;

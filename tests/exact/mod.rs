@@ -241,39 +241,61 @@ loss binary_cross_entropy
 
 #[test]
 fn a_shown_number_never_makes_its_row_undefined() {
-    // y = 0.99666 is 1.0 at two digits, and log(1 − 1.0) has no value: that y gets a digit more.
-    let out = latex(SATURATED_BCE, &["--digits", "2"]);
-    assert_eq!(
-        chain(&out, "E&=&-(t_1")[1],
-        "&\\approx&-(0\\cdot\\log(1.0)+(1-0)\\cdot\\log(1-0.997))\\\\"
-    );
-    // Elsewhere y keeps its two digits.
+    // y = 0.99666 is 1.0 at two digits, and log(1 − 1.0) has no value: that y gets a digit
+    // more, in every row that shows it; with rounded values carried, it is carried so.
+    for carry in ["exact", "rounded"] {
+        let out = latex(SATURATED_BCE, &["--digits", "2", "--carry", carry]);
+        assert_eq!(
+            chain(&out, "E&=&-(t_1")[1],
+            "&\\approx&-(0\\cdot\\log(0.997)+(1-0)\\cdot\\log(1-0.997))\\\\"
+        );
+        for row in [
+            "y_1&=&o(a_1^{(2)}) = \\frac{1}{1+\\exp(-5.7)} \\approx 0.997\n",
+            "So $\\mathbf{y}\\approx(0.997)$",
+            "\\delta_1^{(2)}&=&y_1-t_1 \\approx 0.997-0 \\approx 1.0\n",
+        ] {
+            assert!(out.contains(row), "{carry}: {row} in\n{out}");
+        }
+        assert!(!out.contains("1.0)"), "{carry}: {out}");
+    }
+    // A shown input of a function is widened in that row too: a = 1.4999 is 1.5 at two digits.
+    let out = latex(LOG_NEAR_ZERO, &["--digits", "2"]);
     assert!(
-        out.contains("y_1&=&o(a_1^{(2)}) = \\frac{1}{1+\\exp(-5.7)} \\approx 1.0\n"),
+        out.contains("z_1&=&h(a_1^{(1)}) = \\log(1.5-1.4999) \\approx -9.2\\\\\n"),
         "{out}"
     );
 }
+
+/// W = 1.4999 is 1.5 at two digits: carried so, log(1.5 − a) has no value.
+const LOG_NEAR_ZERO: &str = "activation f(a) = log(1.5 - a)
+input x = [1]
+target t = [0]
+layer f W = [[1.4999]]
+layer identity W = [[1]]
+loss sum_squared
+";
 
 #[test]
 fn rounded_carrying_that_leaves_the_reals_says_the_rounding_did_it() {
     let output = run_with(
         &["derive", "-", "--digits", "2", "--carry", "rounded"],
-        SATURATED_BCE.as_bytes(),
+        LOG_NEAR_ZERO.as_bytes(),
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.starts_with(
-            "error: E in step 1: log of a number that is not positive, only because the values \
-             are carried rounded to 2 significant digits (--carry rounded): the exact values \
-             have one; carry more digits (--digits 3 is enough) or use --carry exact\n --> <stdin>:5:6\n"
+            "error: z_1^(1) in step 1: log of a number that is not positive, only because the \
+             values are carried rounded to 2 significant digits (--carry rounded): the exact \
+             values have one; carry more digits (--digits 5 is enough) or use --carry exact\n \
+             --> <stdin>:4:1\n"
         ),
         "{stderr}"
     );
-    // Three digits are enough indeed, and a fault of the exact values stays theirs (σ(800)
+    // Five digits are enough indeed, and a fault of the exact values stays theirs (σ(800)
     // is 1 to far beyond double-double; σ(40) no longer is: 1 − σ(40) ≈ 4.2e-18).
-    latex(SATURATED_BCE, &["--digits", "3", "--carry", "rounded"]);
+    latex(LOG_NEAR_ZERO, &["--digits", "5", "--carry", "rounded"]);
     let output = run_with(
         &["derive", "-", "--carry", "rounded"],
         b"input x = [1]\ntarget t = [0]\nlayer sigmoid W = [[800]]\nloss binary_cross_entropy\n",

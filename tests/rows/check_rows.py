@@ -44,6 +44,25 @@ class Undefined(Exception):
     """A value that does not exist: division by zero, log of a non-positive number."""
 
 
+class Cancelled(Exception):
+    """A printed row whose value the working precision cannot give: `1+\\exp(-260)` is 1 at 80
+    digits, so `\\log` of it would be 0. `numeric` evaluates the row again with more digits."""
+
+
+# Set while a printed row is evaluated (`numeric`): then a sum that cancels, or a logarithm of a
+# number that the working precision cannot tell from 1, raises `Cancelled`.
+WATCH = [False]
+
+
+def watch_sum(a, b, r):
+    """r = a ± b, with a or b inexact: whether r lost every digit the precision holds."""
+    if not WATCH[0] or a == 0 or b == 0:
+        return r
+    if abs(r) <= max(abs(a), abs(b)) * mpf(10) ** (10 - mpmath.mp.dps):
+        raise Cancelled()
+    return r
+
+
 # ---------------------------------------------------------------------------------------------
 # Numbers: a Fraction is exact, an mpf is a high-precision approximation of an irrational.
 
@@ -63,11 +82,15 @@ def is_zero(v):
 
 
 def add(a, b):
-    return a + b if exact(a) and exact(b) else F(a) + F(b)
+    if exact(a) and exact(b):
+        return a + b
+    return watch_sum(F(a), F(b), F(a) + F(b))
 
 
 def sub(a, b):
-    return a - b if exact(a) and exact(b) else F(a) - F(b)
+    if exact(a) and exact(b):
+        return a - b
+    return watch_sum(F(a), F(b), F(a) - F(b))
 
 
 def neg(a):
@@ -152,6 +175,8 @@ def function(name, x):
             return Fraction(0)
         if F(x) <= 0:
             raise Undefined("log of a number that is not positive")
+        if WATCH[0] and not exact(x) and abs(F(x) - 1) <= mpf(10) ** (10 - mpmath.mp.dps):
+            raise Cancelled()
         return mpmath.log(F(x))
     if name == "sqrt":
         if F(x) < 0:
@@ -797,6 +822,38 @@ def tex_number(s):
     return v
 
 
+def significant_digits(number):
+    """How many significant digits a printed number shows: `0.0050` 2, `1.0` 2, `120` 2."""
+    digits = number.replace(".", "").lstrip("0")
+    if "." not in number:
+        digits = digits.rstrip("0")
+    return max(len(digits), 1)
+
+
+def printed_digits(text):
+    """The significant digits of each entry (in row order) of a value printed alone or as a
+    matrix of numbers; None for anything else."""
+    body = merge_column_blocks(text).strip()
+    if body.startswith("\\begin{bmatrix}") and body.endswith("\\end{bmatrix}"):
+        body = body[len("\\begin{bmatrix}"):-len("\\end{bmatrix}")]
+    out = []
+    for entry in re.split(r"&|\\\\", body):
+        m = re.fullmatch(r"-?(\d+(?:\.\d+)?)(?:\\times10\^\{-?\d+\})?", entry.strip())
+        if m is None:
+            return None
+        out.append(significant_digits(m.group(1)))
+    return out
+
+
+def shown_digits(printed, k, digits):
+    """The digits entry k was printed with: `digits`, or more where the library widened it
+    (y = 0.9967 as `0.997` at two digits, where `1.0` would make `\\log(1-1.0)`); a value is
+    then right when it is correctly rounded to the digits it shows."""
+    if printed is None or k >= len(printed):
+        return digits
+    return max(digits, printed[k])
+
+
 def is_matrix(v):
     return isinstance(v, list)
 
@@ -1037,15 +1094,54 @@ class TexParser:
         return chosen
 
 
+# A column block of a matrix too wide for the line: `\\overset{j=1,\\ldots,6}{\\begin{bmatrix}…}`.
+COLUMN_BLOCK = re.compile(r"\\overset\{j=[^{}]*\}\{\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}\}")
+
+
+def merge_column_blocks(text):
+    """`text` with each run of column blocks written as the one matrix they split."""
+    if "\\overset" not in text:
+        return text
+    out, pos = [], 0
+    while True:
+        m = COLUMN_BLOCK.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            return "".join(out)
+        out.append(text[pos:m.start()])
+        blocks, pos = [m.group(1)], m.end()
+        while True:
+            gap = re.match(r"(?:\s|\{\})*", text[pos:]).end()
+            more = COLUMN_BLOCK.match(text, pos + gap)
+            if more is None:
+                break
+            blocks.append(more.group(1))
+            pos = more.end()
+        rows = [block.split("\\\\") for block in blocks]
+        if any(len(r) != len(rows[0]) for r in rows):
+            raise Unreadable("column blocks of different heights")
+        out.append("\\begin{bmatrix}%s\\end{bmatrix}" % "\\\\".join("&".join(parts) for parts in zip(*rows)))
+
+
 def numeric(text):
     """The value of a numbers row, None for a formula; Unreadable or Undefined if it is
     numbers that cannot be evaluated."""
-    tokens = tex_tokens(text)
+    tokens = tex_tokens(merge_column_blocks(text))
     if tokens is None or not tokens:
         return None
     if not any(t[0] == "num" for t in tokens):
         return None
-    return TexParser(tokens).parse()
+    # Where the row cancels at the working precision, again with 4 and 16 times the digits;
+    # the last try takes what it gets.
+    for dps, watch in ((mpmath.mp.dps, True), (4 * mpmath.mp.dps, True), (16 * mpmath.mp.dps, False)):
+        WATCH[0] = watch
+        try:
+            with mpmath.workdps(dps):
+                return TexParser(tokens).parse()
+        except Cancelled:
+            continue
+        finally:
+            WATCH[0] = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1399,7 +1495,8 @@ def check_document(tex, net, q, digits, carry, ties, where, report):
             rel, left, right = segs[k][0], values[k - 1], values[k]
             if left is None or right is None:
                 continue
-            for key, lv, rv in zip(flat(keys), flat(left), flat(right)):
+            widths = printed_digits(segs[k][1])
+            for at, (key, lv, rv) in enumerate(zip(flat(keys), flat(left), flat(right))):
                 entry = f" ({key_name(key)})" if is_matrix(keys) else ""
                 if rel == "=":
                     if not equal(lv, rv):
@@ -1412,11 +1509,12 @@ def check_document(tex, net, q, digits, carry, ties, where, report):
                         if k == len(segs) - 1 and not is_matrix(keys):
                             report.add_soft(here(segs[k][2]), segs[k][3], f"`\\approx` before {show(rv)}, which its row gives exactly")
                         continue
-                    ok, want = matches_rounding(rv, lv, digits, ties)
+                    wide = shown_digits(widths, at, digits)
+                    ok, want = matches_rounding(rv, lv, wide, ties)
                     if not ok:
                         report.add("rounded-does-not-follow", here(segs[k][2]), segs[k][3],
                                    f"the printed numbers give {show(lv)}, which rounds to {show_rounded(want)}, "
-                                   f"not {show(rv)}{entry}", why(rv, lv, digits))
+                                   f"not {show(rv)}{entry}", why(rv, lv, wide))
                         break
         # The file's own numbers (the weights and biases before step 1) are known exactly in
         # either carry: `=` before them must give them exactly.
@@ -1434,7 +1532,8 @@ def check_document(tex, net, q, digits, carry, ties, where, report):
             # The value: exact after `=`, correctly rounded after `\approx`.
             rel = segs[-1][0]
             all_exact = True
-            for key, tv, pv in zip(flat(keys), flat(true), flat(final)):
+            widths = printed_digits(segs[-1][1])
+            for at, (key, tv, pv) in enumerate(zip(flat(keys), flat(true), flat(final))):
                 if exact(tv) and tv == pv:
                     continue
                 if equal(tv, pv) and rel == "=":
@@ -1447,11 +1546,12 @@ def check_document(tex, net, q, digits, carry, ties, where, report):
                                else "= before a rounded value" if F(pv) != 0 or F(tv) == 0
                                else "= 0 before a nonzero value")
                     break
-                ok, want = matches_rounding(pv, tv, digits, ties)
+                wide = shown_digits(widths, at, digits)
+                ok, want = matches_rounding(pv, tv, wide, ties)
                 if not ok:
                     report.add("wrong-digits", here(last_no), last,
                                f"{key_name(key)} is {show(tv)}, correctly rounded {show_rounded(want)}, printed {show(pv)}",
-                               why(pv, tv, digits))
+                               why(pv, tv, wide))
                     break
             if all_exact and rel == "\\approx":
                 report.add_soft(here(last_no), last, f"`\\approx` before {show(final)}, which is exact")
@@ -1792,6 +1892,21 @@ def self_test():
     assert numeric("\\begin{bmatrix}2\\\\3\\end{bmatrix}\\odot\\begin{bmatrix}1&1\\\\0&1\\end{bmatrix}\\begin{bmatrix}1\\\\2\\end{bmatrix}") == [[6], [6]]
     assert numeric("\\frac{0}{0.6225}") == 0 and exact(numeric("-0.2350\\cdot\\frac{0}{0.6225}"))
     assert numeric("w_{11}^{(1)}x_1") is None
+    # A matrix split into column blocks to fit the line is the matrix.
+    split = ("\\begin{bmatrix}2\\\\3\\end{bmatrix}\\overset{j=1,\\ldots,2}{\\begin{bmatrix}1&2\\end{bmatrix}}"
+             "\\overset{j=3,\\ldots,3}{\\begin{bmatrix}1.5\\times10^{-1}\\end{bmatrix}}")
+    assert numeric(split) == [[2, 4, Fraction(3, 10)], [3, 6, Fraction(9, 20)]], numeric(split)
+    # A value widened beyond --digits must be correctly rounded to the digits it shows.
+    clean(doc("z_1&=&h(a_1^{(1)}) = \\frac{1}{1+\\exp(-0.6)} \\approx 0.64566"))
+    expect(doc("z_1&=&h(a_1^{(1)}) = \\frac{1}{1+\\exp(-0.6)} \\approx 0.64567"), "wrong-digits")
+    expect(doc("z_1&=&h(a_1^{(1)}) \\approx \\frac{1}{1+\\exp(-0.6)} \\approx 0.64567"), "rounded-does-not-follow",
+           carry="rounded")
+    assert printed_digits("\\begin{bmatrix}0.0050&1.0\\\\120&1.25\\times10^{-7}\\end{bmatrix}") == [2, 2, 2, 3]
+    # Beyond the working precision: 1 + e^-260 is 1 at 80 digits, log of it is not 0.
+    tiny = numeric("\\log(1+\\exp(-260))")
+    assert abs(tiny / mpmath.exp(-260) - 1) < mpf(10) ** -60, tiny
+    assert abs(numeric("\\exp(-300)+1-1") / mpmath.exp(-300) - 1) < mpf(10) ** -60
+    expect(doc("y_1&=&o(a_1^{(2)}) \\approx \\log(1+\\exp(-260)) \\approx 0"), "rounded-does-not-follow", carry="rounded")
     # The symbolic derivative against mpmath's numerical one.
     for _, f in CUSTOM_ACTS:
         e = formula(Stream(nn_tokens(f)))
