@@ -689,13 +689,25 @@ impl<'a> Views<'a> {
     ) -> Option<Vec<(&'static str, std::borrow::Cow<'b, str>)>> {
         use std::borrow::Cow;
         let room = self.room(lhs);
-        let widths: smallvec::SmallVec<[f64; 4]> = rows.iter().map(|r| fit::width(r.1)).collect();
-        if !stacked {
-            let relations = 17.0 * rows.len().saturating_sub(1) as f64;
-            if widths.iter().sum::<f64>() + relations <= room {
-                return None;
+        let relations = 17.0 * rows.len().saturating_sub(1) as f64;
+        let fits = |widths: &[f64]| {
+            if stacked {
+                widths.iter().all(|&w| w <= room)
+            } else {
+                widths.iter().sum::<f64>() + relations <= room
             }
-        } else if widths.iter().all(|&w| w <= room) {
+        };
+        // Most rows fit by their cheap bound (kept clear of the line by a margin for the
+        // rounding of the exact sum); only the others are measured.
+        let bounds: Option<smallvec::SmallVec<[f64; 4]>> = rows
+            .iter()
+            .map(|r| fit::width_bound(r.1).map(|b| b + 1e-6))
+            .collect();
+        if bounds.as_ref().is_some_and(|b| fits(b)) {
+            return None;
+        }
+        let widths: smallvec::SmallVec<[f64; 4]> = rows.iter().map(|r| fit::width(r.1)).collect();
+        if fits(&widths) {
             return None;
         }
         let mut fitted = Vec::with_capacity(rows.len());
