@@ -697,16 +697,28 @@ impl<'a> Views<'a> {
                 widths.iter().sum::<f64>() + relations <= room
             }
         };
-        // Most rows fit by their cheap bound (kept clear of the line by a margin for the
-        // rounding of the exact sum); only the others are measured.
-        let bounds: Option<smallvec::SmallVec<[f64; 4]>> = rows
-            .iter()
-            .map(|r| fit::width_bound(r.1).map(|b| b + 1e-6))
-            .collect();
-        if bounds.as_ref().is_some_and(|b| fits(b)) {
+        // Most rows fit by their cheap bounds, and are not measured; in a stacked chain only
+        // each row's side of the room counts, and a bound may tell that too.
+        let bounds: smallvec::SmallVec<[Option<fit::Bounds>; 4]> =
+            rows.iter().map(|r| fit::width_bounds(r.1)).collect();
+        let sure = if stacked {
+            bounds.iter().all(|b| b.is_some_and(|b| b.within(room)))
+        } else {
+            let total: Option<fit::Bounds> = bounds.iter().copied().sum();
+            total.is_some_and(|t| t.within(room - relations))
+        };
+        if sure {
             return None;
         }
-        let widths: smallvec::SmallVec<[f64; 4]> = rows.iter().map(|r| fit::width(r.1)).collect();
+        let widths: smallvec::SmallVec<[f64; 4]> = rows
+            .iter()
+            .zip(&bounds)
+            .map(|(r, b)| match b {
+                Some(b) if stacked && b.within(room) => b.high,
+                Some(b) if stacked && b.beyond(room) => b.low,
+                _ => fit::width(r.1),
+            })
+            .collect();
         if fits(&widths) {
             return None;
         }
