@@ -14,6 +14,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::num::NonZeroI128;
 
 use crate::precise::{self, Dd, Expansion};
 
@@ -170,7 +171,7 @@ impl Decimal {
     /// The nearest f64 (correctly rounded, through the decimal string).
     pub fn to_f64(&self) -> f64 {
         if self.scale == 0 {
-            return self.mantissa as f64;
+            return i128_to_f64(self.mantissa);
         }
         // Both exactly representable: one division, correctly rounded (Clinger's fast path).
         const EXACT_POWERS: [f64; 23] = [
@@ -178,7 +179,7 @@ impl Decimal {
             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
         ];
         if self.mantissa.unsigned_abs() < 1 << 53 && self.scale < 23 {
-            return self.mantissa as f64 / EXACT_POWERS[self.scale as usize];
+            return i128_to_f64(self.mantissa) / EXACT_POWERS[self.scale as usize];
         }
         format!("{}e-{}", self.mantissa, self.scale)
             .parse()
@@ -302,9 +303,39 @@ pub enum Rounding {
 
 fn gcd(mut a: u128, mut b: u128) -> u128 {
     while b != 0 {
+        // Most numbers here fit 64 bits, whose division is a single instruction.
+        if let (Ok(a64), Ok(b64)) = (u64::try_from(a), u64::try_from(b)) {
+            let (mut a, mut b) = (a64, b64);
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            return a.into();
+        }
         (a, b) = (b, a % b);
     }
     a
+}
+
+/// The nearest f64 to `n`, by the 64-bit conversion where `n` fits it (the same rounding,
+/// a fraction of the 128-bit conversion's cost).
+#[inline]
+pub(crate) fn i128_to_f64(n: i128) -> f64 {
+    match i64::try_from(n) {
+        Ok(n) => n as f64,
+        Err(_) => n as f64,
+    }
+}
+
+/// `a / b` exactly divisible, by 64-bit division where both fit.
+#[inline]
+fn divide_exactly(a: i128, b: i128) -> i128 {
+    if b == 1 {
+        return a;
+    }
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a), Ok(b)) if b != -1 => (a / b).into(),
+        _ => a / b,
+    }
 }
 
 /// An exact rational `num/den`, normalised (`den > 0`, no common factor). Arithmetic returns
@@ -313,12 +344,24 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ratio {
     num: i128,
-    den: i128,
+    /// Positive; nonzero in its type, so that an `Option<Ratio>` (two in every [`Value`])
+    /// takes no more room than the ratio.
+    den: NonZeroI128,
 }
 
+/// 1, as a denominator.
+const UNIT: NonZeroI128 = match NonZeroI128::new(1) {
+    Some(one) => one,
+    None => NonZeroI128::MAX,
+};
+
 impl Ratio {
-    pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
-    pub const ONE: Ratio = Ratio { num: 1, den: 1 };
+    pub const ZERO: Ratio = Ratio { num: 0, den: UNIT };
+    pub const ONE: Ratio = Ratio { num: 1, den: UNIT };
+
+    fn den(&self) -> i128 {
+        self.den.get()
+    }
 
     /// `num/den` in lowest terms; `None` for a zero denominator or `i128::MIN` (which has no
     /// negation, so it is never a ratio here).
@@ -327,21 +370,18 @@ impl Ratio {
             return None;
         }
         let g = gcd(num.unsigned_abs(), den.unsigned_abs()) as i128;
-        let (num, den) = (num / g, den / g);
-        Some(if den < 0 {
-            Ratio {
-                num: -num,
-                den: -den,
-            }
-        } else {
-            Ratio { num, den }
+        let (num, den) = (divide_exactly(num, g), divide_exactly(den, g));
+        let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
+        Some(Ratio {
+            num,
+            den: NonZeroI128::new(den)?,
         })
     }
 
     pub fn from_int(n: i64) -> Ratio {
         Ratio {
             num: n as i128,
-            den: 1,
+            den: UNIT,
         }
     }
 
@@ -350,7 +390,7 @@ impl Ratio {
     }
 
     pub fn is_one(&self) -> bool {
-        self.num == 1 && self.den == 1
+        self.num == 1 && self.den() == 1
     }
 
     pub fn is_negative(&self) -> bool {
@@ -359,7 +399,7 @@ impl Ratio {
 
     /// The integer value, if this is a whole number.
     pub fn as_integer(&self) -> Option<i128> {
-        (self.den == 1).then_some(self.num)
+        (self.den() == 1).then_some(self.num)
     }
 
     pub fn negated(self) -> Ratio {
@@ -370,12 +410,12 @@ impl Ratio {
     }
 
     pub fn checked_add(self, other: Ratio) -> Option<Ratio> {
-        let g = gcd(self.den as u128, other.den as u128) as i128;
-        let den = (self.den / g).checked_mul(other.den)?;
+        let g = gcd(self.den() as u128, other.den() as u128) as i128;
+        let den = divide_exactly(self.den(), g).checked_mul(other.den())?;
         let num = self
             .num
-            .checked_mul(other.den / g)?
-            .checked_add(other.num.checked_mul(self.den / g)?)?;
+            .checked_mul(divide_exactly(other.den(), g))?
+            .checked_add(other.num.checked_mul(divide_exactly(self.den(), g))?)?;
         Ratio::new(num, den)
     }
 
@@ -385,11 +425,11 @@ impl Ratio {
 
     pub fn checked_mul(self, other: Ratio) -> Option<Ratio> {
         // Cancelled crosswise first, so that the products stay as small as they can.
-        let g1 = gcd(self.num.unsigned_abs(), other.den as u128).max(1) as i128;
-        let g2 = gcd(other.num.unsigned_abs(), self.den as u128).max(1) as i128;
+        let g1 = gcd(self.num.unsigned_abs(), other.den() as u128).max(1) as i128;
+        let g2 = gcd(other.num.unsigned_abs(), self.den() as u128).max(1) as i128;
         Ratio::new(
-            (self.num / g1).checked_mul(other.num / g2)?,
-            (self.den / g2).checked_mul(other.den / g1)?,
+            divide_exactly(self.num, g1).checked_mul(divide_exactly(other.num, g2))?,
+            divide_exactly(self.den(), g2).checked_mul(divide_exactly(other.den(), g1))?,
         )
     }
 
@@ -398,7 +438,7 @@ impl Ratio {
         if other.is_zero() {
             return None;
         }
-        self.checked_mul(Ratio::new(other.den, other.num)?)
+        self.checked_mul(Ratio::new(other.den(), other.num)?)
     }
 
     /// `self^n` for a whole exponent up to ±1000 (0⁻ⁿ is `None`).
@@ -420,13 +460,17 @@ impl Ratio {
     /// The decimal, when the value is a finite one that [`Decimal`] holds (the denominator has
     /// no prime factors but 2 and 5).
     pub fn to_decimal(&self) -> Option<Decimal> {
-        let mut den = self.den;
-        let (mut twos, mut fives) = (0u32, 0u32);
-        while den % 2 == 0 {
-            den /= 2;
-            twos += 1;
+        let twos = self.den().trailing_zeros();
+        let mut den = self.den() >> twos;
+        let mut fives = 0u32;
+        if let Ok(mut small) = u64::try_from(den) {
+            while small > 1 && small % 5 == 0 {
+                small /= 5;
+                fives += 1;
+            }
+            den = small.into();
         }
-        while den % 5 == 0 {
+        while den > 1 && den % 5 == 0 {
             den /= 5;
             fives += 1;
         }
@@ -434,16 +478,16 @@ impl Ratio {
             return None;
         }
         let scale = twos.max(fives);
-        let factor = pow10(scale)? / self.den;
+        let factor = pow10(scale)? / self.den();
         Decimal::new(self.num.checked_mul(factor)?, scale)
     }
 
     /// The nearest f64.
     pub fn to_f64(&self) -> f64 {
         const EXACT: u128 = 1 << 53;
-        if self.num.unsigned_abs() <= EXACT && (self.den as u128) <= EXACT {
+        if self.num.unsigned_abs() <= EXACT && (self.den() as u128) <= EXACT {
             // Both exact: one division, correctly rounded.
-            return self.num as f64 / self.den as f64;
+            return i128_to_f64(self.num) / i128_to_f64(self.den());
         }
         if let Some(d) = self.to_decimal() {
             return d.to_f64();
@@ -461,13 +505,13 @@ impl Ratio {
 impl Ratio {
     /// The value as a double-double (within u² relative).
     pub fn to_dd(&self) -> Dd {
-        if self.den == 1 {
+        if self.den() == 1 {
             return Dd::from_decimal(self.num, 0);
         }
         if let Some(d) = self.to_decimal() {
             return Dd::from_decimal(d.mantissa, d.scale);
         }
-        Dd::from_decimal(self.num, 0) / Dd::from_decimal(self.den, 0)
+        Dd::from_decimal(self.num, 0) / Dd::from_decimal(self.den(), 0)
     }
 
     /// The nearest float and what it leaves of the value.
@@ -490,7 +534,7 @@ impl fmt::Display for Ratio {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.to_decimal() {
             Some(d) => write!(f, "{d}"),
-            None => write!(f, "{}/{}", self.num, self.den),
+            None => write!(f, "{}/{}", self.num, self.den()),
         }
     }
 }
@@ -507,7 +551,7 @@ struct DigitStream {
 impl DigitStream {
     /// The stream and the decimal exponent of its first digit (`r ≠ 0`).
     fn new(r: Ratio) -> (DigitStream, i32) {
-        let (num, den) = (r.num.unsigned_abs(), r.den as u128);
+        let (num, den) = (r.num.unsigned_abs(), r.den() as u128);
         let integer = num / den;
         let mut stream = DigitStream {
             integer: Vec::new(),
@@ -538,6 +582,14 @@ impl DigitStream {
         if self.at < self.integer.len() {
             self.at += 1;
             return self.integer[self.at - 1];
+        }
+        if let Ok(den) = u64::try_from(self.den) {
+            if den <= u64::MAX / 10 {
+                // 10·rem fits 64 bits: one division.
+                let scaled = self.rem as u64 * 10;
+                self.rem = (scaled % den).into();
+                return b'0' + (scaled / den) as u8;
+            }
         }
         let (mut digit, mut acc) = (0u8, 0u128);
         for _ in 0..10 {
@@ -1234,6 +1286,16 @@ mod tests {
     }
 
     #[test]
+    fn an_absent_rational_takes_no_room_of_its_own() {
+        // Every value holds two: the denominator's niche keeps them at 32 bytes each.
+        assert_eq!(
+            std::mem::size_of::<Option<Ratio>>(),
+            std::mem::size_of::<Ratio>()
+        );
+        assert_eq!(std::mem::size_of::<Value>(), 96);
+    }
+
+    #[test]
     fn rationals_are_normalised_and_exact() {
         assert_eq!(ratio(4, -6), ratio(-2, 3));
         assert_eq!(ratio(0, -7), Ratio::ZERO);
@@ -1482,6 +1544,22 @@ mod rounding {
             let lo = if lo.abs() * 2.0 > f64::EPSILON * f { rest } else { lo };
             let exact = Expansion::of_pair(Dd::new(f, lo)).round(count).unwrap();
             prop_assert_eq!(super::round_pair(f, lo, count), exact);
+        }
+
+        #[test]
+        fn the_fast_paths_agree_with_128_bits(a in any::<u128>(), b in any::<u128>(), shift in 0u32..128) {
+            // The 64-bit shortcuts (gcd, conversion, exact division) give what the plain
+            // 128-bit operations give, at every size.
+            let (a, b) = (a >> shift, b >> (127 - shift));
+            let mut plain = (a, b);
+            while plain.1 != 0 {
+                plain = (plain.1, plain.0 % plain.1);
+            }
+            prop_assert_eq!(super::gcd(a, b), plain.0);
+            let n = (a >> 1) as i128 * if shift % 2 == 0 { 1 } else { -1 };
+            prop_assert_eq!(super::i128_to_f64(n), n as f64);
+            let d = ((b >> 1) as i128).max(1);
+            prop_assert_eq!(super::divide_exactly(n - n % d, d), (n - n % d) / d);
         }
 
         #[test]

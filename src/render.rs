@@ -689,13 +689,37 @@ impl<'a> Views<'a> {
     ) -> Option<Vec<(&'static str, std::borrow::Cow<'b, str>)>> {
         use std::borrow::Cow;
         let room = self.room(lhs);
-        let widths: smallvec::SmallVec<[f64; 4]> = rows.iter().map(|r| fit::width(r.1)).collect();
-        if !stacked {
-            let relations = 17.0 * rows.len().saturating_sub(1) as f64;
-            if widths.iter().sum::<f64>() + relations <= room {
-                return None;
+        let relations = 17.0 * rows.len().saturating_sub(1) as f64;
+        let fits = |widths: &[f64]| {
+            if stacked {
+                widths.iter().all(|&w| w <= room)
+            } else {
+                widths.iter().sum::<f64>() + relations <= room
             }
-        } else if widths.iter().all(|&w| w <= room) {
+        };
+        // Most rows fit by their cheap bounds, and are not measured; in a stacked chain only
+        // each row's side of the room counts, and a bound may tell that too.
+        let bounds: smallvec::SmallVec<[Option<fit::Bounds>; 4]> =
+            rows.iter().map(|r| fit::width_bounds(r.1)).collect();
+        let sure = if stacked {
+            bounds.iter().all(|b| b.is_some_and(|b| b.within(room)))
+        } else {
+            let total: Option<fit::Bounds> = bounds.iter().copied().sum();
+            total.is_some_and(|t| t.within(room - relations))
+        };
+        if sure {
+            return None;
+        }
+        let widths: smallvec::SmallVec<[f64; 4]> = rows
+            .iter()
+            .zip(&bounds)
+            .map(|(r, b)| match b {
+                Some(b) if stacked && b.within(room) => b.high,
+                Some(b) if stacked && b.beyond(room) => b.low,
+                _ => fit::width(r.1),
+            })
+            .collect();
+        if fits(&widths) {
             return None;
         }
         let mut fitted = Vec::with_capacity(rows.len());
