@@ -19,6 +19,7 @@ mod exam14;
 mod fit;
 mod formulas;
 mod gradcheck;
+mod headings;
 mod hostile;
 mod input;
 mod output;
