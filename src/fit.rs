@@ -4,7 +4,12 @@
 //! TeX cannot break a row of `eqnarray*` or `align*` by itself, so a wide network's rows must
 //! arrive broken: a long sum continues on `\quad{}+…` rows under its first term, a long
 //! product after a `\cdot`, a long tuple after a comma, and a matrix wider than the line is
-//! cut into column blocks, each labelled with its column indices (`j=1,\ldots,8`). The widths
+//! cut into column blocks, each labelled with its column indices (`j=1,\ldots,8`). A matrix
+//! taller than [`TALLEST`] is cut into row blocks the same way (`i=1,\ldots,20`), each on a
+//! row of its own, because TeX can break a page between the rows of `eqnarray*` but never
+//! inside a `bmatrix`. A break inside a parenthesised group is taken only when the group is
+//! itself wider than the line, as a hand-written derivation breaks at a top-level `+` or
+//! `\cdot`. The widths
 //! come from a table of Computer/Latin Modern math glyph widths at 11 pt (the documents'
 //! size), a little generous, so that what is estimated to fit does fit; a row that fits is
 //! left exactly as the printer wrote it.
@@ -15,8 +20,17 @@ use std::borrow::Cow;
 /// margin for the estimate's error.
 pub const LINE: f64 = 483.7 - 10.0;
 
+/// The most a row of a block may be high, in points: half the text height of A4 with 2 cm
+/// margins (731 pt), so that a row moved to the next page leaves at most half a page empty,
+/// and a user's document with smaller margins still holds it.
+pub const TALLEST: f64 = 360.0;
+
 /// One em of the 11 pt fonts, in points.
 const EM: f64 = 10.95;
+/// The height of a row of a matrix at text size, `\baselineskip` of 11 pt, in points.
+const ROW: f64 = 13.6;
+/// The height a row block's label adds above it, in points.
+const LABEL_HEIGHT: f64 = 8.0;
 /// `2\arraycolsep` between a matrix's columns, in em.
 const COLUMN_GAP: f64 = 10.0 / EM;
 /// The indent of a continuation row, `\quad`, in em.
@@ -668,7 +682,80 @@ fn environment(name: &str, inner: &str, style: Style) -> f64 {
     }
 }
 
-/// Where a row may be broken, best first: a sum (or a column block) before a product.
+/// Whether `text` holds something taller than `tallest` points: a matrix of many rows. A row
+/// is at least [`ROW`] high and, with fractions in its cells, about twice that, so text with
+/// few `\\` is not tall and is not measured.
+pub fn tall(text: &str, tallest: f64) -> bool {
+    let separators = text.matches("\\\\").count();
+    separators as f64 * 2.0 * ROW >= tallest && height(text, Style::DISPLAY) > tallest
+}
+
+/// The estimated height of `text`, in points, when it may be taller than `tallest` (else a
+/// line's): the rows of a block are measured only where they hold tall matrices.
+pub fn height_of(text: &str, tallest: f64) -> f64 {
+    if tall(text, tallest / 4.0) {
+        height(text, Style::DISPLAY)
+    } else {
+        ROW
+    }
+}
+
+/// The estimated height (with depth) of the tallest thing in `text`, in points: a matrix is
+/// the sum of its rows, a fraction its numerator over its denominator, anything else a line.
+fn height(text: &str, style: Style) -> f64 {
+    let line = ROW * style.scale;
+    if style.nesting > DEEPEST {
+        return line;
+    }
+    let mut most = line;
+    let mut it = tokens(text);
+    while let Some((_, t, _)) = it.next() {
+        let h = match t {
+            Token::Group(inner) => height(inner, style.deeper()),
+            Token::Env(_, inner) => cells(inner).iter().map(|row| row_height(row, style)).sum(),
+            Token::Command("frac") => {
+                let num = it
+                    .next()
+                    .map_or(0.0, |(_, a, _)| single_height(a, style.fraction()));
+                let den = it
+                    .next()
+                    .map_or(0.0, |(_, a, _)| single_height(a, style.fraction()));
+                num + den
+            }
+            Token::Command("overset" | "underset") => {
+                let over = it
+                    .next()
+                    .map_or(0.0, |(_, a, _)| single_height(a, style.smaller()));
+                let base = it
+                    .next()
+                    .map_or(0.0, |(_, a, _)| single_height(a, style.deeper()));
+                over + base
+            }
+            _ => continue,
+        };
+        most = most.max(h);
+    }
+    most
+}
+
+/// The height of one argument (a group or a single token) in `style`, in points.
+fn single_height(t: Token, style: Style) -> f64 {
+    match t {
+        Token::Group(inner) => height(inner, style),
+        Token::Env(_, inner) => cells(inner).iter().map(|row| row_height(row, style)).sum(),
+        Token::Char(_) | Token::Command(_) => ROW * style.scale,
+    }
+}
+
+/// The height of a matrix's row: its tallest cell, at least a line.
+fn row_height(row: &[&str], style: Style) -> f64 {
+    row.iter()
+        .map(|cell| height(cell, style.cell()))
+        .fold(ROW * style.scale, f64::max)
+}
+
+/// Where a row may be broken, best first: a sum (or a column block) before a product. The
+/// row blocks of a tall matrix are always broken between.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Break {
     /// Before a binary `+` or `-`.
@@ -677,6 +764,8 @@ enum Break {
     Comma,
     /// Before `\cdot` or `\odot`, between two matrices.
     Product,
+    /// Between two row blocks of a matrix: each starts a line of its own.
+    Rows,
 }
 
 /// A stretch of a row from one break to the next.
@@ -686,22 +775,60 @@ struct Piece {
     at: Option<Break>,
     /// The `\left` delimiters open where the piece starts.
     open: u32,
+    /// The brackets (`(`, `[`, `\left`) open where the piece starts.
+    depth: u32,
+    /// The width of the innermost bracketed group the break before the piece is in, in em
+    /// (0 at the top level).
+    group: f64,
     /// The piece's width in em.
     width: f64,
 }
 
+/// A place where a row may be broken, as [`pieces`] finds it.
+struct Cut {
+    at: usize,
+    kind: Break,
+    open: u32,
+    depth: u32,
+    /// The innermost bracketed group open there (an index into the groups).
+    group: Option<usize>,
+}
+
+/// The rows of a row block's label, `i=1,\ldots,20` of `i=1,\ldots,20;\,j=1,\ldots,8`.
+fn label_rows(label: &str) -> Option<&str> {
+    label
+        .strip_prefix("i=")
+        .map(|rows| rows.split(';').next().unwrap_or(rows))
+}
+
 /// Cuts `body` into pieces at every place where it may be broken.
 fn pieces(body: &str) -> Vec<Piece> {
-    let mut cuts: Vec<(usize, Break, u32)> = Vec::new();
+    let mut cuts: Vec<Cut> = Vec::new();
+    // Bracketed groups (start, end) and the stack of those open.
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let cut = |cuts: &mut Vec<Cut>, at: usize, kind: Break, open: u32, stack: &[usize]| {
+        cuts.push(Cut {
+            at,
+            kind,
+            open,
+            depth: stack.len() as u32,
+            group: stack.last().copied(),
+        })
+    };
     let mut last = Atom::Open;
     let mut open = 0u32;
     let mut previous_matrix = false;
+    // The rows of the row block just before, when it was one.
+    let mut previous_rows: Option<&str> = None;
+    let mut previous_start = usize::MAX;
     let mut it = tokens(body).peekable();
     while let Some((start, t, end)) = it.next() {
         let mut matrix = false;
+        let mut rows = None;
         match t {
             Token::Char(b'+' | b'-') if last == Atom::Operand && start > 0 => {
-                cuts.push((start, Break::Sum, open));
+                cut(&mut cuts, start, Break::Sum, open, &stack);
                 last = Atom::Open;
             }
             Token::Char(b',') => {
@@ -710,7 +837,7 @@ fn pieces(body: &str) -> Vec<Piece> {
                     after += 1;
                 }
                 if after < body.len() {
-                    cuts.push((after, Break::Comma, open));
+                    cut(&mut cuts, after, Break::Comma, open, &stack);
                 }
                 last = Atom::Open;
             }
@@ -718,27 +845,61 @@ fn pieces(body: &str) -> Vec<Piece> {
                 it.next();
                 last = Atom::Operand;
             }
-            Token::Char(c) => last = char_width(c, last, 0.0, 0.0).1,
+            Token::Char(c) => {
+                match c {
+                    b'(' | b'[' => {
+                        stack.push(groups.len());
+                        groups.push((start, body.len()));
+                    }
+                    b')' | b']' => {
+                        if let Some(g) = stack.pop() {
+                            groups[g].1 = end;
+                        }
+                    }
+                    _ => {}
+                }
+                last = char_width(c, last, 0.0, 0.0).1;
+            }
             Token::Command("cdot" | "odot") if start > 0 => {
-                cuts.push((start, Break::Product, open));
+                cut(&mut cuts, start, Break::Product, open, &stack);
                 last = Atom::Open;
             }
-            Token::Command("overset") if start > 0 && previous_matrix => {
-                cuts.push((start, Break::Comma, open));
-                it.next();
-                it.next();
-                matrix = true;
-                last = Atom::Operand;
-            }
             Token::Command("overset") => {
+                let label = match it.next() {
+                    Some((_, Token::Group(label), _)) => label,
+                    _ => "",
+                };
                 it.next();
-                it.next();
+                rows = label_rows(label);
+                let kind = match (previous_rows, rows) {
+                    // The next band of rows, or the first of a tall matrix, starts a line.
+                    (Some(before), Some(now)) if before != now => Some(Break::Rows),
+                    (None, Some(_)) => Some(Break::Rows),
+                    _ if previous_matrix => Some(Break::Comma),
+                    _ => None,
+                };
+                match kind {
+                    _ if start == 0 => {}
+                    // A `+` or `\cdot` just before goes with the band, at the line's start.
+                    Some(Break::Rows)
+                        if !previous_matrix
+                            && cuts.last().is_some_and(|c| c.at == previous_start) =>
+                    {
+                        if let Some(c) = cuts.last_mut() {
+                            c.kind = Break::Rows;
+                        }
+                    }
+                    Some(kind) => cut(&mut cuts, start, kind, open, &stack),
+                    None => {}
+                }
                 matrix = true;
                 last = Atom::Operand;
             }
             Token::Command("left") => {
                 it.next();
                 open += 1;
+                stack.push(groups.len());
+                groups.push((start, body.len()));
                 last = Atom::Open;
             }
             Token::Command("right") => {
@@ -746,6 +907,9 @@ fn pieces(body: &str) -> Vec<Piece> {
                 open = open.saturating_sub(1);
                 // `\left(…\right)` then a matrix is a product of two matrices too.
                 matrix = true;
+                if let Some(g) = stack.pop() {
+                    groups[g].1 = it.peek().map_or(body.len(), |&(next, _, _)| next);
+                }
                 last = Atom::Operand;
             }
             Token::Command(
@@ -756,34 +920,76 @@ fn pieces(body: &str) -> Vec<Piece> {
             Token::Command(_) | Token::Group(_) => last = Atom::Operand,
             Token::Env(name, _) => {
                 if name.ends_with("matrix") && previous_matrix {
-                    cuts.push((start, Break::Product, open));
+                    cut(&mut cuts, start, Break::Product, open, &stack);
                 }
                 matrix = name.ends_with("matrix");
                 last = Atom::Operand;
             }
         }
         previous_matrix = matrix;
+        previous_rows = rows;
+        previous_start = start;
     }
     let mut result = Vec::with_capacity(cuts.len() + 1);
-    let mut from = (0usize, None, 0u32);
-    for (at, kind, depth) in cuts {
-        if at <= from.0 {
+    let mut within = Vec::with_capacity(cuts.len() + 1);
+    let mut from = Cut {
+        at: 0,
+        kind: Break::Sum,
+        open: 0,
+        depth: 0,
+        group: None,
+    };
+    let mut first = true;
+    for next in cuts {
+        if next.at <= from.at {
             continue;
         }
+        let at = (!first).then_some(from.kind);
         result.push(Piece {
-            start: from.0,
-            at: from.1,
-            open: from.2,
-            width: piece_width(&body[from.0..at], from.1),
+            start: from.at,
+            at,
+            open: from.open,
+            depth: from.depth,
+            group: 0.0,
+            width: piece_width(&body[from.at..next.at], at),
         });
-        from = (at, Some(kind), depth);
+        within.push(from.group);
+        from = next;
+        first = false;
     }
+    let at = (!first).then_some(from.kind);
     result.push(Piece {
-        start: from.0,
-        at: from.1,
-        open: from.2,
-        width: piece_width(&body[from.0..], from.1),
+        start: from.at,
+        at,
+        open: from.open,
+        depth: from.depth,
+        group: 0.0,
+        width: piece_width(&body[from.at..], at),
     });
+    within.push(from.group);
+    // A group's width: the pieces it spans, from the one it opens in to the one it closes in.
+    let mut sums = Vec::with_capacity(result.len() + 1);
+    sums.push(0.0);
+    for piece in &result {
+        sums.push(sums[sums.len() - 1] + piece.width);
+    }
+    let piece_at = |offset: usize| {
+        result
+            .partition_point(|p| p.start <= offset)
+            .saturating_sub(1)
+    };
+    let widths: Vec<f64> = within
+        .iter()
+        .map(|g| {
+            g.map_or(0.0, |g| {
+                let (a, b) = groups[g];
+                sums[piece_at(b.saturating_sub(1)) + 1] - sums[piece_at(a)]
+            })
+        })
+        .collect();
+    for (piece, w) in result.iter_mut().zip(widths) {
+        piece.group = w;
+    }
     result
 }
 
@@ -793,10 +999,9 @@ fn piece_width(text: &str, at: Option<Break>) -> f64 {
     em_width(text, Style::DISPLAY) + binary
 }
 
-/// Columns (first, last) grouped greedily into blocks at most `room` points wide.
-fn column_blocks(widths: &[f64], room: f64) -> Vec<(usize, usize)> {
-    // The label's width: `j=100,\ldots,120` in script size.
-    let label = 9.0 * 0.5 * 8.0 / EM;
+/// Columns (first, last) grouped greedily into blocks at most `room` points wide, each at
+/// least as wide as its label, `label` em.
+fn column_blocks(widths: &[f64], room: f64, label: f64) -> Vec<(usize, usize)> {
     let mut blocks = Vec::new();
     let mut first = 0;
     while first < widths.len() {
@@ -815,23 +1020,68 @@ fn column_blocks(widths: &[f64], room: f64) -> Vec<(usize, usize)> {
 
 /// As few column blocks as fit `room`, made as even as they can be (10 columns as 5 and 5,
 /// not 7 and 3).
-fn balanced_blocks(widths: &[f64], room: f64) -> Vec<(usize, usize)> {
-    let blocks = column_blocks(widths, room);
+fn balanced_blocks(widths: &[f64], room: f64, label: f64) -> Vec<(usize, usize)> {
+    let blocks = column_blocks(widths, room, label);
     let (mut low, mut high) = (0.0, room);
     for _ in 0..24 {
         let mid = (low + high) / 2.0;
-        if column_blocks(widths, mid).len() <= blocks.len() {
+        if column_blocks(widths, mid, label).len() <= blocks.len() {
             high = mid;
         } else {
             low = mid;
         }
     }
-    column_blocks(widths, high)
+    column_blocks(widths, high, label)
 }
 
-/// Replaces every matrix of `body` wider than `room` (pt) by column blocks that fit it, each
-/// labelled with its columns: `\overset{j=1,\ldots,8}{\begin{bmatrix}…\end{bmatrix}}`.
-fn split_wide_matrices(body: &str, room: f64) -> Cow<'_, str> {
+/// Rows (first, last) of heights `heights` (pt) grouped greedily into bands at most `room`
+/// points high.
+fn row_bands(heights: &[f64], room: f64) -> Vec<(usize, usize)> {
+    let mut bands = Vec::new();
+    let mut first = 0;
+    while first < heights.len() {
+        let mut last = first;
+        let mut h = heights[first];
+        while last + 1 < heights.len() && h + heights[last + 1] <= room {
+            last += 1;
+            h += heights[last];
+        }
+        bands.push((first, last));
+        first = last + 1;
+    }
+    bands
+}
+
+/// As few bands of rows as fit `room`, as even as they can be (60 rows as 20, 20 and 20).
+fn balanced_bands(heights: &[f64], room: f64) -> Vec<(usize, usize)> {
+    let bands = row_bands(heights, room);
+    let (mut low, mut high) = (0.0, room);
+    for _ in 0..24 {
+        let mid = (low + high) / 2.0;
+        if row_bands(heights, mid).len() <= bands.len() {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    row_bands(heights, high)
+}
+
+/// `i=3`, `i=3,4`, `i=3,\ldots,9` for indices 3 to 9 (from 1).
+fn index_range(name: char, first: usize, last: usize) -> String {
+    match last - first {
+        0 => format!("{name}={first}"),
+        1 => format!("{name}={first},{last}"),
+        _ => format!("{name}={first},\\ldots,{last}"),
+    }
+}
+
+/// Replaces every matrix of `body` wider than `room` (pt) or taller than `tallest` (pt) by
+/// blocks that fit, each labelled with its columns, its rows or both:
+/// `\overset{j=1,\ldots,8}{\begin{bmatrix}…\end{bmatrix}}`, `\overset{i=1,\ldots,20}{…}`,
+/// `\overset{i=1,\ldots,20;\,j=1,\ldots,8}{…}`. The blocks of a band of rows come side by side,
+/// then the next band's, which [`pieces`] starts on a line of its own.
+fn split_matrices(body: &str, room: f64, tallest: f64) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     for (start, t, end) in tokens(body) {
@@ -843,34 +1093,61 @@ fn split_wide_matrices(body: &str, room: f64) -> Cow<'_, str> {
         let whole: f64 = widths.iter().sum::<f64>()
             + COLUMN_GAP * widths.len().saturating_sub(1) as f64
             + 2.0 * 0.67;
-        if whole * EM <= room || widths.len() < 2 {
+        let wide = whole * EM > room && widths.len() >= 2;
+        // Rows are at most about two lines high: fewer cannot reach `tallest`.
+        let heights: Vec<f64> = if rows.len() >= 2 && rows.len() as f64 * 2.0 * ROW >= tallest {
+            rows.iter()
+                .map(|row| row_height(row, Style::DISPLAY))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let tall = heights.iter().sum::<f64>() > tallest;
+        if !wide && !tall {
             continue;
         }
         let text = out.get_or_insert_with(|| String::with_capacity(body.len() + 256));
         text.push_str(&body[copied..start]);
         copied = end;
-        for (first, last) in balanced_blocks(&widths, room) {
-            let (a, b) = (first + 1, last + 1);
-            let columns = match b - a {
-                0 => format!("j={a}"),
-                1 => format!("j={a},{b}"),
-                _ => format!("j={a},\\ldots,{b}"),
-            };
-            text.push_str("\\overset{");
-            text.push_str(&columns);
-            text.push_str("}{\\begin{bmatrix}");
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    text.push_str("\\\\");
-                }
-                for (j, cell) in row.iter().enumerate().take(b).skip(first) {
-                    if j > first {
-                        text.push('&');
+        // The label's width in script size: `j=100,\ldots,120`, with the rows before it.
+        let label = if tall { 20.0 } else { 9.0 } * 0.5 * 8.0 / EM;
+        let blocks = if wide {
+            balanced_blocks(&widths, room, label)
+        } else {
+            vec![(0, widths.len().saturating_sub(1))]
+        };
+        let bands = if tall {
+            balanced_bands(&heights, tallest - LABEL_HEIGHT)
+        } else {
+            vec![(0, rows.len().saturating_sub(1))]
+        };
+        for &(top, bottom) in &bands {
+            for &(first, last) in &blocks {
+                let label = match (tall, wide) {
+                    (true, true) => format!(
+                        "{};\\,{}",
+                        index_range('i', top + 1, bottom + 1),
+                        index_range('j', first + 1, last + 1)
+                    ),
+                    (true, false) => index_range('i', top + 1, bottom + 1),
+                    _ => index_range('j', first + 1, last + 1),
+                };
+                text.push_str("\\overset{");
+                text.push_str(&label);
+                text.push_str("}{\\begin{bmatrix}");
+                for (i, row) in rows.iter().enumerate().take(bottom + 1).skip(top) {
+                    if i > top {
+                        text.push_str("\\\\");
                     }
-                    text.push_str(cell);
+                    for (j, cell) in row.iter().enumerate().take(last + 1).skip(first) {
+                        if j > first {
+                            text.push('&');
+                        }
+                        text.push_str(cell);
+                    }
                 }
+                text.push_str("\\end{bmatrix}}");
             }
-            text.push_str("\\end{bmatrix}}");
         }
     }
     match out {
@@ -928,19 +1205,20 @@ fn split_wide_fractions(body: &str, room: f64) -> Cow<'_, str> {
 }
 
 /// Breaks `body` into lines that fit: the first `first` points wide, the others `rest`
-/// (after their indent). `None` when it fits as it is. Continuation lines start with
-/// `\quad`, and with `{}` before an operator so that it keeps its spacing; a `\left`
-/// delimiter left open at a break is closed with `\right.` and reopened with `\left.`.
-pub fn break_row(body: &str, first: f64, rest: f64) -> Option<Vec<String>> {
-    let fits = match width_bounds(body) {
+/// (after their indent), none taller than `tallest` points (`f64::INFINITY` where there is no
+/// page foot). `None` when it fits as it is. Continuation lines start with `\quad`, and with
+/// `{}` before an operator so that it keeps its spacing; a `\left` delimiter left open at a
+/// break is closed with `\right.` and reopened with `\left.`.
+pub fn break_row(body: &str, first: f64, rest: f64, tallest: f64) -> Option<Vec<String>> {
+    let narrow = match width_bounds(body) {
         Some(b) if b.within(first) => true,
         Some(b) if b.beyond(first) => false,
         _ => width(body) <= first,
     };
-    if fits {
+    if narrow && !tall(body, tallest) {
         return None;
     }
-    let body = split_wide_matrices(body, rest.min(first));
+    let body = split_matrices(body, rest.min(first), tallest);
     let body = match split_wide_fractions(&body, rest.min(first)) {
         Cow::Owned(text) => Cow::Owned(text),
         Cow::Borrowed(_) => body,
@@ -950,18 +1228,20 @@ pub fn break_row(body: &str, first: f64, rest: f64) -> Option<Vec<String>> {
         return None;
     }
     // As few lines as the greedy fill makes, as even as they can be: the most the line can
-    // shrink and still need no more of them.
-    let count = lines(&pieces, first, rest).len();
+    // shrink and still need no more of them. Whether a group is wider than the line is
+    // judged against the line itself.
+    let line = rest.min(first) / EM;
+    let count = lines(&pieces, first, rest, line).len();
     let (mut low, mut high) = (0.0, rest.min(first));
     for _ in 0..24 {
         let mid = (low + high) / 2.0;
-        if lines(&pieces, first - mid, rest - mid).len() <= count {
+        if lines(&pieces, first - mid, rest - mid, line).len() <= count {
             low = mid;
         } else {
             high = mid;
         }
     }
-    let lines = lines(&pieces, first - low, rest - low);
+    let lines = lines(&pieces, first - low, rest - low, line);
     let text_end = |k: usize| pieces.get(k).map_or(body.len(), |p| p.start);
     let texts = lines
         .iter()
@@ -975,7 +1255,10 @@ pub fn break_row(body: &str, first: f64, rest: f64) -> Option<Vec<String>> {
                     line.push_str("\\left.");
                 }
                 let text = &body[piece.start..];
-                if matches!(piece.at, Some(Break::Sum | Break::Product)) {
+                let operator = text.starts_with(['+', '-']) || text.starts_with("\\cdot");
+                if matches!(piece.at, Some(Break::Sum | Break::Product))
+                    || piece.at == Some(Break::Rows) && operator
+                {
                     line.push_str("{}");
                 } else if piece.open == 0 && text.starts_with(|c: char| c.is_ascii_alphanumeric()) {
                     line.push(' ');
@@ -993,31 +1276,43 @@ pub fn break_row(body: &str, first: f64, rest: f64) -> Option<Vec<String>> {
 }
 
 /// The lines (first piece, end) of a greedy fill, the first line `first` points wide and the
-/// others `rest`: each breaks at its last sum unless that leaves it less than half full, else
-/// where it is full.
-fn lines(pieces: &[Piece], first: f64, rest: f64) -> Vec<(usize, usize)> {
+/// others `rest`. A row block of a matrix starts a line. Otherwise a line breaks where it is
+/// least nested in brackets, at a sum or comma rather than a product, and the last such place
+/// that leaves it at least half full (else where it is full); never inside a bracketed group
+/// narrower than `line` em, unless there is no other place.
+fn lines(pieces: &[Piece], first: f64, rest: f64, line: f64) -> Vec<(usize, usize)> {
     let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
     while start < pieces.len() {
         let room = if lines.is_empty() { first } else { rest } / EM;
         let mut w = pieces[start].width;
         let mut end = start + 1;
-        while end < pieces.len() && w + pieces[end].width <= room {
+        while end < pieces.len()
+            && pieces[end].at != Some(Break::Rows)
+            && w + pieces[end].width <= room
+        {
             w += pieces[end].width;
             end += 1;
         }
-        if end == pieces.len() {
+        if end == pieces.len() || pieces[end].at == Some(Break::Rows) {
             lines.push((start, end));
-            break;
+            start = end;
+            continue;
         }
-        let mut cut = end;
+        let mut best: Option<((u32, bool), usize)> = None;
+        let mut last_allowed = None;
         let mut so_far = pieces[start].width;
         for (k, piece) in pieces.iter().enumerate().take(end + 1).skip(start + 1) {
-            if piece.at < Some(Break::Product) && (so_far >= room * 0.5 || k == end) {
-                cut = k;
+            if piece.depth == 0 || piece.group > line {
+                last_allowed = Some(k);
+                let rank = (piece.depth, piece.at >= Some(Break::Product));
+                if so_far >= room * 0.5 && best.is_none_or(|(b, _)| rank <= b) {
+                    best = Some((rank, k));
+                }
             }
             so_far += piece.width;
         }
+        let cut = best.map(|(_, k)| k).or(last_allowed).unwrap_or(end);
         lines.push((start, cut));
         start = cut;
     }
@@ -1074,7 +1369,8 @@ mod tests {
         };
         let started = cpu();
         assert!(
-            width(&cases) > 0.0 && break_row(&cases, 100.0, 100.0).is_none_or(|l| !l.is_empty())
+            width(&cases) > 0.0
+                && break_row(&cases, 100.0, 100.0, TALLEST).is_none_or(|l| !l.is_empty())
         );
         let took = cpu() - started;
         assert!(took < 2.0, "{took} s of CPU");
@@ -1242,7 +1538,7 @@ mod tests {
     #[test]
     fn rows_that_fit_are_left_alone() {
         assert_eq!(
-            break_row("0.1\\cdot1+0.1\\cdot2+0.1\\cdot3", LINE, LINE),
+            break_row("0.1\\cdot1+0.1\\cdot2+0.1\\cdot3", LINE, LINE, TALLEST),
             None
         );
     }
@@ -1253,7 +1549,7 @@ mod tests {
             .map(|j| format!("w_{{1,{j}}}^{{(1)}}x_{{{j}}}"))
             .collect::<Vec<_>>()
             .join("+");
-        let lines = break_row(&body, 300.0, 300.0).unwrap();
+        let lines = break_row(&body, 300.0, 300.0, TALLEST).unwrap();
         assert!(lines.len() >= 3, "{lines:?}");
         assert!(lines[1].starts_with("\\quad{}+w_"), "{}", lines[1]);
         assert_eq!(lines.concat().replace("\\quad{}", ""), body);
@@ -1266,7 +1562,7 @@ mod tests {
     fn open_left_delimiters_are_closed_at_a_break() {
         let sum = vec!["\\frac{1}{2}x_1"; 30].join("+");
         let body = format!("2\\left({sum}\\right)\\cdot3");
-        let lines = break_row(&body, 250.0, 250.0).unwrap();
+        let lines = break_row(&body, 250.0, 250.0, TALLEST).unwrap();
         assert!(lines[0].ends_with("\\right."), "{}", lines[0]);
         assert!(lines[1].starts_with("\\quad\\left.{}+"), "{}", lines[1]);
         for line in &lines {
@@ -1284,7 +1580,7 @@ mod tests {
             .collect::<Vec<_>>()
             .join("&");
         let body = format!("\\begin{{bmatrix}}{row}\\\\{row}\\end{{bmatrix}}");
-        let lines = break_row(&body, 300.0, 300.0).unwrap();
+        let lines = break_row(&body, 300.0, 300.0, TALLEST).unwrap();
         assert!(lines.len() >= 2, "{lines:?}");
         assert!(
             lines[0].starts_with("\\overset{j=1,\\ldots,"),
@@ -1308,7 +1604,7 @@ mod tests {
             .collect::<Vec<_>>()
             .join("+");
         let body = format!("\\frac{{\\exp(a_{{1}}^{{(1)}})}}{{{den}}}");
-        let lines = break_row(&body, 300.0, 300.0).unwrap();
+        let lines = break_row(&body, 300.0, 300.0, TALLEST).unwrap();
         assert!(
             lines[0].starts_with("\\exp(a_{1}^{(1)})/(\\exp(a_{1}^{(1)})+"),
             "{}",
@@ -1320,8 +1616,99 @@ mod tests {
     #[test]
     fn tuples_break_after_a_comma() {
         let body = format!("({})", vec!["-0.123456"; 30].join(", "));
-        let lines = break_row(&body, 300.0, 300.0).unwrap();
+        let lines = break_row(&body, 300.0, 300.0, TALLEST).unwrap();
         assert!(lines[0].ends_with(", "), "{}", lines[0]);
         assert!(lines[1].starts_with("\\quad-0.123456"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn tall_matrices_become_labelled_row_blocks_each_on_a_line() {
+        let column = (1..=60)
+            .map(|i| format!("0.{i:03}"))
+            .collect::<Vec<_>>()
+            .join("\\\\");
+        let body = format!("\\begin{{bmatrix}}{column}\\end{{bmatrix}}+x");
+        assert!(tall(&body, TALLEST) && width(&body) < 300.0);
+        let lines = break_row(&body, 300.0, 300.0, TALLEST).unwrap();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].starts_with("\\overset{i=1,\\ldots,20}{\\begin{bmatrix}0.001\\\\"));
+        assert!(
+            lines[1].starts_with("\\quad\\overset{i=21,\\ldots,40}{"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].ends_with("0.060\\end{bmatrix}}+x"), "{}", lines[2]);
+        for line in &lines {
+            assert!(height(line, Style::DISPLAY) <= TALLEST, "{line}");
+        }
+        // Without a page foot (Markdown) the matrix stays whole.
+        assert_eq!(break_row(&body, 300.0, 300.0, f64::INFINITY), None);
+        // A matrix a page holds is left alone.
+        let short = "\\begin{bmatrix}1\\\\2\\\\3\\end{bmatrix}";
+        assert!(!tall(short, TALLEST));
+    }
+
+    #[test]
+    fn tall_and_wide_matrices_are_cut_both_ways() {
+        let row = (1..=30)
+            .map(|j| format!("-0.{j:03}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        let body = format!(
+            "A=\\begin{{bmatrix}}{}\\end{{bmatrix}}",
+            vec![row; 50].join("\\\\")
+        );
+        let lines = break_row(&body, 300.0, 300.0, TALLEST).unwrap();
+        let all = lines.concat();
+        assert!(all.contains("\\overset{i=1,\\ldots,"), "{all}");
+        assert!(all.contains(";\\,j=1,\\ldots,"), "{all}");
+        // Every cell once, every line within the page's width and height.
+        assert_eq!(all.matches("-0.030").count(), 50);
+        for line in &lines {
+            assert!(width(line) <= 300.0 + INDENT_WIDTH, "{line}");
+            assert!(height(line, Style::DISPLAY) <= TALLEST, "{line}");
+        }
+        // A new band of rows always starts a line.
+        for line in &lines {
+            let bands: std::collections::BTreeSet<&str> = line
+                .split("\\overset{i=")
+                .skip(1)
+                .map(|s| s.split(';').next().unwrap())
+                .collect();
+            assert!(bands.len() <= 1, "{line}");
+        }
+    }
+
+    #[test]
+    fn short_groups_are_not_broken_inside() {
+        // Squares of short sums: the breaks fall between them, not inside one.
+        let body = (1..=12)
+            .map(|k| format!("(0.{k:04}-0.{k}{k})^2"))
+            .collect::<Vec<_>>()
+            .join("+");
+        let body = format!("\\frac{{1}}{{2}}({body})");
+        let lines = break_row(&body, 250.0, 250.0, TALLEST).unwrap();
+        for line in &lines[1..] {
+            assert!(line.starts_with("\\quad{}+("), "{line}");
+        }
+        // A group wider than the line is broken inside.
+        let long = format!(
+            "3\\cdot({})\\cdot2",
+            vec!["0.1234\\cdot5.678"; 30].join("+")
+        );
+        let lines = break_row(&long, 250.0, 250.0, TALLEST).unwrap();
+        assert!(
+            lines.len() > 2 && lines[1].starts_with("\\quad{}+"),
+            "{lines:?}"
+        );
+        // A top-level product is taken before a sum inside a short group.
+        let product = format!("{}\\cdot(0.3110-0.1)", vec!["x_1"; 40].concat());
+        let lines = break_row(&product, 200.0, 200.0, TALLEST).unwrap();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("\\quad{}\\cdot(0.3110-0.1)")),
+            "{lines:?}"
+        );
     }
 }

@@ -382,6 +382,9 @@ struct LayerView {
     bias: Option<String>,
     /// `W = … = …` (and `b`) as a block of rows, when they do not fit on one line (else empty).
     rows: BlockView,
+    /// `W = …` and `b = …` with the numbers only (an exam's question) as a block of rows,
+    /// when they do not fit on one line (else empty).
+    given_rows: BlockView,
 }
 
 #[derive(Serialize)]
@@ -651,8 +654,11 @@ impl<'a> Views<'a> {
 
     /// Rows as the template sees them, each marked whether it keeps with the one above.
     fn row_views(&self, rows: Vec<(&'static str, String)>) -> Vec<RowView> {
-        let rels: smallvec::SmallVec<[&str; 4]> = rows.iter().map(|r| r.0).collect();
-        let keeps = self.keeps(&rels);
+        let keeps = {
+            let rows: smallvec::SmallVec<[(&str, &str); 4]> =
+                rows.iter().map(|r| (r.0, r.1.as_str())).collect();
+            self.keeps(&rows)
+        };
         rows.into_iter()
             .zip(keeps)
             .map(|((rel, body), keep)| RowView { rel, body, keep })
@@ -661,14 +667,45 @@ impl<'a> Views<'a> {
 
     /// Which rows of a stacked chain keep with the row above: the general formula's
     /// continuations and the first row of numbers (in LaTeX, unless the general formula
-    /// alone takes many lines).
-    fn keeps(&self, rels: &[&str]) -> smallvec::SmallVec<[bool; 4]> {
+    /// alone takes many lines, or the rows kept together would be taller than a row may be:
+    /// the row blocks of a tall matrix).
+    fn keeps(&self, rows: &[(&str, &str)]) -> smallvec::SmallVec<[bool; 4]> {
         const MOST: usize = 6;
-        let general = 1 + rels.iter().skip(1).take_while(|r| r.is_empty()).count();
+        let general = 1 + rows.iter().skip(1).take_while(|r| r.0.is_empty()).count();
         let pages = self.env != "aligned" && general <= MOST;
-        (0..rels.len())
+        let mut keeps: smallvec::SmallVec<[bool; 4]> = (0..rows.len())
             .map(|k| pages && k >= 1 && k <= general)
-            .collect()
+            .collect();
+        if pages && keeps.iter().any(|&k| k) {
+            let heights: smallvec::SmallVec<[f64; 4]> = rows
+                .iter()
+                .map(|r| fit::height_of(r.1, fit::TALLEST))
+                .collect();
+            let mut together = heights.first().copied().unwrap_or(0.0);
+            for (keep, h) in keeps.iter_mut().zip(&heights).skip(1) {
+                if *keep && together + h <= fit::TALLEST {
+                    together += h;
+                } else {
+                    *keep = false;
+                    together = *h;
+                }
+            }
+        }
+        keeps
+    }
+
+    /// The most a row may be high: a page's in LaTeX, none on a web page (Markdown).
+    fn tallest(&self) -> f64 {
+        if self.env == "aligned" {
+            f64::INFINITY
+        } else {
+            fit::TALLEST
+        }
+    }
+
+    /// Whether `text` fits on one line `room` points wide and is no taller than a row may be.
+    fn fits(&self, text: &str, room: f64) -> bool {
+        fit::width(text) <= room && !fit::tall(text, self.tallest())
     }
 
     /// The width the right-hand sides of a block have beside left-hand sides `lhs` points
@@ -689,9 +726,13 @@ impl<'a> Views<'a> {
     ) -> Option<Vec<(&'static str, std::borrow::Cow<'b, str>)>> {
         use std::borrow::Cow;
         let room = self.room(lhs);
+        let tallest = self.tallest();
+        let tall: smallvec::SmallVec<[bool; 4]> =
+            rows.iter().map(|r| fit::tall(r.1, tallest)).collect();
+        let low = !tall.contains(&true);
         let relations = 17.0 * rows.len().saturating_sub(1) as f64;
         let fits = |widths: &[f64]| {
-            if stacked {
+            low && if stacked {
                 widths.iter().all(|&w| w <= room)
             } else {
                 widths.iter().sum::<f64>() + relations <= room
@@ -701,12 +742,13 @@ impl<'a> Views<'a> {
         // each row's side of the room counts, and a bound may tell that too.
         let bounds: smallvec::SmallVec<[Option<fit::Bounds>; 4]> =
             rows.iter().map(|r| fit::width_bounds(r.1)).collect();
-        let sure = if stacked {
-            bounds.iter().all(|b| b.is_some_and(|b| b.within(room)))
-        } else {
-            let total: Option<fit::Bounds> = bounds.iter().copied().sum();
-            total.is_some_and(|t| t.within(room - relations))
-        };
+        let sure = low
+            && if stacked {
+                bounds.iter().all(|b| b.is_some_and(|b| b.within(room)))
+            } else {
+                let total: Option<fit::Bounds> = bounds.iter().copied().sum();
+                total.is_some_and(|t| t.within(room - relations))
+            };
         if sure {
             return None;
         }
@@ -723,9 +765,9 @@ impl<'a> Views<'a> {
             return None;
         }
         let mut fitted = Vec::with_capacity(rows.len());
-        for (&(rel, body), &w) in rows.iter().zip(&widths) {
-            let lines = (w > room)
-                .then(|| fit::break_row(body, room, room - fit::INDENT_WIDTH))
+        for ((&(rel, body), &w), &tall) in rows.iter().zip(&widths).zip(&tall) {
+            let lines = (w > room || tall)
+                .then(|| fit::break_row(body, room, room - fit::INDENT_WIDTH, tallest))
                 .flatten();
             match lines {
                 Some(lines) => {
@@ -859,8 +901,7 @@ impl<'a> Views<'a> {
     /// `&rel&body` when stacked (eqnarray; align and aligned take `&rel body`).
     fn write_rows(&self, stacked: bool, rows: &[(&'static str, &str)], out: &mut String) {
         let after_rel = if self.env == "eqnarray" { "&" } else { " " };
-        let rels: smallvec::SmallVec<[&str; 4]> = rows.iter().map(|r| r.0).collect();
-        let keeps = self.keeps(&rels);
+        let keeps = self.keeps(rows);
         for (n, &(rel, body)) in rows.iter().enumerate() {
             if n == 0 {
                 out.push('&');
@@ -1181,7 +1222,7 @@ impl<'a> Views<'a> {
             text
         };
         let fits = |p: &str, grad: &str, after: Option<&String>| {
-            fit::width(&display(p, grad, after)) <= fit::LINE
+            self.fits(&display(p, grad, after), fit::LINE)
         };
         let weights_fit = fits("W", &summary.grad_weights, summary.weights_after.as_ref());
         let bias_fits = summary
@@ -1805,15 +1846,30 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
             if let (Some(bs), Some(b)) = (&bias_symbolic, &bias) {
                 display.push_str(&format!(",\\qquad {b_name}={bs}={b}"));
             }
-            let rows = if fit::width(&display) <= fit::LINE {
+            let rows = if views.fits(&display, fit::LINE) {
                 BlockView::default()
             } else {
                 let mut rows = vec![views.matrix_row(
-                    w_name,
+                    w_name.clone(),
                     vec![("=", weights_symbolic.clone()), ("=", weights.clone())],
                 )];
                 if let (Some(bs), Some(b)) = (&bias_symbolic, &bias) {
-                    rows.push(views.matrix_row(b_name, vec![("=", bs.clone()), ("=", b.clone())]));
+                    rows.push(
+                        views.matrix_row(b_name.clone(), vec![("=", bs.clone()), ("=", b.clone())]),
+                    );
+                }
+                views.views(rows)
+            };
+            let mut given = format!("{w_name}={weights}");
+            if let Some(b) = &bias {
+                given.push_str(&format!(",\\qquad {b_name}={b}"));
+            }
+            let given_rows = if views.fits(&given, fit::LINE) {
+                BlockView::default()
+            } else {
+                let mut rows = vec![views.matrix_row(w_name, vec![("=", weights.clone())])];
+                if let Some(b) = &bias {
+                    rows.push(views.matrix_row(b_name, vec![("=", b.clone())]));
                 }
                 views.views(rows)
             };
@@ -1830,6 +1886,7 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
                 bias_symbolic,
                 bias,
                 rows,
+                given_rows,
             }
         })
         .collect();

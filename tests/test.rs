@@ -22,6 +22,7 @@ mod exam_import;
 mod fit;
 mod formulas;
 mod gradcheck;
+mod headings;
 mod hostile;
 mod input;
 mod measure;

@@ -4,7 +4,8 @@
 //!
 //! One document per network and language holds several bodies (`-f latex` in other
 //! environments and forms appended to the `-f document`), so that a TeX run covers them all.
-//! With `CI` set every network runs in both languages; otherwise a representative few.
+//! With `CI` set every network runs in both languages; otherwise a representative few. Layers
+//! of 50–70 units (`TALL`) have matrices taller than a page: they must arrive in row blocks.
 
 use super::{compile_in, run, run_with, stdout, tex_available, tool_available};
 
@@ -240,6 +241,56 @@ const NETS: &[Net] = &[
     },
 ];
 
+/// Networks with a layer of 50–70 units: W, b, z and δ taller than a page.
+const TALL: &[Net] = &[
+    Net {
+        name: "2-60-2",
+        sizes: &[2, 60, 2],
+        acts: &["sigmoid", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 1,
+        steps: 1,
+        places: 2,
+    },
+    Net {
+        name: "4-50-3, 2 samples, 2 steps",
+        sizes: &[4, 50, 3],
+        acts: &["tanh", "identity"],
+        loss: "sum_squared",
+        bias: true,
+        samples: 2,
+        steps: 2,
+        places: 2,
+    },
+    Net {
+        name: "softmax 3-70-4",
+        sizes: &[3, 70, 4],
+        acts: &["relu", "softmax"],
+        loss: "cross_entropy",
+        bias: true,
+        samples: 1,
+        steps: 1,
+        places: 2,
+    },
+];
+
+/// The most rows of any `bmatrix` in `tex`.
+fn tallest_matrix(tex: &str) -> usize {
+    tex.split("\\begin{bmatrix}")
+        .skip(1)
+        .map(|m| {
+            m.split("\\end{bmatrix}")
+                .next()
+                .unwrap_or("")
+                .matches("\\\\")
+                .count()
+                + 1
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// The boxes of a LaTeX log that reach past the margin by more than 1 pt, and every page
 /// that overflows its foot.
 fn overfull(log: &str) -> Vec<String> {
@@ -385,6 +436,51 @@ fn wide_networks_fit_the_page_in_every_language_environment_and_form() {
         }
     });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn layers_of_60_units_arrive_in_row_blocks_that_fit_the_page() {
+    if !tex_available("pdflatex") || !tool_available("lualatex", &["--version"]) {
+        return;
+    }
+    let full = std::env::var_os("CI").is_some();
+    let mut jobs = Vec::new();
+    for (n, net) in TALL.iter().enumerate() {
+        for lang in ["en", "ja"] {
+            // Without CI: the 60-unit layer in English (one TeX run of a few seconds).
+            if full || n == 0 && lang == "en" {
+                jobs.push((net, n as u64 + 40, lang));
+            }
+        }
+    }
+    let failures = in_parallel(jobs, |(net, seed, lang)| {
+        let text = net.text(seed);
+        let tex = document(&text, lang, full);
+        // 26 rows of numbers are 354 pt, half a page: nothing taller is printed whole.
+        let rows = tallest_matrix(&tex);
+        if rows > 26 || !tex.contains("\\overset{i=1,\\ldots,") {
+            return vec![format!("{} ({lang}): a matrix of {rows} rows", net.name)];
+        }
+        let engine = if lang == "ja" { "lualatex" } else { "pdflatex" };
+        match overfull_boxes(engine, &tex) {
+            Ok(boxes) if boxes.is_empty() => Vec::new(),
+            Ok(boxes) => vec![format!(
+                "{} ({lang}): {}\n{text}",
+                net.name,
+                boxes.join("\n")
+            )],
+            Err(log) => vec![format!("{} ({lang}) does not compile:\n{log}", net.name)],
+        }
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn tallest_matrices_are_counted_by_their_rows() {
+    let tex =
+        "a\\begin{bmatrix}1\\\\2\\end{bmatrix}\\\\ \\begin{bmatrix}1&2\\\\3&4\\\\5&6\\end{bmatrix}";
+    assert_eq!(tallest_matrix(tex), 3);
+    assert_eq!(tallest_matrix("x"), 0);
 }
 
 #[test]
