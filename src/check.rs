@@ -304,6 +304,14 @@ fn parameter_name(name: &str, depth: usize) -> Option<Result<(bool, Option<u32>)
     Some(Ok((bias, Some(layer))))
 }
 
+/// Which layer lacks the biases a `vary` or `ask` names (`None`: it names all of them).
+fn no_biases(layer: Option<u32>) -> String {
+    match layer {
+        Some(l) => format!("layer {l} has none (its `layer` statement gives no `b`)"),
+        None => "no layer has any (no `layer` statement gives a `b`)".into(),
+    }
+}
+
 /// The most activations a file may define: each is differentiated when it is checked, used or
 /// not (3,000 at the formula limits took over a minute). A network uses one per layer, and
 /// has at most 32 layers by default.
@@ -399,7 +407,7 @@ fn check_exam(
                 Some(Err(message)) => return Err(value_error(message, name.span)),
                 Some(Ok((true, layer))) if !has_bias(layer) => {
                     return Err(value_error(
-                        format!("`{other}` varies biases, but the layer has none"),
+                        format!("`{other}` varies biases, but {}", no_biases(layer)),
                         name.span,
                     ))
                 }
@@ -722,7 +730,7 @@ fn check_ask(
     };
     if bias && !has_bias {
         return Err(value_error(
-            format!("`{text}` asks for biases, but the layer has none"),
+            format!("`{text}` asks for biases, but {}", no_biases(layer)),
             name.span,
         ));
     }
