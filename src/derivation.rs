@@ -673,7 +673,7 @@ impl Values<'_> {
     fn evaluate(&self, formula: &Expr, name: &Expr, step: u32) -> Result<(Expr, Value), Error> {
         let substituted = self.substitute(formula);
         let value = eval::eval(&substituted, self).map_err(|fault| {
-            let quantity = crate::latex::plain(name);
+            let quantity = crate::latex::plain_at(name, self.network.depth());
             let fault = fault.to_string();
             let carried = substituted.any(&|e| matches!(e, Expr::Val(v) if v.carried.is_some()));
             if carried {

@@ -647,9 +647,27 @@ fn without_leading_minus(e: &Expr) -> Option<Expr> {
     }
 }
 
-/// A short plain-text name of a quantity, for messages: `y_1`, `a_2^(1)`, `dE/dw_11^(2)`.
+/// A short plain-text name of a quantity, for messages: `z_1^(2)`, `a_2^(1)`, `dE/dw_11^(2)`.
+/// Without the network's depth an output is named as any layer's (`z`); [`Printer::plain`]
+/// names it `y`, as the rows do.
 pub fn plain(e: &Expr) -> String {
-    fn symbol(s: &Symbol) -> String {
+    plain_in(e, None)
+}
+
+/// [`plain`] in a network of `depth` layers: its outputs are `y_k`.
+pub fn plain_at(e: &Expr, depth: u32) -> String {
+    plain_in(e, Some(depth))
+}
+
+impl Printer {
+    /// [`plain`], with the outputs of the last layer named `y_k`, as the rows name them.
+    pub fn plain(&self, e: &Expr) -> String {
+        plain_at(e, self.depth)
+    }
+}
+
+fn plain_in(e: &Expr, depth: Option<u32>) -> String {
+    let symbol = |s: &Symbol| -> String {
         let sub: String = s
             .indices
             .iter()
@@ -667,6 +685,7 @@ pub fn plain(e: &Expr) -> String {
             Kind::Bias => format!("b{sub}{layer}"),
             Kind::Pre => format!("a{sub}{layer}"),
             Kind::Out if s.layer == 0 => format!("x{sub}"),
+            Kind::Out if Some(s.layer) == depth => format!("y{sub}"),
             Kind::Out => format!("z{sub}{layer}"),
             Kind::Target => format!("t{sub}"),
             Kind::Delta => format!("delta{sub}{layer}"),
@@ -676,11 +695,13 @@ pub fn plain(e: &Expr) -> String {
             Kind::Rate => "eta".into(),
             Kind::Loss => "E".into(),
         }
-    }
+    };
     match e {
         Expr::Sym(s) => symbol(s),
-        Expr::Partial(num, den) => format!("d{}/d{}", plain(num), plain(den)),
-        Expr::Deriv(_, x) => format!("h'({})", plain(x)),
+        Expr::Partial(num, den) => {
+            format!("d{}/d{}", plain_in(num, depth), plain_in(den, depth))
+        }
+        Expr::Deriv(_, x) => format!("h'({})", plain_in(x, depth)),
         other => other.to_string(),
     }
 }

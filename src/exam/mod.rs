@@ -292,10 +292,10 @@ fn answers(
                     printer.symbol(&parameter),
                     texts.after_update_latex()
                 ),
-                format!("{}{}", crate::latex::plain(&lhs), texts.after_update()),
+                format!("{}{}", printer.plain(&lhs), texts.after_update()),
             )
         } else {
-            (printer.expr(&lhs), crate::latex::plain(&lhs))
+            (printer.expr(&lhs), printer.plain(&lhs))
         };
         // The plain name joins a weight's indices (`w_2050`): with an index of two digits they
         // are written apart, as the sheet's w_{20,50} is.
@@ -347,8 +347,8 @@ fn answers(
             _ => find(&sample.forward, &lhs),
         };
         let name = match sample.sample {
-            Some(n) => format!("{}{}", crate::latex::plain(&lhs), texts.of_sample(n)),
-            None => crate::latex::plain(&lhs),
+            Some(n) => format!("{}{}", printer.plain(&lhs), texts.of_sample(n)),
+            None => printer.plain(&lhs),
         };
         Some(Answer {
             name,
