@@ -1338,9 +1338,9 @@ impl Views<'_> {
         }
         let given = |k: usize| {
             let c = from_shown(k);
-            c.exact.or(c.carried)
+            c.rational()
         };
-        if (0..values.len()).all(|k| given(k).is_some_and(|r| values[k].exact == Some(r))) {
+        if (0..values.len()).all(|k| given(k).is_some_and(|r| values[k].exact() == Some(r))) {
             "="
         } else {
             "\\approx"
@@ -1431,7 +1431,10 @@ impl Views<'_> {
         for (l, numbers) in step.layers.iter().enumerate() {
             let l = l as u32 + 1;
             let input: Vec<Value> = if l == 1 {
-                self.network.x[n].iter().map(|d| Value::exact(*d)).collect()
+                self.network.x[n]
+                    .iter()
+                    .map(|d| Value::decimal(*d))
+                    .collect()
             } else {
                 step.layers[l as usize - 2].out[n].clone()
             };
@@ -1589,7 +1592,10 @@ impl Views<'_> {
             let inputs: Vec<Vec<Value>> = (0..self.samples)
                 .map(|n| {
                     if l == 1 {
-                        self.network.x[n].iter().map(|d| Value::exact(*d)).collect()
+                        self.network.x[n]
+                            .iter()
+                            .map(|d| Value::decimal(*d))
+                            .collect()
                     } else {
                         step.layers[l - 2].out[n].clone()
                     }
