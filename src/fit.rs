@@ -832,6 +832,10 @@ fn balanced_blocks(widths: &[f64], room: f64) -> Vec<(usize, usize)> {
 /// Replaces every matrix of `body` wider than `room` (pt) by column blocks that fit it, each
 /// labelled with its columns: `\overset{j=1,\ldots,8}{\begin{bmatrix}…\end{bmatrix}}`.
 fn split_wide_matrices(body: &str, room: f64) -> Cow<'_, str> {
+    // A long sum has no matrix: not scanned for one.
+    if !body.contains("bmatrix") {
+        return Cow::Borrowed(body);
+    }
     let mut out: Option<String> = None;
     let mut copied = 0;
     for (start, t, end) in tokens(body) {
@@ -885,6 +889,9 @@ fn split_wide_matrices(body: &str, room: f64) -> Cow<'_, str> {
 /// Writes every fraction of `body` wider than `room` (pt) on one level, `num/(den)`, so that
 /// its sums can be broken: a softmax over twelve units has a denominator of twelve terms.
 fn split_wide_fractions(body: &str, room: f64) -> Cow<'_, str> {
+    if !body.contains("\\frac") {
+        return Cow::Borrowed(body);
+    }
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut it = tokens(body).peekable();
@@ -940,6 +947,12 @@ pub fn break_row(body: &str, first: f64, rest: f64) -> Option<Vec<String>> {
     if fits {
         return None;
     }
+    break_wide_row(body, first, rest)
+}
+
+/// [`break_row`] for a row its caller has measured (or bounded) wider than `first`: a
+/// 100×784 matrix is not measured again to learn what its caller knows.
+pub fn break_wide_row(body: &str, first: f64, rest: f64) -> Option<Vec<String>> {
     let body = split_wide_matrices(body, rest.min(first));
     let body = match split_wide_fractions(&body, rest.min(first)) {
         Cow::Owned(text) => Cow::Owned(text),
@@ -1260,6 +1273,32 @@ mod tests {
         for line in &lines {
             assert!(width(line) <= 300.0 + INDENT_WIDTH, "{line}");
         }
+    }
+
+    #[test]
+    fn a_row_known_to_be_wide_breaks_as_a_measured_one() {
+        let sum = (1..=40)
+            .map(|j| format!("w_{{{j}}}x_{{{j}}}"))
+            .collect::<Vec<_>>()
+            .join("+");
+        let row = vec!["-0.125"; 30].join("&");
+        let matrix = format!("\\begin{{bmatrix}}{row}\\\\{row}\\end{{bmatrix}}");
+        let fraction = format!("\\frac{{{sum}}}{{2}}");
+        for body in [&sum, &matrix, &fraction] {
+            let lines = break_wide_row(body, 300.0, 300.0);
+            assert!(lines.as_ref().is_some_and(|l| l.len() >= 2), "{body}");
+            assert_eq!(lines, break_row(body, 300.0, 300.0), "{body}");
+        }
+        // The splitters leave a row without a matrix or a fraction as it is.
+        assert!(matches!(split_wide_matrices(&sum, 300.0), Cow::Borrowed(_)));
+        assert!(matches!(
+            split_wide_fractions(&matrix, 300.0),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(
+            split_wide_fractions(&fraction, 300.0),
+            Cow::Owned(_)
+        ));
     }
 
     #[test]

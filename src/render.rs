@@ -725,7 +725,7 @@ impl<'a> Views<'a> {
         let mut fitted = Vec::with_capacity(rows.len());
         for (&(rel, body), &w) in rows.iter().zip(&widths) {
             let lines = (w > room)
-                .then(|| fit::break_row(body, room, room - fit::INDENT_WIDTH))
+                .then(|| fit::break_wide_row(body, room, room - fit::INDENT_WIDTH))
                 .flatten();
             match lines {
                 Some(lines) => {
