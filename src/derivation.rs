@@ -675,7 +675,7 @@ impl Values<'_> {
         let value = eval::eval(&substituted, self).map_err(|fault| {
             let quantity = crate::latex::plain_at(name, self.network.depth());
             let fault = fault.to_string();
-            let carried = substituted.any(&|e| matches!(e, Expr::Val(v) if v.carried.is_some()));
+            let carried = substituted.any(&|e| matches!(e, Expr::Val(v) if v.carried().is_some()));
             if carried {
                 // Perhaps only the rounding's doing: `derive` finds out.
                 Error::RoundedAway {
@@ -764,12 +764,7 @@ fn legible(row: Expr, env: &dyn Env, options: &Options) -> Expr {
         None
     });
     let widened = |wide: &dyn Fn(usize) -> Option<u32>| {
-        each_value(&mut |at, v| {
-            wide(at).map(|digits| Value {
-                digits: digits as u8,
-                ..*v
-            })
-        })
+        each_value(&mut |at, v| wide(at).map(|digits| v.with_digits(digits as u8)))
     };
     for digits in options.digits + 1..=MOST_DIGITS {
         for &only in &inexact {
@@ -824,10 +819,7 @@ fn widen_outputs(
             Carry::Exact => before[k],
             Carry::Rounded => unrounded[k].rounded(digits, options.rounding),
         };
-        Value {
-            digits: digits as u8,
-            ..value
-        }
+        value.with_digits(digits as u8)
     };
     // Output k's digits when `only` one (or with `None`, every candidate) is widened.
     let wide = |only: Option<usize>, digits: u32, k: usize| {
@@ -993,7 +985,7 @@ fn derive_as(network: &Network, options: Options) -> Result<Derivation<'_>, Erro
 
 /// A number from the file as the rows use it: exact, or with rounded values carried, as shown.
 fn given(d: crate::number::Decimal, options: &Options) -> Value {
-    let value = Value::exact(d);
+    let value = Value::decimal(d);
     match options.carry {
         Carry::Exact => value,
         Carry::Rounded => value.rounded(options.digits, options.rounding),
@@ -1332,7 +1324,7 @@ fn softmax_numbers(
 ) -> (Expr, Value) {
     let substituted = values.substitute(formula);
     if let Ok(value) = eval::eval(&substituted, values) {
-        if value.exact.is_some() {
+        if value.exact().is_some() {
             return (substituted, value);
         }
     }

@@ -399,14 +399,14 @@ mod tests {
         let printer = Printer::new(2, 4);
         let n = Number::new(
             &printer,
-            Value::exact(crate::number::Decimal::parse("-0.00000015").unwrap()),
+            Value::decimal(crate::number::Decimal::parse("-0.00000015").unwrap()),
         );
         assert_eq!(n.latex, "-1.5\\times10^{-7}");
         assert_eq!(n.mantissa, "\u{2212}1.5");
         assert_eq!(n.exponent.as_deref(), Some("\u{2212}7"));
         let n = Number::new(
             &printer,
-            Value::exact(crate::number::Decimal::parse("2.5").unwrap()),
+            Value::decimal(crate::number::Decimal::parse("2.5").unwrap()),
         );
         assert_eq!((n.mantissa.as_str(), n.exponent), ("2.5", None));
     }

@@ -126,7 +126,7 @@ impl fmt::Display for Fault {
 /// A computed (inexact) value that came out as 0: the true value is almost surely not 0, but
 /// too small for a float. (A carried 0 is the shown numbers' own 0, not a float's.)
 fn rounded_to_zero(v: Value) -> bool {
-    v.f == 0.0 && v.exact.is_none() && v.carried.is_none()
+    v.f == 0.0 && v.exact().is_none() && v.carried().is_none()
 }
 
 fn finite(v: Value) -> Result<Value, Fault> {
@@ -145,7 +145,7 @@ fn finite(v: Value) -> Result<Value, Fault> {
 /// own, so that this frame stays small (a debug build's frame holds every arm's temporaries).
 pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, Fault> {
     let value = match expr {
-        Expr::Num(d) => Ok(Value::exact(*d)),
+        Expr::Num(d) => Ok(Value::decimal(*d)),
         Expr::Val(v) => Ok(*v),
         Expr::Sym(s) => symbol(s, env),
         Expr::Add(terms) => sum(terms, env),
@@ -212,7 +212,7 @@ fn product(factors: &[Expr], env: &dyn Env) -> Result<Value, Fault> {
             Err(Fault::SignOfZero) => sign_of_zero = true,
             value => acc = finite(acc * value?)?,
         }
-        if acc.exact.is_some_and(|d| d.is_zero()) && !env.strict() {
+        if acc.exact().is_some_and(|d| d.is_zero()) && !env.strict() {
             return Ok(acc);
         }
     }
@@ -245,7 +245,7 @@ fn power(a: &Expr, b: &Expr, env: &dyn Env) -> Result<Value, Fault> {
         return Err(Fault::ZeroToNegativePower);
     }
     // An exact 0 to a positive power is exactly 0 (`|0|^0.5` in a derivative of `|u|^1.5`).
-    if a.exact.is_some_and(|d| d.is_zero()) && b.f > 0.0 {
+    if a.exact().is_some_and(|d| d.is_zero()) && b.f > 0.0 {
         return Ok(Value::int(0));
     }
     let value = a.pow(b);
@@ -299,10 +299,10 @@ fn derivative(func: Func, x: &Expr, env: &dyn Env) -> Result<Value, Fault> {
 /// An elementary function at `x`, or why it has no real value there.
 pub fn apply(f: Func, x: Value) -> Result<Value, Fault> {
     // The values a person knows exactly: exp(0) = 1, log(1) = 0, tanh(0) = 0, σ(0) = ½, …
-    let zero = x.exact.is_some_and(|d| d.is_zero());
-    let one = x.exact.is_some_and(|d| d.is_one());
+    let zero = x.exact().is_some_and(|d| d.is_zero());
+    let one = x.exact().is_some_and(|d| d.is_one());
     let known = |text: &str| {
-        Ok(Value::exact(
+        Ok(Value::decimal(
             crate::number::Decimal::parse(text).expect("a constant"),
         ))
     };
@@ -328,7 +328,7 @@ pub fn apply(f: Func, x: Value) -> Result<Value, Fault> {
         Func::Sin => x.map(precise::sin),
         Func::Cos => x.map(precise::cos),
         // A carried (rounded, shown) number keeps its exact decimal through `abs`.
-        Func::Abs => match x.exact.or(x.carried) {
+        Func::Abs => match x.rational() {
             Some(d) if d.is_negative() => -x,
             Some(_) => x,
             None => x.map(Dd::abs),
@@ -366,7 +366,7 @@ mod tests {
     }
 
     fn dec(text: &str) -> Value {
-        Value::exact(Decimal::parse(text).unwrap())
+        Value::decimal(Decimal::parse(text).unwrap())
     }
 
     #[test]
@@ -374,7 +374,7 @@ mod tests {
         let env = env(HashMap::new(), "sigmoid");
         let z = eval(&Expr::call(Func::Act(1), Expr::Val(dec("0.6"))), &env).unwrap();
         assert!((z.f - 0.6456563062257954).abs() < 1e-15);
-        assert_eq!(z.exact, None);
+        assert_eq!(z.exact(), None);
         let d = eval(&Expr::deriv(Func::Act(1), Expr::Val(dec("0.6"))), &env).unwrap();
         assert!((d.f - z.f * (1.0 - z.f)).abs() < 1e-15);
     }
@@ -384,11 +384,11 @@ mod tests {
         let env = env(HashMap::new(), "relu");
         let at = |x: &str| eval(&Expr::call(Func::Act(1), Expr::Val(dec(x))), &env).unwrap();
         assert_eq!(
-            at("-0.5").exact,
+            at("-0.5").exact(),
             Decimal::parse("0").map(crate::number::Ratio::from)
         );
         assert_eq!(
-            at("0.25").exact,
+            at("0.25").exact(),
             Decimal::parse("0.25").map(crate::number::Ratio::from)
         );
         let slope = |x: &str| {
@@ -405,7 +405,7 @@ mod tests {
         let env = env(HashMap::from([(w.clone(), dec("0.1"))]), "identity");
         let e = Expr::Mul(vec![Expr::Sym(w), Expr::int(3)]);
         assert_eq!(
-            eval(&e, &env).unwrap().exact,
+            eval(&e, &env).unwrap().exact(),
             Decimal::parse("0.3").map(crate::number::Ratio::from)
         );
     }
@@ -457,7 +457,7 @@ mod tests {
         let tiny = Expr::call(Func::Sigmoid, Expr::int(-1000));
         let term = Expr::Mul(vec![Expr::int(0), Expr::call(Func::Log, tiny.clone())]);
         assert_eq!(
-            eval(&term, &env).unwrap().exact,
+            eval(&term, &env).unwrap().exact(),
             Decimal::parse("0").map(crate::number::Ratio::from)
         );
         // A fault before the zero still counts.
@@ -472,7 +472,7 @@ mod tests {
             Err(Fault::LogOfNonPositive)
         );
         assert_eq!(
-            eval_as_printed(&term("0.997"), &env).unwrap().exact,
+            eval_as_printed(&term("0.997"), &env).unwrap().exact(),
             Some(crate::number::Ratio::ZERO)
         );
     }
@@ -483,11 +483,11 @@ mod tests {
         let sign = |u: Expr| Expr::Div(Box::new(u.clone()), Box::new(Expr::call(Func::Abs, u)));
         let value = |e: &Expr| eval(e, &env);
         assert_eq!(
-            value(&sign(Expr::Val(dec("-0.25")))).unwrap().exact,
+            value(&sign(Expr::Val(dec("-0.25")))).unwrap().exact(),
             Decimal::parse("-1").map(crate::number::Ratio::from)
         );
         assert_eq!(
-            value(&sign(Expr::Val(dec("3")))).unwrap().exact,
+            value(&sign(Expr::Val(dec("3")))).unwrap().exact(),
             Decimal::parse("1").map(crate::number::Ratio::from)
         );
         let zero = || Expr::minus(Expr::Val(dec("0.5")), Expr::Val(dec("0.5")));
@@ -508,7 +508,7 @@ mod tests {
             vec![Expr::int(3), Expr::Neg(Box::new(sign(zero()))), zero()],
         ] {
             assert_eq!(
-                value(&Expr::Mul(factors)).unwrap().exact,
+                value(&Expr::Mul(factors)).unwrap().exact(),
                 Decimal::parse("0").map(crate::number::Ratio::from)
             );
         }

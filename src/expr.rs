@@ -522,7 +522,7 @@ impl fmt::Display for Expr {
         }
         match self {
             Expr::Num(d) => write!(f, "{d}"),
-            Expr::Val(v) => match v.exact {
+            Expr::Val(v) => match v.exact() {
                 Some(r) => write!(f, "{r}"),
                 None => write!(f, "~{}", v.f),
             },

@@ -1082,6 +1082,10 @@ fn index_range(name: char, first: usize, last: usize) -> String {
 /// `\overset{i=1,\ldots,20;\,j=1,\ldots,8}{…}`. The blocks of a band of rows come side by side,
 /// then the next band's, which [`pieces`] starts on a line of its own.
 fn split_matrices(body: &str, room: f64, tallest: f64) -> Cow<'_, str> {
+    // A long sum has no matrix: not scanned for one.
+    if !body.contains("bmatrix") {
+        return Cow::Borrowed(body);
+    }
     let mut out: Option<String> = None;
     let mut copied = 0;
     for (start, t, end) in tokens(body) {
@@ -1162,6 +1166,9 @@ fn split_matrices(body: &str, room: f64, tallest: f64) -> Cow<'_, str> {
 /// Writes every fraction of `body` wider than `room` (pt) on one level, `num/(den)`, so that
 /// its sums can be broken: a softmax over twelve units has a denominator of twelve terms.
 fn split_wide_fractions(body: &str, room: f64) -> Cow<'_, str> {
+    if !body.contains("\\frac") {
+        return Cow::Borrowed(body);
+    }
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut it = tokens(body).peekable();
@@ -1218,6 +1225,12 @@ pub fn break_row(body: &str, first: f64, rest: f64, tallest: f64) -> Option<Vec<
     if narrow && !tall(body, tallest) {
         return None;
     }
+    break_wide_row(body, first, rest, tallest)
+}
+
+/// [`break_row`] for a row its caller has measured (or bounded) wider than `first`, or found
+/// taller than `tallest`: a 100×784 matrix is not measured again to learn what its caller knows.
+pub fn break_wide_row(body: &str, first: f64, rest: f64, tallest: f64) -> Option<Vec<String>> {
     let body = split_matrices(body, rest.min(first), tallest);
     let body = match split_wide_fractions(&body, rest.min(first)) {
         Cow::Owned(text) => Cow::Owned(text),
@@ -1556,6 +1569,39 @@ mod tests {
         for line in &lines {
             assert!(width(line) <= 300.0 + INDENT_WIDTH, "{line}");
         }
+    }
+
+    #[test]
+    fn a_row_known_to_be_wide_breaks_as_a_measured_one() {
+        let sum = (1..=40)
+            .map(|j| format!("w_{{{j}}}x_{{{j}}}"))
+            .collect::<Vec<_>>()
+            .join("+");
+        let row = vec!["-0.125"; 30].join("&");
+        let matrix = format!("\\begin{{bmatrix}}{row}\\\\{row}\\end{{bmatrix}}");
+        let fraction = format!("\\frac{{{sum}}}{{2}}");
+        for body in [&sum, &matrix, &fraction] {
+            let lines = break_wide_row(body, 300.0, 300.0, f64::INFINITY);
+            assert!(lines.as_ref().is_some_and(|l| l.len() >= 2), "{body}");
+            assert_eq!(
+                lines,
+                break_row(body, 300.0, 300.0, f64::INFINITY),
+                "{body}"
+            );
+        }
+        // The splitters leave a row without a matrix or a fraction as it is.
+        assert!(matches!(
+            split_matrices(&sum, 300.0, f64::INFINITY),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(
+            split_wide_fractions(&matrix, 300.0),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(
+            split_wide_fractions(&fraction, 300.0),
+            Cow::Owned(_)
+        ));
     }
 
     #[test]

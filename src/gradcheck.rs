@@ -110,7 +110,7 @@ fn loss_pair(network: &Network, params: &Params) -> Result<Dd, Fault> {
         for (k, (y, target)) in z.iter().zip(t).enumerate() {
             let k = Index::Num(k as u32 + 1);
             values.insert(Symbol::out(depth, k), Value::approx(*y));
-            values.insert(Symbol::target(k), Value::exact(*target));
+            values.insert(Symbol::target(k), Value::decimal(*target));
         }
         let env = Lookup { network, values };
         total = total + eval::eval(&per_sample, &env)?.dd();

@@ -258,7 +258,7 @@ impl Printer {
     /// [`Printer::given`] at the end of `out`.
     pub fn write_given(&self, d: Decimal, out: &mut String) {
         let digits = self.digits.max(d.significant_digits());
-        Self::write_shown(&Shown::new(Value::exact(d), digits, self.rounding), out);
+        Self::write_shown(&Shown::new(Value::decimal(d), digits, self.rounding), out);
     }
 
     fn write_shown(shown: &Shown, out: &mut String) {
@@ -306,15 +306,17 @@ impl Printer {
 
     /// Whether `numbers`, computed exactly as they are printed, give the exact value `value`.
     pub fn gives_exactly(&self, numbers: &Expr, value: &Expr) -> bool {
-        let Expr::Val(Value { exact: Some(r), .. }) = value else {
+        let Some(r) = (match value {
+            Expr::Val(v) => v.exact(),
+            _ => None,
+        }) else {
             return false;
         };
         let shown = numbers.substitute(&mut |e| match e {
             Expr::Val(v) => Some(v.rounded(self.digits, self.rounding)),
             _ => None,
         });
-        crate::eval::eval_as_printed(&shown, &NumbersOnly)
-            .is_ok_and(|v| v.exact.or(v.carried) == Some(*r))
+        crate::eval::eval_as_printed(&shown, &NumbersOnly).is_ok_and(|v| v.rational() == Some(r))
     }
 
     /// The relation before each row of a chain, in order (see [`Printer::relation_after`]).
@@ -628,7 +630,7 @@ fn leads_with_minus(e: &Expr) -> bool {
 
 /// Whether `e` is the number 0, exactly.
 fn is_exact_zero(e: &Expr) -> bool {
-    matches!(e, Expr::Val(v) if v.exact.is_some_and(|d| d.is_zero()))
+    matches!(e, Expr::Val(v) if v.exact().is_some_and(|d| d.is_zero()))
 }
 
 /// `e` without the minus it starts with: a negative value negated, or a product whose first
@@ -771,7 +773,7 @@ mod tests {
     };
 
     fn exact(text: &str) -> Expr {
-        Expr::Val(Value::exact(Decimal::parse(text).unwrap()))
+        Expr::Val(Value::decimal(Decimal::parse(text).unwrap()))
     }
 
     fn approx(f: f64) -> Expr {

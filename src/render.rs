@@ -767,7 +767,7 @@ impl<'a> Views<'a> {
         let mut fitted = Vec::with_capacity(rows.len());
         for ((&(rel, body), &w), &tall) in rows.iter().zip(&widths).zip(&tall) {
             let lines = (w > room || tall)
-                .then(|| fit::break_row(body, room, room - fit::INDENT_WIDTH, tallest))
+                .then(|| fit::break_wide_row(body, room, room - fit::INDENT_WIDTH, tallest))
                 .flatten();
             match lines {
                 Some(lines) => {
@@ -1379,9 +1379,9 @@ impl Views<'_> {
         }
         let given = |k: usize| {
             let c = from_shown(k);
-            c.exact.or(c.carried)
+            c.rational()
         };
-        if (0..values.len()).all(|k| given(k).is_some_and(|r| values[k].exact == Some(r))) {
+        if (0..values.len()).all(|k| given(k).is_some_and(|r| values[k].exact() == Some(r))) {
             "="
         } else {
             "\\approx"
@@ -1472,7 +1472,10 @@ impl Views<'_> {
         for (l, numbers) in step.layers.iter().enumerate() {
             let l = l as u32 + 1;
             let input: Vec<Value> = if l == 1 {
-                self.network.x[n].iter().map(|d| Value::exact(*d)).collect()
+                self.network.x[n]
+                    .iter()
+                    .map(|d| Value::decimal(*d))
+                    .collect()
             } else {
                 step.layers[l as usize - 2].out[n].clone()
             };
@@ -1630,7 +1633,10 @@ impl Views<'_> {
             let inputs: Vec<Vec<Value>> = (0..self.samples)
                 .map(|n| {
                     if l == 1 {
-                        self.network.x[n].iter().map(|d| Value::exact(*d)).collect()
+                        self.network.x[n]
+                            .iter()
+                            .map(|d| Value::decimal(*d))
+                            .collect()
                     } else {
                         step.layers[l - 2].out[n].clone()
                     }
