@@ -11,23 +11,15 @@ const EXAM: &str = "examples/exam.nn";
 
 /// `exam FILE --variants N -o DIR EXTRA…`.
 fn exam(file: &str, variants: &str, dir: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "exam",
-        file,
-        "--variants",
-        variants,
-        "--seed",
-        "5",
-        "-o",
-        dir.to_str().unwrap(),
-    ];
+    let mut args = exam_args(file, variants, dir).to_vec();
     args.extend_from_slice(extra);
     run(&args)
 }
 
-/// [`exam`] measured by the kernel: CPU time, not wall time, bounds a blow-up on a shared machine.
-fn exam_measured(file: &str, variants: &str, dir: &Path) -> super::measure::Measured {
-    let args = [
+/// `exam FILE --variants N --seed 5 -o DIR`.
+fn exam_args<'a>(file: &'a str, variants: &'a str, dir: &'a Path) -> [&'a str; 8] {
+    let dir = dir.to_str().unwrap();
+    [
         "exam",
         file,
         "--variants",
@@ -35,9 +27,13 @@ fn exam_measured(file: &str, variants: &str, dir: &Path) -> super::measure::Meas
         "--seed",
         "5",
         "-o",
-        dir.to_str().unwrap(),
-    ];
-    super::measure::run_measured(&args, Vec::new())
+        dir,
+    ]
+}
+
+/// [`exam`] measured by the kernel: CPU time, not wall time, bounds a blow-up on a shared machine.
+fn exam_measured(file: &str, variants: &str, dir: &Path) -> super::measure::Measured {
+    super::measure::run_measured(&exam_args(file, variants, dir), Vec::new())
 }
 
 fn stderr(output: &std::process::Output) -> String {

@@ -38,18 +38,41 @@ fn exam(variants: usize, extra: &[&str]) -> tempfile::TempDir {
     dir
 }
 
-fn read(dir: &Path, name: &str) -> String {
+/// `exam` of the file text `text` (3 variants, seed `seed`) with `extra`, into a fresh directory
+/// whose `exam/` holds the bundle.
+pub(super) fn exam_of_text(text: &str, seed: &str, extra: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("exam.nn");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("exam");
+    let mut args = vec![
+        "exam",
+        file.to_str().unwrap(),
+        "--variants",
+        "3",
+        "--seed",
+        seed,
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    stdout(&run(&args));
+    dir
+}
+
+/// The bundle's file `name`, of a directory made by [`exam`] or [`exam_of_text`].
+pub(super) fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join("exam").join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> roxmltree::Node<'a, 'i> {
+pub(super) fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> roxmltree::Node<'a, 'i> {
     node.children()
         .find(|c| c.has_tag_name(name))
         .unwrap_or_else(|| panic!("no <{name}> in <{}>", node.tag_name().name()))
 }
 
 /// The text of `node`'s `<text>` child.
-fn text_of<'a>(node: roxmltree::Node<'a, '_>) -> &'a str {
+pub(super) fn text_of<'a>(node: roxmltree::Node<'a, '_>) -> &'a str {
     child(node, "text").text().unwrap_or("")
 }
 

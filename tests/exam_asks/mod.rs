@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{json, root, run, stdout};
+use super::exam14::{child, read, text_of};
+use super::{json, root};
 
 /// The `nn` block of docs/exam.md's "What to ask": the example the docs give is the one run.
 fn documented_example() -> String {
@@ -17,27 +18,7 @@ fn documented_example() -> String {
 
 /// `exam` of `text` (3 variants, seed 7) with `extra`, into a fresh directory.
 fn exam(text: &str, extra: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("asks.nn");
-    std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("exam");
-    let mut args = vec![
-        "exam",
-        file.to_str().unwrap(),
-        "--variants",
-        "3",
-        "--seed",
-        "7",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    stdout(&run(&args));
-    dir
-}
-
-fn read(dir: &Path, name: &str) -> String {
-    std::fs::read_to_string(dir.join("exam").join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    super::exam14::exam_of_text(text, "7", extra)
 }
 
 /// A numerical question of moodle.xml, in file order.
@@ -50,16 +31,6 @@ struct Question {
     feedback: String,
     answer: String,
     tolerance: String,
-}
-
-fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> roxmltree::Node<'a, 'i> {
-    node.children()
-        .find(|c| c.has_tag_name(name))
-        .unwrap_or_else(|| panic!("no <{name}>"))
-}
-
-fn text_of<'a>(node: roxmltree::Node<'a, '_>) -> &'a str {
-    child(node, "text").text().unwrap_or("")
 }
 
 fn questions(xml: &str) -> Vec<Question> {

@@ -34,29 +34,12 @@
 //! own file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
-use super::{run, stdout};
+use super::exam14::read;
 
 /// `exam` of `file` (text) with `extra`, 3 variants, into a fresh directory.
 fn exam(text: &str, extra: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("exam.nn");
-    std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("exam");
-    let mut args = vec![
-        "exam",
-        file.to_str().unwrap(),
-        "--variants",
-        "3",
-        "--seed",
-        "11",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    stdout(&run(&args));
-    dir
+    super::exam14::exam_of_text(text, "11", extra)
 }
 
 /// A network whose title has every character a category path or XML could trip on.
@@ -445,10 +428,6 @@ fn import_moodle(xml: &str) -> Vec<Imported> {
         });
     }
     out
-}
-
-fn read(dir: &Path, name: &str) -> String {
-    std::fs::read_to_string(dir.join("exam").join(name)).unwrap()
 }
 
 #[test]
