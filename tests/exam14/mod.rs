@@ -153,20 +153,23 @@ fn problem_parts(dir: &Path, label: &str) -> Vec<String> {
     parts
 }
 
-/// A numerical question of `moodle.xml`: its variant's label, position, category, text,
-/// answer and tolerance.
+/// A numerical question of `moodle.xml`: its variant's label, position, name, category, text,
+/// general feedback, answer and tolerance.
 #[derive(Debug)]
-struct Numerical {
-    label: String,
-    position: usize,
-    category: String,
-    idnumber: String,
-    text: String,
-    answer: String,
-    tolerance: String,
+pub(super) struct Numerical {
+    pub(super) label: String,
+    pub(super) position: usize,
+    pub(super) name: String,
+    pub(super) category: String,
+    pub(super) idnumber: String,
+    pub(super) text: String,
+    pub(super) feedback: String,
+    pub(super) answer: String,
+    pub(super) tolerance: String,
 }
 
-fn numerical_questions(xml: &str) -> Vec<Numerical> {
+/// The numerical questions of `moodle.xml`, in file order, each checked to embed its drawing.
+pub(super) fn numerical_questions(xml: &str) -> Vec<Numerical> {
     let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
     let mut category = String::new();
     let mut out = Vec::new();
@@ -198,9 +201,11 @@ fn numerical_questions(xml: &str) -> Vec<Numerical> {
                 out.push(Numerical {
                     label: label.to_string(),
                     position: position.parse().unwrap(),
+                    name: text_of(child(q, "name")).to_string(),
                     category: category.clone(),
                     idnumber: idnumber.clone(),
                     text: text_of(questiontext).to_string(),
+                    feedback: text_of(child(q, "generalfeedback")).to_string(),
                     answer: text_of(answer).to_string(),
                     tolerance: child(answer, "tolerance").text().unwrap().to_string(),
                 });

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::exam14::{child, read, text_of};
+use super::exam14::{child, numerical_questions, read, text_of, Numerical};
 use super::{json, root};
 
 /// The `nn` block of docs/exam.md's "What to ask": the example the docs give is the one run.
@@ -19,49 +19,6 @@ fn documented_example() -> String {
 /// `exam` of `text` (3 variants, seed 7) with `extra`, into a fresh directory.
 fn exam(text: &str, extra: &[&str]) -> tempfile::TempDir {
     super::exam14::exam_of_text(text, "7", extra)
-}
-
-/// A numerical question of moodle.xml, in file order.
-#[derive(Debug)]
-struct Question {
-    label: String,
-    name: String,
-    category: String,
-    text: String,
-    feedback: String,
-    answer: String,
-    tolerance: String,
-}
-
-fn questions(xml: &str) -> Vec<Question> {
-    let doc = roxmltree::Document::parse(xml).unwrap();
-    let mut category = String::new();
-    let mut out = Vec::new();
-    for q in doc
-        .root_element()
-        .children()
-        .filter(|n| n.has_tag_name("question"))
-    {
-        match q.attribute("type") {
-            Some("category") => category = text_of(child(q, "category")).to_string(),
-            Some("numerical") => {
-                let idnumber = child(q, "idnumber").text().unwrap();
-                let label = idnumber["backprop-v".len()..].split_once("-q").unwrap().0;
-                let answer = child(q, "answer");
-                out.push(Question {
-                    label: label.to_string(),
-                    name: text_of(child(q, "name")).to_string(),
-                    category: category.clone(),
-                    text: text_of(child(q, "questiontext")).to_string(),
-                    feedback: text_of(child(q, "generalfeedback")).to_string(),
-                    answer: text_of(answer).to_string(),
-                    tolerance: child(answer, "tolerance").text().unwrap().to_string(),
-                });
-            }
-            other => panic!("a question of type {other:?}"),
-        }
-    }
-    out
 }
 
 /// `x` to `digits` significant digits, and the exponent of its first digit.
@@ -122,7 +79,7 @@ fn documented_asks() -> Vec<(&'static str, Vec<&'static str>)> {
 
 /// Checks every question of `label` against its variant's JSON (exact and with rounded values
 /// carried): the answer is the value correctly rounded, the tolerance within the rule.
-fn check_values(dir: &Path, label: &str, mine: &[&Question], paths: &[Vec<&str>]) {
+fn check_values(dir: &Path, label: &str, mine: &[&Numerical], paths: &[Vec<&str>]) {
     let file = dir.join("exam").join(format!("variant-{label}.nn"));
     let exact = json(file.to_str().unwrap(), &[]);
     let carried = json(file.to_str().unwrap(), &["--carry", "rounded"]);
@@ -166,9 +123,9 @@ fn every_new_ask_equals_the_variants_json_in_every_output() {
     let dir = exam(&text, &[]);
     let asks = documented_asks();
     let paths: Vec<Vec<&str>> = asks.iter().map(|(_, p)| p.clone()).collect();
-    let all = questions(&read(dir.path(), "moodle.xml"));
+    let all = numerical_questions(&read(dir.path(), "moodle.xml"));
     assert_eq!(all.len(), 3 * asks.len());
-    let mut by_label: BTreeMap<&str, Vec<&Question>> = BTreeMap::new();
+    let mut by_label: BTreeMap<&str, Vec<&Numerical>> = BTreeMap::new();
     for q in &all {
         by_label.entry(q.label.as_str()).or_default().push(q);
     }
@@ -269,7 +226,7 @@ fn every_new_ask_equals_the_variants_json_in_every_output() {
     }
     // Japanese: the same numbers, the updated ones named so.
     let ja = exam(&text, &["--lang", "ja"]);
-    let ja = questions(&read(ja.path(), "moodle.xml"));
+    let ja = numerical_questions(&read(ja.path(), "moodle.xml"));
     assert_eq!(ja.len(), all.len());
     for (j, e) in ja.iter().zip(&all) {
         assert_eq!((&j.answer, &j.tolerance), (&e.answer, &e.tolerance));
@@ -309,7 +266,7 @@ ask z2 1
 ask update w12 1
 ";
     let dir = exam(text, &[]);
-    let all = questions(&read(dir.path(), "moodle.xml"));
+    let all = numerical_questions(&read(dir.path(), "moodle.xml"));
     let step = r"\text{ in step 1}";
     // Sample by sample, as the derivation shows them; every number the first step's.
     let expected: Vec<(String, Vec<&str>, &str)> = vec![
@@ -362,7 +319,7 @@ ask update w12 1
     let paths: Vec<Vec<&str>> = expected.iter().map(|(_, p, _)| p.clone()).collect();
     assert_eq!(all.len(), 3 * expected.len());
     for label in ["1", "2", "3"].map(|v| format!("0{v}")) {
-        let mine: Vec<&Question> = all.iter().filter(|q| q.label == label).collect();
+        let mine: Vec<&Numerical> = all.iter().filter(|q| q.label == label).collect();
         check_values(dir.path(), &label, &mine, &paths);
         for (q, (symbol, _, name)) in mine.iter().zip(&expected) {
             assert!(
@@ -386,7 +343,7 @@ vary W1 in {-0.1, 0.1}
 ask grad w2_10 1
 ";
     let dir = exam(text, &[]);
-    let all = questions(&read(dir.path(), "moodle.xml"));
+    let all = numerical_questions(&read(dir.path(), "moodle.xml"));
     assert_eq!(all.len(), 3);
     for q in &all {
         assert!(q.name.ends_with(": dE/dw_2,10^(1)"), "{}", q.name);
