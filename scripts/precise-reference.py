@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference values for src/precise.rs's unit tests, from mpmath at 60 digits.
+"""Reference values for src/math/precise.rs's unit tests, from mpmath at 60 digits.
 
 Each argument is taken exactly as the float the test passes (mpmath.mpf(float)), or as the
 decimal string where the test passes a decimal; each value is printed with 40 significant

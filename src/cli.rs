@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::exam::{MoodleKind, Tolerance};
 use crate::derivation::{Carry, Options};
 use crate::error::{Error, Source};
-use crate::exam::{MoodleKind, Tolerance};
+use crate::math::number::Rounding;
 use crate::model::Limits;
-use crate::number::Rounding;
 use crate::output::{self, write_output};
 use crate::render::{self, Env, Flavor, Form, Format, Lang, Layout};
 use crate::Settings;
@@ -110,7 +110,7 @@ struct LimitArgs {
 #[derive(clap::Args, Debug)]
 struct InputArgs {
     /// The largest input file, in bytes; reading stops there.
-    #[arg(long, value_name = "N", default_value_t = crate::input::DEFAULT_MAX_INPUT_BYTES)]
+    #[arg(long, value_name = "N", default_value_t = crate::syntax::input::DEFAULT_MAX_INPUT_BYTES)]
     max_input_bytes: u64,
 }
 
@@ -321,7 +321,7 @@ where
         Command::Exam(args) => exam(&args, &mut source),
         Command::Gen(args) => {
             let limits = args.limits.limits();
-            crate::generate::generate(&args.sizes, &args.acts, args.bias, args.seed, &limits)
+            crate::commands::gen::generate(&args.sizes, &args.acts, args.bias, args.seed, &limits)
                 .and_then(|text| write_output(args.output.as_deref(), |out| write_all(out, &text)))
         }
         Command::Templates {
@@ -433,9 +433,9 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file, &args.input)?);
-    let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
+    let file = crate::syntax::parser::parse_within(&loaded.text, &args.limits.limits())?;
     let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
-    let settings = crate::exam::ExamSettings {
+    let settings = crate::commands::exam::ExamSettings {
         variants: args.variants as usize,
         seed: args.seed,
         out: args.output.clone(),
@@ -458,7 +458,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
         tolerance: args.tolerance.unwrap_or_default(),
     };
     output::stdout()?;
-    let written = crate::exam::write_exam(&network, &settings)?;
+    let written = crate::commands::exam::write_exam(&network, &settings)?;
     output::print(&format!(
         "wrote {} files into {}\n",
         written.len(),
@@ -470,10 +470,10 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
     // `check a.nn >> a.nn` would append the report to the file it checks.
     output::refuse_same_file(&args.file, None)?;
     let loaded = source.insert(read_source(&args.file, &args.input)?);
-    let file = crate::parser::parse_within(&loaded.text, &args.limits.limits())?;
+    let file = crate::syntax::parser::parse_within(&loaded.text, &args.limits.limits())?;
     let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
     let derivation = crate::derivation::derive(&network, Options::default())?;
-    let report = crate::gradcheck::check_gradients(&derivation, args.tolerance)?;
+    let report = crate::commands::gradcheck::check_gradients(&derivation, args.tolerance)?;
     let (out, verdict) = describe_check(&loaded.name, &report, args.tolerance);
     output::print(&out)?;
     verdict
@@ -483,7 +483,7 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
 /// first [`SHOWN_MISMATCHES`], and how many more), and an error naming the first.
 fn describe_check(
     name: &str,
-    report: &crate::gradcheck::Report,
+    report: &crate::commands::gradcheck::Report,
     tolerance: f64,
 ) -> (String, Result<(), Error>) {
     let mut out =
@@ -514,7 +514,7 @@ fn describe_check(
             mismatches.len(),
             report.compared,
             tolerance,
-            crate::gradcheck::FLOOR
+            crate::commands::gradcheck::FLOOR
         ));
         for m in mismatches.iter().take(SHOWN_MISMATCHES) {
             out.push_str(&format!(
@@ -523,7 +523,10 @@ fn describe_check(
                 m.printed,
                 m.finite_difference.value,
                 m.finite_difference.error,
-                crate::gradcheck::relative_difference(m.printed, m.finite_difference.value)
+                crate::commands::gradcheck::relative_difference(
+                    m.printed,
+                    m.finite_difference.value
+                )
             ));
         }
         if mismatches.len() > SHOWN_MISMATCHES {
@@ -541,7 +544,10 @@ fn describe_check(
                 first.name,
                 first.printed,
                 first.finite_difference.value,
-                crate::gradcheck::relative_difference(first.printed, first.finite_difference.value),
+                crate::commands::gradcheck::relative_difference(
+                    first.printed,
+                    first.finite_difference.value
+                ),
                 tolerance,
                 mismatches.len(),
                 report.compared
@@ -571,20 +577,20 @@ fn export(dir: &Path, force: bool) -> Result<(), Error> {
 fn read_source(path: &Path, input: &InputArgs) -> Result<Source, Error> {
     let limit = input.max_input_bytes;
     if path.as_os_str() == "-" {
-        return crate::input::read("<stdin>", std::io::stdin().lock(), limit);
+        return crate::syntax::input::read("<stdin>", std::io::stdin().lock(), limit);
     }
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::Read {
         path: name.clone(),
         message: e.to_string(),
     })?;
-    crate::input::read(&name, file, limit)
+    crate::syntax::input::read(&name, file, limit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradcheck::{Estimate, LayerReport, Mismatch, Report};
+    use crate::commands::gradcheck::{Estimate, LayerReport, Mismatch, Report};
 
     #[test]
     fn check_lists_the_first_mismatches_in_order_and_counts_the_rest() {

@@ -10,31 +10,17 @@
 //! text through `input` and writing the results through `output`, which never loses what is
 //! there; `error` is the one error type.
 
-pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod derivation;
-pub mod diff;
-pub mod drawing;
 pub mod error;
-pub mod eval;
-pub mod exam;
-pub mod expr;
-pub mod fit;
-pub mod functions;
-pub mod generate;
-pub mod gradcheck;
-pub mod input;
 pub mod latex;
+pub mod math;
 pub mod model;
-pub mod number;
 pub mod output;
-pub mod parser;
-pub mod precise;
-pub mod random;
 pub mod render;
-pub mod simplify;
-pub mod svg;
+pub mod syntax;
 
 pub use cli::run;
 
@@ -82,7 +68,7 @@ pub fn with_derivation<T>(
     settings: &Settings,
     use_it: impl FnOnce(&derivation::Derivation) -> Result<T, error::Error>,
 ) -> Result<T, error::Error> {
-    let file = parser::parse_within(text, &settings.limits)?;
+    let file = syntax::parser::parse_within(text, &settings.limits)?;
     let network = check::check_with_limits(&file, &settings.limits)?;
     drop(file);
     let derivation = derivation::derive(&network, settings.options)?;
@@ -99,9 +85,9 @@ mod tests {
             format!("{}{inner}{}", open.repeat(n), ")".repeat(n))
         };
         let deepest = [
-            nested("(", parser::MAX_NESTING, "a"),
-            format!("{}a", "-".repeat(parser::MAX_FORMULA_DEPTH - 1)),
-            vec!["a"; parser::MAX_FORMULA_DEPTH].join("+"),
+            nested("(", syntax::parser::MAX_NESTING, "a"),
+            format!("{}a", "-".repeat(syntax::parser::MAX_FORMULA_DEPTH - 1)),
+            vec!["a"; syntax::parser::MAX_FORMULA_DEPTH].join("+"),
             // The largest the derivative's limit accepts in a loss (63 in an activation).
             nested("a/(", 29, "a"),
             nested("sin(", 60, "a"),

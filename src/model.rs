@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use crate::error::Span;
-use crate::functions::{Activation, Loss};
-use crate::number::Decimal;
+use crate::math::functions::{Activation, Loss};
+use crate::math::number::Decimal;
 
 /// One layer: its activation, weights (units × inputs) and optional bias.
 #[derive(Clone, Debug)]
@@ -230,7 +230,7 @@ impl Network {
     }
 }
 
-impl crate::diff::Layers for Network {
+impl crate::math::diff::Layers for Network {
     fn activation(&self, layer: u32) -> Option<&Activation> {
         (1..=self.depth())
             .contains(&layer)

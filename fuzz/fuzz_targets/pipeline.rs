@@ -9,7 +9,7 @@
 
 use backprop_tex::model::Limits;
 use backprop_tex::render::Format;
-use backprop_tex::{derive_text, input, Settings};
+use backprop_tex::{derive_text, syntax::input, Settings};
 use libfuzzer_sys::fuzz_target;
 
 /// Small, so that each run is fast; the limits themselves are part of what is fuzzed.

@@ -294,8 +294,8 @@ proptest::proptest! {
             at -= 1;
         }
         let text = format!("{}{}{}", &article[..at], CHARS[pick], &article[at..]);
-        let text = backprop_tex::input::normalise(text);
-        if let Err(error) = backprop_tex::parser::parse(&text) {
+        let text = backprop_tex::syntax::input::normalise(text);
+        if let Err(error) = backprop_tex::syntax::parser::parse(&text) {
             let source = Source::new("a.nn", text.clone());
             let rendered = error.render(Some(&source));
             proptest::prop_assert!(rendered.starts_with("error: "), "{}", rendered);

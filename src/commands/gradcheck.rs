@@ -8,14 +8,14 @@
 use std::collections::HashMap;
 
 use crate::derivation::Derivation;
-use crate::diff::Layers;
 use crate::error::Error;
-use crate::eval::{self, Env, Fault};
-use crate::expr::{Expr, Index, Symbol};
-use crate::functions::{Activation, Aggregate, Shape, ARG};
+use crate::math::diff::Layers;
+use crate::math::eval::{self, Env, Fault};
+use crate::math::expr::{Expr, Index, Symbol};
+use crate::math::functions::{Activation, Aggregate, Shape, ARG};
+use crate::math::number::Value;
+use crate::math::precise::Dd;
 use crate::model::Network;
-use crate::number::Value;
-use crate::precise::Dd;
 
 /// The parameters of a network as floats: per layer, weights and optional bias.
 #[derive(Clone, Debug)]
@@ -506,7 +506,7 @@ mod tests {
     use crate::derivation::{derive, Options};
 
     fn network(text: &str) -> Network {
-        crate::check::check(&crate::parser::parse(text).unwrap()).unwrap()
+        crate::check::check(&crate::syntax::parser::parse(text).unwrap()).unwrap()
     }
 
     const TOLERANCE: f64 = 1e-6;
@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn the_article_passes() {
-        let report = checked(include_str!("../examples/article.nn"));
+        let report = checked(include_str!("../../examples/article.nn"));
         let compared: Vec<usize> = report.layers.iter().map(|r| r.compared).collect();
         assert_eq!((compared, report.compared), (vec![4, 6], 10));
         assert!(report.mismatches.is_empty(), "{report:?}");
@@ -528,7 +528,7 @@ mod tests {
 
     #[test]
     fn a_wrong_gradient_is_caught_and_named() {
-        let net = network(include_str!("../examples/article.nn"));
+        let net = network(include_str!("../../examples/article.nn"));
         let mut derivation = derive(&net, Options::default()).unwrap();
         derivation.steps[0].layers[0].grad_weights[1][2] = Value::approx(10.0);
         let report = check_gradients(&derivation, TOLERANCE).unwrap();
@@ -593,7 +593,7 @@ mod tests {
 
     #[test]
     fn every_mismatch_is_reported_in_the_order_of_the_derivation() {
-        let net = network(include_str!("../examples/deep.nn"));
+        let net = network(include_str!("../../examples/deep.nn"));
         let mut derivation = derive(&net, Options::default()).unwrap();
         let layers = &mut derivation.steps[0].layers;
         for (l, i, j) in [(2, 0, 1), (0, 1, 0), (0, 2, 1), (1, 1, 1)] {
@@ -655,7 +655,7 @@ mod tests {
 
     #[test]
     fn the_forward_loss_is_the_articles() {
-        let net = network(include_str!("../examples/article.nn"));
+        let net = network(include_str!("../../examples/article.nn"));
         let params = Params {
             weights: vec![
                 vec![vec![0.1; 3], vec![0.2; 3]],

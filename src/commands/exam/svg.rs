@@ -3,7 +3,7 @@
 //! [`network_svg`] is the one place the quiz outputs (Moodle, Canvas) take it from. It draws
 //! only what the problem gives — a circle per unit, a line per weight, the weight's value
 //! beside its line (left out when there are too many to read) — and not the derivation's
-//! drawing (`crate::drawing`), which writes each unit's computed output in its circle: on a
+//! drawing (`crate::render::drawing`), which writes each unit's computed output in its circle: on a
 //! quiz those are the answers.
 
 use crate::model::Network;
@@ -113,8 +113,8 @@ mod tests {
 
     #[test]
     fn the_drawing_is_xml_with_a_unit_per_circle_and_a_line_per_weight() {
-        let text = include_str!("../../examples/exam.nn");
-        let network = crate::check::check(&crate::parser::parse(text).unwrap()).unwrap();
+        let text = include_str!("../../../examples/exam.nn");
+        let network = crate::check::check(&crate::syntax::parser::parse(text).unwrap()).unwrap();
         let svg = network_svg(&network);
         let doc = roxmltree::Document::parse(&svg).unwrap();
         let count = |tag: &str| doc.descendants().filter(|n| n.has_tag_name(tag)).count();

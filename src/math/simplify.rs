@@ -8,8 +8,8 @@
 //! are in lowest terms (`2·(1/6)` → `1/3`, not `2/6` beside `0.4`), shared whole-number
 //! factors are cancelled (`2a/(2√u)` → `a/√u`) and there is no fraction of fractions.
 
-use crate::expr::{Expr, Func, Index};
-use crate::number::Decimal;
+use crate::math::expr::{Expr, Func, Index};
+use crate::math::number::Decimal;
 
 /// One rewrite rule: its name, and the rewrite (or `None` when it does not apply).
 pub struct Rule {
@@ -819,7 +819,7 @@ impl<'r> Rewriter<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expr::{Func, Symbol};
+    use crate::math::expr::{Func, Symbol};
     use Index::{Num, Var};
 
     fn x() -> Expr {
@@ -997,7 +997,7 @@ mod tests {
 
     #[test]
     fn the_derivative_of_sqrt_one_plus_a_squared_has_no_common_factor() {
-        let derivative = crate::diff::derivative_in_arg(&sqrt_one_plus_a_squared()).unwrap();
+        let derivative = crate::math::diff::derivative_in_arg(&sqrt_one_plus_a_squared()).unwrap();
         assert_eq!(derivative.to_string(), "(/ a (sqrt (+ 1 (^ a 2))))");
     }
 
@@ -1008,7 +1008,7 @@ mod tests {
             Func::Log,
             div(Expr::Add(vec![exp(x()), exp(neg(x()))]), Expr::int(2)),
         );
-        let derivative = crate::diff::derivative_in_arg(&log_cosh).unwrap();
+        let derivative = crate::math::diff::derivative_in_arg(&log_cosh).unwrap();
         assert_eq!(
             derivative.to_string(),
             "(/ (+ (exp a) (- (exp (- a)))) (+ (exp a) (exp (- a))))"
@@ -1021,7 +1021,7 @@ mod tests {
             Box::new(x()),
             Box::new(Expr::Add(vec![Expr::int(1), abs(x())])),
         );
-        let derivative = crate::diff::derivative_in_arg(&softsign).unwrap();
+        let derivative = crate::math::diff::derivative_in_arg(&softsign).unwrap();
         assert_eq!(derivative.to_string(), "(/ 1 (^ (+ 1 (abs a)) 2))");
     }
 

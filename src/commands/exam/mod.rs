@@ -38,14 +38,14 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::commands::random::SplitMix64;
 use crate::derivation::{self, Carry, Derivation, Options};
 use crate::error::{DirRefusal, DrawFault, Error, Tried};
-use crate::expr::{Expr, Index, Symbol};
-use crate::functions::Shape;
 use crate::latex::Printer;
+use crate::math::expr::{Expr, Index, Symbol};
+use crate::math::functions::Shape;
+use crate::math::number::{Decimal, Value};
 use crate::model::{Ask, Network, Parameter, Quantity, Vary, VaryTarget};
-use crate::number::{Decimal, Value};
-use crate::random::SplitMix64;
 use crate::render::{self, Layout};
 
 /// What `exam` was asked for. The network is checked against the command line's limits before;
@@ -195,7 +195,7 @@ fn answers(
     asks: &[Ask],
     texts: text::Texts,
 ) -> Vec<Answer> {
-    use crate::expr::{Expr, Index, Symbol};
+    use crate::math::expr::{Expr, Index, Symbol};
     let network = derivation.network;
     let step = &derivation.steps[0];
     let other = &rounded.steps[0];
@@ -492,7 +492,7 @@ fn unit_fault(
 /// microseconds instead of a derivation's milliseconds.
 fn quick_fault(network: &Network) -> Option<Fault> {
     const MARGIN: f64 = 1e-6;
-    let slope: f64 = crate::functions::LEAKY_SLOPE.parse().unwrap_or(0.01);
+    let slope: f64 = crate::math::functions::LEAKY_SLOPE.parse().unwrap_or(0.01);
     for (n, x) in network.x.iter().enumerate() {
         let mut z: Vec<f64> = x.iter().map(Decimal::to_f64).collect();
         for (l, layer) in (1..).zip(&network.layers) {
@@ -1530,7 +1530,7 @@ mod tests {
     }
 
     fn network(text: &str) -> Network {
-        crate::check::check(&crate::parser::parse(text).unwrap()).unwrap()
+        crate::check::check(&crate::syntax::parser::parse(text).unwrap()).unwrap()
     }
 
     #[test]
@@ -1618,7 +1618,7 @@ mod tests {
 
     #[test]
     fn the_quick_forward_pass_refuses_only_what_the_derivation_refuses() {
-        let text = include_str!("../../examples/exam.nn").replace(
+        let text = include_str!("../../../examples/exam.nn").replace(
             "vary W1 in [-0.5, 0.5] step 0.1",
             "vary W1 in [-2, 2] step 0.1\nvary x in {-1, 0.02, 1, 3}",
         );
@@ -1637,9 +1637,10 @@ mod tests {
 
     #[test]
     fn a_variant_file_reads_back_the_same() {
-        let text = include_str!("../../examples/custom.nn");
-        let network = crate::check::check(&crate::parser::parse(text).unwrap()).unwrap();
-        let again = crate::check::check(&crate::parser::parse(&to_nn(&network)).unwrap()).unwrap();
+        let text = include_str!("../../../examples/custom.nn");
+        let network = crate::check::check(&crate::syntax::parser::parse(text).unwrap()).unwrap();
+        let again =
+            crate::check::check(&crate::syntax::parser::parse(&to_nn(&network)).unwrap()).unwrap();
         assert_eq!(to_nn(&again), to_nn(&network));
         assert_eq!(again.layers[0].weights, network.layers[0].weights);
     }

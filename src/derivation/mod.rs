@@ -12,14 +12,14 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::diff;
 use crate::error::Error;
-use crate::eval::{self, Env};
-use crate::expr::{Expr, Func, Index, Kind, Symbol};
-use crate::functions::{self, Activation, Aggregate, Loss, Shape, ARG};
+use crate::math::diff;
+use crate::math::eval::{self, Env};
+use crate::math::expr::{Expr, Func, Index, Kind, Symbol};
+use crate::math::functions::{self, Activation, Aggregate, Loss, Shape, ARG};
+use crate::math::number::{Rounding, Value};
+use crate::math::precise::{self, Dd};
 use crate::model::Network;
-use crate::number::{Rounding, Value};
-use crate::precise::{self, Dd};
 use rayon::prelude::*;
 
 /// How values are carried from row to row.
@@ -268,7 +268,7 @@ pub fn loss_by_output(loss: &Loss, depth: u32, samples: usize) -> Result<Derived
 }
 
 fn simplified(raw: &Expr, mut rules: Vec<&'static str>) -> Derived {
-    let (e, more) = crate::simplify::simplify(raw);
+    let (e, more) = crate::math::simplify::simplify(raw);
     rules.extend(more);
     (e, dedup(rules))
 }
@@ -451,7 +451,7 @@ impl<'n> Formulas<'n> {
         let (term, rules) = if layer == 1 && self.expanded_first_layer() {
             let (delta, delta_rules) = self.delta_of(1);
             let inlined = replace_symbol(term, &Symbol::delta(1, I).at(self.sample), delta);
-            let (inlined, _) = crate::simplify::simplify(&inlined);
+            let (inlined, _) = crate::math::simplify::simplify(&inlined);
             (
                 inlined,
                 dedup([delta_rules.clone(), rules.clone()].concat()),
@@ -468,7 +468,7 @@ impl<'n> Formulas<'n> {
             // δ^{(1)} is not shown in the article's layout, so it is written out here too.
             let (delta, delta_rules) = self.delta_of(1);
             let inlined = replace_symbol(term, &Symbol::delta(1, I).at(self.sample), delta);
-            let (inlined, _) = crate::simplify::simplify(&inlined);
+            let (inlined, _) = crate::math::simplify::simplify(&inlined);
             return (
                 self.over_samples(inlined),
                 dedup([delta_rules.clone(), rules.clone()].concat()),
@@ -573,7 +573,7 @@ fn instance(e: &Expr, indices: &[(char, Index)]) -> Expr {
     }
     let e = e.expand_sums();
     if e.any(&|x| matches!(x, Expr::Kron(..))) {
-        crate::simplify::resolve_kronecker(&e)
+        crate::math::simplify::resolve_kronecker(&e)
     } else {
         e
     }
@@ -758,7 +758,7 @@ fn legible(row: Expr, env: &dyn Env, options: &Options) -> Expr {
     }
     let mut inexact = Vec::new();
     each_value(&mut |at, v| {
-        if !crate::number::Shown::is_exact(*v, options.digits) {
+        if !crate::math::number::Shown::is_exact(*v, options.digits) {
             inexact.push(at);
         }
         None
@@ -812,7 +812,7 @@ fn widen_outputs(
     }
     let before: Vec<Value> = symbols.iter().map(|s| values.get(s)).collect();
     let candidates: Vec<usize> = (0..symbols.len())
-        .filter(|&k| !crate::number::Shown::is_exact(before[k], options.digits))
+        .filter(|&k| !crate::math::number::Shown::is_exact(before[k], options.digits))
         .collect();
     let at = |k: usize, digits: u32| -> Value {
         let value = match options.carry {
@@ -932,7 +932,7 @@ fn derive_as(network: &Network, options: Options) -> Result<Derivation<'_>, Erro
     };
     // With rounded values carried, a given number with more digits than shown is carried as
     // shown, like any other: every row computes from exactly what it prints.
-    let given = |d: crate::number::Decimal| given(d, &options);
+    let given = |d: crate::math::number::Decimal| given(d, &options);
     for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {
         let sample = (!single).then_some(num(n + 1));
         for (j, value) in x.iter().enumerate() {
@@ -984,7 +984,7 @@ fn derive_as(network: &Network, options: Options) -> Result<Derivation<'_>, Erro
 }
 
 /// A number from the file as the rows use it: exact, or with rounded values carried, as shown.
-fn given(d: crate::number::Decimal, options: &Options) -> Value {
+fn given(d: crate::math::number::Decimal, options: &Options) -> Value {
     let value = Value::decimal(d);
     match options.carry {
         Carry::Exact => value,
@@ -1216,7 +1216,7 @@ fn gradient_rules(f: &Formulas) -> Vec<Chain> {
                 ]),
             );
             let (term, _) = &f.grad_weight_term[0];
-            let (da_dw, _) = crate::simplify::simplify(&replace_symbol(
+            let (da_dw, _) = crate::math::simplify::simplify(&replace_symbol(
                 term,
                 &Symbol::delta(1, I).at(s),
                 &Expr::int(1),
@@ -1655,7 +1655,8 @@ mod tests {
         let mut count = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            let network = crate::check::check(&crate::parser::parse(&text).unwrap()).unwrap();
+            let network =
+                crate::check::check(&crate::syntax::parser::parse(&text).unwrap()).unwrap();
             for carry in [Carry::Exact, Carry::Rounded] {
                 let options = Options {
                     digits: 4,
@@ -1753,7 +1754,7 @@ mod tests {
             "layer identity W = [[1e37]]\n".repeat(7),
             vec!["[1e37]"; units].join(",")
         );
-        let network = crate::check::check(&crate::parser::parse(&text).unwrap()).unwrap();
+        let network = crate::check::check(&crate::syntax::parser::parse(&text).unwrap()).unwrap();
         for _ in 0..20 {
             match derive(&network, Options::default()) {
                 Err(Error::Numeric { quantity, .. }) => assert_eq!(quantity, "a_1^(8)"),
@@ -1771,7 +1772,7 @@ mod tests {
                 vec!["0"; output].join(", "),
                 vec!["[1, 2]"; output].join(", ")
             );
-            crate::check::check(&crate::parser::parse(&text).unwrap()).unwrap()
+            crate::check::check(&crate::syntax::parser::parse(&text).unwrap()).unwrap()
         };
         for (output, expanded) in [(2, true), (4, true), (5, false), (10, false)] {
             let net = network(output);

@@ -5,6 +5,9 @@
 //! The built-in templates are compiled into the binary; a user's template directory overrides
 //! them file by file, and `templates export` writes them out to start from.
 
+pub mod drawing;
+pub mod svg;
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
@@ -16,9 +19,9 @@ use crate::derivation::{
     Chain, ChainKind, Derivation, LayerChains, LayerNumbers, SampleRows, Step,
 };
 use crate::error::Error;
-use crate::fit;
+use crate::latex::fit;
 use crate::latex::{escape_markdown, escape_text, Printer};
-use crate::number::{Decimal, Value};
+use crate::math::number::{Decimal, Value};
 
 /// Chains whose LaTeX is longer than this (in bytes) are marked `long`: on one line they would
 /// run off an A4 page.
@@ -26,31 +29,37 @@ const LONG_CHAIN: usize = 150;
 
 /// The built-in templates: name and text.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("body.tex.tera", include_str!("../templates/body.tex.tera")),
+    (
+        "body.tex.tera",
+        include_str!("../../templates/body.tex.tera"),
+    ),
     (
         "chain.tex.tera",
-        include_str!("../templates/chain.tex.tera"),
+        include_str!("../../templates/chain.tex.tera"),
     ),
-    ("rows.tex.tera", include_str!("../templates/rows.tex.tera")),
+    (
+        "rows.tex.tera",
+        include_str!("../../templates/rows.tex.tera"),
+    ),
     (
         "diagram.tex.tera",
-        include_str!("../templates/diagram.tex.tera"),
+        include_str!("../../templates/diagram.tex.tera"),
     ),
     (
         "markdown.md.tera",
-        include_str!("../templates/markdown.md.tera"),
+        include_str!("../../templates/markdown.md.tera"),
     ),
     (
         "document.tex.tera",
-        include_str!("../templates/document.tex.tera"),
+        include_str!("../../templates/document.tex.tera"),
     ),
     (
         "preamble.tex.tera",
-        include_str!("../templates/preamble.tex.tera"),
+        include_str!("../../templates/preamble.tex.tera"),
     ),
     (
         "question.tex.tera",
-        include_str!("../templates/question.tex.tera"),
+        include_str!("../../templates/question.tex.tera"),
     ),
 ];
 
@@ -198,8 +207,8 @@ pub fn render_to(
 pub fn svg(derivation: &Derivation, lang: Lang) -> String {
     let printer = Printer::new(derivation.network.depth(), derivation.options.digits);
     // A derivation always has a step; without one there would be nothing to draw.
-    crate::drawing::draw(derivation, &printer).map_or_else(String::new, |drawing| {
-        crate::svg::write(&drawing, lang, derivation.network.title.as_deref())
+    crate::render::drawing::draw(derivation, &printer).map_or_else(String::new, |drawing| {
+        crate::render::svg::write(&drawing, lang, derivation.network.title.as_deref())
     })
 }
 
@@ -243,7 +252,7 @@ struct JsonDoc<'a> {
     lr: Option<f64>,
     carry: crate::derivation::Carry,
     /// How exact ties are rounded, in the shown and (with `carry` rounded) carried values.
-    rounding: crate::number::Rounding,
+    rounding: crate::math::number::Rounding,
     digits: u32,
     steps: Vec<JsonStep<'a>>,
 }
@@ -468,8 +477,8 @@ struct ContextView {
     /// What opens and closes a display math block in Markdown (```` ```math ```` or `$$`).
     math_open: &'static str,
     math_close: &'static str,
-    /// The drawing of the network (`crate::drawing`), when asked for.
-    diagram: Option<crate::drawing::Drawing>,
+    /// The drawing of the network (`crate::render::drawing`), when asked for.
+    diagram: Option<crate::render::drawing::Drawing>,
     /// Markdown: the relative link of the drawing's SVG file written beside the post, or null
     /// when there is none (standard output, a device); set through `extra`.
     figure: Option<String>,
@@ -479,7 +488,7 @@ struct ContextView {
     matrix_equations: BlockView,
     digits: u32,
     carry: crate::derivation::Carry,
-    rounding: crate::number::Rounding,
+    rounding: crate::math::number::Rounding,
     sizes: Vec<usize>,
     depth: u32,
     loss_name: String,
@@ -1132,7 +1141,7 @@ impl<'a> Views<'a> {
 
     fn sample(&self, rows: &'a SampleRows, step: &'a Step) -> SampleView {
         let derivation = self.derivation;
-        use crate::expr::{Index, Symbol};
+        use crate::math::expr::{Index, Symbol};
         let network = derivation.network;
         let n = rows.sample.unwrap_or(1) as usize;
         let sample = rows.sample.map(Index::Num);
@@ -1141,8 +1150,9 @@ impl<'a> Views<'a> {
                 (1..=count).map(|j| self.printer.symbol(&kind(Index::Num(j as u32)).at(sample))),
             )
         };
-        let numbers =
-            |row: &[crate::number::Decimal]| self.tuple(row.iter().map(|d| self.printer.given(*d)));
+        let numbers = |row: &[crate::math::number::Decimal]| {
+            self.tuple(row.iter().map(|d| self.printer.given(*d)))
+        };
         let outputs = &step.layers[network.depth() as usize - 1].out[n - 1];
         let outputs_rel = self.rel(outputs.iter());
         let outputs_text = self.tuple(outputs.iter().map(|v| self.printer.value(*v)));
@@ -1313,7 +1323,7 @@ impl Views<'_> {
     }
 
     fn function_name(&self, layer: u32, derivative: bool) -> String {
-        use crate::expr::{Expr, Func};
+        use crate::math::expr::{Expr, Func};
         let e = if derivative {
             Expr::deriv(Func::Act(layer), Expr::Var("a"))
         } else {
@@ -1326,7 +1336,7 @@ impl Views<'_> {
     fn mean_scale(&self) -> String {
         let mean = matches!(
             self.network.loss.aggregate,
-            crate::functions::Aggregate::Mean
+            crate::math::functions::Aggregate::Mean
         );
         if mean && self.samples > 1 {
             format!("\\frac{{1}}{{{}}}", self.samples)
@@ -1754,7 +1764,7 @@ impl Views<'_> {
 
 /// An activation as the prose names it: `the sigmoid function`, `シグモイド関数`; one of the
 /// file's own by its name.
-fn activation_name(act: &crate::functions::Activation, lang: Lang, markdown: bool) -> String {
+fn activation_name(act: &crate::math::functions::Activation, lang: Lang, markdown: bool) -> String {
     let ja = lang == Lang::Ja;
     let known = match act.name.as_str() {
         _ if act.custom => None,
@@ -1785,7 +1795,7 @@ fn activation_name(act: &crate::functions::Activation, lang: Lang, markdown: boo
 }
 
 /// A loss as the prose names it: `the sum of squared errors`, `二乗和誤差`.
-fn loss_kind(loss: &crate::functions::Loss, lang: Lang) -> String {
+fn loss_kind(loss: &crate::math::functions::Loss, lang: Lang) -> String {
     let ja = lang == Lang::Ja;
     let (en, ja_name) = match loss.name.as_str() {
         _ if loss.custom => ("the file's own function", "次の自作の関数"),
@@ -1806,7 +1816,7 @@ fn given_column(views: &Views, values: &[Decimal]) -> String {
 }
 
 fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextView {
-    use crate::expr::{Expr, Func, Index, Symbol};
+    use crate::math::expr::{Expr, Func, Index, Symbol};
     let derivation = views.derivation;
     let network = derivation.network;
     let depth = network.depth();
@@ -1819,7 +1829,7 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
             let l = n as u32 + 1;
             let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
             let definition = match layer.activation.shape {
-                crate::functions::Shape::Softmax => {
+                crate::math::functions::Shape::Softmax => {
                     let a = |k: char| printer.symbol(&Symbol::pre(l, Index::Var(k)));
                     let y = printer.symbol(&Symbol::out(l, Index::Var('k')));
                     format!(
@@ -1828,7 +1838,7 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
                         a('j')
                     )
                 }
-                crate::functions::Shape::Elementwise => {
+                crate::math::functions::Shape::Elementwise => {
                     format!("{function}={}", printer.expr(&layer.activation.definition))
                 }
             };
@@ -1913,7 +1923,7 @@ fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextVie
         question: false,
         diagram: layout
             .diagram
-            .then(|| crate::drawing::draw(derivation, &printer))
+            .then(|| crate::render::drawing::draw(derivation, &printer))
             .flatten(),
         figure: None,
         matrix_equations: views.matrices(|| views.matrix_equations()),
@@ -2265,8 +2275,8 @@ mod tests {
 
     #[test]
     fn markers_become_their_rows_however_the_text_is_cut() {
-        let text = include_str!("../examples/article.nn");
-        let network = crate::check::check(&crate::parser::parse(text).unwrap()).unwrap();
+        let text = include_str!("../../examples/article.nn");
+        let network = crate::check::check(&crate::syntax::parser::parse(text).unwrap()).unwrap();
         let derivation = crate::derivation::derive(&network, Default::default()).unwrap();
         let engine = engine(None).unwrap();
         let views = Views::new(&derivation, &Layout::default(), false, &engine);

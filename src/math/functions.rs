@@ -7,8 +7,8 @@
 //! cannot drift from the definitions. A custom activation (`activation swish(a) = …`) is the
 //! same data, with its derivative produced by the differentiator.
 
-use crate::expr::{Expr, Func, Index, Symbol};
-use crate::number::Decimal;
+use crate::math::expr::{Expr, Func, Index, Symbol};
+use crate::math::number::Decimal;
 
 /// The name of the bound variable in activation formulas.
 pub const ARG: &str = "a";
@@ -359,9 +359,12 @@ mod tests {
         ] {
             let loss = builtin_loss("mean_squared", outputs).unwrap();
             let y_i = Expr::sym(Symbol::out(1, Index::Var('i')));
-            let (d, _) =
-                crate::diff::derivative(&loss.instantiate(1), &y_i, &crate::diff::NoLayers)
-                    .unwrap();
+            let (d, _) = crate::math::diff::derivative(
+                &loss.instantiate(1),
+                &y_i,
+                &crate::math::diff::NoLayers,
+            )
+            .unwrap();
             let expected = match coefficient {
                 "" => "(+ z1_i (- t_i))".to_string(),
                 c => format!("(* {c}(+ z1_i (- t_i)))"),

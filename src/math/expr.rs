@@ -9,7 +9,7 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
-use crate::number::{Decimal, Value};
+use crate::math::number::{Decimal, Value};
 
 /// A subscript: a letter standing for any unit (`i`, `j`, `k`), or a unit's number (from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,10 +6,10 @@
 
 use std::fmt;
 
-use crate::expr::{Expr, Func, Index, Symbol};
-use crate::functions::{Activation, Shape, ARG};
-use crate::number::Value;
-use crate::precise::{self, Dd};
+use crate::math::expr::{Expr, Func, Index, Symbol};
+use crate::math::functions::{Activation, Shape, ARG};
+use crate::math::number::Value;
+use crate::math::precise::{self, Dd};
 
 /// Where the evaluator finds the numbers and functions a formula refers to.
 pub trait Env {
@@ -287,7 +287,7 @@ fn derivative(func: Func, x: &Expr, env: &dyn Env) -> Result<Value, Fault> {
         }
         Func::Own => Err(Fault::Unbound("the function being defined".into())),
         elementary => {
-            let rule = crate::diff::ELEMENTARY
+            let rule = crate::math::diff::ELEMENTARY
                 .iter()
                 .find(|(f, _)| *f == elementary)
                 .ok_or_else(|| Fault::Unbound(format!("{}'", elementary.name())))?;
@@ -303,7 +303,7 @@ pub fn apply(f: Func, x: Value) -> Result<Value, Fault> {
     let one = x.exact().is_some_and(|d| d.is_one());
     let known = |text: &str| {
         Ok(Value::decimal(
-            crate::number::Decimal::parse(text).expect("a constant"),
+            crate::math::number::Decimal::parse(text).expect("a constant"),
         ))
     };
     match f {
@@ -346,8 +346,8 @@ fn activation(env: &dyn Env, layer: u32) -> Result<&Activation, Fault> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::builtin_activation;
-    use crate::number::Decimal;
+    use crate::math::functions::builtin_activation;
+    use crate::math::number::Decimal;
     use std::collections::HashMap;
 
     struct Map(HashMap<Symbol, Value>, Activation);
@@ -385,11 +385,11 @@ mod tests {
         let at = |x: &str| eval(&Expr::call(Func::Act(1), Expr::Val(dec(x))), &env).unwrap();
         assert_eq!(
             at("-0.5").exact(),
-            Decimal::parse("0").map(crate::number::Ratio::from)
+            Decimal::parse("0").map(crate::math::number::Ratio::from)
         );
         assert_eq!(
             at("0.25").exact(),
-            Decimal::parse("0.25").map(crate::number::Ratio::from)
+            Decimal::parse("0.25").map(crate::math::number::Ratio::from)
         );
         let slope = |x: &str| {
             eval(&Expr::deriv(Func::Act(1), Expr::Val(dec(x))), &env)
@@ -406,7 +406,7 @@ mod tests {
         let e = Expr::Mul(vec![Expr::Sym(w), Expr::int(3)]);
         assert_eq!(
             eval(&e, &env).unwrap().exact(),
-            Decimal::parse("0.3").map(crate::number::Ratio::from)
+            Decimal::parse("0.3").map(crate::math::number::Ratio::from)
         );
     }
 
@@ -458,7 +458,7 @@ mod tests {
         let term = Expr::Mul(vec![Expr::int(0), Expr::call(Func::Log, tiny.clone())]);
         assert_eq!(
             eval(&term, &env).unwrap().exact(),
-            Decimal::parse("0").map(crate::number::Ratio::from)
+            Decimal::parse("0").map(crate::math::number::Ratio::from)
         );
         // A fault before the zero still counts.
         let term = Expr::Mul(vec![Expr::call(Func::Log, tiny), Expr::int(0)]);
@@ -473,7 +473,7 @@ mod tests {
         );
         assert_eq!(
             eval_as_printed(&term("0.997"), &env).unwrap().exact(),
-            Some(crate::number::Ratio::ZERO)
+            Some(crate::math::number::Ratio::ZERO)
         );
     }
 
@@ -484,11 +484,11 @@ mod tests {
         let value = |e: &Expr| eval(e, &env);
         assert_eq!(
             value(&sign(Expr::Val(dec("-0.25")))).unwrap().exact(),
-            Decimal::parse("-1").map(crate::number::Ratio::from)
+            Decimal::parse("-1").map(crate::math::number::Ratio::from)
         );
         assert_eq!(
             value(&sign(Expr::Val(dec("3")))).unwrap().exact(),
-            Decimal::parse("1").map(crate::number::Ratio::from)
+            Decimal::parse("1").map(crate::math::number::Ratio::from)
         );
         let zero = || Expr::minus(Expr::Val(dec("0.5")), Expr::Val(dec("0.5")));
         assert_eq!(value(&sign(zero())), Err(Fault::SignOfZero));
@@ -509,7 +509,7 @@ mod tests {
         ] {
             assert_eq!(
                 value(&Expr::Mul(factors)).unwrap().exact(),
-                Decimal::parse("0").map(crate::number::Ratio::from)
+                Decimal::parse("0").map(crate::math::number::Ratio::from)
             );
         }
         // Beside factors that are not 0, or in a sum, it stays undefined.

@@ -156,9 +156,9 @@ impl Dd {
                 Dd::product_of(1e22, 10f64.powi(s as i32 - 22))
             }
         };
-        let hi = crate::number::i128_to_f64(mantissa);
+        let hi = crate::math::number::i128_to_f64(mantissa);
         // `as` saturates at ±2^127: the remainder is then off by one in 1e38, below u².
-        let rest = crate::number::i128_to_f64(mantissa.wrapping_sub(hi as i128));
+        let rest = crate::math::number::i128_to_f64(mantissa.wrapping_sub(hi as i128));
         let m = Dd::sum_of(hi, rest);
         if scale == 0 {
             m

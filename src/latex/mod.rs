@@ -10,11 +10,13 @@
 //! (`\exp(0.494)`, `0.1+0.39`), as a teacher writes the numbers in. A value in scientific
 //! notation is grouped inside an operation and bare alone, and `0/y` is written `0`.
 
+pub mod fit;
+
 use std::fmt::Write as _;
 
 use crate::derivation::Row;
-use crate::expr::{Expr, Func, Index, Kind, Symbol};
-use crate::number::{Decimal, Rounding, Shown, Value};
+use crate::math::expr::{Expr, Func, Index, Kind, Symbol};
+use crate::math::number::{Decimal, Rounding, Shown, Value};
 
 /// Prints formulas for a network of `depth` layers with `digits` significant digits.
 #[derive(Clone, Copy, Debug)]
@@ -27,12 +29,12 @@ pub struct Printer {
 /// The environment of a numbers row, which holds no quantities.
 struct NumbersOnly;
 
-impl crate::eval::Env for NumbersOnly {
+impl crate::math::eval::Env for NumbersOnly {
     fn symbol(&self, _: &Symbol) -> Option<Value> {
         None
     }
 
-    fn activation(&self, _: u32) -> Option<&crate::functions::Activation> {
+    fn activation(&self, _: u32) -> Option<&crate::math::functions::Activation> {
         None
     }
 }
@@ -316,7 +318,8 @@ impl Printer {
             Expr::Val(v) => Some(v.rounded(self.digits, self.rounding)),
             _ => None,
         });
-        crate::eval::eval_as_printed(&shown, &NumbersOnly).is_ok_and(|v| v.rational() == Some(r))
+        crate::math::eval::eval_as_printed(&shown, &NumbersOnly)
+            .is_ok_and(|v| v.rational() == Some(r))
     }
 
     /// The relation before each row of a chain, in order (see [`Printer::relation_after`]).

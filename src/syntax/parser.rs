@@ -20,14 +20,14 @@ use std::sync::OnceLock;
 
 use pest::pratt_parser::{Assoc, Op as PrattOp, PrattParser};
 
-use crate::ast::{
+use crate::error::{Error, Span};
+use crate::math::number::{Decimal, Unreadable};
+use crate::model::Limits;
+use crate::syntax::ast::{
     Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Param, Setting, Statement, VarySpec,
     Vector,
 };
-use crate::error::{Error, Span};
-use crate::input::Foreign;
-use crate::model::Limits;
-use crate::number::{Decimal, Unreadable};
+use crate::syntax::input::Foreign;
 
 mod grammar {
     #[derive(pest_derive::Parser)]

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::ast::{
+use crate::error::{Error, Span, TargetFault};
+use crate::math::expr::{Expr, Func};
+use crate::math::functions::{self, Activation, Loss, Needs, Shape, ARG, LOSS_T, LOSS_Y};
+use crate::math::number::Decimal;
+use crate::model::{Ask, Exam, Layer, Limits, Network, Parameter, Quantity, Sgd, Vary, VaryTarget};
+use crate::syntax::ast::{
     Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Statement, VarySpec, Vector,
 };
-use crate::error::{Error, Span, TargetFault};
-use crate::expr::{Expr, Func};
-use crate::functions::{self, Activation, Loss, Needs, Shape, ARG, LOSS_T, LOSS_Y};
-use crate::model::{Ask, Exam, Layer, Limits, Network, Parameter, Quantity, Sgd, Vary, VaryTarget};
-use crate::number::Decimal;
 
 /// Checks a parsed file against the default limits and builds the network it describes.
 pub fn check(file: &File) -> Result<Network, Error> {
@@ -21,7 +21,7 @@ pub fn check(file: &File) -> Result<Network, Error> {
 /// A layer statement, before its activation is looked up.
 struct LayerText<'a> {
     activation: &'a Name,
-    params: &'a [crate::ast::Param],
+    params: &'a [crate::syntax::ast::Param],
     span: Span,
 }
 
@@ -747,7 +747,7 @@ fn check_ask(
 fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activation, Error> {
     let place = format!("activation {}", name.text);
     let definition = convert(body, &[(param.text.as_str(), ARG)], &place)?;
-    let derivative = crate::diff::derivative_in_arg(&definition)
+    let derivative = crate::math::diff::derivative_in_arg(&definition)
         .map_err(|failure| derivative_error(failure, &place, body.span()))?;
     Ok(Activation {
         name: name.text.clone(),
@@ -763,10 +763,10 @@ fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activa
 
 /// The error for a formula that cannot be differentiated: unsupported, or a derivative too
 /// large to write out (located at the formula).
-fn derivative_error(failure: crate::diff::Failure, place: &str, span: Span) -> Error {
+fn derivative_error(failure: crate::math::diff::Failure, place: &str, span: Span) -> Error {
     match failure {
-        crate::diff::Failure::Unsupported(message) => Error::Unsupported { message },
-        crate::diff::Failure::TooLarge { limit } => Error::Limit {
+        crate::math::diff::Failure::Unsupported(message) => Error::Unsupported { message },
+        crate::math::diff::Failure::TooLarge { limit } => Error::Limit {
             message: format!(
                 "the derivative of {place} is too large to write out (more than {limit} terms)"
             ),
@@ -1156,7 +1156,7 @@ fn samples(array: &Array, what: &str) -> Result<Vec<Vec<Decimal>>, Error> {
 fn check_layer(
     number: usize,
     act: Arc<Activation>,
-    params: &[crate::ast::Param],
+    params: &[crate::syntax::ast::Param],
     previous: Option<(usize, String)>,
     span: Span,
 ) -> Result<Layer, Error> {
@@ -1236,7 +1236,7 @@ fn check_layer(
     })
 }
 
-fn check_sgd(settings: &[crate::ast::Setting], limits: &Limits) -> Result<Sgd, Error> {
+fn check_sgd(settings: &[crate::syntax::ast::Setting], limits: &Limits) -> Result<Sgd, Error> {
     let mut lr: Option<(Decimal, Span)> = None;
     let mut steps: Option<(Decimal, Span)> = None;
     for setting in settings {
@@ -1298,9 +1298,9 @@ fn check_sgd(settings: &[crate::ast::Setting], limits: &Limits) -> Result<Sgd, E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parser::parse;
+    use crate::syntax::parser::parse;
 
-    const ARTICLE: &str = include_str!("../examples/article.nn");
+    const ARTICLE: &str = include_str!("../../examples/article.nn");
 
     fn checked(text: &str) -> Result<Network, Error> {
         check(&parse(text).unwrap())

@@ -5,7 +5,7 @@
 //! noise), with a decimal point always: Canvas hides a numerical answer without one, and a
 //! teacher reading `0.00015` in the key reads what Moodle and Canvas were given.
 
-use crate::number::{Rounding, Shown, Value};
+use crate::math::number::{Rounding, Shown, Value};
 
 /// How wide the accepted interval around an answer is.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

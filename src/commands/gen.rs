@@ -8,10 +8,10 @@
 
 use std::fmt::Write as _;
 
+use crate::commands::random::SplitMix64;
 use crate::error::{Error, Span};
-use crate::functions::ACTIVATION_NAMES;
+use crate::math::functions::ACTIVATION_NAMES;
 use crate::model::Limits;
-use crate::random::SplitMix64;
 
 /// Draws the generated numbers.
 struct Rng(SplitMix64);
@@ -201,11 +201,11 @@ mod tests {
         let text = generate(&[4, 3, 2], &[], true, 1).unwrap();
         assert_eq!(text, generate(&[4, 3, 2], &[], true, 1).unwrap());
         assert_ne!(text, generate(&[4, 3, 2], &[], true, 2).unwrap());
-        let network = crate::check::check(&crate::parser::parse(&text).unwrap()).unwrap();
+        let network = crate::check::check(&crate::syntax::parser::parse(&text).unwrap()).unwrap();
         assert_eq!(network.sizes(), [4, 3, 2]);
         assert!(network.layers[0].bias.is_some());
         let softmax = generate(&[3, 4, 3], &["tanh".into(), "softmax".into()], false, 5).unwrap();
-        assert!(crate::check::check(&crate::parser::parse(&softmax).unwrap()).is_ok());
+        assert!(crate::check::check(&crate::syntax::parser::parse(&softmax).unwrap()).is_ok());
         assert!(generate(&[3], &[], false, 1).is_err());
         assert!(generate(&[3, 2], &["swish".into()], false, 1).is_err());
     }

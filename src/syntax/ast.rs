@@ -2,7 +2,7 @@
 //! the span of its text so that `check` can point at the cause of any problem.
 
 use crate::error::Span;
-use crate::number::Decimal;
+use crate::math::number::Decimal;
 
 /// A name with its span.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,7 @@
 //! The drawing of the network as SVG, for Markdown and the web, where TikZ does not render.
 //!
 //! A small writer of its own (no external program, no dependency): it draws the one layout of
-//! [`crate::drawing`] — the same units, values, weights and elisions as the TikZ figure — with
+//! [`crate::render::drawing`] — the same units, values, weights and elisions as the TikZ figure — with
 //! every label as real `<text>` (selectable, searchable, legible when scaled), subscripts as
 //! `<tspan>`s shifted with `dy` (which every browser supports, unlike `baseline-shift`). What
 //! is left out is stated under the figure, in the post's language, so that the picture says
@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use crate::drawing::{Drawing, Number, Symbol};
+use crate::render::drawing::{Drawing, Number, Symbol};
 use crate::render::Lang;
 
 /// Pixels per centimetre of the layout (a 14 cm drawing is about 630 px wide, what a blog's
@@ -306,10 +306,10 @@ mod tests {
     use super::*;
 
     fn svg(text: &str, lang: Lang) -> String {
-        let network = crate::check::check(&crate::parser::parse(text).unwrap()).unwrap();
+        let network = crate::check::check(&crate::syntax::parser::parse(text).unwrap()).unwrap();
         let derivation = crate::derivation::derive(&network, Default::default()).unwrap();
         let printer = crate::latex::Printer::new(network.depth(), 4);
-        let drawing = crate::drawing::draw(&derivation, &printer).unwrap();
+        let drawing = crate::render::drawing::draw(&derivation, &printer).unwrap();
         write(&drawing, lang, network.title.as_deref())
     }
 
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn the_article_is_drawn_with_its_values_and_weights() {
-        let out = svg(include_str!("../examples/article.nn"), Lang::En);
+        let out = svg(include_str!("../../examples/article.nn"), Lang::En);
         let texts = texts(&out);
         for expected in [
             "x1", "z2", "y1", "0.6457", "0.7685", "2.183", "5.011", "0.1", "4",

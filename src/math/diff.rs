@@ -11,8 +11,8 @@
 //! Beyond either, differentiation stops with [`Failure::TooLarge`] instead of running for
 //! minutes.
 
-use crate::expr::{Expr, Func, Index, Symbol};
-use crate::functions::{Activation, Shape, ARG};
+use crate::math::expr::{Expr, Func, Index, Symbol};
+use crate::math::functions::{Activation, Shape, ARG};
 
 /// One differentiation rule: its name, and how it differentiates the nodes it matches.
 pub struct Rule {
@@ -206,7 +206,7 @@ pub static RULES: &[Rule] = &[
             Some((|| {
                 let (du, dv) = (d.diff(u)?, d.diff(v)?);
                 // A constant divisor: (u/c)' = u'/c.
-                let simple = crate::simplify::simplify_within(&dv, d.work())
+                let simple = crate::math::simplify::simplify_within(&dv, d.work())
                     .ok_or(Failure::TooLarge { limit: d.limit })?;
                 if simple.0.is_zero() {
                     return Ok(Expr::Div(boxed(du), v.clone()));
@@ -228,7 +228,9 @@ pub static RULES: &[Rule] = &[
             let Expr::Pow(u, n) = e else { return None };
             let Expr::Num(n) = **n else { return None };
             Some(d.diff(u).map(|du| {
-                let lower = n.checked_sub(crate::number::Decimal::ONE).map(Expr::Num);
+                let lower = n
+                    .checked_sub(crate::math::number::Decimal::ONE)
+                    .map(Expr::Num);
                 // n·u^(n−1)·u'
                 Expr::Mul(vec![
                     Expr::Num(n),
@@ -402,8 +404,8 @@ pub fn derivative_within(
 ) -> Result<(Expr, Vec<&'static str>), Failure> {
     let mut d = Differentiator::within(wrt, layers, limit);
     let raw = d.diff(e)?;
-    let (simple, mut used) =
-        crate::simplify::simplify_within(&raw, d.work()).ok_or(Failure::TooLarge { limit })?;
+    let (simple, mut used) = crate::math::simplify::simplify_within(&raw, d.work())
+        .ok_or(Failure::TooLarge { limit })?;
     let mut rules = d.used;
     rules.append(&mut used);
     Ok((simple, rules))
@@ -417,10 +419,10 @@ pub fn derivative_in_arg(e: &Expr) -> Result<Expr, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::{eval, Env};
-    use crate::expr::Index::{Num, Var};
-    use crate::functions::{builtin_activation, ACTIVATION_NAMES};
-    use crate::number::Value;
+    use crate::math::eval::{eval, Env};
+    use crate::math::expr::Index::{Num, Var};
+    use crate::math::functions::{builtin_activation, ACTIVATION_NAMES};
+    use crate::math::number::Value;
     use proptest::prelude::*;
 
     /// A network of `depth` layers that all use one activation, `units` wide.

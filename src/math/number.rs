@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::num::NonZeroI128;
 
-use crate::precise::{self, Dd, Expansion};
+use crate::math::precise::{self, Dd, Expansion};
 
 /// An exact decimal `mantissa · 10^(−scale)`, kept normalised (no trailing zeros in the
 /// mantissa unless the scale is 0). Arithmetic returns `None` when it would overflow, and the
@@ -1494,7 +1494,7 @@ mod tests {
 #[cfg(test)]
 mod rounding {
     use super::round_significant;
-    use crate::precise::{Dd, Expansion};
+    use crate::math::precise::{Dd, Expansion};
     use proptest::prelude::*;
 
     /// What `{:.*e}` (exact, slow) gives: the reference.

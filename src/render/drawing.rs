@@ -1,7 +1,7 @@
 //! The drawing of the network, laid out once: where each unit stands, which units and layers
 //! are left out of a wide or deep network, and every label with its number.
 //!
-//! Two writers draw this one model — `diagram.tex.tera` (TikZ, for LaTeX) and [`crate::svg`]
+//! Two writers draw this one model — `diagram.tex.tera` (TikZ, for LaTeX) and [`crate::render::svg`]
 //! (for Markdown and the web) — so that the PDF and the blog show the same picture. Nothing is
 //! scaled down to fit: a layer wider than [`WIDEST`] units is drawn as its first
 //! [`FIRST_SHOWN`] units, `⋮` and its last unit, and a network deeper than [`MOST_COLUMNS`]
@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::derivation::Derivation;
 use crate::latex::Printer;
-use crate::number::{Decimal, Value};
+use crate::math::number::{Decimal, Value};
 
 /// The widest layer drawn whole.
 pub const WIDEST: usize = 8;
@@ -316,14 +316,14 @@ mod tests {
     use super::*;
 
     fn drawing(text: &str) -> Drawing {
-        let network = crate::check::check(&crate::parser::parse(text).unwrap()).unwrap();
+        let network = crate::check::check(&crate::syntax::parser::parse(text).unwrap()).unwrap();
         let derivation = crate::derivation::derive(&network, Default::default()).unwrap();
         draw(&derivation, &Printer::new(network.depth(), 4)).unwrap()
     }
 
     #[test]
     fn the_article_is_drawn_whole_with_its_weights() {
-        let d = drawing(include_str!("../examples/article.nn"));
+        let d = drawing(include_str!("../../examples/article.nn"));
         assert_eq!(d.nodes.len(), 7);
         assert_eq!(d.edges.len(), 10);
         assert!(d.gaps.is_empty() && d.elided_units.is_empty() && d.elided_layers.is_none());
@@ -399,14 +399,14 @@ mod tests {
         let printer = Printer::new(2, 4);
         let n = Number::new(
             &printer,
-            Value::decimal(crate::number::Decimal::parse("-0.00000015").unwrap()),
+            Value::decimal(crate::math::number::Decimal::parse("-0.00000015").unwrap()),
         );
         assert_eq!(n.latex, "-1.5\\times10^{-7}");
         assert_eq!(n.mantissa, "\u{2212}1.5");
         assert_eq!(n.exponent.as_deref(), Some("\u{2212}7"));
         let n = Number::new(
             &printer,
-            Value::decimal(crate::number::Decimal::parse("2.5").unwrap()),
+            Value::decimal(crate::math::number::Decimal::parse("2.5").unwrap()),
         );
         assert_eq!((n.mantissa.as_str(), n.exponent), ("2.5", None));
     }

@@ -1,0 +1,12 @@
+//! The mathematics, which never formats text: exact and approximate numbers (`number`,
+//! `precise`), symbolic expressions (`expr`), the activations and losses as data
+//! (`functions`), and the rule tables that differentiate (`diff`), simplify (`simplify`) and
+//! evaluate (`eval`) them.
+
+pub mod diff;
+pub mod eval;
+pub mod expr;
+pub mod functions;
+pub mod number;
+pub mod precise;
+pub mod simplify;
