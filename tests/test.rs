@@ -31,6 +31,7 @@ mod pictures;
 mod precise;
 mod readable;
 mod reference;
+mod renderers;
 mod rows;
 use reference::{backward, forward, sgd_step, Act, LossKind, Net};
 
