@@ -413,99 +413,11 @@ impl Printer {
                 Class::Other
             }
             Expr::Add(terms) => {
-                for (n, term) in terms.iter().enumerate() {
-                    match term {
-                        // A sum inside a sum needs no parentheses where it is added:
-                        // `(y_k-t_k)^2+y_k-t_k`.
-                        _ if n == 0 => {
-                            self.operand(term, PREC_SUM, out);
-                        }
-                        Expr::Add(_) => {
-                            let inner = self.expr(term);
-                            if inner.starts_with('-') {
-                                out.push('+');
-                                self.operand(term, PREC_PRODUCT, out);
-                            } else {
-                                out.push('+');
-                                out.push_str(&inner);
-                            }
-                        }
-                        Expr::Neg(x) => match without_leading_minus(x) {
-                            // A negative number subtracted is added: `0.1+0.39`, not `0.1-(-0.39)`.
-                            Some(positive) if negative_value(leading_factor(x)).is_some() => {
-                                out.push('+');
-                                self.operand(&positive, PREC_PRODUCT, out);
-                            }
-                            _ => {
-                                out.push('-');
-                                self.operand(x, PREC_PRODUCT, out);
-                            }
-                        },
-                        // A term that starts with a minus is subtracted: `a-t_k\log(y_k)`.
-                        Expr::Mul(_) if leads_with_minus(term) => {
-                            out.push('-');
-                            let rest = without_leading_minus(term).unwrap_or_else(|| term.clone());
-                            self.operand(&rest, PREC_PRODUCT, out);
-                        }
-                        // A negative constant of the formula is subtracted: `3a^2-2`.
-                        Expr::Num(d) if d.is_negative() => {
-                            let _ = write!(out, "-{}", d.negated());
-                        }
-                        _ => {
-                            out.push('+');
-                            self.operand(term, PREC_PRODUCT, out);
-                        }
-                    }
-                }
+                self.write_sum(terms, out);
                 Class::Other
             }
             Expr::Mul(factors) => {
-                let mut previous: Option<Class> = None;
-                // A product inside a product reads as one run of factors.
-                let flat = factors.iter().flat_map(|factor| match factor {
-                    Expr::Mul(inner) => inner.iter(),
-                    other => std::slice::from_ref(other).iter(),
-                });
-                // Whether the factor before was a decimal constant, such as 0.4.
-                let mut decimal_left = false;
-                for (n, factor) in flat.enumerate() {
-                    let at = out.len();
-                    let class = match factor {
-                        // A leading minus needs no parentheses: `-t_k\log(y_k)`.
-                        Expr::Neg(x) if n == 0 && negative_value(x).is_none() => {
-                            self.write(factor, out)
-                        }
-                        _ => self.operand(factor, PREC_PRODUCT, out),
-                    };
-                    if let Some(left) = previous {
-                        // A number next to anything that starts with a digit or a fraction
-                        // needs a dot: `3\cdot0.7^2`, not `30.7^2`; `2\cdot\frac{1}{3}`; but a
-                        // whole number before a parenthesis does not: `2(y_1-t_1)`.
-                        let text = &out[at..];
-                        let numeric_left = matches!(left, Class::Value | Class::Constant);
-                        let starts_numeric = text.starts_with(|c: char| c.is_ascii_digit())
-                            || (text.starts_with('(') && (left != Class::Constant || decimal_left))
-                            || text.starts_with("\\frac");
-                        // A decimal is never glued to a symbol: `0.4\cdot o'(a)`, not `0.4o'(a)`.
-                        let glued_decimal = decimal_left
-                            && text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '\\')
-                            && !text.starts_with("\\left");
-                        let dot = left == Class::Value
-                            || class == Class::Value
-                            || class == Class::Constant
-                            || (numeric_left && starts_numeric)
-                            || glued_decimal
-                            || left == Class::Partial
-                            || (left == Class::Group && class != Class::Group);
-                        if dot {
-                            // `\cdot x_j`, but `\cdot0.7` and `\cdot(-2)`.
-                            let letter = text.starts_with(|c: char| c.is_ascii_alphabetic());
-                            out.insert_str(at, if letter { "\\cdot " } else { "\\cdot" });
-                        }
-                    }
-                    previous = Some(class);
-                    decimal_left = class == Class::Constant && out[at..].contains('.');
-                }
+                self.write_product(factors, out);
                 Class::Other
             }
             Expr::Neg(x) => match negative_value(x) {
@@ -531,21 +443,7 @@ impl Printer {
                 Class::Other
             }
             Expr::Pow(base, exponent) => {
-                let start = out.len();
-                self.operand(base, PREC_ATOM, out);
-                if matches!(**base, Expr::Div(..)) {
-                    out.insert_str(start, "\\left(");
-                    out.push_str("\\right)");
-                } else if out[start..].contains('^') && !out.ends_with(')') {
-                    out.insert(start, '(');
-                    out.push(')');
-                }
-                let power = self.expr(exponent);
-                if power.chars().count() == 1 {
-                    let _ = write!(out, "^{power}");
-                } else {
-                    let _ = write!(out, "^{{{power}}}");
-                }
+                self.write_power(base, exponent, out);
                 Class::Other
             }
             Expr::Call(f, x) => {
@@ -573,13 +471,7 @@ impl Printer {
                 positive,
                 otherwise,
             } => {
-                let arg = self.expr(arg);
-                let _ = write!(
-                    out,
-                    "\\begin{{cases}}{}&({arg}>0)\\\\{}&({arg}\\le0)\\end{{cases}}",
-                    self.expr(positive),
-                    self.expr(otherwise)
-                );
+                self.write_cases(arg, positive, otherwise, out);
                 Class::Other
             }
             Expr::Partial(num, den) => {
@@ -587,6 +479,132 @@ impl Printer {
                 Class::Partial
             }
         }
+    }
+
+    /// The terms of a sum, each with the sign it is added or subtracted with.
+    fn write_sum(&self, terms: &[Expr], out: &mut String) {
+        for (n, term) in terms.iter().enumerate() {
+            match term {
+                // A sum inside a sum needs no parentheses where it is added:
+                // `(y_k-t_k)^2+y_k-t_k`.
+                _ if n == 0 => {
+                    self.operand(term, PREC_SUM, out);
+                }
+                Expr::Add(_) => {
+                    let inner = self.expr(term);
+                    if inner.starts_with('-') {
+                        out.push('+');
+                        self.operand(term, PREC_PRODUCT, out);
+                    } else {
+                        out.push('+');
+                        out.push_str(&inner);
+                    }
+                }
+                Expr::Neg(x) => match without_leading_minus(x) {
+                    // A negative number subtracted is added: `0.1+0.39`, not `0.1-(-0.39)`.
+                    Some(positive) if negative_value(leading_factor(x)).is_some() => {
+                        out.push('+');
+                        self.operand(&positive, PREC_PRODUCT, out);
+                    }
+                    _ => {
+                        out.push('-');
+                        self.operand(x, PREC_PRODUCT, out);
+                    }
+                },
+                // A term that starts with a minus is subtracted: `a-t_k\log(y_k)`.
+                Expr::Mul(_) if leads_with_minus(term) => {
+                    out.push('-');
+                    let rest = without_leading_minus(term).unwrap_or_else(|| term.clone());
+                    self.operand(&rest, PREC_PRODUCT, out);
+                }
+                // A negative constant of the formula is subtracted: `3a^2-2`.
+                Expr::Num(d) if d.is_negative() => {
+                    let _ = write!(out, "-{}", d.negated());
+                }
+                _ => {
+                    out.push('+');
+                    self.operand(term, PREC_PRODUCT, out);
+                }
+            }
+        }
+    }
+
+    /// The factors of a product, juxtaposed or with `\cdot` as a person writes them.
+    fn write_product(&self, factors: &[Expr], out: &mut String) {
+        let mut previous: Option<Class> = None;
+        // A product inside a product reads as one run of factors.
+        let flat = factors.iter().flat_map(|factor| match factor {
+            Expr::Mul(inner) => inner.iter(),
+            other => std::slice::from_ref(other).iter(),
+        });
+        // Whether the factor before was a decimal constant, such as 0.4.
+        let mut decimal_left = false;
+        for (n, factor) in flat.enumerate() {
+            let at = out.len();
+            let class = match factor {
+                // A leading minus needs no parentheses: `-t_k\log(y_k)`.
+                Expr::Neg(x) if n == 0 && negative_value(x).is_none() => self.write(factor, out),
+                _ => self.operand(factor, PREC_PRODUCT, out),
+            };
+            if let Some(left) = previous {
+                // A number next to anything that starts with a digit or a fraction
+                // needs a dot: `3\cdot0.7^2`, not `30.7^2`; `2\cdot\frac{1}{3}`; but a
+                // whole number before a parenthesis does not: `2(y_1-t_1)`.
+                let text = &out[at..];
+                let numeric_left = matches!(left, Class::Value | Class::Constant);
+                let starts_numeric = text.starts_with(|c: char| c.is_ascii_digit())
+                    || (text.starts_with('(') && (left != Class::Constant || decimal_left))
+                    || text.starts_with("\\frac");
+                // A decimal is never glued to a symbol: `0.4\cdot o'(a)`, not `0.4o'(a)`.
+                let glued_decimal = decimal_left
+                    && text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '\\')
+                    && !text.starts_with("\\left");
+                let dot = left == Class::Value
+                    || class == Class::Value
+                    || class == Class::Constant
+                    || (numeric_left && starts_numeric)
+                    || glued_decimal
+                    || left == Class::Partial
+                    || (left == Class::Group && class != Class::Group);
+                if dot {
+                    // `\cdot x_j`, but `\cdot0.7` and `\cdot(-2)`.
+                    let letter = text.starts_with(|c: char| c.is_ascii_alphabetic());
+                    out.insert_str(at, if letter { "\\cdot " } else { "\\cdot" });
+                }
+            }
+            previous = Some(class);
+            decimal_left = class == Class::Constant && out[at..].contains('.');
+        }
+    }
+
+    /// `base^{exponent}`, the base parenthesised where it would read wrong.
+    fn write_power(&self, base: &Expr, exponent: &Expr, out: &mut String) {
+        let start = out.len();
+        self.operand(base, PREC_ATOM, out);
+        if matches!(*base, Expr::Div(..)) {
+            out.insert_str(start, "\\left(");
+            out.push_str("\\right)");
+        } else if out[start..].contains('^') && !out.ends_with(')') {
+            out.insert(start, '(');
+            out.push(')');
+        }
+        let power = self.expr(exponent);
+        if power.chars().count() == 1 {
+            let _ = write!(out, "^{power}");
+        } else {
+            let _ = write!(out, "^{{{power}}}");
+        }
+    }
+
+    /// A piecewise derivative (`relu`'s), as `cases`.
+    fn write_cases(&self, arg: &Expr, positive: &Expr, otherwise: &Expr, out: &mut String) {
+        let arg = self.expr(arg);
+        let _ = write!(
+            out,
+            "\\begin{{cases}}{}&({arg}>0)\\\\{}&({arg}\\le0)\\end{{cases}}",
+            self.expr(positive),
+            self.expr(otherwise)
+        );
     }
 
     /// `\frac{num}{den}`, each part after its prefix (`\partial `).

@@ -27,43 +27,99 @@ const NOTE: f64 = 12.0;
 /// A digit's width in em, for sizing circles and the boxes behind weights.
 const CHAR: f64 = 0.56;
 
+/// Where the picture's parts go: each unit's radius, and the shift that moves the drawing's
+/// coordinates into the picture.
+struct Frame {
+    radii: Vec<f64>,
+    dx: f64,
+    dy: f64,
+    /// The figure's height above the notes, and the picture's size.
+    figure_height: f64,
+    width: f64,
+    height: f64,
+}
+
+impl Frame {
+    fn new(drawing: &Drawing, notes: &[Note]) -> Frame {
+        let radius = |n: &Number| (RADIUS).max(width(n, VALUE) / 2.0 + 5.0);
+        let radii: Vec<f64> = drawing.nodes.iter().map(|n| radius(&n.value)).collect();
+        // The extent of everything drawn, before it is moved into the picture.
+        let (mut left, mut right, mut top, mut bottom) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for (n, r) in drawing.nodes.iter().zip(&radii) {
+            let (x, y) = scaled(n.x, n.y);
+            left = left.min(x - r);
+            right = right.max(x + r);
+            top = top.min(y - r);
+            bottom = bottom.max(y + r);
+        }
+        let note_height = notes.len() as f64 * NOTE * 1.5;
+        let note_width = notes.iter().map(|n| n.width).fold(0.0, f64::max);
+        let figure_width = right - left;
+        let width = figure_width.max(note_width) + 2.0 * MARGIN;
+        Frame {
+            radii,
+            dx: MARGIN - left + (width - 2.0 * MARGIN - figure_width) / 2.0,
+            dy: MARGIN - top,
+            figure_height: bottom - top,
+            width,
+            height: bottom - top + 2.0 * MARGIN + note_height,
+        }
+    }
+
+    /// A point of the drawing, in the picture's pixels.
+    fn place(&self, x: f64, y: f64) -> (f64, f64) {
+        let (x, y) = scaled(x, y);
+        (x + self.dx, y + self.dy)
+    }
+
+    fn radius_of(&self, drawing: &Drawing, id: &str) -> f64 {
+        drawing
+            .nodes
+            .iter()
+            .position(|n| n.id == id)
+            .map_or(RADIUS, |k| self.radii[k])
+    }
+}
+
+/// The drawing's units to pixels, y downwards.
+fn scaled(x: f64, y: f64) -> (f64, f64) {
+    (x * SCALE, -y * SCALE)
+}
+
 /// Writes `drawing` as a standalone SVG document; `title` (the network's) becomes its
 /// `<title>`.
 pub fn write(drawing: &Drawing, lang: Lang, title: Option<&str>) -> String {
-    let radius = |n: &Number| (RADIUS).max(width(n, VALUE) / 2.0 + 5.0);
-    let radii: Vec<f64> = drawing.nodes.iter().map(|n| radius(&n.value)).collect();
-    let at = |x: f64, y: f64| (x * SCALE, -y * SCALE);
-    // The extent of everything drawn, before it is moved into the picture.
-    let (mut left, mut right, mut top, mut bottom) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (n, r) in drawing.nodes.iter().zip(&radii) {
-        let (x, y) = at(n.x, n.y);
-        left = left.min(x - r);
-        right = right.max(x + r);
-        top = top.min(y - r);
-        bottom = bottom.max(y + r);
-    }
     let notes = notes(drawing, lang);
-    let note_height = notes.len() as f64 * NOTE * 1.5;
-    let note_width = notes.iter().map(|n| n.width).fold(0.0, f64::max);
-    let figure_width = right - left;
-    let total_width = figure_width.max(note_width) + 2.0 * MARGIN;
-    let dx = MARGIN - left + (total_width - 2.0 * MARGIN - figure_width) / 2.0;
-    let dy = MARGIN - top;
-    let height = bottom - top + 2.0 * MARGIN + note_height;
-    let place = |x: f64, y: f64| {
-        let (x, y) = at(x, y);
-        (x + dx, y + dy)
-    };
-
+    let frame = Frame::new(drawing, &notes);
     let mut out = String::new();
+    write_head(&frame, lang, title, &mut out);
+    // Edges first, their labels over them, then the units over both.
+    write_edges(drawing, &frame, &mut out);
+    write_units(drawing, &frame, &mut out);
+    write_gaps(drawing, &frame, &mut out);
+    for (k, note) in notes.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" font-size=\"{NOTE}\" font-family=\"sans-serif\">{}</text>",
+            px(MARGIN),
+            px(frame.figure_height + MARGIN + NOTE * 1.5 * (k as f64 + 1.0)),
+            note.text
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The document's head: its size, fonts, title and the arrowhead every edge ends in.
+fn write_head(frame: &Frame, lang: Lang, title: Option<&str>, out: &mut String) {
     let _ = writeln!(
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
          viewBox=\"0 0 {w} {h}\" role=\"img\" font-family=\"'Latin Modern Roman', \
          'Times New Roman', 'Noto Serif CJK JP', serif\">",
-        w = px(total_width),
-        h = px(height)
+        w = px(frame.width),
+        h = px(frame.height)
     );
     let described = match (lang, title) {
         (_, Some(t)) => escape(t),
@@ -77,21 +133,20 @@ pub fn write(drawing: &Drawing, lang: Lang, title: Option<&str>) -> String {
          <path d=\"M0,0 L10,5 L0,10 z\" fill=\"#000\"/></marker></defs>\n\
          <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n",
     );
-    let radius_of = |id: &str| {
-        drawing
-            .nodes
-            .iter()
-            .position(|n| n.id == id)
-            .map_or(RADIUS, |k| radii[k])
-    };
-    // Edges first, their labels over them, then the units over both.
+}
+
+/// Every edge from circle to circle, then the labels of the labelled ones over all edges.
+fn write_edges(drawing: &Drawing, frame: &Frame, out: &mut String) {
     let mut labels = String::new();
     for edge in &drawing.edges {
-        let (x1, y1) = place(edge.start.0, edge.start.1);
-        let (x2, y2) = place(edge.end.0, edge.end.1);
+        let (x1, y1) = frame.place(edge.start.0, edge.start.1);
+        let (x2, y2) = frame.place(edge.end.0, edge.end.1);
         let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1e-9);
         let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
-        let (r1, r2) = (radius_of(&edge.from), radius_of(&edge.to));
+        let (r1, r2) = (
+            frame.radius_of(drawing, &edge.from),
+            frame.radius_of(drawing, &edge.to),
+        );
         let (sx, sy) = (x1 + ux * r1, y1 + uy * r1);
         let (ex, ey) = (x2 - ux * r2, y2 - uy * r2);
         let stroke = if edge.labelled { "#000" } else { "#999" };
@@ -126,8 +181,12 @@ pub fn write(drawing: &Drawing, lang: Lang, title: Option<&str>) -> String {
         }
     }
     out.push_str(&labels);
-    for (node, r) in drawing.nodes.iter().zip(&radii) {
-        let (x, y) = place(node.x, node.y);
+}
+
+/// Each unit: its circle, its symbol, and its value under the symbol.
+fn write_units(drawing: &Drawing, frame: &Frame, out: &mut String) {
+    for (node, r) in drawing.nodes.iter().zip(&frame.radii) {
+        let (x, y) = frame.place(node.x, node.y);
         let _ = writeln!(
             out,
             "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"1\"/>",
@@ -141,7 +200,7 @@ pub fn write(drawing: &Drawing, lang: Lang, title: Option<&str>) -> String {
             px(x),
             px(y - 2.0)
         );
-        symbol(&mut out, &node.label, LABEL);
+        symbol(out, &node.label, LABEL);
         out.push_str("</text>\n");
         let _ = write!(
             out,
@@ -149,11 +208,15 @@ pub fn write(drawing: &Drawing, lang: Lang, title: Option<&str>) -> String {
             px(x),
             px(y + VALUE + 1.0)
         );
-        number(&mut out, &node.value, VALUE);
+        number(out, &node.value, VALUE);
         out.push_str("</text>\n");
     }
+}
+
+/// The dots where units or layers are left out.
+fn write_gaps(drawing: &Drawing, frame: &Frame, out: &mut String) {
     for gap in &drawing.gaps {
-        let (x, y) = place(gap.x, gap.y);
+        let (x, y) = frame.place(gap.x, gap.y);
         let (mark, size) = if gap.vertical {
             ("\u{22ee}", 22.0)
         } else {
@@ -166,17 +229,6 @@ pub fn write(drawing: &Drawing, lang: Lang, title: Option<&str>) -> String {
             px(y + size * 0.35)
         );
     }
-    for (k, note) in notes.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{NOTE}\" font-family=\"sans-serif\">{}</text>",
-            px(MARGIN),
-            px(bottom - top + MARGIN + NOTE * 1.5 * (k as f64 + 1.0)),
-            note.text
-        );
-    }
-    out.push_str("</svg>\n");
-    out
 }
 
 /// A coordinate, to a tenth of a pixel.
