@@ -1,0 +1,323 @@
+//! Blocks of rows: the context holds a marker for each, and the rows are made when the output
+//! reaches it, big blocks printed in parallel pieces, so that a block of 80,000 rows is never
+//! held whole.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use super::layout::{Env, Flavor, Form, Layout};
+use super::splice::Splicer;
+use super::templates::Engine;
+use super::views::{BlockView, ChainView};
+use crate::derivation::{Chain, Derivation, LayerChains, Step};
+use crate::error::Error;
+use crate::latex::fit;
+use crate::latex::Printer;
+use crate::math::number::Value;
+
+/// Chains whose LaTeX is longer than this (in bytes) are marked `long`: on one line they would
+/// run off an A4 page.
+pub(super) const LONG_CHAIN: usize = 150;
+
+/// How each chain of a block is laid out: by the built-in layout (`chain.tex.tera`, compiled
+/// into [`Views::lay_out`]; a test checks that both agree), or by the user's `chain.tex.tera`.
+pub(super) enum ChainLayout<'t> {
+    Builtin,
+    Template {
+        tera: &'t tera::Tera,
+        context: tera::Context,
+        /// The first error of the user's template, reported after the context is built.
+        error: Mutex<Option<Error>>,
+    },
+}
+
+/// Blocks of more chains than this are printed in parallel, this many chains per piece.
+pub(super) const PIECE: usize = 512;
+
+/// The rows of a block, written when the output reaches its marker.
+pub(super) enum Pending<'a> {
+    /// Chains the derivation kept (a few per unit), with their layers.
+    Chains(Vec<(&'a Chain, Option<u32>)>),
+    /// Rows of the matrix form.
+    Views(Vec<ChainView>),
+    /// The gradient (or update) rows of a layer, one per parameter, built as they are written.
+    Parameters {
+        step: &'a Step,
+        layer: u32,
+        update: bool,
+        count: usize,
+    },
+}
+
+impl Pending<'_> {
+    pub(super) fn count(&self) -> usize {
+        match self {
+            Pending::Chains(chains) => chains.len(),
+            Pending::Views(views) => views.len(),
+            Pending::Parameters { count, .. } => *count,
+        }
+    }
+}
+
+pub(super) struct Views<'a> {
+    pub(super) printer: Printer,
+    pub(super) derivation: &'a Derivation<'a>,
+    pub(super) network: &'a crate::model::Network,
+    pub(super) samples: usize,
+    /// `eqnarray`, `align` or `aligned`.
+    pub(super) env: &'static str,
+    pub(super) math_open: &'static str,
+    pub(super) math_close: &'static str,
+    /// Which rows are written: element-wise, matrix, or both (the others are empty blocks).
+    pub(super) form: Form,
+    pub(super) layout: ChainLayout<'a>,
+    /// The blocks whose markers are in the context, by number.
+    pub(super) pending: Mutex<Vec<Pending<'a>>>,
+}
+
+impl<'a> Views<'a> {
+    pub(super) fn new(
+        derivation: &'a Derivation,
+        layout: &Layout,
+        markdown: bool,
+        engine: &'a Engine,
+    ) -> Self {
+        let network = derivation.network;
+        let env = match (markdown, layout.env) {
+            (true, _) => "aligned",
+            (false, Env::Eqnarray) => "eqnarray",
+            (false, Env::Align) => "align",
+        };
+        let (math_open, math_close) = match layout.flavor {
+            Flavor::Qiita => ("```math", "```"),
+            Flavor::Zenn | Flavor::Github => ("$$", "$$"),
+        };
+        let chain_layout = if engine.builtin_chain {
+            ChainLayout::Builtin
+        } else {
+            let mut context = tera::Context::new();
+            context.insert("env", env);
+            context.insert("lang", &layout.lang);
+            context.insert("form", &layout.form);
+            context.insert("flavor", &layout.flavor);
+            context.insert("math_open", math_open);
+            context.insert("math_close", math_close);
+            ChainLayout::Template {
+                tera: &engine.tera,
+                context,
+                error: Mutex::new(None),
+            }
+        };
+        Views {
+            printer: Printer::new(network.depth(), derivation.options.digits)
+                .with_rounding(derivation.options.rounding),
+            derivation,
+            network,
+            samples: network.samples(),
+            env,
+            math_open,
+            math_close,
+            form: layout.form,
+            layout: chain_layout,
+            pending: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether a user's `chain.tex.tera` has failed (and the output should stop).
+    fn failed(&self) -> bool {
+        match &self.layout {
+            ChainLayout::Builtin => false,
+            ChainLayout::Template { error, .. } => {
+                error.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+            }
+        }
+    }
+
+    /// The first error of a user's `chain.tex.tera`, if any.
+    pub(super) fn take_template_error(&self) -> Option<Error> {
+        match &self.layout {
+            ChainLayout::Builtin => None,
+            ChainLayout::Template { error, .. } => {
+                error.lock().unwrap_or_else(|p| p.into_inner()).take()
+            }
+        }
+    }
+
+    /// A block of the rows `pending` stands for: a marker now, the rows when it is written.
+    pub(super) fn block(&self, pending: Pending<'a>, layer: Option<u32>) -> BlockView {
+        let count = pending.count();
+        if count == 0 {
+            return BlockView {
+                layer,
+                ..BlockView::default()
+            };
+        }
+        let mut blocks = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let rows = Splicer::marker(blocks.len());
+        blocks.push(pending);
+        BlockView { rows, count, layer }
+    }
+
+    /// The `k`-th parameter's gradient (or update) chain.
+    fn parameter_chain(&self, step: &Step, layer: u32, update: bool, k: usize) -> Option<Chain> {
+        if update {
+            self.derivation.update_chain(step, layer, k)
+        } else {
+            Some(self.derivation.gradient_chain(step, layer, k))
+        }
+    }
+
+    /// The width of the widest left-hand side of `pending` (the column its rows align on), in
+    /// points. A layer's parameters are named alike, the last with the longest indices.
+    fn lhs_width(&self, pending: &Pending) -> f64 {
+        let widest =
+            |lhs: &mut dyn Iterator<Item = String>| lhs.map(|l| fit::width(&l)).fold(0.0, f64::max);
+        match pending {
+            Pending::Chains(chains) => {
+                widest(&mut chains.iter().map(|(c, _)| self.printer.expr(&c.lhs)))
+            }
+            Pending::Views(views) => widest(&mut views.iter().map(|v| v.lhs.clone())),
+            Pending::Parameters {
+                step,
+                layer,
+                update,
+                count,
+            } => widest(
+                &mut [0, count.saturating_sub(1)]
+                    .into_iter()
+                    .filter_map(|k| self.parameter_chain(step, *layer, *update, k))
+                    .map(|c| self.printer.expr(&c.lhs)),
+            ),
+        }
+    }
+
+    /// Appends the `k`-th chain of `pending`, beside left-hand sides `lhs` points wide.
+    fn lay_out_pending(&self, pending: &Pending, k: usize, lhs: f64, out: &mut String) {
+        match pending {
+            Pending::Chains(chains) => self.write_chain(chains[k].0, chains[k].1, lhs, out),
+            Pending::Views(views) => self.lay_out(&views[k], lhs, out),
+            Pending::Parameters {
+                step,
+                layer,
+                update,
+                ..
+            } => {
+                if let Some(chain) = self.parameter_chain(step, *layer, *update, k) {
+                    self.write_chain(&chain, Some(*layer), lhs, out);
+                }
+            }
+        }
+    }
+
+    /// Writes the rows of `pending` to `out`, separated by `\\` and a newline. Big blocks are
+    /// printed in parallel pieces, a few pieces at a time, so that only those are in memory.
+    pub(super) fn write_block(
+        &self,
+        pending: &Pending,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let count = pending.count();
+        let lhs = self.lhs_width(pending);
+        let piece = |p: usize| {
+            let mut text = String::new();
+            for k in p * PIECE..((p + 1) * PIECE).min(count) {
+                if k > 0 {
+                    text.push_str("\\\\\n");
+                }
+                self.lay_out_pending(pending, k, lhs, &mut text);
+            }
+            text
+        };
+        // A user's chain template that failed stops the output at the next piece.
+        let stop = || std::io::Error::other("chain.tex.tera failed");
+        let pieces = count.div_ceil(PIECE);
+        if pieces == 1 {
+            let text = piece(0);
+            if self.failed() {
+                return Err(stop());
+            }
+            return out.write_all(text.as_bytes());
+        }
+        let batch = 2 * rayon::current_num_threads();
+        for first in (0..pieces).step_by(batch) {
+            let texts: Vec<String> = (first..(first + batch).min(pieces))
+                .into_par_iter()
+                .map(piece)
+                .collect();
+            if self.failed() {
+                return Err(stop());
+            }
+            for text in texts {
+                out.write_all(text.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The element-wise rows of `groups`, unless only the matrix form is asked for.
+    pub(super) fn elementwise(&self, groups: &'a [LayerChains]) -> BlockView {
+        if self.form == Form::Matrix {
+            return BlockView::default();
+        }
+        self.layered(groups)
+    }
+
+    /// The matrix-form rows `make` gives, unless only the element-wise form is asked for.
+    pub(super) fn matrices(&self, make: impl FnOnce() -> Vec<ChainView>) -> BlockView {
+        if self.form == Form::Elements {
+            return BlockView::default();
+        }
+        self.views(make())
+    }
+
+    pub(super) fn chains(&self, chains: impl IntoIterator<Item = &'a Chain>) -> BlockView {
+        let chains = chains.into_iter().map(|c| (c, None)).collect();
+        self.block(Pending::Chains(chains), None)
+    }
+
+    pub(super) fn layered(&self, groups: &'a [LayerChains]) -> BlockView {
+        let chains = groups
+            .iter()
+            .flat_map(|g| g.chains.iter().map(move |c| (c, Some(g.layer))))
+            .collect();
+        self.block(Pending::Chains(chains), None)
+    }
+
+    pub(super) fn views(&self, views: Vec<ChainView>) -> BlockView {
+        self.block(Pending::Views(views), None)
+    }
+
+    /// The gradient rows (or with `update`, the update rows) of every layer, output first.
+    pub(super) fn parameter_rows(&self, step: &'a Step, update: bool) -> Vec<BlockView> {
+        if update && self.network.sgd.is_none() {
+            return Vec::new();
+        }
+        (1..=self.network.depth())
+            .rev()
+            .map(|layer| {
+                let count = match self.form {
+                    Form::Matrix => 0,
+                    Form::Elements | Form::Both => self.derivation.parameter_count(layer),
+                };
+                let pending = Pending::Parameters {
+                    step,
+                    layer,
+                    update,
+                    count,
+                };
+                self.block(pending, Some(layer))
+            })
+            .collect()
+    }
+
+    /// `=` when every value is shown exactly, `\approx` otherwise.
+    pub(super) fn rel<'v>(&self, mut values: impl Iterator<Item = &'v Value>) -> &'static str {
+        if values.all(|v| self.printer.shows_exactly(*v)) {
+            "="
+        } else {
+            "\\approx"
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The JSON output: the numbers at full precision, straight from the derivation (no templates).
+
+use serde::Serialize;
+
+use crate::derivation::Derivation;
+use crate::error::Error;
+use crate::math::number::Value;
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    title: Option<&'a str>,
+    sizes: Vec<usize>,
+    samples: usize,
+    loss_function: &'a str,
+    lr: Option<f64>,
+    carry: crate::derivation::Carry,
+    /// How exact ties are rounded, in the shown and (with `carry` rounded) carried values.
+    rounding: crate::math::number::Rounding,
+    digits: u32,
+    steps: Vec<JsonStep<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    step: u32,
+    loss: f64,
+    sample_losses: Vec<f64>,
+    layers: Vec<JsonLayer<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLayer<'a> {
+    activation: &'a str,
+    #[serde(rename = "W")]
+    w: Vec<Vec<f64>>,
+    b: Option<Vec<f64>>,
+    a: Vec<Vec<f64>>,
+    z: Vec<Vec<f64>>,
+    delta: Vec<Vec<f64>>,
+    #[serde(rename = "grad_W")]
+    grad_w: Vec<Vec<f64>>,
+    grad_b: Option<Vec<f64>>,
+    #[serde(rename = "W_after")]
+    w_after: Option<Vec<Vec<f64>>>,
+    b_after: Option<Vec<f64>>,
+}
+
+fn floats(values: &[Value]) -> Vec<f64> {
+    values.iter().map(|v| v.f).collect()
+}
+
+fn float_matrix(rows: &[Vec<Value>]) -> Vec<Vec<f64>> {
+    rows.iter().map(|r| floats(r)).collect()
+}
+
+pub(super) fn json(derivation: &Derivation) -> Result<String, Error> {
+    let network = derivation.network;
+    let doc = JsonDoc {
+        title: network.title.as_deref(),
+        sizes: network.sizes(),
+        samples: network.samples(),
+        loss_function: &network.loss.name,
+        lr: network.sgd.map(|s| s.lr.to_f64()),
+        carry: derivation.options.carry,
+        rounding: derivation.options.rounding,
+        digits: derivation.options.digits,
+        steps: derivation
+            .steps
+            .iter()
+            .map(|step| JsonStep {
+                step: step.number,
+                loss: step.loss_value.f,
+                sample_losses: floats(&step.sample_losses),
+                layers: step
+                    .layers
+                    .iter()
+                    .zip(&network.layers)
+                    .map(|(n, layer)| JsonLayer {
+                        activation: &layer.activation.name,
+                        w: float_matrix(&n.weights),
+                        b: n.bias.as_deref().map(floats),
+                        a: float_matrix(&n.pre),
+                        z: float_matrix(&n.out),
+                        delta: float_matrix(&n.delta),
+                        grad_w: float_matrix(&n.grad_weights),
+                        grad_b: n.grad_bias.as_deref().map(floats),
+                        w_after: n.weights_after.as_deref().map(float_matrix),
+                        b_after: n.bias_after.as_deref().map(floats),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Template {
+        name: "json".into(),
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    Ok(text)
+}

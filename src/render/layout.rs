@@ -1,0 +1,88 @@
+//! How the output is laid out: its format, language, LaTeX environment, form and Markdown
+//! flavour, chosen on the command line and read by every writer.
+
+use serde::Serialize;
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The derivation as a LaTeX body, to `\input` into a document.
+    #[default]
+    Latex,
+    /// A complete LaTeX document (article class) that compiles with pdflatex.
+    Document,
+    /// Markdown for a blog (Qiita, Zenn, GitHub), with KaTeX-compatible math blocks.
+    Markdown,
+    /// The numbers at full precision.
+    Json,
+    /// The drawing of the network alone, as SVG (what `-f markdown -o POST.md` writes beside
+    /// the post).
+    Svg,
+}
+
+/// The language of the prose and headings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    /// Japanese, with the article's headings; documents compile with lualatex (luatexja).
+    Ja,
+}
+
+/// The LaTeX environment of each block of rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Env {
+    /// `eqnarray*`, the article's.
+    #[default]
+    Eqnarray,
+    /// amsmath's `align*`.
+    Align,
+}
+
+/// Element by element, in matrix form, or both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Form {
+    #[default]
+    Elements,
+    Matrix,
+    Both,
+}
+
+/// Where the Markdown goes: how its math blocks are fenced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavor {
+    /// Qiita: ```` ```math ```` blocks.
+    #[default]
+    Qiita,
+    /// Zenn: `$$` blocks.
+    Zenn,
+    /// GitHub: `$$` blocks.
+    Github,
+}
+
+/// How the derivation is laid out (everything but the numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub lang: Lang,
+    pub env: Env,
+    pub form: Form,
+    pub flavor: Flavor,
+    /// Draw the network (TikZ) in LaTeX output.
+    pub diagram: bool,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            lang: Lang::En,
+            env: Env::Eqnarray,
+            form: Form::Elements,
+            flavor: Flavor::Qiita,
+            diagram: true,
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! The matrix form: vectors and matrices of the numbers the derivation computed, as
+//! `bmatrix`es, with the relation each row of numbers earns.
+
+use rayon::prelude::*;
+
+use super::blocks::{Views, PIECE};
+use super::views::ChainView;
+use crate::derivation::{ChainKind, LayerNumbers, Step};
+use crate::math::number::Value;
+
+impl Views<'_> {
+    /// A `rows` × `columns` bmatrix whose cell (i, j) (from 0) `cell` writes; the rows of a
+    /// big one are printed in parallel.
+    pub(super) fn bmatrix(
+        &self,
+        rows: usize,
+        columns: usize,
+        cell: impl Fn(usize, usize, &mut String) + Sync,
+    ) -> String {
+        let row_text = |i: usize| {
+            let mut text = String::new();
+            for j in 0..columns {
+                if j > 0 {
+                    text.push('&');
+                }
+                cell(i, j, &mut text);
+            }
+            text
+        };
+        let body: Vec<String> = if rows * columns > PIECE {
+            (0..rows).into_par_iter().map(row_text).collect()
+        } else {
+            (0..rows).map(row_text).collect()
+        };
+        format!("\\begin{{bmatrix}}{}\\end{{bmatrix}}", body.join("\\\\"))
+    }
+
+    pub(super) fn value_matrix(&self, rows: &[Vec<Value>]) -> String {
+        let columns = rows.first().map_or(0, Vec::len);
+        self.bmatrix(rows.len(), columns, |i, j, out| {
+            self.printer.write_value(rows[i][j], out)
+        })
+    }
+
+    pub(super) fn value_column(&self, values: &[Value]) -> String {
+        let rows: Vec<Vec<Value>> = values.iter().map(|v| vec![*v]).collect();
+        self.value_matrix(&rows)
+    }
+}
+
+/// The matrix form and the drawing: vectors and matrices of numbers the derivation computed,
+/// written with the one printer.
+impl Views<'_> {
+    pub(super) fn vector_name(&self, layer: u32) -> String {
+        let depth = self.network.depth();
+        match layer {
+            0 => "\\mathbf{x}".into(),
+            l if l == depth => "\\mathbf{y}".into(),
+            _ if depth == 2 => "\\mathbf{z}".into(),
+            l => format!("\\mathbf{{z}}^{{({l})}}"),
+        }
+    }
+
+    pub(super) fn with_sample(&self, name: String, sample: Option<u32>) -> String {
+        match sample {
+            Some(n) => format!("{name}_{{{n}}}"),
+            None => name,
+        }
+    }
+
+    fn function_name(&self, layer: u32, derivative: bool) -> String {
+        use crate::math::expr::{Expr, Func};
+        let e = if derivative {
+            Expr::deriv(Func::Act(layer), Expr::Var("a"))
+        } else {
+            Expr::call(Func::Act(layer), Expr::Var("a"))
+        };
+        self.printer.expr(&e).trim_end_matches("(a)").to_string()
+    }
+
+    /// `\frac{1}{N}` before a sum over samples of a mean loss, or nothing.
+    fn mean_scale(&self) -> String {
+        let mean = matches!(
+            self.network.loss.aggregate,
+            crate::math::functions::Aggregate::Mean
+        );
+        if mean && self.samples > 1 {
+            format!("\\frac{{1}}{{{}}}", self.samples)
+        } else {
+            String::new()
+        }
+    }
+
+    pub(super) fn matrix_row(&self, lhs: String, rows: Vec<(&'static str, String)>) -> ChainView {
+        ChainView {
+            kind: ChainKind::Matrix,
+            long: true,
+            layer: None,
+            lhs,
+            rows: self.row_views(rows),
+            rules: Vec::new(),
+        }
+    }
+
+    fn transpose(rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
+        let width = rows.first().map_or(0, Vec::len);
+        (0..width)
+            .map(|j| rows.iter().map(|r| r[j]).collect())
+            .collect()
+    }
+
+    /// `v` as it is printed: itself when it is shown exactly, else the shown decimal (carried
+    /// exactly), so that a numbers row combines what it shows.
+    fn as_shown(&self, v: Value) -> Value {
+        let options = &self.derivation.options;
+        v.rounded(options.digits, options.rounding)
+    }
+
+    /// The relation before `values`, the result of a numbers row whose `numbers` are printed
+    /// and whose entry `k` (in row order) `from_shown(k)` computes from them as printed. `=`
+    /// only where every value is shown exactly and is exactly what the shown numbers give —
+    /// `0.7809\cdot1+(-0.82)` is not −0.03909 — as for the element rows
+    /// ([`Printer::relation_after`]).
+    fn rel_after<'v>(
+        &self,
+        numbers: impl Iterator<Item = &'v Value>,
+        values: &[Value],
+        from_shown: impl Fn(usize) -> Value,
+    ) -> &'static str {
+        if !values.iter().all(|v| self.printer.shows_exactly(*v)) {
+            return "\\approx";
+        }
+        if self.rel(numbers) == "=" {
+            return "=";
+        }
+        let given = |k: usize| {
+            let c = from_shown(k);
+            c.rational()
+        };
+        if (0..values.len()).all(|k| given(k).is_some_and(|r| values[k].exact() == Some(r))) {
+            "="
+        } else {
+            "\\approx"
+        }
+    }
+
+    /// a = W z (+ b), z = h(a), δ = h'(a) ⊙ Wᵀδ, ∂E/∂W = δ zᵀ, in general form.
+    pub(super) fn matrix_equations(&self) -> Vec<ChainView> {
+        let depth = self.network.depth();
+        let sum = |body: String| {
+            if self.samples > 1 {
+                format!("\\sum_{{n}}{body}")
+            } else {
+                body
+            }
+        };
+        let sample = |name: String| {
+            if self.samples > 1 {
+                format!("{name}_{{n}}")
+            } else {
+                name
+            }
+        };
+        let mut rows = Vec::new();
+        for l in 1..=depth {
+            let bias = if self.network.layer(l).bias.is_some() {
+                format!("+\\mathbf{{b}}^{{({l})}}")
+            } else {
+                String::new()
+            };
+            rows.push(self.matrix_row(
+                sample(format!("\\mathbf{{a}}^{{({l})}}")),
+                vec![(
+                    "=",
+                    format!("W^{{({l})}}{}{bias}", sample(self.vector_name(l - 1))),
+                )],
+            ));
+            rows.push(self.matrix_row(
+                sample(self.vector_name(l)),
+                vec![(
+                    "=",
+                    format!(
+                        "{}({})",
+                        self.function_name(l, false),
+                        sample(format!("\\mathbf{{a}}^{{({l})}}"))
+                    ),
+                )],
+            ));
+        }
+        for l in (1..depth).rev() {
+            rows.push(self.matrix_row(
+                sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}")),
+                vec![(
+                    "=",
+                    format!(
+                        "{}({})\\odot(W^{{({})}})^\\top{}",
+                        self.function_name(l, true),
+                        sample(format!("\\mathbf{{a}}^{{({l})}}")),
+                        l + 1,
+                        sample(format!("\\boldsymbol{{\\delta}}^{{({})}}", l + 1))
+                    ),
+                )],
+            ));
+        }
+        let scale = self.mean_scale();
+        for l in (1..=depth).rev() {
+            rows.push(self.matrix_row(
+                format!("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}"),
+                vec![(
+                    "=",
+                    format!(
+                        "{scale}{}",
+                        sum(format!(
+                            "{}({})^\\top",
+                            sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}")),
+                            sample(self.vector_name(l - 1))
+                        ))
+                    ),
+                )],
+            ));
+        }
+        rows
+    }
+
+    /// The forward pass of sample `n` (from 0) in matrix form.
+    pub(super) fn matrix_forward(
+        &self,
+        step: &Step,
+        n: usize,
+        sample: Option<u32>,
+    ) -> Vec<ChainView> {
+        let mut rows = Vec::new();
+        for (l, numbers) in step.layers.iter().enumerate() {
+            let l = l as u32 + 1;
+            let input: Vec<Value> = if l == 1 {
+                self.network.x[n]
+                    .iter()
+                    .map(|d| Value::decimal(*d))
+                    .collect()
+            } else {
+                step.layers[l as usize - 2].out[n].clone()
+            };
+            let a = &numbers.pre[n];
+            let (bias_symbol, bias_numbers) = match &numbers.bias {
+                Some(b) => (
+                    format!("+\\mathbf{{b}}^{{({l})}}"),
+                    format!("+{}", self.value_column(b)),
+                ),
+                None => (String::new(), String::new()),
+            };
+            let all: Vec<&Value> = numbers
+                .weights
+                .iter()
+                .flatten()
+                .chain(&input)
+                .chain(numbers.bias.iter().flatten())
+                .collect();
+            rows.push(self.matrix_row(
+                self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample),
+                vec![
+                    (
+                        "=",
+                        format!(
+                            "W^{{({l})}}{}{bias_symbol}",
+                            self.with_sample(self.vector_name(l - 1), sample)
+                        ),
+                    ),
+                    (
+                        self.rel(all.iter().copied()),
+                        format!(
+                            "{}{}{bias_numbers}",
+                            self.value_matrix(&numbers.weights),
+                            self.value_column(&input)
+                        ),
+                    ),
+                    (
+                        self.rel_after(all.into_iter(), a, |i| {
+                            let terms = numbers.weights[i].iter().zip(&input);
+                            let sum = terms.fold(Value::int(0), |acc, (w, x)| {
+                                acc + self.as_shown(*w) * self.as_shown(*x)
+                            });
+                            match &numbers.bias {
+                                Some(b) => sum + self.as_shown(b[i]),
+                                None => sum,
+                            }
+                        }),
+                        self.value_column(a),
+                    ),
+                ],
+            ));
+            let z = &numbers.out[n];
+            rows.push(self.matrix_row(
+                self.with_sample(self.vector_name(l), sample),
+                vec![
+                    (
+                        "=",
+                        format!(
+                            "{}({})",
+                            self.function_name(l, false),
+                            self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample)
+                        ),
+                    ),
+                    (self.rel(z.iter()), self.value_column(z)),
+                ],
+            ));
+        }
+        rows
+    }
+
+    /// The δ vectors of sample `n` (from 0) in matrix form.
+    pub(super) fn matrix_backward(
+        &self,
+        step: &Step,
+        n: usize,
+        sample: Option<u32>,
+    ) -> Vec<ChainView> {
+        let depth = self.network.depth() as usize;
+        let delta_name =
+            |l: usize| self.with_sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}"), sample);
+        let mut rows = Vec::new();
+        let output = &step.layers[depth - 1].delta[n];
+        rows.push(self.matrix_row(
+            delta_name(depth),
+            vec![
+                (
+                    "=",
+                    format!(
+                        "\\frac{{\\partial E}}{{\\partial {}}}",
+                        self.with_sample(format!("\\mathbf{{a}}^{{({depth})}}"), sample)
+                    ),
+                ),
+                (self.rel(output.iter()), self.value_column(output)),
+            ],
+        ));
+        for l in (1..depth).rev() {
+            let numbers = &step.layers[l - 1];
+            let next = &step.layers[l];
+            let Some(slopes) = &numbers.act_deriv else {
+                continue;
+            };
+            let transposed = Self::transpose(&next.weights);
+            let shown: Vec<&Value> = slopes[n]
+                .iter()
+                .chain(transposed.iter().flatten())
+                .chain(&next.delta[n])
+                .collect();
+            rows.push(self.matrix_row(
+                delta_name(l),
+                vec![
+                    (
+                        "=",
+                        format!(
+                            "{}({})\\odot(W^{{({})}})^\\top{}",
+                            self.function_name(l as u32, true),
+                            self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample),
+                            l + 1,
+                            delta_name(l + 1)
+                        ),
+                    ),
+                    (
+                        self.rel(shown.iter().copied()),
+                        format!(
+                            "{}\\odot{}{}",
+                            self.value_column(&slopes[n]),
+                            self.value_matrix(&transposed),
+                            self.value_column(&next.delta[n])
+                        ),
+                    ),
+                    (
+                        self.rel_after(shown.into_iter(), &numbers.delta[n], |i| {
+                            self.as_shown(slopes[n][i]) * self.backpropagated(next, n, i)
+                        }),
+                        self.value_column(&numbers.delta[n]),
+                    ),
+                ],
+            ));
+        }
+        rows
+    }
+
+    /// (Wᵀδ)_i of the layer after, `next`, for sample `n` (from 0), from its numbers as shown.
+    fn backpropagated(&self, next: &LayerNumbers, n: usize, i: usize) -> Value {
+        let terms = next.weights.iter().zip(&next.delta[n]);
+        terms.fold(Value::int(0), |acc, (row, d)| {
+            acc + self.as_shown(row[i]) * self.as_shown(*d)
+        })
+    }
+
+    /// ∂E/∂W = δ zᵀ (summed over samples) with numbers. Where the element rows write the first
+    /// layer's gradients out as h'(a)(Σ w δ) x and the values are carried rounded, δ^{(1)} as
+    /// shown times x is not what they computed: the numbers are then h'(a) ⊙ (W^{(2)})ᵀδ^{(2)}
+    /// times xᵀ, which give the element rows' values.
+    pub(super) fn matrix_gradients(&self, step: &Step) -> Vec<ChainView> {
+        let depth = self.network.depth() as usize;
+        let rounded = self.derivation.options.carry == crate::derivation::Carry::Rounded;
+        let mut rows = Vec::new();
+        for l in (1..=depth).rev() {
+            let numbers = &step.layers[l - 1];
+            let inputs: Vec<Vec<Value>> = (0..self.samples)
+                .map(|n| {
+                    if l == 1 {
+                        self.network.x[n]
+                            .iter()
+                            .map(|d| Value::decimal(*d))
+                            .collect()
+                    } else {
+                        step.layers[l - 2].out[n].clone()
+                    }
+                })
+                .collect();
+            // (h'(a) per sample, the next layer) when δ is written out.
+            let expanded = match (&numbers.act_deriv, step.layers.get(l)) {
+                (Some(slopes), Some(next))
+                    if rounded && l == 1 && self.derivation.expands_first_layer() =>
+                {
+                    Some((slopes, next))
+                }
+                _ => None,
+            };
+            let transposed = expanded.map(|(_, next)| Self::transpose(&next.weights));
+            let products: Vec<String> = (0..self.samples)
+                .map(|n| {
+                    let delta = match (expanded, &transposed) {
+                        (Some((slopes, next)), Some(transposed)) => format!(
+                            "\\left({}\\odot{}{}\\right)",
+                            self.value_column(&slopes[n]),
+                            self.value_matrix(transposed),
+                            self.value_column(&next.delta[n])
+                        ),
+                        _ => self.value_column(&numbers.delta[n]),
+                    };
+                    format!("{delta}{}", self.value_matrix(&[inputs[n].clone()]))
+                })
+                .collect();
+            let scale = self.mean_scale();
+            let numbers_row = if self.samples > 1 {
+                format!("{scale}\\left({}\\right)", products.join("+"))
+            } else {
+                products.join("")
+            };
+            let shown: Vec<&Value> = match (expanded, &transposed) {
+                (Some((slopes, next)), Some(transposed)) => slopes
+                    .iter()
+                    .flatten()
+                    .chain(transposed.iter().flatten())
+                    .chain(next.delta.iter().flatten())
+                    .chain(inputs.iter().flatten())
+                    .collect(),
+                _ => numbers
+                    .delta
+                    .iter()
+                    .flatten()
+                    .chain(inputs.iter().flatten())
+                    .collect(),
+            };
+            let with_n = |name: String| {
+                if self.samples > 1 {
+                    format!("{name}_{{n}}")
+                } else {
+                    name
+                }
+            };
+            let symbolic = |delta: String| {
+                let input = with_n(self.vector_name(l as u32 - 1));
+                if self.samples > 1 {
+                    format!("{scale}\\sum_{{n}}{delta}({input})^\\top")
+                } else {
+                    format!("{delta}({input})^\\top")
+                }
+            };
+            let mut chain = vec![(
+                "=",
+                symbolic(with_n(format!("\\boldsymbol{{\\delta}}^{{({l})}}"))),
+            )];
+            if expanded.is_some() {
+                chain.push((
+                    "=",
+                    symbolic(format!(
+                        "\\left({}({})\\odot(W^{{({})}})^\\top{}\\right)",
+                        self.function_name(l as u32, true),
+                        with_n(format!("\\mathbf{{a}}^{{({l})}}")),
+                        l + 1,
+                        with_n(format!("\\boldsymbol{{\\delta}}^{{({})}}", l + 1))
+                    )),
+                ));
+            }
+            // Entry (i, j) from the numbers as shown.
+            let columns = numbers.grad_weights.first().map_or(0, Vec::len);
+            let from_shown = |k: usize| {
+                let (i, j) = (k / columns.max(1), k % columns.max(1));
+                let sum = (0..self.samples).fold(Value::int(0), |acc, n| {
+                    let delta = match expanded {
+                        Some((slopes, next)) => {
+                            self.as_shown(slopes[n][i]) * self.backpropagated(next, n, i)
+                        }
+                        None => self.as_shown(numbers.delta[n][i]),
+                    };
+                    acc + delta * self.as_shown(inputs[n][j])
+                });
+                if scale.is_empty() {
+                    sum
+                } else {
+                    sum / Value::int(self.samples as i64)
+                }
+            };
+            let values: Vec<Value> = numbers.grad_weights.iter().flatten().copied().collect();
+            chain.push((self.rel(shown.iter().copied()), numbers_row));
+            chain.push((
+                self.rel_after(shown.into_iter(), &values, from_shown),
+                self.value_matrix(&numbers.grad_weights),
+            ));
+            rows.push(self.matrix_row(
+                format!("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}"),
+                chain,
+            ));
+        }
+        rows
+    }
+}
