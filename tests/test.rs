@@ -28,6 +28,7 @@ mod input;
 mod measure;
 mod output;
 mod pictures;
+mod pinned;
 mod precise;
 mod readable;
 mod reference;

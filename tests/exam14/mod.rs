@@ -401,7 +401,7 @@ fn cloze_asks_every_number_of_a_variant_in_one_question() {
 }
 
 /// The entries of a zip of stored entries, by name, their CRC-32 checked.
-fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+pub(super) fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
     let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
     let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()) as usize;
     let end = bytes.len() - 22;
