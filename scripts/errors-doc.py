@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# Regenerates docs/errors.md from the error snapshots in tests/snapshots/ (run from the repo root).
+# Regenerates docs/errors.md from the error snapshots in tests/it/snapshots/ (run from the repo root).
 import glob, re
 rows=[]
-for snap in sorted(glob.glob('tests/snapshots/test__every_error_is_located_and_exits_1@*.snap')):
+for snap in sorted(glob.glob('tests/it/snapshots/it__errors__every_error_is_located_and_exits_1@*.snap')):
     name=re.search(r'@(.*)\.nn\.snap',snap).group(1)
     body=open(snap).read().split('---\n',2)[2]
     rows.append((name, body.splitlines()[0]))
@@ -16,15 +16,15 @@ groups = [
  ("Characters outside the language", ("unicode_",)),
  ("Line ends and byte-order marks", ("line_ends_",)), ("Encoding", ("not_utf8",)),
 ]
-example=open('tests/snapshots/test__every_error_is_located_and_exits_1@shape_weights_against_previous_layer.nn.snap').read().split('---\n',2)[2].rstrip()
+example=open('tests/it/snapshots/it__errors__every_error_is_located_and_exits_1@shape_weights_against_previous_layer.nn.snap').read().split('---\n',2)[2].rstrip()
 out=["# Errors", "",
 "Every problem is an `error: …` line on standard error, then (for anything in the file) its",
 "place as `--> file:line:col`, the line and a caret under the cause; the exit status is 1 and",
 "nothing is written (an existing `-o` file is left as it was). Usage errors (unknown options,",
 "missing arguments) are clap's, with exit status 2.", "",
 "The catalogue below is the test suite's: each entry is a file in `tests/errors/`, and",
-"`every_error_is_located_and_exits_1` in `tests/test.rs` checks its full message and location",
-"against the snapshot in `tests/snapshots/`. (This page is generated from those snapshots.)",
+"`every_error_is_located_and_exits_1` in `tests/it/errors.rs` checks its full message and location",
+"against the snapshot in `tests/it/snapshots/`. (This page is generated from those snapshots.)",
 "An example in full:", "", "```text", example, "```", "",
 "The column after `-->` counts characters, as editors do (a byte-order mark is not one, a",
 "tab is one). The caret is placed in display columns, so that it stands under its character",
@@ -103,7 +103,7 @@ out += ["## Numeric faults", "",
 "An error without a place in the file (a template's) starts `error: variant N:`. An output",
 "directory that is a file, or not empty without `--force`, or (even with `--force`) holding",
 "anything an exam does not write, is refused before anything is derived. These messages are",
-"snapshotted by `tests/exam/mod.rs` (`tests/exam/snapshots/`); see docs/exam.md.", "",
+"snapshotted by `tests/it/exam/teacher.rs` (`tests/it/exam/snapshots/`); see docs/exam.md.", "",
 "## Limits", "",
 "So that a file asking for hours of work is refused at once, `derive`, `check`, `exam` (for the",
 "network and every variant) and `gen` (before generating anything) cap the work:",

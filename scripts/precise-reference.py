@@ -38,7 +38,7 @@ show("sin", [0.5, 3.0, 100.0, -7.5, float(m.pi), 1e6, 123456789.0], m.sin)
 show("cos", [0.5, 3.0, 100.0, -7.5, float(m.pi), 1e6, 123456789.0], m.cos)
 
 
-# --- The networks of tests/precise/mod.rs: every δ of one step, by plain loops in mpmath. ---
+# --- The networks of tests/it/numbers/precise.rs: every δ of one step, by plain loops in mpmath. ---
 
 ACTS = {
     "identity": (lambda a: a, lambda a: m.mpf(1)),

@@ -1,0 +1,127 @@
+//! The documentation's examples run as written: every `nn` block derives, every command line
+//! of a `sh` block runs. (The files of examples/ are derived by `pinned`.)
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::{compiles, root, run_with};
+
+/// README.md and the pages of docs/.
+fn markdown_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    files.push(root().join("README.md"));
+    files
+}
+
+/// The `nn` code blocks of a Markdown file.
+fn nn_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```nn") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), text) => {
+                block.push_str(text);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn docs_examples_all_derive() {
+    let mut count = 0;
+    for file in markdown_files() {
+        for block in nn_blocks(&std::fs::read_to_string(&file).unwrap()) {
+            for format in ["latex", "json"] {
+                let output = run_with(&["derive", "-", "-f", format], block.as_bytes());
+                assert!(
+                    output.status.success(),
+                    "{}:\n{block}\n{}",
+                    file.display(),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            count += 1;
+        }
+    }
+    assert!(
+        count >= 4,
+        "only {count} examples found in docs/ and README.md"
+    );
+}
+
+/// The `sh` code blocks' command lines that run the tool, with the doc's first `nn` block.
+fn commands_in(markdown: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    for line in markdown.lines() {
+        match line.trim_end() {
+            "```sh" => in_sh = true,
+            "```" => in_sh = false,
+            text if in_sh && text.starts_with("backprop-tex ") => commands.push(text.to_string()),
+            _ => {}
+        }
+    }
+    commands
+}
+
+/// Every `backprop-tex …` command of a `sh` block in README.md and docs/ runs as written, in a
+/// directory holding the examples (and, as the file a page's command names, that page's first
+/// `nn` block), and a `pdflatex`/`lualatex` after `&&` compiles what it wrote.
+#[test]
+fn every_command_in_the_docs_runs_as_written() {
+    let mut count = 0;
+    for file in markdown_files() {
+        let page = std::fs::read_to_string(&file).unwrap();
+        for line in commands_in(&page) {
+            let dir = tempfile::tempdir().unwrap();
+            let examples = dir.path().join("examples");
+            std::fs::create_dir(&examples).unwrap();
+            for example in crate::support::examples() {
+                std::fs::copy(root().join(&example), dir.path().join(&example)).unwrap();
+            }
+            let mut parts = line.split(" && ");
+            let args: Vec<&str> = parts.next().unwrap().split_whitespace().skip(1).collect();
+            for arg in &args {
+                let named = dir.path().join(arg);
+                if arg.ends_with(".nn") && !named.exists() {
+                    let block = nn_blocks(&page).into_iter().next().expect("an nn block");
+                    std::fs::write(named, block).unwrap();
+                }
+            }
+            let output = Command::new(env!("CARGO_BIN_EXE_backprop-tex"))
+                .args(&args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}: {line}\n{}",
+                file.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            for then in parts {
+                let mut words = then.split_whitespace();
+                let (engine, tex) = (words.next().unwrap(), words.next().unwrap());
+                if crate::support::tool_available_for(engine, "compiling what a command wrote") {
+                    let tex = std::fs::read_to_string(dir.path().join(tex)).unwrap();
+                    compiles(engine, &tex).unwrap_or_else(|log| panic!("{line}:\n{log}"));
+                }
+            }
+            count += 1;
+        }
+    }
+    assert!(
+        count >= 6,
+        "only {count} commands found in docs/ and README.md"
+    );
+}
