@@ -46,8 +46,8 @@ struct DeriveArgs {
     /// The network description (`.nn`); `-` reads standard input.
     file: PathBuf,
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Latex)]
-    format: Format,
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Latex)]
+    format: FormatArg,
     /// Write to this file instead of standard output (only when everything succeeded; `-`: standard output).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -66,17 +66,17 @@ struct DeriveArgs {
     #[arg(long)]
     templates: Option<PathBuf>,
     /// The language of the prose and headings (ja: the article's; documents use lualatex).
-    #[arg(long, value_enum, default_value_t = Lang::En)]
-    lang: Lang,
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    lang: LangArg,
     /// The LaTeX environment of the rows.
-    #[arg(long, value_enum, default_value_t = Env::Eqnarray)]
-    env: Env,
+    #[arg(long, value_enum, default_value_t = EnvArg::Eqnarray)]
+    env: EnvArg,
     /// Element by element, in matrix form, or both.
-    #[arg(long, value_enum, default_value_t = Form::Elements)]
-    form: Form,
+    #[arg(long, value_enum, default_value_t = FormArg::Elements)]
+    form: FormArg,
     /// Where the Markdown goes (how math is fenced).
-    #[arg(long, value_enum, default_value_t = Flavor::Qiita)]
-    flavor: Flavor,
+    #[arg(long, value_enum, default_value_t = FlavorArg::Qiita)]
+    flavor: FlavorArg,
     /// Leave out the drawing of the network.
     #[arg(long)]
     no_diagram: bool,
@@ -174,8 +174,8 @@ struct ExamArgs {
     #[arg(long, value_enum, default_value_t = RoundingArg::HalfUp)]
     rounding: RoundingArg,
     /// The language of the sheets (ja: compile with lualatex).
-    #[arg(long, value_enum, default_value_t = Lang::En)]
-    lang: Lang,
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    lang: LangArg,
     /// Leave out the drawing of the network.
     #[arg(long)]
     no_diagram: bool,
@@ -235,6 +235,85 @@ struct CheckArgs {
     limits: LimitArgs,
     #[command(flatten)]
     input: InputArgs,
+}
+
+/// Clap's copy of one of render's plain enums (only `cli` knows clap): the same variants and
+/// the same help, mapped onto it.
+macro_rules! value_enum {
+    ($(#[$doc:meta])* $arg:ident => $target:ident {
+        $($(#[$variant_doc:meta])* $variant:ident,)*
+    }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+        enum $arg {
+            $($(#[$variant_doc])* $variant,)*
+        }
+
+        impl From<$arg> for $target {
+            fn from(arg: $arg) -> $target {
+                match arg {
+                    $($arg::$variant => $target::$variant,)*
+                }
+            }
+        }
+    };
+}
+
+value_enum! {
+    /// The output formats.
+    FormatArg => Format {
+        /// The derivation as a LaTeX body, to `\input` into a document.
+        Latex,
+        /// A complete LaTeX document (article class) that compiles with pdflatex.
+        Document,
+        /// Markdown for a blog (Qiita, Zenn, GitHub), with KaTeX-compatible math blocks.
+        Markdown,
+        /// The numbers at full precision.
+        Json,
+        /// The drawing of the network alone, as SVG (what `-f markdown -o POST.md` writes beside
+        /// the post).
+        Svg,
+    }
+}
+
+value_enum! {
+    /// The language of the prose and headings.
+    LangArg => Lang {
+        En,
+        /// Japanese, with the article's headings; documents compile with lualatex (luatexja).
+        Ja,
+    }
+}
+
+value_enum! {
+    /// The LaTeX environment of each block of rows.
+    EnvArg => Env {
+        /// `eqnarray*`, the article's.
+        Eqnarray,
+        /// amsmath's `align*`.
+        Align,
+    }
+}
+
+value_enum! {
+    /// Element by element, in matrix form, or both.
+    FormArg => Form {
+        Elements,
+        Matrix,
+        Both,
+    }
+}
+
+value_enum! {
+    /// Where the Markdown goes: how its math blocks are fenced.
+    FlavorArg => Flavor {
+        /// Qiita: ```` ```math ```` blocks.
+        Qiita,
+        /// Zenn: `$$` blocks.
+        Zenn,
+        /// GitHub: `$$` blocks.
+        Github,
+    }
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -304,7 +383,7 @@ where
         }
     };
     if let Command::Derive(args) = &cli.command {
-        if args.format == Format::Svg && args.no_diagram {
+        if args.format == FormatArg::Svg && args.no_diagram {
             use clap::CommandFactory;
             let error = Cli::command().error(
                 clap::error::ErrorKind::ArgumentConflict,
@@ -354,12 +433,12 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
             },
             rounding: args.rounding.into(),
         },
-        format: args.format,
+        format: args.format.into(),
         layout: Layout {
-            lang: args.lang,
-            env: args.env,
-            form: args.form,
-            flavor: args.flavor,
+            lang: args.lang.into(),
+            env: args.env.into(),
+            form: args.form.into(),
+            flavor: args.flavor.into(),
             diagram: !args.no_diagram,
         },
         templates: args.templates.clone(),
@@ -368,7 +447,7 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let side = args
         .output
         .as_deref()
-        .filter(|_| args.format == Format::Markdown && !args.no_diagram)
+        .filter(|_| args.format == FormatArg::Markdown && !args.no_diagram)
         .filter(|path| output::is_file(path))
         .map(figure_path);
     let Some((output, figure)) = args.output.as_deref().zip(side) else {
@@ -448,7 +527,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
             rounding: args.rounding.into(),
         },
         layout: Layout {
-            lang: args.lang,
+            lang: args.lang.into(),
             diagram: !args.no_diagram,
             ..Layout::default()
         },

@@ -11,12 +11,60 @@
 //! notation is grouped inside an operation and bare alone, and `0/y` is written `0`.
 
 pub mod fit;
+pub mod matrix;
 
 use std::fmt::Write as _;
 
 use crate::derivation::Row;
 use crate::math::expr::{Expr, Func, Index, Kind, Symbol};
 use crate::math::number::{Decimal, Rounding, Shown, Value};
+
+/// The relations between the sides of a row: equal, approximately equal (a number is shown
+/// rounded), and an update's assignment.
+pub const EQUALS: &str = "=";
+pub const APPROX: &str = "\\approx";
+pub const LEFTARROW: &str = "\\leftarrow";
+
+/// The environment a block of rows is set in: the article's `eqnarray*`, amsmath's `align*`,
+/// or `aligned` inside a Markdown math block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Eqnarray,
+    Align,
+    Aligned,
+}
+
+impl Environment {
+    /// Its name, as the templates write it (`\begin{<< env >>*}`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Eqnarray => "eqnarray",
+            Environment::Align => "align",
+            Environment::Aligned => "aligned",
+        }
+    }
+
+    /// Whether its rows are set on pages (LaTeX), not on a web page (Markdown).
+    pub fn paged(self) -> bool {
+        self != Environment::Aligned
+    }
+
+    /// What follows a row's relation: `&rel&body` in eqnarray, `&rel body` in the others.
+    pub fn after_relation(self) -> &'static str {
+        match self {
+            Environment::Eqnarray => "&",
+            Environment::Align | Environment::Aligned => " ",
+        }
+    }
+
+    /// The space around the relation column, in points.
+    pub fn relation_gap(self) -> f64 {
+        match self {
+            Environment::Eqnarray => 32.0,
+            Environment::Align | Environment::Aligned => 16.0,
+        }
+    }
+}
 
 /// Prints formulas for a network of `depth` layers with `digits` significant digits.
 #[derive(Clone, Copy, Debug)]
@@ -153,6 +201,20 @@ impl Printer {
                 let _ = write!(out, "({arg})");
             }
         }
+    }
+
+    /// A function's name alone, as it is applied: `o`, `h^{(1)}`, `\exp`.
+    pub fn function_name(&self, f: Func) -> String {
+        let mut out = String::new();
+        self.write_function(f, &mut out);
+        out
+    }
+
+    /// The name of a function's derivative alone: `o'`, `h^{(1)\prime}`.
+    pub fn derivative_name(&self, f: Func) -> String {
+        let mut out = String::new();
+        self.write_derivative_name(f, &mut out);
+        out
     }
 
     fn write_derivative_name(&self, f: Func, out: &mut String) {
@@ -726,6 +788,29 @@ fn plain_in(e: &Expr, depth: Option<u32>) -> String {
         }
         Expr::Deriv(_, x) => format!("h'({})", plain_in(x, depth)),
         other => other.to_string(),
+    }
+}
+
+/// The softmax's definition: `y_k=\frac{\exp(a_k)}{\sum_j\exp(a_j)}`, from the printed
+/// `y_k`, `a_k` and `a_j`.
+pub fn softmax_definition(y: &str, a_k: &str, a_j: &str) -> String {
+    format!("{y}=\\frac{{\\exp({a_k})}}{{\\sum_j\\exp({a_j})}}")
+}
+
+/// A label of the drawing, every subscript braced: `x_{1}`, `z_{2}^{(1)}`.
+pub fn diagram_label(base: &str, sub: &str, sup: Option<&str>) -> String {
+    match sup {
+        None => format!("{base}_{{{sub}}}"),
+        Some(sup) => format!("{base}_{{{sub}}}^{{{sup}}}"),
+    }
+}
+
+/// A printed number's mantissa and, in scientific notation, its power of ten:
+/// `-1.5\times10^{-7}` → (`-1.5`, `-7`).
+pub fn mantissa_and_power(number: &str) -> (&str, Option<&str>) {
+    match number.split_once("\\times10^{") {
+        Some((m, e)) => (m, Some(e.trim_end_matches('}'))),
+        None => (number, None),
     }
 }
 

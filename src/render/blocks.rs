@@ -14,7 +14,7 @@ use super::views::{BlockView, ChainView};
 use crate::derivation::{Chain, Derivation, LayerChains, Step};
 use crate::error::Error;
 use crate::latex::fit;
-use crate::latex::Printer;
+use crate::latex::{Environment, Printer, APPROX, EQUALS};
 use crate::math::number::Value;
 
 /// Chains whose LaTeX is longer than this (in bytes) are marked `long`: on one line they would
@@ -67,7 +67,7 @@ pub(super) struct Views<'a> {
     pub(super) network: &'a crate::model::Network,
     pub(super) samples: usize,
     /// `eqnarray`, `align` or `aligned`.
-    pub(super) env: &'static str,
+    pub(super) env: Environment,
     pub(super) math_open: &'static str,
     pub(super) math_close: &'static str,
     /// Which rows are written: element-wise, matrix, or both (the others are empty blocks).
@@ -86,9 +86,9 @@ impl<'a> Views<'a> {
     ) -> Self {
         let network = derivation.network;
         let env = match (markdown, layout.env) {
-            (true, _) => "aligned",
-            (false, Env::Eqnarray) => "eqnarray",
-            (false, Env::Align) => "align",
+            (true, _) => Environment::Aligned,
+            (false, Env::Eqnarray) => Environment::Eqnarray,
+            (false, Env::Align) => Environment::Align,
         };
         let (math_open, math_close) = match layout.flavor {
             Flavor::Qiita => ("```math", "```"),
@@ -98,7 +98,7 @@ impl<'a> Views<'a> {
             ChainLayout::Builtin
         } else {
             let mut context = tera::Context::new();
-            context.insert("env", env);
+            context.insert("env", env.name());
             context.insert("lang", &layout.lang);
             context.insert("form", &layout.form);
             context.insert("flavor", &layout.flavor);
@@ -315,9 +315,9 @@ impl<'a> Views<'a> {
     /// `=` when every value is shown exactly, `\approx` otherwise.
     pub(super) fn rel<'v>(&self, mut values: impl Iterator<Item = &'v Value>) -> &'static str {
         if values.all(|v| self.printer.shows_exactly(*v)) {
-            "="
+            EQUALS
         } else {
-            "\\approx"
+            APPROX
         }
     }
 }

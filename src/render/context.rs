@@ -7,8 +7,8 @@ use super::views::{
     BlockView, ContextView, LayerView, LossRowView, SampleView, StepView, SummaryView,
 };
 use crate::derivation::{LayerNumbers, SampleRows, Step};
-use crate::latex::fit;
-use crate::latex::{escape_markdown, escape_text};
+use crate::latex::matrix as tex;
+use crate::latex::{escape_markdown, escape_text, fit, EQUALS, LEFTARROW};
 use crate::math::number::Decimal;
 
 impl<'a> Views<'a> {
@@ -35,14 +35,16 @@ impl<'a> Views<'a> {
         let outputs_text = self.tuple(outputs.iter().map(|v| self.printer.value(*v)));
         let y_name = self.with_sample(self.vector_name(network.depth()), rows.sample);
         // "So", ", and the loss is" and the space around.
-        let outputs_rows =
-            if fit::width(&format!("{y_name}{outputs_rel}{outputs_text}")) + 110.0 <= fit::LINE {
-                BlockView::default()
-            } else {
-                self.views(vec![
-                    self.matrix_row(y_name, vec![(outputs_rel, outputs_text.clone())])
-                ])
-            };
+        let outputs_rows = if fit::width(&tex::equation(&y_name, &[(outputs_rel, &outputs_text)]))
+            + 110.0
+            <= fit::LINE
+        {
+            BlockView::default()
+        } else {
+            self.views(vec![
+                self.matrix_row(y_name, vec![(outputs_rel, outputs_text.clone())])
+            ])
+        };
         let input = numbers(&network.x[n - 1]);
         let input_symbols = symbols(|j| Symbol::out(0, j), network.width(0));
         let target = numbers(&network.t[n - 1]);
@@ -74,23 +76,27 @@ impl<'a> Views<'a> {
     pub(super) fn given(&self, sample: Option<u32>, [xs, x, ts, t]: [&String; 4]) -> BlockView {
         // "The training sample is" and the punctuation.
         const PROSE: f64 = 125.0;
-        let x_name = self.with_sample("\\mathbf{x}".into(), sample);
-        let t_name = self.with_sample("\\mathbf{t}".into(), sample);
-        let sentence = format!("{x_name}={xs}={x},\\ {t_name}={ts}={t}");
+        let x_name = self.with_sample(tex::output_vector(0, self.network.depth()), sample);
+        let t_name = self.with_sample(tex::target_vector(), sample);
+        let sentence = tex::in_a_row(
+            &tex::equation(&x_name, &[(EQUALS, xs), (EQUALS, x)]),
+            &tex::equation(&t_name, &[(EQUALS, ts), (EQUALS, t)]),
+        );
         if fit::width(&sentence) + PROSE <= fit::LINE {
             return BlockView::default();
         }
         self.views(vec![
-            self.matrix_row(x_name, vec![("=", xs.clone()), ("=", x.clone())]),
-            self.matrix_row(t_name, vec![("=", ts.clone()), ("=", t.clone())]),
+            self.matrix_row(x_name, vec![(EQUALS, xs.clone()), (EQUALS, x.clone())]),
+            self.matrix_row(t_name, vec![(EQUALS, ts.clone()), (EQUALS, t.clone())]),
         ])
     }
 
     /// The Summary of layer `l` as a block of rows, ∂E/∂W above W ← …, when its displays
     /// would not fit the line.
     fn summary_rows(&self, l: u32, summary: &SummaryView) -> BlockView {
-        let gradient = |p: &str| format!("\\frac{{\\partial E}}{{\\partial {p}^{{({l})}}}}");
-        let update = |p: &str| format!("{p}^{{({l})}}-\\eta{}", gradient(p));
+        let name = |p: &str| tex::parameter(if p == "b" { 'b' } else { 'W' }, l);
+        let gradient = |p: &str| tex::gradient(&name(p));
+        let update = |p: &str| tex::descent(&name(p), &gradient(p));
         // `=` or `\approx` before the gradient and before the update, per matrix.
         let relations = |p: &str| match p {
             "b" => (summary.grad_bias_rel, summary.bias_after_rel),
@@ -98,15 +104,14 @@ impl<'a> Views<'a> {
         };
         let display = |p: &str, grad: &str, after: Option<&String>| {
             let (grad_rel, after_rel) = relations(p);
-            let mut text = format!("{}{grad_rel}{grad}", gradient(p));
-            if let Some(after) = after {
-                text.push_str(&format!(
-                    ",\\qquad {p}^{{({l})}}\\leftarrow {}{}{after}",
-                    update(p),
-                    after_rel
-                ));
+            let text = tex::equation(&gradient(p), &[(grad_rel, grad)]);
+            match after {
+                Some(after) => tex::side_by_side(
+                    &text,
+                    &tex::update(&name(p), &tex::equation(&update(p), &[(after_rel, after)])),
+                ),
+                None => text,
             }
-            text
         };
         let fits = |p: &str, grad: &str, after: Option<&String>| {
             self.fits(&display(p, grad, after), fit::LINE)
@@ -125,8 +130,8 @@ impl<'a> Views<'a> {
             rows.push(self.matrix_row(gradient(p), vec![(grad_rel, grad.clone())]));
             if let Some(after) = after {
                 rows.push(self.matrix_row(
-                    format!("{p}^{{({l})}}"),
-                    vec![("\\leftarrow", update(p)), (after_rel, after.clone())],
+                    name(p),
+                    vec![(LEFTARROW, update(p)), (after_rel, after.clone())],
                 ));
             }
         };
@@ -232,8 +237,122 @@ fn given_column(views: &Views, values: &[Decimal]) -> String {
     })
 }
 
-pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextView {
+/// Layer `l`'s view: its activation, definition and parameters.
+fn layer_view(
+    views: &Views,
+    l: u32,
+    layer: &crate::model::Layer,
+    layout: &Layout,
+    markdown: bool,
+) -> LayerView {
     use crate::math::expr::{Expr, Func, Index, Symbol};
+    let printer = views.printer;
+    let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
+    let definition = match layer.activation.shape {
+        crate::math::functions::Shape::Softmax => {
+            let a = |k: char| printer.symbol(&Symbol::pre(l, Index::Var(k)));
+            let y = printer.symbol(&Symbol::out(l, Index::Var('k')));
+            crate::latex::softmax_definition(&y, &a('k'), &a('j'))
+        }
+        crate::math::functions::Shape::Elementwise => tex::equation(
+            &function,
+            &[(EQUALS, &printer.expr(&layer.activation.definition))],
+        ),
+    };
+    let weights_symbolic = views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
+        let (i, j) = (Index::Num(i as u32 + 1), Index::Num(j as u32 + 1));
+        printer.write_symbol(&Symbol::weight(l, i, j), out)
+    });
+    let weights = views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
+        printer.write_given(layer.weights[i][j], out)
+    });
+    let bias_symbolic = layer.bias.as_ref().map(|b| {
+        views.bmatrix(b.len(), 1, |i, _, out| {
+            printer.write_symbol(&Symbol::bias(l, Index::Num(i as u32 + 1)), out)
+        })
+    });
+    let bias = layer.bias.as_ref().map(|b| given_column(views, b));
+    let given = Given {
+        l,
+        weights_symbolic: &weights_symbolic,
+        weights: &weights,
+        bias_symbolic: bias_symbolic.as_deref(),
+        bias: bias.as_deref(),
+    };
+    let (rows, given_rows) = (given.rows(views), given.numbers_rows(views));
+    LayerView {
+        number: l,
+        activation: escape_text(&layer.activation.name),
+        activation_name: activation_name(&layer.activation, layout.lang, markdown),
+        definition,
+        function: printer.function_name(Func::Act(l)),
+        units: layer.units(),
+        inputs: layer.inputs(),
+        weights_symbolic,
+        weights,
+        bias_symbolic,
+        bias,
+        rows,
+        given_rows,
+    }
+}
+
+/// A layer's given parameters, symbols and numbers, as `bmatrix`es.
+struct Given<'g> {
+    l: u32,
+    weights_symbolic: &'g str,
+    weights: &'g str,
+    bias_symbolic: Option<&'g str>,
+    bias: Option<&'g str>,
+}
+
+impl Given<'_> {
+    /// The display `W = … = …,\qquad b = … = …` as a block of rows, when it is too wide (else
+    /// empty).
+    fn rows(&self, views: &Views) -> BlockView {
+        let (w_name, b_name) = (tex::weight_matrix(self.l), tex::bias_name(self.l));
+        let w_rows = [(EQUALS, self.weights_symbolic), (EQUALS, self.weights)];
+        let mut display = tex::equation(&w_name, &w_rows);
+        let bias = self.bias_symbolic.zip(self.bias);
+        if let Some((bs, b)) = bias {
+            let b_display = tex::equation(&b_name, &[(EQUALS, bs), (EQUALS, b)]);
+            display = tex::side_by_side(&display, &b_display);
+        }
+        if views.fits(&display, fit::LINE) {
+            return BlockView::default();
+        }
+        let owned = |rows: &[(&'static str, &str)]| {
+            rows.iter()
+                .map(|(rel, rhs)| (*rel, rhs.to_string()))
+                .collect()
+        };
+        let mut rows = vec![views.matrix_row(w_name, owned(&w_rows))];
+        if let Some((bs, b)) = bias {
+            rows.push(views.matrix_row(b_name, owned(&[(EQUALS, bs), (EQUALS, b)])));
+        }
+        views.views(rows)
+    }
+
+    /// `W = …` and `b = …` with the numbers only (an exam's question) as a block of rows, when
+    /// they do not fit on one line (else empty).
+    fn numbers_rows(&self, views: &Views) -> BlockView {
+        let (w_name, b_name) = (tex::weight_matrix(self.l), tex::bias_name(self.l));
+        let mut given = tex::equation(&w_name, &[(EQUALS, self.weights)]);
+        if let Some(b) = self.bias {
+            given = tex::side_by_side(&given, &tex::equation(&b_name, &[(EQUALS, b)]));
+        }
+        if views.fits(&given, fit::LINE) {
+            return BlockView::default();
+        }
+        let mut rows = vec![views.matrix_row(w_name, vec![(EQUALS, self.weights.to_string())])];
+        if let Some(b) = self.bias {
+            rows.push(views.matrix_row(b_name, vec![(EQUALS, b.to_string())]));
+        }
+        views.views(rows)
+    }
+}
+
+pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) -> ContextView {
     let derivation = views.derivation;
     let network = derivation.network;
     let depth = network.depth();
@@ -242,86 +361,7 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
         .layers
         .iter()
         .enumerate()
-        .map(|(n, layer)| {
-            let l = n as u32 + 1;
-            let function = printer.expr(&Expr::call(Func::Act(l), Expr::Var("a")));
-            let definition = match layer.activation.shape {
-                crate::math::functions::Shape::Softmax => {
-                    let a = |k: char| printer.symbol(&Symbol::pre(l, Index::Var(k)));
-                    let y = printer.symbol(&Symbol::out(l, Index::Var('k')));
-                    format!(
-                        "{y}=\\frac{{\\exp({})}}{{\\sum_j\\exp({})}}",
-                        a('k'),
-                        a('j')
-                    )
-                }
-                crate::math::functions::Shape::Elementwise => {
-                    format!("{function}={}", printer.expr(&layer.activation.definition))
-                }
-            };
-            let weights_symbolic = views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
-                let (i, j) = (Index::Num(i as u32 + 1), Index::Num(j as u32 + 1));
-                printer.write_symbol(&Symbol::weight(l, i, j), out)
-            });
-            let weights = views.bmatrix(layer.units(), layer.inputs(), |i, j, out| {
-                printer.write_given(layer.weights[i][j], out)
-            });
-            let bias_symbolic = layer.bias.as_ref().map(|b| {
-                views.bmatrix(b.len(), 1, |i, _, out| {
-                    printer.write_symbol(&Symbol::bias(l, Index::Num(i as u32 + 1)), out)
-                })
-            });
-            let bias = layer.bias.as_ref().map(|b| given_column(views, b));
-            // The display `W = … = …,\qquad b = … = …`, or a block of rows when it is too wide.
-            let w_name = format!("W^{{({l})}}");
-            let b_name = format!("b^{{({l})}}");
-            let mut display = format!("{w_name}={weights_symbolic}={weights}");
-            if let (Some(bs), Some(b)) = (&bias_symbolic, &bias) {
-                display.push_str(&format!(",\\qquad {b_name}={bs}={b}"));
-            }
-            let rows = if views.fits(&display, fit::LINE) {
-                BlockView::default()
-            } else {
-                let mut rows = vec![views.matrix_row(
-                    w_name.clone(),
-                    vec![("=", weights_symbolic.clone()), ("=", weights.clone())],
-                )];
-                if let (Some(bs), Some(b)) = (&bias_symbolic, &bias) {
-                    rows.push(
-                        views.matrix_row(b_name.clone(), vec![("=", bs.clone()), ("=", b.clone())]),
-                    );
-                }
-                views.views(rows)
-            };
-            let mut given = format!("{w_name}={weights}");
-            if let Some(b) = &bias {
-                given.push_str(&format!(",\\qquad {b_name}={b}"));
-            }
-            let given_rows = if views.fits(&given, fit::LINE) {
-                BlockView::default()
-            } else {
-                let mut rows = vec![views.matrix_row(w_name, vec![("=", weights.clone())])];
-                if let Some(b) = &bias {
-                    rows.push(views.matrix_row(b_name, vec![("=", b.clone())]));
-                }
-                views.views(rows)
-            };
-            LayerView {
-                number: l,
-                activation: escape_text(&layer.activation.name),
-                activation_name: activation_name(&layer.activation, layout.lang, markdown),
-                definition,
-                function: function.trim_end_matches("(a)").to_string(),
-                units: layer.units(),
-                inputs: layer.inputs(),
-                weights_symbolic,
-                weights,
-                bias_symbolic,
-                bias,
-                rows,
-                given_rows,
-            }
-        })
+        .map(|(n, layer)| layer_view(views, n as u32 + 1, layer, layout, markdown))
         .collect();
     ContextView {
         title: network.title.as_deref().map(|t| {
@@ -332,7 +372,7 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
             }
         }),
         lang: layout.lang,
-        env: views.env,
+        env: views.env.name(),
         form: layout.form,
         flavor: layout.flavor,
         math_open: views.math_open,

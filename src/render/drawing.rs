@@ -59,10 +59,7 @@ impl Symbol {
             _ if columns == 3 => ("z", None),
             l => ("z", Some(format!("({l})"))),
         };
-        let latex = match &sup {
-            None => format!("{base}_{{{sub}}}"),
-            Some(sup) => format!("{base}_{{{sub}}}^{{{sup}}}"),
-        };
+        let latex = crate::latex::diagram_label(base, &sub, sup.as_deref());
         Symbol {
             latex,
             base,
@@ -92,10 +89,8 @@ impl Number {
     }
 
     fn from_latex(latex: String) -> Number {
-        let (mantissa, exponent) = match latex.split_once("\\times10^{") {
-            Some((m, e)) => (m, Some(e.trim_end_matches('}').replace('-', "\u{2212}"))),
-            None => (latex.as_str(), None),
-        };
+        let (mantissa, exponent) = crate::latex::mantissa_and_power(&latex);
+        let exponent = exponent.map(|e| e.replace('-', "\u{2212}"));
         Number {
             mantissa: mantissa.replace('-', "\u{2212}"),
             exponent,

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// The output formats.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
     /// The derivation as a LaTeX body, to `\input` into a document.
     #[default]
@@ -21,7 +21,7 @@ pub enum Format {
 }
 
 /// The language of the prose and headings.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -31,7 +31,7 @@ pub enum Lang {
 }
 
 /// The LaTeX environment of each block of rows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Env {
     /// `eqnarray*`, the article's.
@@ -42,7 +42,7 @@ pub enum Env {
 }
 
 /// Element by element, in matrix form, or both.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Form {
     #[default]
@@ -52,7 +52,7 @@ pub enum Form {
 }
 
 /// Where the Markdown goes: how its math blocks are fenced.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Flavor {
     /// Qiita: ```` ```math ```` blocks.

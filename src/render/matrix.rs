@@ -1,11 +1,12 @@
 //! The matrix form: vectors and matrices of the numbers the derivation computed, as
 //! `bmatrix`es, with the relation each row of numbers earns.
 
-use rayon::prelude::*;
-
-use super::blocks::{Views, PIECE};
+use super::blocks::Views;
 use super::views::ChainView;
 use crate::derivation::{ChainKind, LayerNumbers, Step};
+use crate::latex::matrix as tex;
+use crate::latex::{APPROX, EQUALS};
+use crate::math::expr::Func;
 use crate::math::number::Value;
 
 impl Views<'_> {
@@ -17,22 +18,7 @@ impl Views<'_> {
         columns: usize,
         cell: impl Fn(usize, usize, &mut String) + Sync,
     ) -> String {
-        let row_text = |i: usize| {
-            let mut text = String::new();
-            for j in 0..columns {
-                if j > 0 {
-                    text.push('&');
-                }
-                cell(i, j, &mut text);
-            }
-            text
-        };
-        let body: Vec<String> = if rows * columns > PIECE {
-            (0..rows).into_par_iter().map(row_text).collect()
-        } else {
-            (0..rows).map(row_text).collect()
-        };
-        format!("\\begin{{bmatrix}}{}\\end{{bmatrix}}", body.join("\\\\"))
+        tex::bmatrix(rows, columns, cell)
     }
 
     pub(super) fn value_matrix(&self, rows: &[Vec<Value>]) -> String {
@@ -52,30 +38,19 @@ impl Views<'_> {
 /// written with the one printer.
 impl Views<'_> {
     pub(super) fn vector_name(&self, layer: u32) -> String {
-        let depth = self.network.depth();
-        match layer {
-            0 => "\\mathbf{x}".into(),
-            l if l == depth => "\\mathbf{y}".into(),
-            _ if depth == 2 => "\\mathbf{z}".into(),
-            l => format!("\\mathbf{{z}}^{{({l})}}"),
-        }
+        tex::output_vector(layer, self.network.depth())
     }
 
     pub(super) fn with_sample(&self, name: String, sample: Option<u32>) -> String {
-        match sample {
-            Some(n) => format!("{name}_{{{n}}}"),
-            None => name,
-        }
+        tex::of_sample(name, sample)
     }
 
     fn function_name(&self, layer: u32, derivative: bool) -> String {
-        use crate::math::expr::{Expr, Func};
-        let e = if derivative {
-            Expr::deriv(Func::Act(layer), Expr::Var("a"))
+        if derivative {
+            self.printer.derivative_name(Func::Act(layer))
         } else {
-            Expr::call(Func::Act(layer), Expr::Var("a"))
-        };
-        self.printer.expr(&e).trim_end_matches("(a)").to_string()
+            self.printer.function_name(Func::Act(layer))
+        }
     }
 
     /// `\frac{1}{N}` before a sum over samples of a mean loss, or nothing.
@@ -85,7 +60,7 @@ impl Views<'_> {
             crate::math::functions::Aggregate::Mean
         );
         if mean && self.samples > 1 {
-            format!("\\frac{{1}}{{{}}}", self.samples)
+            tex::mean_scale(self.samples)
         } else {
             String::new()
         }
@@ -128,19 +103,19 @@ impl Views<'_> {
         from_shown: impl Fn(usize) -> Value,
     ) -> &'static str {
         if !values.iter().all(|v| self.printer.shows_exactly(*v)) {
-            return "\\approx";
+            return APPROX;
         }
-        if self.rel(numbers) == "=" {
-            return "=";
+        if self.rel(numbers) == EQUALS {
+            return EQUALS;
         }
         let given = |k: usize| {
             let c = from_shown(k);
             c.rational()
         };
         if (0..values.len()).all(|k| given(k).is_some_and(|r| values[k].exact() == Some(r))) {
-            "="
+            EQUALS
         } else {
-            "\\approx"
+            APPROX
         }
     }
 
@@ -149,14 +124,14 @@ impl Views<'_> {
         let depth = self.network.depth();
         let sum = |body: String| {
             if self.samples > 1 {
-                format!("\\sum_{{n}}{body}")
+                tex::sum_over_samples(&body)
             } else {
                 body
             }
         };
         let sample = |name: String| {
             if self.samples > 1 {
-                format!("{name}_{{n}}")
+                tex::of_each_sample(name)
             } else {
                 name
             }
@@ -164,62 +139,68 @@ impl Views<'_> {
         let mut rows = Vec::new();
         for l in 1..=depth {
             let bias = if self.network.layer(l).bias.is_some() {
-                format!("+\\mathbf{{b}}^{{({l})}}")
+                format!("+{}", tex::bias_vector(l))
             } else {
                 String::new()
             };
             rows.push(self.matrix_row(
-                sample(format!("\\mathbf{{a}}^{{({l})}}")),
+                sample(tex::pre_vector(l)),
                 vec![(
-                    "=",
-                    format!("W^{{({l})}}{}{bias}", sample(self.vector_name(l - 1))),
+                    EQUALS,
+                    format!(
+                        "{}{}{bias}",
+                        tex::weight_matrix(l),
+                        sample(self.vector_name(l - 1))
+                    ),
                 )],
             ));
             rows.push(self.matrix_row(
                 sample(self.vector_name(l)),
                 vec![(
-                    "=",
-                    format!(
-                        "{}({})",
-                        self.function_name(l, false),
-                        sample(format!("\\mathbf{{a}}^{{({l})}}"))
-                    ),
+                    EQUALS,
+                    tex::apply(&self.function_name(l, false), &sample(tex::pre_vector(l))),
                 )],
             ));
         }
         for l in (1..depth).rev() {
             rows.push(self.matrix_row(
-                sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}")),
+                sample(tex::delta_vector(l)),
                 vec![(
-                    "=",
-                    format!(
-                        "{}({})\\odot(W^{{({})}})^\\top{}",
-                        self.function_name(l, true),
-                        sample(format!("\\mathbf{{a}}^{{({l})}}")),
-                        l + 1,
-                        sample(format!("\\boldsymbol{{\\delta}}^{{({})}}", l + 1))
+                    EQUALS,
+                    tex::backpropagated(
+                        &self.function_name(l, true),
+                        &sample(tex::pre_vector(l)),
+                        l as usize + 1,
+                        &sample(tex::delta_vector(l + 1)),
                     ),
                 )],
             ));
         }
         let scale = self.mean_scale();
         for l in (1..=depth).rev() {
+            let product = tex::outer_product(
+                &sample(tex::delta_vector(l)),
+                &sample(self.vector_name(l - 1)),
+            );
             rows.push(self.matrix_row(
-                format!("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}"),
-                vec![(
-                    "=",
-                    format!(
-                        "{scale}{}",
-                        sum(format!(
-                            "{}({})^\\top",
-                            sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}")),
-                            sample(self.vector_name(l - 1))
-                        ))
-                    ),
-                )],
+                tex::gradient(&tex::weight_matrix(l)),
+                vec![(EQUALS, format!("{scale}{}", sum(product)))],
             ));
         }
         rows
+    }
+
+    /// The inputs of layer `l` (from 1) for sample `n` (from 0): the given x, or the outputs
+    /// of the layer before.
+    fn inputs(&self, step: &Step, l: usize, n: usize) -> Vec<Value> {
+        if l == 1 {
+            self.network.x[n]
+                .iter()
+                .map(|d| Value::decimal(*d))
+                .collect()
+        } else {
+            step.layers[l - 2].out[n].clone()
+        }
     }
 
     /// The forward pass of sample `n` (from 0) in matrix form.
@@ -232,18 +213,11 @@ impl Views<'_> {
         let mut rows = Vec::new();
         for (l, numbers) in step.layers.iter().enumerate() {
             let l = l as u32 + 1;
-            let input: Vec<Value> = if l == 1 {
-                self.network.x[n]
-                    .iter()
-                    .map(|d| Value::decimal(*d))
-                    .collect()
-            } else {
-                step.layers[l as usize - 2].out[n].clone()
-            };
+            let input = self.inputs(step, l as usize, n);
             let a = &numbers.pre[n];
             let (bias_symbol, bias_numbers) = match &numbers.bias {
                 Some(b) => (
-                    format!("+\\mathbf{{b}}^{{({l})}}"),
+                    format!("+{}", tex::bias_vector(l)),
                     format!("+{}", self.value_column(b)),
                 ),
                 None => (String::new(), String::new()),
@@ -256,12 +230,13 @@ impl Views<'_> {
                 .chain(numbers.bias.iter().flatten())
                 .collect();
             rows.push(self.matrix_row(
-                self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample),
+                self.with_sample(tex::pre_vector(l), sample),
                 vec![
                     (
-                        "=",
+                        EQUALS,
                         format!(
-                            "W^{{({l})}}{}{bias_symbol}",
+                            "{}{}{bias_symbol}",
+                            tex::weight_matrix(l),
                             self.with_sample(self.vector_name(l - 1), sample)
                         ),
                     ),
@@ -293,11 +268,10 @@ impl Views<'_> {
                 self.with_sample(self.vector_name(l), sample),
                 vec![
                     (
-                        "=",
-                        format!(
-                            "{}({})",
-                            self.function_name(l, false),
-                            self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample)
+                        EQUALS,
+                        tex::apply(
+                            &self.function_name(l, false),
+                            &self.with_sample(tex::pre_vector(l), sample),
                         ),
                     ),
                     (self.rel(z.iter()), self.value_column(z)),
@@ -315,19 +289,15 @@ impl Views<'_> {
         sample: Option<u32>,
     ) -> Vec<ChainView> {
         let depth = self.network.depth() as usize;
-        let delta_name =
-            |l: usize| self.with_sample(format!("\\boldsymbol{{\\delta}}^{{({l})}}"), sample);
+        let delta_name = |l: usize| self.with_sample(tex::delta_vector(l), sample);
         let mut rows = Vec::new();
         let output = &step.layers[depth - 1].delta[n];
         rows.push(self.matrix_row(
             delta_name(depth),
             vec![
                 (
-                    "=",
-                    format!(
-                        "\\frac{{\\partial E}}{{\\partial {}}}",
-                        self.with_sample(format!("\\mathbf{{a}}^{{({depth})}}"), sample)
-                    ),
+                    EQUALS,
+                    tex::gradient(&self.with_sample(tex::pre_vector(depth), sample)),
                 ),
                 (self.rel(output.iter()), self.value_column(output)),
             ],
@@ -348,22 +318,20 @@ impl Views<'_> {
                 delta_name(l),
                 vec![
                     (
-                        "=",
-                        format!(
-                            "{}({})\\odot(W^{{({})}})^\\top{}",
-                            self.function_name(l as u32, true),
-                            self.with_sample(format!("\\mathbf{{a}}^{{({l})}}"), sample),
+                        EQUALS,
+                        tex::backpropagated(
+                            &self.function_name(l as u32, true),
+                            &self.with_sample(tex::pre_vector(l), sample),
                             l + 1,
-                            delta_name(l + 1)
+                            &delta_name(l + 1),
                         ),
                     ),
                     (
                         self.rel(shown.iter().copied()),
-                        format!(
-                            "{}\\odot{}{}",
-                            self.value_column(&slopes[n]),
-                            self.value_matrix(&transposed),
-                            self.value_column(&next.delta[n])
+                        tex::backpropagated_numbers(
+                            &self.value_column(&slopes[n]),
+                            &self.value_matrix(&transposed),
+                            &self.value_column(&next.delta[n]),
                         ),
                     ),
                     (
@@ -396,124 +364,142 @@ impl Views<'_> {
         let mut rows = Vec::new();
         for l in (1..=depth).rev() {
             let numbers = &step.layers[l - 1];
-            let inputs: Vec<Vec<Value>> = (0..self.samples)
-                .map(|n| {
-                    if l == 1 {
-                        self.network.x[n]
-                            .iter()
-                            .map(|d| Value::decimal(*d))
-                            .collect()
-                    } else {
-                        step.layers[l - 2].out[n].clone()
-                    }
-                })
-                .collect();
+            let inputs: Vec<Vec<Value>> =
+                (0..self.samples).map(|n| self.inputs(step, l, n)).collect();
             // (h'(a) per sample, the next layer) when δ is written out.
             let expanded = match (&numbers.act_deriv, step.layers.get(l)) {
                 (Some(slopes), Some(next))
                     if rounded && l == 1 && self.derivation.expands_first_layer() =>
                 {
-                    Some((slopes, next))
+                    Some(Expanded {
+                        slopes,
+                        next,
+                        transposed: Self::transpose(&next.weights),
+                    })
                 }
                 _ => None,
             };
-            let transposed = expanded.map(|(_, next)| Self::transpose(&next.weights));
-            let products: Vec<String> = (0..self.samples)
-                .map(|n| {
-                    let delta = match (expanded, &transposed) {
-                        (Some((slopes, next)), Some(transposed)) => format!(
-                            "\\left({}\\odot{}{}\\right)",
-                            self.value_column(&slopes[n]),
-                            self.value_matrix(transposed),
-                            self.value_column(&next.delta[n])
-                        ),
-                        _ => self.value_column(&numbers.delta[n]),
-                    };
-                    format!("{delta}{}", self.value_matrix(&[inputs[n].clone()]))
-                })
-                .collect();
-            let scale = self.mean_scale();
-            let numbers_row = if self.samples > 1 {
-                format!("{scale}\\left({}\\right)", products.join("+"))
-            } else {
-                products.join("")
-            };
-            let shown: Vec<&Value> = match (expanded, &transposed) {
-                (Some((slopes, next)), Some(transposed)) => slopes
+            let shown: Vec<&Value> = match &expanded {
+                Some(e) => e
+                    .slopes
                     .iter()
                     .flatten()
-                    .chain(transposed.iter().flatten())
-                    .chain(next.delta.iter().flatten())
+                    .chain(e.transposed.iter().flatten())
+                    .chain(e.next.delta.iter().flatten())
                     .chain(inputs.iter().flatten())
                     .collect(),
-                _ => numbers
+                None => numbers
                     .delta
                     .iter()
                     .flatten()
                     .chain(inputs.iter().flatten())
                     .collect(),
             };
-            let with_n = |name: String| {
-                if self.samples > 1 {
-                    format!("{name}_{{n}}")
-                } else {
-                    name
-                }
-            };
-            let symbolic = |delta: String| {
-                let input = with_n(self.vector_name(l as u32 - 1));
-                if self.samples > 1 {
-                    format!("{scale}\\sum_{{n}}{delta}({input})^\\top")
-                } else {
-                    format!("{delta}({input})^\\top")
-                }
-            };
-            let mut chain = vec![(
-                "=",
-                symbolic(with_n(format!("\\boldsymbol{{\\delta}}^{{({l})}}"))),
-            )];
-            if expanded.is_some() {
-                chain.push((
-                    "=",
-                    symbolic(format!(
-                        "\\left({}({})\\odot(W^{{({})}})^\\top{}\\right)",
-                        self.function_name(l as u32, true),
-                        with_n(format!("\\mathbf{{a}}^{{({l})}}")),
-                        l + 1,
-                        with_n(format!("\\boldsymbol{{\\delta}}^{{({})}}", l + 1))
-                    )),
-                ));
-            }
+            let mut chain = self.gradient_formulas(l, expanded.is_some());
             // Entry (i, j) from the numbers as shown.
             let columns = numbers.grad_weights.first().map_or(0, Vec::len);
+            let scaled = !self.mean_scale().is_empty();
             let from_shown = |k: usize| {
                 let (i, j) = (k / columns.max(1), k % columns.max(1));
                 let sum = (0..self.samples).fold(Value::int(0), |acc, n| {
-                    let delta = match expanded {
-                        Some((slopes, next)) => {
-                            self.as_shown(slopes[n][i]) * self.backpropagated(next, n, i)
+                    let delta = match &expanded {
+                        Some(e) => {
+                            self.as_shown(e.slopes[n][i]) * self.backpropagated(e.next, n, i)
                         }
                         None => self.as_shown(numbers.delta[n][i]),
                     };
                     acc + delta * self.as_shown(inputs[n][j])
                 });
-                if scale.is_empty() {
-                    sum
-                } else {
+                if scaled {
                     sum / Value::int(self.samples as i64)
+                } else {
+                    sum
                 }
             };
             let values: Vec<Value> = numbers.grad_weights.iter().flatten().copied().collect();
-            chain.push((self.rel(shown.iter().copied()), numbers_row));
+            chain.push((
+                self.rel(shown.iter().copied()),
+                self.gradient_numbers(numbers, &inputs, expanded.as_ref()),
+            ));
             chain.push((
                 self.rel_after(shown.into_iter(), &values, from_shown),
                 self.value_matrix(&numbers.grad_weights),
             ));
-            rows.push(self.matrix_row(
-                format!("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}"),
-                chain,
-            ));
+            rows.push(self.matrix_row(tex::gradient(&tex::weight_matrix(l)), chain));
         }
         rows
     }
+
+    /// ∂E/∂W of layer `l` in general form: δ zᵀ (summed over samples), and with `expanded`,
+    /// δ written out as h'(a) ⊙ Wᵀδ.
+    fn gradient_formulas(&self, l: usize, expanded: bool) -> Vec<(&'static str, String)> {
+        let scale = self.mean_scale();
+        let with_n = |name: String| {
+            if self.samples > 1 {
+                tex::of_each_sample(name)
+            } else {
+                name
+            }
+        };
+        let symbolic = |delta: String| {
+            let input = with_n(self.vector_name(l as u32 - 1));
+            if self.samples > 1 {
+                format!(
+                    "{scale}{}",
+                    tex::sum_over_samples(&tex::outer_product(&delta, &input))
+                )
+            } else {
+                tex::outer_product(&delta, &input)
+            }
+        };
+        let mut chain = vec![(EQUALS, symbolic(with_n(tex::delta_vector(l))))];
+        if expanded {
+            chain.push((
+                EQUALS,
+                symbolic(tex::grouped(&tex::backpropagated(
+                    &self.function_name(l as u32, true),
+                    &with_n(tex::pre_vector(l)),
+                    l + 1,
+                    &with_n(tex::delta_vector(l + 1)),
+                ))),
+            ));
+        }
+        chain
+    }
+
+    /// ∂E/∂W of a layer with its numbers: each sample's δ (or h'(a) ⊙ Wᵀδ) times its inputs
+    /// transposed, summed (and scaled) over samples.
+    fn gradient_numbers(
+        &self,
+        numbers: &LayerNumbers,
+        inputs: &[Vec<Value>],
+        expanded: Option<&Expanded>,
+    ) -> String {
+        let products: Vec<String> = (0..self.samples)
+            .map(|n| {
+                let delta = match expanded {
+                    Some(e) => tex::grouped(&tex::backpropagated_numbers(
+                        &self.value_column(&e.slopes[n]),
+                        &self.value_matrix(&e.transposed),
+                        &self.value_column(&e.next.delta[n]),
+                    )),
+                    None => self.value_column(&numbers.delta[n]),
+                };
+                format!("{delta}{}", self.value_matrix(&[inputs[n].clone()]))
+            })
+            .collect();
+        if self.samples > 1 {
+            format!("{}{}", self.mean_scale(), tex::grouped(&products.join("+")))
+        } else {
+            products.join("")
+        }
+    }
+}
+
+/// The first layer's δ written out in the gradient's numbers row: h'(a) per sample, and the
+/// next layer's numbers with its weights transposed.
+struct Expanded<'s> {
+    slopes: &'s [Vec<Value>],
+    next: &'s LayerNumbers,
+    transposed: Vec<Vec<Value>>,
 }

@@ -33,15 +33,15 @@ use crate::latex::Printer;
 
 pub use layout::{Env, Flavor, Form, Format, Lang, Layout};
 pub use splice::render_with;
-pub use templates::{engine, export_templates, templates_dir, Engine, TEMPLATES};
+pub use templates::{engine, export_templates, templates_dir, Engine, Template, TEMPLATES};
 
 /// The template that writes `format` (none for JSON).
-fn template_name(format: Format) -> Option<&'static str> {
+fn template(format: Format) -> Option<Template> {
     match format {
         Format::Json | Format::Svg => None,
-        Format::Latex => Some("body.tex.tera"),
-        Format::Document => Some("document.tex.tera"),
-        Format::Markdown => Some("markdown.md.tera"),
+        Format::Latex => Some(Template::Body),
+        Format::Document => Some(Template::Document),
+        Format::Markdown => Some(Template::Markdown),
     }
 }
 
@@ -54,7 +54,7 @@ pub fn render(
 ) -> Result<String, Error> {
     let mut out = Vec::new();
     render_to(derivation, format, layout, templates, &mut out)?;
-    utf8(out, template_name(format).unwrap_or("json"))
+    utf8(out, template(format).map_or("json", Template::name))
 }
 
 /// Rendered bytes as text (they always are: every piece written is a `str`).
@@ -73,7 +73,7 @@ pub fn render_to(
     templates: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    match template_name(format) {
+    match template(format) {
         None if format == Format::Svg => out
             .write_all(svg(derivation, layout.lang).as_bytes())
             .map_err(output_error),
@@ -115,7 +115,7 @@ pub fn render_post(
         &engine(templates)?,
         derivation,
         layout,
-        "markdown.md.tera",
+        Template::Markdown,
         extra,
         out,
     )
@@ -133,10 +133,10 @@ pub fn render_string(
     engine: &Engine,
     derivation: &Derivation,
     layout: &Layout,
-    name: &str,
+    template: Template,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, Error> {
     let mut out = Vec::new();
-    render_with(engine, derivation, layout, name, extra, &mut out)?;
-    utf8(out, name)
+    render_with(engine, derivation, layout, template, extra, &mut out)?;
+    utf8(out, template.name())
 }

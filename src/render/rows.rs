@@ -50,7 +50,7 @@ impl Views<'_> {
     pub(super) fn keeps(&self, rows: &[(&str, &str)]) -> smallvec::SmallVec<[bool; 4]> {
         const MOST: usize = 6;
         let general = 1 + rows.iter().skip(1).take_while(|r| r.0.is_empty()).count();
-        let pages = self.env != "aligned" && general <= MOST;
+        let pages = self.env.paged() && general <= MOST;
         let mut keeps: smallvec::SmallVec<[bool; 4]> = (0..rows.len())
             .map(|k| pages && k >= 1 && k <= general)
             .collect();
@@ -74,10 +74,10 @@ impl Views<'_> {
 
     /// The most a row may be high: a page's in LaTeX, none on a web page (Markdown).
     fn tallest(&self) -> f64 {
-        if self.env == "aligned" {
-            f64::INFINITY
-        } else {
+        if self.env.paged() {
             fit::TALLEST
+        } else {
+            f64::INFINITY
         }
     }
 
@@ -89,7 +89,7 @@ impl Views<'_> {
     /// The width the right-hand sides of a block have beside left-hand sides `lhs` points
     /// wide: the line less the relation and the environment's gaps around it.
     fn room(&self, lhs: f64) -> f64 {
-        let gap = if self.env == "eqnarray" { 32.0 } else { 16.0 };
+        let gap = self.env.relation_gap();
         fit::LINE - lhs - gap
     }
 
@@ -284,7 +284,7 @@ impl Views<'_> {
     /// same line or `\\` (`\\*` where the row keeps with the one above), a newline and
     /// `&rel&body` when stacked (eqnarray; align and aligned take `&rel body`).
     fn write_rows(&self, stacked: bool, rows: &[(&'static str, &str)], out: &mut String) {
-        let after_rel = if self.env == "eqnarray" { "&" } else { " " };
+        let after_rel = self.env.after_relation();
         let keeps = self.keeps(rows);
         for (n, &(rel, body)) in rows.iter().enumerate() {
             if n == 0 {

@@ -7,21 +7,22 @@ use super::blocks::{Pending, Views};
 use super::context::context;
 use super::layout::Layout;
 use super::output_error;
-use super::templates::{template_error, Engine};
+use super::templates::{template_error, Engine, Template};
 use crate::derivation::Derivation;
 use crate::error::Error;
 
-/// Renders template `name` for `derivation` into `out`, adding `extra` values to the context
+/// Renders `template` for `derivation` into `out`, adding `extra` values to the context
 /// (the exam's `variant` and `questions`).
 pub fn render_with(
     engine: &Engine,
     derivation: &Derivation,
     layout: &Layout,
-    name: &str,
+    template: Template,
     extra: serde_json::Map<String, serde_json::Value>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let markdown = name.ends_with(".md.tera");
+    let name = template.name();
+    let markdown = template.markdown();
     let views = Views::new(derivation, layout, markdown, engine);
     let view = context(&views, markdown, layout);
     let mut context = tera::Context::from_serialize(&view).map_err(|e| template_error(name, &e))?;

@@ -44,6 +44,40 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 // ---------------------------------------------------------------------------------------------
 // Templates
 
+/// A template a rendering starts from (the others are included by these).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Template {
+    /// The LaTeX body (`-f latex`), an exam's answers.
+    Body,
+    /// The whole LaTeX document (`-f document`).
+    Document,
+    /// The Markdown post (`-f markdown`).
+    Markdown,
+    /// An exam's question page.
+    Question,
+    /// An exam's preamble.
+    Preamble,
+}
+
+impl Template {
+    /// Its file name, among [`TEMPLATES`] and in a user's template directory.
+    pub fn name(self) -> &'static str {
+        match self {
+            Template::Body => "body.tex.tera",
+            Template::Document => "document.tex.tera",
+            Template::Markdown => "markdown.md.tera",
+            Template::Question => "question.tex.tera",
+            Template::Preamble => "preamble.tex.tera",
+        }
+    }
+
+    /// Whether it writes Markdown (math in `aligned` blocks, text escaped for Markdown), not
+    /// LaTeX.
+    pub fn markdown(self) -> bool {
+        self == Template::Markdown
+    }
+}
+
 /// The templates of a run: a Tera instance with LaTeX-safe delimiters (`{{`, `{%`, `{#` all
 /// occur in LaTeX), no HTML escaping, and every built-in template, each replaced by the user's
 /// file of the same name in `dir` when there is one.

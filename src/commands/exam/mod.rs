@@ -912,13 +912,18 @@ fn attempt_variant(
     extra.insert("variant".into(), serde_json::json!(label));
     extra.insert("questions".into(), serde_json::Value::Array(questions));
     extra.insert("question".into(), serde_json::json!(true));
-    let question =
-        render::render_string(tera, &exact, &settings.layout, "question.tex.tera", extra)?;
+    let question = render::render_string(
+        tera,
+        &exact,
+        &settings.layout,
+        render::Template::Question,
+        extra,
+    )?;
     let mut answer = render::render_string(
         tera,
         key,
         &settings.layout,
-        "body.tex.tera",
+        render::Template::Body,
         serde_json::Map::new(),
     )?;
     answer.push_str("\n\\newpage\n");
@@ -1420,7 +1425,7 @@ pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<Path
             &tera,
             &derivation,
             &settings.layout,
-            "preamble.tex.tera",
+            render::Template::Preamble,
             serde_json::Map::new(),
         )?
     };
