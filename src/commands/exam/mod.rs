@@ -852,6 +852,12 @@ fn attempt_variant(
     derived: &mut usize,
     title: &str,
 ) -> Result<Result<Variant, Fault>, Error> {
+    // A draw changes values, never the shape, the activations, the loss or the statements, so
+    // of the file's checks only those on values can fail, and only two are not already made
+    // on every value a `vary` can draw (`check` refuses a learning rate of 0 or below, and a
+    // target outside [0, 1] for a loss of probabilities, in the `vary` itself): softmax
+    // targets of a sample must add up to 1, which depends on the draw as a whole, and the
+    // numbers must stay in the reals, which only the derivation finds (a `Numeric` fault).
     if let Some(place) =
         crate::check::target_fault(&drawn.loss, drawn.output_activation(), &drawn.t)
     {
