@@ -38,7 +38,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::commands::random::SplitMix64;
+use crate::commands::nn::{self, Style};
+use crate::commands::random::Rng;
 use crate::derivation::{self, Carry, Derivation, Options};
 use crate::error::{DirRefusal, DrawFault, Error, Tried};
 use crate::latex::Printer;
@@ -89,28 +90,6 @@ const BATCH: usize = 64;
 const SATURATION: f64 = 4.0;
 /// A relu input this close to its kink is ambiguous by hand.
 const KINK: f64 = 0.05;
-
-/// A variant's random stream, from the seed, the variant and the attempt.
-struct Rng(SplitMix64);
-
-impl Rng {
-    fn new(seed: u64, variant: usize, attempt: usize) -> Rng {
-        let mixed = seed
-            ^ (variant as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ (attempt as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let mut rng = Rng(SplitMix64::new(mixed));
-        rng.next();
-        rng
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-
-    fn pick(&mut self, values: &[Decimal]) -> Decimal {
-        values[(self.next() % values.len() as u64) as usize]
-    }
-}
 
 /// The network with every `vary` redrawn.
 fn draw(network: &Network, rng: &mut Rng) -> Network {
@@ -631,77 +610,6 @@ fn blamed<'n>(network: &'n Network, fault: &Fault) -> Vec<&'n Vary> {
         .collect()
 }
 
-/// Writes `network` as a `.nn` file (without its `vary` and `ask` statements).
-pub fn to_nn(network: &Network) -> String {
-    let vector = |v: &[Decimal]| {
-        format!(
-            "[{}]",
-            v.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let matrix = |m: &[Vec<Decimal>]| {
-        format!(
-            "[{}]",
-            m.iter()
-                .map(|r| vector(r))
-                .collect::<Vec<_>>()
-                .join(",\n       ")
-        )
-    };
-    let mut text = String::new();
-    if let Some(title) = &network.title {
-        text.push_str(&format!(
-            "title \"{}\"\n",
-            title.replace('\\', "\\\\").replace('"', "\\\"")
-        ));
-    }
-    let mut defined: Vec<&str> = Vec::new();
-    for layer in &network.layers {
-        if let Some((param, formula)) = &layer.activation.source {
-            if !defined.contains(&layer.activation.name.as_str()) {
-                text.push_str(&format!(
-                    "activation {}({param}) = {formula}\n",
-                    layer.activation.name
-                ));
-                defined.push(&layer.activation.name);
-            }
-        }
-    }
-    let samples = |rows: &[Vec<Decimal>]| {
-        if rows.len() == 1 {
-            vector(&rows[0])
-        } else {
-            matrix(rows)
-        }
-    };
-    text.push_str(&format!(
-        "\ninput  x = {}\ntarget t = {}\n",
-        samples(&network.x),
-        samples(&network.t)
-    ));
-    for layer in &network.layers {
-        text.push_str(&format!(
-            "\nlayer {}\n  W = {}\n",
-            layer.activation.name,
-            matrix(&layer.weights)
-        ));
-        if let Some(b) = &layer.bias {
-            text.push_str(&format!("  b = {}\n", vector(b)));
-        }
-    }
-    match &network.loss.source {
-        Some((y, t, formula)) => text.push_str(&format!("\nloss ({y}, {t}) = {formula}\n")),
-        None => text.push_str(&format!("\nloss {}\n", network.loss.name)),
-    }
-    if let Some(sgd) = network.sgd {
-        text.push_str(&format!("sgd lr = {}, steps = {}\n", sgd.lr, sgd.steps));
-    }
-    text
-}
-
 /// Escapes text for XML.
 pub(crate) fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -776,7 +684,7 @@ fn make_variant(
     let exhausted = |seen: &HashSet<u64>| space.is_some_and(|n| seen.len() as u64 >= n);
     let title = exam_title(network);
     for attempt in 0..ATTEMPTS {
-        let mut rng = Rng::new(settings.seed, number, attempt);
+        let mut rng = Rng::for_variant(settings.seed, number, attempt);
         let mut drawn = draw(network, &mut rng);
         if !seen.insert(fingerprint(&drawn)) {
             if exhausted(&seen) {
@@ -961,7 +869,7 @@ fn attempt_variant(
     let moodle = moodle::variant(settings.moodle, title, &online, texts);
     let canvas = canvas::items(&online, texts);
     let table = key::table(&online, texts);
-    let nn = to_nn(&drawn);
+    let nn = nn::write(&drawn, Style::VARIANT);
     drop((exact, rounded));
     Ok(Ok(Variant {
         nn,
@@ -1521,16 +1429,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_generator_is_fixed() {
-        let mut a = Rng::new(7, 3, 0);
-        let mut b = Rng::new(7, 3, 0);
-        let mut c = Rng::new(7, 4, 0);
-        let (x, y, z) = (a.next(), b.next(), c.next());
-        assert_eq!(x, y);
-        assert_ne!(x, z);
-    }
-
-    #[test]
     fn cdata_cannot_be_closed_early() {
         assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
     }
@@ -1631,7 +1529,7 @@ mod tests {
         let network = network(&text);
         let mut refused = 0;
         for variant in 0..400 {
-            let drawn = draw(&network, &mut Rng::new(1, variant, 0));
+            let drawn = draw(&network, &mut Rng::for_variant(1, variant, 0));
             if quick_fault(&drawn).is_some() {
                 refused += 1;
                 let exact = derivation::derive(&drawn, Options::default()).unwrap();
@@ -1639,15 +1537,5 @@ mod tests {
             }
         }
         assert!(refused > 40, "only {refused} draws refused");
-    }
-
-    #[test]
-    fn a_variant_file_reads_back_the_same() {
-        let text = include_str!("../../../examples/custom.nn");
-        let network = crate::check::check(&crate::syntax::parser::parse(text).unwrap()).unwrap();
-        let again =
-            crate::check::check(&crate::syntax::parser::parse(&to_nn(&network)).unwrap()).unwrap();
-        assert_eq!(to_nn(&again), to_nn(&network));
-        assert_eq!(again.layers[0].weights, network.layers[0].weights);
     }
 }
