@@ -12,7 +12,7 @@ use crate::commands::nn::{self, Numbers, Style};
 use crate::commands::random::Rng;
 use crate::error::{Error, Span};
 use crate::math::functions::{
-    builtin_activation, builtin_loss, Activation, ACTIVATION_NAMES, LOSS_NAMES,
+    builtin_activation, builtin_loss, Activation, Shape, ACTIVATION_NAMES, LOSS_NAMES,
 };
 use crate::math::number::Decimal;
 use crate::model::{Layer, Limits, Network, Sgd};
@@ -72,20 +72,47 @@ pub fn generate(
     seed: u64,
     limits: &Limits,
 ) -> Result<String, Error> {
-    let usage = |message: String| Error::Value {
-        message,
-        span: Span::default(),
-    };
     if sizes.len() < 2 || sizes.contains(&0) {
         return Err(usage(
             "--sizes needs at least two sizes above 0, such as 784,100,10".into(),
         ));
     }
     check_limits(sizes, bias, limits)?;
+    let activations = activations(acts, sizes.len() - 1)?;
+    let softmax_out = activations.last().map(|a| a.shape) == Some(Shape::Softmax);
+    let network = draw(sizes, activations, bias, seed)?;
+    // The drawn hundredths keep their two places (`0.50`); the one-hot targets are 0 and 1.
+    let style = Style {
+        spaced: false,
+        steps: false,
+        values: Numbers::Places(2),
+        targets: if softmax_out {
+            Numbers::Shortest
+        } else {
+            Numbers::Places(2)
+        },
+    };
+    let sizes_text: Vec<String> = sizes.iter().map(usize::to_string).collect();
+    Ok(format!(
+        "# backprop-tex gen --sizes {} --seed {seed}\n{}",
+        sizes_text.join(","),
+        nn::write(&network, style)
+    ))
+}
+
+fn usage(message: String) -> Error {
+    Error::Value {
+        message,
+        span: Span::default(),
+    }
+}
+
+/// Each layer's activation: `acts` per layer, the last repeated, by default sigmoid hidden
+/// layers and an identity output; softmax only on the output.
+fn activations(acts: &[String], depth: usize) -> Result<Vec<Activation>, Error> {
     for act in acts {
         activation(act)?;
     }
-    let depth = sizes.len() - 1;
     if acts.len() > depth {
         return Err(usage(format!(
             "--acts gives {} activations, but --sizes makes {depth} {}",
@@ -93,14 +120,18 @@ pub fn generate(
             if depth == 1 { "layer" } else { "layers" }
         )));
     }
-    let act = |l: usize| -> String {
-        match acts.get(l).or(acts.last()) {
-            Some(a) if !acts.is_empty() => a.clone(),
-            _ if l + 1 == depth => "identity".into(),
-            _ => "sigmoid".into(),
-        }
+    let name = |l: usize| match acts.get(l).or(acts.last()) {
+        Some(a) => a.as_str(),
+        None if l + 1 == depth => "identity",
+        None => "sigmoid",
     };
-    if let Some(l) = (0..depth - 1).find(|l| act(*l) == "softmax") {
+    let layers = (0..depth)
+        .map(|l| activation(name(l)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(l) = layers[..depth - 1]
+        .iter()
+        .position(|a| a.shape == Shape::Softmax)
+    {
         return Err(Error::Mismatch {
             message: format!(
                 "softmax can only be the output layer's activation, but --acts gives it to layer {} of {depth}{}",
@@ -110,9 +141,20 @@ pub fn generate(
             span: Span::default(),
         });
     }
+    Ok(layers)
+}
+
+/// The network of `sizes` with its numbers drawn from `seed`: the inputs, the targets (one
+/// hot for softmax), then each layer's weights and biases, in hundredths in [−1, 1].
+fn draw(
+    sizes: &[usize],
+    activations: Vec<Activation>,
+    bias: bool,
+    seed: u64,
+) -> Result<Network, Error> {
     let mut rng = Rng::new(seed ^ 0x5EED);
-    let outputs = sizes[depth];
-    let softmax_out = act(depth - 1) == "softmax";
+    let outputs = sizes[sizes.len() - 1];
+    let softmax_out = activations.last().map(|a| a.shape) == Some(Shape::Softmax);
     let x = vec![(0..sizes[0]).map(|_| rng.hundredths(1)).collect()];
     let targets: Vec<Decimal> = if softmax_out {
         let hot = rng.below(outputs as u64) as usize;
@@ -122,25 +164,24 @@ pub fn generate(
     } else {
         (0..outputs).map(|_| rng.hundredths(1)).collect()
     };
-    let mut layers = Vec::with_capacity(depth);
-    for l in 0..depth {
-        let weights = (0..sizes[l + 1])
-            .map(|_| (0..sizes[l]).map(|_| rng.hundredths(1)).collect())
-            .collect();
-        let bias = bias.then(|| (0..sizes[l + 1]).map(|_| rng.hundredths(1)).collect());
-        layers.push(Layer {
-            activation: Arc::new(activation(&act(l))?),
-            weights,
-            bias,
-        });
-    }
+    let layers = sizes
+        .windows(2)
+        .zip(activations)
+        .map(|(size, activation)| Layer {
+            activation: Arc::new(activation),
+            weights: (0..size[1])
+                .map(|_| (0..size[0]).map(|_| rng.hundredths(1)).collect())
+                .collect(),
+            bias: bias.then(|| (0..size[1]).map(|_| rng.hundredths(1)).collect()),
+        })
+        .collect();
     let loss = if softmax_out {
         "cross_entropy"
     } else {
         "sum_squared"
     };
     let sizes_text: Vec<String> = sizes.iter().map(usize::to_string).collect();
-    let network = Network {
+    Ok(Network {
         title: Some(format!("A random {} network", sizes_text.join("-"))),
         layers,
         x,
@@ -153,23 +194,7 @@ pub fn generate(
         }),
         exam: Default::default(),
         spans: Default::default(),
-    };
-    // The drawn hundredths keep their two places (`0.50`); the one-hot targets are 0 and 1.
-    let style = Style {
-        spaced: false,
-        steps: false,
-        values: Numbers::Places(2),
-        targets: if softmax_out {
-            Numbers::Shortest
-        } else {
-            Numbers::Places(2)
-        },
-    };
-    Ok(format!(
-        "# backprop-tex gen --sizes {} --seed {seed}\n{}",
-        sizes_text.join(","),
-        nn::write(&network, style)
-    ))
+    })
 }
 
 /// The built-in activation `name`, or the error naming those there are.

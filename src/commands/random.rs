@@ -37,17 +37,17 @@ impl Rng {
             ^ (variant as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
             ^ (attempt as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
         let mut rng = Rng::new(mixed);
-        rng.next();
+        rng.next_u64();
         rng
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }
 
     /// A number in `0..n` (`n` above 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
 
     /// One of `values` (not empty).
@@ -79,10 +79,10 @@ mod tests {
     fn a_variant_stream_is_its_own() {
         let (mut a, mut b) = (Rng::for_variant(7, 3, 0), Rng::for_variant(7, 3, 0));
         let (mut c, mut d) = (Rng::for_variant(7, 4, 0), Rng::for_variant(7, 3, 1));
-        let x = a.next();
-        assert_eq!(x, b.next());
-        assert_ne!(x, c.next());
-        assert_ne!(x, d.next());
+        let x = a.next_u64();
+        assert_eq!(x, b.next_u64());
+        assert_ne!(x, c.next_u64());
+        assert_ne!(x, d.next_u64());
     }
 
     #[test]
