@@ -26,6 +26,19 @@ impl Layer {
     pub fn inputs(&self) -> usize {
         self.weights.first().map_or(0, Vec::len)
     }
+
+    /// How many weights and biases the layer has.
+    pub fn parameters(&self) -> usize {
+        Layer::parameters_of(self.units(), self.inputs(), self.bias.is_some())
+    }
+
+    /// How many weights and biases a layer of `units` × `inputs` has (at most `usize::MAX`,
+    /// for sizes asked for before any layer is made).
+    pub fn parameters_of(units: usize, inputs: usize, bias: bool) -> usize {
+        units
+            .saturating_mul(inputs)
+            .saturating_add(if bias { units } else { 0 })
+    }
 }
 
 /// `sgd lr = η, steps = N`.
@@ -215,8 +228,8 @@ impl Network {
     pub fn parameters(&self) -> usize {
         self.layers
             .iter()
-            .map(|l| l.units() * l.inputs() + l.bias.as_ref().map_or(0, Vec::len))
-            .sum()
+            .map(Layer::parameters)
+            .fold(0, usize::saturating_add)
     }
 
     /// How many units the network has, inputs included.

@@ -982,10 +982,7 @@ fn check_limits(
             *span,
         );
     }
-    let parameters: usize = layers
-        .iter()
-        .map(|(l, _)| l.units() * l.inputs() + l.bias.as_ref().map_or(0, Vec::len))
-        .sum();
+    let parameters: usize = layers.iter().map(|(l, _)| l.parameters()).sum();
     let gradients = parameters
         .saturating_mul(steps as usize)
         .saturating_mul(samples);

@@ -6,29 +6,16 @@
 //! grow gigabytes), softmax is refused anywhere but the output layer, and the loss and targets
 //! follow the output activation.
 
-use std::fmt::Write as _;
+use std::sync::Arc;
 
-use crate::commands::random::SplitMix64;
+use crate::commands::nn::{self, Numbers, Style};
+use crate::commands::random::Rng;
 use crate::error::{Error, Span};
-use crate::math::functions::ACTIVATION_NAMES;
-use crate::model::Limits;
-
-/// Draws the generated numbers.
-struct Rng(SplitMix64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-
-    /// A decimal with two places in [−scale, scale], as text.
-    fn decimal(&mut self, scale: u32) -> String {
-        let hundredths = (self.next() % (2 * scale as u64 * 100 + 1)) as i64 - scale as i64 * 100;
-        let sign = if hundredths < 0 { "-" } else { "" };
-        let n = hundredths.unsigned_abs();
-        format!("{sign}{}.{:02}", n / 100, n % 100)
-    }
-}
+use crate::math::functions::{
+    builtin_activation, builtin_loss, Activation, Shape, ACTIVATION_NAMES, LOSS_NAMES,
+};
+use crate::math::number::Decimal;
+use crate::model::{Layer, Limits, Network, Sgd};
 
 /// Refuses sizes beyond `limits`, as `derive` would refuse the file (one sample, one step).
 fn check_limits(sizes: &[usize], bias: bool, limits: &Limits) -> Result<(), Error> {
@@ -63,10 +50,7 @@ fn check_limits(sizes: &[usize], bias: bool, limits: &Limits) -> Result<(), Erro
     }
     let parameters = sizes
         .windows(2)
-        .map(|w| {
-            w[1].saturating_mul(w[0])
-                .saturating_add(if bias { w[1] } else { 0 })
-        })
+        .map(|w| Layer::parameters_of(w[1], w[0], bias))
         .fold(0usize, usize::saturating_add);
     if parameters > limits.gradients {
         return limit(format!(
@@ -88,28 +72,47 @@ pub fn generate(
     seed: u64,
     limits: &Limits,
 ) -> Result<String, Error> {
-    let usage = |message: String| Error::Value {
-        message,
-        span: Span::default(),
-    };
     if sizes.len() < 2 || sizes.contains(&0) {
         return Err(usage(
             "--sizes needs at least two sizes above 0, such as 784,100,10".into(),
         ));
     }
     check_limits(sizes, bias, limits)?;
-    if let Some(act) = acts
-        .iter()
-        .find(|a| !ACTIVATION_NAMES.contains(&a.as_str()))
-    {
-        return Err(Error::Unknown {
-            what: "activation",
-            name: act.clone(),
-            expected: ACTIVATION_NAMES.to_vec(),
-            span: Span::default(),
-        });
+    let activations = activations(acts, sizes.len() - 1)?;
+    let softmax_out = activations.last().map(|a| a.shape) == Some(Shape::Softmax);
+    let network = draw(sizes, activations, bias, seed)?;
+    // The drawn hundredths keep their two places (`0.50`); the one-hot targets are 0 and 1.
+    let style = Style {
+        spaced: false,
+        steps: false,
+        values: Numbers::Places(2),
+        targets: if softmax_out {
+            Numbers::Shortest
+        } else {
+            Numbers::Places(2)
+        },
+    };
+    let sizes_text: Vec<String> = sizes.iter().map(usize::to_string).collect();
+    Ok(format!(
+        "# backprop-tex gen --sizes {} --seed {seed}\n{}",
+        sizes_text.join(","),
+        nn::write(&network, style)
+    ))
+}
+
+fn usage(message: String) -> Error {
+    Error::Value {
+        message,
+        span: Span::default(),
     }
-    let depth = sizes.len() - 1;
+}
+
+/// Each layer's activation: `acts` per layer, the last repeated, by default sigmoid hidden
+/// layers and an identity output; softmax only on the output.
+fn activations(acts: &[String], depth: usize) -> Result<Vec<Activation>, Error> {
+    for act in acts {
+        activation(act)?;
+    }
     if acts.len() > depth {
         return Err(usage(format!(
             "--acts gives {} activations, but --sizes makes {depth} {}",
@@ -117,14 +120,18 @@ pub fn generate(
             if depth == 1 { "layer" } else { "layers" }
         )));
     }
-    let act = |l: usize| -> String {
-        match acts.get(l).or(acts.last()) {
-            Some(a) if !acts.is_empty() => a.clone(),
-            _ if l + 1 == depth => "identity".into(),
-            _ => "sigmoid".into(),
-        }
+    let name = |l: usize| match acts.get(l).or(acts.last()) {
+        Some(a) => a.as_str(),
+        None if l + 1 == depth => "identity",
+        None => "sigmoid",
     };
-    if let Some(l) = (0..depth - 1).find(|l| act(*l) == "softmax") {
+    let layers = (0..depth)
+        .map(|l| activation(name(l)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(l) = layers[..depth - 1]
+        .iter()
+        .position(|a| a.shape == Shape::Softmax)
+    {
         return Err(Error::Mismatch {
             message: format!(
                 "softmax can only be the output layer's activation, but --acts gives it to layer {} of {depth}{}",
@@ -134,58 +141,74 @@ pub fn generate(
             span: Span::default(),
         });
     }
-    let mut rng = Rng(SplitMix64::new(seed ^ 0x5EED));
-    let mut text = String::new();
-    let sizes_text: Vec<String> = sizes.iter().map(usize::to_string).collect();
-    let _ = writeln!(
-        text,
-        "# backprop-tex gen --sizes {} --seed {seed}",
-        sizes_text.join(",")
-    );
-    let _ = writeln!(text, "title \"A random {} network\"", sizes_text.join("-"));
-    let inputs: Vec<String> = (0..sizes[0]).map(|_| rng.decimal(1)).collect();
-    let _ = writeln!(text, "input x = [{}]", inputs.join(", "));
-    let outputs = sizes[depth];
-    let softmax_out = act(depth - 1) == "softmax";
-    let targets: Vec<String> = if softmax_out {
-        let hot = (rng.next() % outputs as u64) as usize;
+    Ok(layers)
+}
+
+/// The network of `sizes` with its numbers drawn from `seed`: the inputs, the targets (one
+/// hot for softmax), then each layer's weights and biases, in hundredths in [−1, 1].
+fn draw(
+    sizes: &[usize],
+    activations: Vec<Activation>,
+    bias: bool,
+    seed: u64,
+) -> Result<Network, Error> {
+    let mut rng = Rng::new(seed ^ 0x5EED);
+    let outputs = sizes[sizes.len() - 1];
+    let softmax_out = activations.last().map(|a| a.shape) == Some(Shape::Softmax);
+    let x = vec![(0..sizes[0]).map(|_| rng.hundredths(1)).collect()];
+    let targets: Vec<Decimal> = if softmax_out {
+        let hot = rng.below(outputs as u64) as usize;
         (0..outputs)
-            .map(|k| if k == hot { "1".into() } else { "0".into() })
+            .map(|k| Decimal::from_int(i64::from(k == hot)))
             .collect()
     } else {
-        (0..outputs).map(|_| rng.decimal(1)).collect()
+        (0..outputs).map(|_| rng.hundredths(1)).collect()
     };
-    let _ = writeln!(text, "target t = [{}]", targets.join(", "));
-    for l in 0..depth {
-        let _ = writeln!(text, "layer {}", act(l));
-        let rows: Vec<String> = (0..sizes[l + 1])
-            .map(|_| {
-                format!(
-                    "[{}]",
-                    (0..sizes[l])
-                        .map(|_| rng.decimal(1))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
-            .collect();
-        let _ = writeln!(text, "  W = [{}]", rows.join(",\n       "));
-        if bias {
-            let b: Vec<String> = (0..sizes[l + 1]).map(|_| rng.decimal(1)).collect();
-            let _ = writeln!(text, "  b = [{}]", b.join(", "));
-        }
+    let layers = sizes
+        .windows(2)
+        .zip(activations)
+        .map(|(size, activation)| Layer {
+            activation: Arc::new(activation),
+            weights: (0..size[1])
+                .map(|_| (0..size[0]).map(|_| rng.hundredths(1)).collect())
+                .collect(),
+            bias: bias.then(|| (0..size[1]).map(|_| rng.hundredths(1)).collect()),
+        })
+        .collect();
+    let loss = if softmax_out {
+        "cross_entropy"
+    } else {
+        "sum_squared"
+    };
+    let sizes_text: Vec<String> = sizes.iter().map(usize::to_string).collect();
+    Ok(Network {
+        title: Some(format!("A random {} network", sizes_text.join("-"))),
+        layers,
+        x,
+        t: vec![targets],
+        loss: builtin_loss(loss, outputs as u32)
+            .ok_or_else(|| unknown("loss", loss, LOSS_NAMES))?,
+        sgd: Some(Sgd {
+            lr: Decimal::new(1, 1).unwrap_or(Decimal::ONE),
+            steps: 1,
+        }),
+        exam: Default::default(),
+        spans: Default::default(),
+    })
+}
+
+/// The built-in activation `name`, or the error naming those there are.
+fn activation(name: &str) -> Result<Activation, Error> {
+    builtin_activation(name).ok_or_else(|| unknown("activation", name, ACTIVATION_NAMES))
+}
+
+fn unknown(what: &'static str, name: &str, expected: &[&'static str]) -> Error {
+    Error::Unknown {
+        what,
+        name: name.to_string(),
+        expected: expected.to_vec(),
+        span: Span::default(),
     }
-    let _ = writeln!(
-        text,
-        "loss {}",
-        if softmax_out {
-            "cross_entropy"
-        } else {
-            "sum_squared"
-        }
-    );
-    let _ = writeln!(text, "sgd lr = 0.1");
-    Ok(text)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::derivation::Derivation;
+use crate::derivation::{Derivation, Step};
 use crate::error::Error;
 use crate::math::diff::Layers;
 use crate::math::eval::{self, Env, Fault};
@@ -399,21 +399,50 @@ pub struct Report {
 /// [`agrees`]).
 pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report, Error> {
     let network = derivation.network;
-    let depth = network.depth();
-    let mut reports: Vec<LayerReport> = (1..=depth)
-        .map(|layer| LayerReport {
-            layer,
-            compared: 0,
-            at_kinks: 0,
-            largest: 0.0,
-            resolution: 0.0,
-            worst: String::new(),
-            printed: 0.0,
-            finite_difference: 0.0,
-        })
-        .collect();
+    let mut reports: Vec<LayerReport> = (1..=network.depth()).map(LayerReport::new).collect();
     let mut mismatches = Vec::new();
-    let fault = |step: u32, name: &str, probe: Probe| match probe {
+    for step in &derivation.steps {
+        let mut params = Params::of(step);
+        for (l, numbers) in step.layers.iter().enumerate() {
+            let report = &mut reports[l];
+            let mut record = |printed: f64, fd: Option<Estimate>, name: String| {
+                let name = format!("{name} in step {}", step.number);
+                report.record(printed, fd, name, tolerance, &mut mismatches);
+            };
+            for (i, row) in numbers.grad_weights.iter().enumerate() {
+                for (j, printed) in row.iter().enumerate() {
+                    let name = format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1);
+                    let slot = slot(|p| &mut p.weights[l][i][j]);
+                    let fd = finite_difference(network, &mut params, &slot, printed.f, tolerance)
+                        .map_err(|probe| probe_fault(step.number, &name, probe))?;
+                    record(printed.f, fd, name);
+                }
+            }
+            for (i, printed) in numbers.grad_bias.iter().flatten().enumerate() {
+                let name = format!("dE/db_{}^({})", i + 1, l + 1);
+                let slot = slot(|p| {
+                    &mut p.biases[l]
+                        .as_mut()
+                        .expect("a layer with a bias gradient has a bias")[i]
+                });
+                let fd = finite_difference(network, &mut params, &slot, printed.f, tolerance)
+                    .map_err(|probe| probe_fault(step.number, &name, probe))?;
+                record(printed.f, fd, name);
+            }
+        }
+    }
+    reports.reverse();
+    let compared = reports.iter().map(|r| r.compared).sum();
+    Ok(Report {
+        layers: reports,
+        mismatches,
+        compared,
+    })
+}
+
+/// The error of a probe that failed at the gradient `name` in `step`.
+fn probe_fault(step: u32, name: &str, probe: Probe) -> Error {
+    match probe {
         Probe::Centre(fault) => Error::Numeric {
             quantity: "E".into(),
             step,
@@ -425,9 +454,61 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
                  {step}: the loss is not defined at w ± h, even for h = {h:.1e}"
             ),
         },
-    };
-    for step in &derivation.steps {
-        let mut params = Params {
+    }
+}
+
+impl LayerReport {
+    fn new(layer: u32) -> LayerReport {
+        LayerReport {
+            layer,
+            compared: 0,
+            at_kinks: 0,
+            largest: 0.0,
+            resolution: 0.0,
+            worst: String::new(),
+            printed: 0.0,
+            finite_difference: 0.0,
+        }
+    }
+
+    /// Counts one gradient against its finite difference (none at a kink), adding it to
+    /// `mismatches` when they disagree.
+    fn record(
+        &mut self,
+        printed: f64,
+        fd: Option<Estimate>,
+        name: String,
+        tolerance: f64,
+        mismatches: &mut Vec<Mismatch>,
+    ) {
+        let Some(fd) = fd else {
+            self.at_kinks += 1;
+            return;
+        };
+        self.compared += 1;
+        let difference = relative_difference(printed, fd.value);
+        let scale = printed.abs().max(fd.value.abs()).max(FLOOR);
+        self.resolution = self.resolution.max(fd.error / scale);
+        if !agrees(printed, fd, tolerance) {
+            mismatches.push(Mismatch {
+                name: name.clone(),
+                printed,
+                finite_difference: fd,
+            });
+        }
+        if difference >= self.largest || difference.is_nan() {
+            self.largest = difference;
+            self.worst = name;
+            self.printed = printed;
+            self.finite_difference = fd.value;
+        }
+    }
+}
+
+impl Params {
+    /// The weights and biases of `step` as floats.
+    fn of(step: &Step) -> Params {
+        Params {
             weights: step
                 .layers
                 .iter()
@@ -443,61 +524,8 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
                 .iter()
                 .map(|l| l.bias.as_ref().map(|b| b.iter().map(|v| v.f).collect()))
                 .collect(),
-        };
-        for (l, numbers) in step.layers.iter().enumerate() {
-            let report = &mut reports[l];
-            let mut record = |printed: f64, fd: Option<Estimate>, name: String| match fd {
-                None => report.at_kinks += 1,
-                Some(fd) => {
-                    report.compared += 1;
-                    let name = format!("{name} in step {}", step.number);
-                    let difference = relative_difference(printed, fd.value);
-                    let scale = printed.abs().max(fd.value.abs()).max(FLOOR);
-                    report.resolution = report.resolution.max(fd.error / scale);
-                    if !agrees(printed, fd, tolerance) {
-                        mismatches.push(Mismatch {
-                            name: name.clone(),
-                            printed,
-                            finite_difference: fd,
-                        });
-                    }
-                    if difference >= report.largest || difference.is_nan() {
-                        report.largest = difference;
-                        report.worst = name;
-                        report.printed = printed;
-                        report.finite_difference = fd.value;
-                    }
-                }
-            };
-            for (i, row) in numbers.grad_weights.iter().enumerate() {
-                for (j, printed) in row.iter().enumerate() {
-                    let name = format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1);
-                    let slot = slot(|p| &mut p.weights[l][i][j]);
-                    let fd = finite_difference(network, &mut params, &slot, printed.f, tolerance)
-                        .map_err(|probe| fault(step.number, &name, probe))?;
-                    record(printed.f, fd, name);
-                }
-            }
-            for (i, printed) in numbers.grad_bias.iter().flatten().enumerate() {
-                let name = format!("dE/db_{}^({})", i + 1, l + 1);
-                let slot = slot(|p| {
-                    &mut p.biases[l]
-                        .as_mut()
-                        .expect("a layer with a bias gradient has a bias")[i]
-                });
-                let fd = finite_difference(network, &mut params, &slot, printed.f, tolerance)
-                    .map_err(|probe| fault(step.number, &name, probe))?;
-                record(printed.f, fd, name);
-            }
         }
     }
-    reports.reverse();
-    let compared = reports.iter().map(|r| r.compared).sum();
-    Ok(Report {
-        layers: reports,
-        mismatches,
-        compared,
-    })
 }
 
 #[cfg(test)]

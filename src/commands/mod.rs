@@ -1,8 +1,10 @@
 //! The subcommands beside `derive`, each built on the same stages: `exam` (variants, answer
 //! key, Moodle and Canvas quizzes), `gradcheck` (the `check` command's finite differences),
-//! `gen` (random valid networks) and the seeded `random` numbers they share.
+//! `gen` (random valid networks), the seeded `random` numbers they share and `nn`, the `.nn`
+//! writer both use.
 
 pub mod exam;
 pub mod gen;
 pub mod gradcheck;
+pub mod nn;
 pub mod random;

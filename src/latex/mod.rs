@@ -10,6 +10,7 @@
 //! (`\exp(0.494)`, `0.1+0.39`), as a teacher writes the numbers in. A value in scientific
 //! notation is grouped inside an operation and bare alone, and `0/y` is written `0`.
 
+pub mod exam;
 pub mod fit;
 pub mod matrix;
 

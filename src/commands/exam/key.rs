@@ -211,31 +211,22 @@ fn cap(size: f64) -> Dec {
 }
 
 /// The answer key's table of a variant: every asked number as the quizzes were given it,
-/// with its tolerance. Lines, not a `tabular`, so that a long table breaks across pages.
+/// with its tolerance.
 pub fn table(online: &super::Online, texts: super::text::Texts) -> String {
-    let [quantity, answer, tolerance] = texts.columns();
-    let line = |a: &str, b: &str, c: &str| {
-        format!(
-            "\\noindent\\makebox[0.42\\linewidth][l]{{{a}}}\\makebox[0.26\\linewidth][r]{{{b}}}\\hspace{{2em}}{c}\\par\n"
-        )
-    };
-    let mut out = format!(
-        "\\subsection*{{{}}}\n{}",
-        texts.variant_name(online.label),
-        line(
-            &format!("\\textbf{{{quantity}}}"),
-            &format!("\\textbf{{{answer}}}"),
-            &format!("\\textbf{{{tolerance}}}")
-        )
-    );
-    for asked in &online.asked {
-        out.push_str(&line(
-            &format!("${}$", asked.symbol),
-            &format!("\\texttt{{{}}}", asked.graded.answer.text()),
-            &format!("$\\pm$\\,\\texttt{{{}}}", asked.graded.tolerance.text()),
-        ));
-    }
-    out
+    let rows: Vec<[String; 2]> = online
+        .asked
+        .iter()
+        .map(|a| [a.graded.answer.text(), a.graded.tolerance.text()])
+        .collect();
+    crate::latex::exam::key_table(
+        &texts.variant_name(online.label),
+        texts.columns(),
+        online
+            .asked
+            .iter()
+            .zip(&rows)
+            .map(|(a, [answer, tolerance])| [a.symbol.as_str(), answer, tolerance]),
+    )
 }
 
 #[cfg(test)]

@@ -116,8 +116,8 @@ pub fn variant(kind: MoodleKind, title: &str, online: &Online, texts: Texts) -> 
                 .iter()
                 .map(|asked| {
                     format!(
-                        "<p>\\({}\\) = {}</p>",
-                        asked.symbol,
+                        "<p>{} = {}</p>",
+                        crate::latex::exam::inline(&asked.symbol),
                         blank(&asked.graded.answer.text(), &asked.graded.tolerance.text())
                     )
                 })
