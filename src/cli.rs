@@ -425,10 +425,11 @@ fn markdown_link(name: &str) -> String {
 }
 
 fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
-    out.write_all(text.as_bytes()).map_err(|e| Error::Write {
-        path: String::new(),
-        message: e.to_string(),
-    })
+    out.write_all(text.as_bytes())
+        .map_err(|source| Error::Write {
+            path: String::new(),
+            source,
+        })
 }
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
@@ -580,9 +581,9 @@ fn read_source(path: &Path, input: &InputArgs) -> Result<Source, Error> {
         return crate::syntax::input::read("<stdin>", std::io::stdin().lock(), limit);
     }
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::Read {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
         path: name.clone(),
-        message: e.to_string(),
+        source,
     })?;
     crate::syntax::input::read(&name, file, limit)
 }

@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::{Error, Span, TargetFault};
+use crate::error::{
+    Defined, Error, LimitFault, MisfitFault, Numbers, Place, ShapeFault, Span, TargetFault,
+    ValueFault, Writer,
+};
 use crate::math::expr::{Expr, Func};
 use crate::math::functions::{self, Activation, Loss, Needs, Shape, ARG, LOSS_T, LOSS_Y};
 use crate::math::number::Decimal;
@@ -47,10 +50,10 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         })
         .nth(MAX_CUSTOM_ACTIVATIONS);
     if let Some(name) = too_many {
-        return Err(Error::Limit {
-            message: format!(
-                "the file defines more than {MAX_CUSTOM_ACTIVATIONS} activations of its own"
-            ),
+        return Err(Error::OverLimit {
+            fault: LimitFault::CustomActivations {
+                max: MAX_CUSTOM_ACTIVATIONS,
+            },
             span: name.span,
         });
     }
@@ -59,23 +62,23 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         let span = statement.span();
         match statement {
             Statement::Title { text, .. } => {
-                once(&title, "title", span)?;
+                once(&title, Defined::Statement("title"), span)?;
                 title = Some((text.clone(), span));
             }
             Statement::Input { value, .. } => {
-                once(&input, "input", span)?;
+                once(&input, Defined::Statement("input"), span)?;
                 input = Some((value, span));
             }
             Statement::Target { value, .. } => {
-                once(&target, "target", span)?;
+                once(&target, Defined::Statement("target"), span)?;
                 target = Some((value, span));
             }
             Statement::Loss { spec, .. } => {
-                once(&loss, "loss", span)?;
+                once(&loss, Defined::Statement("loss"), span)?;
                 loss = Some((spec, span));
             }
             Statement::Sgd { settings, .. } => {
-                once(&sgd, "sgd", span)?;
+                once(&sgd, Defined::Statement("sgd"), span)?;
                 sgd = Some((check_sgd(settings, limits)?, span));
             }
             Statement::Activation {
@@ -86,17 +89,14 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                 ..
             } => {
                 if functions::builtin_activation(&name.text).is_some() {
-                    return Err(Error::Value {
-                        message: format!(
-                            "`{}` is a built-in activation; give yours another name",
-                            name.text
-                        ),
+                    return Err(Error::BadValue {
+                        fault: ValueFault::BuiltinName(name.text.clone()),
                         span: name.span,
                     });
                 }
                 if let Some((_, first)) = custom.get(&name.text) {
                     return Err(Error::Duplicate {
-                        what: format!("activation {}", name.text),
+                        what: Defined::Activation(name.text.clone()),
                         span,
                         first: *first,
                     });
@@ -143,15 +143,15 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         });
     }
 
-    let x = samples(x_array, "input")?;
-    let t = samples(t_array, "target")?;
+    // The input or target as samples: a vector is one sample, a matrix one sample per row.
+    let x = rectangular(x_array, Numbers::Input)?;
+    let t = rectangular(t_array, Numbers::Target)?;
     if x.len() != t.len() {
         return Err(Error::Shape {
-            message: format!(
-                "the target has {} (rows), but the input has {}",
-                count(t.len(), "sample"),
-                x.len()
-            ),
+            fault: ShapeFault::Samples {
+                targets: t.len(),
+                inputs: x.len(),
+            },
             span: t_array.span(),
         });
     }
@@ -174,17 +174,15 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
             },
         };
         if activation.shape == Shape::Softmax && n + 1 != depth {
-            return Err(Error::Mismatch {
-                message: format!(
-                    "softmax can only be the output layer's activation, but this is layer {} of {depth}",
-                    n + 1
-                ),
+            return Err(Error::Misfit {
+                fault: MisfitFault::SoftmaxNotLast {
+                    layer: n + 1,
+                    depth,
+                },
                 span: text.activation.span,
             });
         }
-        let previous = layers
-            .last()
-            .map(|(layer, _)| (layer.units(), format!("layer {}", n)));
+        let previous = layers.last().map(|(layer, _)| layer.units());
         layers.push((
             check_layer(n + 1, activation, text.params, previous, text.span)?,
             text.span,
@@ -195,11 +193,10 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let inputs = x[0].len();
     if first.inputs() != inputs {
         return Err(Error::Shape {
-            message: format!(
-                "W of layer 1 has {}, but the input x has {}",
-                count(first.inputs(), "column"),
-                count(inputs, "value")
-            ),
+            fault: ShapeFault::InputColumns {
+                columns: first.inputs(),
+                inputs,
+            },
             span: weight_span(&file.statements, 0).unwrap_or(*first_span),
         });
     }
@@ -207,12 +204,11 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let outputs = t[0].len();
     if outputs != last.units() {
         return Err(Error::Shape {
-            message: format!(
-                "the target t has {}, but the output layer {} has {}",
-                count(outputs, "value"),
-                layers.len(),
-                count(last.units(), "unit")
-            ),
+            fault: ShapeFault::TargetWidth {
+                values: outputs,
+                layer: layers.len(),
+                units: last.units(),
+            },
             span: t_array.span(),
         });
     }
@@ -235,19 +231,19 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
             text,
         } => {
             if y.text == t_name.text {
-                return Err(Error::Value {
-                    message: format!("the loss's two parameters are both called `{}`", y.text),
+                return Err(Error::BadValue {
+                    fault: ValueFault::SameLossParameters(y.text.clone()),
                     span: t_name.span,
                 });
             }
             let params = [(y.text.as_str(), LOSS_Y), (t_name.text.as_str(), LOSS_T)];
-            let element = convert(body, &params, "the loss")?;
+            let element = convert(body, &params, &Place::Loss)?;
             let mut loss = functions::custom_loss(&element, outputs as u32);
             // Differentiated here, where the formula's place is known, exactly as the
             // derivation will.
             let (derivative, _) =
                 crate::derivation::loss_by_output(&loss, layers.len() as u32, x.len())
-                    .map_err(|failure| derivative_error(failure, "the loss", body.span()))?;
+                    .map_err(|failure| derivative_error(failure, Place::Loss, body.span()))?;
             loss_terms = Some((terms(&element) + terms(&derivative), body.span()));
             loss.source = Some((y.text.clone(), t_name.text.clone(), text.clone()));
             loss
@@ -286,7 +282,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
 }
 
 /// `W`, `W2`, `b`, `b1` → (bias, layer); `None` when `name` is none of these.
-fn parameter_name(name: &str, depth: usize) -> Option<Result<(bool, Option<u32>), String>> {
+fn parameter_name(name: &str, depth: usize) -> Option<Result<(bool, Option<u32>), ValueFault>> {
     let (bias, rest) = match name.chars().next()? {
         'W' => (false, &name[1..]),
         'b' => (true, &name[1..]),
@@ -297,19 +293,12 @@ fn parameter_name(name: &str, depth: usize) -> Option<Result<(bool, Option<u32>)
     }
     let layer: u32 = rest.parse().ok()?;
     if layer == 0 || layer as usize > depth {
-        return Some(Err(format!(
-            "the network has layers 1 to {depth}, not {layer}"
-        )));
+        return Some(Err(ValueFault::NoLayer {
+            depth,
+            layer: Decimal::from_int(layer.into()),
+        }));
     }
     Some(Ok((bias, Some(layer))))
-}
-
-/// Which layer lacks the biases a `vary` or `ask` names (`None`: it names all of them).
-fn no_biases(layer: Option<u32>) -> String {
-    match layer {
-        Some(l) => format!("layer {l} has none (its `layer` statement gives no `b`)"),
-        None => "no layer has any (no `layer` statement gives a `b`)".into(),
-    }
 }
 
 /// The most activations a file may define: each is differentiated when it is checked, used or
@@ -330,14 +319,17 @@ fn range_values(
     room: usize,
 ) -> Result<Vec<Decimal>, Error> {
     if step.value.is_negative() || step.value.is_zero() {
-        return Err(Error::Value {
-            message: format!("the step must be above 0, not {}", step.value),
+        return Err(Error::BadValue {
+            fault: ValueFault::StepNotPositive(step.value),
             span: step.span,
         });
     }
     if high.value < low.value {
-        return Err(Error::Value {
-            message: format!("the range is empty: {} is below {}", high.value, low.value),
+        return Err(Error::BadValue {
+            fault: ValueFault::EmptyRange {
+                low: low.value,
+                high: high.value,
+            },
             span: high.span,
         });
     }
@@ -346,20 +338,21 @@ fn range_values(
     while v <= high.value {
         values.push(v);
         if values.len() > room {
-            return Err(Error::Limit {
-                message: if room == MAX_VARY_VALUES {
-                    format!("the range has more than {MAX_VARY_VALUES} values; take a larger step")
+            return Err(Error::OverLimit {
+                fault: if room == MAX_VARY_VALUES {
+                    LimitFault::RangeValues {
+                        max: MAX_VARY_VALUES,
+                    }
                 } else {
-                    format!(
-                        "the `vary` statements draw from more than {MAX_VARY_VALUES} values in \
-                         all; take larger steps or fewer values"
-                    )
+                    LimitFault::VaryValues {
+                        max: MAX_VARY_VALUES,
+                    }
                 },
                 span: step.span,
             });
         }
-        v = v.checked_add(step.value).ok_or(Error::Value {
-            message: "the range goes beyond the numbers this tool keeps exactly".into(),
+        v = v.checked_add(step.value).ok_or(Error::BadValue {
+            fault: ValueFault::RangeBeyondExact,
             span: step.span,
         })?;
     }
@@ -381,7 +374,7 @@ fn check_exam(
         Some(l) => layers[l as usize - 1].0.bias.is_some(),
         None => layers.iter().any(|(l, _)| l.bias.is_some()),
     };
-    let value_error = |message: String, span: Span| Error::Value { message, span };
+    let value_error = |fault: ValueFault, span: Span| Error::BadValue { fault, span };
     let mut exam = Exam::default();
     let mut room = MAX_VARY_VALUES;
     for (name, spec, span) in varies {
@@ -389,12 +382,7 @@ fn check_exam(
             "x" => VaryTarget::Input,
             "t" => VaryTarget::Target,
             "lr" if has_sgd => VaryTarget::Rate,
-            "lr" => {
-                return Err(value_error(
-                    "`lr` can vary only with an `sgd` statement".into(),
-                    name.span,
-                ))
-            }
+            "lr" => return Err(value_error(ValueFault::RateWithoutSgd, name.span)),
             other => match parameter_name(other, depth) {
                 None => {
                     return Err(Error::Unknown {
@@ -404,10 +392,13 @@ fn check_exam(
                         span: name.span,
                     })
                 }
-                Some(Err(message)) => return Err(value_error(message, name.span)),
+                Some(Err(fault)) => return Err(value_error(fault, name.span)),
                 Some(Ok((true, layer))) if !has_bias(layer) => {
                     return Err(value_error(
-                        format!("`{other}` varies biases, but {}", no_biases(layer)),
+                        ValueFault::VariesMissingBiases {
+                            name: other.to_string(),
+                            layer,
+                        },
                         name.span,
                     ))
                 }
@@ -417,11 +408,10 @@ fn check_exam(
         };
         let values: Vec<Decimal> = match spec {
             VarySpec::Set(items) if items.len() > room => {
-                return Err(Error::Limit {
-                    message: format!(
-                        "the `vary` statements draw from more than {MAX_VARY_VALUES} values in \
-                         all; take larger steps or fewer values"
-                    ),
+                return Err(Error::OverLimit {
+                    fault: LimitFault::VaryValues {
+                        max: MAX_VARY_VALUES,
+                    },
                     span: items[room].span,
                 })
             }
@@ -439,12 +429,14 @@ fn check_exam(
             VarySpec::Range { low, .. } if v.is_negative() || v.is_zero() => low.span,
             VarySpec::Range { high, .. } => high.span,
         };
-        let drawn = format!("`vary {}` draws", name.text);
         for v in &values {
             match target {
                 VaryTarget::Rate if v.is_negative() || v.is_zero() => {
                     return Err(value_error(
-                        format!("{drawn} {v}, but the learning rate must be above 0"),
+                        ValueFault::DrawnRate {
+                            name: name.text.clone(),
+                            value: *v,
+                        },
                         value_span(v),
                     ))
                 }
@@ -455,8 +447,12 @@ fn check_exam(
                         loss: loss.name.clone(),
                         value: v.to_string(),
                     };
-                    return Err(Error::Mismatch {
-                        message: format!("{drawn} {v}: {fault}"),
+                    return Err(Error::Misfit {
+                        fault: MisfitFault::DrawnTarget {
+                            name: name.text.clone(),
+                            value: *v,
+                            fault,
+                        },
                         span: value_span(v),
                     });
                 }
@@ -508,7 +504,7 @@ fn check_ask(
 ) -> Result<Ask, Error> {
     let depth = layers.len();
     let text = name.text.as_str();
-    let value_error = |message: String, span: Span| Error::Value { message, span };
+    let value_error = |fault: ValueFault, span: Span| Error::BadValue { fault, span };
     let unknown = || Error::Unknown {
         what: "question",
         name: text.to_string(),
@@ -525,7 +521,10 @@ fn check_ask(
             Some(l) => Some((l as u32, n.span)),
             None => {
                 return Err(value_error(
-                    format!("the network has layers 1 to {depth}, not {}", n.value),
+                    ValueFault::NoLayer {
+                        depth,
+                        layer: n.value,
+                    },
                     n.span,
                 ))
             }
@@ -556,9 +555,12 @@ fn check_ask(
         inputs: None,
         span: whole,
     };
-    let needs_layer = |example: &str| {
+    let needs_layer = |command: Option<&'static str>| {
         value_error(
-            format!("`{text}` is one element and needs its layer number: `ask {example}`"),
+            ValueFault::NeedsLayer {
+                name: text.to_string(),
+                command,
+            },
             name.span,
         )
     };
@@ -573,14 +575,10 @@ fn check_ask(
         (AskKind::Value, "E" | "y", _) if written.is_some() => {
             let span = written.map_or(name.span, |(_, s)| s);
             return Err(value_error(
-                format!(
-                    "`{letters}` takes no layer number{}",
-                    if letters == "y" {
-                        "; `ask z 1` asks layer 1's outputs"
-                    } else {
-                        ""
-                    }
-                ),
+                ValueFault::TakesNoLayer {
+                    name: letters.to_string(),
+                    outputs: letters == "y",
+                },
                 span,
             ));
         }
@@ -603,7 +601,7 @@ fn check_ask(
         },
         (AskKind::Value, _, Some(quantity)) if only_digits(digits) => {
             let Some((layer, _)) = written else {
-                return Err(needs_layer(&format!("{text} 1")));
+                return Err(needs_layer(None));
             };
             let unit = index(digits, units(layer)).ok_or_else(|| no_unit(layer))?;
             Ask::Unit {
@@ -619,17 +617,14 @@ fn check_ask(
                 "update"
             };
             let Some((layer, _)) = written else {
-                return Err(needs_layer(&format!("{command} {text} 1")));
+                return Err(needs_layer(Some(command)));
             };
             let (i, j) = match digits.split_once('_') {
                 Some((i, j)) if only_digits(i) && only_digits(j) => (i, j),
                 None if digits.len() == 2 && only_digits(digits) => digits.split_at(1),
                 _ => {
                     return Err(value_error(
-                        format!(
-                            "`{text}` is not a weight: write its two indices as `w12`, or apart \
-                             when one has two digits, `w12_3`"
-                        ),
+                        ValueFault::NotAWeight(text.to_string()),
                         name.span,
                     ))
                 }
@@ -663,10 +658,7 @@ fn check_ask(
         }
         (AskKind::Grad | AskKind::Update, "W", _) if written.is_some() && !digits.is_empty() => {
             return Err(value_error(
-                format!(
-                    "`{text}` is a whole layer's weights and names its layer already; one \
-                     weight is written in lower case: `ask grad w12 1`"
-                ),
+                ValueFault::WholeLayerWeights(text.to_string()),
                 name.span,
             ))
         }
@@ -677,34 +669,26 @@ fn check_ask(
             };
             match named {
                 None => return Err(unknown()),
-                Some(Err(message)) => return Err(value_error(message, name.span)),
+                Some(Err(fault)) => return Err(value_error(fault, name.span)),
                 Some(Ok((bias, layer))) if kind == AskKind::Update => Ask::Update { bias, layer },
                 Some(Ok((bias, layer))) => Ask::Gradient { bias, layer },
             }
         }
         (AskKind::Grad | AskKind::Update, "a" | "z" | "delta" | "y" | "E", _) => {
-            let example = match written {
-                Some((l, _)) => format!("ask {text} {l}"),
-                None => format!("ask {text}"),
-            };
             return Err(value_error(
-                format!(
-                    "`grad` and `update` ask for weights and biases; `{text}` is asked without \
-                     them: `{example}`"
-                ),
+                ValueFault::GradOfValue {
+                    name: text.to_string(),
+                    layer: written.map(|(l, _)| l),
+                },
                 name.span,
             ));
         }
         (AskKind::Value, "W" | "w" | "b", _) => {
-            let example = match written {
-                Some((l, _)) => format!("{text} {l}"),
-                None => text.to_string(),
-            };
             return Err(value_error(
-                format!(
-                    "a weight or bias is asked with `grad` (its gradient) or `update` (its value \
-                     after the update): `ask grad {example}`"
-                ),
+                ValueFault::ValueOfParameter {
+                    name: text.to_string(),
+                    layer: written.map(|(l, _)| l),
+                },
                 name.span,
             ));
         }
@@ -730,25 +714,25 @@ fn check_ask(
     };
     if bias && !has_bias {
         return Err(value_error(
-            format!("`{text}` asks for biases, but {}", no_biases(layer)),
+            ValueFault::AsksMissingBiases {
+                name: text.to_string(),
+                layer,
+            },
             name.span,
         ));
     }
     if update && !has_sgd {
-        return Err(value_error(
-            "`ask update` needs an `sgd` statement".into(),
-            name.span,
-        ));
+        return Err(value_error(ValueFault::UpdateWithoutSgd, name.span));
     }
     Ok(ask)
 }
 
 /// A custom activation: its formula in `a`, and its derivative from the differentiator.
 fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activation, Error> {
-    let place = format!("activation {}", name.text);
+    let place = Place::Activation(name.text.clone());
     let definition = convert(body, &[(param.text.as_str(), ARG)], &place)?;
     let derivative = crate::math::diff::derivative_in_arg(&definition)
-        .map_err(|failure| derivative_error(failure, &place, body.span()))?;
+        .map_err(|failure| derivative_error(failure, place, body.span()))?;
     Ok(Activation {
         name: name.text.clone(),
         shape: Shape::Elementwise,
@@ -763,13 +747,11 @@ fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activa
 
 /// The error for a formula that cannot be differentiated: unsupported, or a derivative too
 /// large to write out (located at the formula).
-fn derivative_error(failure: crate::math::diff::Failure, place: &str, span: Span) -> Error {
+fn derivative_error(failure: crate::math::diff::Failure, place: Place, span: Span) -> Error {
     match failure {
         crate::math::diff::Failure::Unsupported(message) => Error::Unsupported { message },
-        crate::math::diff::Failure::TooLarge { limit } => Error::Limit {
-            message: format!(
-                "the derivative of {place} is too large to write out (more than {limit} terms)"
-            ),
+        crate::math::diff::Failure::TooLarge { limit } => Error::OverLimit {
+            fault: LimitFault::Derivative { place, limit },
             span,
         },
     }
@@ -777,23 +759,21 @@ fn derivative_error(failure: crate::math::diff::Failure, place: &str, span: Span
 
 /// A formula as written → a formula tree, with its parameters renamed to the canonical
 /// bound variables (`a`; `y` and `t`).
-fn convert(formula: &Formula, params: &[(&str, &'static str)], place: &str) -> Result<Expr, Error> {
+fn convert(
+    formula: &Formula,
+    params: &[(&str, &'static str)],
+    place: &Place,
+) -> Result<Expr, Error> {
     let go = |f: &Formula| convert(f, params, place);
     Ok(match formula {
         Formula::Number(n) => Expr::Num(n.value),
         Formula::Name(name) => match params.iter().find(|(user, _)| *user == name.text) {
             Some((_, canonical)) => Expr::Var(canonical),
             None => {
-                let names: Vec<String> =
-                    params.iter().map(|(user, _)| format!("`{user}`")).collect();
-                let params = match names.as_slice() {
-                    [one] => format!("its parameter is {one}"),
-                    many => format!("its parameters are {}", many.join(" and ")),
-                };
                 return Err(Error::Undefined {
                     name: name.text.clone(),
-                    place: place.to_string(),
-                    params,
+                    place: place.clone(),
+                    params: params.iter().map(|(user, _)| user.to_string()).collect(),
                     span: name.span,
                 });
             }
@@ -840,11 +820,12 @@ fn check_loss_fits(
     t_array: &Array,
     span: Span,
 ) -> Result<(), Error> {
-    let needs_sigmoid = |what: &str| Error::Mismatch {
-        message: format!(
-            "{} needs probabilities from the output layer, but its activation is {}; use {what}",
-            loss.name, output.name
-        ),
+    let needs_sigmoid = |sigmoid_only: bool| Error::Misfit {
+        fault: MisfitFault::NeedsProbabilities {
+            loss: loss.name.clone(),
+            activation: output.name.clone(),
+            sigmoid_only,
+        },
         span,
     };
     match loss.needs {
@@ -852,10 +833,10 @@ fn check_loss_fits(
         Needs::Probabilities
             if !matches!(output.name.as_str(), "softmax" | "sigmoid") || output.custom =>
         {
-            return Err(needs_sigmoid("softmax or sigmoid"))
+            return Err(needs_sigmoid(false))
         }
         Needs::SigmoidOutput if output.name != "sigmoid" || output.custom => {
-            return Err(needs_sigmoid("sigmoid"))
+            return Err(needs_sigmoid(true))
         }
         _ => {}
     }
@@ -863,8 +844,8 @@ fn check_loss_fits(
         Some(fault) => {
             let rows = t_array.rows();
             let vector = rows[fault.sample.min(rows.len() - 1)];
-            Err(Error::Mismatch {
-                message: fault.fault.to_string(),
+            Err(Error::Misfit {
+                fault: MisfitFault::Targets(fault.fault),
                 span: fault.value.map_or(vector.span, |k| vector.items[k].span),
             })
         }
@@ -929,45 +910,43 @@ fn check_limits(
     sgd: Option<&(Sgd, Span)>,
     limits: &Limits,
 ) -> Result<(), Error> {
-    let too_big = |message: String, span: Span| Err(Error::Limit { message, span });
+    let too_big = |fault: LimitFault, span: Span| Err(Error::OverLimit { fault, span });
     if samples > limits.samples {
         return too_big(
-            format!(
-                "the input has {samples} samples; the limit is {} (raise it with --max-samples)",
-                limits.samples
-            ),
+            LimitFault::Samples {
+                samples,
+                limit: limits.samples,
+            },
             input_span,
         );
     }
     if layers.len() > limits.layers {
         let (_, span) = layers[limits.layers];
         return too_big(
-            format!(
-                "the network has {} layers; the limit is {} (raise it with --max-layers)",
-                layers.len(),
-                limits.layers
-            ),
+            LimitFault::Layers {
+                layers: layers.len(),
+                limit: limits.layers,
+            },
             span,
         );
     }
     if inputs > limits.units {
         return too_big(
-            format!(
-                "the input has {inputs} values; the limit is {} (raise it with --max-units)",
-                limits.units
-            ),
+            LimitFault::InputValues {
+                inputs,
+                limit: limits.units,
+            },
             input_span,
         );
     }
     for (n, (layer, span)) in layers.iter().enumerate() {
         if layer.units() > limits.units {
             return too_big(
-                format!(
-                    "layer {} has {} units; the limit is {} (raise it with --max-units)",
-                    n + 1,
-                    layer.units(),
-                    limits.units
-                ),
+                LimitFault::Units {
+                    layer: n + 1,
+                    units: layer.units(),
+                    limit: limits.units,
+                },
                 *span,
             );
         }
@@ -975,10 +954,10 @@ fn check_limits(
     let steps = sgd.map_or(1, |(sgd, _)| sgd.steps);
     if let Some((_, span)) = sgd.filter(|(sgd, _)| sgd.steps > limits.steps) {
         return too_big(
-            format!(
-                "{steps} steps are asked for; the limit is {} (raise it with --max-steps)",
-                limits.steps
-            ),
+            LimitFault::Steps {
+                steps: steps.into(),
+                limit: limits.steps,
+            },
             *span,
         );
     }
@@ -992,13 +971,13 @@ fn check_limits(
     if gradients > limits.gradients {
         let span = sgd.map_or(layers[0].1, |(_, span)| *span);
         return too_big(
-            format!(
-                "the file asks for {gradients} gradients ({parameters} weights and biases × {} × {}); \
-                 the limit is {} (raise it with --max-gradients)",
-                count(steps as usize, "step"),
-                count(samples, "sample"),
-                limits.gradients
-            ),
+            LimitFault::Gradients {
+                gradients,
+                parameters,
+                steps: steps as usize,
+                samples,
+                limit: limits.gradients,
+            },
             span,
         );
     }
@@ -1024,24 +1003,22 @@ fn check_formula_rows(
 ) -> Result<(), Error> {
     let steps = sgd.map_or(1, |(sgd, _)| sgd.steps as usize);
     let output = layers.last().map_or(0, |(layer, _)| layer.units());
-    let mut parts: Vec<(usize, usize, String, Span)> = layers
+    let mut parts: Vec<(usize, usize, Writer, Span)> = layers
         .iter()
         .enumerate()
         .filter(|(_, (layer, _))| layer.activation.custom)
         .map(|(n, (layer, span))| {
             let act = &layer.activation;
             let each = terms(&act.definition) + terms(&act.derivative);
-            let what = format!("layer {} writes its activation {}", n + 1, act.name);
-            (layer.units(), each, what, *span)
+            let writer = Writer::Activation {
+                layer: n + 1,
+                name: act.name.clone(),
+            };
+            (layer.units(), each, writer, *span)
         })
         .collect();
     if let Some((each, span)) = loss_terms {
-        parts.push((
-            output,
-            each,
-            "the loss writes its formula".to_string(),
-            span,
-        ));
+        parts.push((output, each, Writer::Loss, span));
     }
     let rows = |units: usize, each: usize| {
         units
@@ -1053,39 +1030,32 @@ fn check_formula_rows(
         acc.saturating_add(rows(*units, *each))
     });
     let limit = limits.gradients.saturating_mul(TERMS_PER_GRADIENT);
-    let Some((units, each, what, span)) = parts
+    let Some((units, each, writer, span)) = parts
         .into_iter()
         .max_by_key(|(units, each, _, _)| rows(*units, *each))
         .filter(|_| total > limit)
     else {
         return Ok(());
     };
-    Err(Error::Limit {
-        message: format!(
-            "{what} and its derivative ({each} terms) for {} × {} × {}: {total} terms of \
-             custom formulas in all; the limit is {limit}, {TERMS_PER_GRADIENT} per gradient \
-             (raise it with --max-gradients)",
-            count(units, "unit"),
-            count(samples, "sample"),
-            count(steps, "step"),
-        ),
+    Err(Error::OverLimit {
+        fault: LimitFault::FormulaRows {
+            writer,
+            each,
+            units,
+            samples,
+            steps,
+            total,
+            limit,
+            per: TERMS_PER_GRADIENT,
+        },
         span,
     })
 }
 
-/// `1 value`, `2 values`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-fn once<T>(seen: &Option<(T, Span)>, what: &str, span: Span) -> Result<(), Error> {
+fn once<T>(seen: &Option<(T, Span)>, what: Defined, span: Span) -> Result<(), Error> {
     match seen {
         Some((_, first)) => Err(Error::Duplicate {
-            what: what.to_string(),
+            what,
             span,
             first: *first,
         }),
@@ -1111,35 +1081,25 @@ fn values(vector: &Vector) -> Vec<Decimal> {
     vector.items.iter().map(|n: &Number| n.value).collect()
 }
 
-fn non_empty(vector: &Vector, what: &str) -> Result<(), Error> {
-    if vector.items.is_empty() {
-        return Err(Error::Shape {
-            message: format!("{what} is empty"),
-            span: vector.span,
-        });
-    }
-    Ok(())
-}
-
-/// The rows of `array`, each non-empty and all as long as the first, as numbers; `empty`
-/// names a row in the "is empty" message, `name` and `row` the array and its rows in the
-/// "is ragged" one.
-fn rectangular(
-    array: &Array,
-    empty: &str,
-    name: &str,
-    row_noun: &str,
-) -> Result<Vec<Vec<Decimal>>, Error> {
+/// The rows of `array` (named `name` in messages), each non-empty and all as long as the
+/// first, as numbers.
+fn rectangular(array: &Array, name: Numbers) -> Result<Vec<Vec<Decimal>>, Error> {
     let rows = array.rows();
     let width = rows[0].items.len();
     for row in &rows {
-        non_empty(row, empty)?;
+        if row.items.is_empty() {
+            return Err(Error::Shape {
+                fault: ShapeFault::Empty(name),
+                span: row.span,
+            });
+        }
         if row.items.len() != width {
             return Err(Error::Shape {
-                message: format!(
-                    "{name} is ragged: this {row_noun} has {}, the first has {width}",
-                    count(row.items.len(), "value")
-                ),
+                fault: ShapeFault::Ragged {
+                    array: name,
+                    length: row.items.len(),
+                    first: width,
+                },
                 span: row.span,
             });
         }
@@ -1147,17 +1107,11 @@ fn rectangular(
     Ok(rows.iter().map(|row| values(row)).collect())
 }
 
-/// The input or target as samples: a vector is one sample, a matrix one sample per row.
-fn samples(array: &Array, what: &str) -> Result<Vec<Vec<Decimal>>, Error> {
-    let the = format!("the {what}");
-    rectangular(array, &the, &the, "sample")
-}
-
 fn check_layer(
     number: usize,
     act: Arc<Activation>,
     params: &[crate::syntax::ast::Param],
-    previous: Option<(usize, String)>,
+    previous: Option<usize>,
     span: Span,
 ) -> Result<Layer, Error> {
     let mut weights: Option<(&Array, Span)> = None;
@@ -1177,7 +1131,10 @@ fn check_layer(
         };
         if let Some((_, first)) = slot {
             return Err(Error::Duplicate {
-                what: format!("{} of layer {number}", param.name.text),
+                what: Defined::LayerParameter {
+                    name: param.name.text.clone(),
+                    layer: number,
+                },
                 span: param.span,
                 first: *first,
             });
@@ -1188,21 +1145,16 @@ fn check_layer(
         what: "weights W for this layer (such as `W = [[0.1, 0.2]]`)",
         span,
     })?;
-    let weights = rectangular(
-        w_array,
-        &format!("a row of W of layer {number}"),
-        &format!("W of layer {number}"),
-        "row",
-    )?;
+    let weights = rectangular(w_array, Numbers::Weights(number))?;
     let width = weights[0].len();
-    if let Some((units, name)) = previous {
+    if let Some(units) = previous {
         if width != units {
             return Err(Error::Shape {
-                message: format!(
-                    "W of layer {number} has {}, but {name} has {}",
-                    count(width, "column"),
-                    count(units, "unit")
-                ),
+                fault: ShapeFault::Columns {
+                    layer: number,
+                    columns: width,
+                    units,
+                },
                 span: w_array.span(),
             });
         }
@@ -1212,17 +1164,17 @@ fn check_layer(
         Some((array, _)) => {
             let Array::Vector(vector) = array else {
                 return Err(Error::Shape {
-                    message: format!("b of layer {number} must be a vector such as `[0.1, 0.2]`"),
+                    fault: ShapeFault::BiasNotVector { layer: number },
                     span: array.span(),
                 });
             };
             if vector.items.len() != weights.len() {
                 return Err(Error::Shape {
-                    message: format!(
-                        "b of layer {number} has {}, but the layer has {} (rows of W)",
-                        count(vector.items.len(), "value"),
-                        count(weights.len(), "unit")
-                    ),
+                    fault: ShapeFault::BiasLength {
+                        layer: number,
+                        values: vector.items.len(),
+                        units: weights.len(),
+                    },
                     span: vector.span,
                 });
             }
@@ -1254,7 +1206,7 @@ fn check_sgd(settings: &[crate::syntax::ast::Setting], limits: &Limits) -> Resul
         };
         if let Some((_, first)) = slot {
             return Err(Error::Duplicate {
-                what: format!("sgd {}", setting.name.text),
+                what: Defined::SgdSetting(setting.name.text.clone()),
                 span: setting.span,
                 first: *first,
             });
@@ -1268,25 +1220,25 @@ fn check_sgd(settings: &[crate::syntax::ast::Setting], limits: &Limits) -> Resul
         });
     };
     if lr.is_negative() || lr.is_zero() {
-        return Err(Error::Value {
-            message: format!("the learning rate must be above 0, not {lr}"),
+        return Err(Error::BadValue {
+            fault: ValueFault::LearningRate(lr),
             span: lr_span,
         });
     }
     let steps = match steps {
         None => 1,
         Some((n, span)) => match n.as_integer().filter(|n| *n >= 1) {
-            Some(whole) => u32::try_from(whole).map_err(|_| Error::Limit {
+            Some(whole) => u32::try_from(whole).map_err(|_| Error::OverLimit {
                 // Beyond any --max-steps: said the way the steps limit says it.
-                message: format!(
-                    "{whole} steps are asked for; the limit is {} (raise it with --max-steps)",
-                    limits.steps
-                ),
+                fault: LimitFault::Steps {
+                    steps: whole.unsigned_abs(),
+                    limit: limits.steps,
+                },
                 span,
             })?,
             None => {
-                return Err(Error::Value {
-                    message: format!("steps must be a whole number of at least 1, not {n}"),
+                return Err(Error::BadValue {
+                    fault: ValueFault::Steps(n),
                     span,
                 })
             }

@@ -236,7 +236,7 @@ pub fn render_post(
 fn output_error(e: std::io::Error) -> Error {
     Error::Write {
         path: "the output".into(),
-        message: e.to_string(),
+        source: e,
     }
 }
 
@@ -2003,7 +2003,7 @@ pub fn engine(dir: Option<&Path>) -> Result<Engine, Error> {
             Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Error::Read {
                     path: user.unwrap_or_default().display().to_string(),
-                    message: e.to_string(),
+                    source: e,
                 })
             }
             _ => (*builtin).to_string(),

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use pest::pratt_parser::{Assoc, Op as PrattOp, PrattParser};
 
-use crate::error::{Error, Span};
+use crate::error::{Error, Expected, Found, LimitFault, Span, SyntaxFault, ValueFault};
 use crate::math::number::{Decimal, Unreadable};
 use crate::model::Limits;
 use crate::syntax::ast::{
@@ -161,10 +161,8 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
             (In::Code, b'(' | b'[' | b'{') => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Err(Error::Limit {
-                        message: format!(
-                            "too deeply nested: more than {MAX_NESTING} levels of parentheses and brackets"
-                        ),
+                    return Err(Error::OverLimit {
+                        fault: LimitFault::Nesting { max: MAX_NESTING },
                         span: Span::new(at, at + 1),
                     });
                 }
@@ -201,10 +199,10 @@ fn check_formula_size(pair: &Pair<'_, Rule>) -> Result<(), Error> {
         )
     });
     match terms.nth(MAX_FORMULA_TERMS) {
-        Some(beyond) => Err(Error::Limit {
-            message: format!(
-                "the formula is too long: more than {MAX_FORMULA_TERMS} terms (numbers, names, operators and function calls)"
-            ),
+        Some(beyond) => Err(Error::OverLimit {
+            fault: LimitFault::FormulaTerms {
+                max: MAX_FORMULA_TERMS,
+            },
             span: span(&beyond),
         }),
         None => Ok(()),
@@ -228,10 +226,10 @@ fn check_formula_depth(formula: &Formula) -> Result<(), Error> {
         }
     }
     match beyond(formula, 1) {
-        Some(span) => Err(Error::Limit {
-            message: format!(
-                "the formula is too deeply nested: more than {MAX_FORMULA_DEPTH} levels of operations"
-            ),
+        Some(span) => Err(Error::OverLimit {
+            fault: LimitFault::FormulaDepth {
+                max: MAX_FORMULA_DEPTH,
+            },
             span,
         }),
         None => Ok(()),
@@ -404,10 +402,8 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
             };
             let layer = inner.next().map(number).transpose()?;
             if let Some(more) = inner.next() {
-                return Err(Error::Value {
-                    message: "`ask` takes one number after the name, the layer; one unit or \
-                              weight is named by the name: `ask a2 1`, `ask grad w12 1`"
-                        .into(),
+                return Err(Error::BadValue {
+                    fault: ValueFault::AskNumbers,
                     span: span(&more),
                 });
             }
@@ -448,16 +444,12 @@ fn name(pair: Pair<'_, Rule>) -> Name {
 fn number(pair: Pair<'_, Rule>) -> Result<Number, Error> {
     let span = span(&pair);
     let value = Decimal::read(pair.as_str()).map_err(|why| {
-        let text = pair.as_str();
-        let message = match why {
-            Unreadable::TooLarge => {
-                format!("the number {text} is too large (numbers must be below 1e38)")
-            }
-            Unreadable::TooPrecise | Unreadable::Malformed => format!(
-                "the number {text} has too many digits (at most 38 digits and 30 decimal places)"
-            ),
+        let text = pair.as_str().to_string();
+        let fault = match why {
+            Unreadable::TooLarge => ValueFault::NumberTooLarge(text),
+            Unreadable::TooPrecise | Unreadable::Malformed => ValueFault::NumberTooPrecise(text),
         };
-        Error::Value { message, span }
+        Error::BadValue { fault, span }
     })?;
     Ok(Number { value, span })
 }
@@ -557,33 +549,26 @@ fn describe(rule: &Rule) -> &'static str {
     }
 }
 
-fn join_alternatives(items: &[String]) -> String {
-    match items {
-        [] => "something else".to_string(),
-        [only] => only.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
 /// What stands at `at`: a word (its first 20 characters), one character, or the end of the
 /// file. `at` may be any byte offset; one inside a character means that character.
-fn found_at(text: &str, at: usize) -> String {
+fn found_at(text: &str, at: usize) -> Found {
     let rest = &text[crate::error::floor_boundary(text, at)..];
     let is_word = |c: &char| c.is_alphanumeric() || *c == '_' || *c == '.';
     let word: String = rest.chars().take_while(is_word).take(20).collect();
-    let more = rest.chars().take_while(is_word).nth(20).is_some();
+    let cut = rest.chars().take_while(is_word).nth(20).is_some();
     match rest.chars().next() {
-        None => "the end of the file".to_string(),
-        Some('\n') | Some('\r') => "the end of the line".to_string(),
-        Some(_) if !word.is_empty() => format!("`{word}{}`", if more { "…" } else { "" }),
-        Some(c) => format!("`{c}`"),
+        None => Found::EndOfFile,
+        Some('\n') | Some('\r') => Found::EndOfLine,
+        Some(_) if !word.is_empty() => Found::Word { text: word, cut },
+        Some(c) => Found::Char(c),
     }
 }
 
 /// The located error for a parse that stopped at byte `at`, having wanted `expected`: a
 /// character the language has no place for says what it is ([`Foreign`]); anything else is a
 /// plain syntax error.
-fn stopped_at(text: &str, at: usize, expected: String) -> Error {
+fn stopped_at(text: &str, at: usize, expected: Vec<String>) -> Error {
+    let expected = Expected(expected);
     let at = crate::error::floor_boundary(text, at);
     let rest = &text[at..];
     let found = rest.chars().next();
@@ -597,7 +582,10 @@ fn stopped_at(text: &str, at: usize, expected: String) -> Error {
         };
     }
     Error::Syntax {
-        message: format!("expected {expected}, found {}", found_at(text, at)),
+        fault: SyntaxFault::Expected {
+            expected,
+            found: found_at(text, at),
+        },
         span,
     }
 }
@@ -649,7 +637,7 @@ fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
             expected.retain(|e| e != "`\"`");
         }
         if !expected.is_empty() {
-            return stopped_at(text, attempts.max_position, join_alternatives(&expected));
+            return stopped_at(text, attempts.max_position, expected);
         }
         // Only the character after a title's backslash was wanted: the line ended there.
         let at = attempts.max_position;
@@ -665,7 +653,7 @@ fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
         }
     }
     let (InputLocation::Pos(at) | InputLocation::Span((at, _))) = error.location;
-    let message = match &error.variant {
+    let fault = match &error.variant {
         ErrorVariant::ParsingError {
             positives,
             negatives,
@@ -678,20 +666,21 @@ fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
                 }
             }
             if !unique.is_empty() {
-                return stopped_at(text, at, join_alternatives(&unique));
+                return stopped_at(text, at, unique);
             }
             match negatives.first() {
-                Some(first) => format!("unexpected {}", describe(first)),
-                None => format!("unexpected {}", found_at(text, at)),
+                Some(first) => SyntaxFault::Unexpected(Found::Part(describe(first))),
+                None => SyntaxFault::Unexpected(found_at(text, at)),
             }
         }
-        ErrorVariant::CustomError { message } => message.clone(),
+        // The grammar raises no errors of its own.
+        ErrorVariant::CustomError { .. } => SyntaxFault::Unexpected(found_at(text, at)),
     };
     let span = match error.location {
         InputLocation::Pos(at) => Span::new(at, at + 1),
         InputLocation::Span((start, end)) => Span::new(start, end),
     };
-    Error::Syntax { message, span }
+    Error::Syntax { fault, span }
 }
 
 #[cfg(test)]
@@ -704,7 +693,7 @@ mod tests {
 
     fn syntax(text: &str) -> (String, usize) {
         match parse(text) {
-            Err(Error::Syntax { message, span }) => (message, span.start),
+            Err(error @ Error::Syntax { .. }) => (error.to_string(), error.span().unwrap().start),
             other => panic!("expected a syntax error, got {other:?}"),
         }
     }
@@ -712,7 +701,9 @@ mod tests {
     /// The message and the text at the span of a limit that `text` goes beyond.
     fn limit(text: &str) -> (String, usize) {
         match parse(text) {
-            Err(Error::Limit { message, span }) => (message, span.start),
+            Err(error @ Error::OverLimit { .. }) => {
+                (error.to_string(), error.span().unwrap().start)
+            }
             other => panic!("expected a limit, got {other:?}"),
         }
     }
