@@ -1171,7 +1171,7 @@ pub enum MisfitFault {
     DrawnTarget {
         name: String,
         value: Decimal,
-        fault: TargetFault,
+        fault: Box<TargetFault>,
     },
 }
 

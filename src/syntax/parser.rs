@@ -291,146 +291,179 @@ fn formula(pair: Pair<'_, Rule>) -> Result<Formula, Error> {
         .parse(pair.into_inner())
 }
 
+/// One statement of the file, by its rule.
 fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
     let whole = span(&pair);
     let rule = pair.as_rule();
     let mut inner = children(pair);
-    let mut next = || inner.next().expect("the grammar guarantees this child");
     Ok(match rule {
         Rule::title => Statement::Title {
-            text: unescape(next())?,
+            text: unescape(next(&mut inner))?,
             span: whole,
         },
-        Rule::input | Rule::target => {
-            let name = name(next());
-            let value = array(next())?;
-            if rule == Rule::input {
-                Statement::Input {
-                    name,
-                    value,
-                    span: whole,
-                }
-            } else {
-                Statement::Target {
-                    name,
-                    value,
-                    span: whole,
-                }
-            }
-        }
-        Rule::layer => {
-            let activation = name(next());
-            let params = inner
-                .map(|p| {
-                    let whole = span(&p);
-                    let mut parts = p.into_inner();
-                    let name = name(parts.next().expect("param name"));
-                    let value = array(parts.next().expect("param value"))?;
-                    Ok(Param {
-                        name,
-                        value,
-                        span: whole,
-                    })
-                })
-                .collect::<Result<_, Error>>()?;
-            Statement::Layer {
-                activation,
-                params,
+        Rule::input => {
+            let (name, value) = (name(next(&mut inner)), array(next(&mut inner))?);
+            Statement::Input {
+                name,
+                value,
                 span: whole,
             }
         }
-        Rule::loss => {
-            let spec = next();
-            let spec = match spec.as_rule() {
-                Rule::custom_loss => {
-                    let mut parts = spec.into_inner();
-                    let y = name(parts.next().expect("the output's name"));
-                    let t = name(parts.next().expect("the target's name"));
-                    let pair = parts.next().expect("the formula");
-                    let text = pair.as_str().trim().to_string();
-                    let body = checked_formula(pair)?;
-                    LossSpec::Custom { y, t, body, text }
-                }
-                _ => LossSpec::Named(name(spec)),
-            };
-            Statement::Loss { spec, span: whole }
-        }
-        Rule::activation => {
-            let function = name(next());
-            let param = name(next());
-            let pair = next();
-            let text = pair.as_str().trim().to_string();
-            let body = checked_formula(pair)?;
-            Statement::Activation {
-                name: function,
-                param,
-                body,
-                text,
+        Rule::target => {
+            let (name, value) = (name(next(&mut inner)), array(next(&mut inner))?);
+            Statement::Target {
+                name,
+                value,
                 span: whole,
             }
         }
-        Rule::vary => {
-            let target = name(next());
-            let spec = next();
-            let values = match spec.as_rule() {
-                Rule::vary_range => {
-                    let mut parts = spec.into_inner().filter(|p| p.as_rule() == Rule::number);
-                    let mut take = || number(parts.next().expect("a range has three numbers"));
-                    let (low, high, step) = (take()?, take()?, take()?);
-                    VarySpec::Range { low, high, step }
-                }
-                _ => VarySpec::Set(spec.into_inner().map(number).collect::<Result<_, _>>()?),
-            };
-            Statement::Vary {
-                target,
-                values,
-                span: whole,
-            }
-        }
-        Rule::ask => {
-            let first = next();
-            let (kind, target) = match first.as_rule() {
-                Rule::ask_kind => {
-                    let kind = if first.as_str().starts_with("grad") {
-                        AskKind::Grad
-                    } else {
-                        AskKind::Update
-                    };
-                    (kind, name(next()))
-                }
-                _ => (AskKind::Value, name(first)),
-            };
-            let layer = inner.next().map(number).transpose()?;
-            if let Some(more) = inner.next() {
-                return Err(Error::BadValue {
-                    fault: ValueFault::AskNumbers,
-                    span: span(&more),
-                });
-            }
-            Statement::Ask {
-                kind,
-                target,
-                layer,
-                span: whole,
-            }
-        }
+        Rule::layer => layer(inner, whole)?,
+        Rule::loss => Statement::Loss {
+            spec: loss(next(&mut inner))?,
+            span: whole,
+        },
+        Rule::activation => activation(inner, whole)?,
+        Rule::vary => vary(inner, whole)?,
+        Rule::ask => ask(inner, whole)?,
         Rule::sgd => Statement::Sgd {
-            settings: inner
-                .map(|p| {
-                    let whole = span(&p);
-                    let mut parts = p.into_inner();
-                    let name = name(parts.next().expect("setting name"));
-                    let value = number(parts.next().expect("setting value"))?;
-                    Ok(Setting {
-                        name,
-                        value,
-                        span: whole,
-                    })
-                })
-                .collect::<Result<_, Error>>()?,
+            settings: inner.map(setting).collect::<Result<_, Error>>()?,
             span: whole,
         },
         _ => unreachable!("the grammar has no other statements"),
+    })
+}
+
+/// The next child of a statement, which the grammar guarantees.
+fn next<'a>(inner: &mut impl Iterator<Item = Pair<'a, Rule>>) -> Pair<'a, Rule> {
+    inner.next().expect("the grammar guarantees this child")
+}
+
+/// `layer sigmoid W = [[…]] b = […]`.
+fn layer<'a>(
+    mut inner: impl Iterator<Item = Pair<'a, Rule>>,
+    whole: Span,
+) -> Result<Statement, Error> {
+    let activation = name(next(&mut inner));
+    let params = inner
+        .map(|p| {
+            let whole = span(&p);
+            let mut parts = p.into_inner();
+            let name = name(parts.next().expect("param name"));
+            let value = array(parts.next().expect("param value"))?;
+            Ok(Param {
+                name,
+                value,
+                span: whole,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Statement::Layer {
+        activation,
+        params,
+        span: whole,
+    })
+}
+
+/// What follows `loss`: a name, or `(y, t) = formula`.
+fn loss(spec: Pair<'_, Rule>) -> Result<LossSpec, Error> {
+    Ok(match spec.as_rule() {
+        Rule::custom_loss => {
+            let mut parts = spec.into_inner();
+            let y = name(parts.next().expect("the output's name"));
+            let t = name(parts.next().expect("the target's name"));
+            let pair = parts.next().expect("the formula");
+            let text = pair.as_str().trim().to_string();
+            let body = checked_formula(pair)?;
+            LossSpec::Custom { y, t, body, text }
+        }
+        _ => LossSpec::Named(name(spec)),
+    })
+}
+
+/// `activation f(a) = formula`.
+fn activation<'a>(
+    mut inner: impl Iterator<Item = Pair<'a, Rule>>,
+    whole: Span,
+) -> Result<Statement, Error> {
+    let function = name(next(&mut inner));
+    let param = name(next(&mut inner));
+    let pair = next(&mut inner);
+    let text = pair.as_str().trim().to_string();
+    let body = checked_formula(pair)?;
+    Ok(Statement::Activation {
+        name: function,
+        param,
+        body,
+        text,
+        span: whole,
+    })
+}
+
+/// `vary W in [-1, 1] step 0.1`, `vary t in {0, 1}`.
+fn vary<'a>(
+    mut inner: impl Iterator<Item = Pair<'a, Rule>>,
+    whole: Span,
+) -> Result<Statement, Error> {
+    let target = name(next(&mut inner));
+    let spec = next(&mut inner);
+    let values = match spec.as_rule() {
+        Rule::vary_range => {
+            let mut parts = spec.into_inner().filter(|p| p.as_rule() == Rule::number);
+            let mut take = || number(parts.next().expect("a range has three numbers"));
+            let (low, high, step) = (take()?, take()?, take()?);
+            VarySpec::Range { low, high, step }
+        }
+        _ => VarySpec::Set(spec.into_inner().map(number).collect::<Result<_, _>>()?),
+    };
+    Ok(Statement::Vary {
+        target,
+        values,
+        span: whole,
+    })
+}
+
+/// `ask y`, `ask grad w12 1`: at most one number after the name.
+fn ask<'a>(
+    mut inner: impl Iterator<Item = Pair<'a, Rule>>,
+    whole: Span,
+) -> Result<Statement, Error> {
+    let first = next(&mut inner);
+    let (kind, target) = match first.as_rule() {
+        Rule::ask_kind => {
+            let kind = if first.as_str().starts_with("grad") {
+                AskKind::Grad
+            } else {
+                AskKind::Update
+            };
+            (kind, name(next(&mut inner)))
+        }
+        _ => (AskKind::Value, name(first)),
+    };
+    let layer = inner.next().map(number).transpose()?;
+    if let Some(more) = inner.next() {
+        return Err(Error::BadValue {
+            fault: ValueFault::AskNumbers,
+            span: span(&more),
+        });
+    }
+    Ok(Statement::Ask {
+        kind,
+        target,
+        layer,
+        span: whole,
+    })
+}
+
+/// `lr = 0.1` in `sgd`.
+fn setting(pair: Pair<'_, Rule>) -> Result<Setting, Error> {
+    let whole = span(&pair);
+    let mut parts = pair.into_inner();
+    let name = name(parts.next().expect("setting name"));
+    let value = number(parts.next().expect("setting value"))?;
+    Ok(Setting {
+        name,
+        value,
+        span: whole,
     })
 }
 
@@ -593,65 +626,74 @@ fn stopped_at(text: &str, at: usize, expected: Vec<String>) -> Error {
 fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
     // With error detail on, pest knows the literal tokens (`]`, `,`, `=`) it wanted at the
     // furthest point it reached; rule names alone would miss them.
-    if let Some(attempts) = error.parse_attempts() {
-        let mut expected: Vec<String> = Vec::new();
-        let mut push = |item: String| {
-            if !expected.contains(&item) {
-                expected.push(item);
-            }
-        };
-        let mut statement = false;
-        for token in attempts.expected_tokens() {
-            let token = token.to_string();
-            // Characters inside numbers and names (`0..9`, `-`, `e`) and layout: the rule's
-            // own name says it better.
-            let internal = token.contains("..") || token == "BUILTIN_RULE";
-            match token.as_str() {
-                _ if internal => {}
-                " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
-                "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" | "vary"
-                | "ask" => statement = true,
-                _ => push(format!("`{token}`")),
-            }
+    from_attempts(text, &error).unwrap_or_else(|| from_location(text, &error))
+}
+
+/// The error that a detailed parse's attempts explain, if they do.
+fn from_attempts(text: &str, error: &pest::error::Error<Rule>) -> Option<Error> {
+    let attempts = error.parse_attempts()?;
+    let mut expected: Vec<String> = Vec::new();
+    let mut push = |item: String| {
+        if !expected.contains(&item) {
+            expected.push(item);
         }
-        for stack in attempts.call_stacks() {
-            let rule = stack.deepest.get_rule();
-            match rule {
-                Some(Rule::WHITESPACE | Rule::COMMENT | Rule::word_end | Rule::string_inner)
-                | None => {}
-                Some(rule) => push(describe(rule).to_string()),
-            }
-        }
-        if statement {
-            push(STATEMENT.to_string());
-        }
-        let is_array = |e: &String| e == describe(&Rule::matrix) || e == describe(&Rule::vector);
-        if expected.iter().any(|e| e == "`,`" || e == "`]`") {
-            // Inside brackets: what is wanted is the next item or the closing bracket.
-            expected.retain(|e| !is_array(e));
-        } else if expected.iter().any(is_array) {
-            // `[` opens a vector or a matrix, which say it better.
-            expected.retain(|e| e != "`[`");
-        }
-        if expected.iter().any(|e| e == describe(&Rule::string)) {
-            expected.retain(|e| e != "`\"`");
-        }
-        if !expected.is_empty() {
-            return stopped_at(text, attempts.max_position, expected);
-        }
-        // Only the character after a title's backslash was wanted: the line ended there.
-        let at = attempts.max_position;
-        let in_string = attempts
-            .call_stacks()
-            .iter()
-            .any(|stack| stack.deepest.get_rule() == Some(&Rule::string_inner));
-        if in_string && at > 0 && text.get(at - 1..at) == Some("\\") {
-            return Error::Escape {
-                escape: None,
-                span: Span::new(at - 1, at),
-            };
+    };
+    let mut statement = false;
+    for token in attempts.expected_tokens() {
+        let token = token.to_string();
+        // Characters inside numbers and names (`0..9`, `-`, `e`) and layout: the rule's
+        // own name says it better.
+        let internal = token.contains("..") || token == "BUILTIN_RULE";
+        match token.as_str() {
+            _ if internal => {}
+            " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
+            "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" | "vary"
+            | "ask" => statement = true,
+            _ => push(format!("`{token}`")),
         }
     }
+    for stack in attempts.call_stacks() {
+        let rule = stack.deepest.get_rule();
+        match rule {
+            Some(Rule::WHITESPACE | Rule::COMMENT | Rule::word_end | Rule::string_inner) | None => {
+            }
+            Some(rule) => push(describe(rule).to_string()),
+        }
+    }
+    if statement {
+        push(STATEMENT.to_string());
+    }
+    let is_array = |e: &String| e == describe(&Rule::matrix) || e == describe(&Rule::vector);
+    if expected.iter().any(|e| e == "`,`" || e == "`]`") {
+        // Inside brackets: what is wanted is the next item or the closing bracket.
+        expected.retain(|e| !is_array(e));
+    } else if expected.iter().any(is_array) {
+        // `[` opens a vector or a matrix, which say it better.
+        expected.retain(|e| e != "`[`");
+    }
+    if expected.iter().any(|e| e == describe(&Rule::string)) {
+        expected.retain(|e| e != "`\"`");
+    }
+    if !expected.is_empty() {
+        return Some(stopped_at(text, attempts.max_position, expected));
+    }
+    // Only the character after a title's backslash was wanted: the line ended there.
+    let at = attempts.max_position;
+    let in_string = attempts
+        .call_stacks()
+        .iter()
+        .any(|stack| stack.deepest.get_rule() == Some(&Rule::string_inner));
+    if in_string && at > 0 && text.get(at - 1..at) == Some("\\") {
+        return Some(Error::Escape {
+            escape: None,
+            span: Span::new(at - 1, at),
+        });
+    }
+    None
+}
+
+/// The error at where a parse stopped, from the rules pest wanted there.
+fn from_location(text: &str, error: &pest::error::Error<Rule>) -> Error {
     let (InputLocation::Pos(at) | InputLocation::Span((at, _))) = error.location;
     let fault = match &error.variant {
         ErrorVariant::ParsingError {
