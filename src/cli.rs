@@ -434,8 +434,7 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file, &args.input)?);
-    let file = crate::syntax::parser::parse_within(&loaded.text, &args.limits.limits())?;
-    let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
+    let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;
     let settings = crate::commands::exam::ExamSettings {
         variants: args.variants as usize,
         seed: args.seed,
@@ -471,8 +470,7 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
     // `check a.nn >> a.nn` would append the report to the file it checks.
     output::refuse_same_file(&args.file, None)?;
     let loaded = source.insert(read_source(&args.file, &args.input)?);
-    let file = crate::syntax::parser::parse_within(&loaded.text, &args.limits.limits())?;
-    let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
+    let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;
     let derivation = crate::derivation::derive(&network, Options::default())?;
     let report = crate::commands::gradcheck::check_gradients(&derivation, args.tolerance)?;
     let (out, verdict) = describe_check(&loaded.name, &report, args.tolerance);
