@@ -504,16 +504,16 @@ fn markdown_link(name: &str) -> String {
 }
 
 fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
-    out.write_all(text.as_bytes()).map_err(|e| Error::Write {
-        path: String::new(),
-        message: e.to_string(),
-    })
+    out.write_all(text.as_bytes())
+        .map_err(|source| Error::Write {
+            path: String::new(),
+            source,
+        })
 }
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file, &args.input)?);
-    let file = crate::syntax::parser::parse_within(&loaded.text, &args.limits.limits())?;
-    let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
+    let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;
     let settings = crate::commands::exam::ExamSettings {
         variants: args.variants as usize,
         seed: args.seed,
@@ -549,8 +549,7 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
     // `check a.nn >> a.nn` would append the report to the file it checks.
     output::refuse_same_file(&args.file, None)?;
     let loaded = source.insert(read_source(&args.file, &args.input)?);
-    let file = crate::syntax::parser::parse_within(&loaded.text, &args.limits.limits())?;
-    let network = crate::check::check_with_limits(&file, &args.limits.limits())?;
+    let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;
     let derivation = crate::derivation::derive(&network, Options::default())?;
     let report = crate::commands::gradcheck::check_gradients(&derivation, args.tolerance)?;
     let (out, verdict) = describe_check(&loaded.name, &report, args.tolerance);
@@ -659,9 +658,9 @@ fn read_source(path: &Path, input: &InputArgs) -> Result<Source, Error> {
         return crate::syntax::input::read("<stdin>", std::io::stdin().lock(), limit);
     }
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::Read {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
         path: name.clone(),
-        message: e.to_string(),
+        source,
     })?;
     crate::syntax::input::read(&name, file, limit)
 }

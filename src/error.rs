@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use thiserror::Error;
 use unicode_width::UnicodeWidthChar;
 
+use crate::math::number::Decimal;
 use crate::syntax::input::{Foreign, Invisible};
 
 /// A byte range in the source text.
@@ -68,8 +69,12 @@ impl Source {
 #[derive(Debug, Error)]
 pub enum Error {
     /// The input or template file could not be read.
-    #[error("cannot read {path}: {message}")]
-    Read { path: String, message: String },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 
     /// The input is not UTF-8 text; `offset` is the first bad byte of the file, `utf16` says
     /// that it starts with a UTF-16 byte-order mark (Notepad's "Unicode").
@@ -103,7 +108,7 @@ pub enum Error {
     /// The text does not follow the grammar at a character the language has no place for.
     #[error("expected {expected}, found {}", foreign(*found, *kind))]
     Character {
-        expected: String,
+        expected: Expected,
         found: char,
         kind: Foreign,
         span: Span,
@@ -114,13 +119,13 @@ pub enum Error {
     Escape { escape: Option<char>, span: Span },
 
     /// The text does not follow the grammar.
-    #[error("{message}")]
-    Syntax { message: String, span: Span },
+    #[error("{fault}")]
+    Syntax { fault: SyntaxFault, span: Span },
 
     /// Something that may appear once appears again.
     #[error("{what} is defined twice")]
     Duplicate {
-        what: String,
+        what: Defined,
         span: Span,
         first: Span,
     },
@@ -138,12 +143,12 @@ pub enum Error {
         span: Span,
     },
 
-    /// A name in a formula that is not the formula's parameter.
-    #[error("`{name}` is not defined in {place}; {params}")]
+    /// A name in a formula that is not the formula's parameter (`params`, as written).
+    #[error("`{name}` is not defined in {place}; {}", parameters(params))]
     Undefined {
         name: String,
-        place: String,
-        params: String,
+        place: Place,
+        params: Vec<String>,
         span: Span,
     },
 
@@ -155,19 +160,34 @@ pub enum Error {
         span: Span,
     },
 
-    /// A loss that does not fit the output layer or the targets.
+    /// A loss or activation that does not fit the network or the targets.
+    #[error("{fault}")]
+    Misfit { fault: MisfitFault, span: Span },
+
+    /// Pre-formatted: what `commands/gen` still builds ([`MisfitFault::SoftmaxInActs`] is its
+    /// kind).
     #[error("{message}")]
     Mismatch { message: String, span: Span },
 
     /// Sizes that do not fit together.
-    #[error("{message}")]
-    Shape { message: String, span: Span },
+    #[error("{fault}")]
+    Shape { fault: ShapeFault, span: Span },
 
     /// A file asking for more work than the limits allow (raisable with a flag).
+    #[error("{fault}")]
+    OverLimit { fault: LimitFault, span: Span },
+
+    /// Pre-formatted: what `commands/gen` still builds (its kinds are the `Gen…` ones of
+    /// [`LimitFault`]).
     #[error("{message}")]
     Limit { message: String, span: Span },
 
     /// A value outside what it may be (a learning rate of 0, a fractional step count, …).
+    #[error("{fault}")]
+    BadValue { fault: ValueFault, span: Span },
+
+    /// Pre-formatted: what `commands/gen` still builds (its kinds are the `Gen…` ones of
+    /// [`ValueFault`]).
     #[error("{message}")]
     Value { message: String, span: Span },
 
@@ -223,8 +243,21 @@ pub enum Error {
     Template { name: String, message: String },
 
     /// The output could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The output could not be written, for a reason of its own or with a consequence to tell.
+    #[error("cannot write {path}: {fault}")]
+    Unwritten { path: String, fault: WriteFault },
+
+    /// Pre-formatted: what `commands/exam` still builds (its kinds are
+    /// [`WriteFault::PreviousKept`] and [`WriteFault::PreviousNotRemoved`]).
     #[error("cannot write {path}: {message}")]
-    Write { path: String, message: String },
+    WriteMessage { path: String, message: String },
 
     /// `-o` names the input file itself (by device and inode, so also through a link).
     #[error("refusing to write {output}: it is the input file {input}; nothing was written")]
@@ -439,6 +472,795 @@ impl std::fmt::Display for TargetFault {
     }
 }
 
+/// What a text that does not follow the grammar was found holding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyntaxFault {
+    /// `expected a number, found `]``.
+    Expected { expected: Expected, found: Found },
+    /// What pest's negative rules refused, or what stands where nothing was expected.
+    Unexpected(Found),
+}
+
+impl std::fmt::Display for SyntaxFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SyntaxFault::Expected { expected, found } => {
+                write!(f, "expected {expected}, found {found}")
+            }
+            SyntaxFault::Unexpected(found) => write!(f, "unexpected {found}"),
+        }
+    }
+}
+
+/// The alternatives a parse wanted, shown as `a, b or c`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected(pub Vec<String>);
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_slice() {
+            [] => write!(f, "something else"),
+            [only] => write!(f, "{only}"),
+            [rest @ .., last] => write!(f, "{} or {last}", rest.join(", ")),
+        }
+    }
+}
+
+/// What stands where a parse stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    EndOfFile,
+    EndOfLine,
+    /// A word, its first characters; `cut` when it goes on.
+    Word {
+        text: String,
+        cut: bool,
+    },
+    Char(char),
+    /// A part of the language, as a grammar rule is described.
+    Part(&'static str),
+}
+
+impl std::fmt::Display for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Found::EndOfFile => write!(f, "the end of the file"),
+            Found::EndOfLine => write!(f, "the end of the line"),
+            Found::Word { text, cut } => write!(f, "`{text}{}`", if *cut { "…" } else { "" }),
+            Found::Char(c) => write!(f, "`{c}`"),
+            Found::Part(part) => write!(f, "{part}"),
+        }
+    }
+}
+
+/// What is defined twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Defined {
+    /// A statement that may appear once (`title`, `input`, `target`, `loss`, `sgd`).
+    Statement(&'static str),
+    /// `activation swish(a) = …` twice.
+    Activation(String),
+    /// `W` or `b` twice in one layer statement.
+    LayerParameter { name: String, layer: usize },
+    /// `lr` or `steps` twice in `sgd`.
+    SgdSetting(String),
+}
+
+impl std::fmt::Display for Defined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Defined::Statement(what) => write!(f, "{what}"),
+            Defined::Activation(name) => write!(f, "activation {name}"),
+            Defined::LayerParameter { name, layer } => write!(f, "{name} of layer {layer}"),
+            Defined::SgdSetting(name) => write!(f, "sgd {name}"),
+        }
+    }
+}
+
+/// The formula a message is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    Loss,
+    Activation(String),
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Loss => write!(f, "the loss"),
+            Place::Activation(name) => write!(f, "activation {name}"),
+        }
+    }
+}
+
+/// `its parameter is `a``, `its parameters are `y` and `t``.
+fn parameters(params: &[String]) -> String {
+    let names: Vec<String> = params.iter().map(|p| format!("`{p}`")).collect();
+    match names.as_slice() {
+        [one] => format!("its parameter is {one}"),
+        many => format!("its parameters are {}", many.join(" and ")),
+    }
+}
+
+/// `1 value`, `2 values`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// An array of numbers a shape message names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Numbers {
+    Input,
+    Target,
+    /// The weights `W` of a layer (from 1).
+    Weights(usize),
+}
+
+impl Numbers {
+    /// What an empty row of it is called: `the input`, `a row of W of layer 2`.
+    fn row(self) -> String {
+        match self {
+            Numbers::Input => "the input".into(),
+            Numbers::Target => "the target".into(),
+            Numbers::Weights(layer) => format!("a row of W of layer {layer}"),
+        }
+    }
+
+    /// What it is called: `the input`, `W of layer 2`.
+    fn whole(self) -> String {
+        match self {
+            Numbers::Input => "the input".into(),
+            Numbers::Target => "the target".into(),
+            Numbers::Weights(layer) => format!("W of layer {layer}"),
+        }
+    }
+
+    /// What one of its rows is: a sample, or a row of W.
+    fn row_noun(self) -> &'static str {
+        match self {
+            Numbers::Input | Numbers::Target => "sample",
+            Numbers::Weights(_) => "row",
+        }
+    }
+}
+
+/// Sizes that do not fit together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShapeFault {
+    /// The input and the target have different numbers of samples.
+    Samples { targets: usize, inputs: usize },
+    /// The first layer's W has `columns` columns for an input of `inputs` values.
+    InputColumns { columns: usize, inputs: usize },
+    /// W of `layer` has `columns` columns, but the layer before it has `units` units.
+    Columns {
+        layer: usize,
+        columns: usize,
+        units: usize,
+    },
+    /// The target has `values` values for an output layer (`layer`) of `units` units.
+    TargetWidth {
+        values: usize,
+        layer: usize,
+        units: usize,
+    },
+    /// An empty array or row.
+    Empty(Numbers),
+    /// A row of `length` values where the first has `first`.
+    Ragged {
+        array: Numbers,
+        length: usize,
+        first: usize,
+    },
+    /// `b = [[…]]`.
+    BiasNotVector { layer: usize },
+    /// A bias of `values` values for a layer of `units` units.
+    BiasLength {
+        layer: usize,
+        values: usize,
+        units: usize,
+    },
+}
+
+impl std::fmt::Display for ShapeFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShapeFault::Samples { targets, inputs } => write!(
+                f,
+                "the target has {} (rows), but the input has {inputs}",
+                count(*targets, "sample")
+            ),
+            ShapeFault::InputColumns { columns, inputs } => write!(
+                f,
+                "W of layer 1 has {}, but the input x has {}",
+                count(*columns, "column"),
+                count(*inputs, "value")
+            ),
+            ShapeFault::Columns {
+                layer,
+                columns,
+                units,
+            } => write!(
+                f,
+                "W of layer {layer} has {}, but layer {} has {}",
+                count(*columns, "column"),
+                layer - 1,
+                count(*units, "unit")
+            ),
+            ShapeFault::TargetWidth {
+                values,
+                layer,
+                units,
+            } => write!(
+                f,
+                "the target t has {}, but the output layer {layer} has {}",
+                count(*values, "value"),
+                count(*units, "unit")
+            ),
+            ShapeFault::Empty(array) => write!(f, "{} is empty", array.row()),
+            ShapeFault::Ragged {
+                array,
+                length,
+                first,
+            } => write!(
+                f,
+                "{} is ragged: this {} has {}, the first has {first}",
+                array.whole(),
+                array.row_noun(),
+                count(*length, "value")
+            ),
+            ShapeFault::BiasNotVector { layer } => write!(
+                f,
+                "b of layer {layer} must be a vector such as `[0.1, 0.2]`"
+            ),
+            ShapeFault::BiasLength {
+                layer,
+                values,
+                units,
+            } => write!(
+                f,
+                "b of layer {layer} has {}, but the layer has {} (rows of W)",
+                count(*values, "value"),
+                count(*units, "unit")
+            ),
+        }
+    }
+}
+
+/// Who writes a custom formula's rows, for [`LimitFault::FormulaRows`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Writer {
+    /// A layer (from 1) with a custom activation.
+    Activation { layer: usize, name: String },
+    /// A custom loss.
+    Loss,
+}
+
+impl std::fmt::Display for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Writer::Activation { layer, name } => {
+                write!(f, "layer {layer} writes its activation {name}")
+            }
+            Writer::Loss => write!(f, "the loss writes its formula"),
+        }
+    }
+}
+
+/// More than a limit allows: of the language (nesting, formula size), or of a flag
+/// (`--max-…`), which the message names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LimitFault {
+    /// Brackets nested deeper than `max`.
+    Nesting {
+        max: usize,
+    },
+    /// A formula of more than `max` terms.
+    FormulaTerms {
+        max: usize,
+    },
+    /// A formula whose operations nest deeper than `max`.
+    FormulaDepth {
+        max: usize,
+    },
+    /// More than `max` activations defined in the file.
+    CustomActivations {
+        max: usize,
+    },
+    /// One `vary` range of more than `max` values.
+    RangeValues {
+        max: usize,
+    },
+    /// All `vary` statements together drawing from more than `max` values.
+    VaryValues {
+        max: usize,
+    },
+    /// A derivative of more than `limit` terms.
+    Derivative {
+        place: Place,
+        limit: usize,
+    },
+    Samples {
+        samples: usize,
+        limit: usize,
+    },
+    Layers {
+        layers: usize,
+        limit: usize,
+    },
+    /// An input of more values than `--max-units`.
+    InputValues {
+        inputs: usize,
+        limit: usize,
+    },
+    Units {
+        layer: usize,
+        units: usize,
+        limit: usize,
+    },
+    Steps {
+        steps: u128,
+        limit: u32,
+    },
+    Gradients {
+        gradients: usize,
+        parameters: usize,
+        steps: usize,
+        samples: usize,
+        limit: usize,
+    },
+    /// Custom formulas written out too often: the largest part, `each` terms per unit, and
+    /// `total` terms in all against `limit`, `per` terms per gradient.
+    FormulaRows {
+        writer: Writer,
+        each: usize,
+        units: usize,
+        samples: usize,
+        steps: usize,
+        total: usize,
+        limit: usize,
+        per: usize,
+    },
+    /// `gen --sizes` with more layers than `--max-layers`.
+    GenLayers {
+        layers: usize,
+        limit: usize,
+    },
+    /// `gen --sizes` with more units in `layer` (0: the input) than `--max-units`.
+    GenUnits {
+        layer: usize,
+        units: usize,
+        limit: usize,
+    },
+    /// `gen` with `--max-samples 0` or `--max-steps 0`.
+    GenNothingAllowed,
+    /// `gen --sizes` with more parameters than `--max-gradients`.
+    GenGradients {
+        parameters: usize,
+        bias: bool,
+        limit: usize,
+    },
+}
+
+impl std::fmt::Display for LimitFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LimitFault::Nesting { max } => write!(
+                f,
+                "too deeply nested: more than {max} levels of parentheses and brackets"
+            ),
+            LimitFault::FormulaTerms { max } => write!(
+                f,
+                "the formula is too long: more than {max} terms (numbers, names, operators and function calls)"
+            ),
+            LimitFault::FormulaDepth { max } => write!(
+                f,
+                "the formula is too deeply nested: more than {max} levels of operations"
+            ),
+            LimitFault::CustomActivations { max } => {
+                write!(f, "the file defines more than {max} activations of its own")
+            }
+            LimitFault::RangeValues { max } => {
+                write!(f, "the range has more than {max} values; take a larger step")
+            }
+            LimitFault::VaryValues { max } => write!(
+                f,
+                "the `vary` statements draw from more than {max} values in all; take larger \
+                 steps or fewer values"
+            ),
+            LimitFault::Derivative { place, limit } => write!(
+                f,
+                "the derivative of {place} is too large to write out (more than {limit} terms)"
+            ),
+            LimitFault::Samples { samples, limit } => write!(
+                f,
+                "the input has {samples} samples; the limit is {limit} (raise it with --max-samples)"
+            ),
+            LimitFault::Layers { layers, limit } => write!(
+                f,
+                "the network has {layers} layers; the limit is {limit} (raise it with --max-layers)"
+            ),
+            LimitFault::InputValues { inputs, limit } => write!(
+                f,
+                "the input has {inputs} values; the limit is {limit} (raise it with --max-units)"
+            ),
+            LimitFault::Units {
+                layer,
+                units,
+                limit,
+            } => write!(
+                f,
+                "layer {layer} has {units} units; the limit is {limit} (raise it with --max-units)"
+            ),
+            LimitFault::Steps { steps, limit } => write!(
+                f,
+                "{steps} steps are asked for; the limit is {limit} (raise it with --max-steps)"
+            ),
+            LimitFault::Gradients {
+                gradients,
+                parameters,
+                steps,
+                samples,
+                limit,
+            } => write!(
+                f,
+                "the file asks for {gradients} gradients ({parameters} weights and biases × {} × {}); \
+                 the limit is {limit} (raise it with --max-gradients)",
+                count(*steps, "step"),
+                count(*samples, "sample"),
+            ),
+            LimitFault::FormulaRows {
+                writer,
+                each,
+                units,
+                samples,
+                steps,
+                total,
+                limit,
+                per,
+            } => write!(
+                f,
+                "{writer} and its derivative ({each} terms) for {} × {} × {}: {total} terms of \
+                 custom formulas in all; the limit is {limit}, {per} per gradient \
+                 (raise it with --max-gradients)",
+                count(*units, "unit"),
+                count(*samples, "sample"),
+                count(*steps, "step"),
+            ),
+            LimitFault::GenLayers { layers, limit } => write!(
+                f,
+                "--sizes asks for {layers} layers; the limit is {limit} (raise it with --max-layers)"
+            ),
+            LimitFault::GenUnits {
+                layer,
+                units,
+                limit,
+            } => {
+                let what = match layer {
+                    0 => "the input".to_string(),
+                    l => format!("layer {l}"),
+                };
+                write!(
+                    f,
+                    "--sizes asks for {units} units in {what}; the limit is {limit} (raise it with --max-units)"
+                )
+            }
+            LimitFault::GenNothingAllowed => write!(
+                f,
+                "gen writes one sample and one SGD step, which --max-samples 0 or --max-steps 0 refuses"
+            ),
+            LimitFault::GenGradients {
+                parameters,
+                bias,
+                limit,
+            } => write!(
+                f,
+                "--sizes asks for {parameters} {}, so as many gradients; the limit is {limit} (raise it with --max-gradients)",
+                if *bias { "weights and biases" } else { "weights" },
+            ),
+        }
+    }
+}
+
+/// Which layers lack the biases a `vary` or `ask` names: one (from 1), or all.
+fn no_biases(layer: Option<u32>) -> String {
+    match layer {
+        Some(l) => format!("layer {l} has none (its `layer` statement gives no `b`)"),
+        None => "no layer has any (no `layer` statement gives a `b`)".into(),
+    }
+}
+
+/// `W1 1` or `W1`: a name as asked, with its layer number when one was written.
+fn with_layer(name: &str, layer: Option<u32>) -> String {
+    match layer {
+        Some(l) => format!("{name} {l}"),
+        None => name.to_string(),
+    }
+}
+
+/// A value outside what it may be, or a statement that says something impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueFault {
+    /// A number of 1e38 or more, as written.
+    NumberTooLarge(String),
+    /// A number of more than 38 digits or 30 decimal places, as written.
+    NumberTooPrecise(String),
+    /// `ask` with more than one number after its name.
+    AskNumbers,
+    /// `activation sigmoid(a) = …`.
+    BuiltinName(String),
+    /// `loss (y, y) = …`.
+    SameLossParameters(String),
+    /// A layer number outside 1 to `depth`.
+    NoLayer { depth: usize, layer: Decimal },
+    /// `vary … step s` with s ≤ 0.
+    StepNotPositive(Decimal),
+    /// `vary … in [low, high]` with high below low.
+    EmptyRange { low: Decimal, high: Decimal },
+    /// A range whose values leave the exact decimals.
+    RangeBeyondExact,
+    /// `vary lr` without `sgd`.
+    RateWithoutSgd,
+    /// `vary b…` where the named layer (or every layer) has no biases.
+    VariesMissingBiases { name: String, layer: Option<u32> },
+    /// `vary lr` drawing a rate of 0 or below.
+    DrawnRate { name: String, value: Decimal },
+    /// `ask a2` without its layer; `command` is `grad` or `update` for a weight.
+    NeedsLayer {
+        name: String,
+        command: Option<&'static str>,
+    },
+    /// `ask E 1`, `ask y 1`; `outputs` for `y`.
+    TakesNoLayer { name: String, outputs: bool },
+    /// `ask grad w1` and the like.
+    NotAWeight(String),
+    /// `ask grad W1 1`.
+    WholeLayerWeights(String),
+    /// `ask grad a1 1`: a value asked as a gradient.
+    GradOfValue { name: String, layer: Option<u32> },
+    /// `ask w12 1`: a parameter asked as a value.
+    ValueOfParameter { name: String, layer: Option<u32> },
+    /// `ask grad b…` where the named layer (or every layer) has no biases.
+    AsksMissingBiases { name: String, layer: Option<u32> },
+    /// `ask update …` without `sgd`.
+    UpdateWithoutSgd,
+    /// `sgd lr = 0`.
+    LearningRate(Decimal),
+    /// `sgd steps = 1.5`.
+    Steps(Decimal),
+    /// `gen --sizes` with fewer than two sizes, or a 0.
+    GenSizes,
+    /// `gen --acts` with more activations (`given`) than layers.
+    GenActs { given: usize, layers: usize },
+}
+
+impl std::fmt::Display for ValueFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueFault::NumberTooLarge(text) => {
+                write!(
+                    f,
+                    "the number {text} is too large (numbers must be below 1e38)"
+                )
+            }
+            ValueFault::NumberTooPrecise(text) => write!(
+                f,
+                "the number {text} has too many digits (at most 38 digits and 30 decimal places)"
+            ),
+            ValueFault::AskNumbers => write!(
+                f,
+                "`ask` takes one number after the name, the layer; one unit or weight is named \
+                 by the name: `ask a2 1`, `ask grad w12 1`"
+            ),
+            ValueFault::BuiltinName(name) => {
+                write!(
+                    f,
+                    "`{name}` is a built-in activation; give yours another name"
+                )
+            }
+            ValueFault::SameLossParameters(name) => {
+                write!(f, "the loss's two parameters are both called `{name}`")
+            }
+            ValueFault::NoLayer { depth, layer } => {
+                write!(f, "the network has layers 1 to {depth}, not {layer}")
+            }
+            ValueFault::StepNotPositive(step) => write!(f, "the step must be above 0, not {step}"),
+            ValueFault::EmptyRange { low, high } => {
+                write!(f, "the range is empty: {high} is below {low}")
+            }
+            ValueFault::RangeBeyondExact => write!(
+                f,
+                "the range goes beyond the numbers this tool keeps exactly"
+            ),
+            ValueFault::RateWithoutSgd => {
+                write!(f, "`lr` can vary only with an `sgd` statement")
+            }
+            ValueFault::VariesMissingBiases { name, layer } => {
+                write!(f, "`{name}` varies biases, but {}", no_biases(*layer))
+            }
+            ValueFault::DrawnRate { name, value } => write!(
+                f,
+                "`vary {name}` draws {value}, but the learning rate must be above 0"
+            ),
+            ValueFault::NeedsLayer { name, command } => {
+                let command = command.map_or(String::new(), |c| format!("{c} "));
+                write!(
+                    f,
+                    "`{name}` is one element and needs its layer number: `ask {command}{name} 1`"
+                )
+            }
+            ValueFault::TakesNoLayer { name, outputs } => write!(
+                f,
+                "`{name}` takes no layer number{}",
+                if *outputs {
+                    "; `ask z 1` asks layer 1's outputs"
+                } else {
+                    ""
+                }
+            ),
+            ValueFault::NotAWeight(name) => write!(
+                f,
+                "`{name}` is not a weight: write its two indices as `w12`, or apart when one has \
+                 two digits, `w12_3`"
+            ),
+            ValueFault::WholeLayerWeights(name) => write!(
+                f,
+                "`{name}` is a whole layer's weights and names its layer already; one weight is \
+                 written in lower case: `ask grad w12 1`"
+            ),
+            ValueFault::GradOfValue { name, layer } => write!(
+                f,
+                "`grad` and `update` ask for weights and biases; `{name}` is asked without them: \
+                 `ask {}`",
+                with_layer(name, *layer)
+            ),
+            ValueFault::ValueOfParameter { name, layer } => write!(
+                f,
+                "a weight or bias is asked with `grad` (its gradient) or `update` (its value \
+                 after the update): `ask grad {}`",
+                with_layer(name, *layer)
+            ),
+            ValueFault::AsksMissingBiases { name, layer } => {
+                write!(f, "`{name}` asks for biases, but {}", no_biases(*layer))
+            }
+            ValueFault::UpdateWithoutSgd => write!(f, "`ask update` needs an `sgd` statement"),
+            ValueFault::LearningRate(lr) => {
+                write!(f, "the learning rate must be above 0, not {lr}")
+            }
+            ValueFault::Steps(n) => {
+                write!(f, "steps must be a whole number of at least 1, not {n}")
+            }
+            ValueFault::GenSizes => write!(
+                f,
+                "--sizes needs at least two sizes above 0, such as 784,100,10"
+            ),
+            ValueFault::GenActs { given, layers } => write!(
+                f,
+                "--acts gives {given} activations, but --sizes makes {layers} {}",
+                if *layers == 1 { "layer" } else { "layers" }
+            ),
+        }
+    }
+}
+
+/// A loss or activation that does not fit the network or its targets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MisfitFault {
+    /// Softmax in layer `layer` of `depth`, not the output layer.
+    SoftmaxNotLast { layer: usize, depth: usize },
+    /// `gen --acts` giving softmax to a hidden layer; `repeated` when the last of `--acts`
+    /// repeats up to it.
+    SoftmaxInActs {
+        layer: usize,
+        depth: usize,
+        repeated: bool,
+    },
+    /// A loss of probabilities after another output activation; `sigmoid_only` for a loss
+    /// that needs sigmoid.
+    NeedsProbabilities {
+        loss: String,
+        activation: String,
+        sigmoid_only: bool,
+    },
+    /// Targets the loss cannot take.
+    Targets(TargetFault),
+    /// A `vary` (named as written) drawing a target the loss cannot take.
+    DrawnTarget {
+        name: String,
+        value: Decimal,
+        fault: Box<TargetFault>,
+    },
+}
+
+impl std::fmt::Display for MisfitFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MisfitFault::SoftmaxNotLast { layer, depth } => write!(
+                f,
+                "softmax can only be the output layer's activation, but this is layer {layer} of {depth}"
+            ),
+            MisfitFault::SoftmaxInActs {
+                layer,
+                depth,
+                repeated,
+            } => write!(
+                f,
+                "softmax can only be the output layer's activation, but --acts gives it to layer {layer} of {depth}{}",
+                if *repeated {
+                    " (the last of --acts repeats for the layers after it)"
+                } else {
+                    ""
+                }
+            ),
+            MisfitFault::NeedsProbabilities {
+                loss,
+                activation,
+                sigmoid_only,
+            } => write!(
+                f,
+                "{loss} needs probabilities from the output layer, but its activation is \
+                 {activation}; use {}",
+                if *sigmoid_only {
+                    "sigmoid"
+                } else {
+                    "softmax or sigmoid"
+                }
+            ),
+            MisfitFault::Targets(fault) => write!(f, "{fault}"),
+            MisfitFault::DrawnTarget { name, value, fault } => {
+                write!(f, "`vary {name}` draws {value}: {fault}")
+            }
+        }
+    }
+}
+
+/// Why an output was not written, or what writing it left behind.
+#[derive(Debug)]
+pub enum WriteFault {
+    /// A path that should be a directory is not one.
+    NotADirectory,
+    /// A file to be replaced that is not a regular file.
+    NotARegularFile,
+    /// Rewriting a file of `links` hard links in place failed part way.
+    HalfWritten { error: std::io::Error, links: u64 },
+    /// The new exam bundle could not be put in place; the previous one is kept in `kept`
+    /// (`back`: why it could not be moved back).
+    PreviousKept {
+        error: std::io::Error,
+        kept: String,
+        back: std::io::Error,
+    },
+    /// The new exam bundle is in place, but the previous one, moved to `kept`, was not removed.
+    PreviousNotRemoved { kept: String, error: std::io::Error },
+}
+
+impl std::fmt::Display for WriteFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteFault::NotADirectory => write!(f, "it is not a directory"),
+            WriteFault::NotARegularFile => {
+                write!(f, "it is not a regular file, so it is not replaced")
+            }
+            WriteFault::HalfWritten { error, links } => write!(
+                f,
+                "{error}; it has {links} hard links, so it was being rewritten in place and may \
+                 now be half-written"
+            ),
+            WriteFault::PreviousKept { error, kept, back } => {
+                write!(f, "{error}; the previous bundle is kept in {kept} ({back})")
+            }
+            WriteFault::PreviousNotRemoved { kept, error } => write!(
+                f,
+                "the new exam is in place, but the previous bundle, moved to {kept}, was not \
+                 removed: {error}"
+            ),
+        }
+    }
+}
+
 /// A number in a message: four decimals at most, or four significant digits when large.
 fn short(value: f64) -> String {
     if value.abs() < 1e6 {
@@ -500,6 +1322,9 @@ impl Error {
     pub fn span(&self) -> Option<Span> {
         match self {
             Error::Syntax { span, .. }
+            | Error::Misfit { span, .. }
+            | Error::OverLimit { span, .. }
+            | Error::BadValue { span, .. }
             | Error::Character { span, .. }
             | Error::Escape { span, .. }
             | Error::Duplicate { span, .. }
@@ -797,7 +1622,10 @@ mod tests {
         let at = source.text.find(" x").unwrap() + 1;
         assert_eq!(source.line_col(at), (1, 13));
         let error = Error::Syntax {
-            message: "expected a statement".into(),
+            fault: SyntaxFault::Expected {
+                expected: Expected(vec!["a statement".into()]),
+                found: Found::Char('x'),
+            },
             span: Span::new(at, at + 1),
         };
         let rendered = error.render(Some(&source));
@@ -875,13 +1703,13 @@ mod tests {
         // Near the end of the line, the window ends with the line.
         let (line, _) = echo(&text, text.len() - 1, text.len());
         assert!(line.starts_with('…') && line.ends_with('b'), "{line}");
-        let message = Error::Syntax {
-            message: "x".repeat(1_000_000) + " end",
+        let message = Error::BadValue {
+            fault: ValueFault::NumberTooLarge("1".repeat(1_000_000)),
             span: Span::new(0, 1),
         };
         let first = message.render(None);
         assert!(
-            first.len() < 2 * MESSAGE && first.ends_with(" end\n"),
+            first.len() < 2 * MESSAGE && first.ends_with(" below 1e38)\n"),
             "{first}"
         );
     }
@@ -890,7 +1718,7 @@ mod tests {
     fn hints_name_the_character_meant() {
         let message = |c: char| {
             Error::Character {
-                expected: "a number".into(),
+                expected: Expected(vec!["a number".into()]),
                 found: c,
                 kind: Foreign::of(c).unwrap(),
                 span: Span::new(0, 1),

@@ -68,9 +68,7 @@ pub fn with_derivation<T>(
     settings: &Settings,
     use_it: impl FnOnce(&derivation::Derivation) -> Result<T, error::Error>,
 ) -> Result<T, error::Error> {
-    let file = syntax::parser::parse_within(text, &settings.limits)?;
-    let network = check::check_with_limits(&file, &settings.limits)?;
-    drop(file);
+    let network = check::network_from_text(text, &settings.limits)?;
     let derivation = derivation::derive(&network, settings.options)?;
     use_it(&derivation)
 }

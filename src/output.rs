@@ -49,7 +49,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use crate::error::Error;
+use crate::error::{Error, WriteFault};
 
 /// How much is buffered before a write: big outputs are tens of megabytes.
 const BUFFER: usize = 1 << 16;
@@ -105,7 +105,7 @@ pub fn is_stdout(path: &Path) -> bool {
 fn write_error(path: impl std::fmt::Display, e: io::Error) -> Error {
     Error::Write {
         path: path.to_string(),
-        message: e.to_string(),
+        source: e,
     }
 }
 
@@ -483,9 +483,9 @@ fn write_output_then(
     let error = |e: io::Error| write_error(&shown, e);
     // Write errors found while producing name the real destination.
     let named = |e: Error| match e {
-        Error::Write { message, .. } => Error::Write {
+        Error::Write { source, .. } => Error::Write {
             path: shown.clone(),
-            message,
+            source,
         },
         other => other,
     };
@@ -519,13 +519,12 @@ fn write_output_then(
             drop(out);
             temp.sync_all().map_err(error)?;
             before_commit()?;
-            copy_in_place(&mut temp, &target).map_err(|e| Error::Write {
+            copy_in_place(&mut temp, &target).map_err(|error| Error::Unwritten {
                 path: shown.clone(),
-                message: format!(
-                    "{e}; it has {} hard links, so it was being rewritten in place and may \
-                     now be half-written",
-                    old.nlink()
-                ),
+                fault: WriteFault::HalfWritten {
+                    error,
+                    links: old.nlink(),
+                },
             })
         }
         Destination::Regular(target, old) => {
@@ -613,9 +612,9 @@ fn write_files_with(
     match fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => {
-            return Err(Error::Write {
+            return Err(Error::Unwritten {
                 path: shown.to_string(),
-                message: "it is not a directory".into(),
+                fault: WriteFault::NotADirectory,
             })
         }
         Err(e) => return Err(write_error(&shown, e)),
@@ -635,9 +634,9 @@ fn write_files_with(
     }
     for (path, _) in paths.iter().zip(&present).filter(|(_, &here)| here) {
         if !path.symlink_metadata().is_ok_and(|m| m.is_file()) {
-            return Err(Error::Write {
+            return Err(Error::Unwritten {
                 path: path.display().to_string(),
-                message: "it is not a regular file, so it is not replaced".into(),
+                fault: WriteFault::NotARegularFile,
             });
         }
     }

@@ -1,82 +1,168 @@
 //! Syntax tree → checked [`Network`]: every rule the later stages rely on is enforced here,
 //! and each violation is reported at the span of the text that breaks it.
+//!
+//! [`check_with_limits`] runs the stages in order, each in its own file: the statements sorted
+//! by kind (here), the layers and arrays (`layers`), the file's own formulas (`formulas`),
+//! whether the loss fits (`fits`), the limits (`limits`), `sgd` (`sgd`) and the exam
+//! statements (`exam`).
+
+mod exam;
+mod fits;
+mod formulas;
+mod layers;
+mod limits;
+mod sgd;
+
+pub use exam::MAX_VARY_VALUES;
+pub use fits::{target_fault, TargetPlace};
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::{Error, Span, TargetFault};
-use crate::math::expr::{Expr, Func};
-use crate::math::functions::{self, Activation, Loss, Needs, Shape, ARG, LOSS_T, LOSS_Y};
-use crate::math::number::Decimal;
-use crate::model::{Ask, Exam, Layer, Limits, Network, Parameter, Quantity, Sgd, Vary, VaryTarget};
-use crate::syntax::ast::{
-    Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Statement, VarySpec, Vector,
-};
+use crate::error::{Defined, Error, LimitFault, Numbers, ShapeFault, Span, ValueFault};
+use crate::math::functions::{Activation, Builtin};
+use crate::model::{Limits, Network, Sgd};
+use crate::syntax::ast::{Array, AskKind, File, LossSpec, Name, Number, Statement, VarySpec};
+
+use layers::LayerText;
+
+/// The first two stages on one text: parsed and checked within `limits`, the syntax tree
+/// dropped once the network is built. Every command that reads a `.nn` text starts here.
+pub fn network_from_text(text: &str, limits: &Limits) -> Result<Network, Error> {
+    let file = crate::syntax::parser::parse_within(text, limits)?;
+    check_with_limits(&file, limits)
+}
 
 /// Checks a parsed file against the default limits and builds the network it describes.
 pub fn check(file: &File) -> Result<Network, Error> {
     check_with_limits(file, &Limits::default())
 }
 
-/// A layer statement, before its activation is looked up.
-struct LayerText<'a> {
-    activation: &'a Name,
-    params: &'a [crate::syntax::ast::Param],
-    span: Span,
-}
-
 /// Checks a parsed file and builds the network it describes, refusing work beyond `limits`.
 pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error> {
-    let mut title: Option<(String, Span)> = None;
-    let mut input: Option<(&Array, Span)> = None;
-    let mut target: Option<(&Array, Span)> = None;
-    let mut loss: Option<(&LossSpec, Span)> = None;
-    let mut sgd: Option<(Sgd, Span)> = None;
-    let mut layer_texts: Vec<LayerText> = Vec::new();
-    let mut custom: HashMap<String, (Arc<Activation>, Span)> = HashMap::new();
-    let mut varies: Vec<(&Name, &VarySpec, Span)> = Vec::new();
-    let mut asks: Vec<(AskKind, &Name, Option<&Number>)> = Vec::new();
-
-    // Counted before any is differentiated, so that the refusal is immediate.
-    let too_many = file
-        .statements
-        .iter()
-        .filter_map(|statement| match statement {
-            Statement::Activation { name, .. } => Some(name),
-            _ => None,
-        })
-        .nth(MAX_CUSTOM_ACTIVATIONS);
-    if let Some(name) = too_many {
-        return Err(Error::Limit {
-            message: format!(
-                "the file defines more than {MAX_CUSTOM_ACTIVATIONS} activations of its own"
-            ),
-            span: name.span,
+    let statements = Statements::sort(file, limits)?;
+    let (x_array, t_array, loss_spec) = statements.required(file.end)?;
+    // The input and target as samples: a vector is one sample, a matrix one sample per row.
+    let x = layers::rectangular(x_array, Numbers::Input)?;
+    let t = layers::rectangular(t_array, Numbers::Target)?;
+    if x.len() != t.len() {
+        return Err(Error::Shape {
+            fault: ShapeFault::Samples {
+                targets: t.len(),
+                inputs: x.len(),
+            },
+            span: t_array.span(),
         });
     }
+    let layers = layers::check_layers(&statements.layers, &statements.custom)?;
+    layers::check_ends(&layers, &x, &t, t_array, &file.statements)?;
+    let (loss, loss_terms) = formulas::check_loss(loss_spec, t[0].len(), layers.len(), x.len())?;
+    let loss_span = formulas::loss_span(loss_spec);
+    let (last, _) = layers.last().expect("checked non-empty");
+    fits::check_loss_fits(&loss, &last.activation, &t, t_array, loss_span)?;
+    let sgd = statements.sgd.as_ref();
+    limits::check_limits(&layers, x[0].len(), x_array.span(), x.len(), sgd, limits)?;
+    limits::check_formula_rows(&layers, loss_terms, x.len(), sgd, limits)?;
+    let exam = exam::check_exam(
+        &statements.varies,
+        &statements.asks,
+        &layers,
+        sgd.is_some(),
+        &loss,
+    )?;
+    let spans = crate::model::Spans {
+        loss: loss_span,
+        layers: layers.iter().map(|(_, span)| *span).collect(),
+    };
+    Ok(Network {
+        title: statements.title.map(|(text, _)| text),
+        layers: layers.into_iter().map(|(layer, _)| layer).collect(),
+        x,
+        t,
+        loss,
+        sgd: statements.sgd.map(|(sgd, _)| sgd),
+        exam,
+        spans,
+    })
+}
 
-    for statement in &file.statements {
+/// The most activations a file may define: each is differentiated when it is checked, used or
+/// not (3,000 at the formula limits took over a minute). A network uses one per layer, and
+/// has at most 32 layers by default.
+pub const MAX_CUSTOM_ACTIVATIONS: usize = 32;
+
+/// A file's statements sorted by kind, each checked on its own: once where once is allowed,
+/// `sgd`'s settings, and the file's own activations defined (and differentiated).
+struct Statements<'a> {
+    title: Option<(String, Span)>,
+    input: Option<(&'a Array, Span)>,
+    target: Option<(&'a Array, Span)>,
+    loss: Option<(&'a LossSpec, Span)>,
+    sgd: Option<(Sgd, Span)>,
+    layers: Vec<LayerText<'a>>,
+    custom: HashMap<String, (Arc<Activation>, Span)>,
+    varies: Vec<(&'a Name, &'a VarySpec, Span)>,
+    asks: Vec<(AskKind, &'a Name, Option<&'a Number>)>,
+}
+
+impl<'a> Statements<'a> {
+    fn sort(file: &'a File, limits: &Limits) -> Result<Statements<'a>, Error> {
+        // Counted before any is differentiated, so that the refusal is immediate.
+        let too_many = file
+            .statements
+            .iter()
+            .filter_map(|statement| match statement {
+                Statement::Activation { name, .. } => Some(name),
+                _ => None,
+            })
+            .nth(MAX_CUSTOM_ACTIVATIONS);
+        if let Some(name) = too_many {
+            return Err(Error::OverLimit {
+                fault: LimitFault::CustomActivations {
+                    max: MAX_CUSTOM_ACTIVATIONS,
+                },
+                span: name.span,
+            });
+        }
+        let mut sorted = Statements {
+            title: None,
+            input: None,
+            target: None,
+            loss: None,
+            sgd: None,
+            layers: Vec::new(),
+            custom: HashMap::new(),
+            varies: Vec::new(),
+            asks: Vec::new(),
+        };
+        for statement in &file.statements {
+            sorted.add(statement, limits)?;
+        }
+        Ok(sorted)
+    }
+
+    fn add(&mut self, statement: &'a Statement, limits: &Limits) -> Result<(), Error> {
         let span = statement.span();
         match statement {
             Statement::Title { text, .. } => {
-                once(&title, "title", span)?;
-                title = Some((text.clone(), span));
+                once(&self.title, Defined::Statement("title"), span)?;
+                self.title = Some((text.clone(), span));
             }
             Statement::Input { value, .. } => {
-                once(&input, "input", span)?;
-                input = Some((value, span));
+                once(&self.input, Defined::Statement("input"), span)?;
+                self.input = Some((value, span));
             }
             Statement::Target { value, .. } => {
-                once(&target, "target", span)?;
-                target = Some((value, span));
+                once(&self.target, Defined::Statement("target"), span)?;
+                self.target = Some((value, span));
             }
             Statement::Loss { spec, .. } => {
-                once(&loss, "loss", span)?;
-                loss = Some((spec, span));
+                once(&self.loss, Defined::Statement("loss"), span)?;
+                self.loss = Some((spec, span));
             }
             Statement::Sgd { settings, .. } => {
-                once(&sgd, "sgd", span)?;
-                sgd = Some((check_sgd(settings, limits)?, span));
+                once(&self.sgd, Defined::Statement("sgd"), span)?;
+                self.sgd = Some((sgd::check_sgd(settings, limits)?, span));
             }
             Statement::Activation {
                 name,
@@ -85,1004 +171,66 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
                 text,
                 ..
             } => {
-                if functions::builtin_activation(&name.text).is_some() {
-                    return Err(Error::Value {
-                        message: format!(
-                            "`{}` is a built-in activation; give yours another name",
-                            name.text
-                        ),
+                if Builtin::from_name(&name.text).is_some() {
+                    return Err(Error::BadValue {
+                        fault: ValueFault::BuiltinName(name.text.clone()),
                         span: name.span,
                     });
                 }
-                if let Some((_, first)) = custom.get(&name.text) {
+                if let Some((_, first)) = self.custom.get(&name.text) {
                     return Err(Error::Duplicate {
-                        what: format!("activation {}", name.text),
+                        what: Defined::Activation(name.text.clone()),
                         span,
                         first: *first,
                     });
                 }
-                let mut activation = custom_activation(name, param, body)?;
+                let mut activation = formulas::custom_activation(name, param, body)?;
                 activation.source = Some((param.text.clone(), text.clone()));
-                custom.insert(name.text.clone(), (Arc::new(activation), span));
+                self.custom
+                    .insert(name.text.clone(), (Arc::new(activation), span));
             }
             Statement::Layer {
                 activation, params, ..
-            } => {
-                layer_texts.push(LayerText {
-                    activation,
-                    params,
-                    span,
-                });
-            }
-            Statement::Vary { target, values, .. } => varies.push((target, values, span)),
+            } => self.layers.push(LayerText {
+                activation,
+                params,
+                span,
+            }),
+            Statement::Vary { target, values, .. } => self.varies.push((target, values, span)),
             Statement::Ask {
                 kind,
                 target,
                 layer,
                 ..
-            } => asks.push((*kind, target, layer.as_ref())),
+            } => self.asks.push((*kind, target, layer.as_ref())),
         }
+        Ok(())
     }
 
-    let (x_array, _) = input.ok_or(Error::Missing {
-        what: "input (such as `input x = [1, 2, 3]`)",
-        span: file.end,
-    })?;
-    let (t_array, _) = target.ok_or(Error::Missing {
-        what: "target (such as `target t = [0, 1]`)",
-        span: file.end,
-    })?;
-    let (loss_spec, _) = loss.ok_or(Error::Missing {
-        what: "loss (such as `loss sum_squared`)",
-        span: file.end,
-    })?;
-    if layer_texts.is_empty() {
-        return Err(Error::Missing {
-            what: "layer (such as `layer sigmoid W = [[0.1, 0.2]]`)",
-            span: file.end,
-        });
-    }
-
-    let x = samples(x_array, "input")?;
-    let t = samples(t_array, "target")?;
-    if x.len() != t.len() {
-        return Err(Error::Shape {
-            message: format!(
-                "the target has {} (rows), but the input has {}",
-                count(t.len(), "sample"),
-                x.len()
-            ),
-            span: t_array.span(),
-        });
-    }
-
-    let mut layers: Vec<(Layer, Span)> = Vec::new();
-    let depth = layer_texts.len();
-    for (n, text) in layer_texts.iter().enumerate() {
-        let activation = match functions::builtin_activation(&text.activation.text) {
-            Some(builtin) => Arc::new(builtin),
-            None => match custom.get(&text.activation.text) {
-                Some((activation, _)) => activation.clone(),
-                None => {
-                    return Err(Error::Unknown {
-                        what: "activation",
-                        name: text.activation.text.clone(),
-                        expected: functions::ACTIVATION_NAMES.to_vec(),
-                        span: text.activation.span,
-                    })
-                }
-            },
-        };
-        if activation.shape == Shape::Softmax && n + 1 != depth {
-            return Err(Error::Mismatch {
-                message: format!(
-                    "softmax can only be the output layer's activation, but this is layer {} of {depth}",
-                    n + 1
-                ),
-                span: text.activation.span,
-            });
+    /// The input, target and loss, which every file has, or the error for the first missing
+    /// (located at the file's end); a file has at least one layer too.
+    fn required(&self, end: Span) -> Result<(&'a Array, &'a Array, &'a LossSpec), Error> {
+        let missing = |what| Error::Missing { what, span: end };
+        let (x, _) = self
+            .input
+            .ok_or(missing("input (such as `input x = [1, 2, 3]`)"))?;
+        let (t, _) = self
+            .target
+            .ok_or(missing("target (such as `target t = [0, 1]`)"))?;
+        let (loss, _) = self
+            .loss
+            .ok_or(missing("loss (such as `loss sum_squared`)"))?;
+        if self.layers.is_empty() {
+            return Err(missing("layer (such as `layer sigmoid W = [[0.1, 0.2]]`)"));
         }
-        let previous = layers
-            .last()
-            .map(|(layer, _)| (layer.units(), format!("layer {}", n)));
-        layers.push((
-            check_layer(n + 1, activation, text.params, previous, text.span)?,
-            text.span,
-        ));
-    }
-
-    let (first, first_span) = &layers[0];
-    let inputs = x[0].len();
-    if first.inputs() != inputs {
-        return Err(Error::Shape {
-            message: format!(
-                "W of layer 1 has {}, but the input x has {}",
-                count(first.inputs(), "column"),
-                count(inputs, "value")
-            ),
-            span: weight_span(&file.statements, 0).unwrap_or(*first_span),
-        });
-    }
-    let (last, _) = layers.last().expect("checked non-empty");
-    let outputs = t[0].len();
-    if outputs != last.units() {
-        return Err(Error::Shape {
-            message: format!(
-                "the target t has {}, but the output layer {} has {}",
-                count(outputs, "value"),
-                layers.len(),
-                count(last.units(), "unit")
-            ),
-            span: t_array.span(),
-        });
-    }
-
-    // The terms of a custom loss and its derivative, written once per output unit and sample.
-    let mut loss_terms: Option<(usize, Span)> = None;
-    let loss = match loss_spec {
-        LossSpec::Named(name) => {
-            functions::builtin_loss(&name.text, outputs as u32).ok_or_else(|| Error::Unknown {
-                what: "loss",
-                name: name.text.clone(),
-                expected: functions::LOSS_NAMES.to_vec(),
-                span: name.span,
-            })?
-        }
-        LossSpec::Custom {
-            y,
-            t: t_name,
-            body,
-            text,
-        } => {
-            if y.text == t_name.text {
-                return Err(Error::Value {
-                    message: format!("the loss's two parameters are both called `{}`", y.text),
-                    span: t_name.span,
-                });
-            }
-            let params = [(y.text.as_str(), LOSS_Y), (t_name.text.as_str(), LOSS_T)];
-            let element = convert(body, &params, "the loss")?;
-            let mut loss = functions::custom_loss(&element, outputs as u32);
-            // Differentiated here, where the formula's place is known, exactly as the
-            // derivation will.
-            let (derivative, _) =
-                crate::derivation::loss_by_output(&loss, layers.len() as u32, x.len())
-                    .map_err(|failure| derivative_error(failure, "the loss", body.span()))?;
-            loss_terms = Some((terms(&element) + terms(&derivative), body.span()));
-            loss.source = Some((y.text.clone(), t_name.text.clone(), text.clone()));
-            loss
-        }
-    };
-    let loss_span = match loss_spec {
-        LossSpec::Named(name) => name.span,
-        LossSpec::Custom { body, .. } => body.span(),
-    };
-    check_loss_fits(&loss, &last.activation, &t, t_array, loss_span)?;
-    check_limits(
-        &layers,
-        inputs,
-        x_array.span(),
-        x.len(),
-        sgd.as_ref(),
-        limits,
-    )?;
-    check_formula_rows(&layers, loss_terms, x.len(), sgd.as_ref(), limits)?;
-    let exam = check_exam(&varies, &asks, &layers, sgd.is_some(), &loss)?;
-
-    let spans = crate::model::Spans {
-        loss: loss_span,
-        layers: layers.iter().map(|(_, span)| *span).collect(),
-    };
-    Ok(Network {
-        title: title.map(|(text, _)| text),
-        layers: layers.into_iter().map(|(layer, _)| layer).collect(),
-        x,
-        t,
-        loss,
-        sgd: sgd.map(|(sgd, _)| sgd),
-        exam,
-        spans,
-    })
-}
-
-/// `W`, `W2`, `b`, `b1` → (bias, layer); `None` when `name` is none of these.
-fn parameter_name(name: &str, depth: usize) -> Option<Result<(bool, Option<u32>), String>> {
-    let (bias, rest) = match name.chars().next()? {
-        'W' => (false, &name[1..]),
-        'b' => (true, &name[1..]),
-        _ => return None,
-    };
-    if rest.is_empty() {
-        return Some(Ok((bias, None)));
-    }
-    let layer: u32 = rest.parse().ok()?;
-    if layer == 0 || layer as usize > depth {
-        return Some(Err(format!(
-            "the network has layers 1 to {depth}, not {layer}"
-        )));
-    }
-    Some(Ok((bias, Some(layer))))
-}
-
-/// Which layer lacks the biases a `vary` or `ask` names (`None`: it names all of them).
-fn no_biases(layer: Option<u32>) -> String {
-    match layer {
-        Some(l) => format!("layer {l} has none (its `layer` statement gives no `b`)"),
-        None => "no layer has any (no `layer` statement gives a `b`)".into(),
+        Ok((x, t, loss))
     }
 }
 
-/// The most activations a file may define: each is differentiated when it is checked, used or
-/// not (3,000 at the formula limits took over a minute). A network uses one per layer, and
-/// has at most 32 layers by default.
-pub const MAX_CUSTOM_ACTIVATIONS: usize = 32;
-
-/// The most values one `vary` range, and all the `vary` statements of a file together, may
-/// draw from: 2,000 lines of ranges of 100,000 values each took 6 GB and over a minute.
-pub const MAX_VARY_VALUES: usize = 100_000;
-
-/// The values of `vary … in [low, high] step s`, exactly; at most `room` of them (what
-/// [`MAX_VARY_VALUES`] leaves after the statements before).
-fn range_values(
-    low: &Number,
-    high: &Number,
-    step: &Number,
-    room: usize,
-) -> Result<Vec<Decimal>, Error> {
-    if step.value.is_negative() || step.value.is_zero() {
-        return Err(Error::Value {
-            message: format!("the step must be above 0, not {}", step.value),
-            span: step.span,
-        });
-    }
-    if high.value < low.value {
-        return Err(Error::Value {
-            message: format!("the range is empty: {} is below {}", high.value, low.value),
-            span: high.span,
-        });
-    }
-    let mut values = Vec::new();
-    let mut v = low.value;
-    while v <= high.value {
-        values.push(v);
-        if values.len() > room {
-            return Err(Error::Limit {
-                message: if room == MAX_VARY_VALUES {
-                    format!("the range has more than {MAX_VARY_VALUES} values; take a larger step")
-                } else {
-                    format!(
-                        "the `vary` statements draw from more than {MAX_VARY_VALUES} values in \
-                         all; take larger steps or fewer values"
-                    )
-                },
-                span: step.span,
-            });
-        }
-        v = v.checked_add(step.value).ok_or(Error::Value {
-            message: "the range goes beyond the numbers this tool keeps exactly".into(),
-            span: step.span,
-        })?;
-    }
-    Ok(values)
-}
-
-/// The exam statements: what may vary and what may be asked, checked against the network.
-/// Every value a `vary` draws must be one the file could hold (a learning rate above 0,
-/// targets the loss can take); what only a whole draw can break is checked per draw.
-fn check_exam(
-    varies: &[(&Name, &VarySpec, Span)],
-    asks: &[(AskKind, &Name, Option<&Number>)],
-    layers: &[(Layer, Span)],
-    has_sgd: bool,
-    loss: &Loss,
-) -> Result<Exam, Error> {
-    let depth = layers.len();
-    let has_bias = |layer: Option<u32>| match layer {
-        Some(l) => layers[l as usize - 1].0.bias.is_some(),
-        None => layers.iter().any(|(l, _)| l.bias.is_some()),
-    };
-    let value_error = |message: String, span: Span| Error::Value { message, span };
-    let mut exam = Exam::default();
-    let mut room = MAX_VARY_VALUES;
-    for (name, spec, span) in varies {
-        let target = match name.text.as_str() {
-            "x" => VaryTarget::Input,
-            "t" => VaryTarget::Target,
-            "lr" if has_sgd => VaryTarget::Rate,
-            "lr" => {
-                return Err(value_error(
-                    "`lr` can vary only with an `sgd` statement".into(),
-                    name.span,
-                ))
-            }
-            other => match parameter_name(other, depth) {
-                None => {
-                    return Err(Error::Unknown {
-                        what: "thing to vary",
-                        name: name.text.clone(),
-                        expected: vec!["W", "W1", "b", "b1", "x", "t", "lr"],
-                        span: name.span,
-                    })
-                }
-                Some(Err(message)) => return Err(value_error(message, name.span)),
-                Some(Ok((true, layer))) if !has_bias(layer) => {
-                    return Err(value_error(
-                        format!("`{other}` varies biases, but {}", no_biases(layer)),
-                        name.span,
-                    ))
-                }
-                Some(Ok((true, layer))) => VaryTarget::Biases(layer),
-                Some(Ok((false, layer))) => VaryTarget::Weights(layer),
-            },
-        };
-        let values: Vec<Decimal> = match spec {
-            VarySpec::Set(items) if items.len() > room => {
-                return Err(Error::Limit {
-                    message: format!(
-                        "the `vary` statements draw from more than {MAX_VARY_VALUES} values in \
-                         all; take larger steps or fewer values"
-                    ),
-                    span: items[room].span,
-                })
-            }
-            VarySpec::Set(items) => items.iter().map(|n| n.value).collect(),
-            VarySpec::Range { low, high, step } => range_values(low, high, step, room)?,
-        };
-        room -= values.len();
-        // The literal a bad value comes from: itself in a set; in a range, the low bound for a
-        // value of 0 or below, the high one for a value above 1.
-        let value_span = |v: &Decimal| match spec {
-            VarySpec::Set(items) => items
-                .iter()
-                .find(|n| n.value == *v)
-                .map_or(*span, |n| n.span),
-            VarySpec::Range { low, .. } if v.is_negative() || v.is_zero() => low.span,
-            VarySpec::Range { high, .. } => high.span,
-        };
-        let drawn = format!("`vary {}` draws", name.text);
-        for v in &values {
-            match target {
-                VaryTarget::Rate if v.is_negative() || v.is_zero() => {
-                    return Err(value_error(
-                        format!("{drawn} {v}, but the learning rate must be above 0"),
-                        value_span(v),
-                    ))
-                }
-                VaryTarget::Target
-                    if loss.needs != Needs::Anything && (v.is_negative() || *v > Decimal::ONE) =>
-                {
-                    let fault = TargetFault::OutOfRange {
-                        loss: loss.name.clone(),
-                        value: v.to_string(),
-                    };
-                    return Err(Error::Mismatch {
-                        message: format!("{drawn} {v}: {fault}"),
-                        span: value_span(v),
-                    });
-                }
-                _ => {}
-            }
-        }
-        exam.varies.push(Vary {
-            target,
-            values,
-            name: format!("vary {}", name.text),
-            span: *span,
-        });
-    }
-    for (kind, name, layer) in asks {
-        let ask = check_ask(*kind, name, *layer, layers, has_sgd)?;
-        // Asked twice is asked once: 100,000 `ask grad W1` lines took 4 GB in `exam`.
-        if !exam.asks.contains(&ask) {
-            exam.asks.push(ask);
-        }
-    }
-    Ok(exam)
-}
-
-/// The questions `ask` knows, for the message of one it does not.
-const ASKS: &[&str] = &[
-    "y",
-    "E",
-    "a 1",
-    "z 1",
-    "delta 2",
-    "a2 1",
-    "grad W",
-    "grad W1",
-    "grad w12 1",
-    "grad b2 1",
-    "update W2",
-    "update b",
-];
-
-/// One `ask` statement, checked against the network. The name says what is asked, and its
-/// digits which element (`w12`, `a2`), or which layer for a whole layer's parameters (`W1`,
-/// `b2`, as before a layer number was written); the number after it is the layer.
-fn check_ask(
-    kind: AskKind,
-    name: &Name,
-    layer: Option<&Number>,
-    layers: &[(Layer, Span)],
-    has_sgd: bool,
-) -> Result<Ask, Error> {
-    let depth = layers.len();
-    let text = name.text.as_str();
-    let value_error = |message: String, span: Span| Error::Value { message, span };
-    let unknown = || Error::Unknown {
-        what: "question",
-        name: text.to_string(),
-        expected: ASKS.to_vec(),
-        span: name.span,
-    };
-    let written = match layer {
-        None => None,
-        Some(n) => match n
-            .value
-            .as_integer()
-            .filter(|l| (1..=depth as i128).contains(l))
-        {
-            Some(l) => Some((l as u32, n.span)),
-            None => {
-                return Err(value_error(
-                    format!("the network has layers 1 to {depth}, not {}", n.value),
-                    n.span,
-                ))
-            }
-        },
-    };
-    let letters = text
-        .find(|c: char| !c.is_ascii_alphabetic())
-        .unwrap_or(text.len());
-    let (letters, digits) = text.split_at(letters);
-    // The name and its layer number, where an element is missing.
-    let whole = Span::new(
-        name.span.start,
-        written.map_or(name.span.end, |(_, s)| s.end),
-    );
-    let units = |l: u32| layers[l as usize - 1].0.units();
-    // An index from 1 up to `count`, or the element that is not there.
-    let index = |digits: &str, count: usize| -> Option<u32> {
-        digits
-            .parse::<u32>()
-            .ok()
-            .filter(|i| (1..=count as u32).contains(i))
-    };
-    let only_digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
-    let no_unit = |layer: u32| Error::NoElement {
-        name: text.to_string(),
-        layer,
-        units: units(layer),
-        inputs: None,
-        span: whole,
-    };
-    let needs_layer = |example: &str| {
-        value_error(
-            format!("`{text}` is one element and needs its layer number: `ask {example}`"),
-            name.span,
-        )
-    };
-    let quantity = match letters {
-        "a" => Some(Quantity::Pre),
-        "z" => Some(Quantity::Out),
-        "delta" => Some(Quantity::Delta),
-        _ => None,
-    };
-    let ask = match (kind, letters, quantity) {
-        (AskKind::Value, "E", _) if !digits.is_empty() => return Err(unknown()),
-        (AskKind::Value, "E" | "y", _) if written.is_some() => {
-            let span = written.map_or(name.span, |(_, s)| s);
-            return Err(value_error(
-                format!(
-                    "`{letters}` takes no layer number{}",
-                    if letters == "y" {
-                        "; `ask z 1` asks layer 1's outputs"
-                    } else {
-                        ""
-                    }
-                ),
-                span,
-            ));
-        }
-        (AskKind::Value, "E", _) => Ask::Loss,
-        (AskKind::Value, "y", _) if digits.is_empty() => Ask::Outputs,
-        (AskKind::Value, "y", _) if only_digits(digits) => {
-            let unit = index(digits, units(depth as u32)).ok_or_else(|| no_unit(depth as u32))?;
-            Ask::Unit {
-                quantity: Quantity::Out,
-                layer: depth as u32,
-                unit,
-            }
-        }
-        (AskKind::Value, _, Some(quantity)) if digits.is_empty() => match written {
-            Some((l, _)) if quantity == Quantity::Out && l as usize == depth => Ask::Outputs,
-            _ => Ask::Units {
-                quantity,
-                layer: written.map(|(l, _)| l),
-            },
-        },
-        (AskKind::Value, _, Some(quantity)) if only_digits(digits) => {
-            let Some((layer, _)) = written else {
-                return Err(needs_layer(&format!("{text} 1")));
-            };
-            let unit = index(digits, units(layer)).ok_or_else(|| no_unit(layer))?;
-            Ask::Unit {
-                quantity,
-                layer,
-                unit,
-            }
-        }
-        (AskKind::Grad | AskKind::Update, "w", _) => {
-            let command = if kind == AskKind::Grad {
-                "grad"
-            } else {
-                "update"
-            };
-            let Some((layer, _)) = written else {
-                return Err(needs_layer(&format!("{command} {text} 1")));
-            };
-            let (i, j) = match digits.split_once('_') {
-                Some((i, j)) if only_digits(i) && only_digits(j) => (i, j),
-                None if digits.len() == 2 && only_digits(digits) => digits.split_at(1),
-                _ => {
-                    return Err(value_error(
-                        format!(
-                            "`{text}` is not a weight: write its two indices as `w12`, or apart \
-                             when one has two digits, `w12_3`"
-                        ),
-                        name.span,
-                    ))
-                }
-            };
-            let (rows, columns) = (units(layer), layers[layer as usize - 1].0.inputs());
-            match (index(i, rows), index(j, columns)) {
-                (Some(i), Some(j)) => Ask::Parameter {
-                    update: kind == AskKind::Update,
-                    layer,
-                    parameter: Parameter::Weight { i, j },
-                },
-                _ => {
-                    return Err(Error::NoElement {
-                        name: text.to_string(),
-                        layer,
-                        units: rows,
-                        inputs: Some(columns),
-                        span: whole,
-                    })
-                }
-            }
-        }
-        (AskKind::Grad | AskKind::Update, "b", _) if written.is_some() && only_digits(digits) => {
-            let layer = written.map_or(1, |(l, _)| l);
-            let i = index(digits, units(layer)).ok_or_else(|| no_unit(layer))?;
-            Ask::Parameter {
-                update: kind == AskKind::Update,
-                layer,
-                parameter: Parameter::Bias { i },
-            }
-        }
-        (AskKind::Grad | AskKind::Update, "W", _) if written.is_some() && !digits.is_empty() => {
-            return Err(value_error(
-                format!(
-                    "`{text}` is a whole layer's weights and names its layer already; one \
-                     weight is written in lower case: `ask grad w12 1`"
-                ),
-                name.span,
-            ))
-        }
-        (AskKind::Grad | AskKind::Update, "W" | "b", _) => {
-            let named = match written {
-                Some((l, _)) if digits.is_empty() => Some(Ok((letters == "b", Some(l)))),
-                _ => parameter_name(text, depth),
-            };
-            match named {
-                None => return Err(unknown()),
-                Some(Err(message)) => return Err(value_error(message, name.span)),
-                Some(Ok((bias, layer))) if kind == AskKind::Update => Ask::Update { bias, layer },
-                Some(Ok((bias, layer))) => Ask::Gradient { bias, layer },
-            }
-        }
-        (AskKind::Grad | AskKind::Update, "a" | "z" | "delta" | "y" | "E", _) => {
-            let example = match written {
-                Some((l, _)) => format!("ask {text} {l}"),
-                None => format!("ask {text}"),
-            };
-            return Err(value_error(
-                format!(
-                    "`grad` and `update` ask for weights and biases; `{text}` is asked without \
-                     them: `{example}`"
-                ),
-                name.span,
-            ));
-        }
-        (AskKind::Value, "W" | "w" | "b", _) => {
-            let example = match written {
-                Some((l, _)) => format!("{text} {l}"),
-                None => text.to_string(),
-            };
-            return Err(value_error(
-                format!(
-                    "a weight or bias is asked with `grad` (its gradient) or `update` (its value \
-                     after the update): `ask grad {example}`"
-                ),
-                name.span,
-            ));
-        }
-        _ => return Err(unknown()),
-    };
-    let (bias, update, layer) = match ask {
-        Ask::Gradient { bias, layer } => (bias, false, layer),
-        Ask::Update { bias, layer } => (bias, true, layer),
-        Ask::Parameter {
-            update,
-            layer,
-            parameter,
-        } => (
-            matches!(parameter, Parameter::Bias { .. }),
-            update,
-            Some(layer),
-        ),
-        _ => return Ok(ask),
-    };
-    let has_bias = match layer {
-        Some(l) => layers[l as usize - 1].0.bias.is_some(),
-        None => layers.iter().any(|(l, _)| l.bias.is_some()),
-    };
-    if bias && !has_bias {
-        return Err(value_error(
-            format!("`{text}` asks for biases, but {}", no_biases(layer)),
-            name.span,
-        ));
-    }
-    if update && !has_sgd {
-        return Err(value_error(
-            "`ask update` needs an `sgd` statement".into(),
-            name.span,
-        ));
-    }
-    Ok(ask)
-}
-
-/// A custom activation: its formula in `a`, and its derivative from the differentiator.
-fn custom_activation(name: &Name, param: &Name, body: &Formula) -> Result<Activation, Error> {
-    let place = format!("activation {}", name.text);
-    let definition = convert(body, &[(param.text.as_str(), ARG)], &place)?;
-    let derivative = crate::math::diff::derivative_in_arg(&definition)
-        .map_err(|failure| derivative_error(failure, &place, body.span()))?;
-    Ok(Activation {
-        name: name.text.clone(),
-        shape: Shape::Elementwise,
-        definition,
-        derivative,
-        rule: "derived by the differentiator",
-        numeric: None,
-        custom: true,
-        source: None,
-    })
-}
-
-/// The error for a formula that cannot be differentiated: unsupported, or a derivative too
-/// large to write out (located at the formula).
-fn derivative_error(failure: crate::math::diff::Failure, place: &str, span: Span) -> Error {
-    match failure {
-        crate::math::diff::Failure::Unsupported(message) => Error::Unsupported { message },
-        crate::math::diff::Failure::TooLarge { limit } => Error::Limit {
-            message: format!(
-                "the derivative of {place} is too large to write out (more than {limit} terms)"
-            ),
-            span,
-        },
-    }
-}
-
-/// A formula as written → a formula tree, with its parameters renamed to the canonical
-/// bound variables (`a`; `y` and `t`).
-fn convert(formula: &Formula, params: &[(&str, &'static str)], place: &str) -> Result<Expr, Error> {
-    let go = |f: &Formula| convert(f, params, place);
-    Ok(match formula {
-        Formula::Number(n) => Expr::Num(n.value),
-        Formula::Name(name) => match params.iter().find(|(user, _)| *user == name.text) {
-            Some((_, canonical)) => Expr::Var(canonical),
-            None => {
-                let names: Vec<String> =
-                    params.iter().map(|(user, _)| format!("`{user}`")).collect();
-                let params = match names.as_slice() {
-                    [one] => format!("its parameter is {one}"),
-                    many => format!("its parameters are {}", many.join(" and ")),
-                };
-                return Err(Error::Undefined {
-                    name: name.text.clone(),
-                    place: place.to_string(),
-                    params,
-                    span: name.span,
-                });
-            }
-        },
-        Formula::Neg { operand, .. } => Expr::Neg(Box::new(go(operand)?)),
-        Formula::Binary { op, lhs, rhs, .. } => {
-            let (a, b) = (go(lhs)?, go(rhs)?);
-            match op {
-                Op::Add => Expr::Add(vec![a, b]),
-                Op::Sub => Expr::minus(a, b),
-                Op::Mul => Expr::Mul(vec![a, b]),
-                Op::Div => Expr::Div(Box::new(a), Box::new(b)),
-                Op::Pow => Expr::pow(a, b),
-            }
-        }
-        Formula::Call {
-            function,
-            args,
-            span,
-        } => {
-            let f = Func::elementary(&function.text).ok_or_else(|| Error::Unknown {
-                what: "function",
-                name: function.text.clone(),
-                expected: Func::ELEMENTARY.iter().map(|(name, _)| *name).collect(),
-                span: function.span,
-            })?;
-            if args.len() != 1 {
-                return Err(Error::Arity {
-                    function: function.text.clone(),
-                    given: args.len(),
-                    span: *span,
-                });
-            }
-            Expr::call(f, go(&args[0])?)
-        }
-    })
-}
-
-/// Refuses a loss that cannot work with the output layer or the targets.
-fn check_loss_fits(
-    loss: &Loss,
-    output: &Activation,
-    t: &[Vec<Decimal>],
-    t_array: &Array,
-    span: Span,
-) -> Result<(), Error> {
-    let needs_sigmoid = |what: &str| Error::Mismatch {
-        message: format!(
-            "{} needs probabilities from the output layer, but its activation is {}; use {what}",
-            loss.name, output.name
-        ),
-        span,
-    };
-    match loss.needs {
-        Needs::Anything => return Ok(()),
-        Needs::Probabilities
-            if !matches!(output.name.as_str(), "softmax" | "sigmoid") || output.custom =>
-        {
-            return Err(needs_sigmoid("softmax or sigmoid"))
-        }
-        Needs::SigmoidOutput if output.name != "sigmoid" || output.custom => {
-            return Err(needs_sigmoid("sigmoid"))
-        }
-        _ => {}
-    }
-    match target_fault(loss, output, t) {
-        Some(fault) => {
-            let rows = t_array.rows();
-            let vector = rows[fault.sample.min(rows.len() - 1)];
-            Err(Error::Mismatch {
-                message: fault.fault.to_string(),
-                span: fault.value.map_or(vector.span, |k| vector.items[k].span),
-            })
-        }
-        None => Ok(()),
-    }
-}
-
-/// Where targets do not fit the loss: the sample, the value (none: the whole sample), and why.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TargetPlace {
-    pub sample: usize,
-    pub value: Option<usize>,
-    pub fault: TargetFault,
-}
-
-/// The first target the loss cannot take: one outside [0, 1] for a loss of probabilities, or
-/// softmax targets of a sample that do not add up to 1. `check` runs it on the file, `exam` on
-/// every draw.
-pub fn target_fault(loss: &Loss, output: &Activation, t: &[Vec<Decimal>]) -> Option<TargetPlace> {
-    if loss.needs == Needs::Anything {
-        return None;
-    }
-    for (sample, row) in t.iter().enumerate() {
-        if let Some(k) = row
-            .iter()
-            .position(|v| v.is_negative() || *v > Decimal::ONE)
-        {
-            return Some(TargetPlace {
-                sample,
-                value: Some(k),
-                fault: TargetFault::OutOfRange {
-                    loss: loss.name.clone(),
-                    value: row[k].to_string(),
-                },
-            });
-        }
-        if output.shape == Shape::Softmax {
-            let sum = row
-                .iter()
-                .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v));
-            if sum != Some(Decimal::ONE) {
-                return Some(TargetPlace {
-                    sample,
-                    value: None,
-                    fault: TargetFault::Sum {
-                        loss: loss.name.clone(),
-                        sum: sum.map(|s| s.to_string()),
-                    },
-                });
-            }
-        }
-    }
-    None
-}
-
-/// Refuses a file that asks for more than `limits`, pointing at the part that is too big.
-fn check_limits(
-    layers: &[(Layer, Span)],
-    inputs: usize,
-    input_span: Span,
-    samples: usize,
-    sgd: Option<&(Sgd, Span)>,
-    limits: &Limits,
-) -> Result<(), Error> {
-    let too_big = |message: String, span: Span| Err(Error::Limit { message, span });
-    if samples > limits.samples {
-        return too_big(
-            format!(
-                "the input has {samples} samples; the limit is {} (raise it with --max-samples)",
-                limits.samples
-            ),
-            input_span,
-        );
-    }
-    if layers.len() > limits.layers {
-        let (_, span) = layers[limits.layers];
-        return too_big(
-            format!(
-                "the network has {} layers; the limit is {} (raise it with --max-layers)",
-                layers.len(),
-                limits.layers
-            ),
-            span,
-        );
-    }
-    if inputs > limits.units {
-        return too_big(
-            format!(
-                "the input has {inputs} values; the limit is {} (raise it with --max-units)",
-                limits.units
-            ),
-            input_span,
-        );
-    }
-    for (n, (layer, span)) in layers.iter().enumerate() {
-        if layer.units() > limits.units {
-            return too_big(
-                format!(
-                    "layer {} has {} units; the limit is {} (raise it with --max-units)",
-                    n + 1,
-                    layer.units(),
-                    limits.units
-                ),
-                *span,
-            );
-        }
-    }
-    let steps = sgd.map_or(1, |(sgd, _)| sgd.steps);
-    if let Some((_, span)) = sgd.filter(|(sgd, _)| sgd.steps > limits.steps) {
-        return too_big(
-            format!(
-                "{steps} steps are asked for; the limit is {} (raise it with --max-steps)",
-                limits.steps
-            ),
-            *span,
-        );
-    }
-    let parameters: usize = layers.iter().map(|(l, _)| l.parameters()).sum();
-    let gradients = parameters
-        .saturating_mul(steps as usize)
-        .saturating_mul(samples);
-    if gradients > limits.gradients {
-        let span = sgd.map_or(layers[0].1, |(_, span)| *span);
-        return too_big(
-            format!(
-                "the file asks for {gradients} gradients ({parameters} weights and biases × {} × {}); \
-                 the limit is {} (raise it with --max-gradients)",
-                count(steps as usize, "step"),
-                count(samples, "sample"),
-                limits.gradients
-            ),
-            span,
-        );
-    }
-    Ok(())
-}
-
-/// How many terms of formula rows the file may ask for, per gradient of `--max-gradients`.
-const TERMS_PER_GRADIENT: usize = 10;
-
-fn terms(e: &Expr) -> usize {
-    e.size_within(usize::MAX).unwrap_or(usize::MAX)
-}
-
-/// Refuses custom formulas that, however small each is, are written out so often (once per
-/// unit, sample and step, with numbers) that the output would take minutes and gigabytes:
-/// the built-in activations have a few terms each, a custom one up to thousands.
-fn check_formula_rows(
-    layers: &[(Layer, Span)],
-    loss_terms: Option<(usize, Span)>,
-    samples: usize,
-    sgd: Option<&(Sgd, Span)>,
-    limits: &Limits,
-) -> Result<(), Error> {
-    let steps = sgd.map_or(1, |(sgd, _)| sgd.steps as usize);
-    let output = layers.last().map_or(0, |(layer, _)| layer.units());
-    let mut parts: Vec<(usize, usize, String, Span)> = layers
-        .iter()
-        .enumerate()
-        .filter(|(_, (layer, _))| layer.activation.custom)
-        .map(|(n, (layer, span))| {
-            let act = &layer.activation;
-            let each = terms(&act.definition) + terms(&act.derivative);
-            let what = format!("layer {} writes its activation {}", n + 1, act.name);
-            (layer.units(), each, what, *span)
-        })
-        .collect();
-    if let Some((each, span)) = loss_terms {
-        parts.push((
-            output,
-            each,
-            "the loss writes its formula".to_string(),
-            span,
-        ));
-    }
-    let rows = |units: usize, each: usize| {
-        units
-            .saturating_mul(samples)
-            .saturating_mul(steps)
-            .saturating_mul(each)
-    };
-    let total = parts.iter().fold(0usize, |acc, (units, each, _, _)| {
-        acc.saturating_add(rows(*units, *each))
-    });
-    let limit = limits.gradients.saturating_mul(TERMS_PER_GRADIENT);
-    let Some((units, each, what, span)) = parts
-        .into_iter()
-        .max_by_key(|(units, each, _, _)| rows(*units, *each))
-        .filter(|_| total > limit)
-    else {
-        return Ok(());
-    };
-    Err(Error::Limit {
-        message: format!(
-            "{what} and its derivative ({each} terms) for {} × {} × {}: {total} terms of \
-             custom formulas in all; the limit is {limit}, {TERMS_PER_GRADIENT} per gradient \
-             (raise it with --max-gradients)",
-            count(units, "unit"),
-            count(samples, "sample"),
-            count(steps, "step"),
-        ),
-        span,
-    })
-}
-
-/// `1 value`, `2 values`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-fn once<T>(seen: &Option<(T, Span)>, what: &str, span: Span) -> Result<(), Error> {
+fn once<T>(seen: &Option<(T, Span)>, what: Defined, span: Span) -> Result<(), Error> {
     match seen {
         Some((_, first)) => Err(Error::Duplicate {
-            what: what.to_string(),
+            what,
             span,
             first: *first,
         }),
@@ -1090,211 +238,10 @@ fn once<T>(seen: &Option<(T, Span)>, what: &str, span: Span) -> Result<(), Error
     }
 }
 
-/// The span of `W = …` in the `n`th layer statement (from 0), for shape messages.
-fn weight_span(statements: &[Statement], n: usize) -> Option<Span> {
-    statements
-        .iter()
-        .filter_map(|s| match s {
-            Statement::Layer { params, .. } => Some(params),
-            _ => None,
-        })
-        .nth(n)?
-        .iter()
-        .find(|p| p.name.text == "W")
-        .map(|p| p.value.span())
-}
-
-fn values(vector: &Vector) -> Vec<Decimal> {
-    vector.items.iter().map(|n: &Number| n.value).collect()
-}
-
-fn non_empty(vector: &Vector, what: &str) -> Result<(), Error> {
-    if vector.items.is_empty() {
-        return Err(Error::Shape {
-            message: format!("{what} is empty"),
-            span: vector.span,
-        });
-    }
-    Ok(())
-}
-
-/// The rows of `array`, each non-empty and all as long as the first, as numbers; `empty`
-/// names a row in the "is empty" message, `name` and `row` the array and its rows in the
-/// "is ragged" one.
-fn rectangular(
-    array: &Array,
-    empty: &str,
-    name: &str,
-    row_noun: &str,
-) -> Result<Vec<Vec<Decimal>>, Error> {
-    let rows = array.rows();
-    let width = rows[0].items.len();
-    for row in &rows {
-        non_empty(row, empty)?;
-        if row.items.len() != width {
-            return Err(Error::Shape {
-                message: format!(
-                    "{name} is ragged: this {row_noun} has {}, the first has {width}",
-                    count(row.items.len(), "value")
-                ),
-                span: row.span,
-            });
-        }
-    }
-    Ok(rows.iter().map(|row| values(row)).collect())
-}
-
-/// The input or target as samples: a vector is one sample, a matrix one sample per row.
-fn samples(array: &Array, what: &str) -> Result<Vec<Vec<Decimal>>, Error> {
-    let the = format!("the {what}");
-    rectangular(array, &the, &the, "sample")
-}
-
-fn check_layer(
-    number: usize,
-    act: Arc<Activation>,
-    params: &[crate::syntax::ast::Param],
-    previous: Option<(usize, String)>,
-    span: Span,
-) -> Result<Layer, Error> {
-    let mut weights: Option<(&Array, Span)> = None;
-    let mut bias: Option<(&Array, Span)> = None;
-    for param in params {
-        let slot = match param.name.text.as_str() {
-            "W" => &mut weights,
-            "b" => &mut bias,
-            other => {
-                return Err(Error::Unknown {
-                    what: "layer parameter",
-                    name: other.to_string(),
-                    expected: vec!["W", "b"],
-                    span: param.name.span,
-                })
-            }
-        };
-        if let Some((_, first)) = slot {
-            return Err(Error::Duplicate {
-                what: format!("{} of layer {number}", param.name.text),
-                span: param.span,
-                first: *first,
-            });
-        }
-        *slot = Some((&param.value, param.span));
-    }
-    let (w_array, _) = weights.ok_or(Error::Missing {
-        what: "weights W for this layer (such as `W = [[0.1, 0.2]]`)",
-        span,
-    })?;
-    let weights = rectangular(
-        w_array,
-        &format!("a row of W of layer {number}"),
-        &format!("W of layer {number}"),
-        "row",
-    )?;
-    let width = weights[0].len();
-    if let Some((units, name)) = previous {
-        if width != units {
-            return Err(Error::Shape {
-                message: format!(
-                    "W of layer {number} has {}, but {name} has {}",
-                    count(width, "column"),
-                    count(units, "unit")
-                ),
-                span: w_array.span(),
-            });
-        }
-    }
-    let bias = match bias {
-        None => None,
-        Some((array, _)) => {
-            let Array::Vector(vector) = array else {
-                return Err(Error::Shape {
-                    message: format!("b of layer {number} must be a vector such as `[0.1, 0.2]`"),
-                    span: array.span(),
-                });
-            };
-            if vector.items.len() != weights.len() {
-                return Err(Error::Shape {
-                    message: format!(
-                        "b of layer {number} has {}, but the layer has {} (rows of W)",
-                        count(vector.items.len(), "value"),
-                        count(weights.len(), "unit")
-                    ),
-                    span: vector.span,
-                });
-            }
-            Some(values(vector))
-        }
-    };
-    Ok(Layer {
-        activation: act,
-        weights,
-        bias,
-    })
-}
-
-fn check_sgd(settings: &[crate::syntax::ast::Setting], limits: &Limits) -> Result<Sgd, Error> {
-    let mut lr: Option<(Decimal, Span)> = None;
-    let mut steps: Option<(Decimal, Span)> = None;
-    for setting in settings {
-        let slot = match setting.name.text.as_str() {
-            "lr" => &mut lr,
-            "steps" => &mut steps,
-            other => {
-                return Err(Error::Unknown {
-                    what: "sgd setting",
-                    name: other.to_string(),
-                    expected: vec!["lr", "steps"],
-                    span: setting.name.span,
-                })
-            }
-        };
-        if let Some((_, first)) = slot {
-            return Err(Error::Duplicate {
-                what: format!("sgd {}", setting.name.text),
-                span: setting.span,
-                first: *first,
-            });
-        }
-        *slot = Some((setting.value.value, setting.value.span));
-    }
-    let Some((lr, lr_span)) = lr else {
-        return Err(Error::Missing {
-            what: "learning rate in sgd (such as `sgd lr = 0.1`)",
-            span: settings.first().map_or_else(Span::default, |s| s.span),
-        });
-    };
-    if lr.is_negative() || lr.is_zero() {
-        return Err(Error::Value {
-            message: format!("the learning rate must be above 0, not {lr}"),
-            span: lr_span,
-        });
-    }
-    let steps = match steps {
-        None => 1,
-        Some((n, span)) => match n.as_integer().filter(|n| *n >= 1) {
-            Some(whole) => u32::try_from(whole).map_err(|_| Error::Limit {
-                // Beyond any --max-steps: said the way the steps limit says it.
-                message: format!(
-                    "{whole} steps are asked for; the limit is {} (raise it with --max-steps)",
-                    limits.steps
-                ),
-                span,
-            })?,
-            None => {
-                return Err(Error::Value {
-                    message: format!("steps must be a whole number of at least 1, not {n}"),
-                    span,
-                })
-            }
-        },
-    };
-    Ok(Sgd { lr, steps })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::number::Decimal;
     use crate::syntax::parser::parse;
 
     const ARTICLE: &str = include_str!("../../examples/article.nn");

@@ -124,7 +124,7 @@ pub fn render_post(
 fn output_error(e: std::io::Error) -> Error {
     Error::Write {
         path: "the output".into(),
-        message: e.to_string(),
+        source: e,
     }
 }
 

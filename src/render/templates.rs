@@ -114,7 +114,7 @@ pub fn engine(dir: Option<&Path>) -> Result<Engine, Error> {
             Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Error::Read {
                     path: user.unwrap_or_default().display().to_string(),
-                    message: e.to_string(),
+                    source: e,
                 })
             }
             _ => (*builtin).to_string(),

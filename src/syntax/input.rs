@@ -27,9 +27,9 @@ pub fn read(name: &str, reader: impl Read, limit: u64) -> Result<Source, Error> 
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| Error::Read {
+        .map_err(|source| Error::Read {
             path: name.to_string(),
-            message: e.to_string(),
+            source,
         })?;
     if bytes.len() as u64 > limit {
         return Err(Error::TooLarge {

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use pest::pratt_parser::{Assoc, Op as PrattOp, PrattParser};
 
-use crate::error::{Error, Span};
+use crate::error::{Error, Expected, Found, LimitFault, Span, SyntaxFault, ValueFault};
 use crate::math::number::{Decimal, Unreadable};
 use crate::model::Limits;
 use crate::syntax::ast::{
@@ -161,10 +161,8 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
             (In::Code, b'(' | b'[' | b'{') => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Err(Error::Limit {
-                        message: format!(
-                            "too deeply nested: more than {MAX_NESTING} levels of parentheses and brackets"
-                        ),
+                    return Err(Error::OverLimit {
+                        fault: LimitFault::Nesting { max: MAX_NESTING },
                         span: Span::new(at, at + 1),
                     });
                 }
@@ -201,10 +199,10 @@ fn check_formula_size(pair: &Pair<'_, Rule>) -> Result<(), Error> {
         )
     });
     match terms.nth(MAX_FORMULA_TERMS) {
-        Some(beyond) => Err(Error::Limit {
-            message: format!(
-                "the formula is too long: more than {MAX_FORMULA_TERMS} terms (numbers, names, operators and function calls)"
-            ),
+        Some(beyond) => Err(Error::OverLimit {
+            fault: LimitFault::FormulaTerms {
+                max: MAX_FORMULA_TERMS,
+            },
             span: span(&beyond),
         }),
         None => Ok(()),
@@ -228,10 +226,10 @@ fn check_formula_depth(formula: &Formula) -> Result<(), Error> {
         }
     }
     match beyond(formula, 1) {
-        Some(span) => Err(Error::Limit {
-            message: format!(
-                "the formula is too deeply nested: more than {MAX_FORMULA_DEPTH} levels of operations"
-            ),
+        Some(span) => Err(Error::OverLimit {
+            fault: LimitFault::FormulaDepth {
+                max: MAX_FORMULA_DEPTH,
+            },
             span,
         }),
         None => Ok(()),
@@ -293,148 +291,179 @@ fn formula(pair: Pair<'_, Rule>) -> Result<Formula, Error> {
         .parse(pair.into_inner())
 }
 
+/// One statement of the file, by its rule.
 fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
     let whole = span(&pair);
     let rule = pair.as_rule();
     let mut inner = children(pair);
-    let mut next = || inner.next().expect("the grammar guarantees this child");
     Ok(match rule {
         Rule::title => Statement::Title {
-            text: unescape(next())?,
+            text: unescape(next(&mut inner))?,
             span: whole,
         },
-        Rule::input | Rule::target => {
-            let name = name(next());
-            let value = array(next())?;
-            if rule == Rule::input {
-                Statement::Input {
-                    name,
-                    value,
-                    span: whole,
-                }
-            } else {
-                Statement::Target {
-                    name,
-                    value,
-                    span: whole,
-                }
-            }
-        }
-        Rule::layer => {
-            let activation = name(next());
-            let params = inner
-                .map(|p| {
-                    let whole = span(&p);
-                    let mut parts = p.into_inner();
-                    let name = name(parts.next().expect("param name"));
-                    let value = array(parts.next().expect("param value"))?;
-                    Ok(Param {
-                        name,
-                        value,
-                        span: whole,
-                    })
-                })
-                .collect::<Result<_, Error>>()?;
-            Statement::Layer {
-                activation,
-                params,
+        Rule::input => {
+            let (name, value) = (name(next(&mut inner)), array(next(&mut inner))?);
+            Statement::Input {
+                name,
+                value,
                 span: whole,
             }
         }
-        Rule::loss => {
-            let spec = next();
-            let spec = match spec.as_rule() {
-                Rule::custom_loss => {
-                    let mut parts = spec.into_inner();
-                    let y = name(parts.next().expect("the output's name"));
-                    let t = name(parts.next().expect("the target's name"));
-                    let pair = parts.next().expect("the formula");
-                    let text = pair.as_str().trim().to_string();
-                    let body = checked_formula(pair)?;
-                    LossSpec::Custom { y, t, body, text }
-                }
-                _ => LossSpec::Named(name(spec)),
-            };
-            Statement::Loss { spec, span: whole }
-        }
-        Rule::activation => {
-            let function = name(next());
-            let param = name(next());
-            let pair = next();
-            let text = pair.as_str().trim().to_string();
-            let body = checked_formula(pair)?;
-            Statement::Activation {
-                name: function,
-                param,
-                body,
-                text,
+        Rule::target => {
+            let (name, value) = (name(next(&mut inner)), array(next(&mut inner))?);
+            Statement::Target {
+                name,
+                value,
                 span: whole,
             }
         }
-        Rule::vary => {
-            let target = name(next());
-            let spec = next();
-            let values = match spec.as_rule() {
-                Rule::vary_range => {
-                    let mut parts = spec.into_inner().filter(|p| p.as_rule() == Rule::number);
-                    let mut take = || number(parts.next().expect("a range has three numbers"));
-                    let (low, high, step) = (take()?, take()?, take()?);
-                    VarySpec::Range { low, high, step }
-                }
-                _ => VarySpec::Set(spec.into_inner().map(number).collect::<Result<_, _>>()?),
-            };
-            Statement::Vary {
-                target,
-                values,
-                span: whole,
-            }
-        }
-        Rule::ask => {
-            let first = next();
-            let (kind, target) = match first.as_rule() {
-                Rule::ask_kind => {
-                    let kind = if first.as_str().starts_with("grad") {
-                        AskKind::Grad
-                    } else {
-                        AskKind::Update
-                    };
-                    (kind, name(next()))
-                }
-                _ => (AskKind::Value, name(first)),
-            };
-            let layer = inner.next().map(number).transpose()?;
-            if let Some(more) = inner.next() {
-                return Err(Error::Value {
-                    message: "`ask` takes one number after the name, the layer; one unit or \
-                              weight is named by the name: `ask a2 1`, `ask grad w12 1`"
-                        .into(),
-                    span: span(&more),
-                });
-            }
-            Statement::Ask {
-                kind,
-                target,
-                layer,
-                span: whole,
-            }
-        }
+        Rule::layer => layer(inner, whole)?,
+        Rule::loss => Statement::Loss {
+            spec: loss(next(&mut inner))?,
+            span: whole,
+        },
+        Rule::activation => activation(inner, whole)?,
+        Rule::vary => vary(inner, whole)?,
+        Rule::ask => ask(inner, whole)?,
         Rule::sgd => Statement::Sgd {
-            settings: inner
-                .map(|p| {
-                    let whole = span(&p);
-                    let mut parts = p.into_inner();
-                    let name = name(parts.next().expect("setting name"));
-                    let value = number(parts.next().expect("setting value"))?;
-                    Ok(Setting {
-                        name,
-                        value,
-                        span: whole,
-                    })
-                })
-                .collect::<Result<_, Error>>()?,
+            settings: inner.map(setting).collect::<Result<_, Error>>()?,
             span: whole,
         },
         _ => unreachable!("the grammar has no other statements"),
+    })
+}
+
+/// The next child of a statement, which the grammar guarantees.
+fn next<'a>(inner: &mut impl Iterator<Item = Pair<'a, Rule>>) -> Pair<'a, Rule> {
+    inner.next().expect("the grammar guarantees this child")
+}
+
+/// `layer sigmoid W = [[…]] b = […]`.
+fn layer<'a>(
+    mut inner: impl Iterator<Item = Pair<'a, Rule>>,
+    whole: Span,
+) -> Result<Statement, Error> {
+    let activation = name(next(&mut inner));
+    let params = inner
+        .map(|p| {
+            let whole = span(&p);
+            let mut parts = p.into_inner();
+            let name = name(parts.next().expect("param name"));
+            let value = array(parts.next().expect("param value"))?;
+            Ok(Param {
+                name,
+                value,
+                span: whole,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Statement::Layer {
+        activation,
+        params,
+        span: whole,
+    })
+}
+
+/// What follows `loss`: a name, or `(y, t) = formula`.
+fn loss(spec: Pair<'_, Rule>) -> Result<LossSpec, Error> {
+    Ok(match spec.as_rule() {
+        Rule::custom_loss => {
+            let mut parts = spec.into_inner();
+            let y = name(parts.next().expect("the output's name"));
+            let t = name(parts.next().expect("the target's name"));
+            let pair = parts.next().expect("the formula");
+            let text = pair.as_str().trim().to_string();
+            let body = checked_formula(pair)?;
+            LossSpec::Custom { y, t, body, text }
+        }
+        _ => LossSpec::Named(name(spec)),
+    })
+}
+
+/// `activation f(a) = formula`.
+fn activation<'a>(
+    mut inner: impl Iterator<Item = Pair<'a, Rule>>,
+    whole: Span,
+) -> Result<Statement, Error> {
+    let function = name(next(&mut inner));
+    let param = name(next(&mut inner));
+    let pair = next(&mut inner);
+    let text = pair.as_str().trim().to_string();
+    let body = checked_formula(pair)?;
+    Ok(Statement::Activation {
+        name: function,
+        param,
+        body,
+        text,
+        span: whole,
+    })
+}
+
+/// `vary W in [-1, 1] step 0.1`, `vary t in {0, 1}`.
+fn vary<'a>(
+    mut inner: impl Iterator<Item = Pair<'a, Rule>>,
+    whole: Span,
+) -> Result<Statement, Error> {
+    let target = name(next(&mut inner));
+    let spec = next(&mut inner);
+    let values = match spec.as_rule() {
+        Rule::vary_range => {
+            let mut parts = spec.into_inner().filter(|p| p.as_rule() == Rule::number);
+            let mut take = || number(parts.next().expect("a range has three numbers"));
+            let (low, high, step) = (take()?, take()?, take()?);
+            VarySpec::Range { low, high, step }
+        }
+        _ => VarySpec::Set(spec.into_inner().map(number).collect::<Result<_, _>>()?),
+    };
+    Ok(Statement::Vary {
+        target,
+        values,
+        span: whole,
+    })
+}
+
+/// `ask y`, `ask grad w12 1`: at most one number after the name.
+fn ask<'a>(
+    mut inner: impl Iterator<Item = Pair<'a, Rule>>,
+    whole: Span,
+) -> Result<Statement, Error> {
+    let first = next(&mut inner);
+    let (kind, target) = match first.as_rule() {
+        Rule::ask_kind => {
+            let kind = if first.as_str().starts_with("grad") {
+                AskKind::Grad
+            } else {
+                AskKind::Update
+            };
+            (kind, name(next(&mut inner)))
+        }
+        _ => (AskKind::Value, name(first)),
+    };
+    let layer = inner.next().map(number).transpose()?;
+    if let Some(more) = inner.next() {
+        return Err(Error::BadValue {
+            fault: ValueFault::AskNumbers,
+            span: span(&more),
+        });
+    }
+    Ok(Statement::Ask {
+        kind,
+        target,
+        layer,
+        span: whole,
+    })
+}
+
+/// `lr = 0.1` in `sgd`.
+fn setting(pair: Pair<'_, Rule>) -> Result<Setting, Error> {
+    let whole = span(&pair);
+    let mut parts = pair.into_inner();
+    let name = name(parts.next().expect("setting name"));
+    let value = number(parts.next().expect("setting value"))?;
+    Ok(Setting {
+        name,
+        value,
+        span: whole,
     })
 }
 
@@ -448,16 +477,12 @@ fn name(pair: Pair<'_, Rule>) -> Name {
 fn number(pair: Pair<'_, Rule>) -> Result<Number, Error> {
     let span = span(&pair);
     let value = Decimal::read(pair.as_str()).map_err(|why| {
-        let text = pair.as_str();
-        let message = match why {
-            Unreadable::TooLarge => {
-                format!("the number {text} is too large (numbers must be below 1e38)")
-            }
-            Unreadable::TooPrecise | Unreadable::Malformed => format!(
-                "the number {text} has too many digits (at most 38 digits and 30 decimal places)"
-            ),
+        let text = pair.as_str().to_string();
+        let fault = match why {
+            Unreadable::TooLarge => ValueFault::NumberTooLarge(text),
+            Unreadable::TooPrecise | Unreadable::Malformed => ValueFault::NumberTooPrecise(text),
         };
-        Error::Value { message, span }
+        Error::BadValue { fault, span }
     })?;
     Ok(Number { value, span })
 }
@@ -557,33 +582,26 @@ fn describe(rule: &Rule) -> &'static str {
     }
 }
 
-fn join_alternatives(items: &[String]) -> String {
-    match items {
-        [] => "something else".to_string(),
-        [only] => only.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
 /// What stands at `at`: a word (its first 20 characters), one character, or the end of the
 /// file. `at` may be any byte offset; one inside a character means that character.
-fn found_at(text: &str, at: usize) -> String {
+fn found_at(text: &str, at: usize) -> Found {
     let rest = &text[crate::error::floor_boundary(text, at)..];
     let is_word = |c: &char| c.is_alphanumeric() || *c == '_' || *c == '.';
     let word: String = rest.chars().take_while(is_word).take(20).collect();
-    let more = rest.chars().take_while(is_word).nth(20).is_some();
+    let cut = rest.chars().take_while(is_word).nth(20).is_some();
     match rest.chars().next() {
-        None => "the end of the file".to_string(),
-        Some('\n') | Some('\r') => "the end of the line".to_string(),
-        Some(_) if !word.is_empty() => format!("`{word}{}`", if more { "…" } else { "" }),
-        Some(c) => format!("`{c}`"),
+        None => Found::EndOfFile,
+        Some('\n') | Some('\r') => Found::EndOfLine,
+        Some(_) if !word.is_empty() => Found::Word { text: word, cut },
+        Some(c) => Found::Char(c),
     }
 }
 
 /// The located error for a parse that stopped at byte `at`, having wanted `expected`: a
 /// character the language has no place for says what it is ([`Foreign`]); anything else is a
 /// plain syntax error.
-fn stopped_at(text: &str, at: usize, expected: String) -> Error {
+fn stopped_at(text: &str, at: usize, expected: Vec<String>) -> Error {
+    let expected = Expected(expected);
     let at = crate::error::floor_boundary(text, at);
     let rest = &text[at..];
     let found = rest.chars().next();
@@ -597,7 +615,10 @@ fn stopped_at(text: &str, at: usize, expected: String) -> Error {
         };
     }
     Error::Syntax {
-        message: format!("expected {expected}, found {}", found_at(text, at)),
+        fault: SyntaxFault::Expected {
+            expected,
+            found: found_at(text, at),
+        },
         span,
     }
 }
@@ -605,67 +626,76 @@ fn stopped_at(text: &str, at: usize, expected: String) -> Error {
 fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
     // With error detail on, pest knows the literal tokens (`]`, `,`, `=`) it wanted at the
     // furthest point it reached; rule names alone would miss them.
-    if let Some(attempts) = error.parse_attempts() {
-        let mut expected: Vec<String> = Vec::new();
-        let mut push = |item: String| {
-            if !expected.contains(&item) {
-                expected.push(item);
-            }
-        };
-        let mut statement = false;
-        for token in attempts.expected_tokens() {
-            let token = token.to_string();
-            // Characters inside numbers and names (`0..9`, `-`, `e`) and layout: the rule's
-            // own name says it better.
-            let internal = token.contains("..") || token == "BUILTIN_RULE";
-            match token.as_str() {
-                _ if internal => {}
-                " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
-                "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" | "vary"
-                | "ask" => statement = true,
-                _ => push(format!("`{token}`")),
-            }
+    from_attempts(text, &error).unwrap_or_else(|| from_location(text, &error))
+}
+
+/// The error that a detailed parse's attempts explain, if they do.
+fn from_attempts(text: &str, error: &pest::error::Error<Rule>) -> Option<Error> {
+    let attempts = error.parse_attempts()?;
+    let mut expected: Vec<String> = Vec::new();
+    let mut push = |item: String| {
+        if !expected.contains(&item) {
+            expected.push(item);
         }
-        for stack in attempts.call_stacks() {
-            let rule = stack.deepest.get_rule();
-            match rule {
-                Some(Rule::WHITESPACE | Rule::COMMENT | Rule::word_end | Rule::string_inner)
-                | None => {}
-                Some(rule) => push(describe(rule).to_string()),
-            }
-        }
-        if statement {
-            push(STATEMENT.to_string());
-        }
-        let is_array = |e: &String| e == describe(&Rule::matrix) || e == describe(&Rule::vector);
-        if expected.iter().any(|e| e == "`,`" || e == "`]`") {
-            // Inside brackets: what is wanted is the next item or the closing bracket.
-            expected.retain(|e| !is_array(e));
-        } else if expected.iter().any(is_array) {
-            // `[` opens a vector or a matrix, which say it better.
-            expected.retain(|e| e != "`[`");
-        }
-        if expected.iter().any(|e| e == describe(&Rule::string)) {
-            expected.retain(|e| e != "`\"`");
-        }
-        if !expected.is_empty() {
-            return stopped_at(text, attempts.max_position, join_alternatives(&expected));
-        }
-        // Only the character after a title's backslash was wanted: the line ended there.
-        let at = attempts.max_position;
-        let in_string = attempts
-            .call_stacks()
-            .iter()
-            .any(|stack| stack.deepest.get_rule() == Some(&Rule::string_inner));
-        if in_string && at > 0 && text.get(at - 1..at) == Some("\\") {
-            return Error::Escape {
-                escape: None,
-                span: Span::new(at - 1, at),
-            };
+    };
+    let mut statement = false;
+    for token in attempts.expected_tokens() {
+        let token = token.to_string();
+        // Characters inside numbers and names (`0..9`, `-`, `e`) and layout: the rule's
+        // own name says it better.
+        let internal = token.contains("..") || token == "BUILTIN_RULE";
+        match token.as_str() {
+            _ if internal => {}
+            " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
+            "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" | "vary"
+            | "ask" => statement = true,
+            _ => push(format!("`{token}`")),
         }
     }
+    for stack in attempts.call_stacks() {
+        let rule = stack.deepest.get_rule();
+        match rule {
+            Some(Rule::WHITESPACE | Rule::COMMENT | Rule::word_end | Rule::string_inner) | None => {
+            }
+            Some(rule) => push(describe(rule).to_string()),
+        }
+    }
+    if statement {
+        push(STATEMENT.to_string());
+    }
+    let is_array = |e: &String| e == describe(&Rule::matrix) || e == describe(&Rule::vector);
+    if expected.iter().any(|e| e == "`,`" || e == "`]`") {
+        // Inside brackets: what is wanted is the next item or the closing bracket.
+        expected.retain(|e| !is_array(e));
+    } else if expected.iter().any(is_array) {
+        // `[` opens a vector or a matrix, which say it better.
+        expected.retain(|e| e != "`[`");
+    }
+    if expected.iter().any(|e| e == describe(&Rule::string)) {
+        expected.retain(|e| e != "`\"`");
+    }
+    if !expected.is_empty() {
+        return Some(stopped_at(text, attempts.max_position, expected));
+    }
+    // Only the character after a title's backslash was wanted: the line ended there.
+    let at = attempts.max_position;
+    let in_string = attempts
+        .call_stacks()
+        .iter()
+        .any(|stack| stack.deepest.get_rule() == Some(&Rule::string_inner));
+    if in_string && at > 0 && text.get(at - 1..at) == Some("\\") {
+        return Some(Error::Escape {
+            escape: None,
+            span: Span::new(at - 1, at),
+        });
+    }
+    None
+}
+
+/// The error at where a parse stopped, from the rules pest wanted there.
+fn from_location(text: &str, error: &pest::error::Error<Rule>) -> Error {
     let (InputLocation::Pos(at) | InputLocation::Span((at, _))) = error.location;
-    let message = match &error.variant {
+    let fault = match &error.variant {
         ErrorVariant::ParsingError {
             positives,
             negatives,
@@ -678,20 +708,21 @@ fn syntax_error(text: &str, error: pest::error::Error<Rule>) -> Error {
                 }
             }
             if !unique.is_empty() {
-                return stopped_at(text, at, join_alternatives(&unique));
+                return stopped_at(text, at, unique);
             }
             match negatives.first() {
-                Some(first) => format!("unexpected {}", describe(first)),
-                None => format!("unexpected {}", found_at(text, at)),
+                Some(first) => SyntaxFault::Unexpected(Found::Part(describe(first))),
+                None => SyntaxFault::Unexpected(found_at(text, at)),
             }
         }
-        ErrorVariant::CustomError { message } => message.clone(),
+        // The grammar raises no errors of its own.
+        ErrorVariant::CustomError { .. } => SyntaxFault::Unexpected(found_at(text, at)),
     };
     let span = match error.location {
         InputLocation::Pos(at) => Span::new(at, at + 1),
         InputLocation::Span((start, end)) => Span::new(start, end),
     };
-    Error::Syntax { message, span }
+    Error::Syntax { fault, span }
 }
 
 #[cfg(test)]
@@ -704,7 +735,7 @@ mod tests {
 
     fn syntax(text: &str) -> (String, usize) {
         match parse(text) {
-            Err(Error::Syntax { message, span }) => (message, span.start),
+            Err(error @ Error::Syntax { .. }) => (error.to_string(), error.span().unwrap().start),
             other => panic!("expected a syntax error, got {other:?}"),
         }
     }
@@ -712,7 +743,9 @@ mod tests {
     /// The message and the text at the span of a limit that `text` goes beyond.
     fn limit(text: &str) -> (String, usize) {
         match parse(text) {
-            Err(Error::Limit { message, span }) => (message, span.start),
+            Err(error @ Error::OverLimit { .. }) => {
+                (error.to_string(), error.span().unwrap().start)
+            }
             other => panic!("expected a limit, got {other:?}"),
         }
     }

@@ -10,7 +10,7 @@ use crate::error::{DirRefusal, Error};
 pub(super) fn write_error(path: &Path, e: std::io::Error) -> Error {
     Error::Write {
         path: path.display().to_string(),
-        message: e.to_string(),
+        source: e,
     }
 }
 
@@ -259,7 +259,7 @@ impl Destination {
         if let Err(e) = std::fs::rename(&staging.path, &self.dir) {
             return match std::fs::rename(&aside.path, &self.dir) {
                 Ok(()) => Err(write_error(shown, e)),
-                Err(back) => Err(Error::Write {
+                Err(back) => Err(Error::WriteMessage {
                     path: shown.display().to_string(),
                     message: format!(
                         "{e}; the previous bundle is kept in {} ({back})",
@@ -270,7 +270,7 @@ impl Destination {
         }
         staging.done = true;
         sync_parent();
-        remove_previous(&aside.path).map_err(|e| Error::Write {
+        remove_previous(&aside.path).map_err(|e| Error::WriteMessage {
             path: shown.display().to_string(),
             message: format!(
                 "the new exam is in place, but the previous bundle, moved to {}, was not \

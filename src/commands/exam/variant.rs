@@ -157,7 +157,13 @@ fn question_sheet(
     extra.insert("variant".into(), serde_json::json!(label));
     extra.insert("questions".into(), serde_json::Value::Array(questions));
     extra.insert("question".into(), serde_json::json!(true));
-    render::render_string(tera, exact, &settings.layout, render::Template::Question, extra)
+    render::render_string(
+        tera,
+        exact,
+        &settings.layout,
+        render::Template::Question,
+        extra,
+    )
 }
 
 /// The answers as the online quizzes grade them: the shown value (carried as `--carry` says),

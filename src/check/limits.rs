@@ -1,0 +1,151 @@
+//! The limits a file must stay within (`--max-…`), checked before anything is derived, each
+//! refusal pointing at the part of the file that is too big.
+
+use crate::error::{Error, LimitFault, Span, Writer};
+use crate::model::{Layer, Limits, Sgd};
+
+use super::formulas::terms;
+
+/// Refuses a file that asks for more than `limits`, pointing at the part that is too big.
+pub(super) fn check_limits(
+    layers: &[(Layer, Span)],
+    inputs: usize,
+    input_span: Span,
+    samples: usize,
+    sgd: Option<&(Sgd, Span)>,
+    limits: &Limits,
+) -> Result<(), Error> {
+    let too_big = |fault: LimitFault, span: Span| Err(Error::OverLimit { fault, span });
+    if samples > limits.samples {
+        return too_big(
+            LimitFault::Samples {
+                samples,
+                limit: limits.samples,
+            },
+            input_span,
+        );
+    }
+    if layers.len() > limits.layers {
+        let (_, span) = layers[limits.layers];
+        return too_big(
+            LimitFault::Layers {
+                layers: layers.len(),
+                limit: limits.layers,
+            },
+            span,
+        );
+    }
+    if inputs > limits.units {
+        return too_big(
+            LimitFault::InputValues {
+                inputs,
+                limit: limits.units,
+            },
+            input_span,
+        );
+    }
+    for (n, (layer, span)) in layers.iter().enumerate() {
+        if layer.units() > limits.units {
+            return too_big(
+                LimitFault::Units {
+                    layer: n + 1,
+                    units: layer.units(),
+                    limit: limits.units,
+                },
+                *span,
+            );
+        }
+    }
+    let steps = sgd.map_or(1, |(sgd, _)| sgd.steps);
+    if let Some((_, span)) = sgd.filter(|(sgd, _)| sgd.steps > limits.steps) {
+        return too_big(
+            LimitFault::Steps {
+                steps: steps.into(),
+                limit: limits.steps,
+            },
+            *span,
+        );
+    }
+    let parameters: usize = layers.iter().map(|(l, _)| l.parameters()).sum();
+    let gradients = parameters
+        .saturating_mul(steps as usize)
+        .saturating_mul(samples);
+    if gradients > limits.gradients {
+        let span = sgd.map_or(layers[0].1, |(_, span)| *span);
+        return too_big(
+            LimitFault::Gradients {
+                gradients,
+                parameters,
+                steps: steps as usize,
+                samples,
+                limit: limits.gradients,
+            },
+            span,
+        );
+    }
+    Ok(())
+}
+
+/// How many terms of formula rows the file may ask for, per gradient of `--max-gradients`.
+const TERMS_PER_GRADIENT: usize = 10;
+
+/// Refuses custom formulas that, however small each is, are written out so often (once per
+/// unit, sample and step, with numbers) that the output would take minutes and gigabytes:
+/// the built-in activations have a few terms each, a custom one up to thousands.
+pub(super) fn check_formula_rows(
+    layers: &[(Layer, Span)],
+    loss_terms: Option<(usize, Span)>,
+    samples: usize,
+    sgd: Option<&(Sgd, Span)>,
+    limits: &Limits,
+) -> Result<(), Error> {
+    let steps = sgd.map_or(1, |(sgd, _)| sgd.steps as usize);
+    let output = layers.last().map_or(0, |(layer, _)| layer.units());
+    let mut parts: Vec<(usize, usize, Writer, Span)> = layers
+        .iter()
+        .enumerate()
+        .filter(|(_, (layer, _))| layer.activation.custom)
+        .map(|(n, (layer, span))| {
+            let act = &layer.activation;
+            let each = terms(&act.definition) + terms(&act.derivative);
+            let writer = Writer::Activation {
+                layer: n + 1,
+                name: act.name.clone(),
+            };
+            (layer.units(), each, writer, *span)
+        })
+        .collect();
+    if let Some((each, span)) = loss_terms {
+        parts.push((output, each, Writer::Loss, span));
+    }
+    let rows = |units: usize, each: usize| {
+        units
+            .saturating_mul(samples)
+            .saturating_mul(steps)
+            .saturating_mul(each)
+    };
+    let total = parts.iter().fold(0usize, |acc, (units, each, _, _)| {
+        acc.saturating_add(rows(*units, *each))
+    });
+    let limit = limits.gradients.saturating_mul(TERMS_PER_GRADIENT);
+    let Some((units, each, writer, span)) = parts
+        .into_iter()
+        .max_by_key(|(units, each, _, _)| rows(*units, *each))
+        .filter(|_| total > limit)
+    else {
+        return Ok(());
+    };
+    Err(Error::OverLimit {
+        fault: LimitFault::FormulaRows {
+            writer,
+            each,
+            units,
+            samples,
+            steps,
+            total,
+            limit,
+            per: TERMS_PER_GRADIENT,
+        },
+        span,
+    })
+}
