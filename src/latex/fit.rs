@@ -145,7 +145,9 @@ fn command_at(text: &str, i: usize) -> (&str, usize) {
     (&text[i..end], end)
 }
 
-/// The token at `i` and the index after it.
+/// The token at `i` and the index after it. Inlined: it is called for every byte of every
+/// row measured, and its common cases are a few instructions.
+#[inline]
 fn token(text: &str, i: usize) -> (Token<'_>, usize) {
     let s = text.as_bytes();
     match s[i] {
@@ -163,33 +165,7 @@ fn token(text: &str, i: usize) -> (Token<'_>, usize) {
             if name != "begin" || s.get(end) != Some(&b'{') {
                 return (Token::Command(name), end);
             }
-            let name_end = group_end(s, end);
-            let env_name = &text[end + 1..name_end.saturating_sub(1).max(end + 1)];
-            // The matching \end{name}, counting nested \begin{name}.
-            let open = format!("\\begin{{{env_name}}}");
-            let close = format!("\\end{{{env_name}}}");
-            // Each search starts where the last match of its kind ended, so that nesting
-            // thousands deep stays linear.
-            let mut depth = 1usize;
-            let find = |what: &str, from: usize| text[from..].find(what).map(|k| k + from);
-            let mut next_open = find(&open, name_end);
-            let mut next_close = find(&close, name_end);
-            loop {
-                match (next_open, next_close) {
-                    (Some(o), Some(c)) if o < c => {
-                        depth += 1;
-                        next_open = find(&open, o + open.len());
-                    }
-                    (_, Some(c)) => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return (Token::Env(env_name, &text[name_end..c]), c + close.len());
-                        }
-                        next_close = find(&close, c + close.len());
-                    }
-                    (_, None) => return (Token::Env(env_name, &text[name_end..]), text.len()),
-                }
-            }
+            environment_token(text, end)
         }
         c if c.is_ascii() => (Token::Char(c), i + 1),
         _ => {
@@ -198,6 +174,38 @@ fn token(text: &str, i: usize) -> (Token<'_>, usize) {
                 end += 1;
             }
             (Token::Char(b'?'), end)
+        }
+    }
+}
+
+/// The environment whose `\begin` ends at `end` (before `{name}`), to its `\end{name}`.
+fn environment_token(text: &str, end: usize) -> (Token<'_>, usize) {
+    let s = text.as_bytes();
+    let name_end = group_end(s, end);
+    let env_name = &text[end + 1..name_end.saturating_sub(1).max(end + 1)];
+    // The matching \end{name}, counting nested \begin{name}.
+    let open = format!("\\begin{{{env_name}}}");
+    let close = format!("\\end{{{env_name}}}");
+    // Each search starts where the last match of its kind ended, so that nesting
+    // thousands deep stays linear.
+    let mut depth = 1usize;
+    let find = |what: &str, from: usize| text[from..].find(what).map(|k| k + from);
+    let mut next_open = find(&open, name_end);
+    let mut next_close = find(&close, name_end);
+    loop {
+        match (next_open, next_close) {
+            (Some(o), Some(c)) if o < c => {
+                depth += 1;
+                next_open = find(&open, o + open.len());
+            }
+            (_, Some(c)) => {
+                depth -= 1;
+                if depth == 0 {
+                    return (Token::Env(env_name, &text[name_end..c]), c + close.len());
+                }
+                next_close = find(&close, c + close.len());
+            }
+            (_, None) => return (Token::Env(env_name, &text[name_end..]), text.len()),
         }
     }
 }
@@ -444,6 +452,10 @@ fn command_bound(name: &str, lone: &str) -> Option<f64> {
         "partial" => 0.57,
         "delta" => 0.47,
         "eta" => 0.8,
+        "leftarrow" => 1.0 + 0.556,
+        "quad" => 1.0,
+        "ldots" => 1.17,
+        "overset" | "underset" => 0.0,
         _ => em_width(lone, Style::DISPLAY).max(0.0),
     })
 }
@@ -598,6 +610,7 @@ fn single(t: Token, style: Style) -> f64 {
 }
 
 /// The width of a character after `last`, and what it leaves.
+#[inline]
 fn char_width(c: u8, last: Atom, binary: f64, relation: f64) -> (f64, Atom) {
     match c {
         b'0'..=b'9' => (0.5, Atom::Operand),
@@ -665,13 +678,97 @@ fn column_widths(rows: &[Vec<&str>], style: Style) -> Vec<f64> {
     widths
 }
 
+/// A matrix's inside at least this long (in bytes) is measured once for each style and the
+/// measure kept: a row holding the given 100×784 weights is checked against the line, then
+/// against the page's height, then cut into blocks, and the display that holds it was checked
+/// before, each pass walking all 78,400 cells again.
+const MEMO_FROM: usize = 8 * 1024;
+/// How many measures of big matrices are kept (the latest).
+const MEMO_SIZE: usize = 16;
+
+/// What is measured of a matrix.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    /// Each column's width ([`column_widths`]).
+    Columns,
+    /// Each row's height ([`row_height`]).
+    Rows,
+}
+
+/// A kept measure: the matrix's inside, what of it, in which style (the key), and the values.
+struct Measured {
+    inner: Box<str>,
+    measure: Measure,
+    style: (u64, bool, bool, u32),
+    values: Vec<f64>,
+}
+
+/// The latest measures of big matrices, shared by the threads that print blocks.
+static MEMO: std::sync::Mutex<Vec<Measured>> = std::sync::Mutex::new(Vec::new());
+
+/// `compute`'s values for the matrix `inner`, kept for the next call when `inner` is big. The
+/// key holds the whole text, so that a kept measure is only ever of the same matrix.
+fn measured(
+    inner: &str,
+    measure: Measure,
+    style: Style,
+    compute: impl FnOnce() -> Vec<f64>,
+) -> Vec<f64> {
+    if inner.len() < MEMO_FROM {
+        return compute();
+    }
+    let key = (
+        style.scale.to_bits(),
+        style.display,
+        style.script,
+        style.nesting,
+    );
+    let hit = |m: &Measured| m.measure == measure && m.style == key && *m.inner == *inner;
+    {
+        let memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(m) = memo.iter().find(|m| hit(m)) {
+            return m.values.clone();
+        }
+    }
+    let values = compute();
+    let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
+    if !memo.iter().any(hit) {
+        if memo.len() >= MEMO_SIZE {
+            memo.remove(0);
+        }
+        memo.push(Measured {
+            inner: inner.into(),
+            measure,
+            style: key,
+            values: values.clone(),
+        });
+    }
+    values
+}
+
+/// Each column's width in em of the matrix `inner` in `style` (cells at text style).
+fn matrix_columns(inner: &str, style: Style) -> Vec<f64> {
+    measured(inner, Measure::Columns, style, || {
+        column_widths(&cells(inner), style)
+    })
+}
+
+/// Each row's height in points of the matrix `inner` in `style`.
+fn matrix_rows(inner: &str, style: Style) -> Vec<f64> {
+    measured(inner, Measure::Rows, style, || {
+        cells(inner)
+            .iter()
+            .map(|row| row_height(row, style))
+            .collect()
+    })
+}
+
 /// The width of `\begin{name}inner\end{name}` in em of `style`'s size.
 fn environment(name: &str, inner: &str, style: Style) -> f64 {
     if style.nesting > DEEPEST {
         return inner.len() as f64 * 0.55;
     }
-    let rows = cells(inner);
-    let widths = column_widths(&rows, style);
+    let widths = matrix_columns(inner, style);
     let sum: f64 = widths.iter().sum::<f64>() / style.scale.max(0.1);
     match name {
         "cases" => sum + 0.9 + 1.0,
@@ -686,8 +783,25 @@ fn environment(name: &str, inner: &str, style: Style) -> f64 {
 /// is at least [`ROW`] high and, with fractions in its cells, about twice that, so text with
 /// few `\\` is not tall and is not measured.
 pub fn tall(text: &str, tallest: f64) -> bool {
-    let separators = text.matches("\\\\").count();
-    separators as f64 * 2.0 * ROW >= tallest && height(text, Style::DISPLAY) > tallest
+    // Row separators (pairs of backslashes, not overlapping, as `str::matches` counts them),
+    // counted only until there are enough: most rows have none.
+    let enough = |separators: usize| separators as f64 * 2.0 * ROW >= tallest;
+    if tallest == f64::INFINITY {
+        return false;
+    }
+    let s = text.as_bytes();
+    let (mut separators, mut i) = (0, 0);
+    while !enough(separators) {
+        let Some(k) = s[i..].iter().position(|&c| c == b'\\') else {
+            return false;
+        };
+        i += k + 1;
+        if s.get(i) == Some(&b'\\') {
+            separators += 1;
+            i += 1;
+        }
+    }
+    height(text, Style::DISPLAY) > tallest
 }
 
 /// The estimated height of `text`, in points, when it may be taller than `tallest` (else a
@@ -712,7 +826,7 @@ fn height(text: &str, style: Style) -> f64 {
     while let Some((_, t, _)) = it.next() {
         let h = match t {
             Token::Group(inner) => height(inner, style.deeper()),
-            Token::Env(_, inner) => cells(inner).iter().map(|row| row_height(row, style)).sum(),
+            Token::Env(_, inner) => matrix_rows(inner, style).iter().sum(),
             Token::Command("frac") => {
                 let num = it
                     .next()
@@ -742,7 +856,7 @@ fn height(text: &str, style: Style) -> f64 {
 fn single_height(t: Token, style: Style) -> f64 {
     match t {
         Token::Group(inner) => height(inner, style),
-        Token::Env(_, inner) => cells(inner).iter().map(|row| row_height(row, style)).sum(),
+        Token::Env(_, inner) => matrix_rows(inner, style).iter().sum(),
         Token::Char(_) | Token::Command(_) => ROW * style.scale,
     }
 }
@@ -1093,16 +1207,14 @@ fn split_matrices(body: &str, room: f64, tallest: f64) -> Cow<'_, str> {
             continue;
         };
         let rows = cells(inner);
-        let widths = column_widths(&rows, Style::DISPLAY);
+        let widths = matrix_columns(inner, Style::DISPLAY);
         let whole: f64 = widths.iter().sum::<f64>()
             + COLUMN_GAP * widths.len().saturating_sub(1) as f64
             + 2.0 * 0.67;
         let wide = whole * EM > room && widths.len() >= 2;
         // Rows are at most about two lines high: fewer cannot reach `tallest`.
         let heights: Vec<f64> = if rows.len() >= 2 && rows.len() as f64 * 2.0 * ROW >= tallest {
-            rows.iter()
-                .map(|row| row_height(row, Style::DISPLAY))
-                .collect()
+            matrix_rows(inner, Style::DISPLAY)
         } else {
             Vec::new()
         };
@@ -1392,7 +1504,19 @@ mod tests {
     #[test]
     fn the_bound_holds_the_commonest_commands_as_measured() {
         for name in [
-            "cdot", "times", "approx", "left", "right", "partial", "delta", "eta",
+            "cdot",
+            "times",
+            "approx",
+            "left",
+            "right",
+            "partial",
+            "delta",
+            "eta",
+            "leftarrow",
+            "quad",
+            "ldots",
+            "overset",
+            "underset",
         ] {
             let lone = format!("\\{name}");
             assert_eq!(
@@ -1692,6 +1816,69 @@ mod tests {
         // A matrix a page holds is left alone.
         let short = "\\begin{bmatrix}1\\\\2\\\\3\\end{bmatrix}";
         assert!(!tall(short, TALLEST));
+    }
+
+    #[test]
+    fn separators_are_counted_as_str_matches_counts_them() {
+        // Runs of 3 and 5 backslashes hold 1 and 2 separators and a stray backslash each.
+        for rows in [
+            r"1\\2\\\3\\4",
+            r"1\\\\\2\\3",
+            r"1\\2\\3\\4\\5\\6",
+            r"\\\\\\\\",
+        ] {
+            let text = format!(r"\begin{{bmatrix}}{rows}\end{{bmatrix}}");
+            let count = text.matches(r"\\").count();
+            assert!(height(&text, Style::DISPLAY) > 2.0 * ROW, "{text}");
+            // Enough separators at exactly `count`, not at one more.
+            for (needed, tall_enough) in [(count, true), (count + 1, false)] {
+                let tallest = needed as f64 * 2.0 * ROW;
+                let expected = tall_enough && height(&text, Style::DISPLAY) > tallest;
+                assert_eq!(tall(&text, tallest), expected, "{text} at {tallest}");
+            }
+        }
+        assert!(!tall(&[r"1"; 40].join(r"\\"), f64::INFINITY));
+    }
+
+    #[test]
+    fn a_big_matrix_is_measured_once_and_as_before() {
+        // 40×60 cells, symbols and numbers: past MEMO_FROM bytes.
+        let inner = (1..=40)
+            .map(|i| {
+                (1..=60)
+                    .map(|j| match j % 3 {
+                        0 => format!("w_{{{i},{j}}}^{{(1)}}"),
+                        1 => format!("-0.{i}{j}"),
+                        _ => format!(r"\frac{{{i}}}{{{j}}}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&")
+            })
+            .collect::<Vec<_>>()
+            .join(r"\\");
+        assert!(inner.len() >= MEMO_FROM);
+        let rows = cells(&inner);
+        for style in [
+            Style::DISPLAY,
+            Style::DISPLAY.deeper(),
+            Style::DISPLAY.smaller(),
+        ] {
+            let widths = column_widths(&rows, style);
+            let heights: Vec<f64> = rows.iter().map(|row| row_height(row, style)).collect();
+            assert_eq!(widths.len(), 60);
+            assert_eq!(heights.len(), 40);
+            // Measured, then kept: the same numbers both times.
+            for _ in 0..2 {
+                assert_eq!(matrix_columns(&inner, style), widths);
+                assert_eq!(matrix_rows(&inner, style), heights);
+            }
+        }
+        // Another matrix of the same length is not taken for it: its first column is wider.
+        let other = inner.replacen("-0.11", "WWWWW", 1);
+        assert_eq!(other.len(), inner.len());
+        let measured = matrix_columns(&other, Style::DISPLAY);
+        assert_eq!(measured, column_widths(&cells(&other), Style::DISPLAY));
+        assert!(measured[0] > matrix_columns(&inner, Style::DISPLAY)[0]);
     }
 
     #[test]

@@ -892,6 +892,44 @@ impl Shown {
     /// is cut by its exact decimal and `rounding`; an exact one that fits is shown whole, with
     /// no trailing zeros (`0.6`), anything else with all `digits` (`0.8590`).
     pub fn new(value: Value, digits: u32, rounding: Rounding) -> Shown {
+        /// Values remembered on each thread, by a hash of their float: a row shows the same
+        /// δ, input or rate as the rows around it, and the printer asks twice for a lone value
+        /// (to choose its parentheses, then to write it).
+        const RECENT: usize = 64;
+        type Recent = [Option<(Value, u32, Rounding, Shown)>; RECENT];
+        thread_local! {
+            static SEEN: std::cell::RefCell<Recent> =
+                const { std::cell::RefCell::new([const { None }; RECENT]) };
+        }
+        // The same value to the bit: `==` on floats holds 0 and -0 equal.
+        let same = |a: &Value, b: &Value| {
+            a.f.to_bits() == b.f.to_bits()
+                && a.lo.to_bits() == b.lo.to_bits()
+                && a.rational == b.rational
+                && a.carried == b.carried
+                && a.digits == b.digits
+        };
+        let slot = ((value.f.to_bits() ^ value.lo.to_bits().rotate_left(32))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> 58) as usize
+            % RECENT;
+        SEEN.with(|seen| {
+            let Ok(mut seen) = seen.try_borrow_mut() else {
+                return Shown::compute(value, digits, rounding);
+            };
+            if let Some((v, d, r, shown)) = &seen[slot] {
+                if same(v, &value) && *d == digits && *r == rounding {
+                    return shown.clone();
+                }
+            }
+            let shown = Shown::compute(value, digits, rounding);
+            seen[slot] = Some((value, digits, rounding, shown.clone()));
+            shown
+        })
+    }
+
+    /// [`Shown::new`] worked out.
+    fn compute(value: Value, digits: u32, rounding: Rounding) -> Shown {
         let digits = digits.max(value.digits.into()).max(1);
         match value.rational() {
             Some(r) => Shown::from_ratio(r, digits, rounding, value.exact().is_some()),
@@ -1143,6 +1181,37 @@ impl PartialOrd for Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remembered_value_is_shown_as_worked_out_and_only_for_itself() {
+        // 0.1 given (exact) and 0.1 computed (a float): the same float, shown differently.
+        let given = Value::decimal(dec("0.1"));
+        let computed = Value::approx(0.1);
+        assert_eq!(given.f.to_bits(), computed.f.to_bits());
+        let zero = Value::approx(0.0);
+        let negative_zero = Value::approx(-0.0);
+        let values = [
+            given,
+            computed,
+            zero,
+            negative_zero,
+            -given,
+            Value::int(7) / Value::int(3),
+        ];
+        for _ in 0..2 {
+            for v in values {
+                for (digits, rounding) in [(4, Rounding::HalfUp), (2, Rounding::HalfEven)] {
+                    assert_eq!(
+                        Shown::new(v, digits, rounding),
+                        Shown::compute(v, digits, rounding),
+                        "{v:?} at {digits}"
+                    );
+                }
+            }
+        }
+        assert_eq!(Shown::new(given, 4, Rounding::HalfUp).digits, "1");
+        assert_eq!(Shown::new(computed, 4, Rounding::HalfUp).digits, "1000");
+    }
 
     fn dec(text: &str) -> Decimal {
         Decimal::parse(text).unwrap()
