@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::num::NonZeroI128;
 
-use crate::math::precise::{self, Dd, Expansion};
+use crate::math::precise::{self, i128_to_f64, Dd, Expansion};
 
 /// An exact decimal `mantissa · 10^(−scale)`, kept normalised (no trailing zeros in the
 /// mantissa unless the scale is 0). Arithmetic returns `None` when it would overflow, and the
@@ -314,16 +314,6 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
         (a, b) = (b, a % b);
     }
     a
-}
-
-/// The nearest f64 to `n`, by the 64-bit conversion where `n` fits it (the same rounding,
-/// a fraction of the 128-bit conversion's cost).
-#[inline]
-pub(crate) fn i128_to_f64(n: i128) -> f64 {
-    match i64::try_from(n) {
-        Ok(n) => n as f64,
-        Err(_) => n as f64,
-    }
 }
 
 /// `a / b` exactly divisible, by 64-bit division where both fit.

@@ -156,9 +156,9 @@ impl Dd {
                 Dd::product_of(1e22, 10f64.powi(s as i32 - 22))
             }
         };
-        let hi = crate::math::number::i128_to_f64(mantissa);
+        let hi = i128_to_f64(mantissa);
         // `as` saturates at ±2^127: the remainder is then off by one in 1e38, below u².
-        let rest = crate::math::number::i128_to_f64(mantissa.wrapping_sub(hi as i128));
+        let rest = i128_to_f64(mantissa.wrapping_sub(hi as i128));
         let m = Dd::sum_of(hi, rest);
         if scale == 0 {
             m
@@ -700,6 +700,16 @@ impl Expansion {
             kept.iter().map(|d| char::from(b'0' + d)).collect(),
             exponent,
         ))
+    }
+}
+
+/// The nearest f64 to `n`, by the 64-bit conversion where `n` fits it (the same rounding,
+/// a fraction of the 128-bit conversion's cost).
+#[inline]
+pub(crate) fn i128_to_f64(n: i128) -> f64 {
+    match i64::try_from(n) {
+        Ok(n) => n as f64,
+        Err(_) => n as f64,
     }
 }
 

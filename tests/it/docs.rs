@@ -125,3 +125,50 @@ fn every_command_in_the_docs_runs_as_written() {
         "only {count} commands found in docs/ and README.md"
     );
 }
+
+/// The `.rs` files under `dir`, as paths relative to `src/`.
+fn sources(dir: &std::path::Path, src: &std::path::Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, src, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let relative = path.strip_prefix(src).unwrap();
+            out.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+#[test]
+fn the_code_map_names_every_file_of_src_in_its_room() {
+    let map = std::fs::read_to_string(root().join("docs/architecture.md")).unwrap();
+    let map = &map[map.find("## Code map").expect("a code map section")..];
+    let map = &map[..map.find("\n## ").unwrap_or(map.len())];
+    // Each room's part: from its `**`room/`**` heading to the next heading.
+    let part = |heading: &str| -> &str {
+        let start = map
+            .find(heading)
+            .unwrap_or_else(|| panic!("the code map has no heading {heading}"));
+        let rest = &map[start + heading.len()..];
+        &rest[..rest.find("\n**").unwrap_or(rest.len())]
+    };
+    let src = root().join("src");
+    let mut files = Vec::new();
+    sources(&src, &src, &mut files);
+    files.sort();
+    let mut missing = Vec::new();
+    for file in &files {
+        let (heading, name) = match file.split_once('/') {
+            Some((room, rest)) => (format!("**`{room}/`**"), rest.rsplit('/').next().unwrap()),
+            None => ("**Top level**".to_string(), file.as_str()),
+        };
+        if !part(&heading).contains(&format!("`{name}`")) {
+            missing.push(file.clone());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/architecture.md's code map does not name: {missing:?}"
+    );
+    assert!(files.len() > 40, "only {} files found", files.len());
+}
