@@ -201,7 +201,7 @@ fn text_with_files(field: roxmltree::Node, what: &str) -> String {
 
 /// PHP's `base64_decode` (not strict) keeps only the alphabet; checked strictly here, so that
 /// nothing is silently dropped.
-fn base64_decode(text: &str) -> Vec<u8> {
+pub(super) fn base64_decode(text: &str) -> Vec<u8> {
     let value = |c: u8| match c {
         b'A'..=b'Z' => c - b'A',
         b'a'..=b'z' => c - b'a' + 26,

@@ -76,30 +76,6 @@ pub(super) fn text_of<'a>(node: roxmltree::Node<'a, '_>) -> &'a str {
     child(node, "text").text().unwrap_or("")
 }
 
-/// Standard base64, decoded.
-fn unbase64(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {}", c as char),
-    };
-    let bytes: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    let mut out = Vec::new();
-    for chunk in bytes.chunks(4) {
-        let pad = chunk.iter().filter(|&&c| c == b'=').count();
-        let n = chunk
-            .iter()
-            .map(|&c| if c == b'=' { 0 } else { u32::from(value(c)) })
-            .fold(0u32, |n, v| (n << 6) | v);
-        let three = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&three[..3 - pad]);
-    }
-    out
-}
-
 /// The `\begin{bmatrix}…\end{bmatrix}` of rows of numbers as the file writes them.
 fn bmatrix(rows: &[Vec<String>]) -> String {
     let rows: Vec<String> = rows.iter().map(|r| r.join(" & ")).collect();
@@ -193,7 +169,8 @@ pub(super) fn numerical_questions(xml: &str) -> Vec<Numerical> {
                 let file = child(questiontext, "file");
                 assert_eq!(file.attribute("name"), Some("network.svg"));
                 assert_eq!(file.attribute("encoding"), Some("base64"));
-                let svg = String::from_utf8(unbase64(file.text().unwrap())).unwrap();
+                let svg = String::from_utf8(super::importers::base64_decode(file.text().unwrap()))
+                    .unwrap();
                 let drawing = roxmltree::Document::parse(&svg).expect("the SVG is XML");
                 assert_eq!(drawing.root_element().tag_name().name(), "svg");
                 let answer = child(q, "answer");
