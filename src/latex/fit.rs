@@ -16,6 +16,8 @@
 
 use std::borrow::Cow;
 
+use rayon::prelude::*;
+
 /// The text width of the documents the tool writes (A4, 2 cm margins), in points, less a
 /// margin for the estimate's error.
 pub const LINE: f64 = 483.7 - 10.0;
@@ -400,8 +402,43 @@ pub fn width_bounds(text: &str) -> Option<Bounds> {
     })
 }
 
+/// [`width_bounds`] of a short row, from the bounds of the last row of the same shape this
+/// thread asked about: a layer's 78,400 gradient rows differ only in their digits, and every
+/// digit counts the same in both bounds, so rows that differ only in which digits they have
+/// have the same bounds. The cost is a copy of the row with its digits made `0` and a lookup.
+pub fn row_bounds(text: &str) -> Option<Bounds> {
+    /// Rows longer than this are bounded directly (they are few, and their shapes many).
+    const SHORT: usize = 256;
+    /// Shapes kept per thread; all are forgotten when there are more.
+    const KEPT: usize = 4096;
+    type Shapes = rustc_hash::FxHashMap<Box<[u8]>, Option<Bounds>>;
+    thread_local! {
+        static SHAPES: std::cell::RefCell<Shapes> = std::cell::RefCell::default();
+    }
+    let bytes = text.as_bytes();
+    if bytes.len() > SHORT {
+        return width_bounds(text);
+    }
+    let mut shape = [0u8; SHORT];
+    for (to, &c) in shape.iter_mut().zip(bytes) {
+        *to = if c.is_ascii_digit() { b'0' } else { c };
+    }
+    let shape = &shape[..bytes.len()];
+    SHAPES.with_borrow_mut(|shapes| {
+        if let Some(&bounds) = shapes.get(shape) {
+            return bounds;
+        }
+        let bounds = width_bounds(text);
+        if shapes.len() >= KEPT {
+            shapes.clear();
+        }
+        shapes.insert(shape.into(), bounds);
+        bounds
+    })
+}
+
 /// What [`width_bounds`] knows of a width, in points.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bounds {
     pub low: f64,
     pub high: f64,
@@ -638,19 +675,23 @@ fn cells(inner: &str) -> Vec<Vec<&str>> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut cell_start = 0;
-    for (start, t, end) in tokens(inner) {
-        match t {
-            Token::Char(b'&') => {
-                row.push(&inner[cell_start..start]);
-                cell_start = end;
-            }
-            Token::Command("\\") => {
-                row.push(&inner[cell_start..start]);
-                rows.push(std::mem::take(&mut row));
-                cell_start = end;
-            }
-            _ => {}
+    let mut split = |start: usize, end: usize, row_end: bool| {
+        row.push(&inner[cell_start..start]);
+        if row_end {
+            rows.push(std::mem::take(&mut row));
         }
+        cell_start = end;
+    };
+    if inner.contains("\\begin") {
+        for (start, t, end) in tokens(inner) {
+            match t {
+                Token::Char(b'&') => split(start, end, false),
+                Token::Command("\\") => split(start, end, true),
+                _ => {}
+            }
+        }
+    } else {
+        separators(inner, split);
     }
     let last = &inner[cell_start..];
     if !last.trim().is_empty() || !row.is_empty() {
@@ -662,10 +703,35 @@ fn cells(inner: &str) -> Vec<Vec<&str>> {
     rows
 }
 
-/// Each column's width in em (cells at text style).
+/// The cell separators of a matrix's inside without environments, `split(start, end,
+/// row_end)` for each `&` and `\\` outside groups: [`tokens`]' reading in one pass over the
+/// bytes (a group reaches its closing brace, or the end when left open; a backslash escapes
+/// the byte after it; a stray `}` is a character). The given 100×784 weights are a megabyte.
+fn separators(inner: &str, mut split: impl FnMut(usize, usize, bool)) {
+    let s = inner.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => {
+                if depth == 0 && s.get(i + 1) == Some(&b'\\') {
+                    split(i, i + 2, true);
+                }
+                i += 1;
+            }
+            b'{' => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            b'&' if depth == 0 => split(i, i + 1, false),
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// Each column's width in em (cells at text style). A big matrix's rows are measured in
+/// parallel: the given 100×784 weights are measured while nothing else runs.
 fn column_widths(rows: &[Vec<&str>], style: Style) -> Vec<f64> {
-    let mut widths: Vec<f64> = Vec::new();
-    for row in rows {
+    let widest = |mut widths: Vec<f64>, row: &Vec<&str>| {
         for (j, cell) in row.iter().enumerate() {
             let w = em_width(cell, style.cell());
             if j == widths.len() {
@@ -674,8 +740,28 @@ fn column_widths(rows: &[Vec<&str>], style: Style) -> Vec<f64> {
                 widths[j] = widths[j].max(w);
             }
         }
+        widths
+    };
+    if cell_count(rows) < PARALLEL_CELLS {
+        return rows.iter().fold(Vec::new(), widest);
     }
-    widths
+    // The widest of each column is the same whichever rows are taken first.
+    rows.par_iter()
+        .fold(Vec::new, widest)
+        .reduce(Vec::new, |a, b| {
+            let (mut long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+            for (w, s) in long.iter_mut().zip(short) {
+                *w = w.max(s);
+            }
+            long
+        })
+}
+
+/// Matrices of at least this many cells are measured in parallel.
+const PARALLEL_CELLS: usize = 4096;
+
+fn cell_count(rows: &[Vec<&str>]) -> usize {
+    rows.iter().map(Vec::len).sum()
 }
 
 /// A matrix's inside at least this long (in bytes) is measured once for each style and the
@@ -756,10 +842,11 @@ fn matrix_columns(inner: &str, style: Style) -> Vec<f64> {
 /// Each row's height in points of the matrix `inner` in `style`.
 fn matrix_rows(inner: &str, style: Style) -> Vec<f64> {
     measured(inner, Measure::Rows, style, || {
-        cells(inner)
-            .iter()
-            .map(|row| row_height(row, style))
-            .collect()
+        let rows = cells(inner);
+        if cell_count(&rows) < PARALLEL_CELLS {
+            return rows.iter().map(|row| row_height(row, style)).collect();
+        }
+        rows.par_iter().map(|row| row_height(row, style)).collect()
     })
 }
 
@@ -1054,33 +1141,27 @@ fn pieces(body: &str) -> Vec<Piece> {
         group: None,
     };
     let mut first = true;
+    let mut piece = |from: &Cut, first: bool| {
+        result.push(Piece {
+            start: from.at,
+            at: (!first).then_some(from.kind),
+            open: from.open,
+            depth: from.depth,
+            group: 0.0,
+            width: 0.0,
+        });
+        within.push(from.group);
+    };
     for next in cuts {
         if next.at <= from.at {
             continue;
         }
-        let at = (!first).then_some(from.kind);
-        result.push(Piece {
-            start: from.at,
-            at,
-            open: from.open,
-            depth: from.depth,
-            group: 0.0,
-            width: piece_width(&body[from.at..next.at], at),
-        });
-        within.push(from.group);
+        piece(&from, first);
         from = next;
         first = false;
     }
-    let at = (!first).then_some(from.kind);
-    result.push(Piece {
-        start: from.at,
-        at,
-        open: from.open,
-        depth: from.depth,
-        group: 0.0,
-        width: piece_width(&body[from.at..], at),
-    });
-    within.push(from.group);
+    piece(&from, first);
+    measure_pieces(body, &mut result);
     // A group's width: the pieces it spans, from the one it opens in to the one it closes in.
     let mut sums = Vec::with_capacity(result.len() + 1);
     sums.push(0.0);
@@ -1105,6 +1186,27 @@ fn pieces(body: &str) -> Vec<Piece> {
         piece.group = w;
     }
     result
+}
+
+/// Sets each piece's width; a long row's many pieces (a sum of 784 terms, the column blocks
+/// of a matrix) are measured in parallel.
+fn measure_pieces(body: &str, pieces: &mut [Piece]) {
+    /// Rows of fewer pieces are measured in turn.
+    const PARALLEL: usize = 64;
+    let ends: Vec<usize> = pieces
+        .iter()
+        .skip(1)
+        .map(|p| p.start)
+        .chain([body.len()])
+        .collect();
+    let measure = |(piece, &end): (&mut Piece, &usize)| {
+        piece.width = piece_width(&body[piece.start..end], piece.at);
+    };
+    if pieces.len() < PARALLEL {
+        pieces.iter_mut().zip(&ends).for_each(measure);
+    } else {
+        pieces.par_iter_mut().zip(&ends).for_each(measure);
+    }
 }
 
 /// A piece's width in em; one that starts with a binary `+` or `-` has its space before it.
@@ -1581,6 +1683,56 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// A row's bounds are those of the row of its shape seen before: rows that differ
+        /// only in their digits (indices, numbers) are bounded alike, kept or not.
+        #[test]
+        fn rows_of_one_shape_have_one_bound(
+            parts in proptest::collection::vec(0usize..PARTS.len(), 0..40),
+            digits in proptest::collection::vec(0u8..10, 40),
+        ) {
+            let text: String = parts.iter().map(|&k| PARTS[k]).collect();
+            let mut next = digits.iter().cycle();
+            let other: String = text
+                .chars()
+                .map(|c| match (c.is_ascii_digit(), next.next()) {
+                    (true, Some(&d)) => char::from(b'0' + d),
+                    _ => c,
+                })
+                .collect();
+            proptest::prop_assert_eq!(row_bounds(&text), width_bounds(&text));
+            proptest::prop_assert_eq!(row_bounds(&other), width_bounds(&other));
+            proptest::prop_assert_eq!(width_bounds(&other), width_bounds(&text));
+        }
+
+        /// Without environments, a matrix's cells are found in one pass over its bytes, as
+        /// the scanner's tokens find them.
+        #[test]
+        fn cells_are_split_as_the_tokens_split_them(
+            parts in proptest::collection::vec(0usize..CELL_PARTS.len(), 0..60),
+        ) {
+            let inner: String = parts.iter().map(|&k| CELL_PARTS[k]).collect();
+            let mut by_tokens = Vec::new();
+            for (start, t, end) in tokens(&inner) {
+                match t {
+                    Token::Char(b'&') => by_tokens.push((start, end, false)),
+                    Token::Command("\\") => by_tokens.push((start, end, true)),
+                    _ => {}
+                }
+            }
+            let mut by_bytes = Vec::new();
+            separators(&inner, |start, end, row| by_bytes.push((start, end, row)));
+            proptest::prop_assert_eq!(by_bytes, by_tokens, "{}", inner);
+        }
+    }
+
+    /// What a matrix's inside may hold, hostile or not.
+    const CELL_PARTS: &[&str] = &[
+        "&", "\\\\", "\\", "{", "}", "\\{", "\\}", "\\&", "x", "1", "é", "\\é", "\\cdot", " ",
+    ];
 
     /// What rows are made of, and what hostile ones add.
     const PARTS: &[&str] = &[

@@ -8,6 +8,9 @@ use super::views::{ChainView, RowView};
 use crate::derivation::{Chain, ChainKind};
 use crate::latex::fit;
 
+/// Rows at least this long (in bytes) are broken in parallel when a chain has two of them.
+const PARALLEL_ROW: usize = 4096;
+
 impl Views<'_> {
     pub(super) fn chain(&self, chain: &Chain, layer: Option<u32>) -> ChainView {
         let lhs = self.printer.expr(&chain.lhs);
@@ -119,7 +122,7 @@ impl Views<'_> {
         // Most rows fit by their cheap bounds, and are not measured; in a stacked chain only
         // each row's side of the room counts, and a bound may tell that too.
         let bounds: smallvec::SmallVec<[Option<fit::Bounds>; 4]> =
-            rows.iter().map(|r| fit::width_bounds(r.1)).collect();
+            rows.iter().map(|r| fit::row_bounds(r.1)).collect();
         let sure = low
             && if stacked {
                 bounds.iter().all(|b| b.is_some_and(|b| b.within(room)))
@@ -142,11 +145,25 @@ impl Views<'_> {
         if fits(&widths) {
             return None;
         }
-        let mut fitted = Vec::with_capacity(rows.len());
-        for ((&(rel, body), &w), &tall) in rows.iter().zip(&widths).zip(&tall) {
-            let lines = (w > room || tall)
+        let broken = |((&(_, body), &w), &tall): ((&(&'static str, &str), &f64), &bool)| {
+            (w > room || tall)
                 .then(|| fit::break_wide_row(body, room, room - fit::INDENT_WIDTH, tallest))
-                .flatten();
+                .flatten()
+        };
+        // A pre-activation's rows (784 terms each, symbols and numbers) are broken side by side.
+        let long = rows.iter().filter(|r| r.1.len() >= PARALLEL_ROW).count() >= 2;
+        let broken: Vec<Option<Vec<String>>> = if long {
+            use rayon::prelude::*;
+            rows.par_iter()
+                .zip(&widths[..])
+                .zip(&tall[..])
+                .map(broken)
+                .collect()
+        } else {
+            rows.iter().zip(&widths).zip(&tall).map(broken).collect()
+        };
+        let mut fitted = Vec::with_capacity(rows.len());
+        for (&(rel, body), lines) in rows.iter().zip(broken) {
             match lines {
                 Some(lines) => {
                     for (n, line) in lines.into_iter().enumerate() {
