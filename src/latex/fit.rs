@@ -948,11 +948,32 @@ fn single_height(t: Token, style: Style) -> f64 {
     }
 }
 
-/// The height of a matrix's row: its tallest cell, at least a line.
+/// The height of a matrix's row: its tallest cell, at least a line. A cell with nothing
+/// that stacks (most: `w_{1,10}^{(1)}`, `-0.42`) is a line and is not scanned for tokens.
 fn row_height(row: &[&str], style: Style) -> f64 {
     row.iter()
+        .filter(|cell| !flat(cell))
         .map(|cell| height(cell, style.cell()))
         .fold(ROW * style.scale, f64::max)
+}
+
+/// Whether `text` has nothing [`height`] stacks (no `\frac`, `\overset`, `\underset` or
+/// environment), so that it is one line high at any size: groups and scripts keep the
+/// size of the line they are in.
+fn flat(text: &str) -> bool {
+    let s = text.as_bytes();
+    let mut i = 0;
+    while let Some(k) = s[i..].iter().position(|&c| c == b'\\') {
+        let after = &s[i + k + 1..];
+        if [&b"frac"[..], b"overset", b"underset", b"begin"]
+            .iter()
+            .any(|name| after.starts_with(name))
+        {
+            return false;
+        }
+        i += k + 1;
+    }
+    true
 }
 
 /// Where a row may be broken, best first: a sum (or a column block) before a product. The
@@ -1726,6 +1747,22 @@ mod tests {
             let mut by_bytes = Vec::new();
             separators(&inner, |start, end, row| by_bytes.push((start, end, row)));
             proptest::prop_assert_eq!(by_bytes, by_tokens, "{}", inner);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// A cell found flat is as high as a line, as [`height`] measures it.
+        #[test]
+        fn flat_cells_are_a_line_high(
+            parts in proptest::collection::vec(0usize..PARTS.len(), 0..30),
+        ) {
+            let text: String = parts.iter().map(|&k| PARTS[k]).collect();
+            let style = Style::DISPLAY.cell();
+            if flat(&text) {
+                proptest::prop_assert_eq!(height(&text, style), ROW * style.scale, "{}", text);
+            }
         }
     }
 

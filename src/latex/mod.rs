@@ -111,10 +111,26 @@ const PREC_ATOM: u8 = 5;
 fn write_index(index: Index, out: &mut String) {
     match index {
         Index::Var(c) => out.push(c),
-        Index::Num(n @ 0..=9) => out.push(char::from(b'0' + n as u8)),
-        Index::Num(n) => {
-            let _ = write!(out, "{n}");
+        Index::Num(n) => write_count(n, out),
+    }
+}
+
+/// `n` in decimal, pushed digit by digit: indices and layer numbers are written for every
+/// symbol of every row, and `core::fmt` is many times the work.
+fn write_count(n: u32, out: &mut String) {
+    let mut digits = [0u8; 10];
+    let mut k = digits.len();
+    let mut n = n;
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
+    }
+    for &d in &digits[k..] {
+        out.push(char::from(d));
     }
 }
 
@@ -142,7 +158,9 @@ fn write_subscript(indices: &[Index], out: &mut String) {
 }
 
 fn write_superscript_layer(layer: u32, out: &mut String) {
-    let _ = write!(out, "^{{({layer})}}");
+    out.push_str("^{(");
+    write_count(layer, out);
+    out.push_str(")}");
 }
 
 impl Printer {
@@ -878,6 +896,18 @@ mod tests {
         digits: 4,
         rounding: Rounding::HalfUp,
     };
+
+    #[test]
+    fn counts_are_written_as_format_writes_them() {
+        for n in [0, 1, 9, 10, 11, 99, 100, 784, 1_000_000, u32::MAX] {
+            let mut out = String::from("x");
+            write_count(n, &mut out);
+            assert_eq!(out, format!("x{n}"));
+        }
+        let mut out = String::new();
+        write_superscript_layer(12, &mut out);
+        assert_eq!(out, "^{(12)}");
+    }
 
     fn exact(text: &str) -> Expr {
         Expr::Val(Value::decimal(Decimal::parse(text).unwrap()))
