@@ -545,83 +545,7 @@ fn em_width(text: &str, style: Style) -> f64 {
             Token::Command(name) => {
                 total += scripts.0.max(scripts.1);
                 scripts = (0.0, 0.0);
-                match name {
-                    "frac" => {
-                        let num = argument(&mut it, style.fraction());
-                        let den = argument(&mut it, style.fraction());
-                        (num.max(den) + 0.22 / style.scale, Atom::Operand)
-                    }
-                    "overset" | "underset" => {
-                        let over = argument(&mut it, style.smaller());
-                        let base = argument(&mut it, style.deeper());
-                        (over.max(base), Atom::Operand)
-                    }
-                    "sqrt" => (argument(&mut it, style.deeper()) + 0.85, Atom::Operand),
-                    "mathbf" | "boldsymbol" => {
-                        (argument(&mut it, style.deeper()) * 1.12, Atom::Operand)
-                    }
-                    "operatorname" | "mathrm" | "text" | "textrm" => {
-                        let inner = match it.next() {
-                            Some((_, Token::Group(g), _)) => g,
-                            _ => "",
-                        };
-                        (inner.len() as f64 * 0.52 + 0.17, Atom::Operand)
-                    }
-                    "left" | "right" => {
-                        let delimiter = it.next().map(|(_, d, _)| d);
-                        let w = match delimiter {
-                            Some(Token::Char(b'.')) => 0.11,
-                            _ => 0.5,
-                        };
-                        (
-                            w,
-                            if name == "left" {
-                                Atom::Open
-                            } else {
-                                Atom::Operand
-                            },
-                        )
-                    }
-                    "sum" | "prod" => {
-                        let big: f64 = if style.display { 1.444 } else { 1.056 };
-                        if style.display && matches!(it.peek(), Some((_, Token::Char(b'_'), _))) {
-                            it.next();
-                            let limit = argument(&mut it, style.smaller());
-                            (big.max(limit) + 0.17, Atom::Open)
-                        } else {
-                            (big + 0.17, Atom::Open)
-                        }
-                    }
-                    "cdot" => (0.278 + binary_space, Atom::Open),
-                    "odot" | "times" | "pm" | "mp" | "ast" => (0.778 + binary_space, Atom::Open),
-                    "approx" | "le" | "ge" | "leq" | "geq" | "neq" | "equiv" | "sim" => {
-                        (0.778 + relation_space, Atom::Open)
-                    }
-                    "leftarrow" | "rightarrow" | "to" | "gets" | "mapsto" => {
-                        (1.0 + relation_space, Atom::Open)
-                    }
-                    "quad" => (1.0, Atom::Open),
-                    "qquad" => (2.0, Atom::Open),
-                    "," => (0.167, last),
-                    ";" => (0.278, last),
-                    ":" | ">" => (0.222, last),
-                    " " | "~" => (0.333, last),
-                    "!" => (-0.167, last),
-                    "\\" | "displaystyle" | "textstyle" | "scriptstyle" | "nolimits" | "limits"
-                    | "hline" | "relax" => (0.0, last),
-                    "{" | "}" => (0.5, Atom::Open),
-                    "|" => (0.5, Atom::Operand),
-                    "ldots" | "cdots" | "dots" => (1.17, Atom::Operand),
-                    "prime" => (0.3, Atom::Operand),
-                    "top" => (0.78, Atom::Operand),
-                    "partial" => (0.57, Atom::Operand),
-                    "infty" => (1.0, Atom::Operand),
-                    "delta" | "epsilon" | "iota" | "kappa" | "nu" | "rho" => (0.47, Atom::Operand),
-                    "exp" | "log" | "sin" | "cos" | "tan" | "tanh" | "sinh" | "cosh" | "ln"
-                    | "max" | "min" => (name.len() as f64 * 0.52 + 0.17, Atom::Operand),
-                    _ if name.len() == 1 => (0.6, Atom::Operand),
-                    _ => (0.8, Atom::Operand),
-                }
+                command(name, &mut it, style, last)
             }
         };
         total += w;
@@ -629,6 +553,100 @@ fn em_width(text: &str, style: Style) -> f64 {
     }
     total += scripts.0.max(scripts.1);
     total * style.scale
+}
+
+/// The width of the command `name` in `style` after `last`, with the arguments it takes
+/// from `it`, and what it leaves.
+fn command<'a>(
+    name: &str,
+    it: &mut std::iter::Peekable<impl Iterator<Item = (usize, Token<'a>, usize)>>,
+    style: Style,
+    last: Atom,
+) -> (f64, Atom) {
+    let binary_space = if style.script { 0.0 } else { 0.444 };
+    let relation_space = if style.script { 0.0 } else { 0.556 };
+    match name {
+        "frac" => {
+            let num = argument(it, style.fraction());
+            let den = argument(it, style.fraction());
+            (num.max(den) + 0.22 / style.scale, Atom::Operand)
+        }
+        "overset" | "underset" => {
+            let over = argument(it, style.smaller());
+            let base = argument(it, style.deeper());
+            (over.max(base), Atom::Operand)
+        }
+        "sqrt" => (argument(it, style.deeper()) + 0.85, Atom::Operand),
+        "mathbf" | "boldsymbol" => (argument(it, style.deeper()) * 1.12, Atom::Operand),
+        "operatorname" | "mathrm" | "text" | "textrm" => {
+            let inner = match it.next() {
+                Some((_, Token::Group(g), _)) => g,
+                _ => "",
+            };
+            (inner.len() as f64 * 0.52 + 0.17, Atom::Operand)
+        }
+        "left" | "right" => {
+            let delimiter = it.next().map(|(_, d, _)| d);
+            let w = match delimiter {
+                Some(Token::Char(b'.')) => 0.11,
+                _ => 0.5,
+            };
+            (
+                w,
+                if name == "left" {
+                    Atom::Open
+                } else {
+                    Atom::Operand
+                },
+            )
+        }
+        "sum" | "prod" => {
+            let big: f64 = if style.display { 1.444 } else { 1.056 };
+            if style.display && matches!(it.peek(), Some((_, Token::Char(b'_'), _))) {
+                it.next();
+                let limit = argument(it, style.smaller());
+                (big.max(limit) + 0.17, Atom::Open)
+            } else {
+                (big + 0.17, Atom::Open)
+            }
+        }
+        _ => command_width(name, last, binary_space, relation_space),
+    }
+}
+
+/// The width of a command that takes no argument, after `last`, and what it leaves: a rule
+/// table of Computer Modern's glyphs and TeX's spaces.
+fn command_width(name: &str, last: Atom, binary_space: f64, relation_space: f64) -> (f64, Atom) {
+    match name {
+        "cdot" => (0.278 + binary_space, Atom::Open),
+        "odot" | "times" | "pm" | "mp" | "ast" => (0.778 + binary_space, Atom::Open),
+        "approx" | "le" | "ge" | "leq" | "geq" | "neq" | "equiv" | "sim" => {
+            (0.778 + relation_space, Atom::Open)
+        }
+        "leftarrow" | "rightarrow" | "to" | "gets" | "mapsto" => (1.0 + relation_space, Atom::Open),
+        "quad" => (1.0, Atom::Open),
+        "qquad" => (2.0, Atom::Open),
+        "," => (0.167, last),
+        ";" => (0.278, last),
+        ":" | ">" => (0.222, last),
+        " " | "~" => (0.333, last),
+        "!" => (-0.167, last),
+        "\\" | "displaystyle" | "textstyle" | "scriptstyle" | "nolimits" | "limits" | "hline"
+        | "relax" => (0.0, last),
+        "{" | "}" => (0.5, Atom::Open),
+        "|" => (0.5, Atom::Operand),
+        "ldots" | "cdots" | "dots" => (1.17, Atom::Operand),
+        "prime" => (0.3, Atom::Operand),
+        "top" => (0.78, Atom::Operand),
+        "partial" => (0.57, Atom::Operand),
+        "infty" => (1.0, Atom::Operand),
+        "delta" | "epsilon" | "iota" | "kappa" | "nu" | "rho" => (0.47, Atom::Operand),
+        "exp" | "log" | "sin" | "cos" | "tan" | "tanh" | "sinh" | "cosh" | "ln" | "max" | "min" => {
+            (name.len() as f64 * 0.52 + 0.17, Atom::Operand)
+        }
+        _ if name.len() == 1 => (0.6, Atom::Operand),
+        _ => (0.8, Atom::Operand),
+    }
 }
 
 /// The width of the next token, an argument, in `style`.
@@ -1025,133 +1043,7 @@ fn label_rows(label: &str) -> Option<&str> {
 
 /// Cuts `body` into pieces at every place where it may be broken.
 fn pieces(body: &str) -> Vec<Piece> {
-    let mut cuts: Vec<Cut> = Vec::new();
-    // Bracketed groups (start, end) and the stack of those open.
-    let mut groups: Vec<(usize, usize)> = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
-    let cut = |cuts: &mut Vec<Cut>, at: usize, kind: Break, open: u32, stack: &[usize]| {
-        cuts.push(Cut {
-            at,
-            kind,
-            open,
-            depth: stack.len() as u32,
-            group: stack.last().copied(),
-        })
-    };
-    let mut last = Atom::Open;
-    let mut open = 0u32;
-    let mut previous_matrix = false;
-    // The rows of the row block just before, when it was one.
-    let mut previous_rows: Option<&str> = None;
-    let mut previous_start = usize::MAX;
-    let mut it = tokens(body).peekable();
-    while let Some((start, t, end)) = it.next() {
-        let mut matrix = false;
-        let mut rows = None;
-        match t {
-            Token::Char(b'+' | b'-') if last == Atom::Operand && start > 0 => {
-                cut(&mut cuts, start, Break::Sum, open, &stack);
-                last = Atom::Open;
-            }
-            Token::Char(b',') => {
-                let mut after = end;
-                while body.as_bytes().get(after) == Some(&b' ') {
-                    after += 1;
-                }
-                if after < body.len() {
-                    cut(&mut cuts, after, Break::Comma, open, &stack);
-                }
-                last = Atom::Open;
-            }
-            Token::Char(b'^' | b'_') => {
-                it.next();
-                last = Atom::Operand;
-            }
-            Token::Char(c) => {
-                match c {
-                    b'(' | b'[' => {
-                        stack.push(groups.len());
-                        groups.push((start, body.len()));
-                    }
-                    b')' | b']' => {
-                        if let Some(g) = stack.pop() {
-                            groups[g].1 = end;
-                        }
-                    }
-                    _ => {}
-                }
-                last = char_width(c, last, 0.0, 0.0).1;
-            }
-            Token::Command("cdot" | "odot") if start > 0 => {
-                cut(&mut cuts, start, Break::Product, open, &stack);
-                last = Atom::Open;
-            }
-            Token::Command("overset") => {
-                let label = match it.next() {
-                    Some((_, Token::Group(label), _)) => label,
-                    _ => "",
-                };
-                it.next();
-                rows = label_rows(label);
-                let kind = match (previous_rows, rows) {
-                    // The next band of rows, or the first of a tall matrix, starts a line.
-                    (Some(before), Some(now)) if before != now => Some(Break::Rows),
-                    (None, Some(_)) => Some(Break::Rows),
-                    _ if previous_matrix => Some(Break::Comma),
-                    _ => None,
-                };
-                match kind {
-                    _ if start == 0 => {}
-                    // A `+` or `\cdot` just before goes with the band, at the line's start.
-                    Some(Break::Rows)
-                        if !previous_matrix
-                            && cuts.last().is_some_and(|c| c.at == previous_start) =>
-                    {
-                        if let Some(c) = cuts.last_mut() {
-                            c.kind = Break::Rows;
-                        }
-                    }
-                    Some(kind) => cut(&mut cuts, start, kind, open, &stack),
-                    None => {}
-                }
-                matrix = true;
-                last = Atom::Operand;
-            }
-            Token::Command("left") => {
-                it.next();
-                open += 1;
-                stack.push(groups.len());
-                groups.push((start, body.len()));
-                last = Atom::Open;
-            }
-            Token::Command("right") => {
-                it.next();
-                open = open.saturating_sub(1);
-                // `\left(…\right)` then a matrix is a product of two matrices too.
-                matrix = true;
-                if let Some(g) = stack.pop() {
-                    groups[g].1 = it.peek().map_or(body.len(), |&(next, _, _)| next);
-                }
-                last = Atom::Operand;
-            }
-            Token::Command(
-                "approx" | "leftarrow" | "le" | "ge" | "times" | "quad" | "qquad" | "sum",
-            ) => last = Atom::Open,
-            Token::Command(name)
-                if name.len() == 1 && !name.as_bytes()[0].is_ascii_alphabetic() => {}
-            Token::Command(_) | Token::Group(_) => last = Atom::Operand,
-            Token::Env(name, _) => {
-                if name.ends_with("matrix") && previous_matrix {
-                    cut(&mut cuts, start, Break::Product, open, &stack);
-                }
-                matrix = name.ends_with("matrix");
-                last = Atom::Operand;
-            }
-        }
-        previous_matrix = matrix;
-        previous_rows = rows;
-        previous_start = start;
-    }
+    let Scan { cuts, groups, .. } = cuts(body);
     let mut result = Vec::with_capacity(cuts.len() + 1);
     let mut within = Vec::with_capacity(cuts.len() + 1);
     let mut from = Cut {
@@ -1183,14 +1075,20 @@ fn pieces(body: &str) -> Vec<Piece> {
     }
     piece(&from, first);
     measure_pieces(body, &mut result);
-    // A group's width: the pieces it spans, from the one it opens in to the one it closes in.
-    let mut sums = Vec::with_capacity(result.len() + 1);
+    group_widths(&mut result, &within, &groups);
+    result
+}
+
+/// Sets each piece's `group`: the width of the bracketed group its break is in (`within`, an
+/// index into `groups`), the pieces it spans, from the one it opens in to the one it closes in.
+fn group_widths(pieces: &mut [Piece], within: &[Option<usize>], groups: &[(usize, usize)]) {
+    let mut sums = Vec::with_capacity(pieces.len() + 1);
     sums.push(0.0);
-    for piece in &result {
+    for piece in pieces.iter() {
         sums.push(sums[sums.len() - 1] + piece.width);
     }
     let piece_at = |offset: usize| {
-        result
+        pieces
             .partition_point(|p| p.start <= offset)
             .saturating_sub(1)
     };
@@ -1203,10 +1101,180 @@ fn pieces(body: &str) -> Vec<Piece> {
             })
         })
         .collect();
-    for (piece, w) in result.iter_mut().zip(widths) {
+    for (piece, w) in pieces.iter_mut().zip(widths) {
         piece.group = w;
     }
-    result
+}
+
+/// What [`cuts`] has found of a row so far.
+struct Scan<'a> {
+    cuts: Vec<Cut>,
+    /// Bracketed groups (start, end).
+    groups: Vec<(usize, usize)>,
+    /// The groups open, innermost last.
+    stack: Vec<usize>,
+    /// The `\left` delimiters open.
+    open: u32,
+    last: Atom,
+    previous_matrix: bool,
+    /// The rows of the row block just before, when it was one.
+    previous_rows: Option<&'a str>,
+    previous_start: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn new() -> Scan<'a> {
+        Scan {
+            cuts: Vec::new(),
+            groups: Vec::new(),
+            stack: Vec::new(),
+            open: 0,
+            last: Atom::Open,
+            previous_matrix: false,
+            previous_rows: None,
+            previous_start: usize::MAX,
+        }
+    }
+
+    /// A comma of `body` ending at `end`: a break before what follows it, past its spaces.
+    fn comma(&mut self, body: &str, end: usize) {
+        let mut after = end;
+        while body.as_bytes().get(after) == Some(&b' ') {
+            after += 1;
+        }
+        if after < body.len() {
+            self.cut(after, Break::Comma);
+        }
+        self.last = Atom::Open;
+    }
+
+    fn cut(&mut self, at: usize, kind: Break) {
+        self.cuts.push(Cut {
+            at,
+            kind,
+            open: self.open,
+            depth: self.stack.len() as u32,
+            group: self.stack.last().copied(),
+        });
+    }
+
+    /// A bracket `c` from `start` to `end` of a row `len` bytes long.
+    fn bracket(&mut self, c: u8, start: usize, end: usize, len: usize) {
+        match c {
+            b'(' | b'[' => {
+                self.stack.push(self.groups.len());
+                self.groups.push((start, len));
+            }
+            b')' | b']' => {
+                if let Some(g) = self.stack.pop() {
+                    self.groups[g].1 = end;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A matrix block labelled `label` at `start`: it starts a line when it begins the next
+    /// band of rows, else may be broken before when it follows a matrix. Its rows, if a band.
+    fn block(&mut self, start: usize, label: &'a str) -> Option<&'a str> {
+        let rows = label_rows(label);
+        let kind = match (self.previous_rows, rows) {
+            // The next band of rows, or the first of a tall matrix, starts a line.
+            (Some(before), Some(now)) if before != now => Some(Break::Rows),
+            (None, Some(_)) => Some(Break::Rows),
+            _ if self.previous_matrix => Some(Break::Comma),
+            _ => None,
+        };
+        match kind {
+            _ if start == 0 => {}
+            // A `+` or `\cdot` just before goes with the band, at the line's start.
+            Some(Break::Rows)
+                if !self.previous_matrix
+                    && self
+                        .cuts
+                        .last()
+                        .is_some_and(|c| c.at == self.previous_start) =>
+            {
+                if let Some(c) = self.cuts.last_mut() {
+                    c.kind = Break::Rows;
+                }
+            }
+            Some(kind) => self.cut(start, kind),
+            None => {}
+        }
+        rows
+    }
+}
+
+/// Every place where `body` may be broken, and its bracketed groups.
+fn cuts(body: &str) -> Scan<'_> {
+    let mut scan = Scan::new();
+    let mut it = tokens(body).peekable();
+    while let Some((start, t, end)) = it.next() {
+        let mut matrix = false;
+        let mut rows = None;
+        match t {
+            Token::Char(b'+' | b'-') if scan.last == Atom::Operand && start > 0 => {
+                scan.cut(start, Break::Sum);
+                scan.last = Atom::Open;
+            }
+            Token::Char(b',') => scan.comma(body, end),
+            Token::Char(b'^' | b'_') => {
+                it.next();
+                scan.last = Atom::Operand;
+            }
+            Token::Char(c) => {
+                scan.bracket(c, start, end, body.len());
+                scan.last = char_width(c, scan.last, 0.0, 0.0).1;
+            }
+            Token::Command("cdot" | "odot") if start > 0 => {
+                scan.cut(start, Break::Product);
+                scan.last = Atom::Open;
+            }
+            Token::Command("overset") => {
+                let label = match it.next() {
+                    Some((_, Token::Group(label), _)) => label,
+                    _ => "",
+                };
+                it.next();
+                rows = scan.block(start, label);
+                matrix = true;
+                scan.last = Atom::Operand;
+            }
+            Token::Command("left") => {
+                it.next();
+                scan.open += 1;
+                scan.bracket(b'(', start, end, body.len());
+                scan.last = Atom::Open;
+            }
+            Token::Command("right") => {
+                it.next();
+                scan.open = scan.open.saturating_sub(1);
+                // `\left(…\right)` then a matrix is a product of two matrices too.
+                matrix = true;
+                let next = it.peek().map_or(body.len(), |&(next, _, _)| next);
+                scan.bracket(b')', start, next, body.len());
+                scan.last = Atom::Operand;
+            }
+            Token::Command(
+                "approx" | "leftarrow" | "le" | "ge" | "times" | "quad" | "qquad" | "sum",
+            ) => scan.last = Atom::Open,
+            Token::Command(name)
+                if name.len() == 1 && !name.as_bytes()[0].is_ascii_alphabetic() => {}
+            Token::Command(_) | Token::Group(_) => scan.last = Atom::Operand,
+            Token::Env(name, _) => {
+                if name.ends_with("matrix") && scan.previous_matrix {
+                    scan.cut(start, Break::Product);
+                }
+                matrix = name.ends_with("matrix");
+                scan.last = Atom::Operand;
+            }
+        }
+        scan.previous_matrix = matrix;
+        scan.previous_rows = rows;
+        scan.previous_start = start;
+    }
+    scan
 }
 
 /// Sets each piece's width; a long row's many pieces (a sum of 784 terms, the column blocks
