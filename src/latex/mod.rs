@@ -327,7 +327,9 @@ impl Printer {
 
     /// [`Printer::value`] at the end of `out`.
     pub fn write_value(&self, v: Value, out: &mut String) {
-        Self::write_shown(&Shown::new(v, self.digits, self.rounding), out);
+        Shown::with(v, self.digits, self.rounding, |shown| {
+            Self::write_shown(shown, out)
+        });
     }
 
     /// A number given in the file, where the problem states it: with all its digits, even
@@ -443,7 +445,7 @@ impl Printer {
         let start = out.len();
         // `m\times10^{e}` inside an operation reads better grouped; alone it stands bare.
         if let Some(v) = lone_value(e) {
-            if v.f >= 0.0 && !Shown::new(v, self.digits, self.rounding).positional() {
+            if v.f >= 0.0 && !Shown::with(v, self.digits, self.rounding, Shown::positional) {
                 out.push('(');
                 self.write(e, out);
                 out.push(')');
@@ -478,7 +480,9 @@ impl Printer {
                 Class::Constant
             }
             Expr::Val(v) => {
-                Self::write_shown(&Shown::new(*v, self.digits, self.rounding), out);
+                Shown::with(*v, self.digits, self.rounding, |shown| {
+                    Self::write_shown(shown, out)
+                });
                 Class::Value
             }
             Expr::Sym(s) => {

@@ -882,6 +882,18 @@ impl Shown {
     /// is cut by its exact decimal and `rounding`; an exact one that fits is shown whole, with
     /// no trailing zeros (`0.6`), anything else with all `digits` (`0.8590`).
     pub fn new(value: Value, digits: u32, rounding: Rounding) -> Shown {
+        Shown::with(value, digits, rounding, Shown::clone)
+    }
+
+    /// What `use_it` makes of [`Shown::new`]'s `Shown`, lent from the values this thread
+    /// remembers rather than copied: the printer writes every number of every row, and a copy
+    /// is a `String` each time.
+    pub fn with<R>(
+        value: Value,
+        digits: u32,
+        rounding: Rounding,
+        use_it: impl FnOnce(&Shown) -> R,
+    ) -> R {
         /// Values remembered on each thread, by a hash of their float: a row shows the same
         /// δ, input or rate as the rows around it, and the printer asks twice for a lone value
         /// (to choose its parentheses, then to write it).
@@ -905,16 +917,24 @@ impl Shown {
             % RECENT;
         SEEN.with(|seen| {
             let Ok(mut seen) = seen.try_borrow_mut() else {
-                return Shown::compute(value, digits, rounding);
+                return use_it(&Shown::compute(value, digits, rounding));
             };
-            if let Some((v, d, r, shown)) = &seen[slot] {
-                if same(v, &value) && *d == digits && *r == rounding {
-                    return shown.clone();
-                }
+            let entry = &mut seen[slot];
+            if !entry
+                .as_ref()
+                .is_some_and(|(v, d, r, _)| same(v, &value) && *d == digits && *r == rounding)
+            {
+                *entry = None;
             }
-            let shown = Shown::compute(value, digits, rounding);
-            seen[slot] = Some((value, digits, rounding, shown.clone()));
-            shown
+            let (.., shown) = entry.get_or_insert_with(|| {
+                (
+                    value,
+                    digits,
+                    rounding,
+                    Shown::compute(value, digits, rounding),
+                )
+            });
+            use_it(shown)
         })
     }
 
