@@ -12,6 +12,8 @@ use serde::Serialize;
 
 use crate::derivation::Derivation;
 use crate::latex::Printer;
+use crate::math::expr::{self, Index};
+use crate::math::names::Name;
 use crate::math::number::{Decimal, Value};
 
 /// The widest layer drawn whole.
@@ -52,19 +54,16 @@ impl Serialize for Symbol {
 impl Symbol {
     /// The symbol of unit `i` (from 0) of column `l` among `columns` (input, layers).
     fn unit(l: usize, i: usize, columns: usize) -> Symbol {
-        let sub = (i + 1).to_string();
-        let (base, sup) = match l {
-            0 => ("x", None),
-            l if l == columns - 1 => ("y", None),
-            _ if columns == 3 => ("z", None),
-            l => ("z", Some(format!("({l})"))),
-        };
-        let latex = crate::latex::diagram_label(base, &sub, sup.as_deref());
+        let depth = columns as u32 - 1;
+        let name = Name::of(
+            &expr::Symbol::out(l as u32, Index::Num(i as u32 + 1)),
+            Some(depth),
+        );
         Symbol {
-            latex,
-            base,
-            sub,
-            sup,
+            latex: crate::latex::diagram_label(&name),
+            base: name.letter.plain(),
+            sub: (i + 1).to_string(),
+            sup: name.shown_layer().map(|l| format!("({l})")),
         }
     }
 }

@@ -274,14 +274,6 @@ impl Reader<'_> {
         } else {
             (printer.expr(&lhs), printer.plain(&lhs))
         };
-        // The plain name joins a weight's indices (`w_2050`): with an index of two digits they
-        // are written apart, as the sheet's w_{20,50} is.
-        let name = match parameter.indices.as_slice() {
-            [Index::Num(i), Index::Num(j)] if *i > 9 || *j > 9 => {
-                name.replacen(&format!("w_{i}{j}^"), &format!("w_{i},{j}^"), 1)
-            }
-            _ => name,
-        };
         Some(Answer {
             name,
             symbol,

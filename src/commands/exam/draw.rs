@@ -10,8 +10,9 @@ use super::{exam_title, ExamSettings};
 use crate::commands::random::Rng;
 use crate::derivation::Derivation;
 use crate::error::{DrawFault, Error, Tried};
-use crate::math::expr::{Expr, Index, Symbol};
+use crate::math::expr::{Index, Symbol};
 use crate::math::functions::Shape;
+use crate::math::names::{Indices, Name};
 use crate::math::number::Decimal;
 use crate::model::{Network, Vary, VaryTarget};
 use crate::render;
@@ -98,9 +99,7 @@ fn unit_fault(
     }
     let quantity = || {
         let sample = (network.samples() > 1).then_some(Index::Num(sample as u32 + 1));
-        crate::latex::plain(&Expr::Sym(
-            Symbol::pre(l, Index::Num(j as u32 + 1)).at(sample),
-        ))
+        Name::of(&Symbol::pre(l, Index::Num(j as u32 + 1)).at(sample), None).plain(Indices::Joined)
     };
     match activation.name.as_str() {
         "sigmoid" | "tanh" if a.abs() > SATURATION + margin => Some(DrawFault::Saturated {
