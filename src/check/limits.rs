@@ -1,7 +1,7 @@
 //! The limits a file must stay within (`--max-…`), checked before anything is derived, each
 //! refusal pointing at the part of the file that is too big.
 
-use crate::error::{Error, LimitFault, Span, Writer};
+use crate::error::{Error, LimitFault, SizeLimit, Span, Writer};
 use crate::model::{Layer, Limits, Sgd};
 
 use super::formulas::terms;
@@ -18,40 +18,40 @@ pub(super) fn check_limits(
     let too_big = |fault: LimitFault, span: Span| Err(Error::OverLimit { fault, span });
     if samples > limits.samples {
         return too_big(
-            LimitFault::Samples {
+            LimitFault::Size(SizeLimit::Samples {
                 samples,
                 limit: limits.samples,
-            },
+            }),
             input_span,
         );
     }
     if layers.len() > limits.layers {
         let (_, span) = layers[limits.layers];
         return too_big(
-            LimitFault::Layers {
+            LimitFault::Size(SizeLimit::Layers {
                 layers: layers.len(),
                 limit: limits.layers,
-            },
+            }),
             span,
         );
     }
     if inputs > limits.units {
         return too_big(
-            LimitFault::InputValues {
+            LimitFault::Size(SizeLimit::InputValues {
                 inputs,
                 limit: limits.units,
-            },
+            }),
             input_span,
         );
     }
     for (n, (layer, span)) in layers.iter().enumerate() {
         if layer.units() > limits.units {
             return too_big(
-                LimitFault::Units {
+                LimitFault::Size(SizeLimit::Units {
                     layer: n + 1,
                     units: layer.units(),
                     limit: limits.units,
-                },
+                }),
                 *span,
             );
         }
@@ -59,10 +59,10 @@ pub(super) fn check_limits(
     let steps = sgd.map_or(1, |(sgd, _)| sgd.steps);
     if let Some((_, span)) = sgd.filter(|(sgd, _)| sgd.steps > limits.steps) {
         return too_big(
-            LimitFault::Steps {
+            LimitFault::Size(SizeLimit::Steps {
                 steps: steps.into(),
                 limit: limits.steps,
-            },
+            }),
             *span,
         );
     }
@@ -73,13 +73,13 @@ pub(super) fn check_limits(
     if gradients > limits.gradients {
         let span = sgd.map_or(layers[0].1, |(_, span)| *span);
         return too_big(
-            LimitFault::Gradients {
+            LimitFault::Size(SizeLimit::Gradients {
                 gradients,
                 parameters,
                 steps: steps as usize,
                 samples,
                 limit: limits.gradients,
-            },
+            }),
             span,
         );
     }
@@ -136,7 +136,7 @@ pub(super) fn check_formula_rows(
         return Ok(());
     };
     Err(Error::OverLimit {
-        fault: LimitFault::FormulaRows {
+        fault: LimitFault::Size(SizeLimit::FormulaRows {
             writer,
             each,
             units,
@@ -145,7 +145,7 @@ pub(super) fn check_formula_rows(
             total,
             limit,
             per: TERMS_PER_GRADIENT,
-        },
+        }),
         span,
     })
 }

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use pest::pratt_parser::{Assoc, Op as PrattOp, PrattParser};
 
-use crate::error::{Error, Expected, Found, LimitFault, Span, SyntaxFault, ValueFault};
+use crate::error::{AskFault, Error, Expected, Found, LimitFault, Span, SyntaxFault, ValueFault};
 use crate::math::number::{Decimal, Unreadable};
 use crate::model::Limits;
 use crate::syntax::ast::{
@@ -442,7 +442,7 @@ fn ask<'a>(
     let layer = inner.next().map(number).transpose()?;
     if let Some(more) = inner.next() {
         return Err(Error::BadValue {
-            fault: ValueFault::AskNumbers,
+            fault: ValueFault::Ask(AskFault::AskNumbers),
             span: span(&more),
         });
     }

@@ -11,7 +11,7 @@ use crate::commands::random::Rng;
 use crate::derivation::Derivation;
 use crate::error::{DrawFault, Error, Tried};
 use crate::math::expr::{Index, Symbol};
-use crate::math::functions::Shape;
+use crate::math::functions::{Builtin, Shape};
 use crate::math::names::{Indices, Name};
 use crate::math::number::Decimal;
 use crate::model::{Network, Vary, VaryTarget};
@@ -101,14 +101,16 @@ fn unit_fault(
         let sample = (network.samples() > 1).then_some(Index::Num(sample as u32 + 1));
         Name::of(&Symbol::pre(l, Index::Num(j as u32 + 1)).at(sample), None).plain(Indices::Joined)
     };
-    match activation.name.as_str() {
-        "sigmoid" | "tanh" if a.abs() > SATURATION + margin => Some(DrawFault::Saturated {
-            quantity: quantity(),
-            activation: activation.name.clone(),
-            value: a,
-            limit: SATURATION,
-        }),
-        "relu" | "leaky_relu" if a.abs() < KINK - margin => Some(DrawFault::Kink {
+    match activation.builtin? {
+        Builtin::Sigmoid | Builtin::Tanh if a.abs() > SATURATION + margin => {
+            Some(DrawFault::Saturated {
+                quantity: quantity(),
+                activation: activation.name.clone(),
+                value: a,
+                limit: SATURATION,
+            })
+        }
+        Builtin::Relu | Builtin::LeakyRelu if a.abs() < KINK - margin => Some(DrawFault::Kink {
             quantity: quantity(),
             activation: activation.name.clone(),
             value: a,
@@ -146,14 +148,14 @@ pub(super) fn quick_fault(network: &Network) -> Option<Fault> {
             if layer.activation.custom {
                 break;
             }
-            let h: fn(f64, f64) -> f64 = match layer.activation.name.as_str() {
-                "identity" => |a, _| a,
-                "sigmoid" => |a, _| 1.0 / (1.0 + (-a).exp()),
-                "tanh" => |a, _| a.tanh(),
-                "relu" => |a, _| a.max(0.0),
-                "leaky_relu" => |a, s| if a > 0.0 { a } else { s * a },
-                "softplus" => |a, _| a.max(0.0) + (-a.abs()).exp().ln_1p(),
-                _ => break,
+            let h: fn(f64, f64) -> f64 = match layer.activation.builtin {
+                Some(Builtin::Identity) => |a, _| a,
+                Some(Builtin::Sigmoid) => |a, _| 1.0 / (1.0 + (-a).exp()),
+                Some(Builtin::Tanh) => |a, _| a.tanh(),
+                Some(Builtin::Relu) => |a, _| a.max(0.0),
+                Some(Builtin::LeakyRelu) => |a, s| if a > 0.0 { a } else { s * a },
+                Some(Builtin::Softplus) => |a, _| a.max(0.0) + (-a.abs()).exp().ln_1p(),
+                Some(Builtin::Softmax) | None => break,
             };
             z = pre.into_iter().map(|a| h(a, slope)).collect();
         }
