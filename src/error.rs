@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use thiserror::Error;
 use unicode_width::UnicodeWidthChar;
 
+use crate::chars::{Foreign, Invisible};
 use crate::math::number::Decimal;
-use crate::syntax::input::{Foreign, Invisible};
 
 /// A byte range in the source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -1482,7 +1482,7 @@ impl Shown {
             '\u{0}'..='\u{1F}' => Shown::Picture(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
             '\u{7F}' => Shown::Picture('\u{2421}'),
             _ if c.is_control() => Shown::Picture('\u{FFFD}'),
-            _ if crate::syntax::input::invisible(c).is_some() => Shown::Code(c),
+            _ if crate::chars::invisible(c).is_some() => Shown::Code(c),
             _ => Shown::Char(c, c.width().unwrap_or(1)),
         }
     }
@@ -1543,7 +1543,7 @@ fn character(c: char) -> String {
     let unseen = c.is_control()
         || c.is_whitespace()
         || c.width() == Some(0)
-        || crate::syntax::input::invisible(c).is_some();
+        || crate::chars::invisible(c).is_some();
     if unseen {
         format!("U+{:04X}", c as u32)
     } else {

@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 
 use pest::pratt_parser::{Assoc, Op as PrattOp, PrattParser};
 
+use crate::chars::Foreign;
 use crate::error::{AskFault, Error, Expected, Found, LimitFault, Span, SyntaxFault, ValueFault};
 use crate::math::number::{Decimal, Unreadable};
 use crate::model::Limits;
@@ -27,7 +28,6 @@ use crate::syntax::ast::{
     Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Param, Setting, Statement, VarySpec,
     Vector,
 };
-use crate::syntax::input::Foreign;
 
 mod grammar {
     #[derive(pest_derive::Parser)]

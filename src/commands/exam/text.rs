@@ -154,8 +154,8 @@ impl Texts {
     }
 
     /// What the table of asked values is and how its tolerance was chosen.
-    pub fn table_note(self, rule: super::key::Tolerance, digits: u32) -> String {
-        use super::key::Tolerance;
+    pub fn table_note(self, rule: super::Tolerance, digits: u32) -> String {
+        use super::Tolerance;
         match (self.ja(), rule) {
             (false, Tolerance::Rule) => format!(
                 "First the asked numbers of every variant, as entered in Moodle and Canvas, with \

@@ -2,7 +2,7 @@
 //! written as every file of the bundle has it (question, answer, key table, quizzes, `.nn`).
 
 use super::asks::{answers, Answer};
-use super::draw::{derived_fault, quick_fault, Fault};
+use super::faults::{derived_fault, quick_fault, Fault};
 use super::{canvas, key, moodle, network_svg, text, xml, ExamSettings};
 use crate::commands::nn::{self, Style};
 use crate::derivation::{self, Carry, Derivation, Options};
