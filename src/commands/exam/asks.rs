@@ -64,7 +64,9 @@ pub(super) fn answers(
     // Every number is the first step's: with several, the question says so.
     if derivation.steps.len() > 1 {
         for answer in &mut out {
-            answer.symbol.push_str(&texts.in_first_step_latex());
+            answer
+                .symbol
+                .push_str(&latex::exam::text(texts.in_first_step()));
             answer.name.push_str(texts.in_first_step());
         }
     }
@@ -267,7 +269,7 @@ impl Reader<'_> {
                 format!(
                     "{}{}",
                     printer.symbol(&parameter),
-                    texts.after_update_latex()
+                    latex::exam::text(texts.after_update())
                 ),
                 format!("{}{}", printer.plain(&lhs), texts.after_update()),
             )

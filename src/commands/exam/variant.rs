@@ -245,7 +245,10 @@ fn problem(
     rest.push_str(&format!("<p>{}</p>", sentences.join(" ")));
     if let Some(loss) = derivation.loss.first() {
         let formula = latex::exam::definition(printer, loss);
-        rest.push_str(&format!("<p>{}</p>", texts.loss(&xml(&formula))));
+        rest.push_str(&format!(
+            "<p>{}</p>",
+            texts.loss(&latex::exam::inline(&xml(&formula)))
+        ));
     }
     for (l, layer) in (1..).zip(&network.layers) {
         let values = latex::exam::layer_values(l, &layer.weights, layer.bias.as_deref());
@@ -257,7 +260,10 @@ fn problem(
         rest.push_str(&format!("<p>{values}</p>"));
     }
     if let Some(sgd) = network.sgd {
-        rest.push_str(&format!("<p>{}</p>", texts.rate(&sgd.lr.to_string())));
+        rest.push_str(&format!(
+            "<p>{}</p>",
+            texts.rate(&latex::exam::rate(&sgd.lr.to_string()))
+        ));
     }
     Problem { rest, svg }
 }
