@@ -15,54 +15,14 @@ pub(super) fn check_limits(
     sgd: Option<&(Sgd, Span)>,
     limits: &Limits,
 ) -> Result<(), Error> {
-    let too_big = |fault: LimitFault, span: Span| Err(Error::OverLimit { fault, span });
-    if samples > limits.samples {
-        return too_big(
-            LimitFault::Size(SizeLimit::Samples {
-                samples,
-                limit: limits.samples,
-            }),
-            input_span,
-        );
-    }
-    if layers.len() > limits.layers {
-        let (_, span) = layers[limits.layers];
-        return too_big(
-            LimitFault::Size(SizeLimit::Layers {
-                layers: layers.len(),
-                limit: limits.layers,
-            }),
-            span,
-        );
-    }
-    if inputs > limits.units {
-        return too_big(
-            LimitFault::Size(SizeLimit::InputValues {
-                inputs,
-                limit: limits.units,
-            }),
-            input_span,
-        );
-    }
-    for (n, (layer, span)) in layers.iter().enumerate() {
-        if layer.units() > limits.units {
-            return too_big(
-                LimitFault::Size(SizeLimit::Units {
-                    layer: n + 1,
-                    units: layer.units(),
-                    limit: limits.units,
-                }),
-                *span,
-            );
-        }
-    }
+    check_sizes(layers, inputs, input_span, samples, limits)?;
     let steps = sgd.map_or(1, |(sgd, _)| sgd.steps);
     if let Some((_, span)) = sgd.filter(|(sgd, _)| sgd.steps > limits.steps) {
         return too_big(
-            LimitFault::Size(SizeLimit::Steps {
+            SizeLimit::Steps {
                 steps: steps.into(),
                 limit: limits.steps,
-            }),
+            },
             *span,
         );
     }
@@ -73,15 +33,74 @@ pub(super) fn check_limits(
     if gradients > limits.gradients {
         let span = sgd.map_or(layers[0].1, |(_, span)| *span);
         return too_big(
-            LimitFault::Size(SizeLimit::Gradients {
+            SizeLimit::Gradients {
                 gradients,
                 parameters,
                 steps: steps as usize,
                 samples,
                 limit: limits.gradients,
-            }),
+            },
             span,
         );
+    }
+    Ok(())
+}
+
+/// An [`Error::OverLimit`] for `fault` at `span`.
+fn too_big(fault: SizeLimit, span: Span) -> Result<(), Error> {
+    Err(Error::OverLimit {
+        fault: LimitFault::Size(fault),
+        span,
+    })
+}
+
+/// Refuses more samples, layers or units than `limits` allow.
+fn check_sizes(
+    layers: &[(Layer, Span)],
+    inputs: usize,
+    input_span: Span,
+    samples: usize,
+    limits: &Limits,
+) -> Result<(), Error> {
+    if samples > limits.samples {
+        return too_big(
+            SizeLimit::Samples {
+                samples,
+                limit: limits.samples,
+            },
+            input_span,
+        );
+    }
+    if layers.len() > limits.layers {
+        let (_, span) = layers[limits.layers];
+        return too_big(
+            SizeLimit::Layers {
+                layers: layers.len(),
+                limit: limits.layers,
+            },
+            span,
+        );
+    }
+    if inputs > limits.units {
+        return too_big(
+            SizeLimit::InputValues {
+                inputs,
+                limit: limits.units,
+            },
+            input_span,
+        );
+    }
+    for (n, (layer, span)) in layers.iter().enumerate() {
+        if layer.units() > limits.units {
+            return too_big(
+                SizeLimit::Units {
+                    layer: n + 1,
+                    units: layer.units(),
+                    limit: limits.units,
+                },
+                *span,
+            );
+        }
     }
     Ok(())
 }
