@@ -9,10 +9,11 @@ import os, re, sys
 from collections import defaultdict
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src')
-# Each room's stage; a room may use its own stage and earlier ones. error and model are plain
-# data every stage shares; cli and lib tie everything together.
+# Each room's stage; a room may use its own stage and earlier ones. chars (what a character
+# is) and math (numbers, formulas) come first: error's kinds carry their data; error and model
+# are plain data every later stage shares; cli and lib tie everything together.
 STAGES = {
-    'error': 0, 'model': 1, 'math': 1, 'syntax': 2, 'check': 3, 'derivation': 4,
+    'chars': 0, 'math': 0, 'error': 1, 'model': 1, 'syntax': 2, 'check': 3, 'derivation': 4,
     'latex': 5, 'render': 6, 'output': 6, 'commands': 7, 'cli': 8, 'lib': 9, 'main': 9,
 }
 

@@ -557,6 +557,26 @@ fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {
     verdict
 }
 
+/// One layer's line of `check`'s report.
+fn layer_line(layer: &crate::commands::gradcheck::LayerReport, tolerance: f64) -> String {
+    let kinks = match layer.at_kinks {
+        0 => String::new(),
+        n => format!(" ({n} left out at a kink of the activation)"),
+    };
+    let resolution = if layer.resolution > tolerance.max(1e-12) {
+        format!(
+            " (the finite differences are good to only {:.1e} here)",
+            layer.resolution
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "  layer {}: {} gradients, largest relative difference {:.1e}{resolution}{kinks}\n",
+        layer.layer, layer.compared, layer.largest
+    )
+}
+
 /// What `check` prints for `report`, and its verdict: every layer, then each mismatch (the
 /// first [`SHOWN_MISMATCHES`], and how many more), and an error naming the first.
 fn describe_check(
@@ -567,22 +587,7 @@ fn describe_check(
     let mut out =
         format!("{name}: the file is valid; every gradient against central finite differences:\n");
     for layer in &report.layers {
-        let kinks = match layer.at_kinks {
-            0 => String::new(),
-            n => format!(" ({n} left out at a kink of the activation)"),
-        };
-        let resolution = if layer.resolution > tolerance.max(1e-12) {
-            format!(
-                " (the finite differences are good to only {:.1e} here)",
-                layer.resolution
-            )
-        } else {
-            String::new()
-        };
-        out.push_str(&format!(
-            "  layer {}: {} gradients, largest relative difference {:.1e}{resolution}{kinks}\n",
-            layer.layer, layer.compared, layer.largest
-        ));
+        out.push_str(&layer_line(layer, tolerance));
     }
     let mismatches = &report.mismatches;
     if !mismatches.is_empty() {

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use thiserror::Error;
 use unicode_width::UnicodeWidthChar;
 
+use crate::chars::{Foreign, Invisible};
 use crate::math::number::Decimal;
-use crate::syntax::input::{Foreign, Invisible};
 
 /// A byte range in the source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -164,11 +164,6 @@ pub enum Error {
     #[error("{fault}")]
     Misfit { fault: MisfitFault, span: Span },
 
-    /// Pre-formatted: what `commands/gen` still builds ([`MisfitFault::SoftmaxInActs`] is its
-    /// kind).
-    #[error("{message}")]
-    Mismatch { message: String, span: Span },
-
     /// Sizes that do not fit together.
     #[error("{fault}")]
     Shape { fault: ShapeFault, span: Span },
@@ -177,19 +172,9 @@ pub enum Error {
     #[error("{fault}")]
     OverLimit { fault: LimitFault, span: Span },
 
-    /// Pre-formatted: what `commands/gen` still builds (its kinds are the `Gen…` ones of
-    /// [`LimitFault`]).
-    #[error("{message}")]
-    Limit { message: String, span: Span },
-
     /// A value outside what it may be (a learning rate of 0, a fractional step count, …).
     #[error("{fault}")]
     BadValue { fault: ValueFault, span: Span },
-
-    /// Pre-formatted: what `commands/gen` still builds (its kinds are the `Gen…` ones of
-    /// [`ValueFault`]).
-    #[error("{message}")]
-    Value { message: String, span: Span },
 
     /// An asked element that its layer does not have (`ask grad w45 1` where W1 is 2×3):
     /// `inputs` is the layer's for a weight, `None` for a unit's number or a bias.
@@ -254,11 +239,6 @@ pub enum Error {
     #[error("cannot write {path}: {fault}")]
     Unwritten { path: String, fault: WriteFault },
 
-    /// Pre-formatted: what `commands/exam` still builds (its kinds are
-    /// [`WriteFault::PreviousKept`] and [`WriteFault::PreviousNotRemoved`]).
-    #[error("cannot write {path}: {message}")]
-    WriteMessage { path: String, message: String },
-
     /// `-o` names the input file itself (by device and inode, so also through a link).
     #[error("refusing to write {output}: it is the input file {input}; nothing was written")]
     SameFile { input: String, output: String },
@@ -268,8 +248,8 @@ pub enum Error {
     OutputIsDirectory { path: String },
 
     /// `--templates` names something that is not a readable directory.
-    #[error("cannot use templates from {path}: {message}")]
-    TemplatesDir { path: String, message: String },
+    #[error("cannot use templates from {path}: {fault}")]
+    TemplatesDir { path: String, fault: DirFault },
 
     /// Files to be written all together exist already (`templates export` without `--force`).
     #[error("{dir} already holds {}; nothing was written (--force replaces them)", names.join(", "))]
@@ -730,7 +710,7 @@ impl std::fmt::Display for ShapeFault {
     }
 }
 
-/// Who writes a custom formula's rows, for [`LimitFault::FormulaRows`].
+/// Who writes a custom formula's rows, for [`LimitFault::Size(SizeLimit::FormulaRows)`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Writer {
     /// A layer (from 1) with a custom activation.
@@ -755,34 +735,64 @@ impl std::fmt::Display for Writer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LimitFault {
     /// Brackets nested deeper than `max`.
-    Nesting {
-        max: usize,
-    },
+    Nesting { max: usize },
     /// A formula of more than `max` terms.
-    FormulaTerms {
-        max: usize,
-    },
+    FormulaTerms { max: usize },
     /// A formula whose operations nest deeper than `max`.
-    FormulaDepth {
-        max: usize,
-    },
+    FormulaDepth { max: usize },
     /// More than `max` activations defined in the file.
-    CustomActivations {
-        max: usize,
-    },
+    CustomActivations { max: usize },
     /// One `vary` range of more than `max` values.
-    RangeValues {
-        max: usize,
-    },
+    RangeValues { max: usize },
     /// All `vary` statements together drawing from more than `max` values.
-    VaryValues {
-        max: usize,
-    },
+    VaryValues { max: usize },
     /// A derivative of more than `limit` terms.
-    Derivative {
-        place: Place,
-        limit: usize,
-    },
+    Derivative { place: Place, limit: usize },
+    /// A network or a run bigger than a `--max-…` limit allows, raisable with that flag.
+    Size(SizeLimit),
+    /// `gen --sizes` asking for more than the limits allow.
+    Gen(GenLimit),
+}
+
+impl std::fmt::Display for LimitFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LimitFault::Nesting { max } => write!(
+                f,
+                "too deeply nested: more than {max} levels of parentheses and brackets"
+            ),
+            LimitFault::FormulaTerms { max } => write!(
+                f,
+                "the formula is too long: more than {max} terms (numbers, names, operators and function calls)"
+            ),
+            LimitFault::FormulaDepth { max } => write!(
+                f,
+                "the formula is too deeply nested: more than {max} levels of operations"
+            ),
+            LimitFault::CustomActivations { max } => {
+                write!(f, "the file defines more than {max} activations of its own")
+            }
+            LimitFault::RangeValues { max } => {
+                write!(f, "the range has more than {max} values; take a larger step")
+            }
+            LimitFault::VaryValues { max } => write!(
+                f,
+                "the `vary` statements draw from more than {max} values in all; take larger \
+                 steps or fewer values"
+            ),
+            LimitFault::Derivative { place, limit } => write!(
+                f,
+                "the derivative of {place} is too large to write out (more than {limit} terms)"
+            ),
+            LimitFault::Size(fault) => write!(f, "{fault}"),
+            LimitFault::Gen(fault) => write!(f, "{fault}"),
+        }
+    }
+}
+
+/// A network or a run bigger than a `--max-…` limit allows, raisable with that flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SizeLimit {
     Samples {
         samples: usize,
         limit: usize,
@@ -824,70 +834,24 @@ pub enum LimitFault {
         limit: usize,
         per: usize,
     },
-    /// `gen --sizes` with more layers than `--max-layers`.
-    GenLayers {
-        layers: usize,
-        limit: usize,
-    },
-    /// `gen --sizes` with more units in `layer` (0: the input) than `--max-units`.
-    GenUnits {
-        layer: usize,
-        units: usize,
-        limit: usize,
-    },
-    /// `gen` with `--max-samples 0` or `--max-steps 0`.
-    GenNothingAllowed,
-    /// `gen --sizes` with more parameters than `--max-gradients`.
-    GenGradients {
-        parameters: usize,
-        bias: bool,
-        limit: usize,
-    },
 }
 
-impl std::fmt::Display for LimitFault {
+impl std::fmt::Display for SizeLimit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LimitFault::Nesting { max } => write!(
-                f,
-                "too deeply nested: more than {max} levels of parentheses and brackets"
-            ),
-            LimitFault::FormulaTerms { max } => write!(
-                f,
-                "the formula is too long: more than {max} terms (numbers, names, operators and function calls)"
-            ),
-            LimitFault::FormulaDepth { max } => write!(
-                f,
-                "the formula is too deeply nested: more than {max} levels of operations"
-            ),
-            LimitFault::CustomActivations { max } => {
-                write!(f, "the file defines more than {max} activations of its own")
-            }
-            LimitFault::RangeValues { max } => {
-                write!(f, "the range has more than {max} values; take a larger step")
-            }
-            LimitFault::VaryValues { max } => write!(
-                f,
-                "the `vary` statements draw from more than {max} values in all; take larger \
-                 steps or fewer values"
-            ),
-            LimitFault::Derivative { place, limit } => write!(
-                f,
-                "the derivative of {place} is too large to write out (more than {limit} terms)"
-            ),
-            LimitFault::Samples { samples, limit } => write!(
+            SizeLimit::Samples { samples, limit } => write!(
                 f,
                 "the input has {samples} samples; the limit is {limit} (raise it with --max-samples)"
             ),
-            LimitFault::Layers { layers, limit } => write!(
+            SizeLimit::Layers { layers, limit } => write!(
                 f,
                 "the network has {layers} layers; the limit is {limit} (raise it with --max-layers)"
             ),
-            LimitFault::InputValues { inputs, limit } => write!(
+            SizeLimit::InputValues { inputs, limit } => write!(
                 f,
                 "the input has {inputs} values; the limit is {limit} (raise it with --max-units)"
             ),
-            LimitFault::Units {
+            SizeLimit::Units {
                 layer,
                 units,
                 limit,
@@ -895,11 +859,11 @@ impl std::fmt::Display for LimitFault {
                 f,
                 "layer {layer} has {units} units; the limit is {limit} (raise it with --max-units)"
             ),
-            LimitFault::Steps { steps, limit } => write!(
+            SizeLimit::Steps { steps, limit } => write!(
                 f,
                 "{steps} steps are asked for; the limit is {limit} (raise it with --max-steps)"
             ),
-            LimitFault::Gradients {
+            SizeLimit::Gradients {
                 gradients,
                 parameters,
                 steps,
@@ -912,7 +876,7 @@ impl std::fmt::Display for LimitFault {
                 count(*steps, "step"),
                 count(*samples, "sample"),
             ),
-            LimitFault::FormulaRows {
+            SizeLimit::FormulaRows {
                 writer,
                 each,
                 units,
@@ -930,11 +894,39 @@ impl std::fmt::Display for LimitFault {
                 count(*samples, "sample"),
                 count(*steps, "step"),
             ),
-            LimitFault::GenLayers { layers, limit } => write!(
+        }
+    }
+}
+
+/// `gen --sizes` asking for more than the limits allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GenLimit {
+    /// `gen --sizes` with more layers than `--max-layers`.
+    Layers { layers: usize, limit: usize },
+    /// `gen --sizes` with more units in `layer` (0: the input) than `--max-units`.
+    Units {
+        layer: usize,
+        units: usize,
+        limit: usize,
+    },
+    /// `gen` with `--max-samples 0` or `--max-steps 0`.
+    NothingAllowed,
+    /// `gen --sizes` with more parameters than `--max-gradients`.
+    Gradients {
+        parameters: usize,
+        bias: bool,
+        limit: usize,
+    },
+}
+
+impl std::fmt::Display for GenLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GenLimit::Layers { layers, limit } => write!(
                 f,
                 "--sizes asks for {layers} layers; the limit is {limit} (raise it with --max-layers)"
             ),
-            LimitFault::GenUnits {
+            GenLimit::Units {
                 layer,
                 units,
                 limit,
@@ -948,11 +940,11 @@ impl std::fmt::Display for LimitFault {
                     "--sizes asks for {units} units in {what}; the limit is {limit} (raise it with --max-units)"
                 )
             }
-            LimitFault::GenNothingAllowed => write!(
+            GenLimit::NothingAllowed => write!(
                 f,
                 "gen writes one sample and one SGD step, which --max-samples 0 or --max-steps 0 refuses"
             ),
-            LimitFault::GenGradients {
+            GenLimit::Gradients {
                 parameters,
                 bias,
                 limit,
@@ -988,8 +980,6 @@ pub enum ValueFault {
     NumberTooLarge(String),
     /// A number of more than 38 digits or 30 decimal places, as written.
     NumberTooPrecise(String),
-    /// `ask` with more than one number after its name.
-    AskNumbers,
     /// `activation sigmoid(a) = …`.
     BuiltinName(String),
     /// `loss (y, y) = …`.
@@ -1008,25 +998,6 @@ pub enum ValueFault {
     VariesMissingBiases { name: String, layer: Option<u32> },
     /// `vary lr` drawing a rate of 0 or below.
     DrawnRate { name: String, value: Decimal },
-    /// `ask a2` without its layer; `command` is `grad` or `update` for a weight.
-    NeedsLayer {
-        name: String,
-        command: Option<&'static str>,
-    },
-    /// `ask E 1`, `ask y 1`; `outputs` for `y`.
-    TakesNoLayer { name: String, outputs: bool },
-    /// `ask grad w1` and the like.
-    NotAWeight(String),
-    /// `ask grad W1 1`.
-    WholeLayerWeights(String),
-    /// `ask grad a1 1`: a value asked as a gradient.
-    GradOfValue { name: String, layer: Option<u32> },
-    /// `ask w12 1`: a parameter asked as a value.
-    ValueOfParameter { name: String, layer: Option<u32> },
-    /// `ask grad b…` where the named layer (or every layer) has no biases.
-    AsksMissingBiases { name: String, layer: Option<u32> },
-    /// `ask update …` without `sgd`.
-    UpdateWithoutSgd,
     /// `sgd lr = 0`.
     LearningRate(Decimal),
     /// `sgd steps = 1.5`.
@@ -1035,6 +1006,8 @@ pub enum ValueFault {
     GenSizes,
     /// `gen --acts` with more activations (`given`) than layers.
     GenActs { given: usize, layers: usize },
+    /// An `ask` statement that names no number the exam can ask.
+    Ask(AskFault),
 }
 
 impl std::fmt::Display for ValueFault {
@@ -1049,11 +1022,6 @@ impl std::fmt::Display for ValueFault {
             ValueFault::NumberTooPrecise(text) => write!(
                 f,
                 "the number {text} has too many digits (at most 38 digits and 30 decimal places)"
-            ),
-            ValueFault::AskNumbers => write!(
-                f,
-                "`ask` takes one number after the name, the layer; one unit or weight is named \
-                 by the name: `ask a2 1`, `ask grad w12 1`"
             ),
             ValueFault::BuiltinName(name) => {
                 write!(
@@ -1085,48 +1053,6 @@ impl std::fmt::Display for ValueFault {
                 f,
                 "`vary {name}` draws {value}, but the learning rate must be above 0"
             ),
-            ValueFault::NeedsLayer { name, command } => {
-                let command = command.map_or(String::new(), |c| format!("{c} "));
-                write!(
-                    f,
-                    "`{name}` is one element and needs its layer number: `ask {command}{name} 1`"
-                )
-            }
-            ValueFault::TakesNoLayer { name, outputs } => write!(
-                f,
-                "`{name}` takes no layer number{}",
-                if *outputs {
-                    "; `ask z 1` asks layer 1's outputs"
-                } else {
-                    ""
-                }
-            ),
-            ValueFault::NotAWeight(name) => write!(
-                f,
-                "`{name}` is not a weight: write its two indices as `w12`, or apart when one has \
-                 two digits, `w12_3`"
-            ),
-            ValueFault::WholeLayerWeights(name) => write!(
-                f,
-                "`{name}` is a whole layer's weights and names its layer already; one weight is \
-                 written in lower case: `ask grad w12 1`"
-            ),
-            ValueFault::GradOfValue { name, layer } => write!(
-                f,
-                "`grad` and `update` ask for weights and biases; `{name}` is asked without them: \
-                 `ask {}`",
-                with_layer(name, *layer)
-            ),
-            ValueFault::ValueOfParameter { name, layer } => write!(
-                f,
-                "a weight or bias is asked with `grad` (its gradient) or `update` (its value \
-                 after the update): `ask grad {}`",
-                with_layer(name, *layer)
-            ),
-            ValueFault::AsksMissingBiases { name, layer } => {
-                write!(f, "`{name}` asks for biases, but {}", no_biases(*layer))
-            }
-            ValueFault::UpdateWithoutSgd => write!(f, "`ask update` needs an `sgd` statement"),
             ValueFault::LearningRate(lr) => {
                 write!(f, "the learning rate must be above 0, not {lr}")
             }
@@ -1142,6 +1068,87 @@ impl std::fmt::Display for ValueFault {
                 "--acts gives {given} activations, but --sizes makes {layers} {}",
                 if *layers == 1 { "layer" } else { "layers" }
             ),
+            ValueFault::Ask(fault) => write!(f, "{fault}"),
+        }
+    }
+}
+
+/// An `ask` statement that names no number the exam can ask.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AskFault {
+    /// `ask` with more than one number after its name.
+    AskNumbers,
+    /// `ask a2` without its layer; `command` is `grad` or `update` for a weight.
+    NeedsLayer {
+        name: String,
+        command: Option<&'static str>,
+    },
+    /// `ask E 1`, `ask y 1`; `outputs` for `y`.
+    TakesNoLayer { name: String, outputs: bool },
+    /// `ask grad w1` and the like.
+    NotAWeight(String),
+    /// `ask grad W1 1`.
+    WholeLayerWeights(String),
+    /// `ask grad a1 1`: a value asked as a gradient.
+    GradOfValue { name: String, layer: Option<u32> },
+    /// `ask w12 1`: a parameter asked as a value.
+    ValueOfParameter { name: String, layer: Option<u32> },
+    /// `ask grad b…` where the named layer (or every layer) has no biases.
+    AsksMissingBiases { name: String, layer: Option<u32> },
+    /// `ask update …` without `sgd`.
+    UpdateWithoutSgd,
+}
+
+impl std::fmt::Display for AskFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AskFault::AskNumbers => write!(
+                f,
+                "`ask` takes one number after the name, the layer; one unit or weight is named \
+                 by the name: `ask a2 1`, `ask grad w12 1`"
+            ),
+            AskFault::NeedsLayer { name, command } => {
+                let command = command.map_or(String::new(), |c| format!("{c} "));
+                write!(
+                    f,
+                    "`{name}` is one element and needs its layer number: `ask {command}{name} 1`"
+                )
+            }
+            AskFault::TakesNoLayer { name, outputs } => write!(
+                f,
+                "`{name}` takes no layer number{}",
+                if *outputs {
+                    "; `ask z 1` asks layer 1's outputs"
+                } else {
+                    ""
+                }
+            ),
+            AskFault::NotAWeight(name) => write!(
+                f,
+                "`{name}` is not a weight: write its two indices as `w12`, or apart when one has \
+                 two digits, `w12_3`"
+            ),
+            AskFault::WholeLayerWeights(name) => write!(
+                f,
+                "`{name}` is a whole layer's weights and names its layer already; one weight is \
+                 written in lower case: `ask grad w12 1`"
+            ),
+            AskFault::GradOfValue { name, layer } => write!(
+                f,
+                "`grad` and `update` ask for weights and biases; `{name}` is asked without them: \
+                 `ask {}`",
+                with_layer(name, *layer)
+            ),
+            AskFault::ValueOfParameter { name, layer } => write!(
+                f,
+                "a weight or bias is asked with `grad` (its gradient) or `update` (its value \
+                 after the update): `ask grad {}`",
+                with_layer(name, *layer)
+            ),
+            AskFault::AsksMissingBiases { name, layer } => {
+                write!(f, "`{name}` asks for biases, but {}", no_biases(*layer))
+            }
+            AskFault::UpdateWithoutSgd => write!(f, "`ask update` needs an `sgd` statement"),
         }
     }
 }
@@ -1213,6 +1220,24 @@ impl std::fmt::Display for MisfitFault {
             MisfitFault::DrawnTarget { name, value, fault } => {
                 write!(f, "`vary {name}` draws {value}: {fault}")
             }
+        }
+    }
+}
+
+/// Why a directory given to read from cannot be used.
+#[derive(Debug)]
+pub enum DirFault {
+    /// It exists, but is not a directory.
+    NotADirectory,
+    /// It cannot be read.
+    Unreadable(std::io::Error),
+}
+
+impl std::fmt::Display for DirFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DirFault::NotADirectory => write!(f, "it is not a directory"),
+            DirFault::Unreadable(error) => write!(f, "{error}"),
         }
     }
 }
@@ -1331,12 +1356,9 @@ impl Error {
             | Error::Missing { span, .. }
             | Error::Unknown { span, .. }
             | Error::Shape { span, .. }
-            | Error::Limit { span, .. }
             | Error::TooManyTokens { span, .. }
             | Error::Undefined { span, .. }
             | Error::Arity { span, .. }
-            | Error::Mismatch { span, .. }
-            | Error::Value { span, .. }
             | Error::NoElement { span, .. }
             | Error::RoundedAway { span, .. } => Some(*span),
             Error::Unworkable(unworkable) => unworkable.span,
@@ -1460,7 +1482,7 @@ impl Shown {
             '\u{0}'..='\u{1F}' => Shown::Picture(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
             '\u{7F}' => Shown::Picture('\u{2421}'),
             _ if c.is_control() => Shown::Picture('\u{FFFD}'),
-            _ if crate::syntax::input::invisible(c).is_some() => Shown::Code(c),
+            _ if crate::chars::invisible(c).is_some() => Shown::Code(c),
             _ => Shown::Char(c, c.width().unwrap_or(1)),
         }
     }
@@ -1521,7 +1543,7 @@ fn character(c: char) -> String {
     let unseen = c.is_control()
         || c.is_whitespace()
         || c.width() == Some(0)
-        || crate::syntax::input::invisible(c).is_some();
+        || crate::chars::invisible(c).is_some();
     if unseen {
         format!("U+{:04X}", c as u32)
     } else {

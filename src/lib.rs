@@ -10,6 +10,7 @@
 //! text through `input` and writing the results through `output`, which never loses what is
 //! there; `error` is the one error type.
 
+pub mod chars;
 pub mod check;
 pub mod cli;
 pub mod commands;

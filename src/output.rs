@@ -580,6 +580,59 @@ pub fn write_files_atomically(
     write_files_with(dir, files, replace, |from, to| fs::rename(from, to))
 }
 
+/// Writes `files` into the new directory `dir`: made whole beside it, then renamed into place.
+fn write_new_dir(
+    dir: &Path,
+    files: &[(&str, &[u8])],
+    rename: &mut impl FnMut(&Path, &Path) -> io::Result<()>,
+) -> Result<(), Error> {
+    let parent = parent_of(dir);
+    fs::create_dir_all(parent).map_err(error(parent))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".backprop-tex-")
+        .permissions(Permissions::from_mode(0o777))
+        .tempdir_in(parent)
+        .map_err(|e| error(dir)(without_temp_path(e)))?;
+    stage(staging.path(), files, dir)?;
+    rename(staging.path(), dir).map_err(error(dir))?;
+    // The directory now has its real name; nothing is left to remove.
+    let _ = staging.keep();
+    sync_dir(parent);
+    Ok(())
+}
+
+/// Which of `paths` (the `files` in `dir`) exist already; refused unless `replace`, or when
+/// one of them is not a regular file.
+fn present_files(
+    dir: &Path,
+    files: &[(&str, &[u8])],
+    paths: &[PathBuf],
+    replace: bool,
+) -> Result<Vec<bool>, Error> {
+    let present: Vec<bool> = paths.iter().map(|p| p.symlink_metadata().is_ok()).collect();
+    let existing: Vec<String> = files
+        .iter()
+        .zip(&present)
+        .filter(|(_, &here)| here)
+        .map(|((name, _), _)| name.to_string())
+        .collect();
+    if !existing.is_empty() && !replace {
+        return Err(Error::Exists {
+            dir: dir.display().to_string(),
+            names: existing,
+        });
+    }
+    for (path, _) in paths.iter().zip(&present).filter(|(_, &here)| here) {
+        if !path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+            return Err(Error::Unwritten {
+                path: path.display().to_string(),
+                fault: WriteFault::NotARegularFile,
+            });
+        }
+    }
+    Ok(present)
+}
+
 /// [`write_files_atomically`] with the final move given (tests make it fail half-way).
 fn write_files_with(
     dir: &Path,
@@ -591,19 +644,7 @@ fn write_files_with(
     let paths: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
     match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            // A new directory: made whole beside it, then renamed into place.
-            let parent = parent_of(dir);
-            fs::create_dir_all(parent).map_err(error(parent))?;
-            let staging = tempfile::Builder::new()
-                .prefix(".backprop-tex-")
-                .permissions(Permissions::from_mode(0o777))
-                .tempdir_in(parent)
-                .map_err(|e| error(dir)(without_temp_path(e)))?;
-            stage(staging.path(), files, dir)?;
-            rename(staging.path(), dir).map_err(error(dir))?;
-            // The directory now has its real name; nothing is left to remove.
-            let _ = staging.keep();
-            sync_dir(parent);
+            write_new_dir(dir, files, &mut rename)?;
             return Ok(paths);
         }
         Err(e) => return Err(write_error(&shown, e)),
@@ -619,27 +660,7 @@ fn write_files_with(
         }
         Err(e) => return Err(write_error(&shown, e)),
     }
-    let present: Vec<bool> = paths.iter().map(|p| p.symlink_metadata().is_ok()).collect();
-    let existing: Vec<String> = files
-        .iter()
-        .zip(&present)
-        .filter(|(_, &here)| here)
-        .map(|((name, _), _)| name.to_string())
-        .collect();
-    if !existing.is_empty() && !replace {
-        return Err(Error::Exists {
-            dir: shown.to_string(),
-            names: existing,
-        });
-    }
-    for (path, _) in paths.iter().zip(&present).filter(|(_, &here)| here) {
-        if !path.symlink_metadata().is_ok_and(|m| m.is_file()) {
-            return Err(Error::Unwritten {
-                path: path.display().to_string(),
-                fault: WriteFault::NotARegularFile,
-            });
-        }
-    }
+    let present = present_files(dir, files, &paths, replace)?;
     let staging = tempfile::Builder::new()
         .prefix(".backprop-tex-")
         .tempdir_in(dir)

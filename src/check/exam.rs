@@ -2,7 +2,7 @@
 //! ask about: a name that is not there, a layer without biases, or a drawn value the file could
 //! not hold is refused here, once, rather than in every variant.
 
-use crate::error::{Error, LimitFault, MisfitFault, Span, TargetFault, ValueFault};
+use crate::error::{AskFault, Error, LimitFault, MisfitFault, Span, TargetFault, ValueFault};
 use crate::math::functions::{Loss, Needs};
 use crate::math::number::Decimal;
 use crate::model::{Ask, Exam, Layer, Parameter, Quantity, Vary, VaryTarget};
@@ -312,10 +312,10 @@ impl Asked<'_> {
     }
 
     fn needs_layer(&self, command: Option<&'static str>) -> Error {
-        self.value_error(ValueFault::NeedsLayer {
+        self.value_error(ValueFault::Ask(AskFault::NeedsLayer {
             name: self.text().to_string(),
             command,
-        })
+        }))
     }
 
     /// `ask y`, `ask E`, `ask a 1`, `ask a2 1`: a value.
@@ -333,10 +333,10 @@ impl Asked<'_> {
             ("E" | "y", _) if self.written.is_some() => {
                 let span = self.written.map_or(self.name.span, |(_, s)| s);
                 return Err(Error::BadValue {
-                    fault: ValueFault::TakesNoLayer {
+                    fault: ValueFault::Ask(AskFault::TakesNoLayer {
                         name: letters.to_string(),
                         outputs: letters == "y",
-                    },
+                    }),
                     span,
                 });
             }
@@ -362,10 +362,12 @@ impl Asked<'_> {
                 }
             }
             ("W" | "w" | "b", _) => {
-                return Err(self.value_error(ValueFault::ValueOfParameter {
-                    name: self.text().to_string(),
-                    layer: self.layer(),
-                }))
+                return Err(
+                    self.value_error(ValueFault::Ask(AskFault::ValueOfParameter {
+                        name: self.text().to_string(),
+                        layer: self.layer(),
+                    })),
+                )
             }
             _ => return Err(self.unknown()),
         })
@@ -388,7 +390,11 @@ impl Asked<'_> {
                 }
             }
             "W" if self.written.is_some() && !digits.is_empty() => {
-                return Err(self.value_error(ValueFault::WholeLayerWeights(self.text().to_string())))
+                return Err(
+                    self.value_error(ValueFault::Ask(AskFault::WholeLayerWeights(
+                        self.text().to_string(),
+                    ))),
+                )
             }
             "W" | "b" => {
                 let named = match self.layer() {
@@ -403,10 +409,10 @@ impl Asked<'_> {
                 }
             }
             "a" | "z" | "delta" | "y" | "E" => {
-                return Err(self.value_error(ValueFault::GradOfValue {
+                return Err(self.value_error(ValueFault::Ask(AskFault::GradOfValue {
                     name: self.text().to_string(),
                     layer: self.layer(),
-                }))
+                })))
             }
             _ => return Err(self.unknown()),
         })
@@ -422,7 +428,11 @@ impl Asked<'_> {
         let (i, j) = match digits.split_once('_') {
             Some((i, j)) if only_digits(i) && only_digits(j) => (i, j),
             None if digits.len() == 2 && only_digits(digits) => digits.split_at(1),
-            _ => return Err(self.value_error(ValueFault::NotAWeight(self.text().to_string()))),
+            _ => {
+                return Err(self.value_error(ValueFault::Ask(AskFault::NotAWeight(
+                    self.text().to_string(),
+                ))))
+            }
         };
         let (rows, columns) = (
             self.units(layer),
@@ -507,13 +517,15 @@ fn check_ask(
         _ => return Ok(ask),
     };
     if bias && !has_bias(layers, layer) {
-        return Err(asked.value_error(ValueFault::AsksMissingBiases {
-            name: text.to_string(),
-            layer,
-        }));
+        return Err(
+            asked.value_error(ValueFault::Ask(AskFault::AsksMissingBiases {
+                name: text.to_string(),
+                layer,
+            })),
+        );
     }
     if update && !has_sgd {
-        return Err(asked.value_error(ValueFault::UpdateWithoutSgd));
+        return Err(asked.value_error(ValueFault::Ask(AskFault::UpdateWithoutSgd)));
     }
     Ok(ask)
 }

@@ -38,7 +38,7 @@ pub(super) fn check_loss(
     let element = convert(body, &params, &Place::Loss)?;
     let mut loss = functions::custom_loss(&element, outputs as u32);
     // Differentiated here, where the formula's place is known, exactly as the derivation will.
-    let (derivative, _) = crate::derivation::loss_by_output(&loss, depth as u32, samples)
+    let (derivative, _) = crate::math::diff::loss_by_output(&loss, depth as u32, samples)
         .map_err(|failure| derivative_error(failure, Place::Loss, body.span()))?;
     let terms = terms(&element) + terms(&derivative);
     loss.source = Some((y.text.clone(), t.text.clone(), text.clone()));

@@ -136,13 +136,12 @@ pub(super) fn rectangular(array: &Array, name: Numbers) -> Result<Vec<Vec<Decima
     Ok(rows.iter().map(|row| values(row)).collect())
 }
 
-fn check_layer(
+/// A layer's `W` and `b` with their spans, each given at most once; no other parameter.
+#[allow(clippy::type_complexity)]
+fn layer_params(
     number: usize,
-    act: Arc<Activation>,
     params: &[Param],
-    previous: Option<usize>,
-    span: Span,
-) -> Result<Layer, Error> {
+) -> Result<(Option<(&Array, Span)>, Option<(&Array, Span)>), Error> {
     let mut weights: Option<(&Array, Span)> = None;
     let mut bias: Option<(&Array, Span)> = None;
     for param in params {
@@ -170,6 +169,17 @@ fn check_layer(
         }
         *slot = Some((&param.value, param.span));
     }
+    Ok((weights, bias))
+}
+
+fn check_layer(
+    number: usize,
+    act: Arc<Activation>,
+    params: &[Param],
+    previous: Option<usize>,
+    span: Span,
+) -> Result<Layer, Error> {
+    let (weights, bias) = layer_params(number, params)?;
     let (w_array, _) = weights.ok_or(Error::Missing {
         what: "weights W for this layer (such as `W = [[0.1, 0.2]]`)",
         span,

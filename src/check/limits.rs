@@ -1,7 +1,7 @@
 //! The limits a file must stay within (`--max-…`), checked before anything is derived, each
 //! refusal pointing at the part of the file that is too big.
 
-use crate::error::{Error, LimitFault, Span, Writer};
+use crate::error::{Error, LimitFault, SizeLimit, Span, Writer};
 use crate::model::{Layer, Limits, Sgd};
 
 use super::formulas::terms;
@@ -15,51 +15,11 @@ pub(super) fn check_limits(
     sgd: Option<&(Sgd, Span)>,
     limits: &Limits,
 ) -> Result<(), Error> {
-    let too_big = |fault: LimitFault, span: Span| Err(Error::OverLimit { fault, span });
-    if samples > limits.samples {
-        return too_big(
-            LimitFault::Samples {
-                samples,
-                limit: limits.samples,
-            },
-            input_span,
-        );
-    }
-    if layers.len() > limits.layers {
-        let (_, span) = layers[limits.layers];
-        return too_big(
-            LimitFault::Layers {
-                layers: layers.len(),
-                limit: limits.layers,
-            },
-            span,
-        );
-    }
-    if inputs > limits.units {
-        return too_big(
-            LimitFault::InputValues {
-                inputs,
-                limit: limits.units,
-            },
-            input_span,
-        );
-    }
-    for (n, (layer, span)) in layers.iter().enumerate() {
-        if layer.units() > limits.units {
-            return too_big(
-                LimitFault::Units {
-                    layer: n + 1,
-                    units: layer.units(),
-                    limit: limits.units,
-                },
-                *span,
-            );
-        }
-    }
+    check_sizes(layers, inputs, input_span, samples, limits)?;
     let steps = sgd.map_or(1, |(sgd, _)| sgd.steps);
     if let Some((_, span)) = sgd.filter(|(sgd, _)| sgd.steps > limits.steps) {
         return too_big(
-            LimitFault::Steps {
+            SizeLimit::Steps {
                 steps: steps.into(),
                 limit: limits.steps,
             },
@@ -73,7 +33,7 @@ pub(super) fn check_limits(
     if gradients > limits.gradients {
         let span = sgd.map_or(layers[0].1, |(_, span)| *span);
         return too_big(
-            LimitFault::Gradients {
+            SizeLimit::Gradients {
                 gradients,
                 parameters,
                 steps: steps as usize,
@@ -82,6 +42,65 @@ pub(super) fn check_limits(
             },
             span,
         );
+    }
+    Ok(())
+}
+
+/// An [`Error::OverLimit`] for `fault` at `span`.
+fn too_big(fault: SizeLimit, span: Span) -> Result<(), Error> {
+    Err(Error::OverLimit {
+        fault: LimitFault::Size(fault),
+        span,
+    })
+}
+
+/// Refuses more samples, layers or units than `limits` allow.
+fn check_sizes(
+    layers: &[(Layer, Span)],
+    inputs: usize,
+    input_span: Span,
+    samples: usize,
+    limits: &Limits,
+) -> Result<(), Error> {
+    if samples > limits.samples {
+        return too_big(
+            SizeLimit::Samples {
+                samples,
+                limit: limits.samples,
+            },
+            input_span,
+        );
+    }
+    if layers.len() > limits.layers {
+        let (_, span) = layers[limits.layers];
+        return too_big(
+            SizeLimit::Layers {
+                layers: layers.len(),
+                limit: limits.layers,
+            },
+            span,
+        );
+    }
+    if inputs > limits.units {
+        return too_big(
+            SizeLimit::InputValues {
+                inputs,
+                limit: limits.units,
+            },
+            input_span,
+        );
+    }
+    for (n, (layer, span)) in layers.iter().enumerate() {
+        if layer.units() > limits.units {
+            return too_big(
+                SizeLimit::Units {
+                    layer: n + 1,
+                    units: layer.units(),
+                    limit: limits.units,
+                },
+                *span,
+            );
+        }
     }
     Ok(())
 }
@@ -136,7 +155,7 @@ pub(super) fn check_formula_rows(
         return Ok(());
     };
     Err(Error::OverLimit {
-        fault: LimitFault::FormulaRows {
+        fault: LimitFault::Size(SizeLimit::FormulaRows {
             writer,
             each,
             units,
@@ -145,7 +164,7 @@ pub(super) fn check_formula_rows(
             total,
             limit,
             per: TERMS_PER_GRADIENT,
-        },
+        }),
         span,
     })
 }

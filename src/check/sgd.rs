@@ -1,6 +1,6 @@
 //! The `sgd` statement: a learning rate above 0 and a whole number of steps.
 
-use crate::error::{Defined, Error, LimitFault, Span, ValueFault};
+use crate::error::{Defined, Error, LimitFault, SizeLimit, Span, ValueFault};
 use crate::math::number::Decimal;
 use crate::model::{Limits, Sgd};
 
@@ -49,10 +49,10 @@ pub(super) fn check_sgd(
         Some((n, span)) => match n.as_integer().filter(|n| *n >= 1) {
             Some(whole) => u32::try_from(whole).map_err(|_| Error::OverLimit {
                 // Beyond any --max-steps: said the way the steps limit says it.
-                fault: LimitFault::Steps {
+                fault: LimitFault::Size(SizeLimit::Steps {
                     steps: whole.unsigned_abs(),
                     limit: limits.steps,
-                },
+                }),
                 span,
             })?,
             None => {

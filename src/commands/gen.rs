@@ -10,54 +10,46 @@ use std::sync::Arc;
 
 use crate::commands::nn::{self, Numbers, Style};
 use crate::commands::random::Rng;
-use crate::error::{Error, Span};
-use crate::math::functions::{
-    builtin_activation, builtin_loss, Activation, Shape, ACTIVATION_NAMES, LOSS_NAMES,
-};
+use crate::error::{Error, GenLimit, LimitFault, MisfitFault, Span, ValueFault};
+use crate::math::functions::{Activation, Builtin, BuiltinLoss, Shape, ACTIVATION_NAMES};
 use crate::math::number::Decimal;
 use crate::model::{Layer, Limits, Network, Sgd};
 
 /// Refuses sizes beyond `limits`, as `derive` would refuse the file (one sample, one step).
 fn check_limits(sizes: &[usize], bias: bool, limits: &Limits) -> Result<(), Error> {
-    let limit = |message: String| {
-        Err(Error::Limit {
-            message,
+    let limit = |fault: LimitFault| {
+        Err(Error::OverLimit {
+            fault,
             span: Span::default(),
         })
     };
     let depth = sizes.len() - 1;
     if depth > limits.layers {
-        return limit(format!(
-            "--sizes asks for {depth} layers; the limit is {} (raise it with --max-layers)",
-            limits.layers
-        ));
+        return limit(LimitFault::Gen(GenLimit::Layers {
+            layers: depth,
+            limit: limits.layers,
+        }));
     }
-    if let Some((l, units)) = sizes.iter().enumerate().find(|(_, u)| **u > limits.units) {
-        let what = match l {
-            0 => "the input".to_string(),
-            l => format!("layer {l}"),
-        };
-        return limit(format!(
-            "--sizes asks for {units} units in {what}; the limit is {} (raise it with --max-units)",
-            limits.units
-        ));
+    if let Some((layer, &units)) = sizes.iter().enumerate().find(|(_, u)| **u > limits.units) {
+        return limit(LimitFault::Gen(GenLimit::Units {
+            layer,
+            units,
+            limit: limits.units,
+        }));
     }
     if limits.samples == 0 || limits.steps == 0 {
-        return limit(
-            "gen writes one sample and one SGD step, which --max-samples 0 or --max-steps 0 refuses"
-                .into(),
-        );
+        return limit(LimitFault::Gen(GenLimit::NothingAllowed));
     }
     let parameters = sizes
         .windows(2)
         .map(|w| Layer::parameters_of(w[1], w[0], bias))
         .fold(0usize, usize::saturating_add);
     if parameters > limits.gradients {
-        return limit(format!(
-            "--sizes asks for {parameters} {}, so as many gradients; the limit is {} (raise it with --max-gradients)",
-            if bias { "weights and biases" } else { "weights" },
-            limits.gradients
-        ));
+        return limit(LimitFault::Gen(GenLimit::Gradients {
+            parameters,
+            bias,
+            limit: limits.gradients,
+        }));
     }
     Ok(())
 }
@@ -73,14 +65,12 @@ pub fn generate(
     limits: &Limits,
 ) -> Result<String, Error> {
     if sizes.len() < 2 || sizes.contains(&0) {
-        return Err(usage(
-            "--sizes needs at least two sizes above 0, such as 784,100,10".into(),
-        ));
+        return Err(bad_value(ValueFault::GenSizes));
     }
     check_limits(sizes, bias, limits)?;
     let activations = activations(acts, sizes.len() - 1)?;
     let softmax_out = activations.last().map(|a| a.shape) == Some(Shape::Softmax);
-    let network = draw(sizes, activations, bias, seed)?;
+    let network = draw(sizes, activations, bias, seed);
     // The drawn hundredths keep their two places (`0.50`); the one-hot targets are 0 and 1.
     let style = Style {
         spaced: false,
@@ -100,9 +90,9 @@ pub fn generate(
     ))
 }
 
-fn usage(message: String) -> Error {
-    Error::Value {
-        message,
+fn bad_value(fault: ValueFault) -> Error {
+    Error::BadValue {
+        fault,
         span: Span::default(),
     }
 }
@@ -110,48 +100,43 @@ fn usage(message: String) -> Error {
 /// Each layer's activation: `acts` per layer, the last repeated, by default sigmoid hidden
 /// layers and an identity output; softmax only on the output.
 fn activations(acts: &[String], depth: usize) -> Result<Vec<Activation>, Error> {
-    for act in acts {
-        activation(act)?;
-    }
-    if acts.len() > depth {
-        return Err(usage(format!(
-            "--acts gives {} activations, but --sizes makes {depth} {}",
-            acts.len(),
-            if depth == 1 { "layer" } else { "layers" }
-        )));
-    }
-    let name = |l: usize| match acts.get(l).or(acts.last()) {
-        Some(a) => a.as_str(),
-        None if l + 1 == depth => "identity",
-        None => "sigmoid",
-    };
-    let layers = (0..depth)
-        .map(|l| activation(name(l)))
+    let given = acts
+        .iter()
+        .map(|act| {
+            Builtin::from_name(act).ok_or_else(|| unknown("activation", act, ACTIVATION_NAMES))
+        })
         .collect::<Result<Vec<_>, _>>()?;
+    if given.len() > depth {
+        return Err(bad_value(ValueFault::GenActs {
+            given: given.len(),
+            layers: depth,
+        }));
+    }
+    let builtin = |l: usize| match given.get(l).or(given.last()) {
+        Some(&a) => a,
+        None if l + 1 == depth => Builtin::Identity,
+        None => Builtin::Sigmoid,
+    };
+    let layers: Vec<Builtin> = (0..depth).map(builtin).collect();
     if let Some(l) = layers[..depth - 1]
         .iter()
-        .position(|a| a.shape == Shape::Softmax)
+        .position(|&a| a == Builtin::Softmax)
     {
-        return Err(Error::Mismatch {
-            message: format!(
-                "softmax can only be the output layer's activation, but --acts gives it to layer {} of {depth}{}",
-                l + 1,
-                if acts.len() < depth { " (the last of --acts repeats for the layers after it)" } else { "" }
-            ),
+        return Err(Error::Misfit {
+            fault: MisfitFault::SoftmaxInActs {
+                layer: l + 1,
+                depth,
+                repeated: given.len() < depth,
+            },
             span: Span::default(),
         });
     }
-    Ok(layers)
+    Ok(layers.into_iter().map(Builtin::activation).collect())
 }
 
 /// The network of `sizes` with its numbers drawn from `seed`: the inputs, the targets (one
 /// hot for softmax), then each layer's weights and biases, in hundredths in [−1, 1].
-fn draw(
-    sizes: &[usize],
-    activations: Vec<Activation>,
-    bias: bool,
-    seed: u64,
-) -> Result<Network, Error> {
+fn draw(sizes: &[usize], activations: Vec<Activation>, bias: bool, seed: u64) -> Network {
     let mut rng = Rng::new(seed ^ 0x5EED);
     let outputs = sizes[sizes.len() - 1];
     let softmax_out = activations.last().map(|a| a.shape) == Some(Shape::Softmax);
@@ -176,30 +161,24 @@ fn draw(
         })
         .collect();
     let loss = if softmax_out {
-        "cross_entropy"
+        BuiltinLoss::CrossEntropy
     } else {
-        "sum_squared"
+        BuiltinLoss::SumSquared
     };
     let sizes_text: Vec<String> = sizes.iter().map(usize::to_string).collect();
-    Ok(Network {
+    Network {
         title: Some(format!("A random {} network", sizes_text.join("-"))),
         layers,
         x,
         t: vec![targets],
-        loss: builtin_loss(loss, outputs as u32)
-            .ok_or_else(|| unknown("loss", loss, LOSS_NAMES))?,
+        loss: loss.loss(outputs as u32),
         sgd: Some(Sgd {
             lr: Decimal::new(1, 1).unwrap_or(Decimal::ONE),
             steps: 1,
         }),
         exam: Default::default(),
         spans: Default::default(),
-    })
-}
-
-/// The built-in activation `name`, or the error naming those there are.
-fn activation(name: &str) -> Result<Activation, Error> {
-    builtin_activation(name).ok_or_else(|| unknown("activation", name, ACTIVATION_NAMES))
+    }
 }
 
 fn unknown(what: &'static str, name: &str, expected: &[&'static str]) -> Error {

@@ -13,6 +13,7 @@ use crate::math::diff::Layers;
 use crate::math::eval::{self, Env, Fault};
 use crate::math::expr::{Expr, Index, Symbol};
 use crate::math::functions::{Activation, Aggregate, Shape, ARG};
+use crate::math::names::{Indices, Name};
 use crate::math::number::Value;
 use crate::math::precise::Dd;
 use crate::model::Network;
@@ -411,7 +412,7 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
             };
             for (i, row) in numbers.grad_weights.iter().enumerate() {
                 for (j, printed) in row.iter().enumerate() {
-                    let name = format!("dE/dw_{}{}^({})", i + 1, j + 1, l + 1);
+                    let name = gradient_name(Symbol::grad_weight(l as u32 + 1, unit(i), unit(j)));
                     let slot = slot(|p| &mut p.weights[l][i][j]);
                     let fd = finite_difference(network, &mut params, &slot, printed.f, tolerance)
                         .map_err(|probe| probe_fault(step.number, &name, probe))?;
@@ -419,7 +420,7 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
                 }
             }
             for (i, printed) in numbers.grad_bias.iter().flatten().enumerate() {
-                let name = format!("dE/db_{}^({})", i + 1, l + 1);
+                let name = gradient_name(Symbol::grad_bias(l as u32 + 1, unit(i)));
                 let slot = slot(|p| {
                     &mut p.biases[l]
                         .as_mut()
@@ -441,6 +442,16 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
 }
 
 /// The error of a probe that failed at the gradient `name` in `step`.
+/// A gradient's name in the report: `dE/dw_11^(1)`.
+fn gradient_name(gradient: Symbol) -> String {
+    Name::of(&gradient, None).plain(Indices::Joined)
+}
+
+/// Unit `i` (from 0) as an index (from 1).
+fn unit(i: usize) -> Index {
+    Index::Num(i as u32 + 1)
+}
+
 fn probe_fault(step: u32, name: &str, probe: Probe) -> Error {
     match probe {
         Probe::Centre(fault) => Error::Numeric {

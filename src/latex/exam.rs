@@ -6,6 +6,21 @@ use crate::derivation::Chain;
 use crate::latex::Printer;
 use crate::math::number::Decimal;
 
+/// Words set as text inside math: `\text{ after the update}`.
+pub fn text(words: &str) -> String {
+    format!("\\text{{{words}}}")
+}
+
+/// The learning rate in inline math: `\(\eta=0.1\)`.
+pub fn rate(lr: &str) -> String {
+    inline(&format!("\\eta={lr}"))
+}
+
+/// A percentage in the answer key: `1\,\%`.
+pub fn percent(number: &str) -> String {
+    format!("{number}\\,\\%")
+}
+
 /// A worked chain as one display: `\[lhs = row = row …\]`.
 pub fn chain(printer: &Printer, chain: &Chain) -> String {
     let mut out = format!("\\[{}", printer.expr(&chain.lhs));

@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 
 use crate::derivation::Row;
 use crate::math::expr::{Expr, Func, Index, Kind, Symbol};
+use crate::math::names::{self, Around, Indices, Letter, Name};
 use crate::math::number::{Decimal, Rounding, Shown, Value};
 
 /// The relations between the sides of a row: equal, approximately equal (a number is shown
@@ -136,9 +137,7 @@ fn write_count(n: u32, out: &mut String) {
 
 /// `_1`, `_{ij}`, `_{12}`, `_{3,12}` (commas once an index has two digits).
 fn write_subscript(indices: &[Index], out: &mut String) {
-    let wide = indices
-        .iter()
-        .any(|i| matches!(i, Index::Num(n) if *n >= 10));
+    let wide = names::wide(indices);
     let start = out.len();
     out.push_str("_{");
     for (k, index) in indices.iter().enumerate() {
@@ -154,6 +153,22 @@ fn write_subscript(indices: &[Index], out: &mut String) {
         out.push(only);
     } else {
         out.push('}');
+    }
+}
+
+/// A quantity's letter in LaTeX.
+fn letter(letter: Letter) -> &'static str {
+    match letter {
+        Letter::W => "w",
+        Letter::B => "b",
+        Letter::A => "a",
+        Letter::Z => "z",
+        Letter::X => "x",
+        Letter::Y => "y",
+        Letter::T => "t",
+        Letter::Delta => "\\delta",
+        Letter::Eta => "\\eta",
+        Letter::E => "E",
     }
 }
 
@@ -257,64 +272,44 @@ impl Printer {
 
     /// [`Printer::symbol`] at the end of `out`.
     pub fn write_symbol(&self, s: &Symbol, out: &mut String) {
+        self.write_name(&Name::of(s, Some(self.depth)), out);
+    }
+
+    /// A quantity's [`Name`] in LaTeX: `w_{12}^{(2)}`, `a_{n,i}^{(l)}`, `h'(a_1^{(1)})`,
+    /// `\frac{\partial E}{\partial w_{11}^{(1)}}`.
+    pub fn write_name(&self, name: &Name, out: &mut String) {
+        match name.around {
+            Around::Bare => {}
+            Around::Derivative => {
+                self.write_derivative_name(Func::Act(name.layer.unwrap_or(self.depth)), out);
+                out.push('(');
+            }
+            Around::Gradient => out.push_str("\\frac{\\partial E}{\\partial "),
+        }
+        out.push_str(letter(name.letter));
         // With several samples, the sample comes first: a_{n,i}^{(l)}, x_{2,1}, E_n.
-        let sub = |out: &mut String| match s.sample {
-            Some(n) if s.indices.is_empty() => write_subscript(&[n], out),
+        match name.sample {
+            Some(n) if name.indices.is_empty() => write_subscript(&[n], out),
             Some(n) => {
                 out.push_str("_{");
                 write_index(n, out);
                 out.push(',');
-                for index in &s.indices {
+                for index in &name.indices {
                     write_index(*index, out);
                 }
                 out.push('}');
             }
-            None => write_subscript(&s.indices, out),
-        };
-        let (name, layered) = match s.kind {
-            Kind::Weight if s.indices.is_empty() => {
-                out.push('w');
-                return;
-            }
-            Kind::Weight => ("w", true),
-            Kind::Bias => ("b", true),
-            Kind::Pre => ("a", true),
-            Kind::Out if s.layer == 0 => ("x", false),
-            Kind::Out if s.layer == self.depth => ("y", false),
-            Kind::Out if self.depth == 2 => ("z", false),
-            Kind::Out => ("z", true),
-            Kind::Target => ("t", false),
-            Kind::Delta => ("\\delta", true),
-            Kind::ActDeriv => {
-                self.write_derivative_name(Func::Act(s.layer), out);
-                out.push_str("(a");
-                sub(out);
-                write_superscript_layer(s.layer, out);
-                out.push(')');
-                return;
-            }
-            Kind::GradWeight | Kind::GradBias => {
-                out.push_str("\\frac{\\partial E}{\\partial ");
-                out.push(if s.kind == Kind::GradWeight { 'w' } else { 'b' });
-                sub(out);
-                write_superscript_layer(s.layer, out);
-                out.push('}');
-                return;
-            }
-            Kind::Rate => {
-                out.push_str("\\eta");
-                return;
-            }
-            Kind::Loss if s.sample.is_some() => ("E", false),
-            Kind::Loss => {
-                out.push('E');
-                return;
-            }
-        };
-        out.push_str(name);
-        sub(out);
-        if layered {
-            write_superscript_layer(s.layer, out);
+            // The generic weight `w`, the rate and the loss have no subscript.
+            None if name.indices.is_empty() => {}
+            None => write_subscript(&name.indices, out),
+        }
+        if let Some(layer) = name.shown_layer() {
+            write_superscript_layer(layer, out);
+        }
+        match name.around {
+            Around::Bare => {}
+            Around::Derivative => out.push(')'),
+            Around::Gradient => out.push('}'),
         }
     }
 
@@ -755,62 +750,22 @@ fn without_leading_minus(e: &Expr) -> Option<Expr> {
     }
 }
 
-/// A short plain-text name of a quantity, for messages: `z_1^(2)`, `a_2^(1)`, `dE/dw_11^(2)`.
-/// Without the network's depth an output is named as any layer's (`z`); [`Printer::plain`]
-/// names it `y`, as the rows do.
+/// A short plain-text name of a quantity, for messages: [`names::plain`] without the depth.
 pub fn plain(e: &Expr) -> String {
-    plain_in(e, None)
+    names::plain(e, None, Indices::Joined)
 }
 
-/// [`plain`] in a network of `depth` layers: its outputs are `y_k`.
+/// [`names::plain`] in a network of `depth` layers: its outputs are `y_k`. Kept for the
+/// derivation's messages until they call the namer themselves.
 pub fn plain_at(e: &Expr, depth: u32) -> String {
-    plain_in(e, Some(depth))
+    names::plain(e, Some(depth), Indices::Joined)
 }
 
 impl Printer {
-    /// [`plain`], with the outputs of the last layer named `y_k`, as the rows name them.
+    /// [`names::plain`], with the outputs of the last layer named `y_k`, as the rows name them,
+    /// and wide indices apart as the rows print them (`w_20,5^(1)`).
     pub fn plain(&self, e: &Expr) -> String {
-        plain_at(e, self.depth)
-    }
-}
-
-fn plain_in(e: &Expr, depth: Option<u32>) -> String {
-    let symbol = |s: &Symbol| -> String {
-        let sub: String = s
-            .indices
-            .iter()
-            .map(Index::to_string)
-            .collect::<Vec<_>>()
-            .join("");
-        let sub = if sub.is_empty() {
-            sub
-        } else {
-            format!("_{sub}")
-        };
-        let layer = format!("^({})", s.layer);
-        match s.kind {
-            Kind::Weight => format!("w{sub}{layer}"),
-            Kind::Bias => format!("b{sub}{layer}"),
-            Kind::Pre => format!("a{sub}{layer}"),
-            Kind::Out if s.layer == 0 => format!("x{sub}"),
-            Kind::Out if Some(s.layer) == depth => format!("y{sub}"),
-            Kind::Out => format!("z{sub}{layer}"),
-            Kind::Target => format!("t{sub}"),
-            Kind::Delta => format!("delta{sub}{layer}"),
-            Kind::ActDeriv => format!("h'(a{sub}{layer})"),
-            Kind::GradWeight => format!("dE/dw{sub}{layer}"),
-            Kind::GradBias => format!("dE/db{sub}{layer}"),
-            Kind::Rate => "eta".into(),
-            Kind::Loss => "E".into(),
-        }
-    };
-    match e {
-        Expr::Sym(s) => symbol(s),
-        Expr::Partial(num, den) => {
-            format!("d{}/d{}", plain_in(num, depth), plain_in(den, depth))
-        }
-        Expr::Deriv(_, x) => format!("h'({})", plain_in(x, depth)),
-        other => other.to_string(),
+        names::plain(e, Some(self.depth), Indices::ApartWhenWide)
     }
 }
 
@@ -821,11 +776,17 @@ pub fn softmax_definition(y: &str, a_k: &str, a_j: &str) -> String {
 }
 
 /// A label of the drawing, every subscript braced: `x_{1}`, `z_{2}^{(1)}`.
-pub fn diagram_label(base: &str, sub: &str, sup: Option<&str>) -> String {
-    match sup {
-        None => format!("{base}_{{{sub}}}"),
-        Some(sup) => format!("{base}_{{{sub}}}^{{{sup}}}"),
+pub fn diagram_label(name: &Name) -> String {
+    let mut out = String::from(letter(name.letter));
+    out.push_str("_{");
+    for index in &name.indices {
+        write_index(*index, &mut out);
     }
+    out.push('}');
+    if let Some(layer) = name.shown_layer() {
+        write_superscript_layer(layer, &mut out);
+    }
+    out
 }
 
 /// A printed number's mantissa and, in scientific notation, its power of ten:

@@ -12,7 +12,7 @@
 //! minutes.
 
 use crate::math::expr::{Expr, Func, Index, Symbol};
-use crate::math::functions::{Activation, Shape, ARG};
+use crate::math::functions::{Activation, Loss, Shape, ARG};
 
 /// One differentiation rule: its name, and how it differentiates the nodes it matches.
 pub struct Rule {
@@ -395,6 +395,22 @@ pub fn derivative(
     derivative_within(e, wrt, layers, MAX_DERIVATIVE_TERMS)
 }
 
+/// ∂E_n/∂y_q, the per-sample loss by one output, as the derivation states it for a network
+/// of `depth` layers and `samples` samples (the sample is `n` when there are several). `check`
+/// makes it first, where the place of the loss's formula is known, to refuse one too large to
+/// write out; it is math, so that check need not ask the derivation.
+pub fn loss_by_output(
+    loss: &Loss,
+    depth: u32,
+    samples: usize,
+) -> Result<(Expr, Vec<&'static str>), Failure> {
+    let sample = (samples > 1).then_some(Index::Var('n'));
+    let per_sample = loss.instantiate(depth).with_sample(sample);
+    let output = Expr::Sym(Symbol::out(depth, Index::Var('q')).at(sample));
+    // A loss calls no activation: no layers are needed.
+    derivative(&per_sample, &output, &NoLayers)
+}
+
 /// [`derivative`], with at most `limit` terms at any node.
 pub fn derivative_within(
     e: &Expr,
@@ -513,6 +529,18 @@ mod tests {
             derivative(&e, &sym(Symbol::pre(2, Var('i'))), &uniform("identity")).unwrap();
         assert_eq!(d.to_string(), "1");
         assert!(rules.contains(&"chain rule"));
+    }
+
+    #[test]
+    fn the_loss_is_differentiated_by_one_output() {
+        let loss = crate::math::functions::BuiltinLoss::SumSquared.loss(2);
+        let (one, _) = loss_by_output(&loss, 2, 1).unwrap();
+        assert_eq!(one.to_string(), "(+ z2_q (- t_q))");
+        let (several, _) = loss_by_output(&loss, 2, 3).unwrap();
+        assert_ne!(
+            several, one,
+            "with several samples the outputs are sample n's"
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ use serde::Serialize;
 
 use crate::derivation::Derivation;
 use crate::latex::Printer;
+use crate::math::expr::{self, Index};
+use crate::math::names::Name;
 use crate::math::number::{Decimal, Value};
+use crate::model::Network;
 
 /// The widest layer drawn whole.
 pub const WIDEST: usize = 8;
@@ -52,19 +55,16 @@ impl Serialize for Symbol {
 impl Symbol {
     /// The symbol of unit `i` (from 0) of column `l` among `columns` (input, layers).
     fn unit(l: usize, i: usize, columns: usize) -> Symbol {
-        let sub = (i + 1).to_string();
-        let (base, sup) = match l {
-            0 => ("x", None),
-            l if l == columns - 1 => ("y", None),
-            _ if columns == 3 => ("z", None),
-            l => ("z", Some(format!("({l})"))),
-        };
-        let latex = crate::latex::diagram_label(base, &sub, sup.as_deref());
+        let depth = columns as u32 - 1;
+        let name = Name::of(
+            &expr::Symbol::out(l as u32, Index::Num(i as u32 + 1)),
+            Some(depth),
+        );
         Symbol {
-            latex,
-            base,
-            sub,
-            sup,
+            latex: crate::latex::diagram_label(&name),
+            base: name.letter.plain(),
+            sub: (i + 1).to_string(),
+            sup: name.shown_layer().map(|l| format!("({l})")),
         }
     }
 }
@@ -200,73 +200,28 @@ fn shown_columns(columns: usize) -> (Vec<usize>, Option<usize>) {
     }
 }
 
-/// Lays out the drawing of `derivation`'s network, its numbers written by `printer`.
-pub fn draw(derivation: &Derivation, printer: &Printer) -> Option<Drawing> {
-    let network = derivation.network;
-    let step = derivation.steps.first()?;
-    let sizes = network.sizes();
-    let columns = sizes.len();
-    let (shown, layer_gap) = shown_columns(columns);
-    let places = shown.len() + usize::from(layer_gap.is_some());
-    let spacing_x = (SPAN_X / (places.max(2) - 1) as f64).clamp(SPACING_X_LEAST, SPACING_X);
-    let round = |v: f64| (v * 1000.0).round() / 1000.0;
-    let mut nodes = Vec::new();
-    let mut gaps = Vec::new();
-    let mut elided_units = Vec::new();
-    // The drawn units of each drawn column: (unit, node index).
-    let mut drawn: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
-    for (place, &l) in shown.iter().enumerate() {
-        let place = place + usize::from(layer_gap.is_some_and(|g| place >= g));
-        let x = round(spacing_x * place as f64);
-        let units = sizes[l];
-        let (units_shown, unit_gap) = shown_units(units);
-        let slots = units_shown.len() + usize::from(unit_gap.is_some());
-        let y_of = |slot: usize| round(SPACING_Y * ((slots as f64 - 1.0) / 2.0 - slot as f64));
-        let mut column = Vec::new();
-        for (k, &i) in units_shown.iter().enumerate() {
-            let slot = k + usize::from(unit_gap.is_some_and(|g| k >= g));
-            let value = if l == 0 {
-                Number::given(printer, network.x[0][i])
-            } else {
-                Number::new(printer, step.layers[l - 1].out[0][i])
-            };
-            column.push((i, nodes.len()));
-            nodes.push(Node {
-                input: l == 0,
-                id: format!("n{l}x{i}"),
-                x,
-                y: y_of(slot),
-                label: Symbol::unit(l, i, columns),
-                value,
-            });
-        }
-        if let Some(g) = unit_gap {
-            gaps.push(Gap {
-                x,
-                y: y_of(g),
-                vertical: true,
-            });
-            elided_units.push(ElidedUnits {
-                layer: l as u32,
-                output: l == columns - 1,
-                units,
-                first: Symbol::unit(l, FIRST_SHOWN, columns),
-                last: Symbol::unit(l, units - 2, columns),
-            });
-        }
-        drawn.push((l, column));
-    }
-    let elided_layers = layer_gap.map(|g| {
-        gaps.push(Gap {
-            x: round(spacing_x * g as f64),
-            y: 0.0,
-            vertical: false,
-        });
-        ElidedLayers {
-            first: shown[g - 1] as u32 + 1,
-            last: shown[g] as u32 - 1,
-        }
-    });
+/// The `⋯` at place `g` (at `x`) among the `shown` columns, and the layers it stands for.
+fn elided_layers(shown: &[usize], g: usize, x: f64) -> (Gap, ElidedLayers) {
+    let gap = Gap {
+        x,
+        y: 0.0,
+        vertical: false,
+    };
+    let elided = ElidedLayers {
+        first: shown[g - 1] as u32 + 1,
+        last: shown[g] as u32 - 1,
+    };
+    (gap, elided)
+}
+
+/// The edges between drawn units of adjacent drawn columns (`drawn`: each column's units and
+/// their nodes), and the layers too crowded for their weights to be written on the edges.
+fn edges(
+    network: &Network,
+    drawn: &[(usize, Vec<(usize, usize)>)],
+    nodes: &[Node],
+    printer: &Printer,
+) -> (Vec<Edge>, Vec<u32>) {
     let mut edges = Vec::new();
     let mut unlabelled_layers = Vec::new();
     for pair in drawn.windows(2) {
@@ -296,6 +251,70 @@ pub fn draw(derivation: &Derivation, printer: &Printer) -> Option<Drawing> {
             }
         }
     }
+    (edges, unlabelled_layers)
+}
+
+/// Lays out the drawing of `derivation`'s network, its numbers written by `printer`.
+pub fn draw(derivation: &Derivation, printer: &Printer) -> Option<Drawing> {
+    let network = derivation.network;
+    let step = derivation.steps.first()?;
+    let sizes = network.sizes();
+    let columns = sizes.len();
+    let (shown, layer_gap) = shown_columns(columns);
+    let places = shown.len() + usize::from(layer_gap.is_some());
+    let spacing_x = (SPAN_X / (places.max(2) - 1) as f64).clamp(SPACING_X_LEAST, SPACING_X);
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
+    let mut nodes = Vec::new();
+    let mut gaps = Vec::new();
+    let mut elided_units = Vec::new();
+    // The drawn units of each drawn column: (unit, node index).
+    let mut drawn: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
+    for (place, &l) in shown.iter().enumerate() {
+        let place = place + usize::from(layer_gap.is_some_and(|g| place >= g));
+        let x = round(spacing_x * place as f64);
+        let units = sizes[l];
+        let (units_shown, unit_gap) = shown_units(units);
+        let slots = units_shown.len() + usize::from(unit_gap.is_some());
+        let y_of = |slot: usize| round(SPACING_Y * ((slots as f64 - 1.0) / 2.0 - slot as f64));
+        let mut column = Vec::new();
+        for (k, &i) in units_shown.iter().enumerate() {
+            let slot = k + usize::from(unit_gap.is_some_and(|g| k >= g));
+            let value = match l {
+                0 => Number::given(printer, network.x[0][i]),
+                l => Number::new(printer, step.layers[l - 1].out[0][i]),
+            };
+            column.push((i, nodes.len()));
+            nodes.push(Node {
+                input: l == 0,
+                id: format!("n{l}x{i}"),
+                x,
+                y: y_of(slot),
+                label: Symbol::unit(l, i, columns),
+                value,
+            });
+        }
+        if let Some(g) = unit_gap {
+            gaps.push(Gap {
+                x,
+                y: y_of(g),
+                vertical: true,
+            });
+            elided_units.push(ElidedUnits {
+                layer: l as u32,
+                output: l == columns - 1,
+                units,
+                first: Symbol::unit(l, FIRST_SHOWN, columns),
+                last: Symbol::unit(l, units - 2, columns),
+            });
+        }
+        drawn.push((l, column));
+    }
+    let elided_layers = layer_gap.map(|g| {
+        let (gap, elided) = elided_layers(&shown, g, round(spacing_x * g as f64));
+        gaps.push(gap);
+        elided
+    });
+    let (edges, unlabelled_layers) = edges(network, &drawn, &nodes, printer);
     Some(Drawing {
         nodes,
         edges,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::error::Error;
+use crate::error::{DirFault, Error};
 
 /// The built-in templates: name and text.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -132,16 +132,16 @@ pub fn engine(dir: Option<&Path>) -> Result<Engine, Error> {
 /// Checks that `dir` (from `--templates`) is a directory that can be read: a typo must not
 /// quietly give the built-in templates.
 pub fn templates_dir(dir: &Path) -> Result<(), Error> {
-    let problem = match std::fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => std::fs::read_dir(dir).err().map(|e| e.to_string()),
-        Ok(_) => Some("it is not a directory".to_string()),
-        Err(e) => Some(e.to_string()),
+    let fault = match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => std::fs::read_dir(dir).err().map(DirFault::Unreadable),
+        Ok(_) => Some(DirFault::NotADirectory),
+        Err(e) => Some(DirFault::Unreadable(e)),
     };
-    match problem {
+    match fault {
         None => Ok(()),
-        Some(message) => Err(Error::TemplatesDir {
+        Some(fault) => Err(Error::TemplatesDir {
             path: dir.display().to_string(),
-            message,
+            fault,
         }),
     }
 }

@@ -20,14 +20,14 @@ use std::sync::OnceLock;
 
 use pest::pratt_parser::{Assoc, Op as PrattOp, PrattParser};
 
-use crate::error::{Error, Expected, Found, LimitFault, Span, SyntaxFault, ValueFault};
+use crate::chars::Foreign;
+use crate::error::{AskFault, Error, Expected, Found, LimitFault, Span, SyntaxFault, ValueFault};
 use crate::math::number::{Decimal, Unreadable};
 use crate::model::Limits;
 use crate::syntax::ast::{
     Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Param, Setting, Statement, VarySpec,
     Vector,
 };
-use crate::syntax::input::Foreign;
 
 mod grammar {
     #[derive(pest_derive::Parser)]
@@ -442,7 +442,7 @@ fn ask<'a>(
     let layer = inner.next().map(number).transpose()?;
     if let Some(more) = inner.next() {
         return Err(Error::BadValue {
-            fault: ValueFault::AskNumbers,
+            fault: ValueFault::Ask(AskFault::AskNumbers),
             span: span(&more),
         });
     }

@@ -64,7 +64,9 @@ pub(super) fn answers(
     // Every number is the first step's: with several, the question says so.
     if derivation.steps.len() > 1 {
         for answer in &mut out {
-            answer.symbol.push_str(&texts.in_first_step_latex());
+            answer
+                .symbol
+                .push_str(&latex::exam::text(texts.in_first_step()));
             answer.name.push_str(texts.in_first_step());
         }
     }
@@ -267,20 +269,12 @@ impl Reader<'_> {
                 format!(
                     "{}{}",
                     printer.symbol(&parameter),
-                    texts.after_update_latex()
+                    latex::exam::text(texts.after_update())
                 ),
                 format!("{}{}", printer.plain(&lhs), texts.after_update()),
             )
         } else {
             (printer.expr(&lhs), printer.plain(&lhs))
-        };
-        // The plain name joins a weight's indices (`w_2050`): with an index of two digits they
-        // are written apart, as the sheet's w_{20,50} is.
-        let name = match parameter.indices.as_slice() {
-            [Index::Num(i), Index::Num(j)] if *i > 9 || *j > 9 => {
-                name.replacen(&format!("w_{i}{j}^"), &format!("w_{i},{j}^"), 1)
-            }
-            _ => name,
         };
         Some(Answer {
             name,

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{DirRefusal, Error};
+use crate::error::{DirRefusal, Error, WriteFault};
 
 pub(super) fn write_error(path: &Path, e: std::io::Error) -> Error {
     Error::Write {
@@ -259,24 +259,24 @@ impl Destination {
         if let Err(e) = std::fs::rename(&staging.path, &self.dir) {
             return match std::fs::rename(&aside.path, &self.dir) {
                 Ok(()) => Err(write_error(shown, e)),
-                Err(back) => Err(Error::WriteMessage {
+                Err(back) => Err(Error::Unwritten {
                     path: shown.display().to_string(),
-                    message: format!(
-                        "{e}; the previous bundle is kept in {} ({back})",
-                        aside.path.display()
-                    ),
+                    fault: WriteFault::PreviousKept {
+                        error: e,
+                        kept: aside.path.display().to_string(),
+                        back,
+                    },
                 }),
             };
         }
         staging.done = true;
         sync_parent();
-        remove_previous(&aside.path).map_err(|e| Error::WriteMessage {
+        remove_previous(&aside.path).map_err(|error| Error::Unwritten {
             path: shown.display().to_string(),
-            message: format!(
-                "the new exam is in place, but the previous bundle, moved to {}, was not \
-                 removed: {e}",
-                aside.path.display()
-            ),
+            fault: WriteFault::PreviousNotRemoved {
+                kept: aside.path.display().to_string(),
+                error,
+            },
         })
     }
 }

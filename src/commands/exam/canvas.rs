@@ -57,7 +57,7 @@ pub fn items(online: &Online, texts: Texts) -> String {
         let html = format!(
             "{}<p>{}</p>",
             online.problem.html(texts.intro(), img.as_deref()),
-            texts.compute(&asked.symbol, online.digits)
+            texts.compute(&crate::latex::exam::inline(&asked.symbol), online.digits)
         );
         let (lo, hi) = asked.graded.bounds();
         out.push_str(&format!(

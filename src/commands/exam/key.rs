@@ -5,20 +5,8 @@
 //! noise), with a decimal point always: Canvas hides a numerical answer without one, and a
 //! teacher reading `0.00015` in the key reads what Moodle and Canvas were given.
 
+use super::Tolerance;
 use crate::math::number::{Rounding, Shown, Value};
-
-/// How wide the accepted interval around an answer is.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub enum Tolerance {
-    /// Half a unit of the last asked digit, widened by what carrying the shown values can
-    /// change, at most 1 % of the answer (docs/exam.md).
-    #[default]
-    Rule,
-    /// This fraction of the answer (`--tolerance 0.5%` is 0.005).
-    Relative(f64),
-    /// This much either side (`--tolerance 0.001`).
-    Absolute(f64),
-}
 
 /// The most the rule's tolerance may be, as a fraction of the answer.
 pub const MOST: f64 = 0.01;

@@ -28,6 +28,7 @@ mod asks;
 mod bundle;
 mod canvas;
 mod draw;
+mod faults;
 mod key;
 mod moodle;
 mod sheets;
@@ -35,7 +36,6 @@ mod svg;
 mod text;
 mod variant;
 
-pub use key::Tolerance;
 pub use moodle::MoodleKind;
 pub use svg::network_svg;
 
@@ -52,6 +52,19 @@ use draw::make_variant;
 use sheets::Sheets;
 pub(crate) use variant::Online;
 use variant::Variant;
+
+/// How wide the accepted interval around an answer is.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Tolerance {
+    /// Half a unit of the last asked digit, widened by what carrying the shown values can
+    /// change, at most 1 % of the answer (docs/exam.md).
+    #[default]
+    Rule,
+    /// This fraction of the answer (`--tolerance 0.5%` is 0.005).
+    Relative(f64),
+    /// This much either side (`--tolerance 0.001`).
+    Absolute(f64),
+}
 
 /// What `exam` was asked for. The network is checked against the command line's limits before;
 /// a variant has its shape, so it is within them too.

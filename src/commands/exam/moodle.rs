@@ -91,7 +91,7 @@ pub fn variant(kind: MoodleKind, title: &str, online: &Online, texts: Texts) -> 
                 let text = format!(
                     "{}<p>{}</p>",
                     online.problem.html(texts.intro(), img.as_deref()),
-                    texts.compute(&asked.symbol, online.digits)
+                    texts.compute(&crate::latex::exam::inline(&asked.symbol), online.digits)
                 );
                 out.push_str(&format!(
                     "  <question type=\"numerical\">\n    <name><text>{}</text></name>\n    \

@@ -60,7 +60,11 @@ impl Sheets {
             texts.key_title(),
             [
                 texts.carry_note(settings.options.carry == Carry::Rounded),
-                &texts.table_note(settings.tolerance, settings.options.digits),
+                &texts.table_note(
+                    settings.tolerance,
+                    settings.options.digits,
+                    crate::latex::exam::percent,
+                ),
             ],
         ))?;
         derivations.write(latex::exam::NEW_PAGE)?;

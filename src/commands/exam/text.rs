@@ -12,16 +12,7 @@ impl Texts {
         self.0 == Lang::Ja
     }
 
-    /// Appended to an updated parameter's LaTeX symbol.
-    pub fn after_update_latex(self) -> &'static str {
-        if self.ja() {
-            "\\text{（更新後）}"
-        } else {
-            "\\text{ after the update}"
-        }
-    }
-
-    /// Appended to an updated parameter's plain name.
+    /// Appended to an updated parameter's name (plain, or in LaTeX as text).
     pub fn after_update(self) -> &'static str {
         if self.ja() {
             "（更新後）"
@@ -39,13 +30,8 @@ impl Texts {
         }
     }
 
-    /// Appended to an asked number's LaTeX symbol when the file has several steps: every
-    /// asked number is the first step's.
-    pub fn in_first_step_latex(self) -> String {
-        format!("\\text{{{}}}", self.in_first_step())
-    }
-
-    /// Appended to an asked number's plain name when the file has several steps.
+    /// Appended to an asked number's name (plain, or in LaTeX as text) when the file has
+    /// several steps: every asked number is the first step's.
     pub fn in_first_step(self) -> &'static str {
         if self.ja() {
             "（ステップ1）"
@@ -78,19 +64,21 @@ impl Texts {
         }
     }
 
+    /// The loss's sentence around `formula`, in inline math already.
     pub fn loss(self, formula: &str) -> String {
         if self.ja() {
-            format!("誤差関数は \\({formula}\\) です。")
+            format!("誤差関数は {formula} です。")
         } else {
-            format!("The loss is \\({formula}\\).")
+            format!("The loss is {formula}.")
         }
     }
 
-    pub fn rate(self, lr: &str) -> String {
+    /// The learning rate's sentence around `rate`, an inline-math `η = …`.
+    pub fn rate(self, rate: &str) -> String {
         if self.ja() {
-            format!("学習率は \\(\\eta={lr}\\) です。")
+            format!("学習率は {rate} です。")
         } else {
-            format!("The learning rate is \\(\\eta={lr}\\).")
+            format!("The learning rate is {rate}.")
         }
     }
 
@@ -102,12 +90,12 @@ impl Texts {
         }
     }
 
-    /// The ask of one numerical question.
+    /// The ask of one numerical question, `symbol` in inline math already.
     pub fn compute(self, symbol: &str, digits: u32) -> String {
         if self.ja() {
-            format!("\\({symbol}\\) を有効数字{digits}桁で求めなさい。")
+            format!("{symbol} を有効数字{digits}桁で求めなさい。")
         } else {
-            format!("Compute \\({symbol}\\) to {digits} significant digits.")
+            format!("Compute {symbol} to {digits} significant digits.")
         }
     }
 
@@ -153,20 +141,27 @@ impl Texts {
         }
     }
 
-    /// What the table of asked values is and how its tolerance was chosen.
-    pub fn table_note(self, rule: super::key::Tolerance, digits: u32) -> String {
-        use super::key::Tolerance;
+    /// What the table of asked values is and how its tolerance was chosen; `percent` writes
+    /// a percentage as the key's LaTeX has it.
+    pub fn table_note(
+        self,
+        rule: super::Tolerance,
+        digits: u32,
+        percent: impl Fn(&str) -> String,
+    ) -> String {
+        use super::Tolerance;
         match (self.ja(), rule) {
             (false, Tolerance::Rule) => format!(
                 "First the asked numbers of every variant, as entered in Moodle and Canvas, with \
                  the tolerance they accept: half a unit of the {digits}th significant digit, \
-                 widened by the difference carrying the shown values makes, at most 1\\,\\% of \
-                 the answer. The worked derivations follow."
+                 widened by the difference carrying the shown values makes, at most {} of \
+                 the answer. The worked derivations follow.",
+                percent("1")
             ),
             (false, Tolerance::Relative(r)) => format!(
                 "First the asked numbers of every variant, as entered in Moodle and Canvas, with \
-                 the tolerance they accept ({}\\,\\% of the answer). The worked derivations follow.",
-                r * 100.0
+                 the tolerance they accept ({} of the answer). The worked derivations follow.",
+                percent(&(r * 100.0).to_string())
             ),
             (false, Tolerance::Absolute(a)) => format!(
                 "First the asked numbers of every variant, as entered in Moodle and Canvas, with \
@@ -175,12 +170,13 @@ impl Texts {
             (true, Tolerance::Rule) => format!(
                 "まず各問題で求める値(Moodle・Canvasに入力した正解)と許容誤差を示します。許容誤差は\
                  有効数字{digits}桁目の半単位に、表示値を引き継いだ場合との差を加えたもので、\
-                 正解の1\\,\\%を超えません。その後に計算過程を示します。"
+                 正解の{}を超えません。その後に計算過程を示します。",
+                percent("1")
             ),
             (true, Tolerance::Relative(r)) => format!(
-                "まず各問題で求める値(Moodle・Canvasに入力した正解)と許容誤差(正解の{}\\,\\%)を示します。\
+                "まず各問題で求める値(Moodle・Canvasに入力した正解)と許容誤差(正解の{})を示します。\
                  その後に計算過程を示します。",
-                r * 100.0
+                percent(&(r * 100.0).to_string())
             ),
             (true, Tolerance::Absolute(a)) => format!(
                 "まず各問題で求める値(Moodle・Canvasに入力した正解)と許容誤差(±{a})を示します。\

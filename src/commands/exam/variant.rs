@@ -2,7 +2,7 @@
 //! written as every file of the bundle has it (question, answer, key table, quizzes, `.nn`).
 
 use super::asks::{answers, Answer};
-use super::draw::{derived_fault, quick_fault, Fault};
+use super::faults::{derived_fault, quick_fault, Fault};
 use super::{canvas, key, moodle, network_svg, text, xml, ExamSettings};
 use crate::commands::nn::{self, Style};
 use crate::derivation::{self, Carry, Derivation, Options};
@@ -245,7 +245,10 @@ fn problem(
     rest.push_str(&format!("<p>{}</p>", sentences.join(" ")));
     if let Some(loss) = derivation.loss.first() {
         let formula = latex::exam::definition(printer, loss);
-        rest.push_str(&format!("<p>{}</p>", texts.loss(&xml(&formula))));
+        rest.push_str(&format!(
+            "<p>{}</p>",
+            texts.loss(&latex::exam::inline(&xml(&formula)))
+        ));
     }
     for (l, layer) in (1..).zip(&network.layers) {
         let values = latex::exam::layer_values(l, &layer.weights, layer.bias.as_deref());
@@ -257,7 +260,10 @@ fn problem(
         rest.push_str(&format!("<p>{values}</p>"));
     }
     if let Some(sgd) = network.sgd {
-        rest.push_str(&format!("<p>{}</p>", texts.rate(&sgd.lr.to_string())));
+        rest.push_str(&format!(
+            "<p>{}</p>",
+            texts.rate(&latex::exam::rate(&sgd.lr.to_string()))
+        ));
     }
     Problem { rest, svg }
 }
