@@ -22,6 +22,9 @@ use crate::math::precise::{self, Dd};
 use crate::model::Network;
 use rayon::prelude::*;
 
+mod rows;
+pub use rows::{Parameters, Rows};
+
 /// How values are carried from row to row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -182,9 +185,9 @@ pub struct Step {
 /// The whole worked solution.
 ///
 /// The gradient and update rows — one per weight, the bulk of a big network's derivation — are
-/// not kept: their values are in [`Step::layers`], and [`Derivation::gradient_chain`] and
-/// [`Derivation::update_chain`] build each row again from its formula and those values when it
-/// is written, so memory does not grow with the output.
+/// not kept: their values are in [`Step::layers`], and [`Derivation::parameter_rows`] hands
+/// them out as a stream per layer ([`Rows`]) that makes each row when it is written, so memory
+/// does not grow with the output.
 #[derive(Clone)]
 pub struct Derivation<'n> {
     pub network: &'n Network,
@@ -203,6 +206,8 @@ pub struct Derivation<'n> {
     pub shortcut: Option<&'static str>,
     pub steps: Vec<Step>,
     formulas: Formulas<'n>,
+    /// What each layer's gradient and update rows share, layer 1 first.
+    rows: Vec<rows::LayerRows>,
 }
 
 fn sym(s: Symbol) -> Expr {
@@ -497,40 +502,6 @@ impl<'n> Formulas<'n> {
             Symbol::weight(layer, num(index / inputs + 1), num(index % inputs + 1))
         } else {
             Symbol::bias(layer, num(index - weights + 1))
-        }
-    }
-
-    /// The gradient row of the `index`-th parameter of `layer`: where its value is stored,
-    /// its left-hand side, its formula, its kind and rules.
-    fn gradient_row(
-        &self,
-        layer: u32,
-        index: usize,
-    ) -> (Symbol, Expr, Expr, ChainKind, &[&'static str]) {
-        let parameter = self.parameter(layer, index);
-        let lhs = Expr::partial(sym(Symbol::loss()), sym(parameter.clone()));
-        if parameter.kind == Kind::Weight {
-            let (grad, rules) = self.shown_weight_gradient(layer);
-            let kind = if layer == 1 && self.expanded_first_layer() {
-                ChainKind::ExpandedGradient
-            } else {
-                ChainKind::WeightGradient
-            };
-            let (i, j) = (parameter.indices[0], parameter.indices[1]);
-            let symbol = Symbol::grad_weight(layer, i, j);
-            (
-                symbol,
-                lhs,
-                instance(grad, &[('i', i), ('j', j)]),
-                kind,
-                rules,
-            )
-        } else {
-            let (grad, rules) = self.shown_bias_gradient(layer);
-            let i = parameter.indices[0];
-            let symbol = Symbol::grad_bias(layer, i);
-            let formula = instance(grad, &[('i', i)]);
-            (symbol, lhs, formula, ChainKind::WeightGradient, rules)
         }
     }
 
@@ -963,10 +934,13 @@ fn derive_as(network: &Network, options: Options) -> Result<Derivation<'_>, Erro
         values.map.insert(Symbol::rate(), given(sgd.lr));
     }
 
+    let rows: Vec<rows::LayerRows> = (1..=depth)
+        .map(|layer| rows::LayerRows::new(&formulas, layer))
+        .collect();
     let step_count = network.sgd.map_or(1, |s| s.steps);
     let mut steps = Vec::with_capacity(step_count as usize);
     for number in 1..=step_count {
-        steps.push(derive_step(&formulas, &mut values, number)?);
+        steps.push(derive_step(&formulas, &rows, &mut values, number)?);
     }
 
     Ok(Derivation {
@@ -980,6 +954,7 @@ fn derive_as(network: &Network, options: Options) -> Result<Derivation<'_>, Erro
         shortcut: formulas.shortcut,
         steps,
         formulas,
+        rows,
     })
 }
 
@@ -993,6 +968,7 @@ fn given(d: crate::math::number::Decimal, options: &Options) -> Value {
 }
 
 /// A finished step's values, for writing its rows again.
+#[derive(Clone, Copy)]
 struct StepSource<'a> {
     network: &'a Network,
     step: &'a Step,
@@ -1064,42 +1040,39 @@ impl Derivation<'_> {
         self.formulas.parameter_count(layer)
     }
 
+    /// The gradient rows (or the update rows) of every layer in `step`, output layer first;
+    /// no update rows without SGD.
+    pub fn parameter_rows<'a>(&'a self, step: &'a Step, of: Parameters) -> Vec<Rows<'a>> {
+        if of == Parameters::Updates && self.network.sgd.is_none() {
+            return Vec::new();
+        }
+        self.rows
+            .iter()
+            .rev()
+            .map(|rows| Rows::new(rows, step, self.network, &self.options, of))
+            .collect()
+    }
+
     /// The gradient row of the `index`-th parameter of `layer` in `step`:
     /// `∂E/∂w = formula = numbers ≈ value`.
     pub fn gradient_chain(&self, step: &Step, layer: u32, index: usize) -> Chain {
-        let source = StepSource {
-            network: self.network,
+        let rows = &self.rows[layer as usize - 1];
+        Rows::new(
+            rows,
             step,
-            options: &self.options,
-        };
-        let (symbol, lhs, formula, kind, rules) = self.formulas.gradient_row(layer, index);
-        let substituted = source.substitute(&formula);
-        let value = source.value(&symbol).unwrap_or(Value::approx(f64::NAN));
-        Chain::new(kind, lhs, vec![formula, substituted, Expr::Val(value)]).with_rules(rules)
+            self.network,
+            &self.options,
+            Parameters::Gradients,
+        )
+        .get(index)
     }
 
     /// The update row of the `index`-th parameter of `layer` in `step`, when there is SGD:
     /// `w ← w − η ∂E/∂w = numbers ≈ value`.
     pub fn update_chain(&self, step: &Step, layer: u32, index: usize) -> Option<Chain> {
         self.network.sgd?;
-        let source = StepSource {
-            network: self.network,
-            step,
-            options: &self.options,
-        };
-        let parameter = self.formulas.parameter(layer, index);
-        let substituted = source.substitute(&update_formula(&parameter));
-        let numbers = &step.layers[layer as usize - 1];
-        let inputs = self.network.width(layer - 1);
-        let value = match parameter.kind {
-            Kind::Weight => numbers.weights_after.as_ref()?[index / inputs][index % inputs],
-            _ => numbers.bias_after.as_ref()?[index - numbers.weights.len() * inputs],
-        };
-        Some(update_chain(
-            &parameter,
-            ChainKind::Update,
-            Some((substituted, value)),
-        ))
+        let rows = &self.rows[layer as usize - 1];
+        Some(Rows::new(rows, step, self.network, &self.options, Parameters::Updates).get(index))
     }
 }
 
@@ -1504,7 +1477,12 @@ fn derive_sample(
     })
 }
 
-fn derive_step(f: &Formulas, values: &mut Values, step: u32) -> Result<Step, Error> {
+fn derive_step(
+    f: &Formulas,
+    patterns: &[rows::LayerRows],
+    values: &mut Values,
+    step: u32,
+) -> Result<Step, Error> {
     let network = f.network;
     let depth = network.depth();
     let count = network.samples();
@@ -1535,9 +1513,11 @@ fn derive_step(f: &Formulas, values: &mut Values, step: u32) -> Result<Step, Err
     // rows of a layer do not depend on each other, so they are evaluated in parallel.
     let mut gradients: Vec<Vec<Value>> = vec![Vec::new(); depth as usize];
     for layer in (1..=depth).rev() {
-        let computed = evaluate_all(f.parameter_count(layer), |index| {
-            let (symbol, lhs, formula, _, _) = f.gradient_row(layer, index);
-            let (_, value) = values.evaluate(&formula, &lhs, step)?;
+        let rows = &patterns[layer as usize - 1];
+        let computed = evaluate_all(rows.count(), |index| {
+            let symbol = rows.gradient_symbol(index);
+            let lhs = Expr::partial(sym(Symbol::loss()), sym(f.parameter(layer, index)));
+            let (_, value) = values.evaluate(&rows.gradient_formula(index), &lhs, step)?;
             Ok((symbol, value))
         })?;
         gradients[layer as usize - 1] = computed
