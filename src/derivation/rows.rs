@@ -5,7 +5,13 @@
 //! indices and its numbers. The renderer reads the stream; it never rebuilds a formula nor
 //! looks a number up by its symbol.
 
-use super::{sym, update_formula, Chain, ChainKind, Options, Source, Step, StepSource};
+use super::chain::{Chain, ChainKind};
+use super::formulas::Formulas;
+use super::options::Options;
+use super::rules::{update_chain, update_formula};
+use super::steps::{LayerNumbers, Step};
+use super::sym;
+use super::values::{Source, StepSource};
 use crate::math::expr::{Expr, Index, Symbol};
 use crate::model::Network;
 
@@ -77,7 +83,7 @@ enum Parameter {
 }
 
 impl LayerRows {
-    pub(super) fn new(f: &super::Formulas, layer: u32) -> LayerRows {
+    pub(super) fn new(f: &Formulas, layer: u32) -> LayerRows {
         let (weight, weight_rules) = f.shown_weight_gradient(layer);
         let (bias, bias_rules) = f.shown_bias_gradient(layer);
         let kind = if layer == 1 && f.expanded_first_layer() {
@@ -205,7 +211,7 @@ impl<'a> Rows<'a> {
         }
     }
 
-    fn numbers(&self) -> Option<&'a super::LayerNumbers> {
+    fn numbers(&self) -> Option<&'a LayerNumbers> {
         self.step.layers.get(self.rows.layer as usize - 1)
     }
 
@@ -240,7 +246,7 @@ impl<'a> Rows<'a> {
                 Parameter::Bias(i) => numbers.bias_after.as_ref()?.get(i).copied(),
             });
         let numbers = Some((substituted, value.unwrap_or_else(missing)));
-        super::update_chain(&parameter, ChainKind::Update, numbers)
+        update_chain(&parameter, ChainKind::Update, numbers)
     }
 }
 
@@ -251,7 +257,8 @@ fn missing() -> crate::math::number::Value {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{derive, instance, Options};
+    use super::super::formulas::instance;
+    use super::super::{derive, Options};
     use super::*;
 
     /// The examples and the row checker's networks.
@@ -274,7 +281,7 @@ mod tests {
         // The pattern writes its sums out before the indices are filled in; `instance` did it
         // after. Both must give the same formula, Kronecker deltas resolved.
         for network in networks() {
-            let f = super::super::Formulas::derive(&network).unwrap();
+            let f = Formulas::derive(&network).unwrap();
             for layer in 1..=network.depth() {
                 let rows = LayerRows::new(&f, layer);
                 for k in 0..rows.count() {
