@@ -1,6 +1,8 @@
-//! Chains of rows, `lhs = formula = numbers ≈ value`: what the derivation hands on, as data.
+//! Chains of rows, `lhs = formula = numbers ≈ value`, and a step's chains and numbers: what
+//! the derivation hands on, as data.
 
 use crate::math::expr::Expr;
+use crate::math::number::Value;
 
 /// What a chain of equalities states; templates lay each kind out in their own way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -83,4 +85,47 @@ impl Chain {
 pub struct LayerChains {
     pub layer: u32,
     pub chains: Vec<Chain>,
+}
+
+/// The numbers of one layer in one step; per-sample quantities have one row per sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerNumbers {
+    pub weights: Vec<Vec<Value>>,
+    pub bias: Option<Vec<Value>>,
+    pub pre: Vec<Vec<Value>>,
+    pub out: Vec<Vec<Value>>,
+    pub delta: Vec<Vec<Value>>,
+    /// h'(a_i) per sample (`None` for softmax, which has a Jacobian instead).
+    pub act_deriv: Option<Vec<Vec<Value>>>,
+    pub grad_weights: Vec<Vec<Value>>,
+    pub grad_bias: Option<Vec<Value>>,
+    pub weights_after: Option<Vec<Vec<Value>>>,
+    pub bias_after: Option<Vec<Value>>,
+}
+
+/// The forward and backward pass of one sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleRows {
+    /// The sample's number (from 1), or `None` when there is only one.
+    pub sample: Option<u32>,
+    pub forward: Vec<LayerChains>,
+    /// `E_n` (or `E` itself with one sample).
+    pub loss: Chain,
+    pub derivatives: Vec<LayerChains>,
+    pub deltas: Vec<LayerChains>,
+    /// δ^{(1)} where the article's layout writes it inside each gradient instead: not shown,
+    /// but an exam may ask for it (`ask delta 1`).
+    pub unshown_deltas: Option<LayerChains>,
+}
+
+/// One training step: every sample's passes, the loss, the gradients and the update.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub number: u32,
+    pub samples: Vec<SampleRows>,
+    /// `E = Σ_n E_n`, with several samples.
+    pub total_loss: Option<Chain>,
+    pub loss_value: Value,
+    pub sample_losses: Vec<Value>,
+    pub layers: Vec<LayerNumbers>,
 }

@@ -28,12 +28,11 @@ mod solution;
 mod steps;
 mod values;
 
-pub use chain::{Chain, ChainKind, LayerChains, Row};
+pub use chain::{Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step};
 pub use formulas::loss_by_output;
 pub use options::{Carry, Options};
 pub use rows::{Parameters, Rows};
 pub use solution::{derive, Derivation};
-pub use steps::{LayerNumbers, SampleRows, Step};
 
 fn sym(s: Symbol) -> Expr {
     Expr::Sym(s)

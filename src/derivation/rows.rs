@@ -5,11 +5,10 @@
 //! indices and its numbers. The renderer reads the stream; it never rebuilds a formula nor
 //! looks a number up by its symbol.
 
-use super::chain::{Chain, ChainKind};
+use super::chain::{Chain, ChainKind, LayerNumbers, Step};
 use super::formulas::Formulas;
 use super::options::Options;
 use super::rules::{update_chain, update_formula};
-use super::steps::{LayerNumbers, Step};
 use super::sym;
 use super::values::{Source, StepSource};
 use crate::math::expr::{Expr, Index, Symbol};

@@ -1,13 +1,13 @@
 //! The whole worked solution (`Derivation`) and `derive`, which makes it.
 
-use super::chain::{Chain, ChainKind, LayerChains};
+use super::chain::{Chain, ChainKind, LayerChains, Step};
 use super::formulas::Formulas;
 use super::options::{Carry, Options};
 use super::rows::{self, Parameters, Rows};
 use super::rules::{
     activation_rules, general_equations, gradient_rules, loss_equations, update_chain,
 };
-use super::steps::{derive_step, Step};
+use super::steps::derive_step;
 use super::values::{Values, MOST_DIGITS};
 use crate::error::Error;
 use crate::math::expr::{Kind, Symbol};

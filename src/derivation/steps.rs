@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::chain::{Chain, ChainKind, LayerChains};
+use super::chain::{Chain, ChainKind, LayerChains, LayerNumbers, SampleRows, Step};
 use super::formulas::{instance, Formulas, I};
 use super::rows::LayerRows;
 use super::rules::update_formula;
@@ -15,49 +15,6 @@ use crate::math::expr::{Expr, Func, Index, Symbol};
 use crate::math::functions::{Shape, ARG};
 use crate::math::number::Value;
 use crate::math::precise::{self, Dd};
-
-/// The numbers of one layer in one step; per-sample quantities have one row per sample.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LayerNumbers {
-    pub weights: Vec<Vec<Value>>,
-    pub bias: Option<Vec<Value>>,
-    pub pre: Vec<Vec<Value>>,
-    pub out: Vec<Vec<Value>>,
-    pub delta: Vec<Vec<Value>>,
-    /// h'(a_i) per sample (`None` for softmax, which has a Jacobian instead).
-    pub act_deriv: Option<Vec<Vec<Value>>>,
-    pub grad_weights: Vec<Vec<Value>>,
-    pub grad_bias: Option<Vec<Value>>,
-    pub weights_after: Option<Vec<Vec<Value>>>,
-    pub bias_after: Option<Vec<Value>>,
-}
-
-/// The forward and backward pass of one sample.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SampleRows {
-    /// The sample's number (from 1), or `None` when there is only one.
-    pub sample: Option<u32>,
-    pub forward: Vec<LayerChains>,
-    /// `E_n` (or `E` itself with one sample).
-    pub loss: Chain,
-    pub derivatives: Vec<LayerChains>,
-    pub deltas: Vec<LayerChains>,
-    /// δ^{(1)} where the article's layout writes it inside each gradient instead: not shown,
-    /// but an exam may ask for it (`ask delta 1`).
-    pub unshown_deltas: Option<LayerChains>,
-}
-
-/// One training step: every sample's passes, the loss, the gradients and the update.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Step {
-    pub number: u32,
-    pub samples: Vec<SampleRows>,
-    /// `E = Σ_n E_n`, with several samples.
-    pub total_loss: Option<Chain>,
-    pub loss_value: Value,
-    pub sample_losses: Vec<Value>,
-    pub layers: Vec<LayerNumbers>,
-}
 
 /// `lhs = formula = numbers ≈ value`, storing the value under `symbol`.
 pub(super) fn numbered(

@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::chain::LayerChains;
+use super::chain::Step;
 use super::options::{Carry, Options};
-use super::steps::Step;
 use super::{num, sym};
 use crate::error::Error;
 use crate::math::diff;

@@ -8,10 +8,10 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::layout::{Env, Flavor, Form, Layout};
-use super::splice::Splicer;
+use super::pending::{marker, Pending};
 use super::templates::Engine;
 use super::views::{BlockView, ChainView};
-use crate::derivation::{Chain, Derivation, LayerChains, Parameters, Rows, Step};
+use crate::derivation::{Chain, Derivation, LayerChains, Parameters, Step};
 use crate::error::Error;
 use crate::latex::fit;
 use crate::latex::{Environment, Printer, APPROX, EQUALS};
@@ -35,26 +35,6 @@ pub(super) enum ChainLayout<'t> {
 
 /// Blocks of more chains than this are printed in parallel, this many chains per piece.
 pub(super) const PIECE: usize = 512;
-
-/// The rows of a block, written when the output reaches its marker.
-pub(super) enum Pending<'a> {
-    /// Chains the derivation kept (a few per unit), with their layers.
-    Chains(Vec<(&'a Chain, Option<u32>)>),
-    /// Rows of the matrix form.
-    Views(Vec<ChainView>),
-    /// The gradient (or update) rows of a layer, one per parameter, made as they are written.
-    Rows(Rows<'a>),
-}
-
-impl Pending<'_> {
-    pub(super) fn count(&self) -> usize {
-        match self {
-            Pending::Chains(chains) => chains.len(),
-            Pending::Views(views) => views.len(),
-            Pending::Rows(rows) => rows.len(),
-        }
-    }
-}
 
 pub(super) struct Views<'a> {
     pub(super) printer: Printer,
@@ -150,7 +130,7 @@ impl<'a> Views<'a> {
             };
         }
         let mut blocks = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let rows = Splicer::marker(blocks.len());
+        let rows = marker(blocks.len());
         blocks.push(pending);
         BlockView { rows, count, layer }
     }
