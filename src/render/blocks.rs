@@ -8,10 +8,10 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::layout::{Env, Flavor, Form, Layout};
-use super::splice::Splicer;
+use super::pending::{marker, Pending};
 use super::templates::Engine;
 use super::views::{BlockView, ChainView};
-use crate::derivation::{Chain, Derivation, LayerChains, Step};
+use crate::derivation::{Chain, Derivation, LayerChains, Parameters, Step};
 use crate::error::Error;
 use crate::latex::fit;
 use crate::latex::{Environment, Printer, APPROX, EQUALS};
@@ -35,31 +35,6 @@ pub(super) enum ChainLayout<'t> {
 
 /// Blocks of more chains than this are printed in parallel, this many chains per piece.
 pub(super) const PIECE: usize = 512;
-
-/// The rows of a block, written when the output reaches its marker.
-pub(super) enum Pending<'a> {
-    /// Chains the derivation kept (a few per unit), with their layers.
-    Chains(Vec<(&'a Chain, Option<u32>)>),
-    /// Rows of the matrix form.
-    Views(Vec<ChainView>),
-    /// The gradient (or update) rows of a layer, one per parameter, built as they are written.
-    Parameters {
-        step: &'a Step,
-        layer: u32,
-        update: bool,
-        count: usize,
-    },
-}
-
-impl Pending<'_> {
-    pub(super) fn count(&self) -> usize {
-        match self {
-            Pending::Chains(chains) => chains.len(),
-            Pending::Views(views) => views.len(),
-            Pending::Parameters { count, .. } => *count,
-        }
-    }
-}
 
 pub(super) struct Views<'a> {
     pub(super) printer: Printer,
@@ -155,18 +130,9 @@ impl<'a> Views<'a> {
             };
         }
         let mut blocks = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let rows = Splicer::marker(blocks.len());
+        let rows = marker(blocks.len());
         blocks.push(pending);
         BlockView { rows, count, layer }
-    }
-
-    /// The `k`-th parameter's gradient (or update) chain.
-    fn parameter_chain(&self, step: &Step, layer: u32, update: bool, k: usize) -> Option<Chain> {
-        if update {
-            self.derivation.update_chain(step, layer, k)
-        } else {
-            Some(self.derivation.gradient_chain(step, layer, k))
-        }
     }
 
     /// The width of the widest left-hand side of `pending` (the column its rows align on), in
@@ -179,16 +145,10 @@ impl<'a> Views<'a> {
                 widest(&mut chains.iter().map(|(c, _)| self.printer.expr(&c.lhs)))
             }
             Pending::Views(views) => widest(&mut views.iter().map(|v| v.lhs.clone())),
-            Pending::Parameters {
-                step,
-                layer,
-                update,
-                count,
-            } => widest(
-                &mut [0, count.saturating_sub(1)]
+            Pending::Rows(rows) => widest(
+                &mut [0, rows.len().saturating_sub(1)]
                     .into_iter()
-                    .filter_map(|k| self.parameter_chain(step, *layer, *update, k))
-                    .map(|c| self.printer.expr(&c.lhs)),
+                    .map(|k| self.printer.expr(&rows.lhs(k))),
             ),
         }
     }
@@ -198,16 +158,7 @@ impl<'a> Views<'a> {
         match pending {
             Pending::Chains(chains) => self.write_chain(chains[k].0, chains[k].1, lhs, out),
             Pending::Views(views) => self.lay_out(&views[k], lhs, out),
-            Pending::Parameters {
-                step,
-                layer,
-                update,
-                ..
-            } => {
-                if let Some(chain) = self.parameter_chain(step, *layer, *update, k) {
-                    self.write_chain(&chain, Some(*layer), lhs, out);
-                }
-            }
+            Pending::Rows(rows) => self.write_chain(&rows.get(k), Some(rows.layer()), lhs, out),
         }
     }
 
@@ -289,25 +240,14 @@ impl<'a> Views<'a> {
         self.block(Pending::Views(views), None)
     }
 
-    /// The gradient rows (or with `update`, the update rows) of every layer, output first.
-    pub(super) fn parameter_rows(&self, step: &'a Step, update: bool) -> Vec<BlockView> {
-        if update && self.network.sgd.is_none() {
-            return Vec::new();
-        }
-        (1..=self.network.depth())
-            .rev()
-            .map(|layer| {
-                let count = match self.form {
-                    Form::Matrix => 0,
-                    Form::Elements | Form::Both => self.derivation.parameter_count(layer),
-                };
-                let pending = Pending::Parameters {
-                    step,
-                    layer,
-                    update,
-                    count,
-                };
-                self.block(pending, Some(layer))
+    /// The gradient rows (or the update rows) of every layer, output first.
+    pub(super) fn parameter_rows(&self, step: &'a Step, of: Parameters) -> Vec<BlockView> {
+        self.derivation
+            .parameter_rows(step, of)
+            .into_iter()
+            .map(|rows| match self.form {
+                Form::Matrix => self.block(Pending::Views(Vec::new()), Some(rows.layer())),
+                Form::Elements | Form::Both => self.block(Pending::Rows(rows), Some(rows.layer())),
             })
             .collect()
     }

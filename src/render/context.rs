@@ -6,7 +6,7 @@ use super::layout::{Lang, Layout};
 use super::views::{
     BlockView, ContextView, LayerView, LossRowView, SampleView, StepView, SummaryView,
 };
-use crate::derivation::{LayerNumbers, SampleRows, Step};
+use crate::derivation::{LayerNumbers, Parameters, SampleRows, Step};
 use crate::latex::matrix as tex;
 use crate::latex::{escape_markdown, escape_text, fit, EQUALS, LEFTARROW};
 use crate::math::number::Decimal;
@@ -153,8 +153,8 @@ impl<'a> Views<'a> {
                 .collect(),
             total_loss: step.total_loss.as_ref().map(|c| self.chains([c])),
             loss_value: self.printer.value(step.loss_value),
-            gradients: self.parameter_rows(step, false),
-            updates: self.parameter_rows(step, true),
+            gradients: self.parameter_rows(step, Parameters::Gradients),
+            updates: self.parameter_rows(step, Parameters::Updates),
             summary: step
                 .layers
                 .iter()

@@ -19,6 +19,7 @@ mod context;
 mod json;
 mod layout;
 mod matrix;
+mod pending;
 mod rows;
 mod splice;
 mod templates;

@@ -3,10 +3,11 @@
 
 use std::io::Write;
 
-use super::blocks::{Pending, Views};
+use super::blocks::Views;
 use super::context::context;
 use super::layout::Layout;
 use super::output_error;
+use super::pending::{self, Pending, EDGE, LONGEST};
 use super::templates::{template_error, Engine, Template};
 use crate::derivation::Derivation;
 use crate::error::Error;
@@ -109,26 +110,7 @@ pub(super) struct Splicer<'o, 'v, 'a> {
     held: Vec<u8>,
 }
 
-impl<'v, 'a> Splicer<'_, 'v, 'a> {
-    const EDGE: u8 = 1;
-    const NAME: &'static [u8] = b"block ";
-    /// Longer than any marker: held bytes this long are not one.
-    const LONGEST: usize = 32;
-
-    pub(super) fn marker(index: usize) -> String {
-        format!("\u{1}block {index}\u{1}")
-    }
-
-    /// The block `held` (a whole `\u{1}…\u{1}`) stands for, if it is a marker.
-    fn block(held: &[u8], pending: &'v [Pending<'a>]) -> Option<&'v Pending<'a>> {
-        let inner = held
-            .strip_prefix(&[Self::EDGE])?
-            .strip_suffix(&[Self::EDGE])?;
-        let digits = inner.strip_prefix(Self::NAME)?;
-        let index: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
-        pending.get(index)
-    }
-
+impl Splicer<'_, '_, '_> {
     /// Writes out what is held and the rest of the output.
     fn finish(mut self) -> std::io::Result<()> {
         self.out.write_all(&self.held)?;
@@ -143,26 +125,26 @@ impl Write for Splicer<'_, '_, '_> {
         while !rest.is_empty() {
             if self.held.is_empty() {
                 // Plain text up to the next possible marker passes straight through.
-                match rest.iter().position(|&b| b == Self::EDGE) {
+                match rest.iter().position(|&b| b == EDGE) {
                     None => {
                         self.out.write_all(rest)?;
                         break;
                     }
                     Some(at) => {
                         self.out.write_all(&rest[..at])?;
-                        self.held.push(Self::EDGE);
+                        self.held.push(EDGE);
                         rest = &rest[at + 1..];
                     }
                 }
                 continue;
             }
             // Inside a possible marker: take bytes up to and including its closing edge.
-            let end = rest.iter().position(|&b| b == Self::EDGE);
+            let end = rest.iter().position(|&b| b == EDGE);
             let take = end.map_or(rest.len(), |at| at + 1);
             self.held.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if end.is_some() {
-                if let Some(pending) = Self::block(&self.held, self.pending) {
+                if let Some(pending) = pending::block(&self.held, self.pending) {
                     self.views.write_block(pending, self.out)?;
                     self.held.clear();
                 } else {
@@ -170,9 +152,9 @@ impl Write for Splicer<'_, '_, '_> {
                     let text_end = self.held.len() - 1;
                     self.out.write_all(&self.held[..text_end])?;
                     self.held.clear();
-                    self.held.push(Self::EDGE);
+                    self.held.push(EDGE);
                 }
-            } else if self.held.len() > Self::LONGEST {
+            } else if self.held.len() > LONGEST {
                 self.out.write_all(&self.held)?;
                 self.held.clear();
             }

@@ -1,0 +1,335 @@
+//! The gradient and update rows, one per weight and bias: the bulk of a big network's worked
+//! solution (160,000 rows for 784-100-10 with SGD). They are not kept: the derivation hands out
+//! each layer's rows as a [`Rows`] stream, whose per-layer part (the formula with its sums
+//! written out, its kind and rules) is made once, so that making row `k` only fills in its
+//! indices and its numbers. The renderer reads the stream; it never rebuilds a formula nor
+//! looks a number up by its symbol.
+
+use super::chain::{Chain, ChainKind, LayerNumbers, Step};
+use super::formulas::Formulas;
+use super::options::Options;
+use super::rules::{update_chain, update_formula};
+use super::sym;
+use super::values::{Source, StepSource};
+use crate::math::expr::{Expr, Index, Symbol};
+use crate::model::Network;
+
+/// Which rows of a layer's parameters a stream holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parameters {
+    /// `∂E/∂w = formula = numbers ≈ value`.
+    Gradients,
+    /// `w ← w − η ∂E/∂w = numbers ≈ value`, with SGD.
+    Updates,
+}
+
+/// A gradient formula in the index variables `i` (and `j`), with every sum written out, as
+/// each of its rows starts.
+#[derive(Clone, Debug)]
+struct Pattern {
+    formula: Expr,
+    /// Whether it has Kronecker deltas, resolved once the indices are known.
+    kronecker: bool,
+    kind: ChainKind,
+    rules: Vec<&'static str>,
+}
+
+impl Pattern {
+    fn new(formula: &Expr, kind: ChainKind, rules: &[&'static str]) -> Pattern {
+        let formula = formula.expand_sums();
+        Pattern {
+            kronecker: formula.any(&|x| matches!(x, Expr::Kron(..))),
+            formula,
+            kind,
+            rules: rules.to_vec(),
+        }
+    }
+
+    /// The formula at the given indices: what `instance` makes of the general formula, since
+    /// writing a sum out does not depend on the indices outside it.
+    fn at(&self, indices: &[(char, Index)]) -> Expr {
+        let mut e = self.formula.clone();
+        for (var, index) in indices {
+            e = e.with_index(*var, *index);
+        }
+        if self.kronecker {
+            crate::math::simplify::resolve_kronecker(&e)
+        } else {
+            e
+        }
+    }
+}
+
+/// What the rows of one layer share, made once per derivation.
+#[derive(Clone, Debug)]
+pub(super) struct LayerRows {
+    layer: u32,
+    /// Units of the layer below: a weight row `k` is w_{k / inputs + 1, k % inputs + 1}.
+    inputs: usize,
+    weights: usize,
+    count: usize,
+    weight: Pattern,
+    bias: Pattern,
+}
+
+/// One parameter of a layer, by its row.
+#[derive(Clone, Copy)]
+enum Parameter {
+    /// w_{ij}, from 0.
+    Weight(usize, usize),
+    /// b_i, from 0.
+    Bias(usize),
+}
+
+impl LayerRows {
+    pub(super) fn new(f: &Formulas, layer: u32) -> LayerRows {
+        let (weight, weight_rules) = f.shown_weight_gradient(layer);
+        let (bias, bias_rules) = f.shown_bias_gradient(layer);
+        let kind = if layer == 1 && f.expanded_first_layer() {
+            ChainKind::ExpandedGradient
+        } else {
+            ChainKind::WeightGradient
+        };
+        let inputs = f.network.width(layer - 1);
+        let weights = f.network.width(layer) * inputs;
+        LayerRows {
+            layer,
+            inputs,
+            weights,
+            count: f.parameter_count(layer),
+            weight: Pattern::new(weight, kind, weight_rules),
+            bias: Pattern::new(bias, ChainKind::WeightGradient, bias_rules),
+        }
+    }
+
+    pub(super) fn count(&self) -> usize {
+        self.count
+    }
+
+    fn parameter(&self, k: usize) -> Parameter {
+        if k < self.weights {
+            Parameter::Weight(k / self.inputs, k % self.inputs)
+        } else {
+            Parameter::Bias(k - self.weights)
+        }
+    }
+
+    /// The symbol of the `k`-th parameter.
+    fn symbol(&self, k: usize) -> Symbol {
+        let n = |i: usize| Index::Num(i as u32 + 1);
+        match self.parameter(k) {
+            Parameter::Weight(i, j) => Symbol::weight(self.layer, n(i), n(j)),
+            Parameter::Bias(i) => Symbol::bias(self.layer, n(i)),
+        }
+    }
+
+    /// The gradient formula of the `k`-th parameter, in numbered indices.
+    pub(super) fn gradient_formula(&self, k: usize) -> Expr {
+        let n = |i: usize| Index::Num(i as u32 + 1);
+        match self.parameter(k) {
+            Parameter::Weight(i, j) => self.weight.at(&[('i', n(i)), ('j', n(j))]),
+            Parameter::Bias(i) => self.bias.at(&[('i', n(i))]),
+        }
+    }
+
+    /// Where the value of the `k`-th parameter's gradient is kept while deriving.
+    pub(super) fn gradient_symbol(&self, k: usize) -> Symbol {
+        let n = |i: usize| Index::Num(i as u32 + 1);
+        match self.parameter(k) {
+            Parameter::Weight(i, j) => Symbol::grad_weight(self.layer, n(i), n(j)),
+            Parameter::Bias(i) => Symbol::grad_bias(self.layer, n(i)),
+        }
+    }
+}
+
+/// The gradient (or update) rows of one layer in one step, in the order of its parameters
+/// (`w_{11}, w_{12}, …`, then `b_1, …`), each made when asked for. Cheap to copy and to share
+/// between threads: it only borrows the derivation.
+#[derive(Clone, Copy)]
+pub struct Rows<'a> {
+    rows: &'a LayerRows,
+    step: &'a Step,
+    network: &'a Network,
+    options: &'a Options,
+    of: Parameters,
+}
+
+impl<'a> Rows<'a> {
+    pub(super) fn new(
+        rows: &'a LayerRows,
+        step: &'a Step,
+        network: &'a Network,
+        options: &'a Options,
+        of: Parameters,
+    ) -> Rows<'a> {
+        Rows {
+            rows,
+            step,
+            network,
+            options,
+            of,
+        }
+    }
+
+    /// The layer whose parameters these are.
+    pub fn layer(&self) -> u32 {
+        self.rows.layer
+    }
+
+    /// How many rows: one per weight, then one per bias.
+    pub fn len(&self) -> usize {
+        self.rows.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.count == 0
+    }
+
+    /// The left-hand side of row `k`: `∂E/∂w_{ij}` (or `w_{ij}` for an update).
+    pub fn lhs(&self, k: usize) -> Expr {
+        let parameter = sym(self.rows.symbol(k));
+        match self.of {
+            Parameters::Gradients => Expr::partial(sym(Symbol::loss()), parameter),
+            Parameters::Updates => parameter,
+        }
+    }
+
+    /// Row `k`: its formula, its numbers and its value.
+    pub fn get(&self, k: usize) -> Chain {
+        match self.of {
+            Parameters::Gradients => self.gradient(k),
+            Parameters::Updates => self.update(k),
+        }
+    }
+
+    fn source(&self) -> StepSource<'a> {
+        StepSource {
+            network: self.network,
+            step: self.step,
+            options: self.options,
+        }
+    }
+
+    fn numbers(&self) -> Option<&'a LayerNumbers> {
+        self.step.layers.get(self.rows.layer as usize - 1)
+    }
+
+    fn gradient(&self, k: usize) -> Chain {
+        let formula = self.rows.gradient_formula(k);
+        let substituted = self.source().substitute(&formula);
+        let value = self
+            .numbers()
+            .and_then(|numbers| match self.rows.parameter(k) {
+                Parameter::Weight(i, j) => numbers.grad_weights.get(i)?.get(j).copied(),
+                Parameter::Bias(i) => numbers.grad_bias.as_ref()?.get(i).copied(),
+            });
+        let pattern = match self.rows.parameter(k) {
+            Parameter::Weight(..) => &self.rows.weight,
+            Parameter::Bias(_) => &self.rows.bias,
+        };
+        let rows = vec![
+            formula,
+            substituted,
+            Expr::Val(value.unwrap_or_else(missing)),
+        ];
+        Chain::new(pattern.kind, self.lhs(k), rows).with_rules(&pattern.rules)
+    }
+
+    fn update(&self, k: usize) -> Chain {
+        let parameter = self.rows.symbol(k);
+        let substituted = self.source().substitute(&update_formula(&parameter));
+        let value = self
+            .numbers()
+            .and_then(|numbers| match self.rows.parameter(k) {
+                Parameter::Weight(i, j) => numbers.weights_after.as_ref()?.get(i)?.get(j).copied(),
+                Parameter::Bias(i) => numbers.bias_after.as_ref()?.get(i).copied(),
+            });
+        let numbers = Some((substituted, value.unwrap_or_else(missing)));
+        update_chain(&parameter, ChainKind::Update, numbers)
+    }
+}
+
+/// A value that is missing (it cannot be: the step has every parameter's numbers).
+fn missing() -> crate::math::number::Value {
+    crate::math::number::Value::approx(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::formulas::instance;
+    use super::super::{derive, Options};
+    use super::*;
+
+    /// The examples and the row checker's networks.
+    fn networks() -> Vec<Network> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut networks = Vec::new();
+        for dir in ["examples", "tests/rows/networks"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                let tree = crate::syntax::parser::parse(&text).unwrap();
+                networks.push(crate::check::check(&tree).unwrap());
+            }
+        }
+        assert!(networks.len() >= 14, "{} networks", networks.len());
+        networks
+    }
+
+    #[test]
+    fn a_rows_formula_is_the_general_formula_at_its_indices() {
+        // The pattern writes its sums out before the indices are filled in; `instance` did it
+        // after. Both must give the same formula, Kronecker deltas resolved.
+        for network in networks() {
+            let f = Formulas::derive(&network).unwrap();
+            for layer in 1..=network.depth() {
+                let rows = LayerRows::new(&f, layer);
+                for k in 0..rows.count() {
+                    let expected = match rows.symbol(k).indices.as_slice() {
+                        [i, j] => {
+                            instance(&f.shown_weight_gradient(layer).0, &[('i', *i), ('j', *j)])
+                        }
+                        [i] => instance(&f.shown_bias_gradient(layer).0, &[('i', *i)]),
+                        other => panic!("{other:?}"),
+                    };
+                    assert_eq!(rows.gradient_formula(k), expected, "layer {layer} row {k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_stream_holds_every_parameter_of_every_layer_output_first() {
+        for network in networks() {
+            let d = derive(&network, Options::default()).unwrap();
+            let step = &d.steps[0];
+            let gradients = d.parameter_rows(step, Parameters::Gradients);
+            let layers: Vec<u32> = gradients.iter().map(Rows::layer).collect();
+            assert_eq!(layers, (1..=network.depth()).rev().collect::<Vec<_>>());
+            for rows in &gradients {
+                let layer = network.layer(rows.layer());
+                let bias = layer.bias.as_ref().map_or(0, Vec::len);
+                assert_eq!(rows.len(), layer.units() * layer.inputs() + bias);
+                for k in [0, rows.len() - 1] {
+                    let chain = rows.get(k);
+                    assert_eq!(chain.lhs, rows.lhs(k));
+                    assert!(matches!(
+                        chain.kind,
+                        ChainKind::WeightGradient | ChainKind::ExpandedGradient
+                    ));
+                }
+            }
+            let updates = d.parameter_rows(step, Parameters::Updates);
+            assert_eq!(
+                updates.len(),
+                network.sgd.map_or(0, |_| network.depth() as usize)
+            );
+            for rows in &updates {
+                let last = rows.len() - 1;
+                let chain = rows.get(last);
+                assert_eq!(chain.kind, ChainKind::Update);
+                assert_eq!(chain.lhs, rows.lhs(last));
+                assert!(chain.rows[0].assign);
+            }
+        }
+    }
+}
