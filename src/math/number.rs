@@ -896,8 +896,10 @@ impl Shown {
     ) -> R {
         /// Values remembered on each thread, by a hash of their float: a row shows the same
         /// δ, input or rate as the rows around it, and the printer asks twice for a lone value
-        /// (to choose its parentheses, then to write it).
-        const RECENT: usize = 64;
+        /// (to choose its parentheses, then to write it); 1,024 hold a layer's inputs, which
+        /// every unit's gradient rows show again.
+        const BITS: u32 = 10;
+        const RECENT: usize = 1 << BITS;
         type Recent = [Option<(Value, u32, Rounding, Shown)>; RECENT];
         thread_local! {
             static SEEN: std::cell::RefCell<Recent> =
@@ -913,8 +915,7 @@ impl Shown {
         };
         let slot = ((value.f.to_bits() ^ value.lo.to_bits().rotate_left(32))
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            >> 58) as usize
-            % RECENT;
+            >> (64 - BITS)) as usize;
         SEEN.with(|seen| {
             let Ok(mut seen) = seen.try_borrow_mut() else {
                 return use_it(&Shown::compute(value, digits, rounding));
