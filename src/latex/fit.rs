@@ -277,129 +277,162 @@ pub fn width(text: &str) -> f64 {
 /// It follows the estimate's tokens: what a command or script sign takes for its arguments
 /// (`\frac^{x}` takes the `^` itself, and `{x}` is then an ordinary group).
 pub fn width_bounds(text: &str) -> Option<Bounds> {
-    /// The deepest groups the bound follows; [`em_width`] switches to its length estimate
-    /// past [`DEEPEST`] levels, which a bound of zero per brace would not cover.
-    const DEEPEST_BOUND: usize = 40;
-    /// The largest size of a script against its base.
-    const SCRIPT: f64 = 8.0 / EM;
-    /// A group being read, and what to restore when it closes.
-    #[derive(Clone, Copy)]
-    struct Frame {
-        /// The enclosing group's size and the arguments it still waits for.
-        scale: f64,
-        pending: u8,
-        /// The total where the group started.
-        start: f64,
-        /// A fraction's numerator; a denominator holds the numerator's width.
-        numerator: bool,
-        denominator: Option<f64>,
-    }
     let s = text.as_bytes();
-    let mut frames: smallvec::SmallVec<[Frame; 8]> = smallvec::SmallVec::new();
-    let mut total = 0.0;
-    let mut low = 0.0;
-    let mut scale = 1.0;
-    // Tokens still to be taken as arguments by the command or script sign before them: an
-    // argument takes none of its own.
-    let mut pending = 0u8;
-    // What the next token is, should it be a group.
-    let mut script_next = false;
-    let mut numerator_next = false;
-    let mut denominator_next: Option<f64> = None;
+    let mut scan = BoundScan {
+        frames: smallvec::SmallVec::new(),
+        total: 0.0,
+        low: 0.0,
+        scale: 1.0,
+        pending: 0,
+        script_next: false,
+        numerator_next: false,
+        denominator_next: None,
+    };
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
         i += 1;
-        let script = std::mem::take(&mut script_next);
-        let numerator = std::mem::take(&mut numerator_next);
-        let denominator = denominator_next.take();
-        let mut argument = pending > 0;
+        let script = std::mem::take(&mut scan.script_next);
+        let numerator = std::mem::take(&mut scan.numerator_next);
+        let denominator = scan.denominator_next.take();
+        let mut argument = scan.pending > 0;
         // The arguments this token takes, and whether a fraction's come next.
-        let mut takes = 0u8;
-        let mut fraction = false;
+        let mut takes = (0u8, false);
         match c {
             b'{' => {
-                if frames.len() >= DEEPEST_BOUND {
-                    return None;
-                }
-                frames.push(Frame {
-                    scale,
-                    pending,
-                    start: total,
-                    numerator,
-                    denominator,
-                });
-                if script {
-                    scale *= SCRIPT;
-                }
-                pending = 0;
                 // The group is one token, ended by its brace.
+                scan.open(script, numerator, denominator)?;
                 continue;
             }
-            b'}' if !frames.is_empty() => {
-                let frame = frames.pop()?;
-                (scale, pending) = (frame.scale, frame.pending);
-                argument = pending > 0;
-                if let Some(n) = frame.denominator {
-                    total = frame.start + (total - frame.start - n).max(0.0);
-                }
-                if frame.numerator {
-                    denominator_next = Some(total - frame.start);
-                }
-            }
-            b'^' | b'_' if argument => total += 0.6 * scale,
+            b'}' if !scan.frames.is_empty() => argument = scan.close()?,
+            b'^' | b'_' if argument => scan.total += 0.6 * scan.scale,
             b'^' | b'_' => {
-                total += (ITALIC + SCRIPT_SPACE) * scale;
-                takes = 1;
-                script_next = true;
+                scan.total += (ITALIC + SCRIPT_SPACE) * scan.scale;
+                takes.0 = 1;
+                scan.script_next = true;
             }
             b'\\' => {
                 let start = i - 1;
                 let (name, end) = command_at(text, i);
                 i = end;
-                if name == "!" {
-                    low -= 0.167;
-                }
-                match name {
-                    // Its rule and space are not scaled down in a script.
-                    "frac" => {
-                        total += 0.22;
-                        takes = 2;
-                        fraction = true;
-                    }
-                    _ => {
-                        total += command_bound(name, &text[start..end])? * scale;
-                        takes = match name {
-                            "overset" | "underset" => 2,
-                            "sqrt" | "left" | "right" => 1,
-                            _ => 0,
-                        };
-                    }
-                }
+                takes = scan.command(name, &text[start..end])?;
             }
             // The rest of a character that the lead byte counted.
             0x80..=0xbf => continue,
-            0xc0.. => total += 0.6 * scale,
+            0xc0.. => scan.total += 0.6 * scan.scale,
             c => {
-                total += char_width(c, Atom::Operand, 0.444, 0.556).0 * scale;
-                if frames.is_empty() && !argument {
-                    low += char_width(c, Atom::Open, 0.0, 0.0).0;
+                scan.total += char_width(c, Atom::Operand, 0.444, 0.556).0 * scan.scale;
+                if scan.frames.is_empty() && !argument {
+                    scan.low += char_width(c, Atom::Open, 0.0, 0.0).0;
                 }
             }
         }
         if argument {
-            pending -= 1;
-            script_next = false;
+            scan.pending -= 1;
+            scan.script_next = false;
         } else {
-            pending = takes;
-            numerator_next = fraction;
+            (scan.pending, scan.numerator_next) = takes;
         }
     }
     // An unclosed group loses its last byte to the estimate's scanner (`{\\}` is a lone `\\`).
-    frames.is_empty().then_some(Bounds {
-        low: low * EM * 1.02,
-        high: total * EM * 1.02,
+    scan.frames.is_empty().then_some(Bounds {
+        low: scan.low * EM * 1.02,
+        high: scan.total * EM * 1.02,
     })
+}
+
+/// The deepest groups the bound follows; [`em_width`] switches to its length estimate
+/// past [`DEEPEST`] levels, which a bound of zero per brace would not cover.
+const DEEPEST_BOUND: usize = 40;
+
+/// The largest size of a script against its base.
+const SCRIPT: f64 = 8.0 / EM;
+
+/// [`width_bounds`]'s state as it reads the bytes.
+struct BoundScan {
+    /// The groups open around the byte read.
+    frames: smallvec::SmallVec<[BoundFrame; 8]>,
+    /// The upper bound so far, in em.
+    total: f64,
+    /// The lower bound so far, in em.
+    low: f64,
+    /// The size of the script being read, against the base.
+    scale: f64,
+    /// Tokens still to be taken as arguments by the command or script sign before them: an
+    /// argument takes none of its own.
+    pending: u8,
+    /// What the next token is, should it be a group.
+    script_next: bool,
+    numerator_next: bool,
+    denominator_next: Option<f64>,
+}
+
+/// A group being read, and what to restore when it closes.
+#[derive(Clone, Copy)]
+struct BoundFrame {
+    /// The enclosing group's size and the arguments it still waits for.
+    scale: f64,
+    pending: u8,
+    /// The total where the group started.
+    start: f64,
+    /// A fraction's numerator; a denominator holds the numerator's width.
+    numerator: bool,
+    denominator: Option<f64>,
+}
+
+impl BoundScan {
+    /// A `{`: a script's argument is smaller. `None` past [`DEEPEST_BOUND`].
+    fn open(&mut self, script: bool, numerator: bool, denominator: Option<f64>) -> Option<()> {
+        if self.frames.len() >= DEEPEST_BOUND {
+            return None;
+        }
+        self.frames.push(BoundFrame {
+            scale: self.scale,
+            pending: self.pending,
+            start: self.total,
+            numerator,
+            denominator,
+        });
+        if script {
+            self.scale *= SCRIPT;
+        }
+        self.pending = 0;
+        Some(())
+    }
+
+    /// A `}` closing a group: a fraction counts its wider part. Whether the group was an
+    /// argument of the token before it.
+    fn close(&mut self) -> Option<bool> {
+        let frame = self.frames.pop()?;
+        (self.scale, self.pending) = (frame.scale, frame.pending);
+        if let Some(n) = frame.denominator {
+            self.total = frame.start + (self.total - frame.start - n).max(0.0);
+        }
+        if frame.numerator {
+            self.denominator_next = Some(self.total - frame.start);
+        }
+        Some(self.pending > 0)
+    }
+
+    /// A command `name` (written `whole`): the arguments it takes, and whether they are a
+    /// fraction's. `None` where the estimate is not a sum of its parts.
+    fn command(&mut self, name: &str, whole: &str) -> Option<(u8, bool)> {
+        if name == "!" {
+            self.low -= 0.167;
+        }
+        if name == "frac" {
+            // Its rule and space are not scaled down in a script.
+            self.total += 0.22;
+            return Some((2, true));
+        }
+        self.total += command_bound(name, whole)? * self.scale;
+        let takes = match name {
+            "overset" | "underset" => 2,
+            "sqrt" | "left" | "right" => 1,
+            _ => 0,
+        };
+        Some((takes, false))
+    }
 }
 
 /// [`width_bounds`] of a short row, from the bounds of the last row of the same shape this

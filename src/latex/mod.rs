@@ -337,8 +337,7 @@ impl Printer {
 
     /// [`Printer::given`] at the end of `out`.
     pub fn write_given(&self, d: Decimal, out: &mut String) {
-        let digits = self.digits.max(d.significant_digits());
-        Self::write_shown(&Shown::new(Value::decimal(d), digits, self.rounding), out);
+        Self::write_shown(&Shown::of_decimal(d), out);
     }
 
     fn write_shown(shown: &Shown, out: &mut String) {

@@ -896,8 +896,10 @@ impl Shown {
     ) -> R {
         /// Values remembered on each thread, by a hash of their float: a row shows the same
         /// δ, input or rate as the rows around it, and the printer asks twice for a lone value
-        /// (to choose its parentheses, then to write it).
-        const RECENT: usize = 64;
+        /// (to choose its parentheses, then to write it); 1,024 hold a layer's inputs, which
+        /// every unit's gradient rows show again.
+        const BITS: u32 = 10;
+        const RECENT: usize = 1 << BITS;
         type Recent = [Option<(Value, u32, Rounding, Shown)>; RECENT];
         thread_local! {
             static SEEN: std::cell::RefCell<Recent> =
@@ -913,8 +915,7 @@ impl Shown {
         };
         let slot = ((value.f.to_bits() ^ value.lo.to_bits().rotate_left(32))
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            >> 58) as usize
-            % RECENT;
+            >> (64 - BITS)) as usize;
         SEEN.with(|seen| {
             let Ok(mut seen) = seen.try_borrow_mut() else {
                 return use_it(&Shown::compute(value, digits, rounding));
@@ -994,6 +995,33 @@ impl Shown {
         }
     }
 
+    /// A decimal from the file with all its significant digits, read straight off its
+    /// mantissa: what [`Shown::new`] makes of `Value::decimal(d)` at that many digits or
+    /// more, without the rational's long division (every given weight is written so).
+    pub fn of_decimal(d: Decimal) -> Shown {
+        let m = d.mantissa.unsigned_abs();
+        if m == 0 {
+            return Shown {
+                negative: false,
+                digits: "0".into(),
+                exponent: 0,
+                exact: true,
+            };
+        }
+        let mut digits = match u64::try_from(m) {
+            Ok(small) => small.to_string(),
+            Err(_) => m.to_string(),
+        };
+        let exponent = digits.len() as i32 - 1 - d.scale as i32;
+        digits.truncate(digits.trim_end_matches('0').len());
+        Shown {
+            negative: d.mantissa < 0,
+            digits,
+            exponent,
+            exact: true,
+        }
+    }
+
     /// Whether `value` is shown exactly with `digits` significant digits.
     pub fn is_exact(value: Value, digits: u32) -> bool {
         let digits = digits.max(value.digits.into()).max(1);
@@ -1070,6 +1098,9 @@ impl Shown {
 /// neighbour of q. There the pair's exact decimal expansion is rounded, half to even
 /// ([`Expansion`], a hundred times slower).
 fn round_pair(f: f64, lo: f64, count: usize) -> (String, i32) {
+    if let Some(shown) = round_pair_scaled(f, lo, count) {
+        return shown;
+    }
     let (digits, exponent) = round_significant(f, count);
     if lo == 0.0 {
         return (digits, exponent);
@@ -1098,6 +1129,63 @@ fn round_pair(f: f64, lo: f64, count: usize) -> (String, i32) {
     Expansion::of_pair(Dd::new(f, lo))
         .round(count)
         .unwrap_or((digits, exponent))
+}
+
+/// [`round_pair`] without a decimal string, in the common case: the pair scaled in
+/// double-double so that `count` digits are before the point (relative error below 1e-29),
+/// and the nearest integer to it, when the pair is farther than that error from half-way
+/// between two integers. `None` near a boundary, beyond 15 digits (the integer no longer fits
+/// a float's 53 bits with room) and for subnormal or extreme numbers: [`round_pair`]'s
+/// slower ways then decide. Formatting the float (`{:e}`) was most of the cost of showing a
+/// number.
+fn round_pair_scaled(f: f64, lo: f64, count: usize) -> Option<(String, i32)> {
+    if !f.is_normal() || count > 15 {
+        return None;
+    }
+    // The first digit's exponent, from the float; wrong by one near a power of ten, where
+    // the scaled pair falls out of [10^(count−1), 10^count) and the exponent is moved.
+    let mut exponent = f.log10().floor() as i32;
+    let low = 10f64.powi(count as i32 - 1);
+    let high = low * 10.0;
+    for _ in 0..3 {
+        let p = exponent - count as i32 + 1;
+        if p.abs() >= 290 {
+            return None;
+        }
+        let scaled = Dd::new(f, lo) * ten_to(-p);
+        if scaled.hi < low {
+            exponent -= 1;
+            continue;
+        }
+        if scaled.hi >= high {
+            exponent += 1;
+            continue;
+        }
+        let q = scaled.hi.round();
+        let from_q = scaled - Dd::from_f64(q);
+        if 0.5 - from_q.hi.abs() <= 1e-28 * (q + 1.0) {
+            return None;
+        }
+        if q >= high {
+            // 9999.6 → 1.000e4.
+            let mut digits = String::with_capacity(count);
+            digits.push('1');
+            digits.extend(std::iter::repeat_n('0', count - 1));
+            return Some((digits, exponent + 1));
+        }
+        return Some((integer_digits(q as u64, count), exponent));
+    }
+    None
+}
+
+/// `n`'s `count` decimal digits, leading zeros included.
+fn integer_digits(mut n: u64, count: usize) -> String {
+    let mut buffer = [b'0'; 20];
+    for at in (0..count).rev() {
+        buffer[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    buffer[..count].iter().map(|&b| char::from(b)).collect()
 }
 
 /// 10^k as a pair, within 1e-29 relative for |k| < 300 (exact to 10^22).
@@ -1493,6 +1581,16 @@ mod tests {
         assert_eq!(round_pair(9995.0, lo, 3), ("999".to_string(), 3));
         assert_eq!(round_pair(9995.0, -lo, 3), ("100".to_string(), 4));
         assert_eq!(round_pair(0.95, -1e-20, 1), ("9".to_string(), -1));
+        // The common case is decided by scaling, near a boundary it is not.
+        assert_eq!(
+            round_pair_scaled(0.6456563062257954, 1e-17, 4),
+            Some(("6457".to_string(), -1))
+        );
+        assert_eq!(
+            round_pair_scaled(9999.6, 0.0, 4),
+            Some(("1000".to_string(), 4))
+        );
+        assert_eq!(round_pair_scaled(0.125, 0.0, 2), None);
     }
 
     #[test]
@@ -1630,6 +1728,34 @@ mod rounding {
             let lo = tail * ulp / 2.0;
             let exact = Expansion::of_pair(Dd::new(f, lo)).round(count).unwrap();
             prop_assert_eq!(super::round_pair(f, lo, count), exact);
+        }
+
+        #[test]
+        fn decimals_are_shown_as_their_value_is(mantissa in any::<i128>(), scale in 0u32..=30, digits in 1u32..=17) {
+            let Some(d) = super::Decimal::new(mantissa >> (mantissa as u32 % 100), scale) else {
+                return Ok(());
+            };
+            let digits = digits.max(d.significant_digits());
+            let through_value =
+                super::Shown::new(super::Value::decimal(d), digits, super::Rounding::HalfUp);
+            prop_assert_eq!(super::Shown::of_decimal(d), through_value);
+        }
+
+        #[test]
+        fn scaled_pairs_round_as_their_exact_expansion(
+            mantissa in 1.0f64..10.0,
+            e in -30i32..30,
+            tail in -1.0f64..1.0,
+            count in 1usize..=15,
+        ) {
+            // The magnitudes a network's numbers have; the proptest above covers all floats.
+            let f = mantissa * 10f64.powi(e);
+            let ulp = f64::from_bits(f.to_bits() + 1) - f;
+            let lo = if e % 3 == 0 { 0.0 } else { tail * ulp / 2.0 };
+            let exact = Expansion::of_pair(Dd::new(f, lo)).round(count).unwrap();
+            if let Some(scaled) = super::round_pair_scaled(f, lo, count) {
+                prop_assert_eq!(scaled, exact);
+            }
         }
 
         #[test]
