@@ -5,7 +5,7 @@ use super::{num, sym};
 use crate::error::Error;
 use crate::math::diff;
 use crate::math::expr::{Expr, Func, Index, Symbol};
-use crate::math::functions::{self, Aggregate, Loss, Shape};
+use crate::math::functions::{self, Aggregate, Shape};
 use crate::model::Network;
 
 pub(super) const I: Index = Index::Var('i');
@@ -40,7 +40,7 @@ pub(super) struct Formulas<'n> {
 }
 
 /// A derivative the derivation could not make. `check` has made the one derivative that can
-/// grow with the file (the custom loss's, [`loss_by_output`]) and refused it when too large;
+/// grow with the file (the custom loss's, [`diff::loss_by_output`]) and refused it when too large;
 /// the network's own equations are small.
 pub(super) fn failure(failure: diff::Failure) -> Error {
     match failure {
@@ -49,17 +49,6 @@ pub(super) fn failure(failure: diff::Failure) -> Error {
             message: format!("the derivative has more than {limit} terms"),
         },
     }
-}
-
-/// ∂E_n/∂y_q, the per-sample loss by one output, as the derivation states it for a network
-/// of `depth` layers and `samples` samples. `check` makes it first, where the place of the
-/// loss's formula is known, to refuse one too large to write out.
-pub fn loss_by_output(loss: &Loss, depth: u32, samples: usize) -> Result<Derived, diff::Failure> {
-    let sample = (samples > 1).then_some(N);
-    let per_sample = loss.instantiate(depth).with_sample(sample);
-    let output = sym(Symbol::out(depth, Index::Var('q')).at(sample));
-    // A loss calls no activation: no layers are needed.
-    diff::derivative(&per_sample, &output, &diff::NoLayers)
 }
 
 pub(super) fn simplified(raw: &Expr, mut rules: Vec<&'static str>) -> Derived {
@@ -169,7 +158,7 @@ impl<'n> Formulas<'n> {
         }
         let q = Index::Var('q');
         let (de_dy, mut rules) =
-            loss_by_output(&network.loss, depth, network.samples()).map_err(failure)?;
+            diff::loss_by_output(&network.loss, depth, network.samples()).map_err(failure)?;
         let (dy_da, more) = self.d(&self.out_definition(depth, q), Symbol::pre(depth, I).at(s))?;
         rules.extend(more);
         let outputs = network.width(depth) as u32;

@@ -29,7 +29,6 @@ mod steps;
 mod values;
 
 pub use chain::{Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step};
-pub use formulas::loss_by_output;
 pub use options::{Carry, Options};
 pub use rows::{Parameters, Rows};
 pub use solution::{derive, Derivation};

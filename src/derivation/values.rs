@@ -164,7 +164,11 @@ impl Values<'_> {
     ) -> Result<(Expr, Value), Error> {
         let substituted = self.substitute(formula);
         let value = eval::eval(&substituted, self).map_err(|fault| {
-            let quantity = crate::latex::plain_at(name, self.network.depth());
+            let quantity = crate::math::names::plain(
+                name,
+                Some(self.network.depth()),
+                crate::math::names::Indices::Joined,
+            );
             let fault = fault.to_string();
             let carried = substituted.any(&|e| matches!(e, Expr::Val(v) if v.carried().is_some()));
             if carried {

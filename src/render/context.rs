@@ -9,6 +9,7 @@ use super::views::{
 use crate::derivation::{LayerNumbers, Parameters, SampleRows, Step};
 use crate::latex::matrix as tex;
 use crate::latex::{escape_markdown, escape_text, fit, EQUALS, LEFTARROW};
+use crate::math::functions::{Activation, Builtin, BuiltinLoss, Loss};
 use crate::math::number::Decimal;
 
 impl<'a> Views<'a> {
@@ -186,18 +187,17 @@ impl<'a> Views<'a> {
 
 /// An activation as the prose names it: `the sigmoid function`, `シグモイド関数`; one of the
 /// file's own by its name.
-fn activation_name(act: &crate::math::functions::Activation, lang: Lang, markdown: bool) -> String {
+fn activation_name(act: &Activation, lang: Lang, markdown: bool) -> String {
     let ja = lang == Lang::Ja;
-    let known = match act.name.as_str() {
-        _ if act.custom => None,
-        "identity" => Some(("the identity function", "恒等関数")),
-        "sigmoid" => Some(("the sigmoid function", "シグモイド関数")),
-        "tanh" => Some(("the hyperbolic tangent", "tanh関数")),
-        "relu" => Some(("the ReLU function", "ReLU関数")),
-        "leaky_relu" => Some(("the leaky ReLU function", "Leaky ReLU関数")),
-        "softplus" => Some(("the softplus function", "ソフトプラス関数")),
-        "softmax" => Some(("the softmax function", "ソフトマックス関数")),
-        _ => None,
+    let known = match act.builtin {
+        None => None,
+        Some(Builtin::Identity) => Some(("the identity function", "恒等関数")),
+        Some(Builtin::Sigmoid) => Some(("the sigmoid function", "シグモイド関数")),
+        Some(Builtin::Tanh) => Some(("the hyperbolic tangent", "tanh関数")),
+        Some(Builtin::Relu) => Some(("the ReLU function", "ReLU関数")),
+        Some(Builtin::LeakyRelu) => Some(("the leaky ReLU function", "Leaky ReLU関数")),
+        Some(Builtin::Softplus) => Some(("the softplus function", "ソフトプラス関数")),
+        Some(Builtin::Softmax) => Some(("the softmax function", "ソフトマックス関数")),
     };
     match known {
         Some((en, ja_name)) => if ja { ja_name } else { en }.to_string(),
@@ -217,15 +217,16 @@ fn activation_name(act: &crate::math::functions::Activation, lang: Lang, markdow
 }
 
 /// A loss as the prose names it: `the sum of squared errors`, `二乗和誤差`.
-fn loss_kind(loss: &crate::math::functions::Loss, lang: Lang) -> String {
+fn loss_kind(loss: &Loss, lang: Lang) -> String {
     let ja = lang == Lang::Ja;
-    let (en, ja_name) = match loss.name.as_str() {
-        _ if loss.custom => ("the file's own function", "次の自作の関数"),
-        "sum_squared" => ("the sum of squared errors", "二乗和誤差"),
-        "mean_squared" => ("the mean squared error", "平均二乗誤差"),
-        "cross_entropy" => ("the cross-entropy", "交差エントロピー誤差"),
-        "binary_cross_entropy" => ("the binary cross-entropy", "二値交差エントロピー誤差"),
-        _ => ("the file's own function", "次の自作の関数"),
+    let (en, ja_name) = match loss.builtin {
+        Some(BuiltinLoss::SumSquared) => ("the sum of squared errors", "二乗和誤差"),
+        Some(BuiltinLoss::MeanSquared) => ("the mean squared error", "平均二乗誤差"),
+        Some(BuiltinLoss::CrossEntropy) => ("the cross-entropy", "交差エントロピー誤差"),
+        Some(BuiltinLoss::BinaryCrossEntropy) => {
+            ("the binary cross-entropy", "二値交差エントロピー誤差")
+        }
+        None => ("the file's own function", "次の自作の関数"),
     };
     if ja { ja_name } else { en }.to_string()
 }
