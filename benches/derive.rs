@@ -1,8 +1,8 @@
 //! `cargo bench`: the whole pipeline (parse → check → derive → render) on generated networks
 //! of the sizes in docs/performance.md, in each output format.
 
-use backprop_tex::render::Format;
-use backprop_tex::{commands::gen::generate, derive_text, Settings};
+use backprop_tex::Format;
+use backprop_tex::{derive_text, generate, Settings};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 /// The allocator of the `backprop-tex` binary, so that the figures are the tool's.

@@ -181,8 +181,8 @@ struct ExamArgs {
     no_diagram: bool,
     /// The Moodle questions: one numerical question per asked number, or one Cloze question
     /// per variant.
-    #[arg(long, value_enum, default_value_t = MoodleKind::Numerical)]
-    moodle: MoodleKind,
+    #[arg(long, value_enum, default_value_t = MoodleArg::Numerical)]
+    moodle: MoodleArg,
     /// What Moodle and Canvas accept around each answer: `0.5%` of it, or `0.001` either side.
     /// By default half a unit of the last asked digit, widened by what carrying the shown
     /// values changes, at most 1 % of the answer.
@@ -273,6 +273,16 @@ value_enum! {
         /// The drawing of the network alone, as SVG (what `-f markdown -o POST.md` writes beside
         /// the post).
         Svg,
+    }
+}
+
+value_enum! {
+    /// The kind of Moodle question the exam is written as.
+    MoodleArg => MoodleKind {
+        /// One numerical question per asked number, in a category per position.
+        Numerical,
+        /// One Cloze (embedded answers) question per variant, a blank per asked number.
+        Cloze,
     }
 }
 
@@ -533,7 +543,7 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
         },
         templates: args.templates.clone(),
         force: args.force,
-        moodle: args.moodle,
+        moodle: args.moodle.into(),
         tolerance: args.tolerance.unwrap_or_default(),
     };
     output::stdout()?;

@@ -34,10 +34,12 @@ impl Span {
 pub struct Source {
     /// The path as the user gave it, or `<stdin>`.
     pub name: String,
+    /// The whole text.
     pub text: String,
 }
 
 impl Source {
+    /// The text `text`, read from `name`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
         Source {
             name: name.into(),
@@ -71,7 +73,9 @@ pub enum Error {
     /// The input or template file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file, as the user named it.
         path: String,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
@@ -83,8 +87,11 @@ pub enum Error {
         if *utf16 { "; it is UTF-16: save it as UTF-8" } else { "" }
     )]
     NotUtf8 {
+        /// The file, as the user named it.
         path: String,
+        /// The byte offset of the first invalid byte.
         offset: usize,
+        /// Whether the file starts with a UTF-16 byte-order mark.
         utf16: bool,
     },
 
@@ -94,7 +101,12 @@ pub enum Error {
          --max-input-bytes)",
         mebibytes(*limit)
     )]
-    TooLarge { path: String, limit: u64 },
+    TooLarge {
+        /// The file, as the user named it.
+        path: String,
+        /// The size limit, in bytes.
+        limit: u64,
+    },
 
     /// A text with more tokens than any network within the limits needs (checked before
     /// parsing, whose memory grows with the tokens).
@@ -103,78 +115,136 @@ pub enum Error {
          network within the limits needs; raise --max-gradients, --max-units or --max-samples \
          for a bigger network"
     )]
-    TooManyTokens { limit: usize, span: Span },
+    TooManyTokens {
+        /// The most tokens a network within the limits needs.
+        limit: usize,
+        /// Where the count passed it.
+        span: Span,
+    },
 
     /// The text does not follow the grammar at a character the language has no place for.
     #[error("expected {expected}, found {}", foreign(*found, *kind))]
     Character {
+        /// What the grammar expected there.
         expected: Expected,
+        /// The character found instead.
         found: char,
+        /// What kind of character it is (a look-alike, full-width, invisible, …).
         kind: Foreign,
+        /// Where in the file.
         span: Span,
     },
 
     /// A backslash in the title that is not `\"` or `\\`; `None`: at the end of the line.
     #[error("{}", escape_message(*escape))]
-    Escape { escape: Option<char>, span: Span },
+    Escape {
+        /// The character after the backslash; `None` at the end of the line.
+        escape: Option<char>,
+        /// Where in the file.
+        span: Span,
+    },
 
     /// The text does not follow the grammar.
     #[error("{fault}")]
-    Syntax { fault: SyntaxFault, span: Span },
+    Syntax {
+        /// What is wrong.
+        fault: SyntaxFault,
+        /// Where in the file.
+        span: Span,
+    },
 
     /// Something that may appear once appears again.
     #[error("{what} is defined twice")]
     Duplicate {
+        /// What is defined twice.
         what: Defined,
+        /// Where it is defined again.
         span: Span,
+        /// Where it was defined first.
         first: Span,
     },
 
     /// A required statement is absent.
     #[error("the file has no {what}")]
-    Missing { what: &'static str, span: Span },
+    Missing {
+        /// The statement that is missing.
+        what: &'static str,
+        /// The end of the file, where it would go.
+        span: Span,
+    },
 
     /// A name that means nothing here: an activation, loss, layer parameter or setting.
     #[error("unknown {what} `{name}`; expected one of: {}", expected.join(", "))]
     Unknown {
+        /// What kind of name it is (activation, loss, setting, …).
         what: &'static str,
+        /// The name, as written.
         name: String,
+        /// The names that are known there.
         expected: Vec<&'static str>,
+        /// Where in the file.
         span: Span,
     },
 
     /// A name in a formula that is not the formula's parameter (`params`, as written).
     #[error("`{name}` is not defined in {place}; {}", parameters(params))]
     Undefined {
+        /// The name, as written.
         name: String,
+        /// The formula it appears in.
         place: Place,
+        /// The formula's parameters, as written.
         params: Vec<String>,
+        /// Where in the file.
         span: Span,
     },
 
     /// A function called with the wrong number of arguments.
     #[error("{function} takes 1 argument, but {given} were given")]
     Arity {
+        /// The function called.
         function: String,
+        /// How many arguments it was given.
         given: usize,
+        /// Where in the file.
         span: Span,
     },
 
     /// A loss or activation that does not fit the network or the targets.
     #[error("{fault}")]
-    Misfit { fault: MisfitFault, span: Span },
+    Misfit {
+        /// What is wrong.
+        fault: MisfitFault,
+        /// Where in the file.
+        span: Span,
+    },
 
     /// Sizes that do not fit together.
     #[error("{fault}")]
-    Shape { fault: ShapeFault, span: Span },
+    Shape {
+        /// What is wrong.
+        fault: ShapeFault,
+        /// Where in the file.
+        span: Span,
+    },
 
     /// A file asking for more work than the limits allow (raisable with a flag).
     #[error("{fault}")]
-    OverLimit { fault: LimitFault, span: Span },
+    OverLimit {
+        /// What is wrong.
+        fault: LimitFault,
+        /// Where in the file.
+        span: Span,
+    },
 
     /// A value outside what it may be (a learning rate of 0, a fractional step count, …).
     #[error("{fault}")]
-    BadValue { fault: ValueFault, span: Span },
+    BadValue {
+        /// What is wrong.
+        fault: ValueFault,
+        /// Where in the file.
+        span: Span,
+    },
 
     /// An asked element that its layer does not have (`ask grad w45 1` where W1 is 2×3):
     /// `inputs` is the layer's for a weight, `None` for a unit's number or a bias.
@@ -183,18 +253,26 @@ pub enum Error {
         element_range(*units, *inputs)
     )]
     NoElement {
+        /// The asked element, as written.
         name: String,
+        /// The layer asked about.
         layer: u32,
+        /// How many units that layer has.
         units: usize,
+        /// How many inputs it has, for a weight.
         inputs: Option<usize>,
+        /// Where in the file.
         span: Span,
     },
 
     /// A computation that leaves the real numbers, naming the quantity and the step.
     #[error("{quantity} in step {step}: {fault}")]
     Numeric {
+        /// The quantity, by its plain name (`a_1^(2)`).
         quantity: String,
+        /// The training step (from 1).
         step: u32,
+        /// What left the real numbers.
         fault: String,
     },
 
@@ -207,60 +285,107 @@ pub enum Error {
         more_digits(*.enough)
     )]
     RoundedAway {
+        /// The quantity, by its plain name (`a_1^(2)`).
         quantity: String,
+        /// The training step (from 1).
         step: u32,
+        /// What left the real numbers.
         fault: String,
+        /// The significant digits values are carried with.
         digits: u32,
+        /// A digit count that works, when a few more digits do.
         enough: Option<u32>,
+        /// The statement that sets the digits or the carry.
         span: Span,
     },
 
     /// A printed gradient that finite differences do not confirm (`check`).
     #[error("{message}")]
-    Verification { message: String },
+    Verification {
+        /// What went wrong, in words.
+        message: String,
+    },
 
     /// A formula the differentiator has no rule for.
     #[error("cannot differentiate: {message}")]
-    Unsupported { message: String },
+    Unsupported {
+        /// What went wrong, in words.
+        message: String,
+    },
 
     /// A template (built-in or the user's) failed to load or render.
     #[error("template {name}: {message}")]
-    Template { name: String, message: String },
+    Template {
+        /// The template's file name.
+        name: String,
+        /// The template engine's message.
+        message: String,
+    },
 
     /// The output could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
+        /// The file that could not be written.
         path: String,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
 
     /// The output could not be written, for a reason of its own or with a consequence to tell.
     #[error("cannot write {path}: {fault}")]
-    Unwritten { path: String, fault: WriteFault },
+    Unwritten {
+        /// The file that could not be written.
+        path: String,
+        /// Why, and what became of what was there.
+        fault: WriteFault,
+    },
 
     /// `-o` names the input file itself (by device and inode, so also through a link).
     #[error("refusing to write {output}: it is the input file {input}; nothing was written")]
-    SameFile { input: String, output: String },
+    SameFile {
+        /// The input file.
+        input: String,
+        /// The output as given with `-o`.
+        output: String,
+    },
 
     /// `-o` names a directory (or ends in `/`).
     #[error("cannot write {path}: it is a directory; give a file name")]
-    OutputIsDirectory { path: String },
+    OutputIsDirectory {
+        /// The output as given with `-o`.
+        path: String,
+    },
 
     /// `--templates` names something that is not a readable directory.
     #[error("cannot use templates from {path}: {fault}")]
-    TemplatesDir { path: String, fault: DirFault },
+    TemplatesDir {
+        /// The directory as given with `--templates`.
+        path: String,
+        /// What it is instead.
+        fault: DirFault,
+    },
 
     /// Files to be written all together exist already (`templates export` without `--force`).
     #[error("{dir} already holds {}; nothing was written (--force replaces them)", names.join(", "))]
-    Exists { dir: String, names: Vec<String> },
+    Exists {
+        /// The directory written into.
+        dir: String,
+        /// The files already there.
+        names: Vec<String>,
+    },
     /// `exam` on a file without `vary`: every variant would be the same.
     #[error("the file has no `vary` statement, so every variant would be the same (add one such as `vary W in [-1, 1] step 0.1`)")]
     NothingVaries,
 
     /// An exam's output directory that is not safe to write into.
     #[error("cannot write the exam into {path}: {refusal}")]
-    ExamDir { path: String, refusal: DirRefusal },
+    ExamDir {
+        /// The directory given.
+        path: String,
+        /// Why it is not safe.
+        refusal: DirRefusal,
+    },
 
     /// No draw of a variant could be worked by hand within the attempt budget.
     #[error("{0}")]
@@ -268,7 +393,12 @@ pub enum Error {
 
     /// An error without a place in the file, in one variant of an exam.
     #[error("variant {variant}: {error}")]
-    InVariant { variant: usize, error: Box<Error> },
+    InVariant {
+        /// The variant (from 1).
+        variant: usize,
+        /// What went wrong in it.
+        error: Box<Error>,
+    },
 }
 
 /// An exam variant no draw of which can be worked by hand.

@@ -1,39 +1,58 @@
 //! backprop-tex: a short description of a small neural network in, the complete worked hand
-//! calculation of one training step out — forward pass, loss, every δ, every gradient, every
-//! update — as *formula → numbers → value*, in LaTeX or JSON.
+//! calculation of its training out — forward pass, loss, every δ, every gradient, every
+//! update — as *formula → numbers → value*, in LaTeX, Markdown or JSON, and exams made of it.
 //!
-//! The pipeline, one module per stage:
-//! `parser` (pest grammar → `ast`) → `check` (→ `model`) → `derivation` (symbolic, with
-//! `expr`, `diff`, `simplify`, `functions`; numbers with `eval`, `number`) → `render`
-//! (`latex` printer, Tera templates, JSON; the drawing laid out by `drawing`, written as TikZ
-//! by a template or as SVG by `svg`). `cli` ties them to the command line, reading the
-//! text through `input` and writing the results through `output`, which never loses what is
-//! there; `error` is the one error type.
+//! The stages, one folder each, data flowing one way (docs/architecture.md is the code map):
+//! `syntax` (the pest grammar → a parse tree) → `check` (→ `model`, plain data) → `math`
+//! (numbers, formulas, derivatives, names) → `derivation` (every row, as data) → `latex` (the
+//! only place LaTeX is made) → `render` (views, templates, JSON, the drawing) → `commands`
+//! (exam, check, gen) → `cli`. `error` is the one error type; `output` writes files so that
+//! nothing the user had is lost.
+//!
+//! The library's surface is what the binary, the benchmarks and the fuzz target need:
+//! [`run`] (the whole command line), [`derive_text`] and [`derive_to`] (one `.nn` text to
+//! one output), and the settings and parsing entry points below.
 
-pub mod chars;
-pub mod check;
-pub mod cli;
-pub mod commands;
-pub mod derivation;
-pub mod error;
-pub mod latex;
-pub mod math;
-pub mod model;
-pub mod output;
-pub mod render;
-pub mod syntax;
+#![warn(missing_docs)]
+
+mod chars;
+mod check;
+mod cli;
+mod commands;
+mod derivation;
+mod error;
+mod latex;
+mod math;
+mod model;
+mod output;
+mod render;
+mod syntax;
 
 pub use cli::run;
+pub use commands::gen::generate;
+pub use derivation::{Carry, Options};
+pub use error::{Error, Source};
+pub use math::number::Rounding;
+pub use model::Limits;
+pub use output::note_closed_at_start;
+pub use render::{Env, Flavor, Form, Format, Lang, Layout};
+pub use syntax::input::{normalise, read as read_text};
+pub use syntax::parser::parse;
 
 use std::path::PathBuf;
 
 /// Everything that shapes one derivation's output besides the `.nn` text.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
+    /// What changes the numbers: digits, carrying, rounding.
     pub options: derivation::Options,
+    /// The output format.
     pub format: render::Format,
+    /// How the output is laid out: language, environment, form, flavor, drawing.
     pub layout: render::Layout,
+    /// A directory of templates to use before the built-in ones.
     pub templates: Option<PathBuf>,
+    /// How much work a file may ask for.
     pub limits: model::Limits,
 }
 

@@ -23,7 +23,7 @@ extern "C" fn see_stdout() {
         // SAFETY: F_GETFD takes no third argument and touches no memory; any int is accepted.
         if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
             let errno = std::io::Error::last_os_error().raw_os_error();
-            backprop_tex::output::note_closed_at_start(fd as usize, errno.unwrap_or(libc::EBADF));
+            backprop_tex::note_closed_at_start(fd as usize, errno.unwrap_or(libc::EBADF));
         }
     }
 }

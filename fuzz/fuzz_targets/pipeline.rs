@@ -7,16 +7,14 @@
 //! that starts with `error: `, points at a real line and stays short however long the line.
 #![no_main]
 
-use backprop_tex::model::Limits;
-use backprop_tex::render::Format;
-use backprop_tex::{derive_text, syntax::input, Settings};
+use backprop_tex::{derive_text, read_text, Format, Limits, Settings};
 use libfuzzer_sys::fuzz_target;
 
 /// Small, so that each run is fast; the limits themselves are part of what is fuzzed.
 const MAX_INPUT_BYTES: u64 = 1 << 20;
 
 fuzz_target!(|data: &[u8]| {
-    let source = match input::read("fuzz.nn", data, MAX_INPUT_BYTES) {
+    let source = match read_text("fuzz.nn", data, MAX_INPUT_BYTES) {
         Ok(source) => source,
         Err(error) => {
             assert_is_a_message(&error.render(None), data.len());

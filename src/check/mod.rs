@@ -13,8 +13,7 @@ mod layers;
 mod limits;
 mod sgd;
 
-pub use exam::MAX_VARY_VALUES;
-pub use fits::{target_fault, TargetPlace};
+pub use fits::target_fault;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,6 +33,7 @@ pub fn network_from_text(text: &str, limits: &Limits) -> Result<Network, Error> 
 }
 
 /// Checks a parsed file against the default limits and builds the network it describes.
+#[cfg(test)]
 pub fn check(file: &File) -> Result<Network, Error> {
     check_with_limits(file, &Limits::default())
 }

@@ -84,6 +84,7 @@ fn apply_activation(network: &Network, act: &Activation, a: &[f64]) -> Result<Ve
 }
 
 /// The loss E of `network` with parameters `params`, by a plain forward pass.
+#[cfg(test)]
 pub fn loss(network: &Network, params: &Params) -> Result<f64, Fault> {
     loss_pair(network, params).map(|e| e.hi)
 }

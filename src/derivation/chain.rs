@@ -5,8 +5,7 @@ use crate::math::expr::Expr;
 use crate::math::number::Value;
 
 /// What a chain of equalities states; templates lay each kind out in their own way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChainKind {
     /// A general equation of the network (`a_i^{(1)} = …`).
     Equation,

@@ -3,8 +3,7 @@
 use crate::math::number::Rounding;
 
 /// How values are carried from row to row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Carry {
     /// Later rows use the full-precision values (the rounded value is only shown).
     #[default]
@@ -18,6 +17,7 @@ pub enum Carry {
 pub struct Options {
     /// Significant digits shown (and carried, with [`Carry::Rounded`]).
     pub digits: u32,
+    /// Whether later rows use the exact values or the values as shown.
     pub carry: Carry,
     /// How exact numbers are cut to the digits (and carried).
     pub rounding: Rounding,

@@ -1552,6 +1552,7 @@ fn split_wide_fractions(body: &str, room: f64) -> Cow<'_, str> {
 /// page foot). `None` when it fits as it is. Continuation lines start with `\quad`, and with
 /// `{}` before an operator so that it keeps its spacing; a `\left` delimiter left open at a
 /// break is closed with `\right.` and reopened with `\left.`.
+#[cfg(test)]
 pub fn break_row(body: &str, first: f64, rest: f64, tallest: f64) -> Option<Vec<String>> {
     let narrow = match width_bounds(body) {
         Some(b) if b.within(first) => true,

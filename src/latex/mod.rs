@@ -359,6 +359,7 @@ impl Printer {
 
     /// `=` when every number in the row is shown exactly, `\approx` otherwise; `\leftarrow`
     /// for an assignment.
+    #[cfg(test)]
     pub fn relation(&self, row: &Row) -> &'static str {
         self.relation_after(None, row)
     }
@@ -747,17 +748,6 @@ fn without_leading_minus(e: &Expr) -> Option<Expr> {
         }
         _ => None,
     }
-}
-
-/// A short plain-text name of a quantity, for messages: [`names::plain`] without the depth.
-pub fn plain(e: &Expr) -> String {
-    names::plain(e, None, Indices::Joined)
-}
-
-/// [`names::plain`] in a network of `depth` layers: its outputs are `y_k`. Kept for the
-/// derivation's messages until they call the namer themselves.
-pub fn plain_at(e: &Expr, depth: u32) -> String {
-    names::plain(e, Some(depth), Indices::Joined)
 }
 
 impl Printer {

@@ -342,6 +342,7 @@ pub static RULES: &[Rule] = &[
 
 impl<'a> Differentiator<'a> {
     /// A differentiator with respect to `wrt`, a [`Expr::Sym`] or [`Expr::Var`].
+    #[cfg(test)]
     pub fn new(wrt: &'a Expr, layers: &'a dyn Layers) -> Self {
         Differentiator::within(wrt, layers, MAX_DERIVATIVE_TERMS)
     }

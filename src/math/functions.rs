@@ -229,6 +229,7 @@ impl Builtin {
 }
 
 /// The built-in activation called `name`.
+#[cfg(test)]
 pub fn builtin_activation(name: &str) -> Option<Activation> {
     Builtin::from_name(name).map(Builtin::activation)
 }
@@ -378,6 +379,7 @@ impl BuiltinLoss {
 }
 
 /// The built-in loss called `name`, for `outputs` output units.
+#[cfg(test)]
 pub fn builtin_loss(name: &str, outputs: u32) -> Option<Loss> {
     BuiltinLoss::from_name(name).map(|loss| loss.loss(outputs))
 }

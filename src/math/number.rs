@@ -169,7 +169,7 @@ impl Decimal {
     }
 
     /// The nearest f64 (correctly rounded, through the decimal string).
-    pub fn to_f64(&self) -> f64 {
+    pub fn to_f64(self) -> f64 {
         if self.scale == 0 {
             return i128_to_f64(self.mantissa);
         }
@@ -291,8 +291,7 @@ impl fmt::Display for Decimal {
 }
 
 /// How an exact number is cut to the digits shown when it lies exactly half-way.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Rounding {
     /// Ties away from zero, as taught at school: 1.2345 → 1.235, −1.2345 → −1.235.
     #[default]
@@ -449,7 +448,7 @@ impl Ratio {
 
     /// The decimal, when the value is a finite one that [`Decimal`] holds (the denominator has
     /// no prime factors but 2 and 5).
-    pub fn to_decimal(&self) -> Option<Decimal> {
+    pub fn to_decimal(self) -> Option<Decimal> {
         let twos = self.den().trailing_zeros();
         let mut den = self.den() >> twos;
         let mut fives = 0u32;
@@ -473,7 +472,7 @@ impl Ratio {
     }
 
     /// The nearest f64.
-    pub fn to_f64(&self) -> f64 {
+    pub fn to_f64(self) -> f64 {
         const EXACT: u128 = 1 << 53;
         if self.num.unsigned_abs() <= EXACT && (self.den() as u128) <= EXACT {
             // Both exact: one division, correctly rounded.
@@ -483,7 +482,7 @@ impl Ratio {
             return d.to_f64();
         }
         // Forty digits leave nothing for the float's own rounding to get wrong in practice.
-        let (digits, exponent, _) = ratio_digits(*self, 40, Rounding::HalfEven);
+        let (digits, exponent, _) = ratio_digits(self, 40, Rounding::HalfEven);
         let sign = if self.is_negative() { "-" } else { "" };
         let digits = String::from_utf8(digits).unwrap_or_default();
         format!("{sign}0.{digits}e{}", exponent + 1)
@@ -494,7 +493,7 @@ impl Ratio {
 
 impl Ratio {
     /// The value as a double-double (within u² relative).
-    pub fn to_dd(&self) -> Dd {
+    pub fn to_dd(self) -> Dd {
         if self.den() == 1 {
             return Dd::from_decimal(self.num, 0);
         }

@@ -341,6 +341,7 @@ pub fn exp(x: Dd) -> Dd {
 }
 
 /// eˣ − 1, to relative accuracy near 0.
+#[cfg(test)]
 pub fn expm1(x: Dd) -> Dd {
     if x.hi.abs() <= 1.0 {
         expm1_small(x)
@@ -576,6 +577,7 @@ impl Expansion {
         self.digits.is_empty()
     }
 
+    #[cfg(test)]
     pub fn negated(mut self) -> Expansion {
         self.negative = !self.negative && !self.is_zero();
         self
@@ -622,6 +624,7 @@ impl Expansion {
     }
 
     /// The exact product with a whole number.
+    #[cfg(test)]
     pub fn mul_int(&self, n: u64) -> Expansion {
         let mut out = Vec::with_capacity(self.digits.len() + 20);
         let mut carry: u128 = 0;
@@ -639,6 +642,7 @@ impl Expansion {
     }
 
     /// |self / other| as a float, exactly as far as the float goes (no underflow on the way).
+    #[cfg(test)]
     pub fn ratio(&self, other: &Expansion) -> f64 {
         let shift = |e: &Expansion| {
             let mut e = e.clone();
@@ -650,6 +654,7 @@ impl Expansion {
     }
 
     /// The nearest float.
+    #[cfg(test)]
     pub fn to_f64(&self) -> f64 {
         if self.is_zero() {
             return 0.0;

@@ -13,8 +13,10 @@ struct JsonDoc<'a> {
     samples: usize,
     loss_function: &'a str,
     lr: Option<f64>,
+    #[serde(serialize_with = "super::views::carry_name")]
     carry: crate::derivation::Carry,
     /// How exact ties are rounded, in the shown and (with `carry` rounded) carried values.
+    #[serde(serialize_with = "super::views::rounding_name")]
     rounding: crate::math::number::Rounding,
     digits: u32,
     steps: Vec<JsonStep<'a>>,

@@ -24,6 +24,7 @@ pub enum Format {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
+    /// English.
     #[default]
     En,
     /// Japanese, with the article's headings; documents compile with lualatex (luatexja).
@@ -45,9 +46,12 @@ pub enum Env {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Form {
+    /// Every row element by element, as the article writes them.
     #[default]
     Elements,
+    /// Each layer's rows as vectors and matrices.
     Matrix,
+    /// Element by element, then in matrix form.
     Both,
 }
 
@@ -67,9 +71,13 @@ pub enum Flavor {
 /// How the derivation is laid out (everything but the numbers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
+    /// The language of the prose and headings.
     pub lang: Lang,
+    /// The LaTeX environment of each block of rows.
     pub env: Env,
+    /// Element by element, in matrix form, or both.
     pub form: Form,
+    /// The Markdown dialect (its math delimiters).
     pub flavor: Flavor,
     /// Draw the network (TikZ) in LaTeX output.
     pub diagram: bool,

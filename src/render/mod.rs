@@ -34,7 +34,7 @@ use crate::latex::Printer;
 
 pub use layout::{Env, Flavor, Form, Format, Lang, Layout};
 pub use splice::render_with;
-pub use templates::{engine, export_templates, templates_dir, Engine, Template, TEMPLATES};
+pub use templates::{engine, export_templates, templates_dir, Engine, Template};
 
 /// The template that writes `format` (none for JSON).
 fn template(format: Format) -> Option<Template> {

@@ -31,6 +31,7 @@ pub(super) struct BlockView {
 
 #[derive(Serialize)]
 pub(super) struct ChainView {
+    #[serde(serialize_with = "kind_name")]
     pub(super) kind: ChainKind,
     /// Whether the rows are long enough to stand one per line (a layout hint; templates may
     /// ignore it).
@@ -154,7 +155,9 @@ pub(super) struct ContextView {
     /// The network's equations in matrix form.
     pub(super) matrix_equations: BlockView,
     pub(super) digits: u32,
+    #[serde(serialize_with = "carry_name")]
     pub(super) carry: crate::derivation::Carry,
+    #[serde(serialize_with = "rounding_name")]
     pub(super) rounding: crate::math::number::Rounding,
     pub(super) sizes: Vec<usize>,
     pub(super) depth: u32,
@@ -181,4 +184,49 @@ pub(super) struct ContextView {
     /// `sigmoid_binary_cross_entropy`, or null.
     pub(super) shortcut: Option<String>,
     pub(super) steps: Vec<StepView>,
+}
+
+// The names templates and JSON know the derivation's enums by. They are render's contract, so
+// the derivation's types know nothing of serde.
+
+/// A chain's kind as templates test it (`chain.kind == "weight_gradient"`).
+fn kind_name<S: serde::Serializer>(kind: &ChainKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match kind {
+        ChainKind::Equation => "equation",
+        ChainKind::Rule => "rule",
+        ChainKind::Gradient => "gradient",
+        ChainKind::PreActivation => "pre_activation",
+        ChainKind::Activation => "activation",
+        ChainKind::Loss => "loss",
+        ChainKind::Derivative => "derivative",
+        ChainKind::Delta => "delta",
+        ChainKind::WeightGradient => "weight_gradient",
+        ChainKind::ExpandedGradient => "expanded_gradient",
+        ChainKind::Update => "update",
+        ChainKind::Matrix => "matrix",
+    })
+}
+
+/// How values are carried: `"exact"` or `"rounded"`.
+pub(super) fn carry_name<S: serde::Serializer>(
+    carry: &crate::derivation::Carry,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use crate::derivation::Carry;
+    s.serialize_str(match carry {
+        Carry::Exact => "exact",
+        Carry::Rounded => "rounded",
+    })
+}
+
+/// How ties are rounded: `"half-up"` or `"half-even"`.
+pub(super) fn rounding_name<S: serde::Serializer>(
+    rounding: &crate::math::number::Rounding,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use crate::math::number::Rounding;
+    s.serialize_str(match rounding {
+        Rounding::HalfUp => "half-up",
+        Rounding::HalfEven => "half-even",
+    })
 }

@@ -350,7 +350,7 @@ fn every_printed_gradient_agrees_with_finite_differences() {
 // Random networks: every activation, every loss, biases or not, 1–3 samples, 1–3 steps.
 
 fn derive_json_in_process(text: &str) -> Result<Json, String> {
-    use backprop_tex::{derive_text, render::Format, Settings};
+    use backprop_tex::{derive_text, Format, Settings};
     let settings = Settings {
         format: Format::Json,
         ..Settings::default()

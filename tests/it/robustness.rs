@@ -161,7 +161,7 @@ fn soup(tokens: &[usize], glue: &[bool]) -> String {
 }
 
 fn never_panics(text: &str) {
-    use backprop_tex::{derive_text, render::Format, Settings};
+    use backprop_tex::{derive_text, Format, Settings};
     for format in [Format::Json, Format::Latex, Format::Document] {
         let settings = Settings {
             format,

@@ -9,7 +9,6 @@ use crate::error::DrawFault;
 use crate::math::expr::{Index, Symbol};
 use crate::math::functions::{Builtin, Shape};
 use crate::math::names::{Indices, Name};
-use crate::math::number::Decimal;
 use crate::model::Network;
 
 /// A sigmoid or tanh input beyond this is too flat to work by hand.
@@ -65,7 +64,7 @@ pub(super) fn quick_fault(network: &Network) -> Option<Fault> {
     const MARGIN: f64 = 1e-6;
     let slope: f64 = crate::math::functions::LEAKY_SLOPE.parse().unwrap_or(0.01);
     for (n, x) in network.x.iter().enumerate() {
-        let mut z: Vec<f64> = x.iter().map(Decimal::to_f64).collect();
+        let mut z: Vec<f64> = x.iter().map(|d| d.to_f64()).collect();
         for (l, layer) in (1..).zip(&network.layers) {
             let pre: Vec<f64> = layer
                 .weights

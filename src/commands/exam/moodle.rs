@@ -14,7 +14,7 @@ use super::text::Texts;
 use super::{cdata, xml, Online};
 
 /// The kind of Moodle question the exam is written as.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MoodleKind {
     /// One numerical question per asked number, in a category per position.
     #[default]

@@ -283,7 +283,7 @@ proptest::proptest! {
         at in 0usize..400,
         pick in 0usize..24,
     ) {
-        use backprop_tex::error::Source;
+        use backprop_tex::Source;
         const CHARS: [&str; 24] = [
             "−", "–", "，", "［", "＝", "０", "\u{3000}", "\u{A0}", "\u{200B}", "\u{200D}", "“",
             "η", "×", "·", "二乗", "é", "\t", "\r", "\r\n", "\u{FEFF}", "😀", "\u{7}", "\\", "e\u{301}",
@@ -294,8 +294,8 @@ proptest::proptest! {
             at -= 1;
         }
         let text = format!("{}{}{}", &article[..at], CHARS[pick], &article[at..]);
-        let text = backprop_tex::syntax::input::normalise(text);
-        if let Err(error) = backprop_tex::syntax::parser::parse(&text) {
+        let text = backprop_tex::normalise(text);
+        if let Err(error) = backprop_tex::parse(&text) {
             let source = Source::new("a.nn", text.clone());
             let rendered = error.render(Some(&source));
             proptest::prop_assert!(rendered.starts_with("error: "), "{}", rendered);
