@@ -156,19 +156,12 @@ fn write_subscript(indices: &[Index], out: &mut String) {
     }
 }
 
-/// A quantity's letter in LaTeX.
+/// A quantity's letter in LaTeX: the Greek ones as commands, the others as in plain text.
 fn letter(letter: Letter) -> &'static str {
     match letter {
-        Letter::W => "w",
-        Letter::B => "b",
-        Letter::A => "a",
-        Letter::Z => "z",
-        Letter::X => "x",
-        Letter::Y => "y",
-        Letter::T => "t",
         Letter::Delta => "\\delta",
         Letter::Eta => "\\eta",
-        Letter::E => "E",
+        latin => latin.plain(),
     }
 }
 
