@@ -12,8 +12,10 @@ FN = re.compile(r'^\s*(?:pub(?:\([^)]*\))?\s+)?(?:const\s+|async\s+|unsafe\s+)*f
 def functions(path, skip_tests):
     lines = open(path, encoding='utf-8').read().split('\n')
     if skip_tests:
+        # The unit tests: a `#[cfg(test)]` module, not a single test-only item before it.
         for i, l in enumerate(lines):
-            if re.match(r'\s*#\[cfg\(test\)\]', l):
+            following = next((n for n in lines[i + 1:] if n.strip()), '')
+            if re.match(r'\s*#\[cfg\(test\)\]', l) and re.match(r'\s*(pub\s+)?mod\s', following):
                 lines = lines[:i]
                 break
     for i, l in enumerate(lines):

@@ -460,6 +460,31 @@ impl Printer {
         }
     }
 
+    /// `−x`, and how it sits in a product.
+    fn write_negation(&self, x: &Expr, out: &mut String) -> Class {
+        match negative_value(x) {
+            // `-(-0.494)` is `0.494`.
+            Some(v) => self.write(&Expr::Val(-v), out),
+            None => {
+                out.push('-');
+                // `-2a`, `-0.5\cdot0.3` and `-(a+b)\cdot c` sit in a product like `2a`,
+                // `0.5\cdot0.3` and `(a+b)\cdot c`.
+                match self.operand(x, PREC_PRODUCT, out) {
+                    class @ (Class::Constant | Class::Value | Class::Group) => class,
+                    _ => Class::Other,
+                }
+            }
+        }
+    }
+
+    /// `h'(x)`: the derivative of `f` at `x`.
+    fn write_derivative_at(&self, f: Func, x: &Expr, out: &mut String) {
+        self.write_derivative_name(f, out);
+        out.push('(');
+        self.write(x, out);
+        out.push(')');
+    }
+
     /// Writes `e` at the end of `out`; how it sits next to neighbours in a product.
     fn write(&self, e: &Expr, out: &mut String) -> Class {
         match e {
@@ -493,19 +518,7 @@ impl Printer {
                 self.write_product(factors, out);
                 Class::Other
             }
-            Expr::Neg(x) => match negative_value(x) {
-                // `-(-0.494)` is `0.494`.
-                Some(v) => self.write(&Expr::Val(-v), out),
-                None => {
-                    out.push('-');
-                    // `-2a`, `-0.5\cdot0.3` and `-(a+b)\cdot c` sit in a product like `2a`,
-                    // `0.5\cdot0.3` and `(a+b)\cdot c`.
-                    match self.operand(x, PREC_PRODUCT, out) {
-                        class @ (Class::Constant | Class::Value | Class::Group) => class,
-                        _ => Class::Other,
-                    }
-                }
-            },
+            Expr::Neg(x) => self.write_negation(x, out),
             // `\frac{0}{y}` is 0.
             Expr::Div(a, _) if is_exact_zero(a) => {
                 out.push('0');
@@ -524,10 +537,7 @@ impl Printer {
                 Class::Other
             }
             Expr::Deriv(f, x) => {
-                self.write_derivative_name(*f, out);
-                out.push('(');
-                self.write(x, out);
-                out.push(')');
+                self.write_derivative_at(*f, x, out);
                 Class::Other
             }
             Expr::Sum { var, body, .. } => {
