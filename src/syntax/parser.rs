@@ -1,5 +1,9 @@
 //! Text → syntax tree, with the pest grammar in `grammar/network.pest`.
 //!
+//! A file of the common statements is read first without pest ([`super::direct`], a hundred
+//! times faster on a big network's numbers); pest reads any other, and every text with an
+//! error, so that all syntax errors are pest's.
+//!
 //! pest's own error messages name grammar rules (`kw_layer`, `EOI`); a person should read
 //! words instead, so every rule is renamed here, and the message is located by our own error
 //! type like every other problem.
@@ -54,6 +58,14 @@ pub fn parse(text: &str) -> Result<File, Error> {
 /// per token, so a file far larger than its network must not reach the parser.
 pub fn parse_within(text: &str, limits: &Limits) -> Result<File, Error> {
     scan(text, limits.tokens())?;
+    match super::direct::read(text) {
+        Some(file) => Ok(file),
+        None => parse_with_pest(text),
+    }
+}
+
+/// Parses a whole text with pest: a file the direct reader does not read, and every error.
+fn parse_with_pest(text: &str) -> Result<File, Error> {
     // Recording every attempt (for a message that says what was expected) costs more than the
     // parse itself, so it is done only to explain a text that did not parse. pest's switch is
     // one for the whole process: explanations take turns, and a parse that succeeds never
@@ -508,27 +520,7 @@ fn array(pair: Pair<'_, Rule>) -> Result<Array, Error> {
 /// error at the backslash (so that `\input` is not taken for a typo of `"`).
 fn unescape(string: Pair<'_, Rule>) -> Result<String, Error> {
     let inner = string.into_inner().next().expect("a string has its text");
-    let (text, offset) = (inner.as_str(), inner.as_span().start());
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices();
-    while let Some((at, c)) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some((_, escaped @ ('"' | '\\'))) => out.push(escaped),
-            // The grammar lets no string end in a lone backslash.
-            escaped => {
-                let end = escaped.map_or(at + 1, |(e, c)| e + c.len_utf8());
-                return Err(Error::Escape {
-                    escape: escaped.map(|(_, c)| c),
-                    span: Span::new(offset + at, offset + end),
-                });
-            }
-        }
-    }
-    Ok(out)
+    super::direct::unescaped(inner.as_str(), inner.as_span().start())
 }
 
 const STATEMENT: &str =
@@ -752,6 +744,115 @@ mod tests {
 
     fn activation(formula: &str) -> String {
         format!("activation f(a) = {formula}\n")
+    }
+
+    /// Whether the direct reader, where it reads a text at all, builds the file pest builds.
+    fn same_as_pest(text: &str) -> Result<bool, String> {
+        match crate::syntax::direct::read(text) {
+            None => Ok(false),
+            Some(file) => match parse_with_pest(text) {
+                Ok(pest) if pest == file => Ok(true),
+                other => Err(format!("{text:?}: direct {file:?}, pest {other:?}")),
+            },
+        }
+    }
+
+    /// Every `.nn` file of the repository, a few generated networks, and the places where the
+    /// grammar gives white space to a statement or not.
+    fn corpus() -> Vec<String> {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut texts = Vec::new();
+        for dir in ["examples", "tests/rows/networks", "tests/errors"] {
+            let mut paths: Vec<_> = std::fs::read_dir(format!("{root}/{dir}"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "nn"))
+                .collect();
+            paths.sort();
+            texts.extend(paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
+        }
+        for (sizes, bias) in [(&[3usize, 2, 2][..], false), (&[4, 3, 3, 2], true)] {
+            let limits = Limits::default();
+            texts.push(crate::commands::gen::generate(sizes, &[], bias, 7, &limits).unwrap());
+        }
+        texts.extend(
+            [
+                "layer sigmoid   # no parameters\n\ninput x = [1]",
+                "layer sigmoid W = [[1]] # after\n b = [2] ",
+                "layer sigmoid\tW=[[1,],[2],]b=[-0.5e-2]layer identity W=[]",
+                "sgd lr = 0.1  # one setting\n",
+                "sgd lr = 0.1 , steps = 2 # two\n",
+                "sgd lr=1,steps=2,x=3",
+                "title \"a \\\" b \\\\ c 手\"\ntitle\"\"",
+                "input x = [ ] target t = [[ ]] loss sum_squared loss x",
+                "input x = [007, -0, 0.000, 1.10, 123456789012345678, 1234567890123456789]",
+                "input x = [1e3, 2E-2, 3e+1, 0.5e0, 99999999999999999999999, 0.000000000000000000001]",
+                "input\r\nx\r=\r[1]\r",
+            ]
+            .map(String::from),
+        );
+        texts
+    }
+
+    #[test]
+    fn the_direct_reader_builds_what_pest_builds() {
+        let texts = corpus();
+        let mut direct = 0;
+        for text in &texts {
+            direct += usize::from(same_as_pest(text).unwrap());
+        }
+        // The files without formulas or exam statements are all read directly.
+        assert!(direct > texts.len() / 3, "{direct} of {}", texts.len());
+        for text in [
+            "examples/article.nn",
+            "examples/deep.nn",
+            "examples/softmax.nn",
+        ] {
+            let text = std::fs::read_to_string(format!("{}/{text}", env!("CARGO_MANIFEST_DIR")));
+            assert_eq!(same_as_pest(&text.unwrap()), Ok(true));
+        }
+    }
+
+    #[test]
+    fn the_direct_reader_gives_up_wherever_pest_differs() {
+        // Every text one edit away from a small file: a byte deleted, or one of the
+        // characters that matter to the grammar put in.
+        let inserts = [
+            " ", "\n", "#", ",", "[", "]", "=", "-", ".", "e", "E+", "\"", "\\", "a", "0", "(",
+            "layer", "é", "\r",
+        ];
+        let article = include_str!("../../examples/article.nn");
+        let small = "title \"t\"\ninput x=[1,2]\nlayer relu W=[[1,-2.5]] b=[0]\nloss sum_squared\nsgd lr=1e-1, steps=2\n";
+        for base in [article, small] {
+            let mut cuts: Vec<usize> = (0..=base.len())
+                .filter(|&i| base.is_char_boundary(i))
+                .collect();
+            cuts.dedup();
+            for &at in &cuts {
+                if at < base.len() {
+                    let end = (at + 1..=base.len())
+                        .find(|&e| base.is_char_boundary(e))
+                        .unwrap();
+                    same_as_pest(&format!("{}{}", &base[..at], &base[end..])).unwrap();
+                }
+                for insert in inserts {
+                    same_as_pest(&format!("{}{insert}{}", &base[..at], &base[at..])).unwrap();
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any number literal the grammar reads has the direct reader's value, or sends the
+        /// file to pest.
+        #[test]
+        fn numbers_read_directly_are_pests(
+            literal in r"-?[0-9]{1,24}(\.[0-9]{1,24})?([eE][+-]?[0-9]{1,3})?",
+        ) {
+            let text = format!("input x = [{literal}, {literal}]");
+            let read = same_as_pest(&text);
+            proptest::prop_assert!(read.is_ok(), "{:?}", read);
+        }
     }
 
     #[test]
