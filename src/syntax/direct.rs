@@ -1,28 +1,37 @@
 //! The common file read straight from its bytes, without pest: `title`, `input`, `target`,
-//! `layer`, a built-in `loss` and `sgd`, which is every file `gen` writes and all of a big
-//! network's 80,000 numbers.
+//! `layer`, `loss`, `sgd` and `activation`, which is every file `gen` writes and all of a big
+//! network's 80,000 numbers. A formula is handed back to the parser (the `formula` callback),
+//! which reads it with pest's `expr` rule alone.
 //!
 //! pest spends about a microsecond on each number (a dozen rule calls with their call-limit
 //! and stack checks, two queued tokens, a `Pair` walked afterwards, a `String` in
-//! `Decimal::read`); this reader spends a few nanoseconds a byte. It is no second grammar:
-//! `grammar/network.pest` stays the language and pest the only source of syntax errors.
+//! `Decimal::read`); this reader spends a few nanoseconds a byte. It is a second reading of
+//! the grammar, by hand, but it decides nothing: `grammar/network.pest` stays the language and
+//! pest the only source of syntax errors.
 //! This reader follows the grammar's rules step for step (implicit white space where pest
 //! skips it, so that every span is pest's) and gives up, returning `None`, at anything it does
-//! not read: a formula, `vary`, `ask`, an escape or number it would have to refuse, any
+//! not read: `vary`, `ask`, an escape, number or formula the parser would refuse, any
 //! syntax error. The parser then reads the whole text with pest, so a file read here is the
 //! file pest would have built (tests hold the two equal) and every message is pest's.
 
 use crate::error::{Error, Span};
 use crate::math::number::Decimal;
-use crate::syntax::ast::{Array, File, LossSpec, Name, Number, Param, Setting, Statement, Vector};
+use crate::syntax::ast::{
+    Array, File, Formula, LossSpec, Name, Number, Param, Setting, Statement, Vector,
+};
+
+/// A formula read from byte `at` of the text: the formula, its text as written and where it
+/// ends, or `None` for one the parser refuses.
+pub type ReadFormula<'f> = &'f dyn Fn(usize) -> Option<(Formula, String, usize)>;
 
 /// The file `text` is, if this reader reads all of it; `None` sends it to pest.
-pub fn read(text: &str) -> Option<File> {
+pub fn read(text: &str, formula: ReadFormula<'_>) -> Option<File> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         at: 0,
         row: Vec::new(),
+        formula,
     };
     let mut statements = Vec::new();
     loop {
@@ -48,7 +57,8 @@ enum Keyword {
     Layer,
     Loss,
     Sgd,
-    /// `activation`, `vary` or `ask`: left to pest.
+    Activation,
+    /// `vary` or `ask`: left to pest.
     Other,
 }
 
@@ -62,7 +72,8 @@ impl Keyword {
             "layer" => Keyword::Layer,
             "loss" => Keyword::Loss,
             "sgd" => Keyword::Sgd,
-            "activation" | "vary" | "ask" => Keyword::Other,
+            "activation" => Keyword::Activation,
+            "vary" | "ask" => Keyword::Other,
             _ => return None,
         })
     }
@@ -74,6 +85,7 @@ struct Reader<'a> {
     at: usize,
     /// One vector's numbers as they are read, kept for the next vector.
     row: Vec<Number>,
+    formula: ReadFormula<'a>,
 }
 
 fn is_word_byte(byte: u8) -> bool {
@@ -146,17 +158,60 @@ impl<'a> Reader<'a> {
             }
             Keyword::Layer => self.layer(start)?,
             Keyword::Loss => {
-                // `(y, t) = formula` is pest's.
-                let name = self.name()?;
+                let spec = self.loss()?;
                 Statement::Loss {
-                    spec: LossSpec::Named(name),
+                    spec,
                     span: Span::new(start, self.at),
                 }
             }
             Keyword::Sgd => self.sgd(start)?,
+            Keyword::Activation => {
+                let name = self.name()?;
+                self.skip();
+                self.expect(b'(')?;
+                self.skip();
+                let (param, (body, text)) = self.parameter_and_formula()?;
+                let span = Span::new(start, self.at);
+                Statement::Activation {
+                    name,
+                    param,
+                    body,
+                    text,
+                    span,
+                }
+            }
             Keyword::Other => return None,
         };
         Some(statement)
+    }
+
+    /// `custom_loss | name`.
+    fn loss(&mut self) -> Option<LossSpec> {
+        if self.peek() != Some(b'(') {
+            return Some(LossSpec::Named(self.name()?));
+        }
+        self.at += 1;
+        self.skip();
+        let y = self.name()?;
+        self.skip();
+        self.expect(b',')?;
+        self.skip();
+        let (t, (body, text)) = self.parameter_and_formula()?;
+        Some(LossSpec::Custom { y, t, body, text })
+    }
+
+    /// `name ~ ")" ~ "=" ~ expr`, after an activation's `(` or a loss's `,`: the name, the
+    /// formula and its text.
+    fn parameter_and_formula(&mut self) -> Option<(Name, (Formula, String))> {
+        let name = self.name()?;
+        self.skip();
+        self.expect(b')')?;
+        self.skip();
+        self.expect(b'=')?;
+        self.skip();
+        let (body, text, end) = (self.formula)(self.at)?;
+        self.at = end;
+        Some((name, (body, text)))
     }
 
     /// `name = array`, as in `input` and `target`.

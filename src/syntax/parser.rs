@@ -58,9 +58,48 @@ pub fn parse(text: &str) -> Result<File, Error> {
 /// per token, so a file far larger than its network must not reach the parser.
 pub fn parse_within(text: &str, limits: &Limits) -> Result<File, Error> {
     scan(text, limits.tokens())?;
-    match super::direct::read(text) {
+    match super::direct::read(text, &|at| formula_at(text, at)) {
         Some(file) => Ok(file),
         None => parse_with_pest(text),
+    }
+}
+
+/// For the direct reader: the formula at byte `at` of `text`, read by the `expr` rule alone
+/// (as in the whole grammar: no rule looks behind), with its text and end; `None` for one the
+/// grammar or the limits refuse.
+fn formula_at(text: &str, at: usize) -> Option<(Formula, String, usize)> {
+    let pair = NetworkParser::parse(Rule::expr, &text[at..]).ok()?.next()?;
+    let (written, end) = (pair.as_str().trim().to_string(), at + pair.as_span().end());
+    let mut formula = checked_formula(pair).ok()?;
+    shift(&mut formula, at);
+    Some((formula, written, end))
+}
+
+/// Moves a formula's spans `by` bytes on. The recursion is bounded by the depth limit,
+/// checked first.
+fn shift(formula: &mut Formula, by: usize) {
+    let moved = |span: &mut Span| *span = Span::new(span.start + by, span.end + by);
+    match formula {
+        Formula::Number(n) => moved(&mut n.span),
+        Formula::Name(n) => moved(&mut n.span),
+        Formula::Neg { operand, span } => {
+            moved(span);
+            shift(operand, by);
+        }
+        Formula::Binary { lhs, rhs, span, .. } => {
+            moved(span);
+            shift(lhs, by);
+            shift(rhs, by);
+        }
+        Formula::Call {
+            function,
+            args,
+            span,
+        } => {
+            moved(span);
+            moved(&mut function.span);
+            args.iter_mut().for_each(|arg| shift(arg, by));
+        }
     }
 }
 
@@ -748,7 +787,7 @@ mod tests {
 
     /// Whether the direct reader, where it reads a text at all, builds the file pest builds.
     fn same_as_pest(text: &str) -> Result<bool, String> {
-        match crate::syntax::direct::read(text) {
+        match crate::syntax::direct::read(text, &|at| formula_at(text, at)) {
             None => Ok(false),
             Some(file) => match parse_with_pest(text) {
                 Ok(pest) if pest == file => Ok(true),
@@ -805,6 +844,7 @@ mod tests {
         assert!(direct > texts.len() / 3, "{direct} of {}", texts.len());
         for text in [
             "examples/article.nn",
+            "examples/custom.nn",
             "examples/deep.nn",
             "examples/softmax.nn",
         ] {
@@ -823,7 +863,9 @@ mod tests {
         ];
         let article = include_str!("../../examples/article.nn");
         let small = "title \"t\"\ninput x=[1,2]\nlayer relu W=[[1,-2.5]] b=[0]\nloss sum_squared\nsgd lr=1e-1, steps=2\n";
-        for base in [article, small] {
+        let formulas =
+            "activation f(a) = a/(1+exp(-a)) # c\nlayer f W=[[1]]\nloss (y, t) = -(y - t)^2^3\n";
+        for base in [article, small, formulas] {
             let mut cuts: Vec<usize> = (0..=base.len())
                 .filter(|&i| base.is_char_boundary(i))
                 .collect();
