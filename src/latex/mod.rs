@@ -347,7 +347,9 @@ impl Printer {
 
     /// Whether `v` is printed exactly (so that `=` is right before it).
     pub fn shows_exactly(&self, v: Value) -> bool {
-        Shown::is_exact(v, self.digits)
+        // A `Shown` is exact when its value is and its digits hold all of it, however it
+        // rounds: `Shown::is_exact`, from the `Shown` the printer writes, remembered.
+        v.exact().is_some() && Shown::with(v, self.digits, self.rounding, |s| s.exact)
     }
 
     /// `=` when every number in the row is shown exactly, `\approx` otherwise; `\leftarrow`
@@ -357,19 +359,32 @@ impl Printer {
         self.relation_after(None, row)
     }
 
-    /// The relation before `row` when it follows `previous` in a chain: `=` only when `row`
-    /// shows its numbers exactly and `previous` does too or, as printed, gives exactly `row`'s
-    /// value: `2\cdot1+1.9\cdot2` (1.85 shown rounded) is not 5.7, but `0.37\cdot0` is 0 and a
-    /// piece that rounded numbers choose is exactly that piece.
+    /// The relation before `row` when it follows `previous` in a chain (see
+    /// [`Printer::relations`]).
+    #[cfg(test)]
     pub fn relation_after(&self, previous: Option<&Row>, row: &Row) -> &'static str {
-        let rounded = |row: &Row| {
-            row.expr
-                .any(&|e| matches!(e, Expr::Val(v) if !self.shows_exactly(*v)))
-        };
+        let previous = previous.map(|p| (p, self.rounded(p)));
+        self.relation_known(previous, row, self.rounded(row))
+    }
+
+    /// Whether `row` shows a number rounded.
+    fn rounded(&self, row: &Row) -> bool {
+        row.expr
+            .any(&|e| matches!(e, Expr::Val(v) if !self.shows_exactly(*v)))
+    }
+
+    /// The relation before `row` after `previous`, knowing whether each shows a number rounded.
+    fn relation_known(
+        &self,
+        previous: Option<(&Row, bool)>,
+        row: &Row,
+        rounded: bool,
+    ) -> &'static str {
         if row.assign {
             "\\leftarrow"
-        } else if rounded(row)
-            || previous.is_some_and(|p| rounded(p) && !self.gives_exactly(&p.expr, &row.expr))
+        } else if rounded
+            || previous
+                .is_some_and(|(p, rounded)| rounded && !self.gives_exactly(&p.expr, &row.expr))
         {
             "\\approx"
         } else {
@@ -393,11 +408,19 @@ impl Printer {
             .is_ok_and(|v| v.rational() == Some(r))
     }
 
-    /// The relation before each row of a chain, in order (see [`Printer::relation_after`]).
+    /// The relation before each row of a chain, in order: `=` only when the row shows its
+    /// numbers exactly and the row before does too or, as printed, gives exactly the row's
+    /// value: `2\cdot1+1.9\cdot2` (1.85 shown rounded) is not 5.7, but `0.37\cdot0` is 0 and a
+    /// piece that rounded numbers choose is exactly that piece. Each row is looked through
+    /// for rounded numbers once.
     pub fn relations<'r>(&'r self, rows: &'r [Row]) -> impl Iterator<Item = &'static str> + 'r {
-        rows.iter()
-            .enumerate()
-            .map(move |(k, row)| self.relation_after(k.checked_sub(1).map(|p| &rows[p]), row))
+        let mut previous: Option<(&Row, bool)> = None;
+        rows.iter().map(move |row| {
+            let rounded = self.rounded(row);
+            let rel = self.relation_known(previous, row, rounded);
+            previous = Some((row, rounded));
+            rel
+        })
     }
 
     /// The formula as LaTeX.
@@ -1006,6 +1029,36 @@ mod tests {
         );
         assert_eq!(p.symbol(&Symbol::out(2, Num(1))), "z_1^{(2)}");
         assert_eq!(p.symbol(&Symbol::out(3, Num(1))), "y_1");
+    }
+
+    #[test]
+    fn a_value_shows_exactly_as_shown_says() {
+        let decimals = [
+            "0", "-0", "0.6", "-0.39", "1.2345", "1.23456", "100", "1e-7", "0.22",
+        ];
+        let mut values: Vec<Value> = decimals
+            .iter()
+            .map(|d| Value::decimal(Decimal::parse(d).unwrap()))
+            .collect();
+        let third = Value::int(1) / Value::int(3);
+        values.extend([
+            third,
+            third * Value::int(3),
+            Value::approx(0.5),
+            Value::int(7),
+        ]);
+        values.push(Value::from_carried(Value::int(1).exact().unwrap()));
+        for v in values {
+            for digits in [1, 2, 4, 6] {
+                for rounding in [Rounding::HalfUp, Rounding::HalfEven] {
+                    let p = Printer::new(2, digits).with_rounding(rounding);
+                    // Twice: once computed, once remembered.
+                    for _ in 0..2 {
+                        assert_eq!(p.shows_exactly(v), Shown::is_exact(v, digits), "{v:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -171,36 +171,40 @@ impl<'a> Views<'a> {
     ) -> std::io::Result<()> {
         let count = pending.count();
         let lhs = self.lhs_width(pending);
-        let piece = |p: usize| {
-            let mut text = String::new();
+        let piece = |p: usize, text: &mut String| {
+            text.clear();
             for k in p * PIECE..((p + 1) * PIECE).min(count) {
                 if k > 0 {
                     text.push_str("\\\\\n");
                 }
-                self.lay_out_pending(pending, k, lhs, &mut text);
+                self.lay_out_pending(pending, k, lhs, text);
             }
-            text
         };
         // A user's chain template that failed stops the output at the next piece.
         let stop = || std::io::Error::other("chain.tex.tera failed");
         let pieces = count.div_ceil(PIECE);
         if pieces == 1 {
-            let text = piece(0);
+            let mut text = String::new();
+            piece(0, &mut text);
             if self.failed() {
                 return Err(stop());
             }
             return out.write_all(text.as_bytes());
         }
+        // Each batch's pieces are printed into the same buffers, grown once: fresh pages cost
+        // the kernel's zeroing of them.
         let batch = 2 * rayon::current_num_threads();
+        let mut texts = vec![String::new(); batch.min(pieces)];
         for first in (0..pieces).step_by(batch) {
-            let texts: Vec<String> = (first..(first + batch).min(pieces))
-                .into_par_iter()
-                .map(piece)
-                .collect();
+            let texts = &mut texts[..batch.min(pieces - first)];
+            texts
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(n, text)| piece(first + n, text));
             if self.failed() {
                 return Err(stop());
             }
-            for text in texts {
+            for text in texts.iter() {
                 out.write_all(text.as_bytes())?;
             }
         }

@@ -95,7 +95,7 @@ impl Views<'_> {
     /// and whose entry `k` (in row order) `from_shown(k)` computes from them as printed. `=`
     /// only where every value is shown exactly and is exactly what the shown numbers give —
     /// `0.7809\cdot1+(-0.82)` is not −0.03909 — as for the element rows
-    /// ([`Printer::relation_after`]).
+    /// ([`Printer::relations`]).
     fn rel_after<'v>(
         &self,
         numbers: impl Iterator<Item = &'v Value>,

@@ -281,8 +281,64 @@ impl Views<'_> {
                 (rel, body)
             })
             .collect();
-        let fitted = self.fit(lhs, stacked, &rows);
-        self.write_fitted(stacked, &rows, fitted.as_deref(), out);
+        self.write_shaped(lhs, stacked, &rows, out);
+    }
+
+    /// Writes `rows` fitted beside left-hand sides `lhs` points wide, as [`Views::fit`] and
+    /// [`Views::keeps`] decide. Neither looks at which digits a row has (every digit is as
+    /// wide and as high as any other), so a chain that fits as printed is remembered by its
+    /// shape, its digits made `0`, on each thread: a layer's 78,400 gradient rows have a few
+    /// hundred shapes.
+    fn write_shaped(
+        &self,
+        lhs: f64,
+        stacked: bool,
+        rows: &[(&'static str, &str)],
+        out: &mut String,
+    ) {
+        /// Longer chains are fitted directly (they are few, and their shapes many).
+        const SHORT: usize = 512;
+        /// Shapes kept per thread; all are forgotten when there are more.
+        const KEPT: usize = 4096;
+        type Keeps = smallvec::SmallVec<[bool; 4]>;
+        type Shapes = rustc_hash::FxHashMap<Box<[u8]>, Keeps>;
+        thread_local! {
+            static SHAPES: std::cell::RefCell<Shapes> = std::cell::RefCell::default();
+        }
+        let mut key = smallvec::SmallVec::<[u8; SHORT]>::new();
+        key.extend_from_slice(&lhs.to_bits().to_le_bytes());
+        key.push(u8::from(stacked));
+        key.push(self.env as u8);
+        for &(rel, body) in rows {
+            if key.len() + rel.len() + body.len() + 2 > SHORT {
+                let fitted = self.fit(lhs, stacked, rows);
+                return self.write_fitted(stacked, rows, fitted.as_deref(), out);
+            }
+            key.extend_from_slice(rel.as_bytes());
+            key.push(0xFF);
+            let shape = body
+                .bytes()
+                .map(|c| if c.is_ascii_digit() { b'0' } else { c });
+            key.extend(shape);
+            key.push(0xFE);
+        }
+        let known = SHAPES.with_borrow(|shapes| shapes.get(&key[..]).cloned());
+        if let Some(keeps) = known {
+            return self.write_kept(stacked, rows, &keeps, out);
+        }
+        let fitted = self.fit(lhs, stacked, rows);
+        if fitted.is_none() {
+            let keeps = self.keeps(rows);
+            self.write_kept(stacked, rows, &keeps, out);
+            SHAPES.with_borrow_mut(|shapes| {
+                if shapes.len() >= KEPT {
+                    shapes.clear();
+                }
+                shapes.insert(key[..].into(), keeps);
+            });
+            return;
+        }
+        self.write_fitted(stacked, rows, fitted.as_deref(), out);
     }
 
     /// Whether chains of `kind` stand one step per row however short they are.
@@ -301,8 +357,18 @@ impl Views<'_> {
     /// same line or `\\` (`\\*` where the row keeps with the one above), a newline and
     /// `&rel&body` when stacked (eqnarray; align and aligned take `&rel body`).
     fn write_rows(&self, stacked: bool, rows: &[(&'static str, &str)], out: &mut String) {
+        self.write_kept(stacked, rows, &self.keeps(rows), out);
+    }
+
+    /// [`Views::write_rows`] with which rows keep with the one above already known.
+    fn write_kept(
+        &self,
+        stacked: bool,
+        rows: &[(&'static str, &str)],
+        keeps: &[bool],
+        out: &mut String,
+    ) {
         let after_rel = self.env.after_relation();
-        let keeps = self.keeps(rows);
         for (n, &(rel, body)) in rows.iter().enumerate() {
             if n == 0 {
                 out.push('&');
@@ -314,6 +380,66 @@ impl Views<'_> {
             out.push_str(rel);
             out.push_str(if n == 0 || stacked { after_rel } else { " " });
             out.push_str(body);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::layout::{Env, Layout};
+    use super::super::templates::engine;
+    use super::*;
+    use crate::derivation::Parameters;
+
+    #[test]
+    fn a_chain_remembered_by_its_shape_is_written_as_the_fitter_writes_it() {
+        // Every gradient and update row of the examples, in each environment, stacked or not,
+        // beside a narrow and a wide left-hand side: written through the shapes this thread
+        // remembers (twice, so that the second is a hit), and fitted anew.
+        let engine = engine(None).unwrap();
+        for text in [
+            include_str!("../../examples/article.nn"),
+            include_str!("../../examples/deep.nn"),
+            include_str!("../../examples/softmax.nn"),
+        ] {
+            let tree = crate::syntax::parser::parse(text).unwrap();
+            let network = crate::check::check(&tree).unwrap();
+            let derivation = crate::derivation::derive(&network, Default::default()).unwrap();
+            for (env, markdown) in [
+                (Env::Eqnarray, false),
+                (Env::Align, false),
+                (Env::Align, true),
+            ] {
+                let layout = Layout {
+                    env,
+                    ..Layout::default()
+                };
+                let views = Views::new(&derivation, &layout, markdown, &engine);
+                let mut chains = 0;
+                for step in &derivation.steps {
+                    for of in [Parameters::Gradients, Parameters::Updates] {
+                        for rows in derivation.parameter_rows(step, of) {
+                            for k in 0..rows.len() {
+                                let view = views.chain(&rows.get(k), None);
+                                let rows: Vec<(&'static str, &str)> =
+                                    view.rows.iter().map(|r| (r.rel, r.body.as_str())).collect();
+                                for (lhs, stacked) in [(40.0, true), (40.0, false), (400.0, true)] {
+                                    let mut fitted = String::new();
+                                    let fit = views.fit(lhs, stacked, &rows);
+                                    views.write_fitted(stacked, &rows, fit.as_deref(), &mut fitted);
+                                    for _ in 0..2 {
+                                        let mut shaped = String::new();
+                                        views.write_shaped(lhs, stacked, &rows, &mut shaped);
+                                        assert_eq!(shaped, fitted);
+                                    }
+                                }
+                                chains += 1;
+                            }
+                        }
+                    }
+                }
+                assert!(chains >= 20, "{chains} chains");
+            }
         }
     }
 }
