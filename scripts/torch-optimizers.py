@@ -114,6 +114,25 @@ class Case:
         lines.append(f"optimizer {name} {written}, steps = {self.steps}")
         return "\n".join(lines) + "\n"
 
+    def network(self):
+        """The case as data, for tests that do not parse the .nn text."""
+        name, form, settings = self.params
+        return {
+            "x": self.x,
+            "t": self.t,
+            "activations": self.activations,
+            "W": self.weights,
+            "b": self.biases,
+            "loss": self.loss,
+            "steps": self.steps,
+            "optimizer": {"name": name, "form": form, **settings},
+            "weight_decay": self.decay,
+            "dropout": [
+                {"mask": m, "keep": k, "scale": s} if (m, k, s) != (None, None, None) else None
+                for (m, k, s) in (self.dropout.get(l, (None, None, None)) for l in range(len(self.weights)))
+            ],
+        }
+
     def forward(self, ws, bs, dropout):
         z = torch.tensor(self.x)
         for l, (w, b) in enumerate(zip(ws, bs)):
@@ -237,7 +256,14 @@ def main():
                 for _ in range(2):
                     case = Case(rng, optimizer, decay, dropout)
                     steps, after = case.train()
-                    cases.append({"nn": case.nn(), "steps": steps, "loss_after": after})
+                    cases.append(
+                        {
+                            "nn": case.nn(),
+                            "network": case.network(),
+                            "steps": steps,
+                            "loss_after": after,
+                        }
+                    )
     json.dump(
         {"torch": torch.__version__, "cases": cases}, sys.stdout, indent=1, sort_keys=False
     )
