@@ -8,6 +8,7 @@ mod gradcheck;
 mod precise;
 pub(crate) mod reference;
 mod rows;
+pub(crate) mod training;
 
 use serde_json::Value as Json;
 
@@ -559,4 +560,167 @@ fn check_confirms_every_example_by_finite_differences() {
     );
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--> <stdin>:2:"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training beyond plain SGD: the plain loops of `training` against torch.optim.
+
+fn floats_of(v: &Json) -> Vec<f64> {
+    v.as_array()
+        .map(|a| a.iter().flat_map(floats_of).collect())
+        .unwrap_or_else(|| v.as_f64().into_iter().collect())
+}
+
+fn optimizer_of(o: &Json) -> training::Optimizer {
+    use training::{AdamForm, MomentumForm, Optimizer};
+    let f = |key: &str| o[key].as_f64().unwrap();
+    match o["name"].as_str().unwrap() {
+        "sgd" => Optimizer::Sgd,
+        "momentum" => Optimizer::Momentum {
+            mu: f("momentum"),
+            form: match o["form"].as_str() {
+                Some("pytorch") => MomentumForm::Pytorch,
+                Some("ema") => MomentumForm::Ema,
+                _ => MomentumForm::Zero,
+            },
+        },
+        "nesterov" => Optimizer::Nesterov { mu: f("momentum") },
+        "adagrad" => Optimizer::AdaGrad { eps: f("eps") },
+        "rmsprop" => Optimizer::RmsProp {
+            decay: f("decay"),
+            eps: f("eps"),
+        },
+        "adam" => Optimizer::Adam {
+            beta1: f("beta1"),
+            beta2: f("beta2"),
+            eps: f("eps"),
+            form: match o["form"].as_str() {
+                Some("zero") => AdamForm::Zero,
+                _ => AdamForm::Paper,
+            },
+        },
+        other => panic!("unknown optimizer {other}"),
+    }
+}
+
+/// A case of tests/data/torch-optimizers.json as the plain loops' network and training.
+fn torch_case(case: &Json) -> (Net, training::Training) {
+    let n = &case["network"];
+    let rows =
+        |v: &Json| -> Vec<Vec<f64>> { v.as_array().unwrap().iter().map(floats_of).collect() };
+    let act = |name: &str| {
+        *[
+            Act::Identity,
+            Act::Sigmoid,
+            Act::Tanh,
+            Act::Softplus,
+            Act::Softmax,
+        ]
+        .iter()
+        .find(|a| a.name() == name)
+        .unwrap()
+    };
+    let loss = match n["loss"].as_str().unwrap() {
+        "sum_squared" => LossKind::SumSquared,
+        "mean_squared" => LossKind::MeanSquared,
+        _ => LossKind::CrossEntropy,
+    };
+    let net = Net {
+        acts: n["activations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| act(a.as_str().unwrap()))
+            .collect(),
+        w: n["W"].as_array().unwrap().iter().map(rows).collect(),
+        b: n["b"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (!b.is_null()).then(|| floats_of(b)))
+            .collect(),
+        x: rows(&n["x"]),
+        t: rows(&n["t"]),
+        loss,
+        lr: n["optimizer"]["lr"].as_f64().unwrap(),
+        steps: n["steps"].as_u64().unwrap() as usize,
+    };
+    let dropout = n["dropout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (!d.is_null()).then(|| training::Dropout {
+                mask: rows(&d["mask"]),
+                keep: d["keep"].as_f64().unwrap(),
+                inverted: d["scale"].as_str() == Some("inverted"),
+            })
+        })
+        .collect();
+    let training = training::Training {
+        optimizer: optimizer_of(&n["optimizer"]),
+        weight_decay: n["weight_decay"].as_f64(),
+        dropout,
+    };
+    (net, training)
+}
+
+#[test]
+fn training_loops_match_torch_optim_on_every_pytorch_form() {
+    let data: Json = serde_json::from_str(include_str!("../data/torch-optimizers.json")).unwrap();
+    let cases = data["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 48);
+    let mut compared = 0;
+    for (c, case) in cases.iter().enumerate() {
+        let (net, training) = torch_case(case);
+        let (steps, after) = training::train(&net, &training);
+        let torch_steps = case["steps"].as_array().unwrap();
+        assert_eq!(steps.len(), torch_steps.len(), "case {c}");
+        let mut check = |ours: &[f64], theirs: &Json, what: &str| {
+            let theirs = floats_of(theirs);
+            assert_eq!(ours.len(), theirs.len(), "case {c} {what}");
+            for (a, b) in ours.iter().zip(&theirs) {
+                assert!(
+                    close(*a, *b, 1e-9, 1e-12),
+                    "case {c} {what}: {a} vs torch {b}"
+                );
+                compared += 1;
+            }
+        };
+        for (s, (ours, theirs)) in steps.iter().zip(torch_steps).enumerate() {
+            check(
+                &[ours.loss, ours.loss_decayed],
+                &serde_json::json!([theirs["loss"], theirs["loss_decayed"]]),
+                &format!("loss {s}"),
+            );
+            for (l, layer) in theirs["layers"].as_array().unwrap().iter().enumerate() {
+                let at = format!("step {s} layer {l}");
+                let w: Vec<f64> = ours.w_after[l].iter().flatten().copied().collect();
+                check(&w, &layer["W_after"], &format!("{at} W"));
+                let b = ours.b_after[l].clone().unwrap_or_default();
+                check(&b, &layer["b_after"], &format!("{at} b"));
+                let state = &layer["state"];
+                let (first, second) = match training.optimizer {
+                    training::Optimizer::Sgd => (None, None),
+                    training::Optimizer::Adam { .. } => (Some("m"), Some("v")),
+                    training::Optimizer::AdaGrad { .. } | training::Optimizer::RmsProp { .. } => {
+                        (Some("h"), None)
+                    }
+                    _ => (Some("v"), None),
+                };
+                for (key, values, bias) in [
+                    (first, &ours.w_state[l].first, &ours.b_state[l].first),
+                    (second, &ours.w_state[l].second, &ours.b_state[l].second),
+                ] {
+                    let Some(key) = key else { continue };
+                    check(values, &state[key], &format!("{at} {key}"));
+                    if ours.b_after[l].is_some() {
+                        check(bias, &state[format!("{key}_b")], &format!("{at} {key}_b"));
+                    }
+                }
+            }
+        }
+        check(&[after], &case["loss_after"], "loss after");
+    }
+    assert!(compared > 2000, "compared only {compared} numbers");
 }

@@ -86,7 +86,7 @@ pub struct Pass {
     pub grad_b: Vec<Vec<f64>>,
 }
 
-fn activate(act: Act, a: &[f64]) -> Vec<f64> {
+pub fn activate(act: Act, a: &[f64]) -> Vec<f64> {
     match act {
         Act::Softmax => {
             let exps: Vec<f64> = a.iter().map(|v| v.exp()).collect();
@@ -115,7 +115,7 @@ fn activate(act: Act, a: &[f64]) -> Vec<f64> {
 }
 
 /// h'(a) of an elementwise activation.
-fn slope(act: Act, v: f64) -> f64 {
+pub fn slope(act: Act, v: f64) -> f64 {
     match act {
         Act::Identity => 1.0,
         Act::Sigmoid => sigmoid(v) * (1.0 - sigmoid(v)),
@@ -166,7 +166,7 @@ pub fn stays_finite(net: &Net) -> bool {
     net.w.iter().flatten().flatten().all(|x| x.is_finite())
 }
 
-fn sample_loss(loss: LossKind, y: &[f64], t: &[f64]) -> f64 {
+pub fn sample_loss(loss: LossKind, y: &[f64], t: &[f64]) -> f64 {
     let k = y.len() as f64;
     let mut e = 0.0;
     for i in 0..y.len() {
@@ -181,7 +181,7 @@ fn sample_loss(loss: LossKind, y: &[f64], t: &[f64]) -> f64 {
 }
 
 /// ∂E_n/∂y_k.
-fn loss_slope(loss: LossKind, y: f64, t: f64, outputs: usize) -> f64 {
+pub fn loss_slope(loss: LossKind, y: f64, t: f64, outputs: usize) -> f64 {
     match loss {
         LossKind::SumSquared => y - t,
         LossKind::MeanSquared => 2.0 * (y - t) / outputs as f64,
