@@ -5,7 +5,7 @@
 
 #![allow(clippy::needless_range_loop)]
 
-use super::reference::{activate, loss_slope, sample_loss, slope, Act, LossKind, Net};
+use super::reference::{activate, loss_slope, sample_loss, slope, Act, LossKind, Net, PerSample};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum MomentumForm {
@@ -102,11 +102,7 @@ pub struct StepResult {
 }
 
 /// The outputs of every layer per sample (dropout applied when `dropout`), and E.
-fn forward(
-    net: &Net,
-    training: &Training,
-    dropout: bool,
-) -> (Vec<Vec<Vec<f64>>>, Vec<Vec<Vec<f64>>>, f64) {
+fn forward(net: &Net, training: &Training, dropout: bool) -> (PerSample, PerSample, f64) {
     let (mut all_a, mut all_z, mut total) = (Vec::new(), Vec::new(), 0.0);
     for n in 0..net.x.len() {
         let mut input = net.x[n].clone();
@@ -141,8 +137,15 @@ fn forward(
     (all_a, all_z, total)
 }
 
-/// ∂E/∂W and ∂E/∂b of the data loss with dropout, and E.
-fn gradients(net: &Net, training: &Training) -> (Vec<Vec<Vec<f64>>>, Vec<Vec<f64>>, f64) {
+/// ∂E/∂W and ∂E/∂b of the data loss with dropout, per layer.
+struct Gradients {
+    w: Vec<Vec<Vec<f64>>>,
+    b: Vec<Vec<f64>>,
+    /// E, the data loss with dropout.
+    loss: f64,
+}
+
+fn gradients(net: &Net, training: &Training) -> Gradients {
     let (a, z, loss) = forward(net, training, true);
     let depth = net.w.len();
     let mut grad_w: Vec<Vec<Vec<f64>>> = net
@@ -194,7 +197,11 @@ fn gradients(net: &Net, training: &Training) -> (Vec<Vec<Vec<f64>>>, Vec<Vec<f64
             }
         }
     }
-    (grad_w, grad_b, loss)
+    Gradients {
+        w: grad_w,
+        b: grad_b,
+        loss,
+    }
 }
 
 /// One parameter's update at step `t` (from 1), with its state.
@@ -259,7 +266,11 @@ pub fn train(net: &Net, training: &Training) -> (Vec<StepResult>, f64) {
     let mut b_state: Vec<State> = (0..depth).map(|l| zeros(net.w[l].len())).collect();
     let mut steps = Vec::new();
     for t in 1..=net.steps as i32 {
-        let (mut grad_w, grad_b, loss) = gradients(&net, training);
+        let Gradients {
+            w: mut grad_w,
+            b: grad_b,
+            loss,
+        } = gradients(&net, training);
         let lambda = training.weight_decay.unwrap_or(0.0);
         let mut squares = 0.0;
         for l in 0..depth {
