@@ -10,7 +10,7 @@ use super::formulas::{Formulas, I, J};
 use super::options::Options;
 use super::rules::{update_chain, update_formula};
 use super::sym;
-use super::values::{RowFormula, Source, StepSource, Values};
+use super::values::{updated, RowFormula, Source, StepSource, Values};
 use crate::error::Error;
 use crate::math::expr::{Expr, Index, Symbol};
 use crate::math::number::Value;
@@ -164,6 +164,24 @@ impl LayerRows {
             let lhs = Expr::partial(sym(Symbol::loss()), sym(self.symbol(k)));
             (self.gradient_formula(k), lhs)
         })
+    }
+
+    /// [`LayerRows::update_value`] without the evaluator where [`updated`] can tell: the
+    /// parameter and its gradient read from the layer's arrays at `k` (the slots the row's
+    /// symbols name), `scaled` the step's [`super::values::scaled_rate`]. `None`: ask
+    /// `update_value`.
+    pub(super) fn quick_update(
+        &self,
+        values: &Values,
+        k: usize,
+        scaled: Option<Value>,
+    ) -> Option<Value> {
+        let kept = values.store.layers.get(self.layer as usize - 1)?;
+        let (p, g) = match self.parameter(k) {
+            Parameter::Weight(..) => (kept.weights.get(k)?, kept.grad_weights.get(k)?),
+            Parameter::Bias(i) => (kept.bias.get(i)?, kept.grad_bias.get(i)?),
+        };
+        updated((*p)?, scaled?, *g)
     }
 
     /// The value of the `k`-th parameter after the update, as its row gives it (before it is
@@ -339,6 +357,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_quick_update_is_the_rows_own_value() {
+        use super::super::options::Carry;
+        use super::super::values::scaled_rate;
+        let mut quick_ones = 0;
+        for network in networks() {
+            let f = Formulas::derive(&network).unwrap();
+            for carry in [Carry::Exact, Carry::Rounded] {
+                let options = Options {
+                    carry,
+                    ..Options::default()
+                };
+                let mut values = Values::given(&network, options);
+                let scaled = scaled_rate(values.store.rate);
+                for layer in 1..=network.depth() {
+                    let rows = LayerRows::new(&f, layer);
+                    // Some gradient: the parameters themselves, over 7.
+                    let gradients: Vec<Value> = (0..rows.count())
+                        .map(|k| values.get(&rows.symbol(k)) / Value::int(7))
+                        .collect();
+                    values.keep_gradients(layer, &gradients);
+                    for k in 0..rows.count() {
+                        let quick = rows.quick_update(&values, k, scaled);
+                        let slow = rows.update_value(&values, k, 1).ok();
+                        quick_ones += usize::from(quick.is_some());
+                        assert_eq!(
+                            format!("{quick:?}"),
+                            format!("{slow:?}"),
+                            "layer {layer} row {k}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(quick_ones > 100, "{quick_ones} rows had a quick update");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::chain::{Chain, ChainKind, LayerChains, LayerNumbers, SampleRows, Step};
 use super::formulas::{instance, Formulas, I};
 use super::rows::LayerRows;
-use super::values::{legible, widen_outputs, Source, Values};
+use super::values::{legible, scaled_rate, widen_outputs, Source, Values};
 use super::{num, sym};
 use crate::error::Error;
 use crate::math::eval;
@@ -352,10 +352,15 @@ fn updates(
     let depth = f.network.depth();
     let mut updated: Vec<Vec<Value>> = vec![Vec::new(); depth as usize];
     if f.network.sgd.is_some() {
+        let scaled = scaled_rate(values.store.rate);
         for layer in (1..=depth).rev() {
             let rows = &patterns[layer as usize - 1];
             updated[layer as usize - 1] = evaluate_all(rows.count(), |k| {
-                Ok(values.rounded(rows.update_value(values, k, step)?))
+                let value = match rows.quick_update(values, k, scaled) {
+                    Some(value) => value,
+                    None => rows.update_value(values, k, step)?,
+                };
+                Ok(values.rounded(value))
             })?;
         }
     }

@@ -153,6 +153,33 @@ impl RowFormula {
     }
 }
 
+/// `1 · η`, the first partial product the evaluator forms on the update formula's
+/// `η · ∂E/∂p` (a product starts from 1): the same in every update row of a step, so made once
+/// per step for [`updated`]. `None` where the evaluator would fault (no rate, or not finite).
+pub(super) fn scaled_rate(rate: Option<Value>) -> Option<Value> {
+    let rate = rate.filter(Value::is_finite)?;
+    Some(Value::int(1) * rate).filter(Value::is_finite)
+}
+
+/// The update formula `p + (−(η · ∂E/∂p))` ([`super::rules::update_formula`]) evaluated as
+/// [`eval::eval`] evaluates it in a row's [`Bound`] environment, operation for operation and
+/// in the same order, without walking the tree nor looking each quantity up by its symbol:
+/// the sum `0 + p`, the product `(1 · η) · ∂E/∂p` (stopping at an exact 0, as `product` does,
+/// before the gradient is needed), its negation, and the sum's second term; every step
+/// checked finite as `eval` checks it. `scaled` is [`scaled_rate`]. `None` wherever `eval`
+/// would fault or find no value: the row is then evaluated written out, as before, for its
+/// error. A proptest holds it equal to `eval` on the formula.
+pub(super) fn updated(p: Value, scaled: Value, gradient: Option<Value>) -> Option<Value> {
+    let finite = |v: Value| Some(v).filter(Value::is_finite);
+    let sum = finite(Value::int(0) + finite(p)?)?;
+    let product = if scaled.exact().is_some_and(|r| r.is_zero()) {
+        scaled
+    } else {
+        finite(scaled * finite(gradient?)?)?
+    };
+    finite(sum + finite(-product)?)
+}
+
 /// The values of one step.
 pub(super) struct Values<'n> {
     pub(super) network: &'n Network,
@@ -521,6 +548,72 @@ impl Source for StepSource<'_> {
             Kind::GradWeight => numbers()?.grad_weights.get(i)?.get(j).copied(),
             Kind::Bias => numbers()?.bias.as_ref()?.get(i).copied(),
             Kind::GradBias => numbers()?.grad_bias.as_ref()?.get(i).copied(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::rules::update_formula;
+    use super::*;
+    use crate::math::number::{Decimal, Ratio, Rounding};
+    use proptest::prelude::*;
+
+    struct Nothing;
+
+    impl Env for Nothing {
+        fn symbol(&self, _: &Symbol) -> Option<Value> {
+            None
+        }
+
+        fn activation(&self, _: u32) -> Option<&Activation> {
+            None
+        }
+    }
+
+    /// Every kind of value a row meets: given decimals, exact and carried rationals, double-
+    /// doubles, zeros exact and carried, numbers whose product overflows, widened ones.
+    fn value(kind: u8, mantissa: i64, scale: u32, den: i64) -> Value {
+        let ratio = Ratio::new(i128::from(mantissa), i128::from(den.max(1))).unwrap_or(Ratio::ZERO);
+        let decimal = Decimal::new(i128::from(mantissa), scale).unwrap_or(Decimal::ZERO);
+        match kind % 9 {
+            0 => Value::decimal(decimal),
+            1 => Value::ratio(ratio),
+            2 => Value::from_carried(ratio),
+            3 => Value::decimal(decimal).rounded(2, Rounding::HalfUp),
+            4 => Value::approx(mantissa as f64 / den.max(1) as f64),
+            5 => Value::int(0),
+            6 => Value::from_carried(Ratio::ZERO),
+            7 => Value::approx(f64::MAX / (1 + mantissa.unsigned_abs() % 4) as f64),
+            _ => Value::decimal(decimal).with_digits(5),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn an_update_is_what_the_evaluator_makes_of_its_formula(
+            kinds in any::<[u8; 3]>(),
+            mantissas in any::<[i64; 3]>(),
+            scales in any::<[u32; 3]>(),
+            dens in any::<[i64; 3]>(),
+            with_gradient in any::<bool>(),
+        ) {
+            let v = |n: usize| value(kinds[n], mantissas[n] >> (n * 20), scales[n] % 8, dens[n] >> 40);
+            let (p, rate, gradient) = (v(0), v(1), v(2));
+            let formula = update_formula(&Symbol::weight(1, num(1), num(1)));
+            let row = formula.substitute(&mut |e| match e {
+                Expr::Sym(s) if s.kind == Kind::Weight => Some(p),
+                Expr::Sym(s) if s.kind == Kind::Rate => Some(rate),
+                Expr::Partial(..) if with_gradient => Some(gradient),
+                _ => None,
+            });
+            let expected = eval::eval(&row, &Nothing).ok();
+            let quick = scaled_rate(Some(rate))
+                .and_then(|scaled| updated(p, scaled, with_gradient.then_some(gradient)));
+            // Bit for bit, the sign of a zero included.
+            prop_assert_eq!(format!("{quick:?}"), format!("{expected:?}"));
         }
     }
 }
