@@ -1,7 +1,7 @@
 //! The general formulas: each layer's defining equations and their derivatives (δ by the
 //! chain rule, the gradients), in index variables, made once per network.
 
-use super::{num, sym};
+use super::sym;
 use crate::error::Error;
 use crate::math::diff;
 use crate::math::expr::{Expr, Func, Index, Symbol};
@@ -272,17 +272,6 @@ impl<'n> Formulas<'n> {
             0
         };
         units * network.width(layer - 1) + bias
-    }
-
-    /// The `index`-th parameter of `layer` (see [`Formulas::parameter_count`]).
-    pub(super) fn parameter(&self, layer: u32, index: usize) -> Symbol {
-        let inputs = self.network.width(layer - 1);
-        let weights = self.network.width(layer) * inputs;
-        if index < weights {
-            Symbol::weight(layer, num(index / inputs + 1), num(index % inputs + 1))
-        } else {
-            Symbol::bias(layer, num(index - weights + 1))
-        }
     }
 
     /// Whether the rows show h'(a) of `layer` at each unit.

@@ -12,10 +12,11 @@
 //!
 //! The rooms, in the order a derivation passes through them: `options` (what changes the
 //! numbers), `formulas` (the general formulas and their derivatives, once per network), `rules`
-//! (the general chains stated before the numbers), `values` (the values of a step, carried and
-//! made legible), `steps` (each step's samples, loss, gradients and updates, row by row),
-//! `rows` (the gradient and update rows as a stream per layer), `chain` (the rows as data)
-//! and `solution` (the whole [`Derivation`] and [`derive`]).
+//! (the general chains stated before the numbers), `store` (where a step's values are kept,
+//! per layer), `values` (the values of a step, carried and made legible), `steps` (each
+//! step's samples, loss, gradients and updates, row by row), `rows` (the gradient and update
+//! rows as a stream per layer), `chain` (the rows as data) and `solution` (the whole
+//! [`Derivation`] and [`derive`]).
 
 use crate::math::expr::{Expr, Index, Symbol};
 
@@ -26,6 +27,7 @@ mod rows;
 mod rules;
 mod solution;
 mod steps;
+mod store;
 mod values;
 
 pub use chain::{Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step};

@@ -6,12 +6,14 @@
 //! looks a number up by its symbol.
 
 use super::chain::{Chain, ChainKind, LayerNumbers, Step};
-use super::formulas::Formulas;
+use super::formulas::{Formulas, I, J};
 use super::options::Options;
 use super::rules::{update_chain, update_formula};
 use super::sym;
-use super::values::{Source, StepSource};
+use super::values::{updated, RowFormula, Source, StepSource, Values};
+use crate::error::Error;
 use crate::math::expr::{Expr, Index, Symbol};
+use crate::math::number::Value;
 use crate::model::Network;
 
 /// Which rows of a layer's parameters a stream holds.
@@ -27,7 +29,7 @@ pub enum Parameters {
 /// each of its rows starts.
 #[derive(Clone, Debug)]
 struct Pattern {
-    formula: Expr,
+    formula: RowFormula,
     /// Whether it has Kronecker deltas, resolved once the indices are known.
     kronecker: bool,
     kind: ChainKind,
@@ -39,7 +41,7 @@ impl Pattern {
         let formula = formula.expand_sums();
         Pattern {
             kronecker: formula.any(&|x| matches!(x, Expr::Kron(..))),
-            formula,
+            formula: RowFormula::new(formula),
             kind,
             rules: rules.to_vec(),
         }
@@ -48,7 +50,7 @@ impl Pattern {
     /// The formula at the given indices: what `instance` makes of the general formula, since
     /// writing a sum out does not depend on the indices outside it.
     fn at(&self, indices: &[(char, Index)]) -> Expr {
-        let mut e = self.formula.clone();
+        let mut e = self.formula.formula.clone();
         for (var, index) in indices {
             e = e.with_index(*var, *index);
         }
@@ -70,6 +72,9 @@ pub(super) struct LayerRows {
     count: usize,
     weight: Pattern,
     bias: Pattern,
+    /// `w − η ∂E/∂w` and `b − η ∂E/∂b` in the index variables, with SGD.
+    update_weight: RowFormula,
+    update_bias: RowFormula,
 }
 
 /// One parameter of a layer, by its row.
@@ -99,6 +104,8 @@ impl LayerRows {
             count: f.parameter_count(layer),
             weight: Pattern::new(weight, kind, weight_rules),
             bias: Pattern::new(bias, ChainKind::WeightGradient, bias_rules),
+            update_weight: RowFormula::new(update_formula(&Symbol::weight(layer, I, J))),
+            update_bias: RowFormula::new(update_formula(&Symbol::bias(layer, I))),
         }
     }
 
@@ -132,13 +139,68 @@ impl LayerRows {
         }
     }
 
-    /// Where the value of the `k`-th parameter's gradient is kept while deriving.
-    pub(super) fn gradient_symbol(&self, k: usize) -> Symbol {
+    /// The index variables of the `k`-th parameter's rows bound to its indices.
+    fn bound(&self, k: usize) -> ([(char, Index); 2], usize) {
         let n = |i: usize| Index::Num(i as u32 + 1);
         match self.parameter(k) {
-            Parameter::Weight(i, j) => Symbol::grad_weight(self.layer, n(i), n(j)),
-            Parameter::Bias(i) => Symbol::grad_bias(self.layer, n(i)),
+            Parameter::Weight(i, j) => ([('i', n(i)), ('j', n(j))], 2),
+            Parameter::Bias(i) => ([('i', n(i)), ('j', n(0))], 1),
         }
+    }
+
+    /// The value of the `k`-th parameter's gradient, as the row gives it.
+    pub(super) fn gradient_value(
+        &self,
+        values: &Values,
+        k: usize,
+        step: u32,
+    ) -> Result<Value, Error> {
+        let formula = match self.parameter(k) {
+            Parameter::Weight(..) => &self.weight.formula,
+            Parameter::Bias(_) => &self.bias.formula,
+        };
+        let (bound, count) = self.bound(k);
+        formula.value(values, &bound[..count], step, || {
+            let lhs = Expr::partial(sym(Symbol::loss()), sym(self.symbol(k)));
+            (self.gradient_formula(k), lhs)
+        })
+    }
+
+    /// [`LayerRows::update_value`] without the evaluator where [`updated`] can tell: the
+    /// parameter and its gradient read from the layer's arrays at `k` (the slots the row's
+    /// symbols name), `scaled` the step's [`super::values::scaled_rate`]. `None`: ask
+    /// `update_value`.
+    pub(super) fn quick_update(
+        &self,
+        values: &Values,
+        k: usize,
+        scaled: Option<Value>,
+    ) -> Option<Value> {
+        let kept = values.store.layers.get(self.layer as usize - 1)?;
+        let (p, g) = match self.parameter(k) {
+            Parameter::Weight(..) => (kept.weights.get(k)?, kept.grad_weights.get(k)?),
+            Parameter::Bias(i) => (kept.bias.get(i)?, kept.grad_bias.get(i)?),
+        };
+        updated((*p)?, scaled?, *g)
+    }
+
+    /// The value of the `k`-th parameter after the update, as its row gives it (before it is
+    /// rounded for carrying).
+    pub(super) fn update_value(
+        &self,
+        values: &Values,
+        k: usize,
+        step: u32,
+    ) -> Result<Value, Error> {
+        let formula = match self.parameter(k) {
+            Parameter::Weight(..) => &self.update_weight,
+            Parameter::Bias(_) => &self.update_bias,
+        };
+        let (bound, count) = self.bound(k);
+        formula.value(values, &bound[..count], step, || {
+            let parameter = self.symbol(k);
+            (update_formula(&parameter), sym(parameter))
+        })
     }
 }
 
@@ -295,6 +357,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_quick_update_is_the_rows_own_value() {
+        use super::super::options::Carry;
+        use super::super::values::scaled_rate;
+        let mut quick_ones = 0;
+        for network in networks() {
+            let f = Formulas::derive(&network).unwrap();
+            for carry in [Carry::Exact, Carry::Rounded] {
+                let options = Options {
+                    carry,
+                    ..Options::default()
+                };
+                let mut values = Values::given(&network, options);
+                let scaled = scaled_rate(values.store.rate);
+                for layer in 1..=network.depth() {
+                    let rows = LayerRows::new(&f, layer);
+                    // Some gradient: the parameters themselves, over 7.
+                    let gradients: Vec<Value> = (0..rows.count())
+                        .map(|k| values.get(&rows.symbol(k)) / Value::int(7))
+                        .collect();
+                    values.keep_gradients(layer, &gradients);
+                    for k in 0..rows.count() {
+                        let quick = rows.quick_update(&values, k, scaled);
+                        let slow = rows.update_value(&values, k, 1).ok();
+                        quick_ones += usize::from(quick.is_some());
+                        assert_eq!(
+                            format!("{quick:?}"),
+                            format!("{slow:?}"),
+                            "layer {layer} row {k}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(quick_ones > 100, "{quick_ones} rows had a quick update");
     }
 
     #[test]

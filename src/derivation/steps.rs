@@ -1,13 +1,14 @@
 //! One training step: every sample's forward and backward pass, the loss, the gradients and
 //! the update, evaluated row by row.
 
+use std::sync::{Mutex, PoisonError};
+
 use rayon::prelude::*;
 
 use super::chain::{Chain, ChainKind, LayerChains, LayerNumbers, SampleRows, Step};
 use super::formulas::{instance, Formulas, I};
 use super::rows::LayerRows;
-use super::rules::update_formula;
-use super::values::{legible, widen_outputs, Source, Values};
+use super::values::{legible, scaled_rate, widen_outputs, Source, Values};
 use super::{num, sym};
 use crate::error::Error;
 use crate::math::eval;
@@ -154,7 +155,7 @@ impl Pass<'_> {
         let mut chains = Vec::new();
         // Each a_i is a sum over the whole previous layer: evaluated in parallel.
         let definition = f.pre_definition(layer, I, 'j');
-        let rows = evaluate_all(units, |i| {
+        let rows = evaluate_rows(units, f.network.width(layer - 1), |i| {
             let symbol = Symbol::pre(layer, num(i + 1)).at(sample);
             let formula = self.at(&definition, i + 1);
             let numbers = values.evaluate(&formula, &sym(symbol.clone()), step)?;
@@ -299,15 +300,15 @@ pub(super) fn derive_step(
         (Some(chain), value)
     };
     let gradients = gradients(f, patterns, values, step)?;
-    let updated = updates(f, values, step)?;
+    let updated = updates(f, patterns, values, step)?;
     let layers = (1..=depth)
         .map(|layer| {
             let l = layer as usize - 1;
-            layer_numbers(f, values, &gradients[l], &updated[l], layer)
+            layer_numbers(values, &gradients[l], &updated[l], layer)
         })
         .collect();
-    for (parameter, value) in updated.into_iter().flatten() {
-        values.map.insert(parameter, value);
+    for (layer, updated) in (1..=depth).zip(updated) {
+        values.keep_parameters(layer, updated);
     }
     Ok(Step {
         number: step,
@@ -332,32 +333,34 @@ fn gradients(
     let mut gradients: Vec<Vec<Value>> = vec![Vec::new(); depth as usize];
     for layer in (1..=depth).rev() {
         let rows = &patterns[layer as usize - 1];
-        let computed = evaluate_all(rows.count(), |index| {
-            let symbol = rows.gradient_symbol(index);
-            let lhs = Expr::partial(sym(Symbol::loss()), sym(f.parameter(layer, index)));
-            let (_, value) = values.evaluate(&rows.gradient_formula(index), &lhs, step)?;
-            Ok((symbol, value))
-        })?;
-        gradients[layer as usize - 1] = computed
-            .into_iter()
-            .map(|(symbol, value)| values.carry(symbol, value))
-            .collect();
+        let computed = evaluate_all(rows.count(), |k| rows.gradient_value(values, k, step))?;
+        let carried: Vec<Value> = computed.into_iter().map(|v| values.rounded(v)).collect();
+        values.keep_gradients(layer, &carried);
+        gradients[layer as usize - 1] = carried;
     }
     Ok(gradients)
 }
 
-/// Every parameter after the update, per layer (layer 1 first), computed from this step's
-/// values; nothing without SGD.
-fn updates(f: &Formulas, values: &Values, step: u32) -> Result<Vec<Vec<(Symbol, Value)>>, Error> {
+/// Every parameter after the update, per layer (layer 1 first) in row order, computed from
+/// this step's values; nothing without SGD.
+fn updates(
+    f: &Formulas,
+    patterns: &[LayerRows],
+    values: &Values,
+    step: u32,
+) -> Result<Vec<Vec<Value>>, Error> {
     let depth = f.network.depth();
-    let mut updated: Vec<Vec<(Symbol, Value)>> = vec![Vec::new(); depth as usize];
+    let mut updated: Vec<Vec<Value>> = vec![Vec::new(); depth as usize];
     if f.network.sgd.is_some() {
+        let scaled = scaled_rate(values.store.rate);
         for layer in (1..=depth).rev() {
-            updated[layer as usize - 1] = evaluate_all(f.parameter_count(layer), |index| {
-                let parameter = f.parameter(layer, index);
-                let formula = update_formula(&parameter);
-                let (_, value) = values.evaluate(&formula, &sym(parameter.clone()), step)?;
-                Ok((parameter, values.rounded(value)))
+            let rows = &patterns[layer as usize - 1];
+            updated[layer as usize - 1] = evaluate_all(rows.count(), |k| {
+                let value = match rows.quick_update(values, k, scaled) {
+                    Some(value) => value,
+                    None => rows.update_value(values, k, step)?,
+                };
+                Ok(values.rounded(value))
             })?;
         }
     }
@@ -370,63 +373,87 @@ pub(super) fn evaluate_all<T: Send>(
     count: usize,
     evaluate: impl Fn(usize) -> Result<T, Error> + Sync,
 ) -> Result<Vec<T>, Error> {
+    evaluate_rows(count, 1, evaluate)
+}
+
+/// [`evaluate_all`] of rows of `terms` terms each: in parallel once there are enough terms in
+/// all to be worth a thread (the 100 sums of 784 products of a 784-100-10 network are).
+pub(super) fn evaluate_rows<T: Send>(
+    count: usize,
+    terms: usize,
+    evaluate: impl Fn(usize) -> Result<T, Error> + Sync,
+) -> Result<Vec<T>, Error> {
     const PARALLEL_FROM: usize = 256;
-    if count < PARALLEL_FROM {
-        return (0..count).map(&evaluate).collect();
+    if count < 2 || count.saturating_mul(terms) < PARALLEL_FROM {
+        let mut all = Vec::with_capacity(count);
+        for k in 0..count {
+            all.push(evaluate(k)?);
+        }
+        return Ok(all);
     }
-    // Collected whole first: rayon's own `Result` collection stops at whichever error a thread
-    // meets first, so the message could change from run to run.
-    let results: Vec<Result<T, Error>> = (0..count).into_par_iter().map(&evaluate).collect();
-    results.into_iter().collect()
+    // The first error in order, whichever thread meets it first (rayon's own `Result`
+    // collection stops at whichever error a thread meets first, so the message could change
+    // from run to run); the values written straight into one vector of the right size.
+    let first: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    let mut all: Vec<Option<T>> = Vec::with_capacity(count);
+    (0..count)
+        .into_par_iter()
+        .map(|k| match evaluate(k) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let mut first = first.lock().unwrap_or_else(PoisonError::into_inner);
+                if first.as_ref().is_none_or(|(at, _)| k < *at) {
+                    *first = Some((k, error));
+                }
+                None
+            }
+        })
+        .collect_into_vec(&mut all);
+    match first.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        Some((_, error)) => Err(error),
+        None => Ok(all.into_iter().flatten().collect()),
+    }
 }
 
 /// The numbers of `layer` in this step; `gradients` and `updated` hold its parameters' values
 /// in row order (weights row by row, then biases).
 pub(super) fn layer_numbers(
-    f: &Formulas,
     values: &Values,
     gradients: &[Value],
-    updated: &[(Symbol, Value)],
+    updated: &[Value],
     layer: u32,
 ) -> LayerNumbers {
     let network = values.network;
-    let units = network.width(layer);
-    let inputs = network.width(layer - 1);
-    let matrix = |f: &dyn Fn(usize, usize) -> Symbol| -> Vec<Vec<Value>> {
-        (1..=units)
-            .map(|i| (1..=inputs).map(|j| values.get(&f(i, j))).collect())
-            .collect()
+    let kept = &values.store.layers[layer as usize - 1];
+    let known = |v: &Option<Value>| v.unwrap_or(Value::approx(f64::NAN));
+    let inputs = kept.inputs.max(1);
+    let matrix = |row_order: &[Value]| -> Vec<Vec<Value>> {
+        row_order.chunks(inputs).map(<[Value]>::to_vec).collect()
     };
-    let vector = |f: &dyn Fn(usize) -> Symbol| -> Vec<Value> {
-        (1..=units).map(|i| values.get(&f(i))).collect()
-    };
-    let per_sample = |g: &dyn Fn(usize) -> Symbol| -> Vec<Vec<Value>> {
-        (1..=network.samples())
-            .map(|n| {
-                let sample = f.sample.map(|_| num(n));
-                (1..=units).map(|i| values.get(&g(i).at(sample))).collect()
-            })
+    let per_sample = |rows: &[Vec<Option<Value>>]| -> Vec<Vec<Value>> {
+        rows.iter()
+            .map(|row| row.iter().map(known).collect())
             .collect()
     };
     let has_bias = network.layer(layer).bias.is_some();
     let sgd = network.sgd.is_some();
-    let weights = units * inputs;
-    let as_matrix = |row_order: Vec<Value>| -> Vec<Vec<Value>> {
-        row_order.chunks(inputs).map(<[Value]>::to_vec).collect()
-    };
-    let after: Vec<Value> = updated.iter().map(|(_, v)| *v).collect();
+    let weights = kept.weights.len();
     LayerNumbers {
-        weights: matrix(&|i, j| Symbol::weight(layer, num(i), num(j))),
-        bias: has_bias.then(|| vector(&|i| Symbol::bias(layer, num(i)))),
-        pre: per_sample(&|i| Symbol::pre(layer, num(i))),
-        out: per_sample(&|i| Symbol::out(layer, num(i))),
-        delta: per_sample(&|i| Symbol::delta(layer, num(i))),
+        weights: kept
+            .weights
+            .chunks(inputs)
+            .map(|row| row.iter().map(known).collect())
+            .collect(),
+        bias: has_bias.then(|| kept.bias.iter().map(known).collect()),
+        pre: per_sample(&kept.pre),
+        out: per_sample(&kept.out),
+        delta: per_sample(&kept.delta),
         act_deriv: (network.layer(layer).activation.shape == Shape::Elementwise)
-            .then(|| per_sample(&|i| Symbol::act_deriv(layer, num(i)))),
-        grad_weights: as_matrix(gradients[..weights].to_vec()),
+            .then(|| per_sample(&kept.act_deriv)),
+        grad_weights: matrix(&gradients[..weights]),
         grad_bias: has_bias.then(|| gradients[weights..].to_vec()),
-        weights_after: sgd.then(|| as_matrix(after[..weights].to_vec())),
-        bias_after: (sgd && has_bias).then(|| after[weights..].to_vec()),
+        weights_after: sgd.then(|| matrix(&updated[..weights])),
+        bias_after: (sgd && has_bias).then(|| updated[weights..].to_vec()),
     }
 }
 

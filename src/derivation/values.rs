@@ -1,11 +1,12 @@
 //! The numbers: the values of a step as they are computed (`Values`) or finished
 //! (`StepSource`), carried exact or rounded, and numbers rows made legible.
 
-use rustc_hash::FxHashMap as HashMap;
+use rayon::prelude::*;
 
 use super::chain::LayerChains;
 use super::chain::Step;
 use super::options::{Carry, Options};
+use super::store::{Slot, Store};
 use super::{num, sym};
 use crate::error::Error;
 use crate::math::diff;
@@ -18,13 +19,27 @@ use crate::model::Network;
 /// Where the numbers of a numbers row come from: the values being computed, or a finished
 /// step's.
 pub(super) trait Source: Env {
-    fn value(&self, symbol: &Symbol) -> Option<Value>;
+    /// The value kept in `slot`.
+    fn slot_value(&self, slot: Slot) -> Option<Value>;
+
+    /// Whether there is one sample (its quantities have no sample index).
+    fn single(&self) -> bool;
+
+    /// The value of `symbol`, its index variables bound by `bound`.
+    fn value(&self, symbol: &Symbol, bound: &[(char, Index)]) -> Option<Value> {
+        self.slot_value(Slot::of(symbol, bound, self.single())?)
+    }
 
     /// The value standing for a subexpression in a numbers row: a quantity, or an activation
     /// (or its derivative) applied to a unit's pre-activation, which is that unit's output.
     fn lookup(&self, e: &Expr) -> Option<Value> {
+        self.lookup_bound(e, &[])
+    }
+
+    /// [`Source::lookup`] in a layer's formula, its index variables bound by `bound`.
+    fn lookup_bound(&self, e: &Expr, bound: &[(char, Index)]) -> Option<Value> {
         match e {
-            Expr::Sym(s) => self.value(s),
+            Expr::Sym(s) => self.value(s, bound),
             Expr::Call(Func::Act(layer), arg) | Expr::Deriv(Func::Act(layer), arg) => {
                 let Expr::Sym(a) = &**arg else { return None };
                 if a.kind != Kind::Pre || a.layer != *layer {
@@ -35,7 +50,8 @@ pub(super) trait Source: Env {
                 } else {
                     Kind::ActDeriv
                 };
-                self.value(&Symbol::new(kind, *layer, &a.indices).at(a.sample))
+                let slot = Slot::of(a, bound, self.single())?;
+                self.slot_value(Slot { kind, ..slot })
             }
             Expr::Partial(num, den) => match (&**num, &**den) {
                 (Expr::Sym(loss), Expr::Sym(w))
@@ -46,7 +62,13 @@ pub(super) trait Source: Env {
                         Kind::Bias => Kind::GradBias,
                         _ => return None,
                     };
-                    self.value(&Symbol::new(kind, w.layer, &w.indices))
+                    let parameter = Symbol {
+                        kind,
+                        layer: w.layer,
+                        indices: w.indices.clone(),
+                        sample: None,
+                    };
+                    self.value(&parameter, bound)
                 }
                 _ => None,
             },
@@ -60,16 +82,114 @@ pub(super) trait Source: Env {
     }
 }
 
+/// A row of a layer's formula as the evaluator sees it without the row being written out:
+/// its index variables bound, and each subexpression a numbers row would have a number for
+/// standing for that number.
+struct Bound<'s, S> {
+    source: &'s S,
+    bound: &'s [(char, Index)],
+}
+
+impl<S: Source> Env for Bound<'_, S> {
+    fn symbol(&self, symbol: &Symbol) -> Option<Value> {
+        self.source.value(symbol, self.bound)
+    }
+
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        self.source.activation(layer)
+    }
+
+    fn replaced(&self, e: &Expr) -> Option<Value> {
+        self.source.lookup_bound(e, self.bound)
+    }
+}
+
+/// A layer's formula in index variables, whose rows' values are wanted but not their numbers
+/// rows (the gradients and updates while deriving: the stream writes them later).
+#[derive(Clone, Debug)]
+pub(super) struct RowFormula {
+    pub(super) formula: Expr,
+    /// Whether a row's value can be had from the formula itself with the indices bound: the
+    /// same operations in the same order as on the row written out, unless something in it
+    /// looks at the row's shape (a Kronecker delta or sum still to resolve, the sign `u/|u|`
+    /// recognised by its form).
+    direct: bool,
+}
+
+impl RowFormula {
+    pub(super) fn new(formula: Expr) -> RowFormula {
+        let shaped = |e: &Expr| match e {
+            Expr::Kron(..) | Expr::Sum { .. } => true,
+            Expr::Div(_, b) => matches!(**b, Expr::Call(Func::Abs, _)),
+            _ => false,
+        };
+        RowFormula {
+            direct: !formula.any(&shaped),
+            formula,
+        }
+    }
+
+    /// The value of the row with `bound` indices, as [`Values::evaluate`] gives it for the row
+    /// written out; `written` writes it out (and names it) where that is needed: when the
+    /// formula cannot be evaluated directly, and for the message of a row without a value.
+    pub(super) fn value(
+        &self,
+        values: &Values,
+        bound: &[(char, Index)],
+        step: u32,
+        written: impl FnOnce() -> (Expr, Expr),
+    ) -> Result<Value, Error> {
+        if self.direct {
+            let env = Bound {
+                source: values,
+                bound,
+            };
+            if let Ok(value) = eval::eval(&self.formula, &env) {
+                return Ok(value);
+            }
+        }
+        let (row, name) = written();
+        values.evaluate(&row, &name, step).map(|(_, value)| value)
+    }
+}
+
+/// `1 · η`, the first partial product the evaluator forms on the update formula's
+/// `η · ∂E/∂p` (a product starts from 1): the same in every update row of a step, so made once
+/// per step for [`updated`]. `None` where the evaluator would fault (no rate, or not finite).
+pub(super) fn scaled_rate(rate: Option<Value>) -> Option<Value> {
+    let rate = rate.filter(Value::is_finite)?;
+    Some(Value::int(1) * rate).filter(Value::is_finite)
+}
+
+/// The update formula `p + (−(η · ∂E/∂p))` ([`super::rules::update_formula`]) evaluated as
+/// [`eval::eval`] evaluates it in a row's [`Bound`] environment, operation for operation and
+/// in the same order, without walking the tree nor looking each quantity up by its symbol:
+/// the sum `0 + p`, the product `(1 · η) · ∂E/∂p` (stopping at an exact 0, as `product` does,
+/// before the gradient is needed), its negation, and the sum's second term; every step
+/// checked finite as `eval` checks it. `scaled` is [`scaled_rate`]. `None` wherever `eval`
+/// would fault or find no value: the row is then evaluated written out, as before, for its
+/// error. A proptest holds it equal to `eval` on the formula.
+pub(super) fn updated(p: Value, scaled: Value, gradient: Option<Value>) -> Option<Value> {
+    let finite = |v: Value| Some(v).filter(Value::is_finite);
+    let sum = finite(Value::int(0) + finite(p)?)?;
+    let product = if scaled.exact().is_some_and(|r| r.is_zero()) {
+        scaled
+    } else {
+        finite(scaled * finite(gradient?)?)?
+    };
+    finite(sum + finite(-product)?)
+}
+
 /// The values of one step.
 pub(super) struct Values<'n> {
     pub(super) network: &'n Network,
-    pub(super) map: HashMap<Symbol, Value>,
+    pub(super) store: Store,
     pub(super) options: Options,
 }
 
 impl Env for Values<'_> {
     fn symbol(&self, symbol: &Symbol) -> Option<Value> {
-        self.map.get(symbol).copied()
+        self.value(symbol, &[])
     }
 
     fn activation(&self, layer: u32) -> Option<&Activation> {
@@ -78,8 +198,12 @@ impl Env for Values<'_> {
 }
 
 impl Source for Values<'_> {
-    fn value(&self, symbol: &Symbol) -> Option<Value> {
-        self.map.get(symbol).copied()
+    fn slot_value(&self, slot: Slot) -> Option<Value> {
+        self.store.get(slot)
+    }
+
+    fn single(&self) -> bool {
+        self.store.single
     }
 }
 
@@ -87,49 +211,28 @@ impl<'n> Values<'n> {
     /// The values given in the file: the inputs and targets, the weights and biases, the
     /// learning rate.
     pub(super) fn given(network: &'n Network, options: Options) -> Values<'n> {
-        let single = network.samples() == 1;
-        let mut values = Values {
-            network,
-            // Every weight and bias, its gradient, and per sample every unit's a, z, δ and h'.
-            map: HashMap::with_capacity_and_hasher(
-                2 * network.parameters() + network.samples() * (5 * network.units() + 1),
-                Default::default(),
-            ),
-            options,
-        };
+        let mut store = Store::empty(network);
         // With rounded values carried, a given number with more digits than shown is carried as
         // shown, like any other: every row computes from exactly what it prints.
-        let given = |d: crate::math::number::Decimal| given(d, &options);
+        let given = |d: &crate::math::number::Decimal| Some(given(*d, &options));
         for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {
-            let sample = (!single).then_some(num(n + 1));
-            for (j, value) in x.iter().enumerate() {
-                values
-                    .map
-                    .insert(Symbol::out(0, num(j + 1)).at(sample), given(*value));
-            }
-            for (k, value) in t.iter().enumerate() {
-                values
-                    .map
-                    .insert(Symbol::target(num(k + 1)).at(sample), given(*value));
-            }
+            store.inputs[n] = x.iter().map(given).collect();
+            store.targets[n] = t.iter().map(given).collect();
         }
-        for (l, layer) in network.layers.iter().enumerate() {
-            let l = l as u32 + 1;
-            for (i, row) in layer.weights.iter().enumerate() {
-                for (j, w) in row.iter().enumerate() {
-                    values
-                        .map
-                        .insert(Symbol::weight(l, num(i + 1), num(j + 1)), given(*w));
-                }
-            }
-            for (i, b) in layer.bias.iter().flatten().enumerate() {
-                values.map.insert(Symbol::bias(l, num(i + 1)), given(*b));
-            }
+        for (layer, kept) in network.layers.iter().zip(&mut store.layers) {
+            // 78,400 decimals to rationals and double-doubles in a 784-100-10 network.
+            kept.weights.reserve_exact(layer.units() * layer.inputs());
+            let rows = layer.weights.par_iter();
+            kept.weights
+                .par_extend(rows.flat_map_iter(|row| row.iter().map(given)));
+            kept.bias = layer.bias.iter().flatten().map(given).collect();
         }
-        if let Some(sgd) = network.sgd {
-            values.map.insert(Symbol::rate(), given(sgd.lr));
+        store.rate = network.sgd.and_then(|sgd| given(&sgd.lr));
+        Values {
+            network,
+            store,
+            options,
         }
-        values
     }
 }
 
@@ -137,8 +240,32 @@ impl Values<'_> {
     /// Stores a computed value as later rows will use it.
     pub(super) fn carry(&mut self, symbol: Symbol, value: Value) -> Value {
         let carried = self.rounded(value);
-        self.map.insert(symbol, carried);
+        self.set(&symbol, carried);
         carried
+    }
+
+    /// Keeps `value` as the value of `symbol`.
+    pub(super) fn set(&mut self, symbol: &Symbol, value: Value) {
+        if let Some(slot) = Slot::of(symbol, &[], self.store.single) {
+            self.store.set(slot, value);
+        }
+    }
+
+    /// Keeps the carried gradients of `layer`, in row order (weights row by row, then biases).
+    pub(super) fn keep_gradients(&mut self, layer: u32, gradients: &[Value]) {
+        let kept = &mut self.store.layers[layer as usize - 1];
+        let (weights, biases) = gradients.split_at(kept.grad_weights.len().min(gradients.len()));
+        fill(&mut kept.grad_weights, weights);
+        fill(&mut kept.grad_bias, biases);
+    }
+
+    /// Makes the parameters of `layer` the updated ones, in row order; with none (no SGD) they
+    /// stay.
+    pub(super) fn keep_parameters(&mut self, layer: u32, updated: Vec<Value>) {
+        let kept = &mut self.store.layers[layer as usize - 1];
+        let (weights, biases) = updated.split_at(kept.weights.len().min(updated.len()));
+        fill(&mut kept.weights, weights);
+        fill(&mut kept.bias, biases);
     }
 
     pub(super) fn rounded(&self, value: Value) -> Value {
@@ -149,10 +276,7 @@ impl Values<'_> {
     }
 
     pub(super) fn get(&self, symbol: &Symbol) -> Value {
-        self.map
-            .get(symbol)
-            .copied()
-            .unwrap_or(Value::approx(f64::NAN))
+        self.value(symbol, &[]).unwrap_or(Value::approx(f64::NAN))
     }
 
     /// The numbers row and value of `formula`, for the quantity called `name` in messages.
@@ -190,6 +314,13 @@ impl Values<'_> {
             }
         })?;
         Ok((legible(substituted, self, &self.options), value))
+    }
+}
+
+/// Puts `values` in the first places of `places`.
+fn fill(places: &mut [Option<Value>], values: &[Value]) {
+    for (place, value) in places.iter_mut().zip(values) {
+        *place = Some(*value);
     }
 }
 
@@ -327,7 +458,7 @@ pub(super) fn widen_outputs(
                 Some(digits) => at(k, digits),
                 None => before[k],
             };
-            values.map.insert(symbol.clone(), value);
+            values.set(symbol, value);
         }
     };
     let tries = (options.digits + 1..=MOST_DIGITS).flat_map(|digits| {
@@ -376,7 +507,7 @@ pub(super) struct StepSource<'a> {
 
 impl Env for StepSource<'_> {
     fn symbol(&self, symbol: &Symbol) -> Option<Value> {
-        self.value(symbol)
+        self.value(symbol, &[])
     }
 
     fn activation(&self, layer: u32) -> Option<&Activation> {
@@ -385,43 +516,104 @@ impl Env for StepSource<'_> {
 }
 
 impl Source for StepSource<'_> {
-    fn value(&self, s: &Symbol) -> Option<Value> {
-        let number = |index: Option<&Index>| match index {
-            Some(Index::Num(n)) if *n >= 1 => Some(*n as usize - 1),
-            _ => None,
-        };
-        let i = number(s.indices.first());
-        let n = match s.sample {
-            None => Some(0),
-            sample => number(sample.as_ref()),
-        };
-        let per_sample = |rows: &[Vec<Value>]| rows.get(n?)?.get(i?).copied();
+    fn single(&self) -> bool {
+        self.network.samples() == 1
+    }
+
+    fn slot_value(&self, slot: Slot) -> Option<Value> {
+        let Slot {
+            kind,
+            layer,
+            i,
+            j,
+            sample,
+        } = slot;
         let step = self.step;
-        let layer = || step.layers.get((s.layer as usize).checked_sub(1)?);
-        match s.kind {
-            Kind::Out if s.layer == 0 => {
-                Some(given(*self.network.x.get(n?)?.get(i?)?, self.options))
-            }
-            Kind::Target => Some(given(*self.network.t.get(n?)?.get(i?)?, self.options)),
-            Kind::Rate => self.network.sgd.map(|sgd| given(sgd.lr, self.options)),
-            Kind::Loss if s.sample.is_none() => Some(step.loss_value),
-            Kind::Loss => step.sample_losses.get(n?).copied(),
-            Kind::Pre => per_sample(&layer()?.pre),
-            Kind::Out => per_sample(&layer()?.out),
-            Kind::Delta => per_sample(&layer()?.delta),
-            Kind::ActDeriv => per_sample(layer()?.act_deriv.as_deref()?),
-            Kind::Weight => layer()?
-                .weights
-                .get(i?)?
-                .get(number(s.indices.get(1))?)
-                .copied(),
-            Kind::GradWeight => layer()?
-                .grad_weights
-                .get(i?)?
-                .get(number(s.indices.get(1))?)
-                .copied(),
-            Kind::Bias => layer()?.bias.as_ref()?.get(i?).copied(),
-            Kind::GradBias => layer()?.grad_bias.as_ref()?.get(i?).copied(),
+        let per_sample = |rows: &[Vec<Value>]| rows.get(sample?)?.get(i).copied();
+        let numbers = || step.layers.get((layer as usize).checked_sub(1)?);
+        let given = |d: Option<&crate::math::number::Decimal>| Some(given(*d?, self.options));
+        match kind {
+            Kind::Out if layer == 0 => given(self.network.x.get(sample?)?.get(i)),
+            Kind::Target => given(self.network.t.get(sample?)?.get(i)),
+            Kind::Rate => given(self.network.sgd.as_ref().map(|sgd| &sgd.lr)),
+            Kind::Loss => match sample {
+                None => Some(step.loss_value),
+                Some(n) => step.sample_losses.get(n).copied(),
+            },
+            Kind::Pre => per_sample(&numbers()?.pre),
+            Kind::Out => per_sample(&numbers()?.out),
+            Kind::Delta => per_sample(&numbers()?.delta),
+            Kind::ActDeriv => per_sample(numbers()?.act_deriv.as_deref()?),
+            Kind::Weight => numbers()?.weights.get(i)?.get(j).copied(),
+            Kind::GradWeight => numbers()?.grad_weights.get(i)?.get(j).copied(),
+            Kind::Bias => numbers()?.bias.as_ref()?.get(i).copied(),
+            Kind::GradBias => numbers()?.grad_bias.as_ref()?.get(i).copied(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::rules::update_formula;
+    use super::*;
+    use crate::math::number::{Decimal, Ratio, Rounding};
+    use proptest::prelude::*;
+
+    struct Nothing;
+
+    impl Env for Nothing {
+        fn symbol(&self, _: &Symbol) -> Option<Value> {
+            None
+        }
+
+        fn activation(&self, _: u32) -> Option<&Activation> {
+            None
+        }
+    }
+
+    /// Every kind of value a row meets: given decimals, exact and carried rationals, double-
+    /// doubles, zeros exact and carried, numbers whose product overflows, widened ones.
+    fn value(kind: u8, mantissa: i64, scale: u32, den: i64) -> Value {
+        let ratio = Ratio::new(i128::from(mantissa), i128::from(den.max(1))).unwrap_or(Ratio::ZERO);
+        let decimal = Decimal::new(i128::from(mantissa), scale).unwrap_or(Decimal::ZERO);
+        match kind % 9 {
+            0 => Value::decimal(decimal),
+            1 => Value::ratio(ratio),
+            2 => Value::from_carried(ratio),
+            3 => Value::decimal(decimal).rounded(2, Rounding::HalfUp),
+            4 => Value::approx(mantissa as f64 / den.max(1) as f64),
+            5 => Value::int(0),
+            6 => Value::from_carried(Ratio::ZERO),
+            7 => Value::approx(f64::MAX / (1 + mantissa.unsigned_abs() % 4) as f64),
+            _ => Value::decimal(decimal).with_digits(5),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn an_update_is_what_the_evaluator_makes_of_its_formula(
+            kinds in any::<[u8; 3]>(),
+            mantissas in any::<[i64; 3]>(),
+            scales in any::<[u32; 3]>(),
+            dens in any::<[i64; 3]>(),
+            with_gradient in any::<bool>(),
+        ) {
+            let v = |n: usize| value(kinds[n], mantissas[n] >> (n * 20), scales[n] % 8, dens[n] >> 40);
+            let (p, rate, gradient) = (v(0), v(1), v(2));
+            let formula = update_formula(&Symbol::weight(1, num(1), num(1)));
+            let row = formula.substitute(&mut |e| match e {
+                Expr::Sym(s) if s.kind == Kind::Weight => Some(p),
+                Expr::Sym(s) if s.kind == Kind::Rate => Some(rate),
+                Expr::Partial(..) if with_gradient => Some(gradient),
+                _ => None,
+            });
+            let expected = eval::eval(&row, &Nothing).ok();
+            let quick = scaled_rate(Some(rate))
+                .and_then(|scaled| updated(p, scaled, with_gradient.then_some(gradient)));
+            // Bit for bit, the sign of a zero included.
+            prop_assert_eq!(format!("{quick:?}"), format!("{expected:?}"));
         }
     }
 }
