@@ -1859,6 +1859,17 @@ mod tests {
         assert_eq!(width(text), width(&text.replace('7', "4")));
     }
 
+    /// `text` with its digits replaced by `digits` in turn: the same shape.
+    fn with_digits(text: &str, digits: &[u8]) -> String {
+        let mut next = digits.iter().cycle();
+        text.chars()
+            .map(|c| match (c.is_ascii_digit(), next.next()) {
+                (true, Some(&d)) => char::from(b'0' + d),
+                _ => c,
+            })
+            .collect()
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
 
@@ -1870,14 +1881,7 @@ mod tests {
             digits in proptest::collection::vec(0u8..10, 40),
         ) {
             let text: String = parts.iter().map(|&k| PARTS[k]).collect();
-            let mut next = digits.iter().cycle();
-            let other: String = text
-                .chars()
-                .map(|c| match (c.is_ascii_digit(), next.next()) {
-                    (true, Some(&d)) => char::from(b'0' + d),
-                    _ => c,
-                })
-                .collect();
+            let other = with_digits(&text, &digits);
             proptest::prop_assert_eq!(row_bounds(&text), width_bounds(&text));
             proptest::prop_assert_eq!(row_bounds(&other), width_bounds(&other));
             proptest::prop_assert_eq!(width_bounds(&other), width_bounds(&text));
@@ -1891,14 +1895,7 @@ mod tests {
             digits in proptest::collection::vec(0u8..10, 40),
         ) {
             let text: String = parts.iter().map(|&k| PARTS[k]).collect();
-            let mut next = digits.iter().cycle();
-            let other: String = text
-                .chars()
-                .map(|c| match (c.is_ascii_digit(), next.next()) {
-                    (true, Some(&d)) => char::from(b'0' + d),
-                    _ => c,
-                })
-                .collect();
+            let other = with_digits(&text, &digits);
             let d = Style::DISPLAY;
             for style in [d, d.cell(), d.smaller(), d.smaller().smaller(), d.fraction()] {
                 for text in [&text, &other] {

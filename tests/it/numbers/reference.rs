@@ -86,7 +86,7 @@ pub struct Pass {
     pub grad_b: Vec<Vec<f64>>,
 }
 
-pub fn activate(act: Act, a: &[f64]) -> Vec<f64> {
+fn activate(act: Act, a: &[f64]) -> Vec<f64> {
     match act {
         Act::Softmax => {
             let exps: Vec<f64> = a.iter().map(|v| v.exp()).collect();
@@ -115,7 +115,7 @@ pub fn activate(act: Act, a: &[f64]) -> Vec<f64> {
 }
 
 /// h'(a) of an elementwise activation.
-pub fn slope(act: Act, v: f64) -> f64 {
+fn slope(act: Act, v: f64) -> f64 {
     match act {
         Act::Identity => 1.0,
         Act::Sigmoid => sigmoid(v) * (1.0 - sigmoid(v)),
@@ -166,7 +166,7 @@ pub fn stays_finite(net: &Net) -> bool {
     net.w.iter().flatten().flatten().all(|x| x.is_finite())
 }
 
-pub fn sample_loss(loss: LossKind, y: &[f64], t: &[f64]) -> f64 {
+fn sample_loss(loss: LossKind, y: &[f64], t: &[f64]) -> f64 {
     let k = y.len() as f64;
     let mut e = 0.0;
     for i in 0..y.len() {
@@ -181,7 +181,7 @@ pub fn sample_loss(loss: LossKind, y: &[f64], t: &[f64]) -> f64 {
 }
 
 /// ∂E_n/∂y_k.
-pub fn loss_slope(loss: LossKind, y: f64, t: f64, outputs: usize) -> f64 {
+fn loss_slope(loss: LossKind, y: f64, t: f64, outputs: usize) -> f64 {
     match loss {
         LossKind::SumSquared => y - t,
         LossKind::MeanSquared => 2.0 * (y - t) / outputs as f64,
@@ -195,6 +195,15 @@ pub type PerSample = Vec<Vec<Vec<f64>>>;
 
 /// Per sample and layer: a, z; and the loss E.
 pub fn forward(net: &Net) -> (PerSample, PerSample, f64) {
+    forward_kept(net, &|_, _, _| 1.0)
+}
+
+/// What each output is multiplied by after its activation, by layer, sample and unit: 1, or
+/// with dropout its mask entry (divided by the keep probability when inverted).
+pub type Kept<'a> = &'a dyn Fn(usize, usize, usize) -> f64;
+
+/// [`forward`] with every output `z` multiplied by `kept`.
+pub fn forward_kept(net: &Net, kept: Kept) -> (PerSample, PerSample, f64) {
     let mut all_a = Vec::new();
     let mut all_z = Vec::new();
     let mut total = 0.0;
@@ -211,7 +220,10 @@ pub fn forward(net: &Net) -> (PerSample, PerSample, f64) {
                     a[i] += b[i];
                 }
             }
-            let z = activate(net.acts[l], &a);
+            let mut z = activate(net.acts[l], &a);
+            for (i, z) in z.iter_mut().enumerate() {
+                *z *= kept(l, n, i);
+            }
             a_n.push(a);
             z_n.push(z.clone());
             input = z;
@@ -227,7 +239,13 @@ pub fn forward(net: &Net) -> (PerSample, PerSample, f64) {
 }
 
 pub fn backward(net: &Net) -> Pass {
-    let (a, z, loss) = forward(net);
+    backward_kept(net, &|_, _, _| 1.0)
+}
+
+/// [`backward`] with every output multiplied by `kept` (`forward_kept`), and so every δ of a
+/// hidden layer by the same factor.
+pub fn backward_kept(net: &Net, kept: Kept) -> Pass {
+    let (a, z, loss) = forward_kept(net, kept);
     let depth = net.w.len();
     let samples = net.x.len();
     let mut delta = vec![vec![Vec::new(); depth]; samples];
@@ -264,7 +282,7 @@ pub fn backward(net: &Net) -> Pass {
                     for k in 0..net.w[l + 1].len() {
                         sum += net.w[l + 1][k][i] * delta[n][l + 1][k];
                     }
-                    slope(net.acts[l], a[n][l][i]) * sum
+                    slope(net.acts[l], a[n][l][i]) * kept(l, n, i) * sum
                 })
                 .collect();
         }

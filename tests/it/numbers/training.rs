@@ -1,11 +1,11 @@
 //! Training beyond plain SGD, as plain loops from the formulas of issue 18 (momentum in three
 //! forms, Nesterov, AdaGrad, RMSProp, Adam in two forms, L2 weight decay, dropout with a given
-//! mask). Independent of the library and of `reference`'s SGD step; it uses only `reference`'s
-//! activations and losses. Checked against torch.optim's values in `tests/data/`.
+//! mask). Independent of the library and of `reference`'s SGD step; it uses `reference`'s
+//! forward and backward pass with dropout's factors. Checked against torch.optim's values in `tests/data/`.
 
 #![allow(clippy::needless_range_loop)]
 
-use super::reference::{activate, loss_slope, sample_loss, slope, Act, LossKind, Net, PerSample};
+use super::reference::{backward_kept, forward, Net};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum MomentumForm {
@@ -101,106 +101,10 @@ pub struct StepResult {
     pub b_state: Vec<State>,
 }
 
-/// The outputs of every layer per sample (dropout applied when `dropout`), and E.
-fn forward(net: &Net, training: &Training, dropout: bool) -> (PerSample, PerSample, f64) {
-    let (mut all_a, mut all_z, mut total) = (Vec::new(), Vec::new(), 0.0);
-    for n in 0..net.x.len() {
-        let mut input = net.x[n].clone();
-        let (mut a_n, mut z_n) = (Vec::new(), Vec::new());
-        for l in 0..net.w.len() {
-            let mut a = vec![0.0; net.w[l].len()];
-            for i in 0..a.len() {
-                for j in 0..input.len() {
-                    a[i] += net.w[l][i][j] * input[j];
-                }
-                if let Some(b) = &net.b[l] {
-                    a[i] += b[i];
-                }
-            }
-            let mut z = activate(net.acts[l], &a);
-            if let (true, Some(drop)) = (dropout, &training.dropout[l]) {
-                for i in 0..z.len() {
-                    z[i] *= drop.factor(n, i);
-                }
-            }
-            a_n.push(a);
-            z_n.push(z.clone());
-            input = z;
-        }
-        total += sample_loss(net.loss, &input, &net.t[n]);
-        all_a.push(a_n);
-        all_z.push(z_n);
-    }
-    if net.loss == LossKind::MeanSquared {
-        total /= net.x.len() as f64;
-    }
-    (all_a, all_z, total)
-}
-
-/// ∂E/∂W and ∂E/∂b of the data loss with dropout, per layer.
-struct Gradients {
-    w: Vec<Vec<Vec<f64>>>,
-    b: Vec<Vec<f64>>,
-    /// E, the data loss with dropout.
-    loss: f64,
-}
-
-fn gradients(net: &Net, training: &Training) -> Gradients {
-    let (a, z, loss) = forward(net, training, true);
-    let depth = net.w.len();
-    let mut grad_w: Vec<Vec<Vec<f64>>> = net
-        .w
-        .iter()
-        .map(|m| m.iter().map(|r| vec![0.0; r.len()]).collect())
-        .collect();
-    let mut grad_b: Vec<Vec<f64>> = net.w.iter().map(|m| vec![0.0; m.len()]).collect();
-    let scale = if net.loss == LossKind::MeanSquared {
-        1.0 / net.x.len() as f64
-    } else {
-        1.0
-    };
-    for n in 0..net.x.len() {
-        let last = depth - 1;
-        let y = &z[n][last];
-        let k_out = y.len();
-        let de_dy: Vec<f64> = (0..k_out)
-            .map(|k| loss_slope(net.loss, y[k], net.t[n][k], k_out))
-            .collect();
-        let mut delta = vec![Vec::new(); depth];
-        delta[last] = (0..k_out)
-            .map(|i| match net.acts[last] {
-                Act::Softmax => (0..k_out)
-                    .map(|k| y[k] * (if k == i { 1.0 } else { 0.0 } - y[i]) * de_dy[k])
-                    .sum(),
-                act => slope(act, a[n][last][i]) * de_dy[i],
-            })
-            .collect();
-        for l in (0..last).rev() {
-            delta[l] = (0..net.w[l].len())
-                .map(|i| {
-                    let mut sum = 0.0;
-                    for k in 0..net.w[l + 1].len() {
-                        sum += net.w[l + 1][k][i] * delta[l + 1][k];
-                    }
-                    let kept = training.dropout[l].as_ref().map_or(1.0, |d| d.factor(n, i));
-                    slope(net.acts[l], a[n][l][i]) * kept * sum
-                })
-                .collect();
-        }
-        for l in 0..depth {
-            let input = if l == 0 { &net.x[n] } else { &z[n][l - 1] };
-            for i in 0..net.w[l].len() {
-                for j in 0..input.len() {
-                    grad_w[l][i][j] += scale * delta[l][i] * input[j];
-                }
-                grad_b[l][i] += scale * delta[l][i];
-            }
-        }
-    }
-    Gradients {
-        w: grad_w,
-        b: grad_b,
-        loss,
+impl Training {
+    /// What an output of layer `l`, sample `n`, unit `i` is multiplied by in training.
+    fn kept(&self, l: usize, n: usize, i: usize) -> f64 {
+        self.dropout[l].as_ref().map_or(1.0, |d| d.factor(n, i))
     }
 }
 
@@ -266,11 +170,8 @@ pub fn train(net: &Net, training: &Training) -> (Vec<StepResult>, f64) {
     let mut b_state: Vec<State> = (0..depth).map(|l| zeros(net.w[l].len())).collect();
     let mut steps = Vec::new();
     for t in 1..=net.steps as i32 {
-        let Gradients {
-            w: mut grad_w,
-            b: grad_b,
-            loss,
-        } = gradients(&net, training);
+        let pass = backward_kept(&net, &|l, n, i| training.kept(l, n, i));
+        let (mut grad_w, grad_b, loss) = (pass.grad_w, pass.grad_b, pass.loss);
         let lambda = training.weight_decay.unwrap_or(0.0);
         let mut squares = 0.0;
         for l in 0..depth {
@@ -314,10 +215,6 @@ pub fn train(net: &Net, training: &Training) -> (Vec<StepResult>, f64) {
             b_state: b_state.clone(),
         });
     }
-    let plain = Training {
-        dropout: vec![None; depth],
-        ..training.clone()
-    };
-    let (_, _, after) = forward(&net, &plain, false);
+    let (_, _, after) = forward(&net);
     (steps, after)
 }
