@@ -224,5 +224,6 @@ fn check_layer(
         activation: act,
         weights,
         bias,
+        dropout: None,
     })
 }

@@ -2,7 +2,7 @@
 //! refusal pointing at the part of the file that is too big.
 
 use crate::error::{Error, LimitFault, SizeLimit, Span, Writer};
-use crate::model::{Layer, Limits, Sgd};
+use crate::model::{Layer, Limits, Training};
 
 use super::formulas::terms;
 
@@ -12,12 +12,12 @@ pub(super) fn check_limits(
     inputs: usize,
     input_span: Span,
     samples: usize,
-    sgd: Option<&(Sgd, Span)>,
+    training: Option<&(Training, Span)>,
     limits: &Limits,
 ) -> Result<(), Error> {
     check_sizes(layers, inputs, input_span, samples, limits)?;
-    let steps = sgd.map_or(1, |(sgd, _)| sgd.steps);
-    if let Some((_, span)) = sgd.filter(|(sgd, _)| sgd.steps > limits.steps) {
+    let steps = training.map_or(1, |(training, _)| training.steps);
+    if let Some((_, span)) = training.filter(|(training, _)| training.steps > limits.steps) {
         return too_big(
             SizeLimit::Steps {
                 steps: steps.into(),
@@ -31,7 +31,7 @@ pub(super) fn check_limits(
         .saturating_mul(steps as usize)
         .saturating_mul(samples);
     if gradients > limits.gradients {
-        let span = sgd.map_or(layers[0].1, |(_, span)| *span);
+        let span = training.map_or(layers[0].1, |(_, span)| *span);
         return too_big(
             SizeLimit::Gradients {
                 gradients,
@@ -115,10 +115,10 @@ pub(super) fn check_formula_rows(
     layers: &[(Layer, Span)],
     loss_terms: Option<(usize, Span)>,
     samples: usize,
-    sgd: Option<&(Sgd, Span)>,
+    training: Option<&(Training, Span)>,
     limits: &Limits,
 ) -> Result<(), Error> {
-    let steps = sgd.map_or(1, |(sgd, _)| sgd.steps as usize);
+    let steps = training.map_or(1, |(training, _)| training.steps as usize);
     let output = layers.last().map_or(0, |(layer, _)| layer.units());
     let mut parts: Vec<(usize, usize, Writer, Span)> = layers
         .iter()

@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use crate::error::{Defined, Error, LimitFault, Numbers, ShapeFault, Span, ValueFault};
 use crate::math::functions::{Activation, Builtin};
-use crate::model::{Limits, Network, Sgd};
+#[cfg(test)]
+use crate::model::Optimizer;
+use crate::model::{Limits, Network, Training};
 use crate::syntax::ast::{Array, AskKind, File, LossSpec, Name, Number, Statement, VarySpec};
 
 use layers::LayerText;
@@ -60,14 +62,21 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let loss_span = formulas::loss_span(loss_spec);
     let (last, _) = layers.last().expect("checked non-empty");
     fits::check_loss_fits(&loss, &last.activation, &t, t_array, loss_span)?;
-    let sgd = statements.sgd.as_ref();
-    limits::check_limits(&layers, x[0].len(), x_array.span(), x.len(), sgd, limits)?;
-    limits::check_formula_rows(&layers, loss_terms, x.len(), sgd, limits)?;
+    let training = statements.training.as_ref();
+    limits::check_limits(
+        &layers,
+        x[0].len(),
+        x_array.span(),
+        x.len(),
+        training,
+        limits,
+    )?;
+    limits::check_formula_rows(&layers, loss_terms, x.len(), training, limits)?;
     let exam = exam::check_exam(
         &statements.varies,
         &statements.asks,
         &layers,
-        sgd.is_some(),
+        training.is_some(),
         &loss,
     )?;
     let spans = crate::model::Spans {
@@ -80,7 +89,8 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         x,
         t,
         loss,
-        sgd: statements.sgd.map(|(sgd, _)| sgd),
+        training: statements.training.map(|(training, _)| training),
+        weight_decay: None,
         exam,
         spans,
     })
@@ -98,7 +108,7 @@ struct Statements<'a> {
     input: Option<(&'a Array, Span)>,
     target: Option<(&'a Array, Span)>,
     loss: Option<(&'a LossSpec, Span)>,
-    sgd: Option<(Sgd, Span)>,
+    training: Option<(Training, Span)>,
     layers: Vec<LayerText<'a>>,
     custom: HashMap<String, (Arc<Activation>, Span)>,
     varies: Vec<(&'a Name, &'a VarySpec, Span)>,
@@ -129,7 +139,7 @@ impl<'a> Statements<'a> {
             input: None,
             target: None,
             loss: None,
-            sgd: None,
+            training: None,
             layers: Vec::new(),
             custom: HashMap::new(),
             varies: Vec::new(),
@@ -161,8 +171,8 @@ impl<'a> Statements<'a> {
                 self.loss = Some((spec, span));
             }
             Statement::Sgd { settings, .. } => {
-                once(&self.sgd, Defined::Statement("sgd"), span)?;
-                self.sgd = Some((sgd::check_sgd(settings, limits)?, span));
+                once(&self.training, Defined::Statement("sgd"), span)?;
+                self.training = Some((sgd::check_sgd(settings, limits)?, span));
             }
             Statement::Activation {
                 name,
@@ -263,10 +273,11 @@ mod tests {
         assert_eq!(network.sizes(), [3, 2, 2]);
         assert_eq!(network.layers[0].activation.name, "sigmoid");
         assert_eq!(
-            network.sgd,
-            Some(Sgd {
+            network.training,
+            Some(Training {
                 lr: Decimal::parse("0.1").unwrap(),
-                steps: 1
+                steps: 1,
+                optimizer: Optimizer::Sgd,
             })
         );
     }

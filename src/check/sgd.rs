@@ -2,12 +2,12 @@
 
 use crate::error::{Defined, Error, LimitFault, SizeLimit, Span, ValueFault};
 use crate::math::number::Decimal;
-use crate::model::{Limits, Sgd};
+use crate::model::{Limits, Optimizer, Training};
 
 pub(super) fn check_sgd(
     settings: &[crate::syntax::ast::Setting],
     limits: &Limits,
-) -> Result<Sgd, Error> {
+) -> Result<Training, Error> {
     let mut lr: Option<(Decimal, Span)> = None;
     let mut steps: Option<(Decimal, Span)> = None;
     for setting in settings {
@@ -63,5 +63,9 @@ pub(super) fn check_sgd(
             }
         },
     };
-    Ok(Sgd { lr, steps })
+    Ok(Training {
+        lr,
+        steps,
+        optimizer: Optimizer::Sgd,
+    })
 }

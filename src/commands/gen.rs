@@ -13,7 +13,7 @@ use crate::commands::random::Rng;
 use crate::error::{Error, GenLimit, LimitFault, MisfitFault, Span, ValueFault};
 use crate::math::functions::{Activation, Builtin, BuiltinLoss, Shape, ACTIVATION_NAMES};
 use crate::math::number::Decimal;
-use crate::model::{Layer, Limits, Network, Sgd};
+use crate::model::{Layer, Limits, Network, Optimizer, Training};
 
 /// Refuses sizes beyond `limits`, as `derive` would refuse the file (one sample, one step).
 fn check_limits(sizes: &[usize], bias: bool, limits: &Limits) -> Result<(), Error> {
@@ -158,6 +158,7 @@ fn draw(sizes: &[usize], activations: Vec<Activation>, bias: bool, seed: u64) ->
                 .map(|_| (0..size[0]).map(|_| rng.hundredths(1)).collect())
                 .collect(),
             bias: bias.then(|| (0..size[1]).map(|_| rng.hundredths(1)).collect()),
+            dropout: None,
         })
         .collect();
     let loss = if softmax_out {
@@ -172,10 +173,12 @@ fn draw(sizes: &[usize], activations: Vec<Activation>, bias: bool, seed: u64) ->
         x,
         t: vec![targets],
         loss: loss.loss(outputs as u32),
-        sgd: Some(Sgd {
+        training: Some(Training {
             lr: Decimal::new(1, 1).unwrap_or(Decimal::ONE),
             steps: 1,
+            optimizer: Optimizer::Sgd,
         }),
+        weight_decay: None,
         exam: Default::default(),
         spans: Default::default(),
     }

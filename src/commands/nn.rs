@@ -135,7 +135,7 @@ pub fn write(network: &Network, style: Style) -> String {
             let _ = writeln!(out, "loss {}", network.loss.name);
         }
     }
-    if let Some(sgd) = network.sgd {
+    if let Some(sgd) = network.training {
         let _ = write!(out, "sgd lr = {}", sgd.lr);
         if style.steps || sgd.steps != 1 {
             let _ = write!(out, ", steps = {}", sgd.steps);
@@ -172,7 +172,7 @@ mod tests {
                 assert_eq!(again.layers[0].weights, network.layers[0].weights);
                 assert_eq!(again.x, network.x);
                 assert_eq!(again.t, network.t);
-                assert_eq!(again.sgd, network.sgd);
+                assert_eq!(again.training, network.training);
             }
         }
     }

@@ -420,7 +420,7 @@ mod tests {
             let updates = d.parameter_rows(step, Parameters::Updates);
             assert_eq!(
                 updates.len(),
-                network.sgd.map_or(0, |_| network.depth() as usize)
+                network.training.map_or(0, |_| network.depth() as usize)
             );
             for rows in &updates {
                 let last = rows.len() - 1;

@@ -86,7 +86,7 @@ pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivatio
     let activation_rules = activation_rules(network);
     let loss = loss_equations(&formulas);
     let gradient_rules = gradient_rules(&formulas);
-    let update_rule = network.sgd.map(|_| {
+    let update_rule = network.training.map(|_| {
         let w = Symbol::new(Kind::Weight, 0, &[]);
         update_chain(&w, ChainKind::Equation, None)
     });
@@ -95,7 +95,7 @@ pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivatio
     let rows: Vec<rows::LayerRows> = (1..=depth)
         .map(|layer| rows::LayerRows::new(&formulas, layer))
         .collect();
-    let step_count = network.sgd.map_or(1, |s| s.steps);
+    let step_count = network.training.map_or(1, |s| s.steps);
     let mut steps = Vec::with_capacity(step_count as usize);
     for number in 1..=step_count {
         steps.push(derive_step(&formulas, &rows, &mut values, number)?);
@@ -132,7 +132,7 @@ impl Derivation<'_> {
     /// The gradient rows (or the update rows) of every layer in `step`, output layer first;
     /// no update rows without SGD.
     pub fn parameter_rows<'a>(&'a self, step: &'a Step, of: Parameters) -> Vec<Rows<'a>> {
-        if of == Parameters::Updates && self.network.sgd.is_none() {
+        if of == Parameters::Updates && self.network.training.is_none() {
             return Vec::new();
         }
         self.rows
@@ -159,7 +159,7 @@ impl Derivation<'_> {
     /// The update row of the `index`-th parameter of `layer` in `step`, when there is SGD:
     /// `w ← w − η ∂E/∂w = numbers ≈ value`.
     pub fn update_chain(&self, step: &Step, layer: u32, index: usize) -> Option<Chain> {
-        self.network.sgd?;
+        self.network.training?;
         let rows = &self.rows[layer as usize - 1];
         Some(Rows::new(rows, step, self.network, &self.options, Parameters::Updates).get(index))
     }

@@ -351,7 +351,7 @@ fn updates(
 ) -> Result<Vec<Vec<Value>>, Error> {
     let depth = f.network.depth();
     let mut updated: Vec<Vec<Value>> = vec![Vec::new(); depth as usize];
-    if f.network.sgd.is_some() {
+    if f.network.training.is_some() {
         let scaled = scaled_rate(values.store.rate);
         for layer in (1..=depth).rev() {
             let rows = &patterns[layer as usize - 1];
@@ -436,7 +436,7 @@ pub(super) fn layer_numbers(
             .collect()
     };
     let has_bias = network.layer(layer).bias.is_some();
-    let sgd = network.sgd.is_some();
+    let sgd = network.training.is_some();
     let weights = kept.weights.len();
     LayerNumbers {
         weights: kept

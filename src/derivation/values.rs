@@ -227,7 +227,7 @@ impl<'n> Values<'n> {
                 .par_extend(rows.flat_map_iter(|row| row.iter().map(given)));
             kept.bias = layer.bias.iter().flatten().map(given).collect();
         }
-        store.rate = network.sgd.and_then(|sgd| given(&sgd.lr));
+        store.rate = network.training.and_then(|sgd| given(&sgd.lr));
         Values {
             network,
             store,
@@ -535,7 +535,7 @@ impl Source for StepSource<'_> {
         match kind {
             Kind::Out if layer == 0 => given(self.network.x.get(sample?)?.get(i)),
             Kind::Target => given(self.network.t.get(sample?)?.get(i)),
-            Kind::Rate => given(self.network.sgd.as_ref().map(|sgd| &sgd.lr)),
+            Kind::Rate => given(self.network.training.as_ref().map(|sgd| &sgd.lr)),
             Kind::Loss => match sample {
                 None => Some(step.loss_value),
                 Some(n) => step.sample_losses.get(n).copied(),

@@ -394,7 +394,7 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
         loss_kind: loss_kind(&network.loss, layout.lang),
         samples_count: network.samples(),
         matrix_columns: network.sizes().into_iter().max().unwrap_or(0).max(10),
-        learning_rate: network.sgd.map(|s| s.lr.to_string()),
+        learning_rate: network.training.map(|s| s.lr.to_string()),
         steps_count: derivation.steps.len() as u32,
         layers,
         equations: views.layered(&derivation.equations),

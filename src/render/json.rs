@@ -62,7 +62,7 @@ pub(super) fn json(derivation: &Derivation) -> Result<String, Error> {
         sizes: network.sizes(),
         samples: network.samples(),
         loss_function: &network.loss.name,
-        lr: network.sgd.map(|s| s.lr.to_f64()),
+        lr: network.training.map(|s| s.lr.to_f64()),
         carry: derivation.options.carry,
         rounding: derivation.options.rounding,
         digits: derivation.options.digits,

@@ -61,7 +61,7 @@ fn draw(network: &Network, rng: &mut Rng) -> Network {
                 .flatten()
                 .for_each(|v| *v = rng.pick(values)),
             VaryTarget::Rate => {
-                if let Some(sgd) = &mut drawn.sgd {
+                if let Some(sgd) = &mut drawn.training {
                     sgd.lr = rng.pick(values);
                 }
             }
@@ -82,7 +82,7 @@ fn space(network: &Network) -> Option<u64> {
     let mut cells: Vec<(VaryTarget, usize)> = vec![
         (VaryTarget::Input, network.x.iter().map(Vec::len).sum()),
         (VaryTarget::Target, network.t.iter().map(Vec::len).sum()),
-        (VaryTarget::Rate, usize::from(network.sgd.is_some())),
+        (VaryTarget::Rate, usize::from(network.training.is_some())),
     ];
     for (l, layer) in (1..).zip(&network.layers) {
         cells.push((VaryTarget::Weights(Some(l)), layer.units() * layer.inputs()));
@@ -112,7 +112,7 @@ fn fingerprint(network: &Network) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     network.x.hash(&mut hasher);
     network.t.hash(&mut hasher);
-    network.sgd.map(|s| s.lr).hash(&mut hasher);
+    network.training.map(|s| s.lr).hash(&mut hasher);
     for layer in &network.layers {
         layer.weights.hash(&mut hasher);
         layer.bias.hash(&mut hasher);
@@ -175,7 +175,7 @@ pub(super) fn make_variant(
 ) -> Result<Variant, Error> {
     let label = format!("{number:0width$}");
     let space = space(network);
-    let steps = network.sgd.map_or(1, |s| s.steps as usize);
+    let steps = network.training.map_or(1, |s| s.steps as usize);
     let cost = (network.parameters() * network.samples() * steps).max(1);
     let derivable = (WORK / cost).clamp(MIN_DERIVED, ATTEMPTS);
     let mut seen: HashSet<u64> = HashSet::new();

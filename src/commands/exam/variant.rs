@@ -259,7 +259,7 @@ fn problem(
         let values = latex::exam::sample_values(several.then_some(n + 1), x, t);
         rest.push_str(&format!("<p>{values}</p>"));
     }
-    if let Some(sgd) = network.sgd {
+    if let Some(sgd) = network.training {
         rest.push_str(&format!(
             "<p>{}</p>",
             texts.rate(&latex::exam::rate(&sgd.lr.to_string()))
