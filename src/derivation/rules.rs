@@ -165,14 +165,17 @@ pub(super) fn gradient_rules(f: &Formulas) -> Vec<Chain> {
     chains
 }
 
+/// The gradient an update of `parameter` uses, `∂E/∂p`: the one place that says which loss
+/// an optimizer descends.
+pub(super) fn update_gradient(parameter: &Symbol) -> Expr {
+    Expr::partial(sym(Symbol::loss()), sym(parameter.clone()))
+}
+
 /// `p − η ∂E/∂p`.
 pub(super) fn update_formula(parameter: &Symbol) -> Expr {
     Expr::minus(
         sym(parameter.clone()),
-        Expr::Mul(vec![
-            sym(Symbol::rate()),
-            Expr::partial(sym(Symbol::loss()), sym(parameter.clone())),
-        ]),
+        Expr::Mul(vec![sym(Symbol::rate()), update_gradient(parameter)]),
     )
 }
 
