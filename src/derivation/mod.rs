@@ -15,11 +15,12 @@
 //! (the general chains stated before the numbers), `store` (where a step's values are kept,
 //! per layer), `values` (the values of a step, carried and made legible), `steps` (each
 //! step's samples, loss, gradients and updates, row by row), `rows` (the gradient and update
-//! rows as a stream per layer), `chain` (the rows as data) and `solution` (the whole
-//! [`Derivation`] and [`derive`]).
+//! rows as a stream per layer), `after` (the forward pass and loss after the last update),
+//! `chain` (the rows as data) and `solution` (the whole [`Derivation`] and [`derive`]).
 
 use crate::math::expr::{Expr, Index, Symbol};
 
+mod after;
 mod chain;
 mod formulas;
 mod options;
@@ -30,6 +31,7 @@ mod steps;
 mod store;
 mod values;
 
+pub use after::After;
 pub use chain::{Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step};
 pub use options::{Carry, Options};
 pub use rows::{Parameters, Rows};

@@ -1,5 +1,6 @@
 //! The whole worked solution (`Derivation`) and `derive`, which makes it.
 
+use super::after::{after, After};
 use super::chain::{Chain, ChainKind, LayerChains, Step};
 use super::formulas::Formulas;
 use super::options::{Carry, Options};
@@ -36,6 +37,8 @@ pub struct Derivation<'n> {
     /// The rule that gave δ^{(L)} = y − t directly (softmax with cross-entropy, …), if any.
     pub shortcut: Option<&'static str>,
     pub steps: Vec<Step>,
+    /// The forward pass and E after the last update, when the file trains.
+    pub after: Option<After>,
     formulas: Formulas<'n>,
     /// What each layer's gradient and update rows share, layer 1 first.
     rows: Vec<rows::LayerRows>,
@@ -100,6 +103,10 @@ pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivatio
     for number in 1..=step_count {
         steps.push(derive_step(&formulas, &rows, &mut values, number)?);
     }
+    let after = match (network.training, steps.last()) {
+        (Some(_), Some(last)) => Some(after(&formulas, &mut values, last.number, last.loss_value)?),
+        _ => None,
+    };
 
     Ok(Derivation {
         network,
@@ -111,6 +118,7 @@ pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivatio
         update_rule,
         shortcut: formulas.shortcut,
         steps,
+        after,
         formulas,
         rows,
     })

@@ -419,5 +419,7 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
             .shortcut
             .map(|_| format!("{}_{}", network.output_activation().name, network.loss.name)),
         steps: derivation.steps.iter().map(|s| views.step(s)).collect(),
+        // Made last, so that the blocks before keep their markers' numbers.
+        after: derivation.after.as_ref().map(|a| views.after(a)),
     }
 }

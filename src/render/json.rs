@@ -20,6 +20,9 @@ struct JsonDoc<'a> {
     rounding: crate::math::number::Rounding,
     digits: u32,
     steps: Vec<JsonStep<'a>>,
+    /// E after the last update (the data loss, without dropout), when the file trains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loss_after: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -92,6 +95,7 @@ pub(super) fn json(derivation: &Derivation) -> Result<String, Error> {
                     .collect(),
             })
             .collect(),
+        loss_after: derivation.after.as_ref().map(|a| a.loss.f),
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Template {
         name: "json".into(),

@@ -14,6 +14,7 @@
 pub mod drawing;
 pub mod svg;
 
+mod after;
 mod blocks;
 mod context;
 mod json;

@@ -126,6 +126,34 @@ pub(super) struct StepView {
     pub(super) summary: Vec<SummaryView>,
 }
 
+/// The loss after the last update (`after`): the forward pass as values, E, the change.
+#[derive(Serialize)]
+pub(super) struct AfterView {
+    /// The step whose update it follows: the last.
+    pub(super) step: u32,
+    pub(super) samples: Vec<AfterSampleView>,
+    /// `E ≈ …` over the samples, with several.
+    pub(super) total: Option<BlockView>,
+    pub(super) loss_rel: &'static str,
+    pub(super) loss: String,
+    /// E of the last step, before its update.
+    pub(super) before_rel: &'static str,
+    pub(super) before: String,
+    /// Whether the update lowered E (or left it), else raised it.
+    pub(super) decreased: bool,
+    /// By how much, a magnitude.
+    pub(super) change_rel: &'static str,
+    pub(super) change: String,
+}
+
+/// One sample after the update: `a`, `z` (`y`) of each layer and `E_n`, a row each.
+#[derive(Serialize)]
+pub(super) struct AfterSampleView {
+    /// The sample's number, or null when there is only one.
+    pub(super) number: Option<u32>,
+    pub(super) rows: BlockView,
+}
+
 #[derive(Serialize)]
 pub(super) struct LossRowView {
     pub(super) step: u32,
@@ -184,6 +212,8 @@ pub(super) struct ContextView {
     /// `sigmoid_binary_cross_entropy`, or null.
     pub(super) shortcut: Option<String>,
     pub(super) steps: Vec<StepView>,
+    /// The forward pass and E after the last update, when the file trains (else null).
+    pub(super) after: Option<AfterView>,
 }
 
 // The names templates and JSON know the derivation's enums by. They are render's contract, so

@@ -3,6 +3,7 @@
 //! article's own Chainer printout, exact rationals (`exact`), mpmath (`precise`, `rows`), and
 //! `check` against dual numbers (`gradcheck`).
 
+mod after;
 mod exact;
 mod gradcheck;
 mod precise;

@@ -626,7 +626,8 @@ def reference(net):
     N, K = len(X), len(T[0])
     loss = net["loss"]
     mean = loss[0] == "mean_squared"
-    for s in range(1, net["steps"] + 1):
+    # With training, one more forward pass and loss: the loss after the update.
+    for s in range(1, net["steps"] + 1 + (net["lr"] is not None)):
         for l in range(1, L + 1):
             for i in range(len(W[l - 1])):
                 for j in range(len(W[l - 1][i])):
@@ -736,6 +737,8 @@ def reference(net):
         if mean:
             E = mul(Fraction(1, N), E)
         q[("E", s)] = E
+        if s > net["steps"]:
+            break
         scale = Fraction(1, N) if mean else Fraction(1)
         newW, newb = [], []
         for l in range(1, L + 1):
@@ -1342,6 +1345,9 @@ def chains_of(tex):
         m = re.match(r"\\subsection\*\{(?:Step |Summary of step |ステップ|まとめ（ステップ|まとめ\(ステップ)(\d+)", line)
         if m:
             step = int(m.group(1))
+        # The loss after the update: the forward pass of the step after the last.
+        if line in ("\\subsection*{The loss after the update}", "\\subsection*{更新後の誤差}"):
+            step += 1
         if line in ("\\begin{eqnarray*}", "\\begin{align*}"):
             env = "eqnarray" if "eqnarray" in line else "align"
             continue
@@ -1548,6 +1554,13 @@ def check_document(tex, net, q, digits, carry, ties, where, report):
                     break
                 wide = shown_digits(widths, at, digits)
                 ok, want = matches_rounding(pv, tv, wide, ties)
+                if not ok and pv == 0 and 0 < abs(F(tv)) < mpf("2.2e-308"):
+                    # Below the doubles the tool computes in (a softmax output of 6.2e-384):
+                    # printed 0 at any step; the loss after the update made one such row
+                    # reachable with a single step. Counted apart, as a known limit.
+                    report.add_soft(here(last_no), last,
+                                    f"{key_name(key)} is {show(tv)}, below the doubles, printed 0")
+                    break
                 if not ok:
                     report.add("wrong-digits", here(last_no), last,
                                f"{key_name(key)} is {show(tv)}, correctly rounded {show_rounded(want)}, printed {show(pv)}",
