@@ -1227,6 +1227,10 @@ pub enum AskFault {
     AsksMissingBiases { name: String, layer: Option<u32> },
     /// `ask update …` without `sgd`.
     UpdateWithoutSgd,
+    /// `ask E after` without `sgd`.
+    AfterWithoutSgd,
+    /// `ask y after` and the like: only the loss is asked after the update.
+    AfterOnlyLoss(String),
 }
 
 impl std::fmt::Display for AskFault {
@@ -1279,6 +1283,14 @@ impl std::fmt::Display for AskFault {
                 write!(f, "`{name}` asks for biases, but {}", no_biases(*layer))
             }
             AskFault::UpdateWithoutSgd => write!(f, "`ask update` needs an `sgd` statement"),
+            AskFault::AfterWithoutSgd => write!(
+                f,
+                "`ask E after` asks for the loss after the update, and needs an `sgd` statement"
+            ),
+            AskFault::AfterOnlyLoss(name) => write!(
+                f,
+                "only the loss is asked after the update: `ask E after`, not `ask {name} after`"
+            ),
         }
     }
 }

@@ -191,6 +191,8 @@ pub enum Ask {
     Outputs,
     /// The loss E.
     Loss,
+    /// E after the last update (`ask E after`): the data loss with the trained parameters.
+    LossAfter,
     /// The gradients of one layer's weights (or biases), or all layers' (`None`).
     Gradient { bias: bool, layer: Option<u32> },
     /// The updated weights (or biases).

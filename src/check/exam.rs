@@ -318,6 +318,19 @@ impl Asked<'_> {
         }))
     }
 
+    /// `ask E after`: the loss after the last update, which needs training.
+    fn after(&self, has_sgd: bool) -> Result<Ask, Error> {
+        if self.text() != "E" || self.written.is_some() {
+            return Err(self.value_error(ValueFault::Ask(AskFault::AfterOnlyLoss(
+                self.text().to_string(),
+            ))));
+        }
+        if !has_sgd {
+            return Err(self.value_error(ValueFault::Ask(AskFault::AfterWithoutSgd)));
+        }
+        Ok(Ask::LossAfter)
+    }
+
     /// `ask y`, `ask E`, `ask a 1`, `ask a2 1`: a value.
     fn value(&self) -> Result<Ask, Error> {
         let (letters, digits) = (self.letters, self.digits);
@@ -501,6 +514,7 @@ fn check_ask(
     let ask = match kind {
         AskKind::Value => asked.value()?,
         AskKind::Grad | AskKind::Update => asked.parameter()?,
+        AskKind::After => asked.after(has_sgd)?,
     };
     let (bias, update, layer) = match ask {
         Ask::Gradient { bias, layer } => (bias, false, layer),

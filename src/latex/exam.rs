@@ -37,6 +37,16 @@ pub fn chain(printer: &Printer, chain: &Chain) -> String {
     out
 }
 
+/// `\[name \approx value\]` (or `=`): a value the derivation shows without a chain of rows.
+pub fn value(printer: &Printer, name: &str, value: crate::math::number::Value) -> String {
+    let rel = if printer.shows_exactly(value) {
+        "="
+    } else {
+        "\\approx"
+    };
+    format!("\\[{name}{rel}{}\\]", printer.value(value))
+}
+
 /// Math inline in the online questions' HTML, for MathJax: `\(…\)`.
 pub fn inline(math: &str) -> String {
     format!("\\({math}\\)")

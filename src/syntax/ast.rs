@@ -115,6 +115,8 @@ pub enum AskKind {
     Grad,
     /// `ask update W2`.
     Update,
+    /// A value after the last update: `ask E after`.
+    After,
 }
 
 /// What follows `loss`: a built-in's name, or `(y, t) = formula`.

@@ -490,6 +490,18 @@ fn ask<'a>(
         }
         _ => (AskKind::Value, name(first)),
     };
+    let mut rest = inner.peekable();
+    let kind = match rest.next_if(|p| p.as_rule() == Rule::ask_after) {
+        Some(_) if kind == AskKind::Value => AskKind::After,
+        Some(after) => {
+            return Err(Error::BadValue {
+                fault: ValueFault::Ask(AskFault::AfterOnlyLoss(target.text.clone())),
+                span: span(&after),
+            })
+        }
+        None => kind,
+    };
+    let mut inner = rest;
     let layer = inner.next().map(number).transpose()?;
     if let Some(more) = inner.next() {
         return Err(Error::BadValue {
@@ -593,6 +605,7 @@ fn describe(rule: &Rule) -> &'static str {
         Rule::kw_in => "`in`",
         Rule::kw_step => "`step`",
         Rule::kw_grad | Rule::kw_update | Rule::ask_kind => "`grad` or `update`",
+        Rule::kw_after | Rule::ask_after => "`after`",
         Rule::vary_range => "a range such as `[-1, 1] step 0.1`",
         Rule::vary_set => "a set such as `{0, 1}`",
         Rule::custom_loss => "a loss formula such as `(y, t) = (y - t)^2 / 2`",

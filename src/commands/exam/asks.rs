@@ -48,6 +48,7 @@ pub(super) fn answers(
 ) -> Vec<Answer> {
     let reader = Reader {
         derivation,
+        rounded,
         step: &derivation.steps[0],
         other: &rounded.steps[0],
         printer,
@@ -61,9 +62,11 @@ pub(super) fn answers(
     // asked once, where it is first asked.
     let mut seen = HashSet::new();
     out.retain(|a| seen.insert(a.symbol.clone()));
-    // Every number is the first step's: with several, the question says so.
+    // Every number is the first step's: with several, the question says so (but E after the
+    // update, which says when it is).
     if derivation.steps.len() > 1 {
-        for answer in &mut out {
+        let after = reader.loss_after().map(|a| a.symbol);
+        for answer in out.iter_mut().filter(|a| Some(&a.symbol) != after.as_ref()) {
             answer
                 .symbol
                 .push_str(&latex::exam::text(texts.in_first_step()));
@@ -76,6 +79,8 @@ pub(super) fn answers(
 /// Where the asked numbers are read: the first step, exact and with rounded values carried.
 struct Reader<'a> {
     derivation: &'a Derivation<'a>,
+    /// The whole derivation with rounded values carried (E after the update is not a step's).
+    rounded: &'a Derivation<'a>,
     step: &'a Step,
     /// The first step with rounded values carried.
     other: &'a Step,
@@ -107,6 +112,7 @@ impl Reader<'_> {
         let depth = self.depth();
         match ask {
             Ask::Loss => out.push(self.loss()),
+            Ask::LossAfter => out.extend(self.loss_after()),
             Ask::Outputs => {
                 for n in 0..self.samples() {
                     for unit in 0..network.width(depth as u32) {
@@ -161,6 +167,21 @@ impl Reader<'_> {
                 None => latex::exam::chain(self.printer, &step.samples[0].loss),
             },
         }
+    }
+
+    /// E after the last update; none without training (the file's check refuses it before).
+    fn loss_after(&self) -> Option<Answer> {
+        let (after, other) = (
+            self.derivation.after.as_ref()?,
+            self.rounded.after.as_ref()?,
+        );
+        Some(Answer {
+            name: format!("E{}", self.texts.after_update()),
+            symbol: format!("E{}", latex::exam::text(self.texts.after_update())),
+            value: after.loss,
+            rounded: other.loss,
+            feedback: latex::exam::value(self.printer, "E", after.loss),
+        })
     }
 
     /// Every weight (or bias) gradient, or value after the update, of one layer or of all,

@@ -359,3 +359,54 @@ ask grad w2_10 1
         check_values(dir.path(), &q.label, &[q], &paths);
     }
 }
+
+#[test]
+fn the_loss_after_the_update_is_asked_and_equals_the_json() {
+    // Issue 18: `ask E after` with two steps is the loss after the last one, not step 1's.
+    let text = "input  x = [1, 2, 3]
+target t = [0, 1]
+layer sigmoid W = [[0.1, 0.1, 0.1], [0.2, 0.2, 0.2]]
+layer identity W = [[1, 2], [3, 4]]
+loss sum_squared
+sgd lr = 0.1, steps = 2
+vary W2 in {-2, -1, 1, 2}
+ask E
+ask E after
+";
+    let dir = exam(text, &[]);
+    let all = numerical_questions(&read(dir.path(), "moodle.xml"));
+    assert_eq!(all.len(), 6);
+    for label in ["01", "02", "03"] {
+        let mine: Vec<&Numerical> = all.iter().filter(|q| q.label == label).collect();
+        let file = dir.path().join("exam").join(format!("variant-{label}.nn"));
+        let doc = json(file.to_str().unwrap(), &[]);
+        let (loss, after) = (at(&doc, &["steps", "0", "loss"]), at(&doc, &["loss_after"]));
+        assert!(
+            mine[0].text.contains(r"\(E\text{ in step 1}\)"),
+            "{}",
+            mine[0].text
+        );
+        assert!(
+            mine[1].text.contains(r"\(E\text{ after the update}\)"),
+            "{}",
+            mine[1].text
+        );
+        assert!(
+            mine[1].name.ends_with("E after the update"),
+            "{}",
+            mine[1].name
+        );
+        for (q, x) in [(mine[0], loss), (mine[1], after)] {
+            let answer: f64 = q.answer.parse().unwrap();
+            assert!(
+                (answer - rounded(x, 4).0).abs() < 1e-12,
+                "{}: {answer} for {x}",
+                q.name
+            );
+        }
+        assert!(
+            (after - loss).abs() > 1e-6,
+            "E after differs from step 1's E"
+        );
+    }
+}

@@ -132,7 +132,7 @@ fn loss_after_matches_torch_on_plain_sgd() {
 
 #[test]
 fn the_articles_loss_after_is_the_hand_computed_one() {
-    // By hand from the article's updated weights (docs/training.md): a^{(1)} = W^{(1)}x with
+    // By hand from the article's updated weights (its Chainer printout, after W^1 and W^2): a^{(1)} = W^{(1)}x with
     // W^{(1)} = [[-0.2252, -0.5505, -0.8757], [-0.1631, -0.5262, -0.8892]] (4 digits) is
     // (-3.953, -3.883), z = σ(a) = (0.01883, 0.02017), y = W^{(2)}z with
     // W^{(2)} = [[0.8591, 1.832], [2.741, 3.692]] is (0.05314, 0.1261), and
