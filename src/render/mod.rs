@@ -22,6 +22,7 @@ mod matrix;
 mod pending;
 mod rows;
 mod splice;
+mod templated;
 mod templates;
 mod views;
 
