@@ -49,6 +49,9 @@ pub(super) fn spoil() {
     SPOILED.set(true);
 }
 
+/// The bit of a [`Printer::value_class`] that says the number is shown exactly.
+pub const SHOWN_EXACTLY: u8 = 1 << 4;
+
 /// One piece of a template.
 #[derive(Clone, Debug, PartialEq)]
 enum Piece {
@@ -70,17 +73,23 @@ pub struct Holed {
 
 impl Printer {
     /// How the printer treats `v` beyond its digits: its sign (of the float and as shown),
-    /// positional or scientific, an exact zero. Two numbers of one class print the same but
-    /// for their digits.
+    /// positional or scientific, an exact zero; and whether it is shown exactly
+    /// ([`SHOWN_EXACTLY`], as [`Printer::shows_exactly`] says). Two numbers of one class
+    /// print the same but for their digits.
     pub fn value_class(&self, v: Value) -> u8 {
-        let (negative, positional) = Shown::with(v, self.digits, self.rounding, |s| {
-            (s.negative, s.positional())
+        let (negative, positional, exact) = Shown::with(v, self.digits, self.rounding, |s| {
+            (s.negative, s.positional(), s.exact)
         });
         let zero = v.exact().is_some_and(|r| r.is_zero());
         u8::from(v.f < 0.0)
             | u8::from(negative) << 1
             | u8::from(positional) << 2
             | u8::from(zero) << 3
+            | if v.exact().is_some() && exact {
+                SHOWN_EXACTLY
+            } else {
+                0
+            }
     }
 
     /// `e` printed with holes: each number of `e` one of `values` (or its negation), each
@@ -204,6 +213,26 @@ mod tests {
         let again = Expr::Mul(vec![Expr::Val(d2), Expr::Val(z2)]);
         assert_eq!(filled, p.expr(&again));
         assert_eq!(p.value_class(z), p.value_class(z2));
+    }
+
+    #[test]
+    fn the_class_says_whether_a_number_is_shown_exactly() {
+        let p = printer();
+        let third = Value::int(1) / Value::int(3);
+        let quarter = Value::int(1) / Value::int(4);
+        for v in [
+            Value::int(3),
+            Value::int(0),
+            Value::int(-123457),
+            Value::approx(0.1),
+            third,
+            quarter,
+            -quarter,
+        ] {
+            let class = p.value_class(v);
+            assert_eq!(class & SHOWN_EXACTLY != 0, p.shows_exactly(v), "{v:?}");
+        }
+        assert_ne!(p.value_class(third), p.value_class(quarter));
     }
 
     #[test]

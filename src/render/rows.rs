@@ -330,10 +330,13 @@ impl Views<'_> {
             }
             key.extend_from_slice(rel.as_bytes());
             key.push(0xFF);
-            let shape = body
-                .bytes()
-                .map(|c| if c.is_ascii_digit() { b'0' } else { c });
-            key.extend(shape);
+            let at = key.len();
+            key.extend_from_slice(body.as_bytes());
+            for c in &mut key[at..] {
+                if c.is_ascii_digit() {
+                    *c = b'0';
+                }
+            }
             key.push(0xFE);
         }
         let known = SHAPES.with_borrow(|shapes| shapes.get(&key[..]).cloned());

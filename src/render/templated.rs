@@ -19,7 +19,7 @@ use smallvec::SmallVec;
 
 use super::blocks::{ChainLayout, Views};
 use crate::derivation::{ChainKind, Parameters, Rows};
-use crate::latex::holes::Holed;
+use crate::latex::holes::{Holed, SHOWN_EXACTLY};
 use crate::latex::{APPROX, EQUALS, LEFTARROW};
 use crate::math::expr::Expr;
 use crate::math::number::Value;
@@ -52,9 +52,20 @@ struct Row {
     holed: Holed,
 }
 
+/// A row's numbers, their classes ([`crate::latex::Printer::value_class`]) and its indices.
+#[derive(Clone, Copy)]
+struct Filling<'n> {
+    numbers: &'n [Value],
+    classes: &'n [u8],
+    indices: [u32; 2],
+}
+
 /// A class of rows: the view's number, the layer, gradients or updates, weight or bias, the
 /// indices' widths, whether the numbers row is the value itself, each number's class.
 type Key = SmallVec<[u8; 24]>;
+
+/// The bytes of a [`Key`] before the numbers' classes.
+const KEY_HEAD: usize = 8;
 
 /// Templates kept per thread; all are forgotten when there are more.
 const KEPT: usize = 4096;
@@ -85,7 +96,12 @@ impl Views<'_> {
         });
         match known {
             Some(Some(template)) => {
-                if !self.write_templated(&template, &numbers, indices, lhs, out) {
+                let filled = Filling {
+                    numbers: &numbers,
+                    classes: &key[KEY_HEAD..],
+                    indices,
+                };
+                if !self.write_templated(&template, &filled, lhs, out) {
                     self.write_chain(&rows.get(k), Some(rows.layer()), lhs, out);
                 }
             }
@@ -93,11 +109,16 @@ impl Views<'_> {
             None => {
                 let mut written = String::new();
                 self.write_chain(&rows.get(k), Some(rows.layer()), lhs, &mut written);
+                let filling = Filling {
+                    numbers: &numbers,
+                    classes: &key[KEY_HEAD..],
+                    indices,
+                };
                 let template = self
                     .template(rows, k, &numbers, indices)
                     .filter(|template| {
                         let mut filled = String::new();
-                        self.write_templated(template, &numbers, indices, lhs, &mut filled)
+                        self.write_templated(template, &filling, lhs, &mut filled)
                             && filled == written
                     })
                     .map(Rc::new);
@@ -123,6 +144,7 @@ impl Views<'_> {
         key.push(u8::from(indices[0] >= 10) | u8::from(indices[1] >= 10) << 1);
         // Chain::new drops a value row that repeats a numbers row of one number.
         key.push(u8::from(numbers.len() == 2 && numbers[0] == numbers[1]));
+        debug_assert_eq!(key.len(), KEY_HEAD);
         key.extend(numbers.iter().map(|v| self.printer.value_class(*v)));
         key
     }
@@ -183,18 +205,22 @@ impl Views<'_> {
     fn write_templated(
         &self,
         template: &RowTemplate,
-        numbers: &[Value],
-        indices: [u32; 2],
+        filling: &Filling,
         lhs: f64,
         out: &mut String,
     ) -> bool {
+        let Filling {
+            numbers,
+            classes,
+            indices,
+        } = *filling;
         let mut relations: SmallVec<[&'static str; 4]> = SmallVec::new();
         let mut previous_rounded = false;
         for row in &template.rows {
             let rounded = row.role != Role::Formula
-                && numbers[row.holes.clone()]
+                && classes[row.holes.clone()]
                     .iter()
-                    .any(|v| !self.printer.shows_exactly(*v));
+                    .any(|class| class & SHOWN_EXACTLY == 0);
             relations.push(if row.assign {
                 LEFTARROW
             } else if rounded {
