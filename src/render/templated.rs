@@ -70,11 +70,12 @@ const KEY_HEAD: usize = 8;
 /// Templates kept per thread; all are forgotten when there are more.
 const KEPT: usize = 4096;
 
+/// The templates of one [`Views`] (by its number): `None` for a class whose first row did not
+/// give a template.
+type Templates = (u64, rustc_hash::FxHashMap<Key, Option<Rc<RowTemplate>>>);
+
 thread_local! {
-    /// The templates of one [`Views`] (by its number): `None` for a class whose first row
-    /// did not give a template.
-    static TEMPLATES: RefCell<(u64, rustc_hash::FxHashMap<Key, Option<Rc<RowTemplate>>>)> =
-        RefCell::default();
+    static TEMPLATES: RefCell<Templates> = RefCell::default();
 }
 
 impl Views<'_> {
