@@ -233,6 +233,11 @@ impl<'a> Rows<'a> {
         }
     }
 
+    /// Whether these are gradient or update rows.
+    pub fn of(&self) -> Parameters {
+        self.of
+    }
+
     /// The layer whose parameters these are.
     pub fn layer(&self) -> u32 {
         self.rows.layer
@@ -308,6 +313,147 @@ impl<'a> Rows<'a> {
             });
         let numbers = Some((substituted, value.unwrap_or_else(missing)));
         update_chain(&parameter, ChainKind::Update, numbers)
+    }
+}
+
+/// For a printer that prints a layer's rows from one template per class of their numbers
+/// (`latex::holes`): a row's indices and numbers without its formula written out, and a row
+/// with other indices shown, to make the template from.
+impl Rows<'_> {
+    /// Row `k`'s indices from 1: `[i, j]` for a weight, `[i, 0]` for a bias.
+    pub fn indices(&self, k: usize) -> [u32; 2] {
+        match self.rows.parameter(k) {
+            Parameter::Weight(i, j) => [i as u32 + 1, j as u32 + 1],
+            Parameter::Bias(i) => [i as u32 + 1, 0],
+        }
+    }
+
+    /// Whether row `k` is a bias's (its rows have one index).
+    pub fn is_bias(&self, k: usize) -> bool {
+        matches!(self.rows.parameter(k), Parameter::Bias(_))
+    }
+
+    /// The formula of row `k`'s numbers row in the index variables, where its rows can be
+    /// had without writing them out: not with a Kronecker delta to resolve, nor for rows other
+    /// than plain SGD's (weight decay, dropout, other optimizers write other rows).
+    fn numbers_formula(&self, k: usize) -> Option<&Expr> {
+        let plain = self.network.weight_decay.is_none()
+            && self.network.layers.iter().all(|l| l.dropout.is_none());
+        let bias = self.is_bias(k);
+        match self.of {
+            Parameters::Gradients => {
+                let pattern = if bias {
+                    &self.rows.bias
+                } else {
+                    &self.rows.weight
+                };
+                (plain && !pattern.kronecker).then_some(&pattern.formula.formula)
+            }
+            Parameters::Updates => {
+                let sgd = self
+                    .network
+                    .training
+                    .is_some_and(|t| t.optimizer == crate::model::Optimizer::Sgd);
+                let formula = if bias {
+                    &self.rows.update_bias
+                } else {
+                    &self.rows.update_weight
+                };
+                (plain && sgd).then_some(&formula.formula)
+            }
+        }
+    }
+
+    /// Row `k`'s numbers: each subexpression its numbers row has a number for, in the
+    /// formula's order, then its value. `false` where the row must be written out
+    /// ([`Rows::get`]): see `numbers_formula`, or a quantity without a number.
+    pub fn row_numbers(&self, k: usize, out: &mut smallvec::SmallVec<[Value; 8]>) -> bool {
+        out.clear();
+        let Some(formula) = self.numbers_formula(k) else {
+            return false;
+        };
+        let (bound, count) = self.rows.bound(k);
+        let source = self.source();
+        if !numbers_of(&source, formula, &bound[..count], out) {
+            return false;
+        }
+        out.push(self.value(k).unwrap_or_else(missing));
+        true
+    }
+
+    /// Row `k` as [`Rows::get`] makes it, but with its indices shown as `shown` (its numbers
+    /// are row `k`'s own); `None` where [`Rows::row_numbers`] is `false`.
+    pub fn shown_as(&self, k: usize, shown: [u32; 2]) -> Option<Chain> {
+        let formula = self.numbers_formula(k)?;
+        let (bound, count) = self.rows.bound(k);
+        let fake = [('i', Index::Num(shown[0])), ('j', Index::Num(shown[1]))];
+        let fake = &fake[..count];
+        let source = self.source();
+        let mut substituted = formula.substitute(&mut |x| source.lookup_bound(x, &bound[..count]));
+        for (var, index) in fake {
+            substituted = substituted.with_index(*var, *index);
+        }
+        let value = self.value(k).unwrap_or_else(missing);
+        let parameter = match self.rows.parameter(k) {
+            Parameter::Weight(..) => Symbol::weight(self.rows.layer, fake[0].1, fake[1].1),
+            Parameter::Bias(_) => Symbol::bias(self.rows.layer, fake[0].1),
+        };
+        Some(match self.of {
+            Parameters::Gradients => {
+                let pattern = if self.is_bias(k) {
+                    &self.rows.bias
+                } else {
+                    &self.rows.weight
+                };
+                let lhs = Expr::partial(sym(Symbol::loss()), sym(parameter));
+                let rows = vec![pattern.at(fake), substituted, Expr::Val(value)];
+                Chain::new(pattern.kind, lhs, rows).with_rules(&pattern.rules)
+            }
+            Parameters::Updates => {
+                update_chain(&parameter, ChainKind::Update, Some((substituted, value)))
+            }
+        })
+    }
+
+    /// Row `k`'s value: the gradient, or the parameter after the update.
+    fn value(&self, k: usize) -> Option<Value> {
+        let numbers = self.numbers()?;
+        match (self.of, self.rows.parameter(k)) {
+            (Parameters::Gradients, Parameter::Weight(i, j)) => {
+                numbers.grad_weights.get(i)?.get(j).copied()
+            }
+            (Parameters::Gradients, Parameter::Bias(i)) => {
+                numbers.grad_bias.as_ref()?.get(i).copied()
+            }
+            (Parameters::Updates, Parameter::Weight(i, j)) => {
+                numbers.weights_after.as_ref()?.get(i)?.get(j).copied()
+            }
+            (Parameters::Updates, Parameter::Bias(i)) => {
+                numbers.bias_after.as_ref()?.get(i).copied()
+            }
+        }
+    }
+}
+
+/// Pushes the numbers `source` has for `e`'s subexpressions, as `substitute` puts them in;
+/// `false` where a quantity (or anything but numbers and operations) would be left.
+fn numbers_of(
+    source: &StepSource,
+    e: &Expr,
+    bound: &[(char, Index)],
+    out: &mut smallvec::SmallVec<[Value; 8]>,
+) -> bool {
+    if let Some(v) = source.lookup_bound(e, bound) {
+        out.push(v);
+        return true;
+    }
+    match e {
+        Expr::Sym(_) | Expr::Val(_) | Expr::Var(_) | Expr::Kron(..) | Expr::Sum { .. } => false,
+        _ => {
+            let mut all = true;
+            e.for_each_child(&mut |child| all = all && numbers_of(source, child, bound, out));
+            all
+        }
     }
 }
 

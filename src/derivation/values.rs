@@ -489,12 +489,44 @@ fn show_widened(values: &Values, symbols: &[Symbol], output: &mut LayerChains) {
 }
 
 /// A number from the file as the rows use it: exact, or with rounded values carried, as shown.
+/// The rows ask for the same inputs and rate again and again (every first-layer gradient row
+/// its input, every update row the rate), so each thread remembers the latest values by slot.
 pub(super) fn given(d: crate::math::number::Decimal, options: &Options) -> Value {
+    use std::hash::{Hash, Hasher};
+    const SLOTS: usize = 1024;
+    type Given = (
+        crate::math::number::Decimal,
+        Carry,
+        u32,
+        crate::math::number::Rounding,
+    );
+    thread_local! {
+        static KEPT: std::cell::RefCell<Vec<Option<(Given, Value)>>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key: Given = (d, options.carry, options.digits, options.rounding);
+    let mut hasher = rustc_hash::FxHasher::default();
+    d.hash(&mut hasher);
+    let slot = hasher.finish() as usize % SLOTS;
+    let known = KEPT.with_borrow(|kept| match kept.get(slot) {
+        Some(Some((k, v))) if *k == key => Some(*v),
+        _ => None,
+    });
+    if let Some(v) = known {
+        return v;
+    }
     let value = Value::decimal(d);
-    match options.carry {
+    let value = match options.carry {
         Carry::Exact => value,
         Carry::Rounded => value.rounded(options.digits, options.rounding),
-    }
+    };
+    KEPT.with_borrow_mut(|kept| {
+        if kept.is_empty() {
+            kept.resize(SLOTS, None);
+        }
+        kept[slot] = Some((key, value));
+    });
+    value
 }
 
 /// A finished step's values, for writing its rows again.
@@ -558,6 +590,31 @@ mod tests {
     use super::*;
     use crate::math::number::{Decimal, Ratio, Rounding};
     use proptest::prelude::*;
+
+    #[test]
+    fn a_remembered_given_number_is_the_one_made_anew() {
+        // More numbers than slots, each asked for twice, in both carries and two digits.
+        for carry in [Carry::Exact, Carry::Rounded] {
+            for digits in [2, 4] {
+                let options = Options {
+                    carry,
+                    digits,
+                    ..Options::default()
+                };
+                for round in 0..2 {
+                    for n in -1500i128..1500 {
+                        let d = Decimal::new(n * 7, (n.unsigned_abs() % 5) as u32).unwrap();
+                        let fresh = match carry {
+                            Carry::Exact => Value::decimal(d),
+                            Carry::Rounded => Value::decimal(d).rounded(digits, Rounding::HalfUp),
+                        };
+                        let kept = given(d, &options);
+                        assert_eq!(format!("{kept:?}"), format!("{fresh:?}"), "{d:?} {round}");
+                    }
+                }
+            }
+        }
+    }
 
     struct Nothing;
 

@@ -12,6 +12,7 @@
 
 pub mod exam;
 pub mod fit;
+pub mod holes;
 pub mod matrix;
 
 use std::fmt::Write as _;
@@ -74,6 +75,9 @@ pub struct Printer {
     pub depth: u32,
     pub digits: u32,
     pub rounding: Rounding,
+    /// Whether numbers and indices are followed by marks saying where they are (see
+    /// [`holes`]): only for making a row's template.
+    marked: bool,
 }
 
 /// The environment of a numbers row, which holds no quantities.
@@ -109,10 +113,15 @@ const PREC_PRODUCT: u8 = 3;
 const PREC_POWER: u8 = 4;
 const PREC_ATOM: u8 = 5;
 
-fn write_index(index: Index, out: &mut String) {
+fn write_index(index: Index, marked: bool, out: &mut String) {
     match index {
         Index::Var(c) => out.push(c),
-        Index::Num(n) => write_count(n, out),
+        Index::Num(n) => {
+            write_count(n, out);
+            if marked {
+                out.push(holes::INDEX_MARK);
+            }
+        }
     }
 }
 
@@ -136,22 +145,26 @@ fn write_count(n: u32, out: &mut String) {
 }
 
 /// `_1`, `_{ij}`, `_{12}`, `_{3,12}` (commas once an index has two digits).
-fn write_subscript(indices: &[Index], out: &mut String) {
+fn write_subscript(indices: &[Index], marked: bool, out: &mut String) {
     let wide = names::wide(indices);
-    let start = out.len();
-    out.push_str("_{");
+    // One character between the braces (told from the indices, so that marks do not count).
+    let single = match indices {
+        [Index::Var(_)] => true,
+        [Index::Num(n)] => *n < 10,
+        _ => false,
+    };
+    if single {
+        out.push('_');
+    } else {
+        out.push_str("_{");
+    }
     for (k, index) in indices.iter().enumerate() {
         if k > 0 && wide {
             out.push(',');
         }
-        write_index(*index, out);
+        write_index(*index, marked, out);
     }
-    let mut body = out[start + 2..].chars();
-    if let (Some(only), None) = (body.next(), body.next()) {
-        out.truncate(start);
-        out.push('_');
-        out.push(only);
-    } else {
+    if !single {
         out.push('}');
     }
 }
@@ -177,6 +190,7 @@ impl Printer {
             depth,
             digits,
             rounding: Rounding::HalfUp,
+            marked: false,
         }
     }
 
@@ -282,19 +296,19 @@ impl Printer {
         out.push_str(letter(name.letter));
         // With several samples, the sample comes first: a_{n,i}^{(l)}, x_{2,1}, E_n.
         match name.sample {
-            Some(n) if name.indices.is_empty() => write_subscript(&[n], out),
+            Some(n) if name.indices.is_empty() => write_subscript(&[n], self.marked, out),
             Some(n) => {
                 out.push_str("_{");
-                write_index(n, out);
+                write_index(n, self.marked, out);
                 out.push(',');
                 for index in &name.indices {
-                    write_index(*index, out);
+                    write_index(*index, self.marked, out);
                 }
                 out.push('}');
             }
             // The generic weight `w`, the rate and the loss have no subscript.
             None if name.indices.is_empty() => {}
-            None => write_subscript(&name.indices, out),
+            None => write_subscript(&name.indices, self.marked, out),
         }
         if let Some(layer) = name.shown_layer() {
             write_superscript_layer(layer, out);
@@ -508,6 +522,17 @@ impl Printer {
         out.push(')');
     }
 
+    /// A number of a formula, marked where a template is made ([`holes`]).
+    fn write_number(&self, v: Value, out: &mut String) {
+        let start = out.len();
+        Shown::with(v, self.digits, self.rounding, |shown| {
+            Self::write_shown(shown, out)
+        });
+        if self.marked {
+            holes::mark_value(v, start, out);
+        }
+    }
+
     /// Writes `e` at the end of `out`; how it sits next to neighbours in a product.
     fn write(&self, e: &Expr, out: &mut String) -> Class {
         match e {
@@ -516,9 +541,7 @@ impl Printer {
                 Class::Constant
             }
             Expr::Val(v) => {
-                Shown::with(*v, self.digits, self.rounding, |shown| {
-                    Self::write_shown(shown, out)
-                });
+                self.write_number(*v, out);
                 Class::Value
             }
             Expr::Sym(s) => {
@@ -695,6 +718,10 @@ impl Printer {
             out.push(')');
         }
         let power = self.expr(exponent);
+        if self.marked && holes::has_marks(&power) {
+            // How the exponent is braced would depend on a hole's digits.
+            holes::spoil();
+        }
         if power.chars().count() == 1 {
             let _ = write!(out, "^{power}");
         } else {
@@ -795,7 +822,7 @@ pub fn diagram_label(name: &Name) -> String {
     let mut out = String::from(letter(name.letter));
     out.push_str("_{");
     for index in &name.indices {
-        write_index(*index, &mut out);
+        write_index(*index, false, &mut out);
     }
     out.push('}');
     if let Some(layer) = name.shown_layer() {
@@ -875,6 +902,7 @@ mod tests {
         depth: 2,
         digits: 4,
         rounding: Rounding::HalfUp,
+        marked: false,
     };
 
     #[test]

@@ -37,6 +37,8 @@ pub(super) enum ChainLayout<'t> {
 pub(super) const PIECE: usize = 512;
 
 pub(super) struct Views<'a> {
+    /// This view's number, unique in the process (the row templates it makes are its own).
+    pub(super) id: u64,
     pub(super) printer: Printer,
     pub(super) derivation: &'a Derivation<'a>,
     pub(super) network: &'a crate::model::Network,
@@ -85,7 +87,9 @@ impl<'a> Views<'a> {
                 error: Mutex::new(None),
             }
         };
+        static VIEWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Views {
+            id: VIEWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             printer: Printer::new(network.depth(), derivation.options.digits)
                 .with_rounding(derivation.options.rounding),
             derivation,
@@ -158,7 +162,7 @@ impl<'a> Views<'a> {
         match pending {
             Pending::Chains(chains) => self.write_chain(chains[k].0, chains[k].1, lhs, out),
             Pending::Views(views) => self.lay_out(&views[k], lhs, out),
-            Pending::Rows(rows) => self.write_chain(&rows.get(k), Some(rows.layer()), lhs, out),
+            Pending::Rows(rows) => self.write_row(rows, k, lhs, out),
         }
     }
 

@@ -23,6 +23,7 @@ mod matrix;
 mod pending;
 mod rows;
 mod splice;
+mod templated;
 mod templates;
 mod views;
 

@@ -270,8 +270,22 @@ impl Views<'_> {
         }
         let start = out.len();
         self.printer.write_expr(&chain.lhs, out);
+        self.write_printed(chain.kind, start, &bodies, &rows, lhs, out);
+    }
+
+    /// Appends a chain whose left-hand side is printed at `start..` of `out` and whose rows
+    /// are `bodies` cut at the ends in `rows`, each after its relation.
+    pub(super) fn write_printed(
+        &self,
+        kind: ChainKind,
+        start: usize,
+        bodies: &str,
+        rows: &[(&'static str, usize)],
+        lhs: f64,
+        out: &mut String,
+    ) {
         let width = out.len() - start + bodies.len() + 8 * rows.len();
-        let stacked = width > LONG_CHAIN || Self::stacks(chain.kind);
+        let stacked = width > LONG_CHAIN || Self::stacks(kind);
         let mut from = 0;
         let rows: smallvec::SmallVec<[(&'static str, &str); 4]> = rows
             .iter()
@@ -316,10 +330,13 @@ impl Views<'_> {
             }
             key.extend_from_slice(rel.as_bytes());
             key.push(0xFF);
-            let shape = body
-                .bytes()
-                .map(|c| if c.is_ascii_digit() { b'0' } else { c });
-            key.extend(shape);
+            let at = key.len();
+            key.extend_from_slice(body.as_bytes());
+            for c in &mut key[at..] {
+                if c.is_ascii_digit() {
+                    *c = b'0';
+                }
+            }
             key.push(0xFE);
         }
         let known = SHAPES.with_borrow(|shapes| shapes.get(&key[..]).cloned());
@@ -342,7 +359,7 @@ impl Views<'_> {
     }
 
     /// Whether chains of `kind` stand one step per row however short they are.
-    fn stacks(kind: ChainKind) -> bool {
+    pub(super) fn stacks(kind: ChainKind) -> bool {
         matches!(
             kind,
             ChainKind::PreActivation
