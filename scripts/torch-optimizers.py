@@ -99,9 +99,10 @@ class Case:
                 lines.append(f"  b = {text(b)}")
             if l in self.dropout:
                 mask, keep, scale = self.dropout[l]
-                line = f"  dropout mask = {text(mask)}, keep = {keep}"
-                if scale == "none":
-                    line += ", scale = none"
+                # `keep` has no effect with `scale = none`, and the language refuses it there.
+                line = f"  dropout mask = {text(mask)}, " + (
+                    "scale = none" if scale == "none" else f"keep = {keep}"
+                )
                 lines.append(line)
         lines.append(f"target t = {text(self.t if self.samples > 1 else self.t[0])}")
         lines.append(f"loss {self.loss}")

@@ -399,6 +399,15 @@ pub enum Error {
         /// What went wrong in it.
         error: Box<Error>,
     },
+
+    /// An `optimizer`, `weight_decay` or `dropout` that says something impossible (issue 18).
+    #[error("{fault}")]
+    Training {
+        /// What is wrong.
+        fault: TrainingFault,
+        /// Where in the file.
+        span: Span,
+    },
 }
 
 /// An exam variant no draw of which can be worked by hand.
@@ -654,6 +663,17 @@ pub enum Defined {
     LayerParameter { name: String, layer: usize },
     /// `lr` or `steps` twice in `sgd`.
     SgdSetting(String),
+    /// Both `sgd` and `optimizer`.
+    SgdAndOptimizer,
+    /// A setting twice in `optimizer`.
+    OptimizerSetting {
+        optimizer: OptimizerName,
+        setting: SettingName,
+    },
+    /// `dropout` twice in one layer.
+    Dropout { layer: usize },
+    /// A setting twice in one `dropout`.
+    DropoutSetting { setting: SettingName, layer: usize },
 }
 
 impl std::fmt::Display for Defined {
@@ -663,6 +683,16 @@ impl std::fmt::Display for Defined {
             Defined::Activation(name) => write!(f, "activation {name}"),
             Defined::LayerParameter { name, layer } => write!(f, "{name} of layer {layer}"),
             Defined::SgdSetting(name) => write!(f, "sgd {name}"),
+            Defined::SgdAndOptimizer => {
+                write!(f, "the optimizer (`sgd lr = …` is `optimizer sgd lr = …`)")
+            }
+            Defined::OptimizerSetting { optimizer, setting } => {
+                write!(f, "{optimizer} {setting}")
+            }
+            Defined::Dropout { layer } => write!(f, "dropout of layer {layer}"),
+            Defined::DropoutSetting { setting, layer } => {
+                write!(f, "dropout {setting} of layer {layer}")
+            }
         }
     }
 }
@@ -1428,6 +1458,290 @@ impl std::fmt::Display for WriteFault {
     }
 }
 
+/// An optimizer of `optimizer NAME …`, by its name in the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptimizerName {
+    Sgd,
+    Momentum,
+    Nesterov,
+    AdaGrad,
+    RmsProp,
+    Adam,
+}
+
+impl OptimizerName {
+    pub const ALL: [OptimizerName; 6] = [
+        OptimizerName::Sgd,
+        OptimizerName::Momentum,
+        OptimizerName::Nesterov,
+        OptimizerName::AdaGrad,
+        OptimizerName::RmsProp,
+        OptimizerName::Adam,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptimizerName::Sgd => "sgd",
+            OptimizerName::Momentum => "momentum",
+            OptimizerName::Nesterov => "nesterov",
+            OptimizerName::AdaGrad => "adagrad",
+            OptimizerName::RmsProp => "rmsprop",
+            OptimizerName::Adam => "adam",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<OptimizerName> {
+        OptimizerName::ALL.into_iter().find(|o| o.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for OptimizerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A setting of `optimizer`, `dropout` or `weight_decay`, by its name in the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingName {
+    Lr,
+    Momentum,
+    Decay,
+    Beta1,
+    Beta2,
+    Eps,
+    Form,
+    Steps,
+    Mask,
+    Keep,
+    Scale,
+    WeightDecay,
+}
+
+impl SettingName {
+    /// The settings of `optimizer` and `dropout`, in the order messages list them.
+    pub const SETTINGS: [SettingName; 11] = [
+        SettingName::Lr,
+        SettingName::Momentum,
+        SettingName::Decay,
+        SettingName::Beta1,
+        SettingName::Beta2,
+        SettingName::Eps,
+        SettingName::Form,
+        SettingName::Steps,
+        SettingName::Mask,
+        SettingName::Keep,
+        SettingName::Scale,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingName::Lr => "lr",
+            SettingName::Momentum => "momentum",
+            SettingName::Decay => "decay",
+            SettingName::Beta1 => "beta1",
+            SettingName::Beta2 => "beta2",
+            SettingName::Eps => "eps",
+            SettingName::Form => "form",
+            SettingName::Steps => "steps",
+            SettingName::Mask => "mask",
+            SettingName::Keep => "keep",
+            SettingName::Scale => "scale",
+            SettingName::WeightDecay => "weight_decay",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SettingName> {
+        SettingName::SETTINGS
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for SettingName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The values a bounded setting may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Range {
+    /// 0 < v.
+    Positive,
+    /// 0 ≤ v.
+    NonNegative,
+    /// 0 ≤ v < 1: a momentum, a decay rate, a β.
+    Fraction,
+    /// 0 < v ≤ 1: a probability of keeping.
+    Probability,
+}
+
+impl std::fmt::Display for Range {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Range::Positive => "above 0",
+            Range::NonNegative => "at least 0",
+            Range::Fraction => "at least 0 and below 1",
+            Range::Probability => "above 0 and at most 1",
+        })
+    }
+}
+
+/// What kind of value a setting takes, when it is given another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wanted {
+    /// `lr = 0.1`.
+    Number,
+    /// `mask = [[1, 0], [1, 1]]`.
+    Mask,
+    /// `form = zero`: one of these names.
+    OneOf(Vec<&'static str>),
+}
+
+/// An `optimizer`, `weight_decay` or `dropout` that says something impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrainingFault {
+    /// A setting the optimizer does not have; `expected` are those it has.
+    NoSetting {
+        optimizer: OptimizerName,
+        setting: String,
+        expected: Vec<SettingName>,
+    },
+    /// A value outside its setting's range.
+    OutOfRange {
+        setting: SettingName,
+        range: Range,
+        value: Decimal,
+    },
+    /// A value of the wrong kind (a name for a number, a number for a form, …).
+    WrongKind {
+        setting: SettingName,
+        wanted: Wanted,
+    },
+    /// A layer's `dropout` that says something impossible.
+    Dropout(DropoutFault),
+    /// `optimizer` without the optimizer's name.
+    NoOptimizerName,
+}
+
+impl std::fmt::Display for TrainingFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |names: &[SettingName]| {
+            names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            TrainingFault::NoSetting {
+                optimizer,
+                setting,
+                expected,
+            } => write!(
+                f,
+                "{optimizer} has no setting `{setting}`; expected one of: {}",
+                list(expected)
+            ),
+            TrainingFault::OutOfRange {
+                setting,
+                range,
+                value,
+            } => write!(f, "{setting} must be {range}, not {value}"),
+            TrainingFault::WrongKind { setting, wanted } => match wanted {
+                Wanted::Number => write!(f, "{setting} takes a number, such as `{setting} = 0.5`"),
+                Wanted::Mask => write!(
+                    f,
+                    "{setting} takes a row of 0 and 1 per sample, such as `[[1, 0], [1, 1]]` \
+                     (or `[1, 0]` for one sample)"
+                ),
+                Wanted::OneOf(names) => {
+                    write!(f, "{setting} takes one of: {}", names.join(", "))
+                }
+            },
+            TrainingFault::NoOptimizerName => write!(
+                f,
+                "`optimizer` takes the optimizer's name first, one of: {} (such as `optimizer adam lr = 0.001`)",
+                OptimizerName::ALL.map(OptimizerName::as_str).join(", ")
+            ),
+            TrainingFault::Dropout(fault) => write!(f, "{fault}"),
+        }
+    }
+}
+
+impl std::fmt::Display for DropoutFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DropoutFault::MaskRows {
+                layer,
+                rows,
+                samples,
+            } => write!(
+                f,
+                "the dropout mask of layer {layer} has {} (one per sample), but the input has {}",
+                count(*rows, "row"),
+                count(*samples, "sample")
+            ),
+            DropoutFault::MaskColumns {
+                layer,
+                columns,
+                units,
+            } => write!(
+                f,
+                "this row of the dropout mask of layer {layer} has {}, but the layer has {}",
+                count(*columns, "value"),
+                count(*units, "unit")
+            ),
+            DropoutFault::MaskEntry { layer, value } => write!(
+                f,
+                "the dropout mask of layer {layer} holds {value}; its entries are 1 (kept) or 0 (dropped)"
+            ),
+            DropoutFault::OnOutput { layer } => write!(
+                f,
+                "dropout is for hidden layers, but layer {layer} is the output layer"
+            ),
+            DropoutFault::Needs(SettingName::Mask) => write!(
+                f,
+                "dropout needs its mask, a row of 0 and 1 per sample (such as `mask = [[1, 0], [1, 1]]`)"
+            ),
+            DropoutFault::Needs(setting) => write!(
+                f,
+                "dropout needs {setting}, the probability of keeping an output (such as `keep = 0.5`), or `scale = none`"
+            ),
+            DropoutFault::KeepWithoutScale => write!(
+                f,
+                "keep has no effect with `scale = none` (z̃ = h(a) ⊙ mask, without dividing by keep): leave it out, or drop `scale = none` for inverted dropout"
+            ),
+        }
+    }
+}
+
+/// A layer's `dropout` that says something impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DropoutFault {
+    /// A mask with a row count other than the samples'.
+    MaskRows {
+        layer: usize,
+        rows: usize,
+        samples: usize,
+    },
+    /// A mask row with an entry count other than the layer's units.
+    MaskColumns {
+        layer: usize,
+        columns: usize,
+        units: usize,
+    },
+    /// A mask entry other than 0 and 1.
+    MaskEntry { layer: usize, value: Decimal },
+    /// `dropout` on the output layer.
+    OnOutput { layer: usize },
+    /// `keep` with `scale = none`, where it changes nothing.
+    KeepWithoutScale,
+    /// A `dropout` without `mask`, or (inverted) without `keep`.
+    Needs(SettingName),
+}
+
 /// A number in a message: four decimals at most, or four significant digits when large.
 fn short(value: f64) -> String {
     if value.abs() < 1e6 {
@@ -1502,7 +1816,8 @@ impl Error {
             | Error::Undefined { span, .. }
             | Error::Arity { span, .. }
             | Error::NoElement { span, .. }
-            | Error::RoundedAway { span, .. } => Some(*span),
+            | Error::RoundedAway { span, .. }
+            | Error::Training { span, .. } => Some(*span),
             Error::Unworkable(unworkable) => unworkable.span,
             _ => None,
         }

@@ -8,12 +8,13 @@ use crate::error::{Defined, Error, MisfitFault, Numbers, ShapeFault, Span};
 use crate::math::functions::{Activation, Builtin, Shape};
 use crate::math::number::Decimal;
 use crate::model::Layer;
-use crate::syntax::ast::{Array, Name, Number, Param, Statement, Vector};
+use crate::syntax::ast::{Array, DropoutClause, Name, Number, Param, Statement, Vector};
 
 /// A layer statement, before its activation is looked up.
 pub(super) struct LayerText<'a> {
     pub activation: &'a Name,
     pub params: &'a [Param],
+    pub dropouts: &'a [DropoutClause],
     pub span: Span,
 }
 

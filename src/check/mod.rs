@@ -3,29 +3,35 @@
 //!
 //! [`check_with_limits`] runs the stages in order, each in its own file: the statements sorted
 //! by kind (here), the layers and arrays (`layers`), the file's own formulas (`formulas`),
-//! whether the loss fits (`fits`), the limits (`limits`), `sgd` (`sgd`) and the exam
-//! statements (`exam`).
+//! whether the loss fits (`fits`), the limits (`limits`), the training (`training`: `sgd`,
+//! `optimizer`, `weight_decay` and each layer's `dropout`) and the exam statements (`exam`).
 
 mod exam;
 mod fits;
 mod formulas;
 mod layers;
 mod limits;
-mod sgd;
+mod training;
 
 pub use fits::target_fault;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::{Defined, Error, LimitFault, Numbers, ShapeFault, Span, ValueFault};
+use crate::error::{
+    Defined, Error, LimitFault, Numbers, ShapeFault, Span, TrainingFault, ValueFault,
+};
 use crate::math::functions::{Activation, Builtin};
+use crate::math::number::Decimal;
 #[cfg(test)]
 use crate::model::Optimizer;
 use crate::model::{Limits, Network, Training};
-use crate::syntax::ast::{Array, AskKind, File, LossSpec, Name, Number, Statement, VarySpec};
+use crate::syntax::ast::{
+    Array, AskKind, File, LossSpec, Name, Number, Setting, Statement, VarySpec,
+};
 
 use layers::LayerText;
+use training::Written;
 
 /// The first two stages on one text: parsed and checked within `limits`, the syntax tree
 /// dropped once the network is built. Every command that reads a `.nn` text starts here.
@@ -56,8 +62,10 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
             span: t_array.span(),
         });
     }
-    let layers = layers::check_layers(&statements.layers, &statements.custom)?;
+    let mut layers = layers::check_layers(&statements.layers, &statements.custom)?;
     layers::check_ends(&layers, &x, &t, t_array, &file.statements)?;
+    let dropouts: Vec<_> = statements.layers.iter().map(|l| l.dropouts).collect();
+    training::check_dropouts(&dropouts, &mut layers, x.len())?;
     let (loss, loss_terms) = formulas::check_loss(loss_spec, t[0].len(), layers.len(), x.len())?;
     let loss_span = formulas::loss_span(loss_spec);
     let (last, _) = layers.last().expect("checked non-empty");
@@ -90,7 +98,7 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
         t,
         loss,
         training: statements.training.map(|(training, _)| training),
-        weight_decay: None,
+        weight_decay: statements.weight_decay.map(|(decay, _)| decay),
         exam,
         spans,
     })
@@ -109,6 +117,9 @@ struct Statements<'a> {
     target: Option<(&'a Array, Span)>,
     loss: Option<(&'a LossSpec, Span)>,
     training: Option<(Training, Span)>,
+    /// Which statement gave `training`.
+    training_written: Option<Written<'a>>,
+    weight_decay: Option<(Decimal, Span)>,
     layers: Vec<LayerText<'a>>,
     custom: HashMap<String, (Arc<Activation>, Span)>,
     varies: Vec<(&'a Name, &'a VarySpec, Span)>,
@@ -140,6 +151,8 @@ impl<'a> Statements<'a> {
             target: None,
             loss: None,
             training: None,
+            training_written: None,
+            weight_decay: None,
             layers: Vec::new(),
             custom: HashMap::new(),
             varies: Vec::new(),
@@ -171,8 +184,14 @@ impl<'a> Statements<'a> {
                 self.loss = Some((spec, span));
             }
             Statement::Sgd { settings, .. } => {
-                once(&self.training, Defined::Statement("sgd"), span)?;
-                self.training = Some((sgd::check_sgd(settings, limits)?, span));
+                self.add_training(Written::Sgd, settings, span, limits)?
+            }
+            Statement::Optimizer { name, settings, .. } => {
+                self.add_optimizer(name.as_ref(), settings, span, limits)?
+            }
+            Statement::WeightDecay { value, .. } => {
+                once(&self.weight_decay, Defined::Statement("weight_decay"), span)?;
+                self.weight_decay = Some((training::check_weight_decay(value)?, span));
             }
             Statement::Activation {
                 name,
@@ -200,10 +219,14 @@ impl<'a> Statements<'a> {
                     .insert(name.text.clone(), (Arc::new(activation), span));
             }
             Statement::Layer {
-                activation, params, ..
+                activation,
+                params,
+                dropouts,
+                ..
             } => self.layers.push(LayerText {
                 activation,
                 params,
+                dropouts,
                 span,
             }),
             Statement::Vary { target, values, .. } => self.varies.push((target, values, span)),
@@ -234,6 +257,48 @@ impl<'a> Statements<'a> {
             return Err(missing("layer (such as `layer sigmoid W = [[0.1, 0.2]]`)"));
         }
         Ok((x, t, loss))
+    }
+}
+
+impl<'a> Statements<'a> {
+    /// `optimizer NAME …`; without a name, refused at the keyword.
+    fn add_optimizer(
+        &mut self,
+        name: Option<&'a Name>,
+        settings: &[Setting],
+        span: Span,
+        limits: &Limits,
+    ) -> Result<(), Error> {
+        let name = name.ok_or(Error::Training {
+            fault: TrainingFault::NoOptimizerName,
+            span: Span::new(span.start, span.start + "optimizer".len()),
+        })?;
+        self.add_training(Written::Optimizer(name), settings, span, limits)
+    }
+
+    /// `sgd` or `optimizer`, refused after another: `sgd` or `optimizer` twice, or one of each.
+    fn add_training(
+        &mut self,
+        written: Written<'a>,
+        settings: &[Setting],
+        span: Span,
+        limits: &Limits,
+    ) -> Result<(), Error> {
+        if let (Some((_, first)), Some(before)) = (&self.training, self.training_written) {
+            let what = match (before, written) {
+                (Written::Sgd, Written::Sgd) => Defined::Statement("sgd"),
+                (Written::Optimizer(_), Written::Optimizer(_)) => Defined::Statement("optimizer"),
+                _ => Defined::SgdAndOptimizer,
+            };
+            return Err(Error::Duplicate {
+                what,
+                span,
+                first: *first,
+            });
+        }
+        self.training = Some((training::check_training(written, settings, limits)?, span));
+        self.training_written = Some(written);
+        Ok(())
     }
 }
 

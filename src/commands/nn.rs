@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::math::number::Decimal;
-use crate::model::Network;
+use crate::model::{AdamForm, Dropout, DropoutScale, MomentumForm, Network, Optimizer, Training};
 
 /// How numbers are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +125,9 @@ pub fn write(network: &Network, style: Style) -> String {
             vector(&mut out, b, style.values);
             out.push('\n');
         }
+        if let Some(dropout) = &layer.dropout {
+            dropout_clause(&mut out, dropout);
+        }
     }
     out.push_str(gap);
     match &network.loss.source {
@@ -135,14 +138,79 @@ pub fn write(network: &Network, style: Style) -> String {
             let _ = writeln!(out, "loss {}", network.loss.name);
         }
     }
-    if let Some(sgd) = network.training {
-        let _ = write!(out, "sgd lr = {}", sgd.lr);
-        if style.steps || sgd.steps != 1 {
-            let _ = write!(out, ", steps = {}", sgd.steps);
-        }
-        out.push('\n');
+    if let Some(decay) = network.weight_decay {
+        let _ = writeln!(out, "weight_decay {decay}");
+    }
+    if let Some(training) = network.training {
+        optimizer(&mut out, &training, style);
     }
     out
+}
+
+/// `sgd lr = η` for plain SGD, as files have always said it; `optimizer NAME lr = η, …` with
+/// every setting written out for the others.
+fn optimizer(out: &mut String, training: &Training, style: Style) {
+    let lr = training.lr;
+    let _ = match training.optimizer {
+        Optimizer::Sgd => write!(out, "sgd lr = {lr}"),
+        Optimizer::Momentum { momentum, form } => {
+            let form = match form {
+                MomentumForm::Zero => "zero",
+                MomentumForm::PyTorch => "pytorch",
+                MomentumForm::Ema => "ema",
+            };
+            write!(
+                out,
+                "optimizer momentum lr = {lr}, momentum = {momentum}, form = {form}"
+            )
+        }
+        Optimizer::Nesterov { momentum } => {
+            write!(out, "optimizer nesterov lr = {lr}, momentum = {momentum}")
+        }
+        Optimizer::AdaGrad { eps } => write!(out, "optimizer adagrad lr = {lr}, eps = {eps}"),
+        Optimizer::RmsProp { decay, eps } => write!(
+            out,
+            "optimizer rmsprop lr = {lr}, decay = {decay}, eps = {eps}"
+        ),
+        Optimizer::Adam {
+            beta1,
+            beta2,
+            eps,
+            form,
+        } => {
+            let form = match form {
+                AdamForm::Paper => "paper",
+                AdamForm::Zero => "zero",
+            };
+            write!(
+                out,
+                "optimizer adam lr = {lr}, beta1 = {beta1}, beta2 = {beta2}, eps = {eps}, form = {form}"
+            )
+        }
+    };
+    if style.steps || training.steps != 1 {
+        let _ = write!(out, ", steps = {}", training.steps);
+    }
+    out.push('\n');
+}
+
+/// `  dropout mask = [[1, 0], …], keep = p` (or `, scale = none`), a mask row per sample.
+fn dropout_clause(out: &mut String, dropout: &Dropout) {
+    let rows: Vec<Vec<Decimal>> = dropout
+        .mask
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|&kept| Decimal::from_int(i64::from(kept)))
+                .collect()
+        })
+        .collect();
+    out.push_str("  dropout mask = ");
+    samples(out, &rows, Numbers::Shortest);
+    let _ = match dropout.scale {
+        DropoutScale::Inverted { keep } => writeln!(out, ", keep = {keep}"),
+        DropoutScale::None => writeln!(out, ", scale = none"),
+    };
 }
 
 #[cfg(test)]
@@ -175,6 +243,74 @@ mod tests {
                 assert_eq!(again.training, network.training);
             }
         }
+    }
+
+    #[test]
+    fn the_statements_of_training_read_back_the_same() {
+        let base = "input x = [[1, 2], [3, 4]]\ntarget t = [[0], [1]]\nlayer tanh W = [[1, 2], [3, 4]] b = [0, 1]\n";
+        let rest = "layer identity W = [[1, -1]]\nloss sum_squared\n";
+        let mut files = Vec::new();
+        for optimizer in [
+            "sgd lr = 0.1, steps = 2",
+            "optimizer sgd lr = 0.5",
+            "optimizer momentum lr = 0.1",
+            "optimizer momentum lr = 0.1, momentum = 0.5, form = pytorch, steps = 3",
+            "optimizer momentum lr = 0.1, form = ema",
+            "optimizer nesterov lr = 0.1, momentum = 0",
+            "optimizer adagrad lr = 0.1",
+            "optimizer rmsprop lr = 0.01, decay = 0.9, eps = 1e-6",
+            "optimizer adam lr = 0.001",
+            "optimizer adam lr = 0.001, beta1 = 0.5, beta2 = 0.9, eps = 1e-7, form = zero",
+        ] {
+            for (decay, dropout) in [
+                ("", ""),
+                (
+                    "weight_decay 0.01\n",
+                    "dropout mask = [[1, 0], [0, 1]], keep = 0.5\n",
+                ),
+                (
+                    "weight_decay 0\n",
+                    "dropout mask = [[1, 1], [0, 0]], scale = none\n",
+                ),
+            ] {
+                files.push(format!("{base}{dropout}{rest}{decay}{optimizer}\n"));
+            }
+        }
+        // One sample: the mask is written as a vector, as `x` is.
+        files.push("input x = [1]\ntarget t = [1]\nlayer relu W = [[1], [2]] dropout mask = [0, 1], keep = 0.8\nlayer identity W = [[1, 1]]\nloss sum_squared\noptimizer adam lr = 0.1\n".into());
+        for text in &files {
+            let network = read(text);
+            for style in [
+                Style::VARIANT,
+                Style {
+                    steps: false,
+                    ..Style::VARIANT
+                },
+            ] {
+                let written = write(&network, style);
+                let again = read(&written);
+                assert_eq!(again.training, network.training, "{written}");
+                assert_eq!(again.weight_decay, network.weight_decay, "{written}");
+                let dropouts = |n: &Network| {
+                    n.layers
+                        .iter()
+                        .map(|l| l.dropout.clone())
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(dropouts(&again), dropouts(&network), "{written}");
+                assert_eq!(write(&again, style), written);
+            }
+        }
+        // Plain SGD is still written the way it always was.
+        let written = write(&read(&files[4]), Style::VARIANT);
+        assert!(
+            written.ends_with("weight_decay 0.01\nsgd lr = 0.5, steps = 1\n"),
+            "{written}"
+        );
+        assert!(
+            written.contains("\n  dropout mask = [[1, 0],\n       [0, 1]], keep = 0.5\n"),
+            "{written}"
+        );
     }
 
     #[test]

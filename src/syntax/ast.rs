@@ -140,11 +140,37 @@ pub struct Param {
     pub span: Span,
 }
 
-/// `lr = 0.1` inside `sgd`.
+/// What a setting is given: `0.1`, `zero`, `[[1, 0]]`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Number(Number),
+    Name(Name),
+    Array(Array),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Number(n) => n.span,
+            Value::Name(n) => n.span,
+            Value::Array(a) => a.span(),
+        }
+    }
+}
+
+/// `lr = 0.1` inside `sgd` (always a number there) or `optimizer`, `keep = 0.5` inside
+/// `dropout`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Setting {
     pub name: Name,
-    pub value: Number,
+    pub value: Value,
+    pub span: Span,
+}
+
+/// `dropout mask = […], keep = 0.5` inside a layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropoutClause {
+    pub settings: Vec<Setting>,
     pub span: Span,
 }
 
@@ -165,10 +191,11 @@ pub enum Statement {
         value: Array,
         span: Span,
     },
-    /// `layer sigmoid W = … b = …`.
+    /// `layer sigmoid W = … b = …`, with any `dropout …` among its parameters.
     Layer {
         activation: Name,
         params: Vec<Param>,
+        dropouts: Vec<DropoutClause>,
         span: Span,
     },
     /// `loss sum_squared` or `loss (y, t) = (y - t)^2 / 2`.
@@ -196,6 +223,14 @@ pub enum Statement {
     },
     /// `sgd lr = 0.1, steps = 2`.
     Sgd { settings: Vec<Setting>, span: Span },
+    /// `optimizer adam lr = 0.001, beta1 = 0.9`; without a name, `optimizer lr = 0.1`.
+    Optimizer {
+        name: Option<Name>,
+        settings: Vec<Setting>,
+        span: Span,
+    },
+    /// `weight_decay 0.01`.
+    WeightDecay { value: Number, span: Span },
 }
 
 impl Statement {
@@ -209,7 +244,9 @@ impl Statement {
             | Statement::Activation { span, .. }
             | Statement::Vary { span, .. }
             | Statement::Ask { span, .. }
-            | Statement::Sgd { span, .. } => *span,
+            | Statement::Sgd { span, .. }
+            | Statement::Optimizer { span, .. }
+            | Statement::WeightDecay { span, .. } => *span,
         }
     }
 }

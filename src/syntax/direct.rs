@@ -1,5 +1,6 @@
 //! The common file read straight from its bytes, without pest: `title`, `input`, `target`,
-//! `layer`, `loss`, `sgd` and `activation`, which is every file `gen` writes and all of a big
+//! `layer` (with `dropout`), `loss`, `sgd`, `optimizer`, `weight_decay` and `activation`,
+//! which is every file `gen` writes and all of a big
 //! network's 80,000 numbers. A formula is handed back to the parser (the `formula` callback),
 //! which reads it with pest's `expr` rule alone.
 //!
@@ -17,7 +18,8 @@
 use crate::error::{Error, Span};
 use crate::math::number::Decimal;
 use crate::syntax::ast::{
-    Array, File, Formula, LossSpec, Name, Number, Param, Setting, Statement, Vector,
+    Array, DropoutClause, File, Formula, LossSpec, Name, Number, Param, Setting, Statement, Value,
+    Vector,
 };
 
 /// A formula read from byte `at` of the text: the formula, its text as written and where it
@@ -57,6 +59,8 @@ enum Keyword {
     Layer,
     Loss,
     Sgd,
+    Optimizer,
+    WeightDecay,
     Activation,
     /// `vary` or `ask`: left to pest.
     Other,
@@ -72,11 +76,19 @@ impl Keyword {
             "layer" => Keyword::Layer,
             "loss" => Keyword::Loss,
             "sgd" => Keyword::Sgd,
+            "optimizer" => Keyword::Optimizer,
+            "weight_decay" => Keyword::WeightDecay,
             "activation" => Keyword::Activation,
             "vary" | "ask" => Keyword::Other,
             _ => return None,
         })
     }
+}
+
+/// What a layer statement holds after its activation.
+enum LayerItem {
+    Param(Param),
+    Dropout(DropoutClause),
 }
 
 struct Reader<'a> {
@@ -164,7 +176,17 @@ impl<'a> Reader<'a> {
                     span: Span::new(start, self.at),
                 }
             }
-            Keyword::Sgd => self.sgd(start)?,
+            Keyword::Sgd => {
+                let settings = self.settings(Reader::setting)?;
+                let span = Span::new(start, self.at);
+                Statement::Sgd { settings, span }
+            }
+            Keyword::Optimizer => self.optimizer(start)?,
+            Keyword::WeightDecay => {
+                let value = self.number()?;
+                let span = Span::new(start, self.at);
+                Statement::WeightDecay { value, span }
+            }
             Keyword::Activation => {
                 let name = self.name()?;
                 self.skip();
@@ -229,58 +251,92 @@ impl<'a> Reader<'a> {
         let activation = self.name()?;
         self.skip();
         let mut end = self.at;
-        let mut params = Vec::new();
-        if let Some(first) = self.param()? {
-            params.push(first);
+        let (mut params, mut dropouts) = (Vec::new(), Vec::new());
+        let mut item = self.layer_item()?;
+        while let Some(read) = item {
+            match read {
+                LayerItem::Param(param) => params.push(param),
+                LayerItem::Dropout(dropout) => dropouts.push(dropout),
+            }
             end = self.at;
-            loop {
-                let back = self.at;
-                self.skip();
-                match self.param()? {
-                    Some(param) => {
-                        params.push(param);
-                        end = self.at;
-                    }
-                    None => {
-                        self.at = back;
-                        break;
-                    }
-                }
+            let back = self.at;
+            self.skip();
+            item = self.layer_item()?;
+            if item.is_none() {
+                self.at = back;
             }
         }
         Some(Statement::Layer {
             activation,
             params,
+            dropouts,
             span: Span::new(start, end),
         })
     }
 
-    /// `W = …`: `Some(None)` where no parameter starts (a statement keyword or no name),
-    /// `None` for one that starts and is not read.
-    fn param(&mut self) -> Option<Option<Param>> {
+    /// `W = …` or `dropout …`: `Some(None)` where neither starts (a statement keyword or no
+    /// name), `None` for one that starts and is not read. `dropout = […]` is a parameter
+    /// (pest tries `param` first), for `check` to refuse.
+    fn layer_item(&mut self) -> Option<Option<LayerItem>> {
         let start = self.at;
-        if !self.peek().is_some_and(|b| b.is_ascii_alphabetic())
-            || Keyword::of(self.word()).is_some()
-        {
+        let word = self.word();
+        if !self.peek().is_some_and(|b| b.is_ascii_alphabetic()) || Keyword::of(word).is_some() {
             return Some(None);
         }
+        if word == "dropout" {
+            self.at += word.len();
+            self.skip();
+            if self.peek() != Some(b'=') {
+                let settings = self.settings(Reader::option)?;
+                let span = Span::new(start, self.at);
+                return Some(Some(LayerItem::Dropout(DropoutClause { settings, span })));
+            }
+            self.at = start;
+        }
         let (name, value) = self.assignment()?;
-        Some(Some(Param {
+        Some(Some(LayerItem::Param(Param {
             name,
             value,
             span: Span::new(start, self.at),
-        }))
+        })))
     }
 
-    /// `setting ~ ("," ~ setting)*`: the white space after a single setting belongs to the
-    /// statement, as in pest.
-    fn sgd(&mut self, start: usize) -> Option<Statement> {
-        let mut settings = vec![self.setting()?];
+    /// `optimizer (name ~ !"=")? (option ~ ("," ~ option)*)?`: without a setting, the white
+    /// space after the name belongs to the statement, as in pest.
+    fn optimizer(&mut self, start: usize) -> Option<Statement> {
+        let before = self.at;
+        let mut name = self.name();
+        self.skip();
+        if name.is_some() && self.peek() == Some(b'=') {
+            // The first setting's name: the optimizer has none.
+            name = None;
+            self.at = before;
+        }
+        let after_name = self.at;
+        let settings = match self.settings(Reader::option) {
+            Some(settings) => settings,
+            // An optional group that does not match leaves nothing read.
+            None => {
+                self.at = after_name;
+                Vec::new()
+            }
+        };
+        Some(Statement::Optimizer {
+            name,
+            settings,
+            span: Span::new(start, self.at),
+        })
+    }
+
+    /// `one ~ ("," ~ one)*`, the reader at the end: the white space after a single item
+    /// belongs to the statement, as in pest.
+    fn settings(&mut self, one: fn(&mut Self) -> Option<Setting>) -> Option<Vec<Setting>> {
+        let mut settings = vec![one(self)?];
         self.skip();
         let mut end = self.at;
         if self.eat(b',') {
             self.skip();
-            settings.push(self.setting()?);
+            settings.push(one(self)?);
             end = self.at;
             loop {
                 let back = self.at;
@@ -290,23 +346,41 @@ impl<'a> Reader<'a> {
                     break;
                 }
                 self.skip();
-                settings.push(self.setting()?);
+                settings.push(one(self)?);
                 end = self.at;
             }
         }
-        Some(Statement::Sgd {
-            settings,
-            span: Span::new(start, end),
-        })
+        self.at = end;
+        Some(settings)
     }
 
+    /// `name = number`, in `sgd`.
     fn setting(&mut self) -> Option<Setting> {
         let start = self.at;
         let name = self.name()?;
         self.skip();
         self.expect(b'=')?;
         self.skip();
-        let value = self.number()?;
+        let value = Value::Number(self.number()?);
+        Some(Setting {
+            name,
+            value,
+            span: Span::new(start, self.at),
+        })
+    }
+
+    /// `name = (array | number | name)`, in `optimizer` and `dropout`.
+    fn option(&mut self) -> Option<Setting> {
+        let start = self.at;
+        let name = self.name()?;
+        self.skip();
+        self.expect(b'=')?;
+        self.skip();
+        let value = match self.peek()? {
+            b'[' => Value::Array(self.array()?),
+            b if b.is_ascii_alphabetic() => Value::Name(self.name()?),
+            _ => Value::Number(self.number()?),
+        };
         Some(Setting {
             name,
             value,

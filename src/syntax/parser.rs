@@ -29,8 +29,8 @@ use crate::error::{AskFault, Error, Expected, Found, LimitFault, Span, SyntaxFau
 use crate::math::number::{Decimal, Unreadable};
 use crate::model::Limits;
 use crate::syntax::ast::{
-    Array, AskKind, File, Formula, LossSpec, Name, Number, Op, Param, Setting, Statement, VarySpec,
-    Vector,
+    Array, AskKind, DropoutClause, File, Formula, LossSpec, Name, Number, Op, Param, Setting,
+    Statement, Value, VarySpec, Vector,
 };
 
 mod grammar {
@@ -152,6 +152,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_layer
             | Rule::kw_loss
             | Rule::kw_sgd
+            | Rule::kw_optimizer
+            | Rule::kw_weight_decay
+            | Rule::kw_dropout
             | Rule::kw_activation
             | Rule::kw_vary
             | Rule::kw_ask
@@ -380,6 +383,19 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
             settings: inner.map(setting).collect::<Result<_, Error>>()?,
             span: whole,
         },
+        Rule::optimizer => {
+            let mut inner = inner.peekable();
+            let name = inner.next_if(|p| p.as_rule() == Rule::name).map(name);
+            Statement::Optimizer {
+                name,
+                settings: inner.map(option).collect::<Result<_, Error>>()?,
+                span: whole,
+            }
+        }
+        Rule::weight_decay => Statement::WeightDecay {
+            value: number(next(&mut inner))?,
+            span: whole,
+        },
         _ => unreachable!("the grammar has no other statements"),
     })
 }
@@ -395,22 +411,29 @@ fn layer<'a>(
     whole: Span,
 ) -> Result<Statement, Error> {
     let activation = name(next(&mut inner));
-    let params = inner
-        .map(|p| {
-            let whole = span(&p);
-            let mut parts = p.into_inner();
-            let name = name(parts.next().expect("param name"));
-            let value = array(parts.next().expect("param value"))?;
-            Ok(Param {
-                name,
-                value,
+    let (mut params, mut dropouts) = (Vec::new(), Vec::new());
+    for p in inner {
+        let whole = span(&p);
+        if p.as_rule() == Rule::dropout {
+            dropouts.push(DropoutClause {
+                settings: children(p).map(option).collect::<Result<_, Error>>()?,
                 span: whole,
-            })
-        })
-        .collect::<Result<_, Error>>()?;
+            });
+            continue;
+        }
+        let mut parts = p.into_inner();
+        let name = name(parts.next().expect("param name"));
+        let value = array(parts.next().expect("param value"))?;
+        params.push(Param {
+            name,
+            value,
+            span: whole,
+        });
+    }
     Ok(Statement::Layer {
         activation,
         params,
+        dropouts,
         span: whole,
     })
 }
@@ -522,7 +545,25 @@ fn setting(pair: Pair<'_, Rule>) -> Result<Setting, Error> {
     let whole = span(&pair);
     let mut parts = pair.into_inner();
     let name = name(parts.next().expect("setting name"));
-    let value = number(parts.next().expect("setting value"))?;
+    let value = Value::Number(number(parts.next().expect("setting value"))?);
+    Ok(Setting {
+        name,
+        value,
+        span: whole,
+    })
+}
+
+/// `form = zero`, `mask = [[1, 0]]` in `optimizer` and `dropout`.
+fn option(pair: Pair<'_, Rule>) -> Result<Setting, Error> {
+    let whole = span(&pair);
+    let mut parts = pair.into_inner();
+    let name = name(parts.next().expect("option name"));
+    let value = next(&mut parts.next().expect("option value").into_inner());
+    let value = match value.as_rule() {
+        Rule::number => Value::Number(number(value)?),
+        Rule::name => Value::Name(self::name(value)),
+        _ => Value::Array(array(value)?),
+    };
     Ok(Setting {
         name,
         value,
@@ -590,6 +631,10 @@ fn describe(rule: &Rule) -> &'static str {
         | Rule::layer
         | Rule::loss
         | Rule::sgd
+        | Rule::optimizer
+        | Rule::weight_decay
+        | Rule::kw_optimizer
+        | Rule::kw_weight_decay
         | Rule::kw_title
         | Rule::kw_input
         | Rule::kw_target
@@ -613,8 +658,10 @@ fn describe(rule: &Rule) -> &'static str {
         Rule::infix => "an operator",
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
         Rule::neg => "a minus sign",
-        Rule::param => "a layer parameter such as `W = [[…]]`",
-        Rule::setting => "a setting such as `lr = 0.1`",
+        // `dropout …` is one of a layer's parameters.
+        Rule::param | Rule::dropout | Rule::kw_dropout => "a layer parameter such as `W = [[…]]`",
+        Rule::setting | Rule::option => "a setting such as `lr = 0.1`",
+        Rule::value => "a value such as `0.9`, `zero` or `[[1, 0], [1, 1]]`",
         Rule::matrix => "a matrix such as `[[1, 2], [3, 4]]`",
         Rule::vector => "a vector such as `[1, 2]`",
         Rule::number => "a number",
@@ -692,7 +739,9 @@ fn from_attempts(text: &str, error: &pest::error::Error<Rule>) -> Option<Error> 
             _ if internal => {}
             " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
             "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" | "vary"
-            | "ask" => statement = true,
+            | "ask" | "optimizer" | "weight_decay" => statement = true,
+            // A layer's `dropout` is said by its rule, as a layer parameter.
+            "dropout" => {}
             _ => push(format!("`{token}`")),
         }
     }
@@ -711,8 +760,9 @@ fn from_attempts(text: &str, error: &pest::error::Error<Rule>) -> Option<Error> 
     if expected.iter().any(|e| e == "`,`" || e == "`]`") {
         // Inside brackets: what is wanted is the next item or the closing bracket.
         expected.retain(|e| !is_array(e));
-    } else if expected.iter().any(is_array) {
-        // `[` opens a vector or a matrix, which say it better.
+    } else if expected.iter().any(is_array) || expected.iter().any(|e| e == describe(&Rule::value))
+    {
+        // `[` opens a vector or a matrix (or a setting's value), which say it better.
         expected.retain(|e| e != "`[`");
     }
     if expected.iter().any(|e| e == describe(&Rule::string)) {
@@ -840,10 +890,40 @@ mod tests {
                 "input x = [007, -0, 0.000, 1.10, 123456789012345678, 1234567890123456789]",
                 "input x = [1e3, 2E-2, 3e+1, 0.5e0, 99999999999999999999999, 0.000000000000000000001]",
                 "input\r\nx\r=\r[1]\r",
+                "optimizer adam lr = 0.001, beta1 = 0.9, form = zero\n",
+                "optimizer sgd\n",
+                "optimizer lr = 0.1\noptimizer\noptimizer\tadam\n\n",
+                "optimizer # no name\n lr=1, form = x",
+                "optimizer adam   # no settings\n\n",
+                "optimizer momentum lr=1,form=ema,x=[1],y=[[1]] , z = -2e-3",
+                "optimizer adam lr = 0.1 , # why\n eps = 1e-8 # end\n",
+                "weight_decay 0.01 weight_decay -1e-2\nweight_decay 0",
+                "layer relu W=[[1]] dropout mask=[[1],[0]], keep=0.5 b=[1] dropout scale = none",
+                "layer relu dropout = [1] dropout mask = [1]  # end\n",
+                "layer relu dropout mask = [1, 0] , keep = 1\n\nlayer identity",
+                "layer relu\n  W = [[1]]\n  dropout mask = [[1, 0],\n [0, 1]], keep = 0.5, scale = none\n",
             ]
             .map(String::from),
         );
+        texts.extend(torch_cases());
         texts
+    }
+
+    /// The `.nn` texts of `tests/data/torch-optimizers.json`: every optimizer, weight decay and
+    /// dropout.
+    fn torch_cases() -> Vec<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/torch-optimizers.json"
+        );
+        let data: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        data["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|case| case["nn"].as_str().unwrap().to_string())
+            .collect()
     }
 
     #[test]
@@ -864,6 +944,11 @@ mod tests {
             let text = std::fs::read_to_string(format!("{}/{text}", env!("CARGO_MANIFEST_DIR")));
             assert_eq!(same_as_pest(&text.unwrap()), Ok(true));
         }
+        // The statements of issue 18 are read directly: a big network with them is never
+        // left to pest.
+        for text in torch_cases() {
+            assert_eq!(same_as_pest(&text), Ok(true), "{text}");
+        }
     }
 
     #[test]
@@ -878,7 +963,8 @@ mod tests {
         let small = "title \"t\"\ninput x=[1,2]\nlayer relu W=[[1,-2.5]] b=[0]\nloss sum_squared\nsgd lr=1e-1, steps=2\n";
         let formulas =
             "activation f(a) = a/(1+exp(-a)) # c\nlayer f W=[[1]]\nloss (y, t) = -(y - t)^2^3\n";
-        for base in [article, small, formulas] {
+        let training = "input x=[[1,2],[3,4]]\nlayer tanh W=[[1,-2],[0,1]] dropout mask=[[1,0],[0,1]], keep=0.5\n b=[0,1]\nlayer identity W=[[1,1]]\nweight_decay 1e-2\noptimizer adam lr=0.1, form=zero\n";
+        for base in [article, small, formulas, training] {
             let mut cuts: Vec<usize> = (0..=base.len())
                 .filter(|&i| base.is_char_boundary(i))
                 .collect();
@@ -1013,6 +1099,7 @@ mod tests {
             activation,
             params,
             span,
+            ..
         }]: [Statement; 1] = parsed(text).try_into().unwrap()
         else {
             panic!("one layer")
@@ -1096,6 +1183,23 @@ mod tests {
             (message.as_str(), at),
             ("expected `,` or `]`, found `layer`", 18)
         );
+    }
+
+    #[test]
+    fn errors_in_the_statements_of_training_speak_in_words() {
+        for (text, expected) in [
+            ("optimizer adam lr = ", "expected a value such as `0.9`, `zero` or `[[1, 0], [1, 1]]`, found the end of the file"),
+            ("optimizer adam lr = 0.1,", "expected a name, found the end of the file"),
+            ("weight_decay = 0.1", "expected a number, found `=`"),
+            // `dropout` alone reads as a parameter named `dropout` missing its `=`.
+            (
+                "layer relu W = [[1]] dropout\n",
+                "expected `=`, a layer parameter such as `W = [[…]]` or a name, found the end of the file",
+            ),
+        ] {
+            let found = syntax(text).0;
+            assert!(found == expected, "{text:?}: {found}");
+        }
     }
 
     #[test]
