@@ -22,6 +22,7 @@ use crate::math::expr::{Expr, Index, Symbol};
 
 mod chain;
 mod formulas;
+mod optimizers;
 mod options;
 mod rows;
 mod rules;
@@ -31,6 +32,7 @@ mod store;
 mod values;
 
 pub use chain::{Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step};
+pub use optimizers::readable;
 pub use options::{Carry, Options};
 pub use rows::{Parameters, Rows};
 pub use solution::{derive, Derivation};
