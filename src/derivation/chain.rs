@@ -29,6 +29,10 @@ pub enum ChainKind {
     ExpandedGradient,
     /// An SGD update with numbers.
     Update,
+    /// An optimizer's state row with numbers (`v ← μv − η ∂E/∂w`, Adam's `\hat m = …`).
+    State,
+    /// An optimizer's update of a parameter with numbers (`w ← w + v`), beyond plain SGD.
+    OptimizerUpdate,
     /// A row of the matrix form (vectors and matrices with numbers).
     Matrix,
 }
@@ -100,6 +104,8 @@ pub struct LayerNumbers {
     pub grad_bias: Option<Vec<Value>>,
     pub weights_after: Option<Vec<Vec<Value>>>,
     pub bias_after: Option<Vec<Value>>,
+    /// The optimizer's state in this step, in the order of its rows (empty for plain SGD).
+    pub state: Vec<StateNumbers>,
 }
 
 /// The forward and backward pass of one sample.
@@ -127,4 +133,17 @@ pub struct Step {
     pub loss_value: Value,
     pub sample_losses: Vec<Value>,
     pub layers: Vec<LayerNumbers>,
+    /// Adam's step size η_t of this step, with `form = zero`.
+    pub step_rate: Option<Chain>,
+}
+
+/// One layer's state in one step, in row order (weights row by row, then biases): for each
+/// row of the program but the update, its values before the step and after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateNumbers {
+    pub moment: crate::math::expr::Moment,
+    /// Whether the state is carried to the next step (false for Adam's hats).
+    pub carried: bool,
+    pub before: Vec<Value>,
+    pub after: Vec<Value>,
 }

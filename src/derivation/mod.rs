@@ -23,6 +23,7 @@ use crate::math::expr::{Expr, Index, Symbol};
 mod after;
 mod chain;
 mod formulas;
+mod optimizers;
 mod options;
 mod rows;
 mod rules;
@@ -33,6 +34,7 @@ mod values;
 
 pub use after::After;
 pub use chain::{Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step};
+pub use optimizers::readable;
 pub use options::{Carry, Options};
 pub use rows::{Parameters, Rows};
 pub use solution::{derive, Derivation};

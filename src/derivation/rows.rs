@@ -7,6 +7,7 @@
 
 use super::chain::{Chain, ChainKind, LayerNumbers, Step};
 use super::formulas::{Formulas, I, J};
+use super::optimizers::{written_row, Program, Written};
 use super::options::Options;
 use super::rules::{update_chain, update_formula};
 use super::sym;
@@ -214,6 +215,9 @@ pub struct Rows<'a> {
     network: &'a Network,
     options: &'a Options,
     of: Parameters,
+    /// The optimizer's rows beyond plain SGD: each parameter's update is then its state rows
+    /// and its update, `per_parameter` rows.
+    program: Option<&'a Program>,
 }
 
 impl<'a> Rows<'a> {
@@ -230,6 +234,20 @@ impl<'a> Rows<'a> {
             network,
             options,
             of,
+            program: None,
+        }
+    }
+
+    /// The same stream with an optimizer's rows for the updates.
+    pub(super) fn with_program(self, program: Option<&'a Program>) -> Rows<'a> {
+        Rows { program, ..self }
+    }
+
+    /// How many update rows each parameter has.
+    fn per_parameter(&self) -> usize {
+        match (self.of, self.program) {
+            (Parameters::Updates, Some(program)) => program.targets.len(),
+            _ => 1,
         }
     }
 
@@ -243,30 +261,65 @@ impl<'a> Rows<'a> {
         self.rows.layer
     }
 
-    /// How many rows: one per weight, then one per bias.
+    /// How many rows: one per weight, then one per bias (an optimizer's updates: as many
+    /// per parameter as it has rows).
     pub fn len(&self) -> usize {
-        self.rows.count
+        self.rows.count * self.per_parameter()
     }
 
     pub fn is_empty(&self) -> bool {
         self.rows.count == 0
     }
 
-    /// The left-hand side of row `k`: `∂E/∂w_{ij}` (or `w_{ij}` for an update).
+    /// The left-hand side of row `k`: `∂E/∂w_{ij}` (or `w_{ij}` for an update, or the state
+    /// an optimizer's row assigns).
     pub fn lhs(&self, k: usize) -> Expr {
-        let parameter = sym(self.rows.symbol(k));
-        match self.of {
-            Parameters::Gradients => Expr::partial(sym(Symbol::loss()), parameter),
-            Parameters::Updates => parameter,
+        let per = self.per_parameter();
+        let parameter = self.rows.symbol(k / per);
+        match (self.of, self.program) {
+            (Parameters::Gradients, _) => Expr::partial(sym(Symbol::loss()), sym(parameter)),
+            (Parameters::Updates, Some(program)) => sym(program.target_symbol(k % per, &parameter)),
+            (Parameters::Updates, None) => sym(parameter),
         }
     }
 
     /// Row `k`: its formula, its numbers and its value.
     pub fn get(&self, k: usize) -> Chain {
-        match self.of {
-            Parameters::Gradients => self.gradient(k),
-            Parameters::Updates => self.update(k),
+        match (self.of, self.program) {
+            (Parameters::Gradients, _) => self.gradient(k),
+            (Parameters::Updates, Some(program)) => self.optimizer_row(program, k),
+            (Parameters::Updates, None) => self.update(k),
         }
+    }
+
+    /// Row `k` of an optimizer's updates: row `k % per` of parameter `k / per`.
+    fn optimizer_row(&self, program: &Program, k: usize) -> Chain {
+        let per = self.per_parameter();
+        let (parameter, row) = (k / per, k % per);
+        let numbers = self.numbers();
+        let after = numbers.and_then(|numbers| match self.rows.parameter(parameter) {
+            Parameter::Weight(i, j) => numbers.weights_after.as_ref()?.get(i)?.get(j).copied(),
+            Parameter::Bias(i) => numbers.bias_after.as_ref()?.get(i).copied(),
+        });
+        let state = numbers.map_or(&[][..], |n| n.state.as_slice());
+        let step_rate =
+            self.step
+                .step_rate
+                .as_ref()
+                .and_then(|chain| match chain.rows.last()?.expr {
+                    Expr::Val(value) => Some(value),
+                    _ => None,
+                });
+        let at = Written {
+            state,
+            after,
+            step_rate,
+            layer: self.rows.layer,
+            k: parameter,
+            row,
+            step: self.step.number,
+        };
+        written_row(program, &self.source(), &at, self.options)
     }
 
     fn source(&self) -> StepSource<'a> {

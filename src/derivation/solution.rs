@@ -3,6 +3,7 @@
 use super::after::{after, After};
 use super::chain::{Chain, ChainKind, LayerChains, Step};
 use super::formulas::Formulas;
+use super::optimizers::Program;
 use super::options::{Carry, Options};
 use super::rows::{self, Parameters, Rows};
 use super::rules::{
@@ -34,6 +35,9 @@ pub struct Derivation<'n> {
     pub gradient_rules: Vec<Chain>,
     /// `w ← w − η ∂E/∂w`, when the file has `sgd`.
     pub update_rule: Option<Chain>,
+    /// An optimizer's general rows beyond plain SGD, in order (`v ← μv − η ∂E/∂w`,
+    /// `w ← w + v`); empty for plain SGD.
+    pub optimizer_rules: Vec<Chain>,
     /// The rule that gave δ^{(L)} = y − t directly (softmax with cross-entropy, …), if any.
     pub shortcut: Option<&'static str>,
     pub steps: Vec<Step>,
@@ -42,6 +46,8 @@ pub struct Derivation<'n> {
     formulas: Formulas<'n>,
     /// What each layer's gradient and update rows share, layer 1 first.
     rows: Vec<rows::LayerRows>,
+    /// The optimizer's rows beyond plain SGD.
+    program: Option<Program>,
 }
 
 /// Derives the whole worked solution. With rounded values carried, a row that leaves the real
@@ -108,6 +114,7 @@ pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivatio
         _ => None,
     };
 
+    let program = Program::of(network);
     Ok(Derivation {
         network,
         options,
@@ -116,6 +123,8 @@ pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivatio
         loss,
         gradient_rules,
         update_rule,
+        optimizer_rules: program.as_ref().map(Program::rules).unwrap_or_default(),
+        program,
         shortcut: formulas.shortcut,
         steps,
         after,
@@ -146,7 +155,10 @@ impl Derivation<'_> {
         self.rows
             .iter()
             .rev()
-            .map(|rows| Rows::new(rows, step, self.network, &self.options, of))
+            .map(|rows| {
+                Rows::new(rows, step, self.network, &self.options, of)
+                    .with_program(self.program.as_ref())
+            })
             .collect()
     }
 
@@ -165,11 +177,23 @@ impl Derivation<'_> {
     }
 
     /// The update row of the `index`-th parameter of `layer` in `step`, when there is SGD:
-    /// `w ← w − η ∂E/∂w = numbers ≈ value`.
+    /// `w ← w − η ∂E/∂w = numbers ≈ value` (with another optimizer, its last row: the
+    /// parameter's update).
     pub fn update_chain(&self, step: &Step, layer: u32, index: usize) -> Option<Chain> {
         self.network.training?;
         let rows = &self.rows[layer as usize - 1];
-        Some(Rows::new(rows, step, self.network, &self.options, Parameters::Updates).get(index))
+        let per = self.program.as_ref().map_or(1, |p| p.targets.len());
+        let stream = Rows::new(rows, step, self.network, &self.options, Parameters::Updates)
+            .with_program(self.program.as_ref());
+        Some(stream.get(index * per + per - 1))
+    }
+
+    /// The optimizer's carried states, in the order of its rows (none for plain SGD).
+    pub fn carried_states(&self) -> Vec<crate::math::expr::Moment> {
+        self.program
+            .as_ref()
+            .map(|p| p.carried().collect())
+            .unwrap_or_default()
     }
 }
 

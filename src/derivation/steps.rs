@@ -5,8 +5,9 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
-use super::chain::{Chain, ChainKind, LayerChains, LayerNumbers, SampleRows, Step};
+use super::chain::{Chain, ChainKind, LayerChains, LayerNumbers, SampleRows, StateNumbers, Step};
 use super::formulas::{instance, Formulas, I};
+use super::optimizers::{self, Program};
 use super::rows::LayerRows;
 use super::values::{legible, scaled_rate, widen_outputs, Source, Values};
 use super::{num, sym};
@@ -300,15 +301,25 @@ pub(super) fn derive_step(
         (Some(chain), value)
     };
     let gradients = gradients(f, patterns, values, step)?;
-    let updated = updates(f, patterns, values, step)?;
+    let (updated, mut state, step_rate) = match Program::of(f.network) {
+        Some(program) => optimizer_updates(&program, values, step)?,
+        None => (updates(f, patterns, values, step)?, Vec::new(), None),
+    };
     let layers = (1..=depth)
         .map(|layer| {
             let l = layer as usize - 1;
-            layer_numbers(values, &gradients[l], &updated[l], layer)
+            let mut numbers = layer_numbers(values, &gradients[l], &updated[l], layer);
+            if let Some(kept) = state.get_mut(l) {
+                numbers.state = std::mem::take(kept);
+            }
+            numbers
         })
-        .collect();
+        .collect::<Vec<LayerNumbers>>();
     for (layer, updated) in (1..=depth).zip(updated) {
         values.keep_parameters(layer, updated);
+    }
+    if !state.is_empty() {
+        values.moments = layers.iter().map(|n| n.state.clone()).collect();
     }
     Ok(Step {
         number: step,
@@ -317,7 +328,49 @@ pub(super) fn derive_step(
         loss_value,
         sample_losses,
         layers,
+        step_rate,
     })
+}
+
+/// An optimizer's step beyond plain SGD: every parameter after it (layer 1 first, in row
+/// order), each layer's state, and Adam's step size η_t; the state starts at 0.
+#[allow(clippy::type_complexity)]
+fn optimizer_updates(
+    program: &Program,
+    values: &mut Values,
+    step: u32,
+) -> Result<(Vec<Vec<Value>>, Vec<Vec<StateNumbers>>, Option<Chain>), Error> {
+    if values.moments.is_empty() {
+        values.moments = optimizers::initial(program, values.network);
+    }
+    let step_rate = program.step_rate(values, step)?;
+    let rate = step_rate.as_ref().and_then(final_value);
+    let depth = values.network.depth();
+    let mut updated = vec![Vec::new(); depth as usize];
+    let mut states = vec![Vec::new(); depth as usize];
+    let values = &*values;
+    for layer in (1..=depth).rev() {
+        let l = layer as usize - 1;
+        let before = &values.moments[l];
+        let count = values.network.layer(layer).parameters();
+        let per_parameter = evaluate_all(count, |k| {
+            optimizers::parameter_values(program, values, before, (layer, k), step, rate)
+        })?;
+        updated[l] = per_parameter
+            .iter()
+            .filter_map(|now| now.last().copied())
+            .collect();
+        states[l] = optimizers::layer_state(program, before, &per_parameter);
+    }
+    Ok((updated, states, step_rate))
+}
+
+/// The value a chain ends with.
+fn final_value(chain: &Chain) -> Option<Value> {
+    match chain.rows.last()?.expr {
+        Expr::Val(value) => Some(value),
+        _ => None,
+    }
 }
 
 /// Every gradient, carried, per layer (layer 1 first) in row order; evaluated output layer
@@ -454,6 +507,7 @@ pub(super) fn layer_numbers(
         grad_bias: has_bias.then(|| gradients[weights..].to_vec()),
         weights_after: sgd.then(|| matrix(&updated[..weights])),
         bias_after: (sgd && has_bias).then(|| updated[weights..].to_vec()),
+        state: Vec::new(),
     }
 }
 

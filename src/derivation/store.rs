@@ -179,6 +179,8 @@ impl Store {
             Kind::GradWeight => layer_store()?.grad_weights.get(at(layer_store()?, i, j)?),
             Kind::Bias => layer_store()?.bias.get(i),
             Kind::GradBias => layer_store()?.grad_bias.get(i),
+            // The optimizer keeps its own arrays (`optimizers::LayerState`).
+            Kind::StateWeight(_) | Kind::StateBias(_) | Kind::Setting(_) => None,
         }
     }
 
@@ -216,6 +218,7 @@ impl Store {
             Kind::Bias => store.bias.get_mut(i),
             Kind::GradBias => store.grad_bias.get_mut(i),
             Kind::Target | Kind::Rate | Kind::Loss => None,
+            Kind::StateWeight(_) | Kind::StateBias(_) | Kind::Setting(_) => None,
         }
     }
 }

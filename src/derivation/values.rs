@@ -185,6 +185,8 @@ pub(super) struct Values<'n> {
     pub(super) network: &'n Network,
     pub(super) store: Store,
     pub(super) options: Options,
+    /// The optimizer's state after the last step (0 before the first); empty for plain SGD.
+    pub(super) moments: Vec<Vec<super::chain::StateNumbers>>,
 }
 
 impl Env for Values<'_> {
@@ -232,6 +234,7 @@ impl<'n> Values<'n> {
             network,
             store,
             options,
+            moments: Vec::new(),
         }
     }
 }
@@ -580,6 +583,8 @@ impl Source for StepSource<'_> {
             Kind::GradWeight => numbers()?.grad_weights.get(i)?.get(j).copied(),
             Kind::Bias => numbers()?.bias.as_ref()?.get(i).copied(),
             Kind::GradBias => numbers()?.grad_bias.as_ref()?.get(i).copied(),
+            // The optimizer's rows look their state up themselves (`optimizers`).
+            Kind::StateWeight(_) | Kind::StateBias(_) | Kind::Setting(_) => None,
         }
     }
 }

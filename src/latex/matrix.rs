@@ -143,6 +143,65 @@ pub fn descent(parameter: &str, gradient: &str) -> String {
     format!("{parameter}-\\eta{gradient}")
 }
 
+/// An optimizer's state of a layer's weights (`V^{(l)}`, `\hat{M}^{(l)}`) or of its biases
+/// (`\mathbf{v}_b^{(l)}`), in the matrix form and the summary.
+pub fn state_matrix(moment: crate::math::expr::Moment, bias: bool, l: u32) -> String {
+    use crate::math::expr::Moment;
+    let letter = match (moment, bias) {
+        (Moment::V, false) => "V",
+        (Moment::H, false) => "H",
+        (Moment::M, false) => "M",
+        (Moment::MHat, false) => "\\hat{M}",
+        (Moment::VHat, false) => "\\hat{V}",
+        (Moment::V, true) => "\\mathbf{v}_b",
+        (Moment::H, true) => "\\mathbf{h}_b",
+        (Moment::M, true) => "\\mathbf{m}_b",
+        (Moment::MHat, true) => "\\hat{\\mathbf{m}}_b",
+        (Moment::VHat, true) => "\\hat{\\mathbf{v}}_b",
+    };
+    format!("{letter}^{{({l})}}")
+}
+
+/// An optimizer's update of `parameter` in matrix form, its right-hand side after `←`
+/// (`W^{(l)}+V^{(l)}`, `W^{(l)}-\eta\hat{M}^{(l)}\oslash(\sqrt{\hat{V}^{(l)}}+\varepsilon)`),
+/// from the parameter's gradient and its states' names (`state(moment)`); `None` for plain
+/// SGD, whose update is [`descent`].
+pub fn optimizer_update(
+    optimizer: &crate::model::Optimizer,
+    parameter: &str,
+    gradient: &str,
+    state: &dyn Fn(crate::math::expr::Moment) -> String,
+) -> Option<String> {
+    use crate::math::expr::Moment;
+    use crate::model::{AdamForm, MomentumForm, Optimizer};
+    let adaptive = |rate: &str, numerator: &str, square: Moment| {
+        format!(
+            "{parameter}-{rate}{numerator}\\oslash\\left(\\sqrt{{{}}}+\\varepsilon\\right)",
+            state(square)
+        )
+    };
+    Some(match optimizer {
+        Optimizer::Sgd => return None,
+        Optimizer::Momentum {
+            form: MomentumForm::Zero,
+            ..
+        } => format!("{parameter}+{}", state(Moment::V)),
+        Optimizer::Momentum { .. } => format!("{parameter}-\\eta {}", state(Moment::V)),
+        Optimizer::Nesterov { .. } => format!(
+            "{parameter}-\\eta\\left({gradient}+\\mu {}\\right)",
+            state(Moment::V)
+        ),
+        Optimizer::AdaGrad { .. } | Optimizer::RmsProp { .. } => {
+            adaptive("\\eta", gradient, Moment::H)
+        }
+        Optimizer::Adam {
+            form: AdamForm::Paper,
+            ..
+        } => adaptive("\\eta", &state(Moment::MHat), Moment::VHat),
+        Optimizer::Adam { .. } => adaptive("\\eta_t", &state(Moment::M), Moment::V),
+    })
+}
+
 /// `lhs` followed by each relation and right-hand side: `W=…=…`.
 pub fn equation(lhs: &str, rows: &[(&str, &str)]) -> String {
     let mut text = lhs.to_string();

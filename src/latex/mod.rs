@@ -125,6 +125,12 @@ fn write_index(index: Index, marked: bool, out: &mut String) {
     }
 }
 
+/// Whether `text` ends with a control word (`\mu`), which a letter after it would extend.
+fn ends_with_command(text: &str) -> bool {
+    let letters = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    letters.len() < text.len() && letters.ends_with('\\')
+}
+
 /// `n` in decimal, pushed digit by digit: indices and layer numbers are written for every
 /// symbol of every row, and `core::fmt` is many times the work.
 fn write_count(n: u32, out: &mut String) {
@@ -171,9 +177,26 @@ fn write_subscript(indices: &[Index], marked: bool, out: &mut String) {
 
 /// A quantity's letter in LaTeX: the Greek ones as commands, the others as in plain text.
 fn letter(letter: Letter) -> &'static str {
+    use crate::math::expr::{Moment, Setting};
     match letter {
         Letter::Delta => "\\delta",
         Letter::Eta => "\\eta",
+        Letter::State { moment, .. } => match moment {
+            Moment::V => "v",
+            Moment::H => "h",
+            Moment::M => "m",
+            Moment::MHat => "\\hat{m}",
+            Moment::VHat => "\\hat{v}",
+        },
+        Letter::Setting(setting) => match setting {
+            Setting::Momentum => "\\mu",
+            Setting::Decay => "\\rho",
+            Setting::Beta1 => "\\beta_1",
+            Setting::Beta2 => "\\beta_2",
+            Setting::Eps => "\\varepsilon",
+            Setting::Step => "t",
+            Setting::StepRate => "\\eta_t",
+        },
         latin => latin.plain(),
     }
 }
@@ -308,6 +331,12 @@ impl Printer {
             }
             // The generic weight `w`, the rate and the loss have no subscript.
             None if name.indices.is_empty() => {}
+            // A bias's state: `v_{b_1}^{(1)}`, the state of b_1.
+            None if matches!(name.letter, Letter::State { bias: true, .. }) => {
+                out.push_str("_{b");
+                write_subscript(&name.indices, self.marked, out);
+                out.push('}');
+            }
             None => write_subscript(&name.indices, self.marked, out),
         }
         if let Some(layer) = name.shown_layer() {
@@ -699,6 +728,11 @@ impl Printer {
                     // `\cdot x_j`, but `\cdot0.7` and `\cdot(-2)`.
                     let letter = text.starts_with(|c: char| c.is_ascii_alphabetic());
                     out.insert_str(at, if letter { "\\cdot " } else { "\\cdot" });
+                } else if text.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && ends_with_command(&out[..at])
+                {
+                    // `\mu v_{11}`, not the undefined `\muv_{11}`.
+                    out.insert(at, ' ');
                 }
             }
             previous = Some(class);
@@ -710,7 +744,7 @@ impl Printer {
     fn write_power(&self, base: &Expr, exponent: &Expr, out: &mut String) {
         let start = out.len();
         self.operand(base, PREC_ATOM, out);
-        if matches!(*base, Expr::Div(..)) {
+        if matches!(*base, Expr::Div(..) | Expr::Partial(..)) {
             out.insert_str(start, "\\left(");
             out.push_str("\\right)");
         } else if out[start..].contains('^') && !out.ends_with(')') {

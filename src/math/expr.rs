@@ -43,6 +43,46 @@ pub enum Kind {
     Rate,
     /// `E`.
     Loss,
+    /// An optimizer's state of weight `w_{ij}^{(l)}` (`v_{ij}^{(l)}`, `h`, `m`, `\hat m`, …).
+    StateWeight(Moment),
+    /// An optimizer's state of bias `b_i^{(l)}` (`v_{b_i}^{(l)}`, …).
+    StateBias(Moment),
+    /// A setting of the optimizer (μ, ρ, β₁, β₂, ε), the step t, or Adam's step size η_t.
+    Setting(Setting),
+}
+
+/// The state an optimizer keeps beside each parameter (or, for the hats, defines in a step).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Moment {
+    /// Momentum's and Nesterov's velocity `v`, Adam's second moment `v`.
+    V,
+    /// AdaGrad's and RMSProp's sum of squared gradients `h`.
+    H,
+    /// Adam's first moment `m`.
+    M,
+    /// Adam's bias-corrected first moment `\hat m`.
+    MHat,
+    /// Adam's bias-corrected second moment `\hat v`.
+    VHat,
+}
+
+/// A scalar of an optimizer's rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Setting {
+    /// μ, momentum's coefficient.
+    Momentum,
+    /// ρ, RMSProp's decay.
+    Decay,
+    /// β₁.
+    Beta1,
+    /// β₂.
+    Beta2,
+    /// ε.
+    Eps,
+    /// t, the step's number.
+    Step,
+    /// η_t, Adam's step size at step t (`form = zero`).
+    StepRate,
 }
 
 /// A named quantity of the network, such as `w_{12}^{(2)}` or `a_i^{(1)}`.
@@ -125,6 +165,20 @@ impl Symbol {
 
     pub fn loss() -> Symbol {
         Symbol::new(Kind::Loss, 0, &[])
+    }
+
+    /// The optimizer's state `moment` of `parameter` (a weight or a bias, as `parameter` is;
+    /// the generic `w` of the rules stays generic).
+    pub fn state_of(moment: Moment, parameter: &Symbol) -> Symbol {
+        let kind = match parameter.kind {
+            Kind::Bias => Kind::StateBias(moment),
+            _ => Kind::StateWeight(moment),
+        };
+        Symbol::new(kind, parameter.layer, &parameter.indices)
+    }
+
+    pub fn setting(setting: Setting) -> Symbol {
+        Symbol::new(Kind::Setting(setting), 0, &[])
     }
 
     /// The same symbol with index variable `var` replaced by `by`.
@@ -476,6 +530,28 @@ impl fmt::Display for Symbol {
             Kind::GradWeight => "dE/dw",
             Kind::GradBias => "dE/db",
             Kind::Rate => return write!(f, "eta"),
+            Kind::StateWeight(m) | Kind::StateBias(m) => match m {
+                Moment::V => "v",
+                Moment::H => "h",
+                Moment::M => "m",
+                Moment::MHat => "mhat",
+                Moment::VHat => "vhat",
+            },
+            Kind::Setting(setting) => {
+                return write!(
+                    f,
+                    "{}",
+                    match setting {
+                        Setting::Momentum => "mu",
+                        Setting::Decay => "rho",
+                        Setting::Beta1 => "beta1",
+                        Setting::Beta2 => "beta2",
+                        Setting::Eps => "eps",
+                        Setting::Step => "t",
+                        Setting::StepRate => "eta_t",
+                    }
+                )
+            }
             Kind::Loss => {
                 return match self.sample {
                     Some(n) => write!(f, "E[{n}]"),

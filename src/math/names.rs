@@ -11,7 +11,7 @@
 
 use smallvec::SmallVec;
 
-use crate::math::expr::{Expr, Index, Kind, Symbol};
+use crate::math::expr::{Expr, Index, Kind, Moment, Setting, Symbol};
 
 /// The letter a quantity is written with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +36,10 @@ pub enum Letter {
     Eta,
     /// The loss, `E`.
     E,
+    /// An optimizer's state of a weight (`v_{ij}^{(l)}`) or of a bias (`v_{b_i}^{(l)}`).
+    State { moment: Moment, bias: bool },
+    /// A scalar of an optimizer's rules (μ, β₁, ε, t, η_t).
+    Setting(Setting),
 }
 
 impl Letter {
@@ -52,6 +56,22 @@ impl Letter {
             Letter::Delta => "delta",
             Letter::Eta => "eta",
             Letter::E => "E",
+            Letter::State { moment, .. } => match moment {
+                Moment::V => "v",
+                Moment::H => "h",
+                Moment::M => "m",
+                Moment::MHat => "mhat",
+                Moment::VHat => "vhat",
+            },
+            Letter::Setting(setting) => match setting {
+                Setting::Momentum => "mu",
+                Setting::Decay => "rho",
+                Setting::Beta1 => "beta1",
+                Setting::Beta2 => "beta2",
+                Setting::Eps => "eps",
+                Setting::Step => "t",
+                Setting::StepRate => "eta_t",
+            },
         }
     }
 }
@@ -111,6 +131,15 @@ impl Name {
             Kind::GradBias => (Letter::B, true, Around::Gradient),
             Kind::Rate => (Letter::Eta, false, Around::Bare),
             Kind::Loss => (Letter::E, false, Around::Bare),
+            Kind::StateWeight(moment) | Kind::StateBias(moment) => (
+                Letter::State {
+                    moment,
+                    bias: matches!(s.kind, Kind::StateBias(_)),
+                },
+                !s.indices.is_empty(),
+                Around::Bare,
+            ),
+            Kind::Setting(setting) => (Letter::Setting(setting), false, Around::Bare),
         };
         Name {
             letter,
@@ -149,6 +178,9 @@ impl Name {
         // The rate and the loss have no indices to write.
         if !self.indices.is_empty() && !matches!(self.letter, Letter::Eta | Letter::E) {
             out.push('_');
+            if matches!(self.letter, Letter::State { bias: true, .. }) {
+                out.push('b');
+            }
             let apart = indices == Indices::ApartWhenWide && self.wide();
             for (k, index) in self.indices.iter().enumerate() {
                 if k > 0 && apart {

@@ -97,7 +97,10 @@ impl<'a> Views<'a> {
     fn summary_rows(&self, l: u32, summary: &SummaryView) -> BlockView {
         let name = |p: &str| tex::parameter(if p == "b" { 'b' } else { 'W' }, l);
         let gradient = |p: &str| tex::gradient(&name(p));
-        let update = |p: &str| tex::descent(&name(p), &gradient(p));
+        let update = |p: &str| match (p, &summary.update, &summary.bias_update) {
+            ("b", _, Some(update)) | ("W", Some(update), _) => update.clone(),
+            _ => tex::descent(&name(p), &gradient(p)),
+        };
         // `=` or `\approx` before the gradient and before the update, per matrix.
         let relations = |p: &str| match p {
             "b" => (summary.grad_bias_rel, summary.bias_after_rel),
@@ -156,6 +159,7 @@ impl<'a> Views<'a> {
             loss_value: self.printer.value(step.loss_value),
             gradients: self.parameter_rows(step, Parameters::Gradients),
             updates: self.parameter_rows(step, Parameters::Updates),
+            step_rate: step.step_rate.as_ref().map(|c| self.chains([c])),
             summary: step
                 .layers
                 .iter()
@@ -176,6 +180,9 @@ impl<'a> Views<'a> {
                             .map(|w| self.value_matrix(w)),
                         bias_after: numbers.bias_after.as_deref().map(|b| self.value_column(b)),
                         rows: BlockView::default(),
+                        update: self.matrix_update(n as u32 + 1).map(|u| u.0),
+                        bias_update: self.matrix_update(n as u32 + 1).map(|u| u.1),
+                        states: self.states(n as u32 + 1, numbers),
                     };
                     summary.rows = self.summary_rows(n as u32 + 1, &summary);
                     summary
@@ -415,6 +422,7 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
             .update_rule
             .as_ref()
             .map(|c| views.chain(c, None)),
+        optimizer: views.optimizer(layout.lang),
         shortcut: derivation
             .shortcut
             .map(|_| format!("{}_{}", network.output_activation().name, network.loss.name)),

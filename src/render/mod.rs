@@ -20,6 +20,7 @@ mod context;
 mod json;
 mod layout;
 mod matrix;
+mod optimizer;
 mod pending;
 mod rows;
 mod splice;

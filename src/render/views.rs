@@ -82,6 +82,14 @@ pub(super) struct SummaryView {
     /// The gradients and updates stacked as a block of rows, when their displays would not
     /// fit the line (else empty).
     pub(super) rows: BlockView,
+    /// Beyond plain SGD: the right-hand side of `W^{(l)}\leftarrow …` (`W^{(l)}+V^{(l)}`),
+    /// null for plain SGD (the template writes its descent).
+    pub(super) update: Option<String>,
+    /// Likewise for the bias.
+    pub(super) bias_update: Option<String>,
+    /// The optimizer's carried states after the step as a block of rows, `V^{(l)} ≈ …` (empty
+    /// for plain SGD).
+    pub(super) states: BlockView,
 }
 
 /// One sample's passes in one step.
@@ -123,6 +131,8 @@ pub(super) struct StepView {
     pub(super) gradients: Vec<BlockView>,
     /// One block per layer, output layer first (none without SGD).
     pub(super) updates: Vec<BlockView>,
+    /// Adam's step size of the step, `η_t = …`, with `form = zero` (else null).
+    pub(super) step_rate: Option<BlockView>,
     pub(super) summary: Vec<SummaryView>,
 }
 
@@ -208,6 +218,8 @@ pub(super) struct ContextView {
     pub(super) loss_table: Vec<LossRowView>,
     pub(super) gradient_rules: BlockView,
     pub(super) update_rule: Option<ChainView>,
+    /// The optimizer beyond plain SGD (`render::optimizer`), null for plain SGD.
+    pub(super) optimizer: Option<OptimizerView>,
     /// Which shortcut gave δ of the output layer directly: `softmax_cross_entropy`,
     /// `sigmoid_binary_cross_entropy`, or null.
     pub(super) shortcut: Option<String>,
@@ -233,6 +245,8 @@ fn kind_name<S: serde::Serializer>(kind: &ChainKind, s: S) -> Result<S::Ok, S::E
         ChainKind::WeightGradient => "weight_gradient",
         ChainKind::ExpandedGradient => "expanded_gradient",
         ChainKind::Update => "update",
+        ChainKind::State => "state",
+        ChainKind::OptimizerUpdate => "optimizer_update",
         ChainKind::Matrix => "matrix",
     })
 }
@@ -259,4 +273,17 @@ pub(super) fn rounding_name<S: serde::Serializer>(
         Rounding::HalfUp => "half-up",
         Rounding::HalfEven => "half-even",
     })
+}
+
+/// The optimizer's part of the context (`optimizer`, null for plain SGD).
+#[derive(Serialize)]
+pub(super) struct OptimizerView {
+    /// The update section's heading (`Update by momentum`, `モーメンタムによる学習`).
+    pub(super) heading: String,
+    /// The sentence before the general rows: the optimizer and its convention, in words.
+    pub(super) intro: String,
+    /// Each setting as LaTeX, `\eta=0.1`, `\mu=0.9`, `\varepsilon=10^{-8}`.
+    pub(super) settings: Vec<String>,
+    /// The general rows, in order: the states, then the update.
+    pub(super) rules: BlockView,
 }
