@@ -248,6 +248,10 @@ pub struct Spans {
     pub loss: Span,
     /// Each `layer` statement, in order.
     pub layers: Vec<Span>,
+    /// The `weight_decay` statement, if any.
+    pub weight_decay: Option<Span>,
+    /// Each layer's `dropout` clause, if any, in the order of the layers.
+    pub dropouts: Vec<Option<Span>>,
 }
 
 /// A network with its training samples, ready to derive.

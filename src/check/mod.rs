@@ -90,6 +90,8 @@ pub fn check_with_limits(file: &File, limits: &Limits) -> Result<Network, Error>
     let spans = crate::model::Spans {
         loss: loss_span,
         layers: layers.iter().map(|(_, span)| *span).collect(),
+        weight_decay: statements.weight_decay.map(|(_, span)| span),
+        dropouts: dropouts.iter().map(|d| d.first().map(|d| d.span)).collect(),
     };
     Ok(Network {
         title: statements.title.map(|(text, _)| text),

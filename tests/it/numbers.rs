@@ -6,6 +6,7 @@
 mod after;
 mod exact;
 mod gradcheck;
+mod optimizers;
 mod precise;
 pub(crate) mod reference;
 mod rows;

@@ -82,6 +82,15 @@ pub(crate) fn assert_close(actual: f64, expected: f64, relative: f64, what: &str
     );
 }
 
+/// [`assert_close`], or within `absolute` where the value is the small difference of larger
+/// ones (an update that nearly cancels its parameter): there float64 loops keep only the
+/// absolute precision of the operands, while the derivation works in double-double.
+pub(crate) fn assert_near(actual: f64, expected: f64, relative: f64, absolute: f64, what: &str) {
+    if (actual - expected).abs() > absolute {
+        assert_close(actual, expected, relative, what);
+    }
+}
+
 pub(crate) fn examples() -> Vec<String> {
     let mut examples: Vec<String> = std::fs::read_dir(root().join("examples"))
         .unwrap()

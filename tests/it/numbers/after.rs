@@ -6,9 +6,9 @@ use serde_json::Value as Json;
 
 use super::reference::{self, Net};
 use super::training::{self, Optimizer, Training};
-use crate::support::{assert_close, floats, matrix, run_with, stdout};
+use crate::support::{assert_close, assert_near, floats, matrix, run_with, stdout};
 
-fn derive_json(text: &str) -> Json {
+pub(super) fn derive_json(text: &str) -> Json {
     let output = run_with(&["derive", "-", "-f", "json"], text.as_bytes());
     serde_json::from_str(&stdout(&output)).expect("valid JSON")
 }
@@ -22,30 +22,43 @@ fn plain_sgd(net: &Net) -> Training {
 }
 
 /// Each step's loss and parameters after it, and `loss_after`, of the binary's JSON against
-/// the plain loops, to `relative`.
-fn compare(doc: &Json, net: &Net, training: &Training, relative: f64, what: &str) {
+/// the plain loops, to `relative` or 1e-12 absolute (see `assert_near`: a loss near 0 or an
+/// update that nearly cancels its parameter).
+pub(super) fn compare(doc: &Json, net: &Net, training: &Training, relative: f64, what: &str) {
     let (steps, after) = training::train(net, training);
     let json_steps = doc["steps"].as_array().expect("steps");
     assert_eq!(json_steps.len(), steps.len(), "{what}");
     for (s, (ours, theirs)) in json_steps.iter().zip(&steps).enumerate() {
         let at = format!("{what} step {}", s + 1);
-        assert_close(ours["loss"].as_f64().unwrap(), theirs.loss, relative, &at);
+        assert_near(
+            ours["loss"].as_f64().unwrap(),
+            theirs.loss,
+            relative,
+            1e-12,
+            &at,
+        );
         for (l, layer) in ours["layers"].as_array().unwrap().iter().enumerate() {
             let w_after = matrix(&layer["W_after"]).concat();
             let expected: Vec<f64> = theirs.w_after[l].concat();
             assert_eq!(w_after.len(), expected.len(), "{at}");
             for (a, e) in w_after.iter().zip(&expected) {
-                assert_close(*a, *e, relative, &format!("{at} W_after {}", l + 1));
+                assert_near(*a, *e, relative, 1e-12, &format!("{at} W_after {}", l + 1));
             }
             if let Some(b) = &theirs.b_after[l] {
                 for (a, e) in floats(&layer["b_after"]).iter().zip(b) {
-                    assert_close(*a, *e, relative, &format!("{at} b_after {}", l + 1));
+                    assert_near(*a, *e, relative, 1e-12, &format!("{at} b_after {}", l + 1));
                 }
             }
         }
     }
     let loss_after = doc["loss_after"].as_f64().expect("loss_after");
-    assert_close(loss_after, after, relative, &format!("{what} loss_after"));
+    assert_near(
+        loss_after,
+        after,
+        relative,
+        1e-12,
+        &format!("{what} loss_after"),
+    );
 }
 
 #[test]
