@@ -85,6 +85,21 @@ pub enum Setting {
     StepRate,
 }
 
+impl Setting {
+    /// Its name in plain text (messages, s-expressions): `mu`, `beta1`, `eta_t`.
+    pub fn plain(self) -> &'static str {
+        match self {
+            Setting::Momentum => "mu",
+            Setting::Decay => "rho",
+            Setting::Beta1 => "beta1",
+            Setting::Beta2 => "beta2",
+            Setting::Eps => "eps",
+            Setting::Step => "t",
+            Setting::StepRate => "eta_t",
+        }
+    }
+}
+
 /// A named quantity of the network, such as `w_{12}^{(2)}` or `a_i^{(1)}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Symbol {
@@ -537,21 +552,7 @@ impl fmt::Display for Symbol {
                 Moment::MHat => "mhat",
                 Moment::VHat => "vhat",
             },
-            Kind::Setting(setting) => {
-                return write!(
-                    f,
-                    "{}",
-                    match setting {
-                        Setting::Momentum => "mu",
-                        Setting::Decay => "rho",
-                        Setting::Beta1 => "beta1",
-                        Setting::Beta2 => "beta2",
-                        Setting::Eps => "eps",
-                        Setting::Step => "t",
-                        Setting::StepRate => "eta_t",
-                    }
-                )
-            }
+            Kind::Setting(setting) => return write!(f, "{}", setting.plain()),
             Kind::Loss => {
                 return match self.sample {
                     Some(n) => write!(f, "E[{n}]"),

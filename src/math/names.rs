@@ -63,15 +63,7 @@ impl Letter {
                 Moment::MHat => "mhat",
                 Moment::VHat => "vhat",
             },
-            Letter::Setting(setting) => match setting {
-                Setting::Momentum => "mu",
-                Setting::Decay => "rho",
-                Setting::Beta1 => "beta1",
-                Setting::Beta2 => "beta2",
-                Setting::Eps => "eps",
-                Setting::Step => "t",
-                Setting::StepRate => "eta_t",
-            },
+            Letter::Setting(setting) => setting.plain(),
         }
     }
 }
