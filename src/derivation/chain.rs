@@ -135,6 +135,18 @@ pub struct Step {
     pub layers: Vec<LayerNumbers>,
     /// Adam's step size η_t of this step, with `form = zero`.
     pub step_rate: Option<Chain>,
+    /// `Ẽ = E + (λ/2) Σ w²`, with weight decay.
+    pub decayed_loss: Option<DecayedLoss>,
+}
+
+/// A step's loss with weight decay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecayedLoss {
+    /// `Ẽ = general = numbers ≈ value`.
+    pub chain: Chain,
+    pub value: Value,
+    /// Σ_{ij} (w_{ij}^{(l)})² of each layer, layer 1 first, as the numbers row shows them.
+    pub squares: Vec<Value>,
 }
 
 /// One layer's state in one step, in row order (weights row by row, then biases): for each

@@ -12,7 +12,8 @@
 //!
 //! The rooms, in the order a derivation passes through them: `options` (what changes the
 //! numbers), `formulas` (the general formulas and their derivatives, once per network), `rules`
-//! (the general chains stated before the numbers), `store` (where a step's values are kept,
+//! (the general chains stated before the numbers), `decay` (weight decay's loss and
+//! gradient terms), `store` (where a step's values are kept,
 //! per layer), `values` (the values of a step, carried and made legible), `steps` (each
 //! step's samples, loss, gradients and updates, row by row), `rows` (the gradient and update
 //! rows as a stream per layer), `after` (the forward pass and loss after the last update),
@@ -22,6 +23,7 @@ use crate::math::expr::{Expr, Index, Symbol};
 
 mod after;
 mod chain;
+mod decay;
 mod formulas;
 mod optimizers;
 mod options;
@@ -33,7 +35,9 @@ mod store;
 mod values;
 
 pub use after::After;
-pub use chain::{Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step};
+pub use chain::{
+    Chain, ChainKind, DecayedLoss, LayerChains, LayerNumbers, Row, SampleRows, Step,
+};
 pub use optimizers::readable;
 pub use options::{Carry, Options};
 pub use rows::{Parameters, Rows};

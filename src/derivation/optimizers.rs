@@ -41,6 +41,8 @@ pub(super) enum Target {
 pub(super) struct Program {
     pub(super) optimizer: Optimizer,
     pub(super) targets: Vec<Target>,
+    /// Whether the gradient is weight decay's `∂Ẽ/∂w` (for weights).
+    pub(super) decay: bool,
 }
 
 fn s(setting: Setting) -> Expr {
@@ -108,7 +110,11 @@ impl Program {
         };
         let mut targets = targets;
         targets.push(Target::Parameter);
-        Some(Program { optimizer, targets })
+        Some(Program {
+            optimizer,
+            targets,
+            decay: network.weight_decay.is_some(),
+        })
     }
 
     /// The carried states, in the order of the rows (the JSON's keys).
@@ -124,7 +130,7 @@ impl Program {
 
     /// The formula of row `row` for `parameter` (a weight, a bias, or the generic `w`).
     pub(super) fn formula(&self, row: usize, parameter: &Symbol) -> Expr {
-        let g = update_gradient(parameter);
+        let g = update_gradient(parameter, self.decay);
         let p = sym(parameter.clone());
         let state = |m| sym(Symbol::state_of(m, parameter));
         let eta = sym(Symbol::rate());

@@ -9,7 +9,8 @@ use super::chain::{Chain, ChainKind, LayerNumbers, Step};
 use super::formulas::{Formulas, I, J};
 use super::optimizers::{written_row, Program, Written};
 use super::options::Options;
-use super::rules::{update_chain, update_formula};
+use super::decay;
+use super::rules::{update_chain, update_formula, update_gradient};
 use super::sym;
 use super::values::{updated, RowFormula, Source, StepSource, Values};
 use crate::error::Error;
@@ -76,6 +77,8 @@ pub(super) struct LayerRows {
     /// `w − η ∂E/∂w` and `b − η ∂E/∂b` in the index variables, with SGD.
     update_weight: RowFormula,
     update_bias: RowFormula,
+    /// Whether there is weight decay.
+    decay: bool,
 }
 
 /// One parameter of a layer, by its row.
@@ -98,15 +101,22 @@ impl LayerRows {
         };
         let inputs = f.network.width(layer - 1);
         let weights = f.network.width(layer) * inputs;
+        let decay = f.network.weight_decay.is_some();
+        // With weight decay, a weight's row computes ∂Ẽ/∂w: its formula gets `+ λ w_{ij}`.
+        let weight = match decay {
+            true => Expr::Add(vec![weight.clone(), decay::term(&Symbol::weight(layer, I, J))]),
+            false => weight.clone(),
+        };
         LayerRows {
             layer,
             inputs,
             weights,
             count: f.parameter_count(layer),
-            weight: Pattern::new(weight, kind, weight_rules),
+            weight: Pattern::new(&weight, kind, weight_rules),
+            decay,
             bias: Pattern::new(bias, ChainKind::WeightGradient, bias_rules),
-            update_weight: RowFormula::new(update_formula(&Symbol::weight(layer, I, J))),
-            update_bias: RowFormula::new(update_formula(&Symbol::bias(layer, I))),
+            update_weight: RowFormula::new(update_formula(&Symbol::weight(layer, I, J), decay)),
+            update_bias: RowFormula::new(update_formula(&Symbol::bias(layer, I), decay)),
         }
     }
 
@@ -129,6 +139,12 @@ impl LayerRows {
             Parameter::Weight(i, j) => Symbol::weight(self.layer, n(i), n(j)),
             Parameter::Bias(i) => Symbol::bias(self.layer, n(i)),
         }
+    }
+
+    /// `∂E/∂p` of the `k`-th parameter (`∂Ẽ/∂w` of a weight with weight decay): the gradient
+    /// its update uses.
+    fn gradient_lhs(&self, k: usize) -> Expr {
+        update_gradient(&self.symbol(k), self.decay)
     }
 
     /// The gradient formula of the `k`-th parameter, in numbered indices.
@@ -162,8 +178,7 @@ impl LayerRows {
         };
         let (bound, count) = self.bound(k);
         formula.value(values, &bound[..count], step, || {
-            let lhs = Expr::partial(sym(Symbol::loss()), sym(self.symbol(k)));
-            (self.gradient_formula(k), lhs)
+            (self.gradient_formula(k), self.gradient_lhs(k))
         })
     }
 
@@ -200,7 +215,7 @@ impl LayerRows {
         let (bound, count) = self.bound(k);
         formula.value(values, &bound[..count], step, || {
             let parameter = self.symbol(k);
-            (update_formula(&parameter), sym(parameter))
+            (update_formula(&parameter, self.decay), sym(parameter))
         })
     }
 }
@@ -277,7 +292,7 @@ impl<'a> Rows<'a> {
         let per = self.per_parameter();
         let parameter = self.rows.symbol(k / per);
         match (self.of, self.program) {
-            (Parameters::Gradients, _) => Expr::partial(sym(Symbol::loss()), sym(parameter)),
+            (Parameters::Gradients, _) => self.rows.gradient_lhs(k / per),
             (Parameters::Updates, Some(program)) => sym(program.target_symbol(k % per, &parameter)),
             (Parameters::Updates, None) => sym(parameter),
         }
@@ -347,17 +362,22 @@ impl<'a> Rows<'a> {
             Parameter::Weight(..) => &self.rows.weight,
             Parameter::Bias(_) => &self.rows.bias,
         };
-        let rows = vec![
+        let mut rows = vec![
             formula,
             substituted,
             Expr::Val(value.unwrap_or_else(missing)),
         ];
+        if let (true, Parameter::Weight(..)) = (self.rows.decay, self.rows.parameter(k)) {
+            rows.insert(0, decay::gradient(&self.rows.symbol(k)));
+        }
         Chain::new(pattern.kind, self.lhs(k), rows).with_rules(&pattern.rules)
     }
 
     fn update(&self, k: usize) -> Chain {
         let parameter = self.rows.symbol(k);
-        let substituted = self.source().substitute(&update_formula(&parameter));
+        let substituted = self
+            .source()
+            .substitute(&update_formula(&parameter, self.rows.decay));
         let value = self
             .numbers()
             .and_then(|numbers| match self.rows.parameter(k) {
@@ -365,7 +385,7 @@ impl<'a> Rows<'a> {
                 Parameter::Bias(i) => numbers.bias_after.as_ref()?.get(i).copied(),
             });
         let numbers = Some((substituted, value.unwrap_or_else(missing)));
-        update_chain(&parameter, ChainKind::Update, numbers)
+        update_chain(&parameter, ChainKind::Update, numbers, self.rows.decay)
     }
 }
 
@@ -463,7 +483,8 @@ impl Rows<'_> {
                 Chain::new(pattern.kind, lhs, rows).with_rules(&pattern.rules)
             }
             Parameters::Updates => {
-                update_chain(&parameter, ChainKind::Update, Some((substituted, value)))
+                let numbers = Some((substituted, value));
+                update_chain(&parameter, ChainKind::Update, numbers, self.rows.decay)
             }
         })
     }

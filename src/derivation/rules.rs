@@ -4,7 +4,7 @@
 use super::chain::{Chain, ChainKind, LayerChains};
 use super::formulas::{replace_symbol, write_out_small_sums, Formulas, I, J};
 use super::sym;
-use crate::math::expr::{Expr, Func, Index, Symbol};
+use crate::math::expr::{Expr, Func, Index, Kind, Symbol};
 use crate::math::functions::{Shape, ARG};
 use crate::math::number::Value;
 use crate::model::Network;
@@ -156,6 +156,15 @@ pub(super) fn gradient_rules(f: &Formulas) -> Vec<Chain> {
                 Chain::new(ChainKind::Gradient, grad_lhs, vec![grad.clone()]).with_rules(rules),
             );
         }
+        if network.weight_decay.is_some() {
+            let w = Symbol::weight(layer, I, J);
+            let lhs = Expr::partial(sym(Symbol::decayed_loss()), sym(w.clone()));
+            chains.push(Chain::new(
+                ChainKind::Gradient,
+                lhs,
+                vec![super::decay::gradient(&w)],
+            ));
+        }
         if network.layer(layer).bias.is_some() {
             let (grad, rules) = f.shown_bias_gradient(layer);
             let lhs = Expr::partial(sym(Symbol::loss()), sym(Symbol::bias(layer, I)));
@@ -166,16 +175,22 @@ pub(super) fn gradient_rules(f: &Formulas) -> Vec<Chain> {
 }
 
 /// The gradient an update of `parameter` uses, `∂E/∂p`: the one place that says which loss
-/// an optimizer descends.
-pub(super) fn update_gradient(parameter: &Symbol) -> Expr {
-    Expr::partial(sym(Symbol::loss()), sym(parameter.clone()))
+/// an optimizer descends. With weight decay (`decay`), a weight's is `∂Ẽ/∂w`, kept in the
+/// gradient's slot (see `decay`); a bias's stays `∂E/∂b`.
+pub(super) fn update_gradient(parameter: &Symbol, decay: bool) -> Expr {
+    let loss = if decay && parameter.kind == Kind::Weight {
+        Symbol::decayed_loss()
+    } else {
+        Symbol::loss()
+    };
+    Expr::partial(sym(loss), sym(parameter.clone()))
 }
 
-/// `p − η ∂E/∂p`.
-pub(super) fn update_formula(parameter: &Symbol) -> Expr {
+/// `p − η ∂E/∂p` (`∂Ẽ/∂w` with weight decay).
+pub(super) fn update_formula(parameter: &Symbol, decay: bool) -> Expr {
     Expr::minus(
         sym(parameter.clone()),
-        Expr::Mul(vec![sym(Symbol::rate()), update_gradient(parameter)]),
+        Expr::Mul(vec![sym(Symbol::rate()), update_gradient(parameter, decay)]),
     )
 }
 
@@ -184,8 +199,9 @@ pub(super) fn update_chain(
     parameter: &Symbol,
     kind: ChainKind,
     numbers: Option<(Expr, Value)>,
+    decay: bool,
 ) -> Chain {
-    let mut rows = vec![update_formula(parameter)];
+    let mut rows = vec![update_formula(parameter, decay)];
     if let Some((substituted, value)) = numbers {
         rows.push(substituted);
         rows.push(Expr::Val(value));
@@ -207,6 +223,13 @@ pub(super) fn loss_equations(f: &Formulas) -> Vec<Chain> {
             ChainKind::Equation,
             sym(Symbol::loss()),
             vec![f.over_samples(sym(Symbol::loss().at(f.sample)))],
+        ));
+    }
+    if f.network.weight_decay.is_some() {
+        loss.push(Chain::new(
+            ChainKind::Equation,
+            sym(Symbol::decayed_loss()),
+            vec![super::decay::loss_formula(f.network)],
         ));
     }
     loss

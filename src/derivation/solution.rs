@@ -86,16 +86,13 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
     }
 }
 
-/// Weight decay and dropout are read and checked, but not yet derived: a file that uses them
-/// is refused at the statement, never derived as if they were not there.
+/// Dropout is read and checked, but not yet derived: a file that uses it is refused at the
+/// statement, never derived as if it were not there.
 fn refuse_undone(network: &Network) -> Result<(), Error> {
     let undone = |undone, span: Option<Span>| Error::Training {
         fault: TrainingFault::NotDerived(undone),
         span: span.unwrap_or_default(),
     };
-    if network.weight_decay.is_some() {
-        return Err(undone(Undone::WeightDecay, network.spans.weight_decay));
-    }
     match network.layers.iter().position(|l| l.dropout.is_some()) {
         Some(l) => Err(undone(
             Undone::Dropout,
@@ -117,7 +114,7 @@ pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivatio
     let gradient_rules = gradient_rules(&formulas);
     let update_rule = network.training.map(|_| {
         let w = Symbol::new(Kind::Weight, 0, &[]);
-        update_chain(&w, ChainKind::Equation, None)
+        update_chain(&w, ChainKind::Equation, None, network.weight_decay.is_some())
     });
 
     let mut values = Values::given(network, options);

@@ -300,6 +300,7 @@ pub(super) fn derive_step(
         let (chain, value) = numbered(values, kind, Symbol::loss(), lhs, formula, step)?;
         (Some(chain), value)
     };
+    let decayed_loss = super::decay::loss(values, step)?;
     let gradients = gradients(f, patterns, values, step)?;
     let (updated, mut state, step_rate) = match Program::of(f.network) {
         Some(program) => optimizer_updates(&program, values, step)?,
@@ -329,6 +330,7 @@ pub(super) fn derive_step(
         sample_losses,
         layers,
         step_rate,
+        decayed_loss,
     })
 }
 

@@ -3,7 +3,7 @@
 //! has 2 × 79,400 parameters and gradients; a map keyed by `Symbol` spent most of the
 //! derivation hashing, comparing and allocating for them.
 
-use crate::math::expr::{Index, Kind, Symbol};
+use crate::math::expr::{Index, Kind, Setting, Symbol};
 use crate::math::number::Value;
 use crate::model::Network;
 
@@ -36,7 +36,7 @@ impl Slot {
         };
         let arity = match symbol.kind {
             Kind::Weight | Kind::GradWeight => 2,
-            Kind::Rate | Kind::Loss => 0,
+            Kind::Rate | Kind::Loss | Kind::DecayedLoss | Kind::Setting(_) => 0,
             _ => 1,
         };
         if symbol.indices.len() != arity {
@@ -94,6 +94,10 @@ pub(super) struct Store {
     pub(super) inputs: PerSample,
     pub(super) targets: PerSample,
     pub(super) rate: Option<Value>,
+    /// λ, with weight decay.
+    pub(super) decay: Option<Value>,
+    /// Ẽ, with weight decay.
+    pub(super) decayed_loss: Option<Value>,
     /// E_n per sample (with one sample, E itself).
     pub(super) sample_loss: Vec<Option<Value>>,
     /// E over several samples.
@@ -132,6 +136,8 @@ impl Store {
             inputs: per_sample(network.width(0)),
             targets: per_sample(network.width(network.depth())),
             rate: None,
+            decay: None,
+            decayed_loss: None,
             sample_loss: vec![None; samples],
             loss: None,
             layers,
@@ -167,6 +173,8 @@ impl Store {
             Kind::Out if layer == 0 => unit(&self.inputs),
             Kind::Target => unit(&self.targets),
             Kind::Rate => Some(&self.rate),
+            Kind::Setting(Setting::WeightDecay) => Some(&self.decay),
+            Kind::DecayedLoss => Some(&self.decayed_loss),
             Kind::Loss => match sample {
                 Some(n) => self.sample_loss.get(n),
                 None => Some(&self.loss),
@@ -198,6 +206,8 @@ impl Store {
         match kind {
             Kind::Target => return unit_mut(&mut self.targets, sample, i),
             Kind::Rate => return Some(&mut self.rate),
+            Kind::Setting(Setting::WeightDecay) => return Some(&mut self.decay),
+            Kind::DecayedLoss => return Some(&mut self.decayed_loss),
             Kind::Loss => {
                 return match sample {
                     Some(n) => self.sample_loss.get_mut(n),
@@ -217,7 +227,7 @@ impl Store {
             Kind::GradWeight => store.grad_weights.get_mut(at?),
             Kind::Bias => store.bias.get_mut(i),
             Kind::GradBias => store.grad_bias.get_mut(i),
-            Kind::Target | Kind::Rate | Kind::Loss => None,
+            Kind::Target | Kind::Rate | Kind::Loss | Kind::DecayedLoss => None,
             Kind::StateWeight(_) | Kind::StateBias(_) | Kind::Setting(_) => None,
         }
     }

@@ -11,7 +11,7 @@ use super::{num, sym};
 use crate::error::Error;
 use crate::math::diff;
 use crate::math::eval::{self, Env};
-use crate::math::expr::{Expr, Func, Index, Kind, Symbol};
+use crate::math::expr::{Expr, Func, Index, Kind, Setting, Symbol};
 use crate::math::functions::Activation;
 use crate::math::number::Value;
 use crate::model::Network;
@@ -55,7 +55,8 @@ pub(super) trait Source: Env {
             }
             Expr::Partial(num, den) => match (&**num, &**den) {
                 (Expr::Sym(loss), Expr::Sym(w))
-                    if loss.kind == Kind::Loss && loss.sample.is_none() =>
+                    if matches!(loss.kind, Kind::Loss | Kind::DecayedLoss)
+                        && loss.sample.is_none() =>
                 {
                     let kind = match w.kind {
                         Kind::Weight => Kind::GradWeight,
@@ -230,6 +231,7 @@ impl<'n> Values<'n> {
             kept.bias = layer.bias.iter().flatten().map(given).collect();
         }
         store.rate = network.training.and_then(|sgd| given(&sgd.lr));
+        store.decay = network.weight_decay.as_ref().and_then(given);
         Values {
             network,
             store,
@@ -571,6 +573,8 @@ impl Source for StepSource<'_> {
             Kind::Out if layer == 0 => given(self.network.x.get(sample?)?.get(i)),
             Kind::Target => given(self.network.t.get(sample?)?.get(i)),
             Kind::Rate => given(self.network.training.as_ref().map(|sgd| &sgd.lr)),
+            Kind::Setting(Setting::WeightDecay) => given(self.network.weight_decay.as_ref()),
+            Kind::DecayedLoss => step.decayed_loss.as_ref().map(|d| d.value),
             Kind::Loss => match sample {
                 None => Some(step.loss_value),
                 Some(n) => step.sample_losses.get(n).copied(),
@@ -664,7 +668,7 @@ mod tests {
         ) {
             let v = |n: usize| value(kinds[n], mantissas[n] >> (n * 20), scales[n] % 8, dens[n] >> 40);
             let (p, rate, gradient) = (v(0), v(1), v(2));
-            let formula = update_formula(&Symbol::weight(1, num(1), num(1)));
+            let formula = update_formula(&Symbol::weight(1, num(1), num(1)), false);
             let row = formula.substitute(&mut |e| match e {
                 Expr::Sym(s) if s.kind == Kind::Weight => Some(p),
                 Expr::Sym(s) if s.kind == Kind::Rate => Some(rate),

@@ -196,7 +196,9 @@ fn letter(letter: Letter) -> &'static str {
             Setting::Eps => "\\varepsilon",
             Setting::Step => "t",
             Setting::StepRate => "\\eta_t",
+            Setting::WeightDecay => "\\lambda",
         },
+        Letter::DecayedE => "\\tilde{E}",
         latin => latin.plain(),
     }
 }

@@ -43,6 +43,9 @@ pub enum Kind {
     Rate,
     /// `E`.
     Loss,
+    /// `Ẽ = E + (λ/2) Σ w²`, the loss with weight decay, over the whole network (never per
+    /// sample: the decay term belongs to the weights).
+    DecayedLoss,
     /// An optimizer's state of weight `w_{ij}^{(l)}` (`v_{ij}^{(l)}`, `h`, `m`, `\hat m`, …).
     StateWeight(Moment),
     /// An optimizer's state of bias `b_i^{(l)}` (`v_{b_i}^{(l)}`, …).
@@ -83,6 +86,9 @@ pub enum Setting {
     Step,
     /// η_t, Adam's step size at step t (`form = zero`).
     StepRate,
+    /// λ, the weight decay (`weight_decay λ`): not an optimizer's, but a scalar of the rules
+    /// written and looked up as theirs are.
+    WeightDecay,
 }
 
 impl Setting {
@@ -96,6 +102,7 @@ impl Setting {
             Setting::Eps => "eps",
             Setting::Step => "t",
             Setting::StepRate => "eta_t",
+            Setting::WeightDecay => "lambda",
         }
     }
 }
@@ -180,6 +187,11 @@ impl Symbol {
 
     pub fn loss() -> Symbol {
         Symbol::new(Kind::Loss, 0, &[])
+    }
+
+    /// `Ẽ`, the loss with weight decay.
+    pub fn decayed_loss() -> Symbol {
+        Symbol::new(Kind::DecayedLoss, 0, &[])
     }
 
     /// The optimizer's state `moment` of `parameter` (a weight or a bias, as `parameter` is;
@@ -553,6 +565,7 @@ impl fmt::Display for Symbol {
                 Moment::VHat => "vhat",
             },
             Kind::Setting(setting) => return write!(f, "{}", setting.plain()),
+            Kind::DecayedLoss => return write!(f, "E~"),
             Kind::Loss => {
                 return match self.sample {
                     Some(n) => write!(f, "E[{n}]"),

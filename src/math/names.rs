@@ -36,6 +36,8 @@ pub enum Letter {
     Eta,
     /// The loss, `E`.
     E,
+    /// The loss with weight decay, `Ẽ`.
+    DecayedE,
     /// An optimizer's state of a weight (`v_{ij}^{(l)}`) or of a bias (`v_{b_i}^{(l)}`).
     State { moment: Moment, bias: bool },
     /// A scalar of an optimizer's rules (μ, β₁, ε, t, η_t).
@@ -56,6 +58,7 @@ impl Letter {
             Letter::Delta => "delta",
             Letter::Eta => "eta",
             Letter::E => "E",
+            Letter::DecayedE => "E~",
             Letter::State { moment, .. } => match moment {
                 Moment::V => "v",
                 Moment::H => "h",
@@ -123,6 +126,7 @@ impl Name {
             Kind::GradBias => (Letter::B, true, Around::Gradient),
             Kind::Rate => (Letter::Eta, false, Around::Bare),
             Kind::Loss => (Letter::E, false, Around::Bare),
+            Kind::DecayedLoss => (Letter::DecayedE, false, Around::Bare),
             Kind::StateWeight(moment) | Kind::StateBias(moment) => (
                 Letter::State {
                     moment,
@@ -168,7 +172,7 @@ impl Name {
         });
         out.push_str(self.letter.plain());
         // The rate and the loss have no indices to write.
-        if !self.indices.is_empty() && !matches!(self.letter, Letter::Eta | Letter::E) {
+        if !self.indices.is_empty() && !matches!(self.letter, Letter::Eta | Letter::E | Letter::DecayedE) {
             out.push('_');
             if matches!(self.letter, Letter::State { bias: true, .. }) {
                 out.push('b');

@@ -156,6 +156,7 @@ impl<'a> Views<'a> {
                 .map(|rows| self.sample(rows, step))
                 .collect(),
             total_loss: step.total_loss.as_ref().map(|c| self.chains([c])),
+            decayed_loss: step.decayed_loss.as_ref().map(|d| self.chains([&d.chain])),
             loss_value: self.printer.value(step.loss_value),
             gradients: self.parameter_rows(step, Parameters::Gradients),
             updates: self.parameter_rows(step, Parameters::Updates),

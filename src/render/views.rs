@@ -126,6 +126,8 @@ pub(super) struct StepView {
     pub(super) matrix_gradients: BlockView,
     pub(super) samples: Vec<SampleView>,
     pub(super) total_loss: Option<BlockView>,
+    /// `Ẽ = E + (λ/2) Σ w²`, with weight decay (else null).
+    pub(super) decayed_loss: Option<BlockView>,
     pub(super) loss_value: String,
     /// One block per layer, output layer first.
     pub(super) gradients: Vec<BlockView>,
