@@ -36,7 +36,7 @@ mod values;
 
 pub use after::After;
 pub use chain::{
-    Chain, ChainKind, DecayedLoss, LayerChains, LayerNumbers, Row, SampleRows, Step,
+    Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step,
 };
 pub use optimizers::readable;
 pub use options::{Carry, Options};

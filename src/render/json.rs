@@ -28,7 +28,11 @@ struct JsonDoc<'a> {
 #[derive(Serialize)]
 struct JsonStep<'a> {
     step: u32,
+    /// The data loss E.
     loss: f64,
+    /// Ẽ = E + (λ/2) Σ w², with weight decay (the torch data's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loss_decayed: Option<f64>,
     sample_losses: Vec<f64>,
     layers: Vec<JsonLayer<'a>>,
 }
@@ -42,6 +46,7 @@ struct JsonLayer<'a> {
     a: Vec<Vec<f64>>,
     z: Vec<Vec<f64>>,
     delta: Vec<Vec<f64>>,
+    /// The gradient the update used: ∂Ẽ/∂W with weight decay.
     #[serde(rename = "grad_W")]
     grad_w: Vec<Vec<f64>>,
     grad_b: Option<Vec<f64>>,
@@ -113,6 +118,7 @@ pub(super) fn json(derivation: &Derivation) -> Result<String, Error> {
             .map(|step| JsonStep {
                 step: step.number,
                 loss: step.loss_value.f,
+                loss_decayed: step.decayed_loss.as_ref().map(|d| d.value.f),
                 sample_losses: floats(&step.sample_losses),
                 layers: step
                     .layers
