@@ -37,6 +37,16 @@ pub(super) fn compare(doc: &Json, net: &Net, training: &Training, relative: f64,
             1e-12,
             &at,
         );
+        match training.weight_decay {
+            Some(_) => assert_near(
+                ours["loss_decayed"].as_f64().expect("loss_decayed"),
+                theirs.loss_decayed,
+                relative,
+                1e-12,
+                &format!("{at} loss_decayed"),
+            ),
+            None => assert!(ours.get("loss_decayed").is_none(), "{at}"),
+        }
         for (l, layer) in ours["layers"].as_array().unwrap().iter().enumerate() {
             let w_after = matrix(&layer["W_after"]).concat();
             let expected: Vec<f64> = theirs.w_after[l].concat();

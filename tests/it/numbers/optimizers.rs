@@ -196,6 +196,7 @@ fn every_optimizer_matches_torch_optim_through_the_binary() {
 fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
     let (mut checked, mut seed, mut numbers) = (0, 1000u64, 0);
     let (mut samples, mut steps, mut biases) = (0, 0, false);
+    let (mut decayed, mut lambdas) = (0, std::collections::BTreeSet::new());
     while checked < 40 {
         seed += 1;
         let mut net = reference::random_net(seed);
@@ -206,12 +207,15 @@ fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
         let sgd_line = format!("sgd lr = {}, steps = {}\n", net.lr, net.steps);
         let text = reference::to_nn(&net);
         assert!(text.contains(&sgd_line), "{text}");
+        // Weight decay on three networks of four, with λ from small to large.
+        let weight_decay = [None, Some(0.01), Some(0.3), Some(0.0025)][(seed % 4) as usize];
+        let decay_line = weight_decay.map_or(String::new(), |l| format!("weight_decay {l}\n"));
         let mut usable = true;
         let mut runs = Vec::new();
         for (optimizer, line) in forms(net.lr) {
             let training = Training {
                 optimizer,
-                weight_decay: None,
+                weight_decay,
                 dropout: vec![None; net.w.len()],
             };
             let (trained, after) = training::train(&net, &training);
@@ -233,11 +237,15 @@ fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
                         .all(|w| w.is_finite());
             }
             usable &= after.is_finite();
-            let line = format!("{line}, steps = {}\n", net.steps);
+            let line = format!("{line}, steps = {}\n{decay_line}", net.steps);
             runs.push((training, text.replace(&sgd_line, &line)));
         }
         if !usable {
             continue;
+        }
+        if let Some(lambda) = weight_decay {
+            decayed += 1;
+            lambdas.insert(lambda.to_string());
         }
         for (training, text) in runs {
             let doc = derive_json(&text);
@@ -250,5 +258,7 @@ fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
         checked += 1;
     }
     assert_eq!((samples, steps, biases), (3, 4, true));
+    assert!((20..40).contains(&decayed), "{decayed} of 40 networks with weight decay");
+    assert_eq!(lambdas.len(), 3, "{lambdas:?}");
     assert!(numbers > 2000, "compared only {numbers} state values");
 }
