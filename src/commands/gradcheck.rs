@@ -117,9 +117,22 @@ fn loss_pair(network: &Network, params: &Params) -> Result<Dd, Fault> {
         let env = Lookup { network, values };
         total = total + eval::eval(&per_sample, &env)?.dd();
     }
-    Ok(match network.loss.aggregate {
+    let data = match network.loss.aggregate {
         Aggregate::Sum => total,
         Aggregate::Mean => total / Dd::from_f64(network.samples() as f64),
+    };
+    // With weight decay the loss descended is Ẽ = E + (λ/2) Σ w², over the weights only.
+    Ok(match network.weight_decay {
+        Some(lambda) => {
+            let squares = params
+                .weights
+                .iter()
+                .flatten()
+                .flatten()
+                .fold(Dd::ZERO, |sum, &w| sum + Dd::from_f64(w) * Dd::from_f64(w));
+            data + Dd::from_f64(lambda.to_f64() / 2.0) * squares
+        }
+        None => data,
     })
 }
 
@@ -413,7 +426,7 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
             };
             for (i, row) in numbers.grad_weights.iter().enumerate() {
                 for (j, printed) in row.iter().enumerate() {
-                    let name = gradient_name(Symbol::grad_weight(l as u32 + 1, unit(i), unit(j)));
+                    let name = weight_gradient_name(network, l as u32 + 1, i, j);
                     let slot = slot(|p| &mut p.weights[l][i][j]);
                     let fd = finite_difference(network, &mut params, &slot, printed.f, tolerance)
                         .map_err(|probe| probe_fault(step.number, &name, probe))?;
@@ -443,6 +456,22 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
 }
 
 /// The error of a probe that failed at the gradient `name` in `step`.
+/// A weight's gradient's name in the report: `dE/dw_11^(1)`, with weight decay `dE~/dw_11^(1)`
+/// (the gradient checked is then ∂Ẽ/∂w).
+fn weight_gradient_name(network: &Network, layer: u32, i: usize, j: usize) -> String {
+    match network.weight_decay {
+        Some(_) => crate::math::names::plain(
+            &Expr::partial(
+                Expr::Sym(Symbol::decayed_loss()),
+                Expr::Sym(Symbol::weight(layer, unit(i), unit(j))),
+            ),
+            None,
+            Indices::Joined,
+        ),
+        None => gradient_name(Symbol::grad_weight(layer, unit(i), unit(j))),
+    }
+}
+
 /// A gradient's name in the report: `dE/dw_11^(1)`.
 fn gradient_name(gradient: Symbol) -> String {
     Name::of(&gradient, None).plain(Indices::Joined)
@@ -579,6 +608,33 @@ mod tests {
         assert!(report.layers[0].largest < 1e-8);
         let names: Vec<&str> = report.mismatches.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["dE/dw_23^(1) in step 1"]);
+    }
+
+    /// With weight decay the finite differences are of Ẽ = E + (λ/2) Σ w², and they agree with
+    /// ∂Ẽ/∂w = ∂E/∂w + λw (the biases' with ∂E/∂b); ∂E/∂w alone, λw away, is named and caught.
+    #[test]
+    fn with_weight_decay_the_decayed_gradients_are_checked() {
+        let text = include_str!("../../examples/article.nn")
+            .replace("sgd lr = 0.1", "sgd lr = 0.1\nweight_decay 0.01")
+            .replace("layer identity\n", "layer identity\n  b = [0.5, -0.5]\n");
+        let report = checked(&text);
+        assert_eq!(report.compared, 12);
+        assert!(report.mismatches.is_empty(), "{report:?}");
+        assert!(report.layers.iter().all(|r| r.largest < 1e-8), "{report:?}");
+        // Ẽ of the article is E + 0.005 · (0.15 + 30).
+        let net = network(&text);
+        let derivation = derive(&net, Options::default()).unwrap();
+        let params = Params::of(&derivation.steps[0]);
+        let plain = network(&text.replace("weight_decay 0.01", ""));
+        let (decayed, data) = (loss(&net, &params).unwrap(), loss(&plain, &params).unwrap());
+        assert!((decayed - data - 0.005 * 30.15).abs() < 1e-12, "{decayed} {data}");
+        // The gradient without its decay term λw_23 = 0.002 is a mismatch, named as ∂Ẽ/∂w.
+        let mut wrong = derivation.clone();
+        let printed = wrong.steps[0].layers[0].grad_weights[1][2].f;
+        wrong.steps[0].layers[0].grad_weights[1][2] = Value::approx(printed - 0.01 * 0.2);
+        let report = check_gradients(&wrong, TOLERANCE).unwrap();
+        let names: Vec<&str> = report.mismatches.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["dE~/dw_23^(1) in step 1"]);
     }
 
     /// The network: E ≈ 5000 and ∂E/∂w_11^(1) = −0.00999999 exactly, which the plain
