@@ -1631,7 +1631,6 @@ pub enum TrainingFault {
 /// is refused at the statement rather than derived as if it were not there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Undone {
-    WeightDecay,
     Dropout,
 }
 
@@ -1677,7 +1676,6 @@ impl std::fmt::Display for TrainingFault {
             ),
             TrainingFault::NotDerived(undone) => {
                 let (what, statement) = match undone {
-                    Undone::WeightDecay => ("weight decay", "`weight_decay`"),
                     Undone::Dropout => ("dropout", "the layer's `dropout`"),
                 };
                 write!(

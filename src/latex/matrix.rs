@@ -108,6 +108,16 @@ pub fn gradient(of: &str) -> String {
     format!("\\frac{{\\partial E}}{{\\partial {of}}}")
 }
 
+/// `∂Ẽ/∂W`, the gradient with weight decay.
+pub fn decayed_gradient(of: &str) -> String {
+    format!("\\frac{{\\partial \\tilde{{E}}}}{{\\partial {of}}}")
+}
+
+/// `gradient + λ weights`: weight decay's term added (`λ` a symbol or a number).
+pub fn plus_decay(gradient: &str, lambda: &str, weights: &str) -> String {
+    format!("{gradient}+{lambda}{weights}")
+}
+
 /// `f(x)`, a function named by [`crate::latex::Printer::function_name`] applied to a vector.
 pub fn apply(function: &str, argument: &str) -> String {
     format!("{function}({argument})")

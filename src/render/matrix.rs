@@ -417,15 +417,36 @@ impl Views<'_> {
                 }
             };
             let values: Vec<Value> = numbers.grad_weights.iter().flatten().copied().collect();
-            chain.push((
-                self.rel(shown.iter().copied()),
-                self.gradient_numbers(numbers, &inputs, expanded.as_ref()),
-            ));
+            let mut product = self.gradient_numbers(numbers, &inputs, expanded.as_ref());
+            let mut lhs = tex::gradient(&tex::weight_matrix(l));
+            // With weight decay, ∂Ẽ/∂W = ∂E/∂W + λW: the term on every row, λ and W as shown.
+            let decay = self.network.weight_decay.map(Value::decimal);
+            let mut shown = shown;
+            if let Some(lambda) = &decay {
+                let (name, lambda_tex) = (tex::weight_matrix(l), self.printer.value(*lambda));
+                for (_, row) in chain.iter_mut() {
+                    *row = tex::plus_decay(row, "\\lambda ", &name);
+                }
+                chain.insert(0, (EQUALS, tex::plus_decay(&lhs, "\\lambda ", &name)));
+                lhs = tex::decayed_gradient(&name);
+                let weights = self.value_matrix(&numbers.weights);
+                product = tex::plus_decay(&product, &lambda_tex, &weights);
+                shown.push(lambda);
+                shown.extend(numbers.weights.iter().flatten());
+            }
+            let from_shown = |k: usize| match &decay {
+                Some(lambda) => {
+                    let w = numbers.weights[k / columns.max(1)][k % columns.max(1)];
+                    from_shown(k) + self.as_shown(*lambda) * self.as_shown(w)
+                }
+                None => from_shown(k),
+            };
+            chain.push((self.rel(shown.iter().copied()), product));
             chain.push((
                 self.rel_after(shown.into_iter(), &values, from_shown),
                 self.value_matrix(&numbers.grad_weights),
             ));
-            rows.push(self.matrix_row(tex::gradient(&tex::weight_matrix(l)), chain));
+            rows.push(self.matrix_row(lhs, chain));
         }
         rows
     }
