@@ -627,7 +627,10 @@ mod tests {
         let params = Params::of(&derivation.steps[0]);
         let plain = network(&text.replace("weight_decay 0.01", ""));
         let (decayed, data) = (loss(&net, &params).unwrap(), loss(&plain, &params).unwrap());
-        assert!((decayed - data - 0.005 * 30.15).abs() < 1e-12, "{decayed} {data}");
+        assert!(
+            (decayed - data - 0.005 * 30.15).abs() < 1e-12,
+            "{decayed} {data}"
+        );
         // The gradient without its decay term λw_23 = 0.002 is a mismatch, named as ∂Ẽ/∂w.
         let mut wrong = derivation.clone();
         let printed = wrong.steps[0].layers[0].grad_weights[1][2].f;

@@ -50,11 +50,7 @@ pub(super) fn loss_formula(network: &Network) -> Expr {
     let sums = (1..=network.depth())
         .map(|layer| {
             let square = Expr::pow(
-                sym(Symbol::weight(
-                    layer,
-                    Index::Var('i'),
-                    Index::Var('j'),
-                )),
+                sym(Symbol::weight(layer, Index::Var('i'), Index::Var('j'))),
                 Expr::int(2),
             );
             let inner = Expr::sum('j', network.width(layer - 1) as u32, square);

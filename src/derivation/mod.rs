@@ -35,9 +35,7 @@ mod store;
 mod values;
 
 pub use after::After;
-pub use chain::{
-    Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step,
-};
+pub use chain::{Chain, ChainKind, LayerChains, LayerNumbers, Row, SampleRows, Step};
 pub use optimizers::readable;
 pub use options::{Carry, Options};
 pub use rows::{Parameters, Rows};

@@ -6,10 +6,10 @@
 //! looks a number up by its symbol.
 
 use super::chain::{Chain, ChainKind, LayerNumbers, Step};
+use super::decay;
 use super::formulas::{Formulas, I, J};
 use super::optimizers::{written_row, Program, Written};
 use super::options::Options;
-use super::decay;
 use super::rules::{update_chain, update_formula, update_gradient};
 use super::sym;
 use super::values::{updated, RowFormula, Source, StepSource, Values};
@@ -104,7 +104,10 @@ impl LayerRows {
         let decay = f.network.weight_decay.is_some();
         // With weight decay, a weight's row computes ∂Ẽ/∂w: its formula gets `+ λ w_{ij}`.
         let weight = match decay {
-            true => Expr::Add(vec![weight.clone(), decay::term(&Symbol::weight(layer, I, J))]),
+            true => Expr::Add(vec![
+                weight.clone(),
+                decay::term(&Symbol::weight(layer, I, J)),
+            ]),
             false => weight.clone(),
         };
         LayerRows {

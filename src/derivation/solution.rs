@@ -114,7 +114,12 @@ pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivatio
     let gradient_rules = gradient_rules(&formulas);
     let update_rule = network.training.map(|_| {
         let w = Symbol::new(Kind::Weight, 0, &[]);
-        update_chain(&w, ChainKind::Equation, None, network.weight_decay.is_some())
+        update_chain(
+            &w,
+            ChainKind::Equation,
+            None,
+            network.weight_decay.is_some(),
+        )
     });
 
     let mut values = Values::given(network, options);

@@ -172,7 +172,9 @@ impl Name {
         });
         out.push_str(self.letter.plain());
         // The rate and the loss have no indices to write.
-        if !self.indices.is_empty() && !matches!(self.letter, Letter::Eta | Letter::E | Letter::DecayedE) {
+        if !self.indices.is_empty()
+            && !matches!(self.letter, Letter::Eta | Letter::E | Letter::DecayedE)
+        {
             out.push('_');
             if matches!(self.letter, Letter::State { bias: true, .. }) {
                 out.push('b');

@@ -294,3 +294,18 @@ fn the_diagram_and_its_absence() {
     let without = derive(ARTICLE, &["-f", "document", "--no-diagram"]);
     assert!(!without.contains("tikz"));
 }
+
+/// The article's network with `weight_decay 0.01` (issue 18): Ẽ after E with each layer's
+/// Σ w² as one value, every weight's row ∂Ẽ/∂w = ∂E/∂w + λw then its numbers, the biases' (none
+/// here) untouched, and every update row with ∂Ẽ/∂w. Reviewed row by row (the numbers of the
+/// Ẽ and ∂Ẽ/∂w rows checked by an independent float computation).
+#[test]
+fn the_article_with_weight_decay_states_the_decayed_loss_and_gradients() {
+    let text = std::fs::read_to_string(crate::support::root().join(ARTICLE))
+        .unwrap()
+        .replace("sgd lr = 0.1 ", "sgd lr = 0.1\nweight_decay 0.01 ");
+    assert!(text.contains("weight_decay 0.01"), "{text}");
+    let latex =
+        crate::support::stdout(&crate::support::run_with(&["derive", "-"], text.as_bytes()));
+    insta::assert_snapshot!(latex);
+}

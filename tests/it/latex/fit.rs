@@ -514,3 +514,20 @@ fn overfull_boxes_are_read_from_the_log() {
         ]
     );
 }
+
+/// The article's network with `weight_decay 0.01` (issue 18), as a document in English and
+/// Japanese with every body: no overfull box.
+#[test]
+fn the_article_with_weight_decay_fits_the_page() {
+    if !tex_available("pdflatex") || !tool_available("lualatex", &["--version"]) {
+        return;
+    }
+    let text = std::fs::read_to_string(crate::support::root().join("examples/article.nn"))
+        .unwrap()
+        .replace("sgd lr = 0.1 ", "sgd lr = 0.1\nweight_decay 0.01 ");
+    assert!(text.contains("weight_decay 0.01"), "{text}");
+    for (lang, engine) in [("en", "pdflatex"), ("ja", "lualatex")] {
+        let boxes = overfull_boxes(engine, &document(&text, lang, true)).unwrap();
+        assert!(boxes.is_empty(), "{lang}: {}", boxes.join("\n"));
+    }
+}

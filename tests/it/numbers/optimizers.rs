@@ -147,10 +147,17 @@ fn every_optimizer_matches_torch_optim_through_the_binary() {
                     // The data loss, and with weight decay the loss descended.
                     let step = format!("{what} step {}", s + 1);
                     let loss = ours["loss"].as_f64().unwrap();
-                    crate::support::assert_close(loss, torch["loss"].as_f64().unwrap(), 1e-9, &step);
+                    crate::support::assert_close(
+                        loss,
+                        torch["loss"].as_f64().unwrap(),
+                        1e-9,
+                        &step,
+                    );
                     let decayed = torch["loss_decayed"].as_f64().unwrap();
                     let ours_decayed = match n["weight_decay"].is_null() {
-                        true => ours.get("loss_decayed").map_or(loss, |d| d.as_f64().unwrap()),
+                        true => ours
+                            .get("loss_decayed")
+                            .map_or(loss, |d| d.as_f64().unwrap()),
                         false => ours["loss_decayed"].as_f64().unwrap(),
                     };
                     crate::support::assert_close(ours_decayed, decayed, 1e-9, &step);
@@ -258,7 +265,10 @@ fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
         checked += 1;
     }
     assert_eq!((samples, steps, biases), (3, 4, true));
-    assert!((20..40).contains(&decayed), "{decayed} of 40 networks with weight decay");
+    assert!(
+        (20..40).contains(&decayed),
+        "{decayed} of 40 networks with weight decay"
+    );
     assert_eq!(lambdas.len(), 3, "{lambdas:?}");
     assert!(numbers > 2000, "compared only {numbers} state values");
 }
