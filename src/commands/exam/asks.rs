@@ -280,10 +280,10 @@ impl Reader<'_> {
                 self.derivation.update_chain(self.step, l as u32, index),
             )
         } else {
-            (
-                Expr::partial(Expr::Sym(Symbol::loss()), Expr::Sym(parameter.clone())),
-                Some(self.derivation.gradient_chain(self.step, l as u32, index)),
-            )
+            // The gradient the update uses, as its row names it: ∂Ẽ/∂w with weight decay (the
+            // question then asks for ∂Ẽ/∂w), ∂E/∂w (and ∂E/∂b) otherwise.
+            let chain = self.derivation.gradient_chain(self.step, l as u32, index);
+            (chain.lhs.clone(), Some(chain))
         };
         let (symbol, name) = if update {
             (
