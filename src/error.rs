@@ -1204,7 +1204,10 @@ impl std::fmt::Display for ValueFault {
                 "the range goes beyond the numbers this tool keeps exactly"
             ),
             ValueFault::RateWithoutSgd => {
-                write!(f, "`lr` can vary only with an `sgd` statement")
+                write!(
+                    f,
+                    "`lr` can vary only with training: an `optimizer` (or `sgd`) statement"
+                )
             }
             ValueFault::VariesMissingBiases { name, layer } => {
                 write!(f, "`{name}` varies biases, but {}", no_biases(*layer))
@@ -1259,7 +1262,8 @@ pub enum AskFault {
     UpdateWithoutSgd,
     /// `ask E after` without `sgd`.
     AfterWithoutSgd,
-    /// `ask y after` and the like: only the loss is asked after the update.
+    /// `ask grad W2 after` and the like: only the loss is asked after the update; the ask as
+    /// written before `after` (`grad W2`).
     AfterOnlyLoss(String),
 }
 
@@ -1312,10 +1316,14 @@ impl std::fmt::Display for AskFault {
             AskFault::AsksMissingBiases { name, layer } => {
                 write!(f, "`{name}` asks for biases, but {}", no_biases(*layer))
             }
-            AskFault::UpdateWithoutSgd => write!(f, "`ask update` needs an `sgd` statement"),
+            AskFault::UpdateWithoutSgd => write!(
+                f,
+                "`ask update` needs training: an `optimizer` (or `sgd`) statement"
+            ),
             AskFault::AfterWithoutSgd => write!(
                 f,
-                "`ask E after` asks for the loss after the update, and needs an `sgd` statement"
+                "`ask E after` asks for the loss after the update, and needs training: an `optimizer` \
+                 (or `sgd`) statement"
             ),
             AskFault::AfterOnlyLoss(name) => write!(
                 f,

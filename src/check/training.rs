@@ -656,7 +656,10 @@ mod tests {
         }
         // Without any optimizer, as before.
         let (message, _) = fails("ask update W1");
-        assert_eq!(message, "`ask update` needs an `sgd` statement");
+        assert_eq!(
+            message,
+            "`ask update` needs training: an `optimizer` (or `sgd`) statement"
+        );
     }
 
     macro_rules! refuses {

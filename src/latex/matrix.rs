@@ -212,6 +212,51 @@ pub fn optimizer_update(
     })
 }
 
+/// A carried state's rule in matrix form, its right-hand side (`\mu V^{(l)}-\eta\frac{…}{…}`,
+/// `\frac{M^{(l)}}{1-\beta_1^t}`), from the parameter's gradient and the states' names; the
+/// element-wise square is `\odot` with itself. `None` where `moment` is not the optimizer's.
+pub fn state_rule(
+    optimizer: &crate::model::Optimizer,
+    moment: crate::math::expr::Moment,
+    gradient: &str,
+    state: &dyn Fn(crate::math::expr::Moment) -> String,
+) -> Option<String> {
+    use crate::math::expr::Moment;
+    use crate::model::{MomentumForm, Optimizer};
+    let square = format!("{gradient}\\odot{gradient}");
+    let own = state(moment);
+    Some(match (optimizer, moment) {
+        (
+            Optimizer::Momentum {
+                form: MomentumForm::Zero,
+                ..
+            },
+            Moment::V,
+        ) => format!("\\mu {own}-\\eta{gradient}"),
+        (
+            Optimizer::Momentum {
+                form: MomentumForm::Ema,
+                ..
+            },
+            Moment::V,
+        ) => format!("\\mu {own}+(1-\\mu){gradient}"),
+        (Optimizer::Momentum { .. } | Optimizer::Nesterov { .. }, Moment::V) => {
+            format!("\\mu {own}+{gradient}")
+        }
+        (Optimizer::AdaGrad { .. }, Moment::H) => format!("{own}+{square}"),
+        (Optimizer::RmsProp { .. }, Moment::H) => format!("\\rho {own}+(1-\\rho){square}"),
+        (Optimizer::Adam { .. }, Moment::M) => format!("\\beta_1{own}+(1-\\beta_1){gradient}"),
+        (Optimizer::Adam { .. }, Moment::V) => format!("\\beta_2{own}+(1-\\beta_2){square}"),
+        (Optimizer::Adam { .. }, Moment::MHat) => {
+            format!("\\frac{{{}}}{{1-\\beta_1^t}}", state(Moment::M))
+        }
+        (Optimizer::Adam { .. }, Moment::VHat) => {
+            format!("\\frac{{{}}}{{1-\\beta_2^t}}", state(Moment::V))
+        }
+        _ => return None,
+    })
+}
+
 /// `lhs` followed by each relation and right-hand side: `W=…=…`.
 pub fn equation(lhs: &str, rows: &[(&str, &str)]) -> String {
     let mut text = lhs.to_string();

@@ -150,6 +150,9 @@ impl Views<'_> {
         if numbers.state.is_empty() {
             return BlockView::default();
         }
+        let Some(optimizer) = self.derivation.network.training.map(|t| t.optimizer) else {
+            return BlockView::default();
+        };
         let inputs = self.derivation.network.width(l - 1).max(1);
         let weights = numbers.grad_weights.len() * inputs;
         let mut rows = Vec::new();
@@ -157,11 +160,25 @@ impl Views<'_> {
             let (w, b) = state.after.split_at(weights.min(state.after.len()));
             let matrix: Vec<Vec<Value>> = w.chunks(inputs).map(<[Value]>::to_vec).collect();
             let name = |bias| tex::state_matrix(state.moment, bias, l);
+            // The state's rule in matrix form before its value: V ← μV − η∂E/∂W ≈ ….
+            let rule = |bias: bool| {
+                let parameter = tex::parameter(if bias { 'b' } else { 'W' }, l);
+                let names = |m: Moment| tex::state_matrix(m, bias, l);
+                let corrected = matches!(state.moment, Moment::MHat | Moment::VHat);
+                let rel = if corrected { "=" } else { "\\leftarrow" };
+                tex::state_rule(&optimizer, state.moment, &tex::gradient(&parameter), &names)
+                    .map(|rhs| (rel, rhs))
+            };
+            let with_value = |bias: bool, rel: &'static str, value: String| {
+                rule(bias).into_iter().chain([(rel, value)]).collect()
+            };
             let rel = self.rel(w.iter());
-            rows.push(self.matrix_row(name(false), vec![(rel, self.value_matrix(&matrix))]));
+            let value = self.value_matrix(&matrix);
+            rows.push(self.matrix_row(name(false), with_value(false, rel, value)));
             if numbers.bias.is_some() && !b.is_empty() {
                 let rel = self.rel(b.iter());
-                rows.push(self.matrix_row(name(true), vec![(rel, self.value_column(b))]));
+                let value = self.value_column(b);
+                rows.push(self.matrix_row(name(true), with_value(true, rel, value)));
             }
         }
         self.views(rows)

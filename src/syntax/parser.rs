@@ -517,10 +517,15 @@ fn ask<'a>(
     let kind = match rest.next_if(|p| p.as_rule() == Rule::ask_after) {
         Some(_) if kind == AskKind::Value => AskKind::After,
         Some(after) => {
+            let word = if kind == AskKind::Grad {
+                "grad"
+            } else {
+                "update"
+            };
             return Err(Error::BadValue {
-                fault: ValueFault::Ask(AskFault::AfterOnlyLoss(target.text.clone())),
+                fault: ValueFault::Ask(AskFault::AfterOnlyLoss(format!("{word} {}", target.text))),
                 span: span(&after),
-            })
+            });
         }
         None => kind,
     };

@@ -6,6 +6,7 @@
 mod as_printed;
 mod fit;
 mod headings;
+mod optimizers;
 mod readable;
 
 use crate::support::{

@@ -318,7 +318,7 @@ fn overfull(log: &str) -> Vec<String> {
 }
 
 /// Compiles `tex` with `engine`; the overfull boxes of its log, or why it failed.
-fn overfull_boxes(engine: &str, tex: &str) -> Result<Vec<String>, String> {
+pub(super) fn overfull_boxes(engine: &str, tex: &str) -> Result<Vec<String>, String> {
     let dir = compile_in(engine, tex)?;
     let log = std::fs::read(dir.path().join("doc.log")).map_err(|e| e.to_string())?;
     Ok(overfull(&String::from_utf8_lossy(&log)))
