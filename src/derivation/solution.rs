@@ -11,7 +11,7 @@ use super::rules::{
 };
 use super::steps::derive_step;
 use super::values::{Values, MOST_DIGITS};
-use crate::error::{Error, Span, TrainingFault, Undone};
+use crate::error::{Error, TrainingFault, Undone};
 use crate::math::expr::{Kind, Symbol};
 use crate::model::Network;
 
@@ -86,21 +86,14 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
     }
 }
 
-/// Weight decay and dropout are read and checked, but not yet derived: a file that uses them
-/// is refused at the statement, never derived as if they were not there.
+/// Weight decay is read and checked, but not yet derived: a file that uses it is refused at
+/// the statement, never derived as if it were not there.
 fn refuse_undone(network: &Network) -> Result<(), Error> {
-    let undone = |undone, span: Option<Span>| Error::Training {
-        fault: TrainingFault::NotDerived(undone),
-        span: span.unwrap_or_default(),
-    };
-    if network.weight_decay.is_some() {
-        return Err(undone(Undone::WeightDecay, network.spans.weight_decay));
-    }
-    match network.layers.iter().position(|l| l.dropout.is_some()) {
-        Some(l) => Err(undone(
-            Undone::Dropout,
-            network.spans.dropouts.get(l).copied().flatten(),
-        )),
+    match network.weight_decay {
+        Some(_) => Err(Error::Training {
+            fault: TrainingFault::NotDerived(Undone::WeightDecay),
+            span: network.spans.weight_decay.unwrap_or_default(),
+        }),
         None => Ok(()),
     }
 }
