@@ -326,7 +326,9 @@ impl Values<'_> {
 
 /// A dropout mask's row as exact 0s and 1s.
 fn mask_values(row: &[bool]) -> Vec<Option<Value>> {
-    row.iter().map(|&kept| Some(Value::int(kept.into()))).collect()
+    row.iter()
+        .map(|&kept| Some(Value::int(kept.into())))
+        .collect()
 }
 
 /// p of inverted dropout; none with `scale = none`.
