@@ -13,7 +13,7 @@ groups = [
  ("Values", ("zero_", "fractional_", "number_")),
  ("Optimizers (`optimizer NAME …`, see language.md)", ("optimizer_",)),
  ("Weight decay and dropout", ("weight_decay_", "dropout_")),
- ("Not derived yet (weight decay and dropout are read and checked; issue 18)", ("undone_",)),
+ ("Not derived yet (weight decay is read and checked; issue 18)", ("undone_",)),
  ("Exams", ("exam_",)), ("Limits", ("limit_",)),
  ("Numbers that leave the reals", ("numeric_",)),
  ("Rounded values carried (`--carry rounded`, options on the file's first line)", ("rounding_",)),

@@ -1632,7 +1632,6 @@ pub enum TrainingFault {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Undone {
     WeightDecay,
-    Dropout,
 }
 
 impl std::fmt::Display for TrainingFault {
@@ -1678,7 +1677,6 @@ impl std::fmt::Display for TrainingFault {
             TrainingFault::NotDerived(undone) => {
                 let (what, statement) = match undone {
                     Undone::WeightDecay => ("weight decay", "`weight_decay`"),
-                    Undone::Dropout => ("dropout", "the layer's `dropout`"),
                 };
                 write!(
                     f,
