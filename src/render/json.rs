@@ -80,7 +80,9 @@ impl JsonDropout {
         JsonDropout {
             scale,
             keep,
-            mask: mask.map(|row| row.iter().map(|&k| k.into()).collect()).collect(),
+            mask: mask
+                .map(|row| row.iter().map(|&k| k.into()).collect())
+                .collect(),
         }
     }
 }
