@@ -145,6 +145,23 @@ pub fn keep_name(layer: u32, depth: u32) -> String {
     }
 }
 
+/// A layer's dropout as an exam states it: `\mathbf{r}=…` per sample (`\mathbf{r}_1=…` with
+/// several), then `p=…` with inverted dropout, and the form, `\tilde{\mathbf{z}}=…`.
+pub fn dropout_given(masks: &[String], keep: Option<&str>, form: &str) -> String {
+    let mut parts: Vec<String> = match masks {
+        [one] => vec![format!("\\mathbf{{r}}={one}")],
+        many => (1..)
+            .zip(many)
+            .map(|(n, m)| format!("\\mathbf{{r}}_{{{n}}}={m}"))
+            .collect(),
+    };
+    if let Some(p) = keep {
+        parts.push(format!("p={p}"));
+    }
+    parts.push(form.to_string());
+    parts.join(",\\qquad ")
+}
+
 /// `x\odot\mathbf{r}` or `x\odot\frac{\mathbf{r}}{p}`: dropout's factor after `x`.
 pub fn masked(x: &str, mask: &str, keep: Option<&str>) -> String {
     match keep {

@@ -302,6 +302,7 @@ fn layer_view(
         bias,
         rows,
         given_rows,
+        dropout: views.dropout_given(l),
     }
 }
 

@@ -96,6 +96,28 @@ impl Views<'_> {
         self.with_dropout(l, self.value_column(slopes), mask, keep)
     }
 
+    /// Layer `l`'s dropout as given: every sample's mask, p, and z̃'s form.
+    pub(super) fn dropout_given(&self, l: u32) -> Option<String> {
+        let dropout = self.dropout(l)?;
+        let depth = self.network.depth();
+        let masks: Vec<String> = (0..dropout.mask.len())
+            .map(|n| self.value_column(&self.mask(l, n)))
+            .collect();
+        let keep = self.keep(l).map(|p| {
+            let mut out = String::new();
+            self.printer.write_value(p, &mut out);
+            out
+        });
+        let form = self.with_dropout(
+            l,
+            self.vector_name(l),
+            tex::mask_vector(l, depth),
+            keep.as_ref().map(|_| tex::keep_name(l, depth)),
+        );
+        let form = format!("{}={form}", self.input_name(l));
+        Some(tex::dropout_given(&masks, keep.as_deref(), &form))
+    }
+
     /// Dropout's factor r_i/p (or r_i) of unit `i` (from 0) of sample `n`; 1 without dropout.
     fn dropout_factor(&self, l: u32, n: usize, i: usize) -> Value {
         match self.dropout(l) {

@@ -62,6 +62,9 @@ pub(super) struct LayerView {
     /// `W = …` and `b = …` with the numbers only (an exam's question) as a block of rows,
     /// when they do not fit on one line (else empty).
     pub(super) given_rows: BlockView,
+    /// With dropout: the masks, p and the form, `\mathbf{r}=…,\qquad p=0.5,\qquad
+    /// \tilde{\mathbf{z}}=\mathbf{z}\odot\frac{\mathbf{r}}{p}` (an exam's question states them).
+    pub(super) dropout: Option<String>,
 }
 
 #[derive(Serialize)]
