@@ -13,7 +13,6 @@ groups = [
  ("Values", ("zero_", "fractional_", "number_")),
  ("Optimizers (`optimizer NAME …`, see language.md)", ("optimizer_",)),
  ("Weight decay and dropout", ("weight_decay_", "dropout_")),
- ("Not derived yet (dropout is read and checked; issue 18)", ("undone_",)),
  ("Exams", ("exam_",)), ("Limits", ("limit_",)),
  ("Numbers that leave the reals", ("numeric_",)),
  ("Rounded values carried (`--carry rounded`, options on the file's first line)", ("rounding_",)),

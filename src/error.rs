@@ -1631,15 +1631,6 @@ pub enum TrainingFault {
     Dropout(DropoutFault),
     /// `optimizer` without the optimizer's name.
     NoOptimizerName,
-    /// A statement the language reads and checks but the derivation does not work yet.
-    NotDerived(Undone),
-}
-
-/// What the derivation does not work yet (issue 18's remaining parts), so that a file using it
-/// is refused at the statement rather than derived as if it were not there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Undone {
-    Dropout,
 }
 
 impl std::fmt::Display for TrainingFault {
@@ -1682,16 +1673,6 @@ impl std::fmt::Display for TrainingFault {
                 "`optimizer` takes the optimizer's name first, one of: {} (such as `optimizer adam lr = 0.001`)",
                 OptimizerName::ALL.map(OptimizerName::as_str).join(", ")
             ),
-            TrainingFault::NotDerived(undone) => {
-                let (what, statement) = match undone {
-                    Undone::Dropout => ("dropout", "the layer's `dropout`"),
-                };
-                write!(
-                    f,
-                    "{what} is read and checked, but this version does not derive it yet; \
-                     remove {statement} to derive the rest"
-                )
-            }
             TrainingFault::Dropout(fault) => write!(f, "{fault}"),
         }
     }

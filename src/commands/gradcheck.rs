@@ -16,7 +16,7 @@ use crate::math::functions::{Activation, Aggregate, Shape, ARG};
 use crate::math::names::{Indices, Name};
 use crate::math::number::Value;
 use crate::math::precise::Dd;
-use crate::model::Network;
+use crate::model::{DropoutScale, Network};
 
 /// The parameters of a network as floats: per layer, weights and optional bias.
 #[derive(Clone, Debug)]
@@ -95,7 +95,7 @@ fn loss_pair(network: &Network, params: &Params) -> Result<Dd, Fault> {
     let depth = network.depth();
     let per_sample = network.loss.instantiate(depth);
     let mut total = Dd::ZERO;
-    for (x, t) in network.x.iter().zip(&network.t) {
+    for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {
         let mut z: Vec<f64> = x.iter().map(|d| d.to_f64()).collect();
         for (l, layer) in network.layers.iter().enumerate() {
             let a: Vec<f64> = params.weights[l]
@@ -107,6 +107,10 @@ fn loss_pair(network: &Network, params: &Params) -> Result<Dd, Fault> {
                 })
                 .collect();
             z = apply_activation(network, &layer.activation, &a)?;
+            if let Some(dropout) = &layer.dropout {
+                // The same mask and scale as the derivation's training step.
+                drop_out(&mut z, &dropout.mask[n], dropout.scale);
+            }
         }
         let mut values = HashMap::new();
         for (k, (y, target)) in z.iter().zip(t).enumerate() {
@@ -134,6 +138,17 @@ fn loss_pair(network: &Network, params: &Params) -> Result<Dd, Fault> {
         }
         None => data,
     })
+}
+
+/// z̃ = r ⊙ z / p (inverted dropout) or r ⊙ z (`scale = none`).
+fn drop_out(z: &mut [f64], mask: &[bool], scale: DropoutScale) {
+    let keep = match scale {
+        DropoutScale::Inverted { keep } => keep.to_f64(),
+        DropoutScale::None => 1.0,
+    };
+    for (z, &kept) in z.iter_mut().zip(mask) {
+        *z = if kept { *z / keep } else { 0.0 };
+    }
 }
 
 /// Why a central difference could not be taken.

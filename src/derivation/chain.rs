@@ -100,6 +100,8 @@ pub struct LayerNumbers {
     pub delta: Vec<Vec<Value>>,
     /// h'(a_i) per sample (`None` for softmax, which has a Jacobian instead).
     pub act_deriv: Option<Vec<Vec<Value>>>,
+    /// z̃_i after dropout per sample, where the layer has dropout.
+    pub dropped: Option<Vec<Vec<Value>>>,
     pub grad_weights: Vec<Vec<Value>>,
     pub grad_bias: Option<Vec<Value>>,
     pub weights_after: Option<Vec<Vec<Value>>>,

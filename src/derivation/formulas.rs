@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::math::diff;
 use crate::math::expr::{Expr, Func, Index, Symbol};
 use crate::math::functions::{self, Aggregate, Shape};
-use crate::model::Network;
+use crate::model::{DropoutScale, Network};
 
 pub(super) const I: Index = Index::Var('i');
 pub(super) const J: Index = Index::Var('j');
@@ -67,12 +67,38 @@ impl<'n> Formulas<'n> {
             inputs,
             Expr::Mul(vec![
                 sym(Symbol::weight(layer, i, Index::Var(var))),
-                sym(Symbol::out(layer - 1, Index::Var(var)).at(self.sample)),
+                sym(self.read(layer - 1, Index::Var(var))),
             ]),
         );
         match network.layer(layer).bias {
             Some(_) => Expr::Add(vec![sum, sym(Symbol::bias(layer, i))]),
             None => sum,
+        }
+    }
+
+    /// What the next layer reads of unit `i` of `layer`: `z_i^{(l)}`, or `\tilde z_i^{(l)}`
+    /// where the layer has dropout.
+    pub(super) fn read(&self, layer: u32, i: Index) -> Symbol {
+        let dropout = layer >= 1 && self.network.layer(layer).dropout.is_some();
+        let symbol = match dropout {
+            true => Symbol::dropped(layer, i),
+            false => Symbol::out(layer, i),
+        };
+        symbol.at(self.sample)
+    }
+
+    /// `\tilde z_i^{(l)} = r_i^{(l)} z_i^{(l)} / p^{(l)}` (inverted dropout), or `r_i z_i` with
+    /// `scale = none`: the output after dropout, a defining equation of the network.
+    pub(super) fn dropped_definition(&self, layer: u32, i: Index) -> Expr {
+        let kept = Expr::Mul(vec![
+            sym(Symbol::mask(layer, i).at(self.sample)),
+            sym(Symbol::out(layer, i).at(self.sample)),
+        ]);
+        match self.network.layer(layer).dropout.as_ref().map(|d| d.scale) {
+            Some(DropoutScale::Inverted { .. }) => {
+                Expr::Div(Box::new(kept), Box::new(sym(Symbol::keep(layer))))
+            }
+            _ => kept,
         }
     }
 
@@ -174,11 +200,20 @@ impl<'n> Formulas<'n> {
         let k = Index::Var('k');
         let (dz_da, mut rules) =
             self.d(&self.out_definition(layer, I), Symbol::pre(layer, I).at(s))?;
-        let (da_dz, more) = self.d(
-            &self.pre_definition(layer + 1, k, 'j'),
-            Symbol::out(layer, I).at(s),
-        )?;
+        let (da_dz, more) = self.d(&self.pre_definition(layer + 1, k, 'j'), self.read(layer, I))?;
         rules.extend(more);
+        // With dropout, z̃_i = r_i z_i / p lies between: ∂z̃_i/∂z_i = r_i / p joins the chain.
+        let dz_da = match self.network.layer(layer).dropout {
+            Some(_) => {
+                let (dzt_dz, more) = self.d(
+                    &self.dropped_definition(layer, I),
+                    Symbol::out(layer, I).at(s),
+                )?;
+                rules.extend(more);
+                Expr::Mul(vec![dz_da, dzt_dz])
+            }
+            None => dz_da,
+        };
         let fan_out = self.network.width(layer + 1) as u32;
         let raw = Expr::Mul(vec![
             dz_da,

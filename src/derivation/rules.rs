@@ -33,10 +33,15 @@ pub(super) fn general_equations(f: &Formulas, layer: u32) -> LayerChains {
             ],
         ),
     };
-    LayerChains {
-        layer,
-        chains: vec![pre, out],
+    let mut chains = vec![pre, out];
+    if network.layer(layer).dropout.is_some() {
+        chains.push(Chain::new(
+            ChainKind::Equation,
+            sym(Symbol::dropped(layer, I).at(f.sample)),
+            vec![f.dropped_definition(layer, I)],
+        ));
     }
+    LayerChains { layer, chains }
 }
 
 /// `h(a) = …` and `h'(a) = …` for each layer's activation, stated once.

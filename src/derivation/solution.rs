@@ -11,7 +11,7 @@ use super::rules::{
 };
 use super::steps::derive_step;
 use super::values::{Values, MOST_DIGITS};
-use crate::error::{Error, Span, TrainingFault, Undone};
+use crate::error::Error;
 use crate::math::expr::{Kind, Symbol};
 use crate::model::Network;
 
@@ -86,24 +86,7 @@ pub fn derive(network: &Network, options: Options) -> Result<Derivation<'_>, Err
     }
 }
 
-/// Dropout is read and checked, but not yet derived: a file that uses it is refused at the
-/// statement, never derived as if it were not there.
-fn refuse_undone(network: &Network) -> Result<(), Error> {
-    let undone = |undone, span: Option<Span>| Error::Training {
-        fault: TrainingFault::NotDerived(undone),
-        span: span.unwrap_or_default(),
-    };
-    match network.layers.iter().position(|l| l.dropout.is_some()) {
-        Some(l) => Err(undone(
-            Undone::Dropout,
-            network.spans.dropouts.get(l).copied().flatten(),
-        )),
-        None => Ok(()),
-    }
-}
-
 pub(super) fn derive_as(network: &Network, options: Options) -> Result<Derivation<'_>, Error> {
-    refuse_undone(network)?;
     let formulas = Formulas::derive(network)?;
     let depth = network.depth();
     let equations = (1..=depth)

@@ -170,6 +170,17 @@ impl Pass<'_> {
         for i in 1..=units {
             chains.push(self.output(values, layer, i, unrounded)?);
         }
+        if f.network.layer(layer).dropout.is_some() {
+            // z̃_i = r_i z_i / p: exactly 0 where the mask drops the output.
+            let definition = f.dropped_definition(layer, I);
+            for i in 1..=units {
+                let symbol = Symbol::dropped(layer, num(i)).at(sample);
+                let (kind, lhs) = (ChainKind::Activation, sym(symbol.clone()));
+                let formula = self.at(&definition, i);
+                let (chain, _) = numbered(values, kind, symbol, lhs, formula, step)?;
+                chains.push(chain);
+            }
+        }
         Ok(LayerChains { layer, chains })
     }
 
@@ -505,6 +516,11 @@ pub(super) fn layer_numbers(
         delta: per_sample(&kept.delta),
         act_deriv: (network.layer(layer).activation.shape == Shape::Elementwise)
             .then(|| per_sample(&kept.act_deriv)),
+        dropped: network
+            .layer(layer)
+            .dropout
+            .as_ref()
+            .map(|_| per_sample(&kept.dropped)),
         grad_weights: matrix(&gradients[..weights]),
         grad_bias: has_bias.then(|| gradients[weights..].to_vec()),
         weights_after: sgd.then(|| matrix(&updated[..weights])),

@@ -36,7 +36,7 @@ impl Slot {
         };
         let arity = match symbol.kind {
             Kind::Weight | Kind::GradWeight => 2,
-            Kind::Rate | Kind::Loss | Kind::DecayedLoss | Kind::Setting(_) => 0,
+            Kind::Rate | Kind::Loss | Kind::DecayedLoss | Kind::Keep | Kind::Setting(_) => 0,
             _ => 1,
         };
         if symbol.indices.len() != arity {
@@ -83,6 +83,11 @@ pub(super) struct LayerStore {
     pub(super) out: PerSample,
     pub(super) delta: PerSample,
     pub(super) act_deriv: PerSample,
+    /// z̃ after dropout, and the mask r (given), per sample; empty without dropout.
+    pub(super) dropped: PerSample,
+    pub(super) mask: PerSample,
+    /// p, with inverted dropout.
+    pub(super) keep: Option<Value>,
 }
 
 /// Every value of a step, `None` until it is computed (or given).
@@ -128,6 +133,13 @@ impl Store {
                     out: per_sample(units),
                     delta: per_sample(units),
                     act_deriv: per_sample(units),
+                    dropped: match network.layer(l).dropout {
+                        Some(_) => per_sample(units),
+                        None => Vec::new(),
+                    },
+                    // The mask and p are given: `Values::given` makes them.
+                    mask: Vec::new(),
+                    keep: None,
                 }
             })
             .collect();
@@ -183,6 +195,9 @@ impl Store {
             Kind::Out => unit(&layer_store()?.out),
             Kind::Delta => unit(&layer_store()?.delta),
             Kind::ActDeriv => unit(&layer_store()?.act_deriv),
+            Kind::Dropped => unit(&layer_store()?.dropped),
+            Kind::Mask => unit(&layer_store()?.mask),
+            Kind::Keep => Some(&layer_store()?.keep),
             Kind::Weight => layer_store()?.weights.get(at(layer_store()?, i, j)?),
             Kind::GradWeight => layer_store()?.grad_weights.get(at(layer_store()?, i, j)?),
             Kind::Bias => layer_store()?.bias.get(i),
@@ -223,6 +238,8 @@ impl Store {
             Kind::Out => unit_mut(&mut store.out, sample, i),
             Kind::Delta => unit_mut(&mut store.delta, sample, i),
             Kind::ActDeriv => unit_mut(&mut store.act_deriv, sample, i),
+            Kind::Dropped => unit_mut(&mut store.dropped, sample, i),
+            Kind::Mask | Kind::Keep => None,
             Kind::Weight => store.weights.get_mut(at?),
             Kind::GradWeight => store.grad_weights.get_mut(at?),
             Kind::Bias => store.bias.get_mut(i),

@@ -229,6 +229,10 @@ impl<'n> Values<'n> {
             kept.weights
                 .par_extend(rows.flat_map_iter(|row| row.iter().map(given)));
             kept.bias = layer.bias.iter().flatten().map(given).collect();
+            if let Some(dropout) = &layer.dropout {
+                kept.mask = dropout.mask.iter().map(|row| mask_values(row)).collect();
+                kept.keep = keep_of(dropout).and_then(given);
+            }
         }
         store.rate = network.training.and_then(|sgd| given(&sgd.lr));
         store.decay = network.weight_decay.as_ref().and_then(given);
@@ -319,6 +323,21 @@ impl Values<'_> {
             }
         })?;
         Ok((legible(substituted, self, &self.options), value))
+    }
+}
+
+/// A dropout mask's row as exact 0s and 1s.
+fn mask_values(row: &[bool]) -> Vec<Option<Value>> {
+    row.iter()
+        .map(|&kept| Some(Value::int(kept.into())))
+        .collect()
+}
+
+/// p of inverted dropout; none with `scale = none`.
+fn keep_of(dropout: &crate::model::Dropout) -> Option<&crate::math::number::Decimal> {
+    match &dropout.scale {
+        crate::model::DropoutScale::Inverted { keep } => Some(keep),
+        crate::model::DropoutScale::None => None,
     }
 }
 
@@ -583,6 +602,13 @@ impl Source for StepSource<'_> {
             Kind::Out => per_sample(&numbers()?.out),
             Kind::Delta => per_sample(&numbers()?.delta),
             Kind::ActDeriv => per_sample(numbers()?.act_deriv.as_deref()?),
+            Kind::Dropped => per_sample(numbers()?.dropped.as_deref()?),
+            Kind::Mask => {
+                let dropout = self.network.layer(layer).dropout.as_ref()?;
+                let kept = *dropout.mask.get(sample?)?.get(i)?;
+                Some(Value::int(kept.into()))
+            }
+            Kind::Keep => given(keep_of(self.network.layer(layer).dropout.as_ref()?)),
             Kind::Weight => numbers()?.weights.get(i)?.get(j).copied(),
             Kind::GradWeight => numbers()?.grad_weights.get(i)?.get(j).copied(),
             Kind::Bias => numbers()?.bias.as_ref()?.get(i).copied(),

@@ -124,13 +124,60 @@ pub fn apply(function: &str, argument: &str) -> String {
 }
 
 /// δ backpropagated: `h'(\mathbf{a}^{(l)})\odot(W^{(l+1)})^\top\boldsymbol{\delta}^{(l+1)}`,
-/// from the derivative's name, the pre-activations, the next layer's number and its δ.
-pub fn backpropagated(derivative: &str, pre: &str, next: usize, next_delta: &str) -> String {
-    format!(
-        "{}\\odot({})^\\top{next_delta}",
-        apply(derivative, pre),
-        weight_matrix(next)
-    )
+/// from the slope already written (`h'(\mathbf{a})`, or with dropout
+/// `h'(\mathbf{a})\odot\frac{\mathbf{r}}{p}`).
+pub fn backpropagated_from(slope: &str, next: usize, next_delta: &str) -> String {
+    format!("{slope}\\odot({})^\\top{next_delta}", weight_matrix(next))
+}
+
+/// The outputs of hidden layer `layer` after dropout: `\tilde{\mathbf{z}}`, or
+/// `\tilde{\mathbf{z}}^{(l)}` in a deeper network.
+pub fn dropped_vector(layer: u32, depth: u32) -> String {
+    match depth {
+        2 => "\\tilde{\\mathbf{z}}".into(),
+        _ => format!("\\tilde{{\\mathbf{{z}}}}^{{({layer})}}"),
+    }
+}
+
+/// The dropout mask of hidden layer `layer` as a vector, `\mathbf{r}` (`\mathbf{r}^{(l)}`).
+pub fn mask_vector(layer: u32, depth: u32) -> String {
+    match depth {
+        2 => "\\mathbf{r}".into(),
+        _ => format!("\\mathbf{{r}}^{{({layer})}}"),
+    }
+}
+
+/// The probability of keeping an output, `p` (`p^{(l)}`).
+pub fn keep_name(layer: u32, depth: u32) -> String {
+    match depth {
+        2 => "p".into(),
+        _ => format!("p^{{({layer})}}"),
+    }
+}
+
+/// A layer's dropout as an exam states it: `\mathbf{r}=…` per sample (`\mathbf{r}_1=…` with
+/// several), then `p=…` with inverted dropout, and the form, `\tilde{\mathbf{z}}=…`.
+pub fn dropout_given(masks: &[String], keep: Option<&str>, form: &str) -> String {
+    let mut parts: Vec<String> = match masks {
+        [one] => vec![format!("\\mathbf{{r}}={one}")],
+        many => (1..)
+            .zip(many)
+            .map(|(n, m)| format!("\\mathbf{{r}}_{{{n}}}={m}"))
+            .collect(),
+    };
+    if let Some(p) = keep {
+        parts.push(format!("p={p}"));
+    }
+    parts.push(form.to_string());
+    parts.join(",\\qquad ")
+}
+
+/// `x\odot\mathbf{r}` or `x\odot\frac{\mathbf{r}}{p}`: dropout's factor after `x`.
+pub fn masked(x: &str, mask: &str, keep: Option<&str>) -> String {
+    match keep {
+        Some(p) => format!("{x}\\odot\\frac{{{mask}}}{{{p}}}"),
+        None => format!("{x}\\odot{mask}"),
+    }
 }
 
 /// The same with numbers: the slopes' column ⊙ the transposed weights times the next δ.
@@ -303,7 +350,7 @@ mod tests {
         assert_eq!(output_vector(2, 3), "\\mathbf{z}^{(2)}");
         assert_eq!(output_vector(3, 3), "\\mathbf{y}");
         assert_eq!(
-            backpropagated("h'", &pre_vector(1), 2, &delta_vector(2)),
+            backpropagated_from(&apply("h'", &pre_vector(1)), 2, &delta_vector(2)),
             "h'(\\mathbf{a}^{(1)})\\odot(W^{(2)})^\\top\\boldsymbol{\\delta}^{(2)}"
         );
         assert_eq!(

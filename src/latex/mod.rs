@@ -180,6 +180,7 @@ fn letter(letter: Letter) -> &'static str {
     use crate::math::expr::{Moment, Setting};
     match letter {
         Letter::Delta => "\\delta",
+        Letter::ZTilde => "\\tilde{z}",
         Letter::Eta => "\\eta",
         Letter::State { moment, .. } => match moment {
             Moment::V => "v",

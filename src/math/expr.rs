@@ -29,6 +29,12 @@ pub enum Kind {
     Pre,
     /// `z_i^{(l)}`: output of layer l; layer 0 is the input `x`, the last layer is `y`.
     Out,
+    /// `\tilde z_i^{(l)}`: a hidden output after dropout, what the next layer reads.
+    Dropped,
+    /// `r_i^{(l)}`: the dropout mask of a sample (1 kept, 0 dropped).
+    Mask,
+    /// `p^{(l)}`: the probability of keeping an output (inverted dropout divides by it).
+    Keep,
     /// `t_k`: target.
     Target,
     /// `δ_i^{(l)} = ∂E/∂a_i^{(l)}`.
@@ -135,7 +141,14 @@ impl Symbol {
     pub fn per_sample(&self) -> bool {
         matches!(
             self.kind,
-            Kind::Pre | Kind::Out | Kind::Target | Kind::Delta | Kind::ActDeriv | Kind::Loss
+            Kind::Pre
+                | Kind::Out
+                | Kind::Dropped
+                | Kind::Mask
+                | Kind::Target
+                | Kind::Delta
+                | Kind::ActDeriv
+                | Kind::Loss
         )
     }
 
@@ -159,6 +172,18 @@ impl Symbol {
 
     pub fn out(layer: u32, i: Index) -> Symbol {
         Symbol::new(Kind::Out, layer, &[i])
+    }
+
+    pub fn dropped(layer: u32, i: Index) -> Symbol {
+        Symbol::new(Kind::Dropped, layer, &[i])
+    }
+
+    pub fn mask(layer: u32, i: Index) -> Symbol {
+        Symbol::new(Kind::Mask, layer, &[i])
+    }
+
+    pub fn keep(layer: u32) -> Symbol {
+        Symbol::new(Kind::Keep, layer, &[])
     }
 
     pub fn target(k: Index) -> Symbol {
@@ -551,6 +576,9 @@ impl fmt::Display for Symbol {
             Kind::Bias => "b",
             Kind::Pre => "a",
             Kind::Out => "z",
+            Kind::Dropped => "zt",
+            Kind::Mask => "r",
+            Kind::Keep => "p",
             Kind::Target => "t",
             Kind::Delta => "delta",
             Kind::ActDeriv => "dact",

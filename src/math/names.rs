@@ -28,6 +28,12 @@ pub enum Letter {
     X,
     /// An output of the last layer, `y`.
     Y,
+    /// A hidden output after dropout, `\tilde z`.
+    ZTilde,
+    /// A dropout mask, `r`.
+    R,
+    /// The probability of keeping an output in dropout, `p`.
+    P,
     /// A target, `t`.
     T,
     /// A unit's error, `δ`.
@@ -54,6 +60,9 @@ impl Letter {
             Letter::Z => "z",
             Letter::X => "x",
             Letter::Y => "y",
+            Letter::ZTilde => "z~",
+            Letter::R => "r",
+            Letter::P => "p",
             Letter::T => "t",
             Letter::Delta => "delta",
             Letter::Eta => "eta",
@@ -119,6 +128,9 @@ impl Name {
             Kind::Out if s.layer == 0 => (Letter::X, false, Around::Bare),
             Kind::Out if Some(s.layer) == depth => (Letter::Y, false, Around::Bare),
             Kind::Out => (Letter::Z, true, Around::Bare),
+            Kind::Dropped => (Letter::ZTilde, true, Around::Bare),
+            Kind::Mask => (Letter::R, true, Around::Bare),
+            Kind::Keep => (Letter::P, true, Around::Bare),
             Kind::Target => (Letter::T, false, Around::Bare),
             Kind::Delta => (Letter::Delta, true, Around::Bare),
             Kind::ActDeriv => (Letter::A, true, Around::Derivative),
@@ -142,7 +154,8 @@ impl Name {
             indices: s.indices.clone(),
             sample: s.sample,
             layer: layered.then_some(s.layer),
-            layer_implied: letter == Letter::Z && depth == Some(2),
+            layer_implied: matches!(letter, Letter::Z | Letter::ZTilde | Letter::R | Letter::P)
+                && depth == Some(2),
             around,
         }
     }

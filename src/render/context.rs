@@ -96,7 +96,7 @@ impl<'a> Views<'a> {
     /// would not fit the line.
     fn summary_rows(&self, l: u32, summary: &SummaryView) -> BlockView {
         let name = |p: &str| tex::parameter(if p == "b" { 'b' } else { 'W' }, l);
-        let gradient = |p: &str| tex::gradient(&name(p));
+        let gradient = |p: &str| self.update_gradient(&name(p), p == "b");
         let update = |p: &str| match (p, &summary.update, &summary.bias_update) {
             ("b", _, Some(update)) | ("W", Some(update), _) => update.clone(),
             _ => tex::descent(&name(p), &gradient(p)),
@@ -169,6 +169,7 @@ impl<'a> Views<'a> {
                 .map(|(n, numbers): (usize, &LayerNumbers)| {
                     let mut summary = SummaryView {
                         layer: n as u32 + 1,
+                        grad_name: self.update_gradient(&tex::parameter('W', n as u32 + 1), false),
                         grad_rel: self.rel(numbers.grad_weights.iter().flatten()),
                         grad_bias_rel: self.rel(numbers.grad_bias.iter().flatten()),
                         after_rel: self.rel(numbers.weights_after.iter().flatten().flatten()),
@@ -303,6 +304,7 @@ fn layer_view(
         bias,
         rows,
         given_rows,
+        dropout: views.dropout_given(l),
     }
 }
 

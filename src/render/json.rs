@@ -45,6 +45,12 @@ struct JsonLayer<'a> {
     b: Option<Vec<f64>>,
     a: Vec<Vec<f64>>,
     z: Vec<Vec<f64>>,
+    /// With dropout: z̃ = r ⊙ z / p per sample, what the next layer read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    z_tilde: Option<Vec<Vec<f64>>>,
+    /// With dropout: the mask per sample and p (the same in every step).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dropout: Option<JsonDropout>,
     delta: Vec<Vec<f64>>,
     /// The gradient the update used: ∂Ẽ/∂W with weight decay.
     #[serde(rename = "grad_W")]
@@ -57,6 +63,33 @@ struct JsonLayer<'a> {
     /// plain SGD.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     state: std::collections::BTreeMap<&'static str, JsonState>,
+}
+
+/// A layer's dropout: `scale` is `inverted` (z̃ = r ⊙ z / keep) or `none` (z̃ = r ⊙ z, no
+/// `keep`); `mask` a row of 0 and 1 per sample.
+#[derive(Serialize)]
+struct JsonDropout {
+    scale: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keep: Option<f64>,
+    mask: Vec<Vec<u8>>,
+}
+
+impl JsonDropout {
+    fn of(dropout: &crate::model::Dropout) -> JsonDropout {
+        let (scale, keep) = match dropout.scale {
+            crate::model::DropoutScale::Inverted { keep } => ("inverted", Some(keep.to_f64())),
+            crate::model::DropoutScale::None => ("none", None),
+        };
+        let mask = dropout.mask.iter();
+        JsonDropout {
+            scale,
+            keep,
+            mask: mask
+                .map(|row| row.iter().map(|&k| k.into()).collect())
+                .collect(),
+        }
+    }
 }
 
 /// A state of a layer's weights (a matrix) or biases (a vector).
@@ -131,6 +164,8 @@ pub(super) fn json(derivation: &Derivation) -> Result<String, Error> {
                         b: n.bias.as_deref().map(floats),
                         a: float_matrix(&n.pre),
                         z: float_matrix(&n.out),
+                        z_tilde: n.dropped.as_deref().map(float_matrix),
+                        dropout: layer.dropout.as_ref().map(JsonDropout::of),
                         delta: float_matrix(&n.delta),
                         grad_w: float_matrix(&n.grad_weights),
                         grad_b: n.grad_bias.as_deref().map(floats),

@@ -41,6 +41,97 @@ impl Views<'_> {
         tex::output_vector(layer, self.network.depth())
     }
 
+    /// What layer `l + 1` reads of layer `l`: its outputs, or them after dropout.
+    pub(super) fn input_name(&self, l: u32) -> String {
+        match self.dropout(l) {
+            Some(_) => tex::dropped_vector(l, self.network.depth()),
+            None => self.vector_name(l),
+        }
+    }
+
+    fn dropout(&self, l: u32) -> Option<&crate::model::Dropout> {
+        (l >= 1).then(|| self.network.layer(l).dropout.as_ref())?
+    }
+
+    /// p of layer `l`'s inverted dropout, as given.
+    fn keep(&self, l: u32) -> Option<Value> {
+        match self.dropout(l)?.scale {
+            crate::model::DropoutScale::Inverted { keep } => Some(Value::decimal(keep)),
+            crate::model::DropoutScale::None => None,
+        }
+    }
+
+    /// Layer `l`'s mask of sample `n` (from 0) as exact 0s and 1s.
+    fn mask(&self, l: u32, n: usize) -> Vec<Value> {
+        self.dropout(l).map_or_else(Vec::new, |d| {
+            d.mask[n].iter().map(|&k| Value::int(k.into())).collect()
+        })
+    }
+
+    /// `slope` followed by dropout's factor `⊙ r/p` where layer `l` has dropout; `mask` and
+    /// `keep` name the mask and p (or give their numbers).
+    fn with_dropout(&self, l: u32, slope: String, mask: String, keep: Option<String>) -> String {
+        match self.dropout(l) {
+            Some(_) => tex::masked(&slope, &mask, keep.as_deref()),
+            None => slope,
+        }
+    }
+
+    /// h'(a) ⊙ r/p, the slope δ is backpropagated through, in general form.
+    fn slope_formula(&self, l: u32, pre: String, mask: String) -> String {
+        let depth = self.network.depth();
+        let applied = tex::apply(&self.function_name(l, true), &pre);
+        let keep = self.keep(l).map(|_| tex::keep_name(l, depth));
+        self.with_dropout(l, applied, mask, keep)
+    }
+
+    /// The same with the numbers of sample `n` (from 0).
+    fn slope_numbers(&self, l: u32, n: usize, slopes: &[Value]) -> String {
+        let keep = self.keep(l).map(|p| {
+            let mut out = String::new();
+            self.printer.write_value(p, &mut out);
+            out
+        });
+        let mask = self.value_column(&self.mask(l, n));
+        self.with_dropout(l, self.value_column(slopes), mask, keep)
+    }
+
+    /// Layer `l`'s dropout as given: every sample's mask, p, and z̃'s form.
+    pub(super) fn dropout_given(&self, l: u32) -> Option<String> {
+        let dropout = self.dropout(l)?;
+        let depth = self.network.depth();
+        let masks: Vec<String> = (0..dropout.mask.len())
+            .map(|n| self.value_column(&self.mask(l, n)))
+            .collect();
+        let keep = self.keep(l).map(|p| {
+            let mut out = String::new();
+            self.printer.write_value(p, &mut out);
+            out
+        });
+        let form = self.with_dropout(
+            l,
+            self.vector_name(l),
+            tex::mask_vector(l, depth),
+            keep.as_ref().map(|_| tex::keep_name(l, depth)),
+        );
+        let form = format!("{}={form}", self.input_name(l));
+        Some(tex::dropout_given(&masks, keep.as_deref(), &form))
+    }
+
+    /// Dropout's factor r_i/p (or r_i) of unit `i` (from 0) of sample `n`; 1 without dropout.
+    fn dropout_factor(&self, l: u32, n: usize, i: usize) -> Value {
+        match self.dropout(l) {
+            None => Value::int(1),
+            Some(_) => {
+                let r = self.mask(l, n)[i];
+                match self.keep(l) {
+                    Some(p) => r / self.as_shown(p),
+                    None => r,
+                }
+            }
+        }
+    }
+
     pub(super) fn with_sample(&self, name: String, sample: Option<u32>) -> String {
         tex::of_sample(name, sample)
     }
@@ -150,7 +241,7 @@ impl Views<'_> {
                     format!(
                         "{}{}{bias}",
                         tex::weight_matrix(l),
-                        sample(self.vector_name(l - 1))
+                        sample(self.input_name(l - 1))
                     ),
                 )],
             ));
@@ -161,15 +252,24 @@ impl Views<'_> {
                     tex::apply(&self.function_name(l, false), &sample(tex::pre_vector(l))),
                 )],
             ));
+            if self.dropout(l).is_some() {
+                let mask = sample(tex::mask_vector(l, depth));
+                let keep = self.keep(l).map(|_| tex::keep_name(l, depth));
+                let dropped = self.with_dropout(l, sample(self.vector_name(l)), mask, keep);
+                rows.push(self.matrix_row(sample(self.input_name(l)), vec![(EQUALS, dropped)]));
+            }
         }
         for l in (1..depth).rev() {
             rows.push(self.matrix_row(
                 sample(tex::delta_vector(l)),
                 vec![(
                     EQUALS,
-                    tex::backpropagated(
-                        &self.function_name(l, true),
-                        &sample(tex::pre_vector(l)),
+                    tex::backpropagated_from(
+                        &self.slope_formula(
+                            l,
+                            sample(tex::pre_vector(l)),
+                            sample(tex::mask_vector(l, depth)),
+                        ),
                         l as usize + 1,
                         &sample(tex::delta_vector(l + 1)),
                     ),
@@ -180,7 +280,7 @@ impl Views<'_> {
         for l in (1..=depth).rev() {
             let product = tex::outer_product(
                 &sample(tex::delta_vector(l)),
-                &sample(self.vector_name(l - 1)),
+                &sample(self.input_name(l - 1)),
             );
             rows.push(self.matrix_row(
                 tex::gradient(&tex::weight_matrix(l)),
@@ -199,7 +299,11 @@ impl Views<'_> {
                 .map(|d| Value::decimal(*d))
                 .collect()
         } else {
-            step.layers[l - 2].out[n].clone()
+            let below = &step.layers[l - 2];
+            match &below.dropped {
+                Some(dropped) => dropped[n].clone(),
+                None => below.out[n].clone(),
+            }
         }
     }
 
@@ -237,7 +341,7 @@ impl Views<'_> {
                         format!(
                             "{}{}{bias_symbol}",
                             tex::weight_matrix(l),
-                            self.with_sample(self.vector_name(l - 1), sample)
+                            self.with_sample(self.input_name(l - 1), sample)
                         ),
                     ),
                     (
@@ -277,8 +381,55 @@ impl Views<'_> {
                     (self.rel(z.iter()), self.value_column(z)),
                 ],
             ));
+            if let Some(dropped) = &numbers.dropped {
+                rows.push(self.dropped_row(l, n, sample, z, &dropped[n]));
+            }
         }
         rows
+    }
+
+    /// z̃ = r ⊙ z / p of layer `l` for sample `n` (from 0), `z` and `dropped` its values.
+    fn dropped_row(
+        &self,
+        l: u32,
+        n: usize,
+        sample: Option<u32>,
+        z: &[Value],
+        dropped: &[Value],
+    ) -> ChainView {
+        let depth = self.network.depth();
+        let mask = self.mask(l, n);
+        let keep = self.keep(l);
+        let general = self.with_dropout(
+            l,
+            self.with_sample(self.vector_name(l), sample),
+            self.with_sample(tex::mask_vector(l, depth), sample),
+            keep.map(|_| tex::keep_name(l, depth)),
+        );
+        let keep_shown = keep.map(|p| {
+            let mut out = String::new();
+            self.printer.write_value(p, &mut out);
+            out
+        });
+        let numbers = self.with_dropout(
+            l,
+            self.value_column(z),
+            self.value_column(&mask),
+            keep_shown,
+        );
+        let shown: Vec<&Value> = z.iter().chain(&mask).chain(keep.iter()).collect();
+        let from_shown = |i: usize| self.as_shown(z[i]) * self.dropout_factor(l, n, i);
+        self.matrix_row(
+            self.with_sample(self.input_name(l), sample),
+            vec![
+                (EQUALS, general),
+                (self.rel(shown.iter().copied()), numbers),
+                (
+                    self.rel_after(shown.into_iter(), dropped, from_shown),
+                    self.value_column(dropped),
+                ),
+            ],
+        )
     }
 
     /// The δ vectors of sample `n` (from 0) in matrix form.
@@ -319,9 +470,12 @@ impl Views<'_> {
                 vec![
                     (
                         EQUALS,
-                        tex::backpropagated(
-                            &self.function_name(l as u32, true),
-                            &self.with_sample(tex::pre_vector(l), sample),
+                        tex::backpropagated_from(
+                            &self.slope_formula(
+                                l as u32,
+                                self.with_sample(tex::pre_vector(l), sample),
+                                self.with_sample(tex::mask_vector(l as u32, depth as u32), sample),
+                            ),
                             l + 1,
                             &delta_name(l + 1),
                         ),
@@ -329,14 +483,16 @@ impl Views<'_> {
                     (
                         self.rel(shown.iter().copied()),
                         tex::backpropagated_numbers(
-                            &self.value_column(&slopes[n]),
+                            &self.slope_numbers(l as u32, n, &slopes[n]),
                             &self.value_matrix(&transposed),
                             &self.value_column(&next.delta[n]),
                         ),
                     ),
                     (
                         self.rel_after(shown.into_iter(), &numbers.delta[n], |i| {
-                            self.as_shown(slopes[n][i]) * self.backpropagated(next, n, i)
+                            self.as_shown(slopes[n][i])
+                                * self.dropout_factor(l as u32, n, i)
+                                * self.backpropagated(next, n, i)
                         }),
                         self.value_column(&numbers.delta[n]),
                     ),
@@ -404,7 +560,9 @@ impl Views<'_> {
                 let sum = (0..self.samples).fold(Value::int(0), |acc, n| {
                     let delta = match &expanded {
                         Some(e) => {
-                            self.as_shown(e.slopes[n][i]) * self.backpropagated(e.next, n, i)
+                            self.as_shown(e.slopes[n][i])
+                                * self.dropout_factor(l as u32, n, i)
+                                * self.backpropagated(e.next, n, i)
                         }
                         None => self.as_shown(numbers.delta[n][i]),
                     };
@@ -463,7 +621,7 @@ impl Views<'_> {
             }
         };
         let symbolic = |delta: String| {
-            let input = with_n(self.vector_name(l as u32 - 1));
+            let input = with_n(self.input_name(l as u32 - 1));
             if self.samples > 1 {
                 format!(
                     "{scale}{}",
@@ -477,9 +635,12 @@ impl Views<'_> {
         if expanded {
             chain.push((
                 EQUALS,
-                symbolic(tex::grouped(&tex::backpropagated(
-                    &self.function_name(l as u32, true),
-                    &with_n(tex::pre_vector(l)),
+                symbolic(tex::grouped(&tex::backpropagated_from(
+                    &self.slope_formula(
+                        l as u32,
+                        with_n(tex::pre_vector(l)),
+                        with_n(tex::mask_vector(l as u32, self.network.depth())),
+                    ),
                     l + 1,
                     &with_n(tex::delta_vector(l + 1)),
                 ))),
@@ -500,7 +661,7 @@ impl Views<'_> {
             .map(|n| {
                 let delta = match expanded {
                     Some(e) => tex::grouped(&tex::backpropagated_numbers(
-                        &self.value_column(&e.slopes[n]),
+                        &self.slope_numbers(1, n, &e.slopes[n]),
                         &self.value_matrix(&e.transposed),
                         &self.value_column(&e.next.delta[n]),
                     )),

@@ -132,6 +132,16 @@ impl Views<'_> {
         })
     }
 
+    /// The gradient a parameter matrix's update descends: ∂Ẽ/∂W for weights under weight
+    /// decay, ∂E/∂W or ∂E/∂b otherwise (biases are not decayed).
+    pub(super) fn update_gradient(&self, parameter: &str, bias: bool) -> String {
+        if !bias && self.derivation.network.weight_decay.is_some() {
+            tex::decayed_gradient(parameter)
+        } else {
+            tex::gradient(parameter)
+        }
+    }
+
     /// The right-hand sides of the summary's matrix updates of layer `l`, weights and biases,
     /// beyond plain SGD.
     pub(super) fn matrix_update(&self, l: u32) -> Option<(String, String)> {
@@ -139,7 +149,8 @@ impl Views<'_> {
         let update = |bias: bool| {
             let name = tex::parameter(if bias { 'b' } else { 'W' }, l);
             let state = |m: Moment| tex::state_matrix(m, bias, l);
-            tex::optimizer_update(&optimizer, &name, &tex::gradient(&name), &state)
+            let gradient = self.update_gradient(&name, bias);
+            tex::optimizer_update(&optimizer, &name, &gradient, &state)
         };
         Some((update(false)?, update(true)?))
     }
@@ -166,8 +177,8 @@ impl Views<'_> {
                 let names = |m: Moment| tex::state_matrix(m, bias, l);
                 let corrected = matches!(state.moment, Moment::MHat | Moment::VHat);
                 let rel = if corrected { "=" } else { "\\leftarrow" };
-                tex::state_rule(&optimizer, state.moment, &tex::gradient(&parameter), &names)
-                    .map(|rhs| (rel, rhs))
+                let gradient = self.update_gradient(&parameter, bias);
+                tex::state_rule(&optimizer, state.moment, &gradient, &names).map(|rhs| (rel, rhs))
             };
             let with_value = |bias: bool, rel: &'static str, value: String| {
                 rule(bias).into_iter().chain([(rel, value)]).collect()

@@ -62,11 +62,16 @@ pub(super) struct LayerView {
     /// `W = …` and `b = …` with the numbers only (an exam's question) as a block of rows,
     /// when they do not fit on one line (else empty).
     pub(super) given_rows: BlockView,
+    /// With dropout: the masks, p and the form, `\mathbf{r}=…,\qquad p=0.5,\qquad
+    /// \tilde{\mathbf{z}}=\mathbf{z}\odot\frac{\mathbf{r}}{p}` (an exam's question states them).
+    pub(super) dropout: Option<String>,
 }
 
 #[derive(Serialize)]
 pub(super) struct SummaryView {
     pub(super) layer: u32,
+    /// The weights' gradient as the update uses it: ∂E/∂W, or ∂Ẽ/∂W with weight decay.
+    pub(super) grad_name: String,
     /// `=` or `\approx` before ∂E/∂W, as its numbers are exact or rounded.
     pub(super) grad_rel: &'static str,
     /// Likewise before ∂E/∂b.

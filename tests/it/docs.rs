@@ -18,17 +18,15 @@ fn markdown_files() -> Vec<PathBuf> {
     files
 }
 
-/// The `nn` code blocks of a Markdown file, each with whether it is fenced as `nn refused`:
-/// an example of what this version reads and checks but does not derive yet.
-fn nn_blocks(markdown: &str) -> Vec<(String, bool)> {
+/// The `nn` code blocks of a Markdown file.
+fn nn_blocks(markdown: &str) -> Vec<String> {
     let mut blocks = Vec::new();
-    let mut current: Option<(String, bool)> = None;
+    let mut current: Option<String> = None;
     for line in markdown.lines() {
         match (&mut current, line.trim_end()) {
-            (None, "```nn") => current = Some((String::new(), false)),
-            (None, "```nn refused") => current = Some((String::new(), true)),
+            (None, "```nn") => current = Some(String::new()),
             (Some(_), "```") => blocks.extend(current.take()),
-            (Some((block, _)), text) => {
+            (Some(block), text) => {
                 block.push_str(text);
                 block.push('\n');
             }
@@ -40,45 +38,24 @@ fn nn_blocks(markdown: &str) -> Vec<(String, bool)> {
 
 #[test]
 fn docs_examples_all_derive() {
-    let (mut count, mut refused) = (0, 0);
+    let mut count = 0;
     for file in markdown_files() {
-        for (block, refuse) in nn_blocks(&std::fs::read_to_string(&file).unwrap()) {
+        for block in nn_blocks(&std::fs::read_to_string(&file).unwrap()) {
             for format in ["latex", "json"] {
                 let output = run_with(&["derive", "-", "-f", format], block.as_bytes());
                 let stderr = String::from_utf8_lossy(&output.stderr);
-                if refuse {
-                    assert_eq!(
-                        output.status.code(),
-                        Some(1),
-                        "{}:\n{block}",
-                        file.display()
-                    );
-                    assert!(
-                        stderr.contains(
-                            "is read and checked, but this version does not derive it yet"
-                        ),
-                        "{}:\n{block}\n{stderr}",
-                        file.display()
-                    );
-                } else {
-                    assert!(
-                        output.status.success(),
-                        "{}:\n{block}\n{stderr}",
-                        file.display()
-                    );
-                }
+                assert!(
+                    output.status.success(),
+                    "{}:\n{block}\n{stderr}",
+                    file.display()
+                );
             }
             count += 1;
-            refused += usize::from(refuse);
         }
     }
     assert!(
         count >= 4,
         "only {count} examples found in docs/ and README.md"
-    );
-    assert!(
-        refused >= 1,
-        "the refused example of docs/language.md is gone"
     );
 }
 
@@ -117,7 +94,7 @@ fn every_command_in_the_docs_runs_as_written() {
             for arg in &args {
                 let named = dir.path().join(arg);
                 if arg.ends_with(".nn") && !named.exists() {
-                    let (block, _) = nn_blocks(&page).into_iter().next().expect("an nn block");
+                    let block = nn_blocks(&page).into_iter().next().expect("an nn block");
                     std::fs::write(named, block).unwrap();
                 }
             }

@@ -310,3 +310,42 @@ fn the_article_with_weight_decay_states_the_decayed_loss_and_gradients() {
         crate::support::stdout(&crate::support::run_with(&["derive", "-"], text.as_bytes()));
     insta::assert_snapshot!(latex);
 }
+
+/// The article's network with a dropout mask on its hidden layer (unit 2 dropped, p = 0.5):
+/// its text is examples/article.nn with one line more.
+pub(crate) fn article_with_dropout() -> String {
+    let article = std::fs::read_to_string(ARTICLE).unwrap();
+    let text = article.replacen(
+        "\nlayer identity",
+        "  dropout mask = [1, 0], keep = 0.5\n\nlayer identity",
+        1,
+    );
+    assert_ne!(text, article);
+    text
+}
+
+#[test]
+fn the_article_with_dropout_derives_z_tilde_and_its_factor_in_delta() {
+    let text = article_with_dropout();
+    let latex = stdout(&run_with(&["derive", "-"], text.as_bytes()));
+    // Reviewed row by row: z̃_1 = 1·0.6457/0.5 ≈ 1.291, z̃_2 = 0 exactly, δ^{(1)} gets r_i/p,
+    // the dropped unit's gradients are exact zeros.
+    insta::assert_snapshot!("article-dropout", latex);
+    for row in [
+        "\\tilde{z}_i&=&\\frac{r_iz_i}{p}",
+        "\\tilde{z}_2&=&\\frac{r_2z_2}{p} \\approx \\frac{0\\cdot0.7685}{0.5} = 0",
+        "h'(a_i^{(1)})\\frac{r_i}{p}(w_{1i}^{(2)}\\delta_1^{(2)}+w_{2i}^{(2)}\\delta_2^{(2)})\\cdot x_j",
+    ] {
+        assert!(latex.contains(row), "{row}");
+    }
+    for (lang, engine) in [("en", "pdflatex"), ("ja", "lualatex")] {
+        if !tex_available(engine) {
+            continue;
+        }
+        let args = ["derive", "-", "-f", "document", "--lang", lang];
+        let document = stdout(&run_with(&args, text.as_bytes()));
+        if let Err(log) = compiles(engine, &document) {
+            panic!("{lang} ({engine}):\n{log}");
+        }
+    }
+}

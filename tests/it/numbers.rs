@@ -518,6 +518,22 @@ fn custom_derivatives_are_stated_once_and_readable() {
     }
 }
 
+/// Each layer's line of `check`'s report with its largest relative difference.
+fn largest_differences(report: &str) -> Vec<(&str, f64)> {
+    let largest = |line: &str| {
+        line.split("largest relative difference ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"))
+    };
+    report
+        .lines()
+        .skip(1)
+        .map(|line| (line, largest(line)))
+        .collect()
+}
+
 #[test]
 fn check_confirms_every_example_by_finite_differences() {
     for example in [
@@ -531,13 +547,7 @@ fn check_confirms_every_example_by_finite_differences() {
             out.starts_with(&format!("{example}: the file is valid")),
             "{out}"
         );
-        for line in out.lines().skip(1) {
-            let largest: f64 = line
-                .split("largest relative difference ")
-                .nth(1)
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| panic!("{line}"));
+        for (line, largest) in largest_differences(&out) {
             assert!(largest < 1e-6, "{example}: {line}");
         }
     }
@@ -562,6 +572,33 @@ fn check_confirms_every_example_by_finite_differences() {
     );
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--> <stdin>:2:"));
+}
+
+#[test]
+fn check_applies_the_dropout_masks_in_its_finite_differences() {
+    let article = crate::latex::article_with_dropout();
+    for text in [
+        article.clone(),
+        article.replace("keep = 0.5", "scale = none"),
+    ] {
+        let out = run_with(&["check", "-"], text.as_bytes());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = stdout(&out);
+        assert!(out.contains("layer 1: 6 gradients"), "{out}");
+        for (line, largest) in largest_differences(&out) {
+            assert!(largest < 1e-6, "{line}");
+        }
+    }
+    // The derivation's gradients with the mask differ from those without: finite differences
+    // without the mask would fail them.
+    let json = |text: &str| stdout(&run_with(&["derive", "-", "-f", "json"], text.as_bytes()));
+    let plain = std::fs::read_to_string(ARTICLE).unwrap();
+    assert_ne!(json(&article), json(&plain));
 }
 
 // ---------------------------------------------------------------------------------------------

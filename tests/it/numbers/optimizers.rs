@@ -110,22 +110,24 @@ fn compare_state(doc: &Json, net: &Net, training: &Training, relative: f64, what
     compared
 }
 
+/// The cases of `tests/data/torch-optimizers.json` with dropout, and those with weight decay
+/// (half of each with both).
+const DROPOUT_CASES: usize = 24;
+const DECAY_CASES: usize = 24;
+
 #[test]
 fn every_optimizer_matches_torch_optim_through_the_binary() {
     let data: Json =
         serde_json::from_str(include_str!("../../data/torch-optimizers.json")).unwrap();
-    let (mut cases, mut numbers) = (0, 0);
+    let (mut cases, mut numbers, mut dropouts, mut decays) = (0, 0, 0, 0);
     for (c, case) in data["cases"].as_array().unwrap().iter().enumerate() {
         let n = &case["network"];
-        // Dropout is derived on its own branch (drop20): its cases are enabled there.
-        let dropout = n["dropout"]
+        decays += usize::from(!n["weight_decay"].is_null());
+        dropouts += n["dropout"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|d| !d.is_null());
-        if dropout {
-            continue;
-        }
+            .any(|d| !d.is_null()) as usize;
         let doc = derive_json(case["nn"].as_str().unwrap());
         let what = format!("case {c} ({})", n["optimizer"]["name"]);
         for (s, (ours, torch)) in doc["steps"]
@@ -193,17 +195,18 @@ fn every_optimizer_matches_torch_optim_through_the_binary() {
         crate::support::assert_close(doc["loss_after"].as_f64().unwrap(), after, 1e-9, &what);
         cases += 1;
     }
-    // sgd, momentum (pytorch), nesterov, adagrad, rmsprop, adam (paper): two cases each
-    // without weight decay and two with.
-    assert_eq!(cases, 24);
+    // sgd, momentum (pytorch), nesterov, adagrad, rmsprop, adam (paper): two cases each with
+    // neither, with weight decay, with dropout, and with both.
+    assert_eq!((cases, dropouts, decays), (48, DROPOUT_CASES, DECAY_CASES));
     assert!(numbers > 500, "compared only {numbers} numbers");
 }
 
 #[test]
 fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
-    let (mut checked, mut seed, mut numbers) = (0, 1000u64, 0);
+    let (mut checked, mut seed, mut numbers, mut dropped) = (0, 1000u64, 0, 0);
     let (mut samples, mut steps, mut biases) = (0, 0, false);
     let (mut decayed, mut lambdas) = (0, std::collections::BTreeSet::new());
+    let mut combinations = std::collections::BTreeSet::new();
     while checked < 40 {
         seed += 1;
         let mut net = reference::random_net(seed);
@@ -212,10 +215,11 @@ fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
             continue;
         }
         let sgd_line = format!("sgd lr = {}, steps = {}\n", net.lr, net.steps);
-        let text = reference::to_nn(&net);
+        let (dropout, text) = with_dropout(&net, seed, reference::to_nn(&net));
         assert!(text.contains(&sgd_line), "{text}");
-        // Weight decay on three networks of four, with λ from small to large.
-        let weight_decay = [None, Some(0.01), Some(0.3), Some(0.0025)][(seed % 4) as usize];
+        // Weight decay on three networks of four, with λ from small to large (drawn apart from
+        // dropout's every other seed, so that each meets the other and its absence).
+        let weight_decay = [None, Some(0.01), Some(0.3), Some(0.0025)][(seed / 2 % 4) as usize];
         let decay_line = weight_decay.map_or(String::new(), |l| format!("weight_decay {l}\n"));
         let mut usable = true;
         let mut runs = Vec::new();
@@ -223,7 +227,7 @@ fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
             let training = Training {
                 optimizer,
                 weight_decay,
-                dropout: vec![None; net.w.len()],
+                dropout: dropout.clone(),
             };
             let (trained, after) = training::train(&net, &training);
             // At a relu kink the derivative depends on the last bit of a float sum, and at a
@@ -254,6 +258,9 @@ fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
             decayed += 1;
             lambdas.insert(lambda.to_string());
         }
+        let with_dropout = dropout.iter().any(Option::is_some);
+        dropped += usize::from(with_dropout);
+        combinations.insert((weight_decay.is_some(), with_dropout));
         for (training, text) in runs {
             let doc = derive_json(&text);
             compare(&doc, &net, &training, 1e-9, &text);
@@ -271,4 +278,54 @@ fn every_optimizer_and_form_matches_the_plain_loops_on_random_networks() {
     );
     assert_eq!(lambdas.len(), 3, "{lambdas:?}");
     assert!(numbers > 2000, "compared only {numbers} state values");
+    // Drawn until 40 networks are usable: with dropout on about half of those with a hidden
+    // layer (inverted and `scale = none` alike), so every form runs with and without it.
+    assert!(dropped >= 10, "only {dropped} networks with dropout");
+    // Neither, weight decay alone, dropout alone, both.
+    assert_eq!(combinations.len(), 4, "{combinations:?}");
+}
+
+/// Dropout on the first hidden layer of every other network that has one (a mask that keeps
+/// unit i of sample n unless (seed + 2n + i) % 3 = 0; inverted with keep 0.5 or 0.8, or
+/// `scale = none`), written into the network's text after that layer's statement.
+fn with_dropout(net: &Net, seed: u64, text: String) -> (Vec<Option<training::Dropout>>, String) {
+    let mut dropout = vec![None; net.w.len()];
+    if net.w.len() < 2 || seed % 2 == 1 {
+        return (dropout, text);
+    }
+    let units = net.w[0].len();
+    let mask: Vec<Vec<f64>> = (0..net.x.len())
+        .map(|n| {
+            let kept = |i: usize| ((seed as usize + 2 * n + i) % 3 != 0) as u8 as f64;
+            (0..units).map(kept).collect()
+        })
+        .collect();
+    let (keep, inverted, clause) = match seed % 6 {
+        0 => (1.0, false, "scale = none".to_string()),
+        2 => (0.5, true, "keep = 0.5".to_string()),
+        _ => (0.8, true, "keep = 0.8".to_string()),
+    };
+    let rows: Vec<String> = mask
+        .iter()
+        .map(|row| {
+            format!(
+                "[{}]",
+                row.iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    let line = format!(" dropout mask = [{}], {clause}", rows.join(", "));
+    let first_layer_end = text.find("\nlayer ").map(|start| start + 1).unwrap();
+    let end = first_layer_end + text[first_layer_end..].find('\n').unwrap();
+    let mut text = text;
+    text.insert_str(end, &line);
+    dropout[0] = Some(training::Dropout {
+        mask,
+        keep,
+        inverted,
+    });
+    (dropout, text)
 }
