@@ -470,7 +470,6 @@ pub fn check_gradients(derivation: &Derivation, tolerance: f64) -> Result<Report
     })
 }
 
-/// The error of a probe that failed at the gradient `name` in `step`.
 /// A weight's gradient's name in the report: `dE/dw_11^(1)`, with weight decay `dE~/dw_11^(1)`
 /// (the gradient checked is then ∂Ẽ/∂w).
 fn weight_gradient_name(network: &Network, layer: u32, i: usize, j: usize) -> String {
@@ -497,6 +496,7 @@ fn unit(i: usize) -> Index {
     Index::Num(i as u32 + 1)
 }
 
+/// The error of a probe that failed at the gradient `name` in `step`.
 fn probe_fault(step: u32, name: &str, probe: Probe) -> Error {
     match probe {
         Probe::Centre(fault) => Error::Numeric {

@@ -52,6 +52,11 @@ pub fn inline(math: &str) -> String {
     format!("\\({math}\\)")
 }
 
+/// Display math for the online questions: `\[…\]`.
+pub fn display(math: &str) -> String {
+    format!("\\[{math}\\]")
+}
+
 /// A chain's definition, its first row: `E=\frac{1}{2}…` (the left side alone without rows).
 pub fn definition(printer: &Printer, chain: &Chain) -> String {
     match chain.rows.first() {

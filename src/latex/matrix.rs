@@ -113,6 +113,9 @@ pub fn decayed_gradient(of: &str) -> String {
     format!("\\frac{{\\partial \\tilde{{E}}}}{{\\partial {of}}}")
 }
 
+/// Weight decay's coefficient before a matrix, `\lambda `.
+pub const LAMBDA: &str = "\\lambda ";
+
 /// `gradient + λ weights`: weight decay's term added (`λ` a symbol or a number).
 pub fn plus_decay(gradient: &str, lambda: &str, weights: &str) -> String {
     format!("{gradient}+{lambda}{weights}")

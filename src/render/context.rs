@@ -426,6 +426,7 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
             .as_ref()
             .map(|c| views.chain(c, None)),
         optimizer: views.optimizer(layout.lang),
+        weight_decay: views.weight_decay_given(),
         shortcut: derivation
             .shortcut
             .map(|_| format!("{}_{}", network.output_activation().name, network.loss.name)),

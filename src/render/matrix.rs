@@ -583,9 +583,9 @@ impl Views<'_> {
             if let Some(lambda) = &decay {
                 let (name, lambda_tex) = (tex::weight_matrix(l), self.printer.value(*lambda));
                 for (_, row) in chain.iter_mut() {
-                    *row = tex::plus_decay(row, "\\lambda ", &name);
+                    *row = tex::plus_decay(row, tex::LAMBDA, &name);
                 }
-                chain.insert(0, (EQUALS, tex::plus_decay(&lhs, "\\lambda ", &name)));
+                chain.insert(0, (EQUALS, tex::plus_decay(&lhs, tex::LAMBDA, &name)));
                 lhs = tex::decayed_gradient(&name);
                 let weights = self.value_matrix(&numbers.weights);
                 product = tex::plus_decay(&product, &lambda_tex, &weights);

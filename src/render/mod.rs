@@ -36,6 +36,7 @@ use crate::error::Error;
 use crate::latex::Printer;
 
 pub use layout::{Env, Flavor, Form, Format, Lang, Layout};
+pub use optimizer::{givens, Givens};
 pub use splice::render_with;
 pub use templates::{engine, export_templates, templates_dir, Engine, Template};
 

@@ -5,11 +5,12 @@
 //! as it always was.
 
 use super::blocks::Views;
-use super::layout::Lang;
+use super::layout::{Lang, Layout};
+use super::templates::Engine;
 use super::views::{BlockView, OptimizerView};
-use crate::derivation::LayerNumbers;
+use crate::derivation::{Derivation, LayerNumbers};
 use crate::latex::matrix as tex;
-use crate::latex::EQUALS;
+use crate::latex::{EQUALS, LEFTARROW};
 use crate::math::expr::{Moment, Setting, Symbol};
 use crate::math::number::{Decimal, Value};
 
@@ -88,7 +89,43 @@ fn setting_value(views: &Views, d: Decimal) -> String {
         .expr(&crate::derivation::readable(d, &views.derivation.options))
 }
 
+/// What a problem must state about training beyond the learning rate, as LaTeX: the optimizer
+/// and its settings, weight decay, each layer's dropout. The exam's online questions state them
+/// as the question sheet does (a student cannot answer `ask update` without the convention).
+pub struct Givens {
+    /// The optimizer in words and its settings (`\mu=0.9`), none for plain SGD.
+    pub optimizer: Option<(String, Vec<String>)>,
+    /// `\tilde{E}=E+\frac{\lambda}{2}(…),\qquad \lambda=0.01`.
+    pub weight_decay: Option<String>,
+    /// Each layer with dropout (from 1) and its masks, p and form.
+    pub dropouts: Vec<(u32, String)>,
+}
+
+/// The [`Givens`] of `derivation`, in the layout's language.
+pub fn givens(derivation: &Derivation, layout: &Layout, engine: &Engine) -> Givens {
+    let views = Views::new(derivation, layout, false, engine);
+    Givens {
+        optimizer: views
+            .optimizer(layout.lang)
+            .map(|view| (view.intro, view.settings)),
+        weight_decay: views.weight_decay_given(),
+        dropouts: (1..=derivation.network.depth())
+            .filter_map(|l| views.dropout_given(l).map(|given| (l, given)))
+            .collect(),
+    }
+}
+
 impl Views<'_> {
+    /// Weight decay as a problem states it: Ẽ's definition and λ (none without decay).
+    pub(super) fn weight_decay_given(&self) -> Option<String> {
+        let lambda = self.derivation.network.weight_decay?;
+        let decayed = self.derivation.steps.first()?.decayed_loss.as_ref()?;
+        let definition = crate::latex::exam::definition(&self.printer, &decayed.chain);
+        let name = self.printer.symbol(&Symbol::setting(Setting::WeightDecay));
+        let value = tex::equation(&name, &[(EQUALS, &setting_value(self, lambda))]);
+        Some(tex::side_by_side(&definition, &value))
+    }
+
     /// The optimizer's view, or `None` for plain SGD (and without training).
     pub(super) fn optimizer(&self, lang: Lang) -> Option<OptimizerView> {
         let derivation = self.derivation;
@@ -176,7 +213,7 @@ impl Views<'_> {
                 let parameter = tex::parameter(if bias { 'b' } else { 'W' }, l);
                 let names = |m: Moment| tex::state_matrix(m, bias, l);
                 let corrected = matches!(state.moment, Moment::MHat | Moment::VHat);
-                let rel = if corrected { "=" } else { "\\leftarrow" };
+                let rel = if corrected { EQUALS } else { LEFTARROW };
                 let gradient = self.update_gradient(&parameter, bias);
                 tex::state_rule(&optimizer, state.moment, &gradient, &names).map(|rhs| (rel, rhs))
             };

@@ -227,6 +227,8 @@ pub(super) struct ContextView {
     pub(super) update_rule: Option<ChainView>,
     /// The optimizer beyond plain SGD (`render::optimizer`), null for plain SGD.
     pub(super) optimizer: Option<OptimizerView>,
+    /// Weight decay as a problem states it, `\tilde{E}=…,\qquad \lambda=…` (else null).
+    pub(super) weight_decay: Option<String>,
     /// Which shortcut gave δ of the output layer directly: `softmax_cross_entropy`,
     /// `sigmoid_binary_cross_entropy`, or null.
     pub(super) shortcut: Option<String>,

@@ -82,6 +82,33 @@ impl Texts {
         }
     }
 
+    /// The optimizer's sentence: its convention in words, then its settings in inline math.
+    pub fn optimizer(self, intro: &str, settings: &[String]) -> String {
+        if self.ja() {
+            format!("{intro}。設定は {} です。", settings.join("、"))
+        } else {
+            format!("{intro}, with {}.", settings.join(", "))
+        }
+    }
+
+    /// The sentence before weight decay's display.
+    pub fn weight_decay(self) -> &'static str {
+        if self.ja() {
+            "誤差には荷重減衰の項を加えます（重みだけ、バイアスは除く）。"
+        } else {
+            "The loss descended includes weight decay (of the weights, not the biases)."
+        }
+    }
+
+    /// The sentence before a layer's dropout display.
+    pub fn dropout(self, layer: u32) -> String {
+        if self.ja() {
+            format!("第{layer}層にはドロップアウトがかかります。")
+        } else {
+            format!("Layer {layer} uses dropout.")
+        }
+    }
+
     pub fn picture(self) -> &'static str {
         if self.ja() {
             "ネットワークの図"

@@ -67,7 +67,13 @@ pub(super) fn attempt_variant(
     let online = Online {
         label,
         digits: settings.options.digits,
-        problem: problem(&exact, &printer, texts, svg),
+        problem: problem(
+            &exact,
+            &printer,
+            texts,
+            svg,
+            render::givens(&exact, &settings.layout, tera),
+        ),
         asked: graded(answers, settings),
     };
     let moodle = moodle::variant(settings.moodle, title, &online, texts);
@@ -235,6 +241,7 @@ fn problem(
     printer: &Printer,
     texts: text::Texts,
     svg: Option<String>,
+    givens: render::Givens,
 ) -> Problem {
     let network = derivation.network;
     let mut rest = String::new();
@@ -250,9 +257,14 @@ fn problem(
             texts.loss(&latex::exam::inline(&xml(&formula)))
         ));
     }
+    let display = |math: &str| latex::exam::display(&xml(math));
     for (l, layer) in (1..).zip(&network.layers) {
         let values = latex::exam::layer_values(l, &layer.weights, layer.bias.as_deref());
         rest.push_str(&format!("<p>{values}</p>"));
+        if let Some((_, dropout)) = givens.dropouts.iter().find(|(at, _)| *at == l) {
+            rest.push_str(&format!("<p>{}</p>", texts.dropout(l)));
+            rest.push_str(&format!("<p>{}</p>", display(dropout)));
+        }
     }
     let several = network.samples() > 1;
     for (n, (x, t)) in network.x.iter().zip(&network.t).enumerate() {
@@ -264,6 +276,17 @@ fn problem(
             "<p>{}</p>",
             texts.rate(&latex::exam::rate(&sgd.lr.to_string()))
         ));
+    }
+    if let Some(decay) = &givens.weight_decay {
+        rest.push_str(&format!("<p>{}</p>", texts.weight_decay()));
+        rest.push_str(&format!("<p>{}</p>", display(decay)));
+    }
+    if let Some((intro, settings)) = &givens.optimizer {
+        let settings: Vec<String> = settings
+            .iter()
+            .map(|s| latex::exam::inline(&xml(s)))
+            .collect();
+        rest.push_str(&format!("<p>{}</p>", texts.optimizer(intro, &settings)));
     }
     Problem { rest, svg }
 }

@@ -628,3 +628,63 @@ fn the_sheets_compile_one_page_a_variant_and_the_key_opens_with_its_table() {
         job.join().unwrap();
     }
 }
+
+/// Beyond plain SGD the online problem states what the answers depend on, as the question
+/// sheet does: each layer's dropout (masks, p, form), weight decay (Ẽ and λ) and the
+/// optimizer with its convention and settings; plain SGD states none of them.
+#[test]
+fn a_trained_networks_problem_states_its_optimizer_decay_and_dropout() {
+    let text = std::fs::read_to_string(crate::support::root().join(EXAM))
+        .unwrap()
+        .replace(
+            "sgd lr = 0.1",
+            "optimizer momentum lr = 0.1, momentum = 0.9\nweight_decay 0.01",
+        )
+        .replacen(
+            "\nlayer identity",
+            "  dropout mask = [1, 0], keep = 0.5\n\nlayer identity",
+            1,
+        );
+    assert!(text.contains("weight_decay 0.01") && text.contains("dropout mask"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trained.nn");
+    std::fs::write(&file, &text).unwrap();
+    let out = dir.path().join("exam");
+    let args = [
+        "exam",
+        file.to_str().unwrap(),
+        "--variants",
+        "2",
+        "--seed",
+        "5",
+    ];
+    stdout(&run(&[&args[..], &["-o", out.to_str().unwrap()]].concat()));
+    let stated = [
+        "Layer 1 uses dropout.",
+        r"\mathbf{r}=\begin{bmatrix}1\\0\end{bmatrix},\qquad p=0.5,\qquad \tilde{\mathbf{z}}=\mathbf{z}\odot\frac{\mathbf{r}}{p}",
+        "includes weight decay (of the weights, not the biases)",
+        r"\tilde{E}=E+\frac{\lambda}{2}(\sum_{i}\sum_{j}(w_{ij}^{(1)})^2+\sum_{i}\sum_{j}(w_{ij}^{(2)})^2),\qquad \lambda=0.01",
+        r"updated with momentum in the form of Deep Learning from Scratch and of Bishop",
+        r"with \(\eta=0.1\), \(\mu=0.9\).",
+    ];
+    let moodle = read(dir.path(), "moodle.xml");
+    let questions = numerical_questions(&moodle);
+    assert!(!questions.is_empty());
+    for q in &questions {
+        for words in stated {
+            assert!(q.text.contains(words), "{words} not in {}", q.text);
+        }
+    }
+    let zip = unzip(&std::fs::read(out.join("canvas-qti.zip")).unwrap());
+    let assessment =
+        String::from_utf8(zip["backprop-tex-exam/backprop-tex-exam.xml"].clone()).unwrap();
+    assert!(assessment.contains("includes weight decay") && assessment.contains("uses dropout"));
+    let sheet = std::fs::read_to_string(out.join("questions.tex")).unwrap();
+    assert!(sheet.contains(r"\qquad \lambda=0.01") && sheet.contains("uses dropout"));
+    // Plain SGD: the problem as before.
+    let plain = exam(1, &[]);
+    let moodle = read(plain.path(), "moodle.xml");
+    for words in ["dropout", "weight decay", "momentum"] {
+        assert!(!moodle.contains(words), "{words} in plain SGD's problem");
+    }
+}
