@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::error::Span;
+use crate::error::{OptimizerName, Span};
 use crate::math::functions::{Activation, Loss};
 use crate::math::number::Decimal;
 
@@ -80,6 +80,20 @@ pub enum Optimizer {
     },
 }
 
+impl Optimizer {
+    /// The name `optimizer NAME` gives it (`sgd lr = …` is `sgd`).
+    pub fn name(&self) -> OptimizerName {
+        match self {
+            Optimizer::Sgd => OptimizerName::Sgd,
+            Optimizer::Momentum { .. } => OptimizerName::Momentum,
+            Optimizer::Nesterov { .. } => OptimizerName::Nesterov,
+            Optimizer::AdaGrad { .. } => OptimizerName::AdaGrad,
+            Optimizer::RmsProp { .. } => OptimizerName::RmsProp,
+            Optimizer::Adam { .. } => OptimizerName::Adam,
+        }
+    }
+}
+
 /// `optimizer momentum …, form = …`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MomentumForm {
@@ -91,6 +105,21 @@ pub enum MomentumForm {
     Ema,
 }
 
+impl MomentumForm {
+    /// Every form, in the order messages list them.
+    pub const ALL: [MomentumForm; 3] =
+        [MomentumForm::Zero, MomentumForm::PyTorch, MomentumForm::Ema];
+
+    /// The name `form = …` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            MomentumForm::Zero => "zero",
+            MomentumForm::PyTorch => "pytorch",
+            MomentumForm::Ema => "ema",
+        }
+    }
+}
+
 /// `optimizer adam …, form = …`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AdamForm {
@@ -99,6 +128,19 @@ pub enum AdamForm {
     Paper,
     /// ηₜ = η√(1−β₂ᵗ)/(1−β₁ᵗ), w ← w − ηₜ m/(√v + ε) (ゼロから作るDeep Learning).
     Zero,
+}
+
+impl AdamForm {
+    /// Every form, in the order messages list them.
+    pub const ALL: [AdamForm; 2] = [AdamForm::Paper, AdamForm::Zero];
+
+    /// The name `form = …` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdamForm::Paper => "paper",
+            AdamForm::Zero => "zero",
+        }
+    }
 }
 
 /// `dropout mask = [[…], …], keep = p` on a hidden layer: which outputs each sample keeps.

@@ -208,11 +208,7 @@ pub(super) fn check_training(
             form: given.choice(
                 S::Form,
                 "momentum form",
-                &[
-                    ("zero", MomentumForm::Zero),
-                    ("pytorch", MomentumForm::PyTorch),
-                    ("ema", MomentumForm::Ema),
-                ],
+                &MomentumForm::ALL.map(|form| (form.name(), form)),
                 MomentumForm::Zero,
             )?,
         },
@@ -233,7 +229,7 @@ pub(super) fn check_training(
             form: given.choice(
                 S::Form,
                 "adam form",
-                &[("paper", AdamForm::Paper), ("zero", AdamForm::Zero)],
+                &AdamForm::ALL.map(|form| (form.name(), form)),
                 AdamForm::Paper,
             )?,
         },

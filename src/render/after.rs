@@ -36,6 +36,7 @@ impl Views<'_> {
             loss: self.printer.value(after.loss),
             before_rel: self.rel(std::iter::once(&after.before)),
             before: self.printer.value(after.before),
+            comparable: self.network.layers.iter().all(|l| l.dropout.is_none()),
             decreased: after.decrease.f >= 0.0,
             change_rel: self.rel(std::iter::once(&change)),
             change: self.printer.value(change),

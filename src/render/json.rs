@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::derivation::Derivation;
 use crate::error::Error;
-use crate::math::number::Value;
+use crate::math::number::{Decimal, Value};
+use crate::model::Optimizer;
 
 #[derive(Serialize)]
 struct JsonDoc<'a> {
@@ -13,6 +14,12 @@ struct JsonDoc<'a> {
     samples: usize,
     loss_function: &'a str,
     lr: Option<f64>,
+    /// The optimizer beyond plain SGD, with every setting (defaults filled in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    optimizer: Option<JsonOptimizer>,
+    /// λ of `weight_decay`, when the file has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weight_decay: Option<f64>,
     #[serde(serialize_with = "super::views::carry_name")]
     carry: crate::derivation::Carry,
     /// How exact ties are rounded, in the shown and (with `carry` rounded) carried values.
@@ -23,6 +30,71 @@ struct JsonDoc<'a> {
     /// E after the last update (the data loss, without dropout), when the file trains.
     #[serde(skip_serializing_if = "Option::is_none")]
     loss_after: Option<f64>,
+}
+
+/// `optimizer NAME …` as the file meant it: the name, the form where it has several, and the
+/// settings by the names the file gives them.
+#[derive(Serialize, Default)]
+struct JsonOptimizer {
+    name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    form: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    momentum: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decay: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    beta1: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    beta2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eps: Option<f64>,
+}
+
+impl JsonOptimizer {
+    /// None for plain SGD, whose output is as it always was.
+    fn of(optimizer: &Optimizer) -> Option<JsonOptimizer> {
+        let f = |d: &Decimal| Some(d.to_f64());
+        let name = optimizer.name().as_str();
+        Some(match optimizer {
+            Optimizer::Sgd => return None,
+            Optimizer::Momentum { momentum, form } => JsonOptimizer {
+                name,
+                form: Some(form.name()),
+                momentum: f(momentum),
+                ..Default::default()
+            },
+            Optimizer::Nesterov { momentum } => JsonOptimizer {
+                name,
+                momentum: f(momentum),
+                ..Default::default()
+            },
+            Optimizer::AdaGrad { eps } => JsonOptimizer {
+                name,
+                eps: f(eps),
+                ..Default::default()
+            },
+            Optimizer::RmsProp { decay, eps } => JsonOptimizer {
+                name,
+                decay: f(decay),
+                eps: f(eps),
+                ..Default::default()
+            },
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                eps,
+                form,
+            } => JsonOptimizer {
+                name,
+                form: Some(form.name()),
+                beta1: f(beta1),
+                beta2: f(beta2),
+                eps: f(eps),
+                ..Default::default()
+            },
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -142,6 +214,10 @@ pub(super) fn json(derivation: &Derivation) -> Result<String, Error> {
         samples: network.samples(),
         loss_function: &network.loss.name,
         lr: network.training.map(|s| s.lr.to_f64()),
+        optimizer: network
+            .training
+            .and_then(|s| JsonOptimizer::of(&s.optimizer)),
+        weight_decay: network.weight_decay.map(|l| l.to_f64()),
         carry: derivation.options.carry,
         rounding: derivation.options.rounding,
         digits: derivation.options.digits,

@@ -156,6 +156,9 @@ pub(super) struct AfterView {
     /// E of the last step, before its update.
     pub(super) before_rel: &'static str,
     pub(super) before: String,
+    /// Whether `before` and `loss` measure the same thing, so that their difference is the
+    /// update's: false with dropout, where the step's E had its masks and E after has none.
+    pub(super) comparable: bool,
     /// Whether the update lowered E (or left it), else raised it.
     pub(super) decreased: bool,
     /// By how much, a magnitude.

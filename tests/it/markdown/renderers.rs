@@ -79,8 +79,9 @@ fn zenn_finds_every_expression_where_the_file_means_it_and_katex_renders_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut files: Vec<Json> = Vec::new();
+    let variants = variants();
     for example in examples() {
-        for (n, options) in variants().iter().enumerate() {
+        for (n, options) in variants.iter().enumerate() {
             let mut args = vec!["-f", "markdown", "--flavor", "zenn"];
             args.extend_from_slice(options);
             let markdown = derive(&example, &args);
@@ -108,11 +109,12 @@ fn qiita_and_github_math_renders_with_mathjax_3() {
     }
     let mut expressions: Vec<Json> = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let variants = variants();
     for example in examples() {
         for (flavor, open, close) in [("qiita", "```math", "```"), ("github", "$$", "$$")] {
-            for options in variants() {
+            for options in &variants {
                 let mut args = vec!["-f", "markdown", "--flavor", flavor];
-                args.extend_from_slice(&options);
+                args.extend_from_slice(options);
                 let markdown = derive(&example, &args);
                 let math = markdown_math(&markdown, open, close);
                 assert!(

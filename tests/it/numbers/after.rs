@@ -170,3 +170,34 @@ fn the_articles_loss_after_is_the_hand_computed_one() {
         Some(1043.0)
     );
 }
+
+/// With dropout the last step's E had its masks and E after has none (a trained network is
+/// evaluated without dropout): the text states both and does not call their difference the
+/// update's decrease. Without dropout it does.
+#[test]
+fn with_dropout_the_loss_after_is_not_called_the_updates_decrease() {
+    let article = std::fs::read_to_string(crate::support::ARTICLE).unwrap();
+    let dropped = article.replacen(
+        "[0.2, 0.2, 0.2]]\n",
+        "[0.2, 0.2, 0.2]]\n  dropout mask = [[1, 0]], keep = 0.5\n",
+        1,
+    );
+    assert_ne!(dropped, article);
+    let text =
+        |nn: &str, lang: &str| stdout(&run_with(&["derive", "-", "--lang", lang], nn.as_bytes()));
+    let plain = text(&article, "en");
+    assert!(plain.contains("before it: a decrease of $"), "{plain}");
+    for (lang, said, not_said) in [
+        ("en", "was computed with its dropout masks", "a decrease of"),
+        (
+            "ja",
+            "ドロップアウトのマスクをかけた誤差なので",
+            "減りました",
+        ),
+    ] {
+        let out = text(&dropped, lang);
+        assert!(out.contains(said), "{lang}: {out}");
+        assert!(!out.contains(not_said), "{lang}: {out}");
+        assert!(!out.contains("an increase of") && !out.contains("増えました"));
+    }
+}

@@ -130,6 +130,7 @@ fn every_optimizer_matches_torch_optim_through_the_binary() {
             .any(|d| !d.is_null()) as usize;
         let doc = derive_json(case["nn"].as_str().unwrap());
         let what = format!("case {c} ({})", n["optimizer"]["name"]);
+        states_its_training_as_torch_did(&doc, n, &what);
         for (s, (ours, torch)) in doc["steps"]
             .as_array()
             .unwrap()
@@ -199,6 +200,30 @@ fn every_optimizer_matches_torch_optim_through_the_binary() {
     // neither, with weight decay, with dropout, and with both.
     assert_eq!((cases, dropouts, decays), (48, DROPOUT_CASES, DECAY_CASES));
     assert!(numbers > 500, "compared only {numbers} numbers");
+}
+
+/// The JSON names the optimizer, its form and settings, the learning rate and λ by the keys
+/// and values of the torch data's `network` (plain SGD and no decay: no key at all).
+fn states_its_training_as_torch_did(doc: &Json, network: &Json, what: &str) {
+    let torch = &network["optimizer"];
+    assert_eq!(doc["lr"], torch["lr"], "{what}: lr");
+    match torch["name"].as_str().unwrap() {
+        "sgd" => assert!(doc.get("optimizer").is_none(), "{what}: {doc:#}"),
+        _ => {
+            let mut expected = torch.as_object().unwrap().clone();
+            expected.remove("lr");
+            expected.retain(|_, v| !v.is_null());
+            assert_eq!(
+                doc["optimizer"],
+                Json::Object(expected),
+                "{what}: optimizer"
+            );
+        }
+    }
+    match network["weight_decay"].as_f64() {
+        None => assert!(doc.get("weight_decay").is_none(), "{what}: weight_decay"),
+        Some(lambda) => assert_eq!(doc["weight_decay"].as_f64(), Some(lambda), "{what}"),
+    }
 }
 
 #[test]
