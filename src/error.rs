@@ -1833,6 +1833,8 @@ pub enum AnswerFault {
         name: String,
         nearest: Option<String>,
     },
+    /// A file with no answer in it (empty, comments only, or a blank sheet).
+    NoAnswers,
     /// A quantity answered twice.
     Twice { name: String, first: Span },
 }
@@ -1868,6 +1870,10 @@ impl std::fmt::Display for AnswerFault {
                 }
             }
             AnswerFault::Twice { name, .. } => write!(f, "`{name}` is answered twice"),
+            AnswerFault::NoAnswers => write!(
+                f,
+                "the answer file has no answer: write one `NAME = value` a line"
+            ),
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Answer {
     pub blank: bool,
     /// The significant digits written (trailing zeros count: `0.8590` claims four).
     pub digits: u32,
+    /// A unit of the last digit written (`0.8590`: 0.0001).
+    pub unit: f64,
     pub name_span: Span,
     /// The line (from 1).
     pub line: usize,
@@ -75,11 +77,13 @@ fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
             value: Decimal::ZERO,
             blank: true,
             digits: 1,
+            unit: 1.0,
             name_span: span_of(content, name, at),
             line,
         });
     }
     let (text, digits) = number_text(value).map_err(|f| fault(f, value))?;
+    let unit = last_unit(&text);
     let number = Decimal::read(&text).map_err(|why| {
         let f = match why {
             Unreadable::Malformed => AnswerFault::NotANumber(value.to_string()),
@@ -94,6 +98,7 @@ fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
         value: number,
         blank: false,
         digits,
+        unit,
         name_span: span_of(content, name, at),
         line,
     })
@@ -119,6 +124,14 @@ fn number_text(value: &str) -> Result<(String, u32), AnswerFault> {
     let trimmed = significant.trim_start_matches('0');
     let digits = trimmed.len().max(1) as u32;
     Ok((text, digits))
+}
+
+/// A unit of the last digit of an ASCII number: `0.8590` → 0.0001, `1.41e-3` → 0.00001.
+fn last_unit(text: &str) -> f64 {
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let decimals = mantissa.split_once('.').map_or(0, |(_, f)| f.len()) as i32;
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    10f64.powi(exponent.saturating_sub(decimals))
 }
 
 /// A name in the one form the table knows: whitespace dropped, `δ` `∂` `η` and full-width
@@ -215,5 +228,8 @@ mod tests {
         assert_eq!(number_text("≈ 2.183").unwrap(), ("2.183".into(), 4));
         assert_eq!(number_text("0").unwrap(), ("0".into(), 1));
         assert_eq!(number_text("3，252"), Err(AnswerFault::Comma('，')));
+        assert_eq!(last_unit("0.8590"), 1e-4);
+        assert_eq!(last_unit("1.41e-3"), 1e-5);
+        assert_eq!(last_unit("12"), 1.0);
     }
 }

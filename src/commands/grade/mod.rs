@@ -56,6 +56,7 @@ impl Check {
 fn index(table: &[Quantity]) -> FxHashMap<String, usize> {
     let mut out = FxHashMap::default();
     for (q, quantity) in table.iter().enumerate() {
+        out.insert(quantity.short.clone(), q);
         out.insert(quantity.alias.clone(), q);
         out.insert(quantity.name.clone(), q);
     }
@@ -181,8 +182,15 @@ impl<'n> Grader<'n> {
             given[q] = Some(Given {
                 value: answer.value,
                 digits: answer.digits,
+                unit: answer.unit,
             });
             placed.push(q);
+        }
+        if placed.is_empty() {
+            return Err(Error::Answers {
+                fault: AnswerFault::NoAnswers,
+                span: crate::error::Span::new(0, 0),
+            });
         }
         let correct = self.correct(&given);
         let judged = verdicts::judge(&self.derivation, &self.table, &given, &correct, &self.check);

@@ -10,7 +10,7 @@
 use super::answers::key;
 use crate::derivation::{Chain, Derivation, Step};
 use crate::math::expr::{Expr, Index, Kind, Symbol};
-use crate::math::names::{plain, Indices};
+use crate::math::names::{plain, Indices, Name};
 use crate::math::number::Value;
 
 /// One answerable quantity.
@@ -20,6 +20,9 @@ pub struct Quantity {
     pub name: String,
     /// The same with wide indices set apart (`w_20,5^(1)`), as the exam's key writes them.
     pub alias: String,
+    /// The same with the layer left out where the article leaves it out (`z_1` in a network
+    /// of two layers).
+    pub short: String,
     /// The step (from 0).
     pub step: usize,
     pub chain: Chain,
@@ -89,7 +92,20 @@ impl Naming {
             };
             key(&base, after, sample, step.number)
         };
+        let short = match &chain.lhs {
+            Expr::Sym(s) => {
+                let mut name = Name::of(s, Some(self.depth));
+                name.layer = name.shown_layer();
+                let sample = match s.sample {
+                    Some(Index::Num(n)) => Some(n),
+                    _ => None,
+                };
+                key(&name.plain(Indices::Joined), after, sample, step.number)
+            }
+            _ => named(Indices::Joined),
+        };
         Quantity {
+            short,
             name: named(Indices::Joined),
             alias: named(Indices::ApartWhenWide),
             step: index,

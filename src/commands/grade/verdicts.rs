@@ -8,8 +8,10 @@
 //!
 //! **Follows** is the teacher's error carried forward: the answer is not correct, but it is
 //! what the quantity's formula (the derivation's own first row) gives from the student's own
-//! earlier answers, at the student's digits, and at least one of those answers is itself not
-//! correct. The formula is evaluated in a *world* where each quantity the student answered
+//! earlier answers, and at least one of those answers is itself not correct. "What it gives"
+//! allows for rounding: half a unit of the answer's last digit (the student rounded it) and as
+//! much as the rounding of the written numbers it rests on can move it (each moved by half a
+//! unit of its last digit, the formula evaluated again, the changes added up). The formula is evaluated in a *world* where each quantity the student answered
 //! has the student's value and each one they skipped is computed from the world before it, so
 //! a wrong δ reaches an update through a gradient the student left out. Under `exact` the
 //! world keeps the true value of every correct answer, under `rounded` the value as written,
@@ -47,6 +49,8 @@ impl Verdict {
 pub struct Given {
     pub value: Decimal,
     pub digits: u32,
+    /// A unit of the last digit written.
+    pub unit: f64,
 }
 
 /// The judgement of one answered quantity.
@@ -63,13 +67,29 @@ pub struct Judged {
     pub theirs: Option<Value>,
 }
 
-/// A world's value of each quantity so far, and the answers (not correct) it rests on.
-type World = Vec<Option<(Value, Vec<usize>)>>;
+/// A quantity's value in a world: the value, how far the rounding of the student's written
+/// numbers it rests on can move it, and the answers (not correct) it rests on.
+#[derive(Clone, Debug)]
+struct Held {
+    value: Value,
+    bound: f64,
+    from: Vec<usize>,
+}
+
+type World = Vec<Option<Held>>;
 
 /// Whether `value` shown at `digits` is the student's number.
 pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
     value.is_finite()
         && Shown::new(value, given.digits, rounding).ratio() == Some(Ratio::from(given.value))
+}
+
+/// Whether the student's number is what `held` comes to: within half a unit of their last
+/// digit (their own rounding) and the most the rounding of the numbers it rests on moves it.
+fn follows(held: &Held, given: Given) -> bool {
+    let (value, theirs) = (held.value.f, given.value.to_f64());
+    let slack = 0.5 * given.unit + 1.5 * held.bound + 1e-12 * value.abs();
+    !held.from.is_empty() && value.is_finite() && (value - theirs).abs() <= slack
 }
 
 /// Judges every answered quantity. `given[q]` is the student's answer to quantity `q`;
@@ -81,8 +101,7 @@ pub fn judge(
     correct: &[bool],
     check: &Check,
 ) -> Vec<Judged> {
-    let rounding = derivation.options.rounding;
-    let worlds: Vec<(World, Vec<Option<(Value, Vec<usize>)>>)> = check
+    let worlds: Vec<(World, World)> = check
         .worlds()
         .iter()
         .map(|&exact_when_correct| world(derivation, table, given, correct, exact_when_correct))
@@ -102,8 +121,8 @@ pub fn judge(
         if correct[q] {
             judged.verdict = Verdict::Correct;
         } else if let Some(from) = worlds.iter().find_map(|(_, computed)| {
-            let (value, from) = computed[q].as_ref()?;
-            (!from.is_empty() && agrees(*value, g, rounding)).then(|| from.clone())
+            let held = computed[q].as_ref()?;
+            follows(held, g).then(|| held.from.clone())
         }) {
             judged.verdict = Verdict::Follows;
             judged.from = from;
@@ -113,25 +132,30 @@ pub fn judge(
     out
 }
 
-/// Looks a quantity of `formula` up in `world`, noting which it used.
+/// Looks a quantity of a formula up in `world`, noting which it used; `shift` moves one
+/// quantity's value (to see how much the result depends on it).
 fn lookup<'w>(
     naming: Naming,
     index: &'w rustc_hash::FxHashMap<String, usize>,
     world: &'w World,
     step: u32,
     used: &'w RefCell<Vec<usize>>,
+    shift: Option<(usize, f64)>,
 ) -> impl Fn(&Expr) -> Option<Value> + 'w {
     move |e: &Expr| {
         let name = naming.of(e, step, Indices::Joined)?;
         let &q = index.get(&name)?;
-        let (value, _) = world.get(q)?.as_ref()?;
+        let held = world.get(q)?.as_ref()?;
         used.borrow_mut().push(q);
-        Some(*value)
+        Some(match shift {
+            Some((s, by)) if s == q => Value::approx(held.value.f + by),
+            _ => held.value,
+        })
     }
 }
 
-/// A world: each quantity's value and the answers it rests on (see the module's note), and
-/// what each quantity's formula gives there.
+/// A world: each quantity's value as the student holds it (see the module's note), and what
+/// each quantity's formula gives there.
 fn world(
     derivation: &Derivation,
     table: &[Quantity],
@@ -147,30 +171,50 @@ fn world(
     let mut computed: World = vec![None; table.len()];
     for (q, quantity) in table.iter().enumerate() {
         let step = &derivation.steps[quantity.step];
-        let used = RefCell::new(Vec::new());
-        let value = {
-            let own = lookup(naming, &index, &world, step.number, &used);
+        let evaluate = |shift, used: &RefCell<Vec<usize>>| {
+            let own = lookup(naming, &index, &world, step.number, used, shift);
             derivation
                 .evaluate_with(step, quantity.formula(), &own)
                 .ok()
         };
-        let mut from: Vec<usize> = used
-            .into_inner()
-            .iter()
-            .filter_map(|&u| world[u].as_ref())
-            .flat_map(|(_, f)| f.iter().copied())
-            .collect();
-        from.sort_unstable();
-        from.dedup();
-        computed[q] = value.map(|v| (v, from.clone()));
+        let used = RefCell::new(Vec::new());
+        let held = evaluate(None, &used).map(|value| {
+            let mut used = used.into_inner();
+            used.sort_unstable();
+            used.dedup();
+            let mut from: Vec<usize> = Vec::new();
+            let mut bound = 0.0;
+            for &u in &used {
+                let Some(input) = &world[u] else { continue };
+                from.extend(&input.from);
+                if input.bound > 0.0 {
+                    let moved = evaluate(Some((u, input.bound)), &RefCell::default());
+                    bound += moved.map_or(f64::INFINITY, |m| (m.f - value.f).abs());
+                }
+            }
+            from.sort_unstable();
+            from.dedup();
+            Held { value, bound, from }
+        });
+        computed[q] = held.clone();
+        let written = |g: Given, from| Held {
+            value: Value::decimal(g.value),
+            bound: 0.5 * g.unit,
+            from,
+        };
         world[q] = Some(match given[q] {
-            Some(_) if correct[q] && exact_when_correct => (quantity.value, Vec::new()),
-            Some(g) if correct[q] => (Value::decimal(g.value), Vec::new()),
-            Some(g) => (Value::decimal(g.value), vec![q]),
-            None => match value {
-                Some(v) => (v, from),
-                None => (quantity.value, Vec::new()),
+            Some(_) if correct[q] && exact_when_correct => Held {
+                value: quantity.value,
+                bound: 0.0,
+                from: Vec::new(),
             },
+            Some(g) if correct[q] => written(g, Vec::new()),
+            Some(g) => written(g, vec![q]),
+            None => held.unwrap_or(Held {
+                value: quantity.value,
+                bound: 0.0,
+                from: Vec::new(),
+            }),
         });
     }
     (world, computed)
@@ -189,7 +233,7 @@ fn substituted(
     let index = super::index(table);
     let step = &derivation.steps[table[q].step];
     let used = RefCell::new(Vec::new());
-    let own = lookup(naming, &index, world, step.number, &used);
+    let own = lookup(naming, &index, world, step.number, &used, None);
     let formula = table[q].formula();
     (
         derivation.substitute_with(step, formula, &own),
