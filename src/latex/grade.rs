@@ -1,7 +1,8 @@
 //! The marked worked solution `grade --format latex` writes for a teacher to hand back: each
 //! answered quantity's worked chain, and under it the student's number, struck through where
-//! it is wrong and set beside the right one. The strike is `ulem`'s `\sout`, which pdflatex
-//! and lualatex both set.
+//! it is wrong and set beside the right one. The strike is the document's own `\struck` (a
+//! rule over the number's box), so that pdflatex and lualatex set it with no package beyond
+//! amsmath, amssymb and xcolor.
 
 use super::{escape_text, exam, Printer};
 use crate::derivation::Chain;
@@ -57,7 +58,7 @@ pub fn section(printer: &Printer, title: &str, summary: &str, rows: &[Marked]) -
                 from.join("$, $")
             ),
             Mark::Wrong(right) => format!(
-                "\\textcolor{{red}}{{$\\times$}} ${name}=$ \\textcolor{{red}}{{\\sout{{${given}$}}}} \
+                "\\textcolor{{red}}{{$\\times$}} ${name}=$ \\textcolor{{red}}{{\\struck{{${given}$}}}} \
                  ${right}$: wrong"
             ),
         };
@@ -69,8 +70,8 @@ pub fn section(printer: &Printer, title: &str, summary: &str, rows: &[Marked]) -
 /// The whole document around the sections.
 pub fn document(title: &str, sections: &[String]) -> String {
     let mut out = String::from(
-        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\
-         \\usepackage[normalem]{ulem}\n\\usepackage{xcolor}\n",
+        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\usepackage{xcolor}\n\
+         \\newcommand{\\struck}[1]{\\setbox0\\hbox{#1}\\rlap{\\raisebox{0.5ex}{\\rule{\\wd0}{0.6pt}}}\\box0}\n",
     );
     out.push_str(&format!(
         "\\title{{{}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n",

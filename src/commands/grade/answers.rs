@@ -61,7 +61,17 @@ fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
         fault,
         span: span_of(content, part, at),
     };
-    let Some(eq) = content.find(['=', '＝']) else {
+    // The `=` of the answer, not one in `[n=2]`.
+    let mut depth = 0i32;
+    let found = content.char_indices().find(|&(_, c)| {
+        match c {
+            '[' | '［' => depth += 1,
+            ']' | '］' => depth -= 1,
+            _ => {}
+        }
+        depth <= 0 && matches!(c, '=' | '＝')
+    });
+    let Some((eq, _)) = found else {
         return Err(fault(AnswerFault::NoEquals, content.trim()));
     };
     let eq_len = content[eq..].chars().next().map_or(1, char::len_utf8);

@@ -78,8 +78,12 @@ struct Held {
 
 type World = Vec<Option<Held>>;
 
-/// Whether `value` shown at `digits` is the student's number.
+/// Whether `value` shown at `digits` is the student's number. A written 0 (`0.000`) has no
+/// significant digit: it is right when the value is 0 at the decimal places written.
 pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
+    if given.value.is_zero() {
+        return value.f.abs() <= 0.5 * given.unit;
+    }
     value.is_finite()
         && Shown::new(value, given.digits, rounding).ratio() == Some(Ratio::from(given.value))
 }
@@ -203,9 +207,10 @@ fn world(
             from,
         };
         world[q] = Some(match given[q] {
-            Some(_) if correct[q] && exact_when_correct => Held {
+            // The true value, but the student's own is anywhere its digits allow.
+            Some(g) if correct[q] && exact_when_correct => Held {
                 value: quantity.value,
-                bound: 0.0,
+                bound: 0.5 * g.unit,
                 from: Vec::new(),
             },
             Some(g) if correct[q] => written(g, Vec::new()),

@@ -115,7 +115,7 @@ fn activate(act: Act, a: &[f64]) -> Vec<f64> {
 }
 
 /// h'(a) of an elementwise activation.
-fn slope(act: Act, v: f64) -> f64 {
+pub fn slope(act: Act, v: f64) -> f64 {
     match act {
         Act::Identity => 1.0,
         Act::Sigmoid => sigmoid(v) * (1.0 - sigmoid(v)),
@@ -181,7 +181,7 @@ fn sample_loss(loss: LossKind, y: &[f64], t: &[f64]) -> f64 {
 }
 
 /// ∂E_n/∂y_k.
-fn loss_slope(loss: LossKind, y: f64, t: f64, outputs: usize) -> f64 {
+pub fn loss_slope(loss: LossKind, y: f64, t: f64, outputs: usize) -> f64 {
     match loss {
         LossKind::SumSquared => y - t,
         LossKind::MeanSquared => 2.0 * (y - t) / outputs as f64,
