@@ -66,22 +66,7 @@ impl Plain {
             Expr::Sym(_) | Expr::Partial(..) => {
                 out.push_str(&plain(e, Some(self.depth), Indices::Joined))
             }
-            Expr::Add(terms) => {
-                for (k, term) in terms.iter().enumerate() {
-                    match term {
-                        Expr::Neg(x) if k > 0 => {
-                            out.push_str(" - ");
-                            self.expr(x, 2, out);
-                        }
-                        _ => {
-                            if k > 0 {
-                                out.push_str(" + ");
-                            }
-                            self.expr(term, 1, out);
-                        }
-                    }
-                }
-            }
+            Expr::Add(terms) => self.sum(terms, out),
             Expr::Mul(factors) => {
                 for (k, factor) in factors.iter().enumerate() {
                     if k > 0 {
@@ -118,18 +103,40 @@ impl Plain {
                 positive,
                 otherwise,
             } => {
-                out.push_str("(if ");
-                self.expr(arg, 0, out);
-                out.push_str(" > 0 then ");
-                self.expr(positive, 0, out);
-                out.push_str(" else ");
-                self.expr(otherwise, 0, out);
+                for (word, part) in [
+                    ("(if ", arg),
+                    (" > 0 then ", positive),
+                    (" else ", otherwise),
+                ] {
+                    out.push_str(word);
+                    self.expr(part, 0, out);
+                }
                 out.push(')');
             }
             other => out.push_str(&other.to_string()),
         }
         if open {
             out.push(')');
+        }
+    }
+}
+
+impl Plain {
+    /// The terms of a sum, a negated term after the first written as a subtraction.
+    fn sum(&self, terms: &[Expr], out: &mut String) {
+        for (k, term) in terms.iter().enumerate() {
+            match term {
+                Expr::Neg(x) if k > 0 => {
+                    out.push_str(" - ");
+                    self.expr(x, 2, out);
+                }
+                _ => {
+                    if k > 0 {
+                        out.push_str(" + ");
+                    }
+                    self.expr(term, 1, out);
+                }
+            }
         }
     }
 }

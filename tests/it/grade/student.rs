@@ -1,9 +1,8 @@
-//! A student's answer sheet, built by an independent plain-loop reference (the forward pass of
-//! `numbers::reference`, the backward pass written out here as index loops) with a planted
-//! error: one δ that is wrong and every later number computed from it, as a student who
+//! A student's answer sheet, built by the independent plain-loop reference of
+//! `numbers::reference` with a planted error: one δ that is wrong and every later number computed from it, as a student who
 //! carries their mistake would, or one slip in a single gradient that nothing else uses.
 
-use crate::numbers::reference::{self, loss_slope, slope, Act, LossKind, Net};
+use crate::numbers::reference::{self, Net};
 
 /// The error planted in a sheet.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -36,83 +35,6 @@ pub fn round4(v: f64) -> f64 {
     written(v).parse().unwrap()
 }
 
-/// The gradients of one step, with the first output δ of the first sample `planted` if given.
-struct Backward {
-    delta: Vec<Vec<Vec<f64>>>,
-    grad_w: Vec<Vec<Vec<f64>>>,
-    grad_b: Vec<Vec<f64>>,
-}
-
-fn backward(net: &Net, a: &[Vec<Vec<f64>>], z: &[Vec<Vec<f64>>], planted: Option<f64>) -> Backward {
-    let depth = net.w.len();
-    let samples = net.x.len();
-    let last = depth - 1;
-    let mut delta = vec![vec![Vec::new(); depth]; samples];
-    let mut grad_w: Vec<Vec<Vec<f64>>> = net
-        .w
-        .iter()
-        .map(|m| m.iter().map(|r| vec![0.0; r.len()]).collect())
-        .collect();
-    let mut grad_b: Vec<Vec<f64>> = net.w.iter().map(|m| vec![0.0; m.len()]).collect();
-    let scale = if net.loss == LossKind::MeanSquared {
-        1.0 / samples as f64
-    } else {
-        1.0
-    };
-    for n in 0..samples {
-        let y = &z[n][last];
-        let outputs = y.len();
-        let mut de_dy = vec![0.0; outputs];
-        for k in 0..outputs {
-            de_dy[k] = loss_slope(net.loss, y[k], net.t[n][k], outputs);
-        }
-        let mut out = vec![0.0; outputs];
-        for i in 0..outputs {
-            out[i] = if net.acts[last] == Act::Softmax {
-                let mut sum = 0.0;
-                for k in 0..outputs {
-                    let kron = if k == i { 1.0 } else { 0.0 };
-                    sum += y[k] * (kron - y[i]) * de_dy[k];
-                }
-                sum
-            } else {
-                slope(net.acts[last], a[n][last][i]) * de_dy[i]
-            };
-        }
-        if n == 0 {
-            if let Some(p) = planted {
-                out[0] = p;
-            }
-        }
-        delta[n][last] = out;
-        for l in (0..last).rev() {
-            let mut d = vec![0.0; net.w[l].len()];
-            for i in 0..d.len() {
-                let mut sum = 0.0;
-                for k in 0..net.w[l + 1].len() {
-                    sum += net.w[l + 1][k][i] * delta[n][l + 1][k];
-                }
-                d[i] = slope(net.acts[l], a[n][l][i]) * sum;
-            }
-            delta[n][l] = d;
-        }
-        for l in 0..depth {
-            let input = if l == 0 { &net.x[n] } else { &z[n][l - 1] };
-            for i in 0..net.w[l].len() {
-                for j in 0..input.len() {
-                    grad_w[l][i][j] += scale * delta[n][l][i] * input[j];
-                }
-                grad_b[l][i] += scale * delta[n][l][i];
-            }
-        }
-    }
-    Backward {
-        delta,
-        grad_w,
-        grad_b,
-    }
-}
-
 /// Every answer of every step of `net`, with `plant`; and the name of the planted answer.
 pub fn sheet(net: &Net, plant: Plant) -> (Vec<Line>, Option<String>) {
     let depth = net.w.len();
@@ -138,6 +60,7 @@ pub fn sheet(net: &Net, plant: Plant) -> (Vec<Line>, Option<String>) {
         };
         let mut push = |name: String, value: f64| lines.push(Line { name, value });
         let (a, z, loss) = reference::forward(&net);
+        let backward = |planted| reference::backward_planted(&net, &|_, _, _| 1.0, planted);
         for n in 0..samples {
             for l in 0..depth {
                 for i in 0..net.w[l].len() {
@@ -159,7 +82,7 @@ pub fn sheet(net: &Net, plant: Plant) -> (Vec<Line>, Option<String>) {
             }
             _ => None,
         };
-        let mut pass = backward(&net, &a, &z, planted);
+        let mut pass = backward(planted);
         if let (Plant::Slip(v), 1) = (plant, step) {
             planted_name = Some("dE/dw_11^(1)".to_string());
             pass.grad_w[0][0][0] = v;
@@ -188,7 +111,7 @@ pub fn sheet(net: &Net, plant: Plant) -> (Vec<Line>, Option<String>) {
         }
         if let Plant::Slip(_) = plant {
             // A slip is the student's alone: the update is computed from the right gradient.
-            pass.grad_w[0][0][0] = backward(&net, &a, &z, None).grad_w[0][0][0];
+            pass.grad_w[0][0][0] = backward(None).grad_w[0][0][0];
         }
         let mut next = net.clone();
         for l in 0..depth {

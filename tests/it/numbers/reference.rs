@@ -115,7 +115,7 @@ fn activate(act: Act, a: &[f64]) -> Vec<f64> {
 }
 
 /// h'(a) of an elementwise activation.
-pub fn slope(act: Act, v: f64) -> f64 {
+fn slope(act: Act, v: f64) -> f64 {
     match act {
         Act::Identity => 1.0,
         Act::Sigmoid => sigmoid(v) * (1.0 - sigmoid(v)),
@@ -181,7 +181,7 @@ fn sample_loss(loss: LossKind, y: &[f64], t: &[f64]) -> f64 {
 }
 
 /// ∂E_n/∂y_k.
-pub fn loss_slope(loss: LossKind, y: f64, t: f64, outputs: usize) -> f64 {
+fn loss_slope(loss: LossKind, y: f64, t: f64, outputs: usize) -> f64 {
     match loss {
         LossKind::SumSquared => y - t,
         LossKind::MeanSquared => 2.0 * (y - t) / outputs as f64,
@@ -245,6 +245,12 @@ pub fn backward(net: &Net) -> Pass {
 /// [`backward`] with every output multiplied by `kept` (`forward_kept`), and so every δ of a
 /// hidden layer by the same factor.
 pub fn backward_kept(net: &Net, kept: Kept) -> Pass {
+    backward_planted(net, kept, None)
+}
+
+/// [`backward_kept`] with δ of the first output unit of the first sample `planted`, when
+/// given, and every δ and gradient computed from it (a student's mistake carried through).
+pub fn backward_planted(net: &Net, kept: Kept, planted: Option<f64>) -> Pass {
     let (a, z, loss) = forward_kept(net, kept);
     let depth = net.w.len();
     let samples = net.x.len();
@@ -275,6 +281,9 @@ pub fn backward_kept(net: &Net, kept: Kept) -> Pass {
                 act => slope(act, a[n][last][i]) * de_dy[i],
             })
             .collect();
+        if let (0, Some(p)) = (n, planted) {
+            delta[n][last][0] = p;
+        }
         for l in (0..last).rev() {
             delta[n][l] = (0..net.w[l].len())
                 .map(|i| {
