@@ -441,3 +441,28 @@ fn the_marked_solution_strikes_wrong_numbers_and_compiles() {
         }
     }
 }
+
+/// The code block of `kind` after the first `after` in `page`.
+fn block_after(page: &str, kind: &str, after: usize) -> (String, usize) {
+    let fence = format!("```{kind}\n");
+    let start = page[after..].find(&fence).expect("a block") + after + fence.len();
+    let end = page[start..].find("```").unwrap() + start;
+    (page[start..end].to_string(), end)
+}
+
+#[test]
+fn the_example_of_docs_grade_md_gives_the_report_it_shows() {
+    let page = std::fs::read_to_string(support::root().join("docs/grade.md")).unwrap();
+    let (answers, end) = block_after(&page, "answers", 0);
+    let (report, _) = block_after(&page, "text", end);
+    let dir = tempfile::tempdir().unwrap();
+    file(dir.path(), "answers.txt", &answers);
+    let article = support::root().join(ARTICLE);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_backprop-tex"))
+        .args(["grade", &article.display().to_string(), "answers.txt"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "the page says exit status 3");
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), report);
+}
