@@ -284,8 +284,8 @@ fn bad_answer_files_give_located_messages_and_exit_1() {
             ":3:1",
         ),
         ("E = ten\n", "`ten` is not a number", ":1:5"),
-        ("E = 10，43\n", "a comma `，` (U+FF0C) in a value", ":1:5"),
-        ("E = 10、43\n", "a comma `、` (U+3001) in a value", ":1:5"),
+        ("E = 10，43\n", "a comma `，` (U+FF0C) in a value", ":1:7"),
+        ("E = 10、43\n", "a comma `、` (U+3001) in a value", ":1:7"),
         ("E 10.43\n", "found a line without `=`", ":1:1"),
         ("# nothing yet\n", "the answer file has no answer", ":1:1"),
         ("", "the answer file has no answer", ":1:1"),
@@ -309,6 +309,22 @@ fn bad_answer_files_give_located_messages_and_exit_1() {
         stderr.contains(&format!("note: first given at {twice}:1:1")),
         "{stderr}"
     );
+}
+
+/// The catalogue of answer-file errors (docs/errors.md is generated from the snapshots): each
+/// entry of tests/grade-errors/ against the article, its message and place.
+#[test]
+fn every_answer_file_error_is_located_and_exits_1() {
+    insta::glob!("..", "grade-errors/*.txt", |path| {
+        let relative = path.strip_prefix(support::root()).unwrap();
+        let relative = relative.to_str().unwrap();
+        let output = run(&["grade", ARTICLE, relative]);
+        assert_eq!(output.status.code(), Some(1), "{relative}");
+        assert!(output.stdout.is_empty(), "{relative} wrote output");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(&format!("--> {relative}:")), "{stderr}");
+        insta::assert_snapshot!(stderr);
+    });
 }
 
 #[test]

@@ -92,7 +92,14 @@ fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
             line,
         });
     }
-    let (text, digits) = number_text(value).map_err(|f| fault(f, value))?;
+    let (text, digits) = number_text(value).map_err(|f| match f {
+        // At the comma itself.
+        AnswerFault::Comma(c) => {
+            let at = value.find(c).unwrap_or(0);
+            fault(f, &value[at..at + c.len_utf8()])
+        }
+        f => fault(f, value),
+    })?;
     let unit = last_unit(&text);
     let number = Decimal::read(&text).map_err(|why| {
         let f = match why {
