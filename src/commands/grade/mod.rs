@@ -52,12 +52,26 @@ impl Check {
     }
 }
 
-/// The names of `table`, each quantity's and its alias, to its index.
+/// The names of `table` to their quantity: each quantity's name, and its other spellings
+/// where they name no other quantity (`w_111^(1)` is `w_1,11^(1)` or `w_11,1^(1)`).
 fn index(table: &[Quantity]) -> FxHashMap<String, usize> {
+    let mut spellings: FxHashMap<&str, usize> = FxHashMap::default();
+    for quantity in table {
+        for other in [&quantity.short, &quantity.alias] {
+            if *other != quantity.name {
+                *spellings.entry(other.as_str()).or_default() += 1;
+            }
+        }
+    }
     let mut out = FxHashMap::default();
     for (q, quantity) in table.iter().enumerate() {
-        out.insert(quantity.short.clone(), q);
-        out.insert(quantity.alias.clone(), q);
+        for other in [&quantity.short, &quantity.alias] {
+            if spellings.get(other.as_str()) == Some(&1) {
+                out.insert(other.clone(), q);
+            }
+        }
+    }
+    for (q, quantity) in table.iter().enumerate() {
         out.insert(quantity.name.clone(), q);
     }
     out

@@ -16,9 +16,12 @@ use crate::math::number::Value;
 /// One answerable quantity.
 #[derive(Clone, Debug)]
 pub struct Quantity {
-    /// The name in the table's form: `delta_2^(2)`, `w_11^(1) after [step 2]`.
+    /// The name in the table's form: `delta_2^(2)`, `w_11^(1) after [step 2]`, indices set
+    /// apart once one has two digits (`w_20,5^(1)`), as the exam's key writes them, so that
+    /// no two quantities share a name.
     pub name: String,
-    /// The same with wide indices set apart (`w_20,5^(1)`), as the exam's key writes them.
+    /// The same with the indices joined (`w_205^(1)`), as messages write them: a name only
+    /// where no other quantity has it too.
     pub alias: String,
     /// The same with the layer left out where the article leaves it out (`z_1` in a network
     /// of two layers).
@@ -100,14 +103,19 @@ impl Naming {
                     Some(Index::Num(n)) => Some(n),
                     _ => None,
                 };
-                key(&name.plain(Indices::Joined), after, sample, step.number)
+                key(
+                    &name.plain(Indices::ApartWhenWide),
+                    after,
+                    sample,
+                    step.number,
+                )
             }
-            _ => named(Indices::Joined),
+            _ => named(Indices::ApartWhenWide),
         };
         Quantity {
             short,
-            name: named(Indices::Joined),
-            alias: named(Indices::ApartWhenWide),
+            name: named(Indices::ApartWhenWide),
+            alias: named(Indices::Joined),
             step: index,
             after,
             chain,

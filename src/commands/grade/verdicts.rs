@@ -111,10 +111,11 @@ pub fn judge(
         .map(|&exact_when_correct| world(derivation, table, given, correct, exact_when_correct))
         .collect();
     let written = world(derivation, table, given, correct, false);
+    let index = super::index(table);
     let mut out = Vec::new();
     for (q, g) in given.iter().enumerate() {
         let Some(g) = *g else { continue };
-        let (substituted, theirs) = substituted(derivation, table, &written.0, q);
+        let (substituted, theirs) = substituted(derivation, table, &index, &written.0, q);
         let mut judged = Judged {
             quantity: q,
             verdict: Verdict::Wrong,
@@ -147,7 +148,7 @@ fn lookup<'w>(
     shift: Option<(usize, f64)>,
 ) -> impl Fn(&Expr) -> Option<Value> + 'w {
     move |e: &Expr| {
-        let name = naming.of(e, step, Indices::Joined)?;
+        let name = naming.of(e, step, Indices::ApartWhenWide)?;
         let &q = index.get(&name)?;
         let held = world.get(q)?.as_ref()?;
         used.borrow_mut().push(q);
@@ -229,16 +230,16 @@ fn world(
 fn substituted(
     derivation: &Derivation,
     table: &[Quantity],
+    index: &rustc_hash::FxHashMap<String, usize>,
     world: &World,
     q: usize,
 ) -> (Expr, Option<Value>) {
     let naming = Naming {
         depth: derivation.network.depth(),
     };
-    let index = super::index(table);
     let step = &derivation.steps[table[q].step];
     let used = RefCell::new(Vec::new());
-    let own = lookup(naming, &index, world, step.number, &used, None);
+    let own = lookup(naming, index, world, step.number, &used, None);
     let formula = table[q].formula();
     (
         derivation.substitute_with(step, formula, &own),
