@@ -269,7 +269,7 @@ fn nearest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Option<Str
     let (distance, name) = names
         .map(|name| (edit_distance(&wanted, name), name))
         .min_by_key(|(d, _)| *d)?;
-    (distance <= 2.max(wanted.len() / 3)).then(|| name.to_string())
+    (distance <= 2.max(wanted.len() / 2)).then(|| name.to_string())
 }
 
 /// Levenshtein distance, one row at a time.
