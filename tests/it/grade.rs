@@ -229,6 +229,10 @@ fn one_slip_in_a_single_gradient_is_the_only_wrong_answer() {
 fn generated_sheets_over_random_networks_with_planted_errors_get_every_verdict_right() {
     let (mut graded, mut near, mut answers) = (0, 0, 0);
     let mut kinds = std::collections::BTreeSet::new();
+    let (mut losses, mut hidden) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
     for seed in 0..400u64 {
         let net = random_net(seed);
         if !reference::stays_finite(&net) || reference::near_kink(&net, 0.05) {
@@ -255,13 +259,17 @@ fn generated_sheets_over_random_networks_with_planted_errors_get_every_verdict_r
         near += assert_sheet(seed, &net, plant, |k| !subset || k % 4 != 1);
         answers += sheet(&net, plant).0.len();
         kinds.insert((net.acts.last().map(|a| a.name()), net.loss.name()));
+        losses.insert(net.loss.name());
+        hidden.extend(net.acts[..net.acts.len() - 1].iter().map(|a| a.name()));
         graded += 1;
-        if graded == 24 {
+        if graded >= 24 && losses.len() == 4 && hidden.len() == 6 {
             break;
         }
     }
-    assert_eq!(graded, 24, "24 sheets over random networks");
-    assert!(kinds.len() >= 5, "{kinds:?}");
+    assert!(graded >= 24, "{graded} sheets over random networks");
+    assert_eq!(losses.len(), 4, "every loss: {losses:?}");
+    assert_eq!(hidden.len(), 6, "every hidden activation: {hidden:?}");
+    assert!(kinds.len() >= 8, "{kinds:?}");
     // Rounding's share of the verdicts is small: the rest are exactly as asserted.
     assert!(
         near * 50 < answers,

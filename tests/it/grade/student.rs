@@ -25,7 +25,11 @@ pub struct Line {
 /// `v` to four significant digits, as a student writes it: a tie half up, away from zero
 /// (the decimals of a `.nn` file make exact ties, which a float lands either side of; moving
 /// it by 10⁻¹² of itself puts it past the tie and leaves every other value's digits alone).
+/// A float's residue of an exact 0 (δ·0 sums to 7e-18) is written 0, as the student has it.
 pub fn written(v: f64) -> String {
+    if v.abs() < 1e-12 {
+        return "0.000e0".into();
+    }
     let nudged = v * (1.0 + 1e-12);
     format!("{nudged:.3e}")
 }
