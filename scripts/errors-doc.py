@@ -90,6 +90,15 @@ out += ["## Numeric faults", "",
 "| `error: my-templates already holds chain.tex.tera; nothing was written (--force replaces them)` | `templates export` into a directory that has some of the files |",
 "| `error: cannot write my-templates/rows.tex.tera: it is not a regular file, so it is not replaced` | `templates export --force` where a template's name is a directory or link |",
 "",
+"## Answer files (`grade`)", "",
+"`grade` checks the `.nn` file as `derive` does, then reads each answer file (docs/grade.md);",
+"a line it cannot read is an error at that line of the answer file. The entries are the files of",
+"`tests/grade-errors/`, graded against `examples/article.nn`:", "",
+"| file | message |", "|---|---|"] + [
+"| `%s` | %s |" % (re.search(r'@(.*)\.snap', snap).group(1),
+  open(snap).read().split('---\n',2)[2].splitlines()[0].replace('|','\\|'))
+ for snap in sorted(glob.glob('tests/it/snapshots/it__grade__every_answer_file_error_is_located_and_exits_1@*.snap'))
+] + ["",
 "## Exam errors", "",
 "`exam` checks the file as `derive` does (the `exam_` entries above), then every draw. A draw",
 "that cannot be worked by hand or whose numbers leave the reals is drawn again; when none works,",

@@ -32,6 +32,9 @@ enum Command {
     /// Make N variants of the problem: questions, answer key, Moodle and Canvas quizzes, each
     /// variant's file.
     Exam(ExamArgs),
+    /// Check a student's hand calculation: each answer correct, following from their own
+    /// earlier answers (error carried forward) or wrong; exit 3 when some are not correct.
+    Grade(GradeArgs),
     /// Write a random valid `.nn` file of the given sizes (for benchmarks and stress tests).
     Gen(GenArgs),
     /// Work with the built-in templates.
@@ -237,6 +240,56 @@ struct CheckArgs {
     input: InputArgs,
 }
 
+#[derive(clap::Args, Debug)]
+struct GradeArgs {
+    /// The network description (`.nn`), an exam variant's file too.
+    file: PathBuf,
+    /// Answer files, one `NAME = value` a line (`grade FILE --sheet` writes a blank one).
+    #[arg(required_unless_present = "sheet", conflicts_with = "sheet")]
+    answers: Vec<PathBuf>,
+    /// Write a blank answer file listing every name in the order of the derivation.
+    #[arg(long)]
+    sheet: bool,
+    /// Which carried values make an answer correct at the digits written: the true values
+    /// (exact), the values carried rounded to those digits (rounded), or either.
+    #[arg(long, value_enum, default_value_t = GradeCarryArg::Either)]
+    carry: GradeCarryArg,
+    /// The report: readable text, JSON (one object per answer), or a marked worked solution
+    /// in LaTeX.
+    #[arg(short, long, value_enum, default_value_t = GradeFormatArg::Text)]
+    format: GradeFormatArg,
+    /// Also write the class's marks as CSV: one row per answer file, one column per name.
+    #[arg(long, value_name = "PATH")]
+    csv: Option<PathBuf>,
+    /// Write the report (or the sheet) to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Significant digits of the worked rows in the LaTeX (answers are judged at their own).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=17))]
+    digits: u32,
+    /// How a tie at the last digit is rounded (see `derive --rounding`).
+    #[arg(long, value_enum, default_value_t = RoundingArg::HalfUp)]
+    rounding: RoundingArg,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum GradeCarryArg {
+    Exact,
+    Rounded,
+    Either,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum GradeFormatArg {
+    Text,
+    Json,
+    Latex,
+}
+
 /// Clap's copy of one of render's plain enums (only `cli` knows clap): the same variants and
 /// the same help, mapped onto it.
 macro_rules! value_enum {
@@ -369,7 +422,8 @@ fn parse_tolerance(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Runs the command line and returns the exit status: 0 success, 1 bad input, 2 usage.
+/// Runs the command line and returns the exit status: 0 success, 1 bad input, 2 usage, 3 when
+/// `grade` finds answers that are not correct.
 pub fn run<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,
@@ -408,6 +462,11 @@ where
         Command::Derive(args) => derive(&args, &mut source),
         Command::Check(args) => check(&args, &mut source),
         Command::Exam(args) => exam(&args, &mut source),
+        Command::Grade(args) => match grade(&args, &mut source) {
+            Ok(true) => Ok(()),
+            Ok(false) => return 3,
+            Err(error) => Err(error),
+        },
         Command::Gen(args) => {
             let limits = args.limits.limits();
             crate::commands::gen::generate(&args.sizes, &args.acts, args.bias, args.seed, &limits)
@@ -553,6 +612,70 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
         written.len(),
         args.output.display()
     ))
+}
+
+/// `grade`: the sheet, or every answer file marked; whether every answer is correct.
+fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
+    use crate::commands::grade::{self, Check, Grader};
+    for answers in &args.answers {
+        output::refuse_same_file(answers, args.output.as_deref())?;
+        output::refuse_same_file(answers, args.csv.as_deref())?;
+    }
+    let loaded = source.insert(read_source(&args.file, &args.input)?);
+    let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;
+    let options = Options {
+        digits: args.digits,
+        carry: Carry::Exact,
+        rounding: args.rounding.into(),
+    };
+    let check = match args.carry {
+        GradeCarryArg::Exact => Check::Exact,
+        GradeCarryArg::Rounded => Check::Rounded,
+        GradeCarryArg::Either => Check::Either,
+    };
+    let mut grader = Grader::new(&network, options, check)?;
+    if args.sheet {
+        let text = grade::sheet(&grader, &loaded.name);
+        write_output(args.output.as_deref(), |out| write_all(out, &text))?;
+        return Ok(true);
+    }
+    let mut class = Vec::with_capacity(args.answers.len());
+    for path in &args.answers {
+        let answers = source.insert(read_source(path, &args.input)?);
+        class.push(grader.mark(answers)?);
+    }
+    *source = None;
+    let report = match args.format {
+        GradeFormatArg::Text => {
+            use std::io::IsTerminal;
+            let colour = args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            class
+                .iter()
+                .map(|marked| grade::text(&grader, marked, colour))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        GradeFormatArg::Json => {
+            let mut value = match &class[..] {
+                [one] => grade::json(&grader, one),
+                many => {
+                    serde_json::Value::Array(many.iter().map(|m| grade::json(&grader, m)).collect())
+                }
+            }
+            .to_string();
+            value.push('\n');
+            value
+        }
+        GradeFormatArg::Latex => grade::latex(&grader, &class),
+    };
+    if let Some(path) = &args.csv {
+        let marks = grade::csv(&grader, &class);
+        write_output(Some(path), |out| write_all(out, &marks))?;
+    }
+    write_output(args.output.as_deref(), |out| write_all(out, &report))?;
+    Ok(class.iter().all(|m| m.all_correct()))
 }
 
 fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {

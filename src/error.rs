@@ -173,6 +173,15 @@ pub enum Error {
         span: Span,
     },
 
+    /// A line of a `grade` answer file that is not an answer it can read.
+    #[error("{fault}")]
+    Answers {
+        /// What is wrong with the line.
+        fault: AnswerFault,
+        /// Where in the answer file.
+        span: Span,
+    },
+
     /// A name that means nothing here: an activation, loss, layer parameter or setting.
     #[error("unknown {what} `{name}`; expected one of: {}", expected.join(", "))]
     Unknown {
@@ -1806,6 +1815,69 @@ fn element_range(units: usize, inputs: Option<usize>) -> String {
     }
 }
 
+/// What is wrong with a line of an answer file (`grade`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnswerFault {
+    /// No `=` on the line.
+    NoEquals,
+    /// Nothing before the `=`.
+    NoName,
+    /// A comma in a value (`3,252`, an input method's `，` or `、`).
+    Comma(char),
+    /// A value that is not a number.
+    NotANumber(String),
+    /// A number too large or with too many digits.
+    OutOfRange(String),
+    /// A name the derivation has no quantity of, and the nearest it has.
+    Unknown {
+        name: String,
+        nearest: Option<String>,
+    },
+    /// A file with no answer in it (empty, comments only, or a blank sheet).
+    NoAnswers,
+    /// A quantity answered twice.
+    Twice { name: String, first: Span },
+}
+
+impl std::fmt::Display for AnswerFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnswerFault::NoEquals => write!(
+                f,
+                "expected an answer `NAME = value` (or a `#` comment), found a line without `=`"
+            ),
+            AnswerFault::NoName => write!(f, "expected a name before `=`"),
+            AnswerFault::Comma(c) => write!(
+                f,
+                "a comma `{c}` (U+{:04X}) in a value: write the decimal point as `.` and no \
+                 thousands separator (3.252, not 3,252)",
+                *c as u32
+            ),
+            AnswerFault::NotANumber(text) => write!(
+                f,
+                "`{text}` is not a number; write it as 3.252, -0.2252 or 1.41e-3"
+            ),
+            AnswerFault::OutOfRange(text) => write!(
+                f,
+                "`{text}` is too large or has too many digits to be an answer (at most 38 \
+                 significant digits, below 1e38)"
+            ),
+            AnswerFault::Unknown { name, nearest } => {
+                write!(f, "no quantity of this derivation is named `{name}`")?;
+                match nearest {
+                    Some(near) => write!(f, "; did you mean `{near}`?"),
+                    None => write!(f, "; `grade FILE --sheet` lists every name"),
+                }
+            }
+            AnswerFault::Twice { name, .. } => write!(f, "`{name}` is answered twice"),
+            AnswerFault::NoAnswers => write!(
+                f,
+                "the answer file has no answer: write one `NAME = value` a line"
+            ),
+        }
+    }
+}
+
 impl Error {
     /// The span the message points at, when it has one.
     pub fn span(&self) -> Option<Span> {
@@ -1825,6 +1897,7 @@ impl Error {
             | Error::Arity { span, .. }
             | Error::NoElement { span, .. }
             | Error::RoundedAway { span, .. }
+            | Error::Answers { span, .. }
             | Error::Training { span, .. } => Some(*span),
             Error::Unworkable(unworkable) => unworkable.span,
             _ => None,
@@ -1839,6 +1912,14 @@ impl Error {
             if let Error::Duplicate { first, .. } = self {
                 let (line, col) = source.line_col(first.start);
                 let _ = writeln!(out, "note: first defined at {}:{line}:{col}", source.name);
+            }
+            if let Error::Answers {
+                fault: AnswerFault::Twice { first, .. },
+                ..
+            } = self
+            {
+                let (line, col) = source.line_col(first.start);
+                let _ = writeln!(out, "note: first given at {}:{line}:{col}", source.name);
             }
             if let Error::Unworkable(unworkable) = self {
                 for span in &unworkable.also {

@@ -6,5 +6,6 @@
 pub mod exam;
 pub mod gen;
 pub mod gradcheck;
+pub mod grade;
 pub mod nn;
 pub mod random;

@@ -10,7 +10,7 @@ use super::rules::{
     activation_rules, general_equations, gradient_rules, loss_equations, update_chain,
 };
 use super::steps::derive_step;
-use super::values::{Values, MOST_DIGITS};
+use super::values::{Own, StepSource, Values, MOST_DIGITS};
 use crate::error::Error;
 use crate::math::expr::{Kind, Symbol};
 use crate::model::Network;
@@ -191,6 +191,48 @@ impl Derivation<'_> {
         let stream = Rows::new(rows, step, self.network, &self.options, Parameters::Updates)
             .with_program(self.program.as_ref());
         Some(stream.get(index * per + per - 1))
+    }
+
+    /// `formula`, a row of `step`, evaluated as its row is but with `own` giving the value of
+    /// any quantity it wants to stand in for the step's (a student's answers, for `grade`): a
+    /// symbol, an activation's derivative `h'(a)`, a gradient `∂E/∂w`. An activation of a
+    /// pre-activation is computed from the pre-activation, so that a value `own` gives for it
+    /// is followed through.
+    pub fn evaluate_with(
+        &self,
+        step: &Step,
+        formula: &crate::math::expr::Expr,
+        own: &dyn Fn(&crate::math::expr::Expr) -> Option<crate::math::number::Value>,
+    ) -> Result<crate::math::number::Value, crate::math::eval::Fault> {
+        let source = StepSource {
+            network: self.network,
+            step,
+            options: &self.options,
+        };
+        crate::math::eval::eval(formula, &Own { source, own })
+    }
+
+    /// `formula` of `step` with numbers in place of its quantities, as its numbers row has
+    /// them, but with `own`'s values where it gives one (see [`Derivation::evaluate_with`]);
+    /// an activation of a pre-activation keeps its call, around the pre-activation's number.
+    pub fn substitute_with(
+        &self,
+        step: &Step,
+        formula: &crate::math::expr::Expr,
+        own: &dyn Fn(&crate::math::expr::Expr) -> Option<crate::math::number::Value>,
+    ) -> crate::math::expr::Expr {
+        use super::values::Source as _;
+        use crate::math::expr::Expr;
+        let source = StepSource {
+            network: self.network,
+            step,
+            options: &self.options,
+        };
+        formula.substitute(&mut |e| match e {
+            Expr::Call(..) => None,
+            Expr::Deriv(..) => own(e),
+            _ => own(e).or_else(|| source.lookup(e)),
+        })
     }
 
     /// The optimizer's carried states, in the order of its rows (none for plain SGD).

@@ -619,6 +619,30 @@ impl Source for StepSource<'_> {
     }
 }
 
+/// A finished step's values with some replaced (see `Derivation::evaluate_with`).
+pub(super) struct Own<'a> {
+    pub(super) source: StepSource<'a>,
+    pub(super) own: &'a dyn Fn(&Expr) -> Option<Value>,
+}
+
+impl Env for Own<'_> {
+    fn symbol(&self, symbol: &Symbol) -> Option<Value> {
+        (self.own)(&Expr::Sym(symbol.clone())).or_else(|| self.source.symbol(symbol))
+    }
+
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        self.source.activation(layer)
+    }
+
+    fn replaced(&self, e: &Expr) -> Option<Value> {
+        match e {
+            Expr::Partial(..) => (self.own)(e).or_else(|| self.source.lookup(e)),
+            Expr::Deriv(..) => (self.own)(e),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::rules::update_formula;

@@ -12,6 +12,7 @@
 
 pub mod exam;
 pub mod fit;
+pub mod grade;
 pub mod holes;
 pub mod matrix;
 

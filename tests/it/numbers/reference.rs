@@ -245,6 +245,12 @@ pub fn backward(net: &Net) -> Pass {
 /// [`backward`] with every output multiplied by `kept` (`forward_kept`), and so every δ of a
 /// hidden layer by the same factor.
 pub fn backward_kept(net: &Net, kept: Kept) -> Pass {
+    backward_planted(net, kept, None)
+}
+
+/// [`backward_kept`] with δ of the first output unit of the first sample `planted`, when
+/// given, and every δ and gradient computed from it (a student's mistake carried through).
+pub fn backward_planted(net: &Net, kept: Kept, planted: Option<f64>) -> Pass {
     let (a, z, loss) = forward_kept(net, kept);
     let depth = net.w.len();
     let samples = net.x.len();
@@ -275,6 +281,9 @@ pub fn backward_kept(net: &Net, kept: Kept) -> Pass {
                 act => slope(act, a[n][last][i]) * de_dy[i],
             })
             .collect();
+        if let (0, Some(p)) = (n, planted) {
+            delta[n][last][0] = p;
+        }
         for l in (0..last).rev() {
             delta[n][l] = (0..net.w[l].len())
                 .map(|i| {

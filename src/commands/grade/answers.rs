@@ -1,0 +1,252 @@
+//! The answer file: one `NAME = value` a line, `#` comments and blank lines, any order, any
+//! subset, read with the span of every name and value so that a bad line is shown where it is.
+//!
+//! A student types on whatever keyboard they have: a value's U+2212 minus, full-width digits,
+//! point and signs (a Japanese input method's `３．２５２`) are read as their ASCII forms, and
+//! `≈` before a value is allowed. A comma in a value is refused, full-width or not: `3,252` is
+//! a decimal comma to one reader and a thousands separator to another.
+
+use crate::error::{AnswerFault, Error, Source, Span};
+use crate::math::number::{Decimal, Unreadable};
+
+/// One answer as written.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// The name as written (trimmed).
+    pub written: String,
+    /// The name in the table's form (see [`canonical`]); `None` when it cannot be read.
+    pub key: Option<String>,
+    /// The value as written (trimmed), and as read.
+    pub text: String,
+    pub value: Decimal,
+    /// Nothing after the `=`: a line of the blank sheet not filled in (not an answer).
+    pub blank: bool,
+    /// The significant digits written (trailing zeros count: `0.8590` claims four).
+    pub digits: u32,
+    /// A unit of the last digit written (`0.8590`: 0.0001).
+    pub unit: f64,
+    pub name_span: Span,
+    /// The line (from 1).
+    pub line: usize,
+}
+
+/// Reads every answer of `source`; names are checked against the table later.
+pub fn read(source: &Source) -> Result<Vec<Answer>, Error> {
+    let text = &source.text;
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (number, line) in text.split('\n').enumerate() {
+        let at = start;
+        start += line.len() + 1;
+        let content = match line.find(['#', '＃']) {
+            Some(cut) => &line[..cut],
+            None => line,
+        };
+        if content.trim().is_empty() {
+            continue;
+        }
+        out.push(read_line(content, at, number + 1)?);
+    }
+    Ok(out)
+}
+
+/// `span` of the part `part` of `whole`, which starts at byte `at` of the file.
+fn span_of(whole: &str, part: &str, at: usize) -> Span {
+    let offset = part.as_ptr() as usize - whole.as_ptr() as usize;
+    Span::new(at + offset, at + offset + part.len().max(1))
+}
+
+fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
+    let fault = |fault, part: &str| Error::Answers {
+        fault,
+        span: span_of(content, part, at),
+    };
+    // The `=` of the answer, not one in `[n=2]`.
+    let mut depth = 0i32;
+    let found = content.char_indices().find(|&(_, c)| {
+        match c {
+            '[' | '［' => depth += 1,
+            ']' | '］' => depth -= 1,
+            _ => {}
+        }
+        depth <= 0 && matches!(c, '=' | '＝')
+    });
+    let Some((eq, _)) = found else {
+        return Err(fault(AnswerFault::NoEquals, content.trim()));
+    };
+    let eq_len = content[eq..].chars().next().map_or(1, char::len_utf8);
+    let (name, value) = (content[..eq].trim(), content[eq + eq_len..].trim());
+    if name.is_empty() {
+        return Err(fault(AnswerFault::NoName, &content[eq..eq + eq_len]));
+    }
+    if value.is_empty() {
+        return Ok(Answer {
+            written: name.to_string(),
+            key: canonical(name),
+            text: String::new(),
+            value: Decimal::ZERO,
+            blank: true,
+            digits: 1,
+            unit: 1.0,
+            name_span: span_of(content, name, at),
+            line,
+        });
+    }
+    let (text, digits) = number_text(value).map_err(|f| match f {
+        // At the comma itself.
+        AnswerFault::Comma(c) => {
+            let at = value.find(c).unwrap_or(0);
+            fault(f, &value[at..at + c.len_utf8()])
+        }
+        f => fault(f, value),
+    })?;
+    let unit = last_unit(&text);
+    let number = Decimal::read(&text).map_err(|why| {
+        let f = match why {
+            Unreadable::Malformed => AnswerFault::NotANumber(value.to_string()),
+            _ => AnswerFault::OutOfRange(value.to_string()),
+        };
+        fault(f, value)
+    })?;
+    Ok(Answer {
+        written: name.to_string(),
+        key: canonical(name),
+        text: value.to_string(),
+        value: number,
+        blank: false,
+        digits,
+        unit,
+        name_span: span_of(content, name, at),
+        line,
+    })
+}
+
+/// A value in ASCII (look-alikes folded, a leading `≈` dropped) and its significant digits.
+fn number_text(value: &str) -> Result<(String, u32), AnswerFault> {
+    let value = value
+        .strip_prefix(['≈', '~'])
+        .map_or(value, str::trim_start);
+    let mut text = String::with_capacity(value.len());
+    for c in value.chars() {
+        let c = match c {
+            '\u{2212}' | '\u{FF0D}' | '\u{2013}' => '-',
+            ',' | '，' | '、' | '\u{FE50}' | '\u{FE51}' => return Err(AnswerFault::Comma(c)),
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        };
+        text.push(c);
+    }
+    let mantissa = text.split(['e', 'E']).next().unwrap_or("");
+    let significant: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let trimmed = significant.trim_start_matches('0');
+    let digits = trimmed.len().max(1) as u32;
+    Ok((text, digits))
+}
+
+/// A unit of the last digit of an ASCII number: `0.8590` → 0.0001, `1.41e-3` → 0.00001.
+fn last_unit(text: &str) -> f64 {
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let decimals = mantissa.split_once('.').map_or(0, |(_, f)| f.len()) as i32;
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    10f64.powi(exponent.saturating_sub(decimals))
+}
+
+/// A name in the one form the table knows: whitespace dropped, `δ` `∂` `η` and full-width
+/// characters spelled in ASCII, then ` after`, ` [n=N]`, ` [step N]` in that order, whatever
+/// order they were written in. `None` when a bracket is not one of those.
+pub fn canonical(name: &str) -> Option<String> {
+    let folded: String = name
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            '′' | '’' => '\'',
+            c => c,
+        })
+        .collect::<String>()
+        .replace('δ', "delta")
+        .replace('∂', "d")
+        .replace('η', "eta");
+    let (mut sample, mut step) = (None, None);
+    let mut base = String::new();
+    let mut rest = folded.as_str();
+    while let Some(open) = rest.find('[') {
+        base.push_str(&rest[..open]);
+        let close = rest[open..].find(']')? + open;
+        let inside: String = rest[open + 1..close]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if let Some(n) = inside.strip_prefix("n=") {
+            sample = Some(n.parse::<u32>().ok()?);
+        } else if let Some(s) = inside
+            .strip_prefix("step")
+            .map(|s| s.trim_start_matches('='))
+        {
+            step = Some(s.parse::<u32>().ok()?);
+        } else {
+            return None;
+        }
+        rest = &rest[close + 1..];
+    }
+    base.push_str(rest);
+    let base = base.trim();
+    let (base, after) = match base.strip_suffix("after") {
+        Some(b) if b.ends_with(char::is_whitespace) || b.ends_with(')') => (b, true),
+        _ => (base, false),
+    };
+    let base: String = base.chars().filter(|c| !c.is_whitespace()).collect();
+    Some(key(&base, after, sample, step.unwrap_or(1)))
+}
+
+/// The table's form of a quantity's name: its plain name, ` after` for a parameter after the
+/// update, ` [n=N]` with several samples, ` [step N]` from the second step on.
+pub fn key(base: &str, after: bool, sample: Option<u32>, step: u32) -> String {
+    let mut out = base.to_string();
+    if after {
+        out.push_str(" after");
+    }
+    if let Some(n) = sample {
+        out.push_str(&format!(" [n={n}]"));
+    }
+    if step > 1 {
+        out.push_str(&format!(" [step {step}]"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_read_in_one_form_whatever_the_spacing_and_order() {
+        assert_eq!(canonical("dE/dw_12^(1)").unwrap(), "dE/dw_12^(1)");
+        assert_eq!(canonical(" ∂E/∂w_12^(1) ").unwrap(), "dE/dw_12^(1)");
+        assert_eq!(
+            canonical("a_1^(1) [step 2] [n = 3]").unwrap(),
+            "a_1^(1) [n=3] [step 2]"
+        );
+        assert_eq!(
+            canonical("w_11^(1) after [step 1]").unwrap(),
+            "w_11^(1) after"
+        );
+        assert_eq!(canonical("δ_2^(2)").unwrap(), "delta_2^(2)");
+        assert_eq!(canonical("ｚ＿１").unwrap(), "z_1");
+        assert_eq!(canonical("a_1 [m=2]"), None);
+    }
+
+    #[test]
+    fn values_fold_look_alikes_and_count_the_digits_written() {
+        assert_eq!(number_text("−0.225").unwrap(), ("-0.225".into(), 3));
+        assert_eq!(number_text("0.8590").unwrap(), ("0.8590".into(), 4));
+        assert_eq!(number_text("1.41e-3").unwrap(), ("1.41e-3".into(), 3));
+        assert_eq!(number_text("３．２５２").unwrap(), ("3.252".into(), 4));
+        assert_eq!(number_text("≈ 2.183").unwrap(), ("2.183".into(), 4));
+        assert_eq!(number_text("0").unwrap(), ("0".into(), 1));
+        assert_eq!(number_text("3，252"), Err(AnswerFault::Comma('，')));
+        assert_eq!(last_unit("0.8590"), 1e-4);
+        assert_eq!(last_unit("1.41e-3"), 1e-5);
+        assert_eq!(last_unit("12"), 1.0);
+    }
+}

@@ -1,0 +1,274 @@
+//! What `grade` writes: the readable report (colour on a terminal only), JSON with one object
+//! per answer, the class's CSV of marks, and the blank answer sheet.
+
+use serde_json::json;
+
+use super::formula::Plain;
+use super::{Grader, Marked, Row, Verdict};
+
+/// The plain-text writer of `grader`'s formulas.
+fn plain(grader: &Grader) -> Plain {
+    let options = grader.derivation.options;
+    Plain {
+        depth: grader.derivation.network.depth(),
+        digits: options.digits,
+        rounding: options.rounding,
+    }
+}
+
+/// The true value of a row's quantity, at the digits the student wrote (at least 2).
+fn expected(grader: &Grader, row: &Row) -> String {
+    let value = grader.table[row.judged.quantity].value;
+    let digits = row.answer.digits.max(2);
+    Plain::number(value, digits, grader.derivation.options.rounding)
+}
+
+/// The name of quantity `q`.
+fn name<'a>(grader: &'a Grader, q: usize) -> &'a str {
+    &grader.table[q].name
+}
+
+/// ANSI colour around `text` when `colour`.
+fn paint(text: &str, verdict: Verdict, colour: bool) -> String {
+    let code = match verdict {
+        Verdict::Correct => "32",
+        Verdict::Follows => "33",
+        Verdict::Wrong => "31",
+    };
+    if colour {
+        format!("\u{1b}[{code}m{text}\u{1b}[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The readable report of one answer file.
+pub fn text(grader: &Grader, marked: &Marked, colour: bool) -> String {
+    let plain = plain(grader);
+    let mut out = format!("{}: {}\n", marked.file, summary(marked));
+    let width = marked
+        .rows
+        .iter()
+        .map(|r| name(grader, r.judged.quantity).chars().count())
+        .max()
+        .unwrap_or(0);
+    for row in &marked.rows {
+        let judged = &row.judged;
+        let q = judged.quantity;
+        let verdict = paint(judged.verdict.word(), judged.verdict, colour);
+        let label = format!("{:width$} = {}", name(grader, q), row.answer.text);
+        match judged.verdict {
+            Verdict::Correct => out.push_str(&format!("  {label}  {verdict}\n")),
+            Verdict::Follows => {
+                let from: Vec<&str> = judged.from.iter().map(|&f| name(grader, f)).collect();
+                out.push_str(&format!(
+                    "  {label}  {verdict} from your {}\n",
+                    from.join(", ")
+                ));
+            }
+            Verdict::Wrong => {
+                out.push_str(&format!(
+                    "  {label}  {verdict}: should be {}\n",
+                    expected(grader, row)
+                ));
+                let formula = grader.table[q].formula();
+                let theirs = judged
+                    .theirs
+                    .map(|v| Plain::number(v, row.answer.digits.max(2), plain.rounding))
+                    .unwrap_or_else(|| "(no value)".into());
+                out.push_str(&format!(
+                    "  {:width$}   with your numbers: {} = {} = {theirs}\n",
+                    "",
+                    plain.write(formula),
+                    plain.write(&judged.substituted),
+                ));
+            }
+        }
+    }
+    if let Some(line) = first_wrong(grader, marked) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `12 answers: 10 correct, 1 follows, 1 wrong`.
+fn summary(marked: &Marked) -> String {
+    let n = marked.rows.len();
+    format!(
+        "{n} answer{}: {} correct, {} follows, {} wrong",
+        if n == 1 { "" } else { "s" },
+        marked.count(Verdict::Correct),
+        marked.count(Verdict::Follows),
+        marked.count(Verdict::Wrong)
+    )
+}
+
+/// `first wrong step: your delta_2^(2) = 4.101 should be 4.011; the 6 answers after it follow
+/// from it`.
+fn first_wrong(grader: &Grader, marked: &Marked) -> Option<String> {
+    let (first, after) = marked.first_wrong()?;
+    let row = &marked.rows[first];
+    let follow = match after {
+        0 => "no answer after it follows from it".to_string(),
+        1 => "the 1 answer after it follows from it".to_string(),
+        n => format!("the {n} answers after it follow from it"),
+    };
+    Some(format!(
+        "first wrong step: your {} = {} should be {}; {follow}",
+        name(grader, row.judged.quantity),
+        row.answer.text,
+        expected(grader, row)
+    ))
+}
+
+/// The JSON of one answer file: every answer (name, given, expected, verdict, from), the
+/// counts, and the first wrong step.
+pub fn json(grader: &Grader, marked: &Marked) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = marked
+        .rows
+        .iter()
+        .map(|row| {
+            let q = row.judged.quantity;
+            let value = grader.table[q].value;
+            json!({
+                "name": name(grader, q),
+                "line": row.answer.line,
+                "given": row.answer.text,
+                "digits": row.answer.digits,
+                "expected": expected(grader, row),
+                "expected_value": value.f,
+                "verdict": row.judged.verdict.word(),
+                "from": row.judged.from.iter().map(|&f| name(grader, f)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let first = marked.first_wrong().map(|(first, after)| {
+        json!({
+            "name": name(grader, marked.rows[first].judged.quantity),
+            "follow_from_it": after,
+        })
+    });
+    json!({
+        "file": marked.file,
+        "answers": rows,
+        "correct": marked.count(Verdict::Correct),
+        "follows": marked.count(Verdict::Follows),
+        "wrong": marked.count(Verdict::Wrong),
+        "first_wrong": first,
+    })
+}
+
+/// A class's marks: one row per answer file, one column per quantity any file answers (in
+/// the derivation's order), 1 for correct or follows (error carried forward earns its mark),
+/// 0 for wrong, empty when not answered, and the total.
+pub fn csv(grader: &Grader, class: &[Marked]) -> String {
+    let mut answered = vec![false; grader.table.len()];
+    for marked in class {
+        for row in &marked.rows {
+            answered[row.judged.quantity] = true;
+        }
+    }
+    let columns: Vec<usize> = (0..grader.table.len()).filter(|&q| answered[q]).collect();
+    let mut out = String::from("file");
+    for &q in &columns {
+        out.push(',');
+        out.push_str(&field(name(grader, q)));
+    }
+    out.push_str(",total\n");
+    for marked in class {
+        out.push_str(&field(&marked.file));
+        let mut total = 0;
+        for &q in &columns {
+            out.push(',');
+            if let Some(row) = marked.rows.iter().find(|r| r.judged.quantity == q) {
+                let mark = usize::from(row.judged.verdict != Verdict::Wrong);
+                total += mark;
+                out.push_str(&mark.to_string());
+            }
+        }
+        out.push_str(&format!(",{total}\n"));
+    }
+    out
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line end.
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The blank answer file: every name in the order of the derivation, to fill in.
+pub fn sheet(grader: &Grader, file: &str) -> String {
+    let several = grader.derivation.steps.len() > 1;
+    let mut out = format!(
+        "# Answers for {file}: write each value after its `=` (any subset, any order),\n\
+         # then run `backprop-tex grade {file} THIS-FILE`.\n"
+    );
+    let mut step = usize::MAX;
+    for quantity in &grader.table {
+        if several && quantity.step != step {
+            step = quantity.step;
+            out.push_str(&format!("\n# step {}\n", step + 1));
+        }
+        let name = if several && quantity.step == 0 {
+            format!("{} [step 1]", quantity.name)
+        } else {
+            quantity.name.clone()
+        };
+        out.push_str(&format!("{name} =\n"));
+    }
+    out
+}
+
+/// The marked worked solutions of a class, one section per answer file, as LaTeX.
+pub fn latex(grader: &Grader, class: &[Marked]) -> String {
+    use crate::latex::grade::{document, section, Mark, Marked as Shown};
+    use crate::latex::Printer;
+    let options = grader.derivation.options;
+    let printer = Printer::new(grader.derivation.network.depth(), options.digits)
+        .with_rounding(options.rounding);
+    let sections: Vec<String> = class
+        .iter()
+        .map(|marked| {
+            let rows: Vec<Shown> = marked
+                .rows
+                .iter()
+                .map(|row| {
+                    let quantity = &grader.table[row.judged.quantity];
+                    let mark = match row.judged.verdict {
+                        Verdict::Correct => Mark::Correct,
+                        Verdict::Follows => Mark::Follows(
+                            row.judged
+                                .from
+                                .iter()
+                                .map(|&f| {
+                                    let from = &grader.table[f];
+                                    crate::latex::grade::name(&printer, &from.chain, from.after)
+                                })
+                                .collect(),
+                        ),
+                        Verdict::Wrong => Mark::Wrong(expected(grader, row)),
+                    };
+                    Shown {
+                        chain: &quantity.chain,
+                        after: quantity.after,
+                        given: row.answer.value,
+                        mark,
+                    }
+                })
+                .collect();
+            section(&printer, &marked.file, &summary(marked), &rows)
+        })
+        .collect();
+    let title = grader
+        .derivation
+        .network
+        .title
+        .clone()
+        .unwrap_or_else(|| "Backpropagation".into());
+    document(&format!("{title}: marked"), &sections)
+}

@@ -1,0 +1,186 @@
+//! Every quantity a student may answer, in the order of the derivation: each with its name
+//! (the plain name the tool's messages use), its worked chain (whose formula `follows`
+//! evaluates again) and where its value is kept.
+//!
+//! The table is read off the derivation's own chains, so that its names and formulas are the
+//! derivation's and no second namer exists: the forward pass of each sample (a, z, z̃), its
+//! loss, h'(a) and δ, then the step's loss, the loss with decay, the gradients and the
+//! parameters after the update, output layer first, as the worked solution prints them.
+
+use super::answers::key;
+use crate::derivation::{Chain, Derivation, Step};
+use crate::math::expr::{Expr, Index, Kind, Symbol};
+use crate::math::names::{plain, Indices, Name};
+use crate::math::number::Value;
+
+/// One answerable quantity.
+#[derive(Clone, Debug)]
+pub struct Quantity {
+    /// The name in the table's form: `delta_2^(2)`, `w_11^(1) after [step 2]`, indices set
+    /// apart once one has two digits (`w_20,5^(1)`), as the exam's key writes them, so that
+    /// no two quantities share a name.
+    pub name: String,
+    /// The same with the indices joined (`w_205^(1)`), as messages write them: a name only
+    /// where no other quantity has it too.
+    pub alias: String,
+    /// The same with the layer left out where the article leaves it out (`z_1` in a network
+    /// of two layers).
+    pub short: String,
+    /// The step (from 0).
+    pub step: usize,
+    pub chain: Chain,
+    /// Whether it is a parameter after the update.
+    pub after: bool,
+    /// The quantity's value as the chain ends.
+    pub value: Value,
+}
+
+impl Quantity {
+    /// The formula `follows` evaluates: the chain's first row.
+    pub fn formula(&self) -> &Expr {
+        self.chain.rows.first().map_or(&self.chain.lhs, |r| &r.expr)
+    }
+}
+
+/// How the names of a derivation are written.
+#[derive(Clone, Copy)]
+pub struct Naming {
+    pub depth: u32,
+}
+
+impl Naming {
+    /// The table's name of `e` in `step` (from 1), when `e` is a quantity a student answers:
+    /// a symbol, `h'(a)` or `∂E/∂w`; a weight or bias from the second step on is the one the
+    /// step before left (`w after`).
+    pub fn of(self, e: &Expr, step: u32, indices: Indices) -> Option<String> {
+        let name = |e: &Expr, sample: Option<Index>, step| {
+            let sample = match sample {
+                Some(Index::Num(n)) => Some(n),
+                _ => None,
+            };
+            key(&plain(e, Some(self.depth), indices), false, sample, step)
+        };
+        match e {
+            Expr::Sym(s) if matches!(s.kind, Kind::Weight | Kind::Bias) => {
+                let base = plain(e, Some(self.depth), indices);
+                (step > 1).then(|| key(&base, true, None, step - 1))
+            }
+            Expr::Sym(s) => Some(name(e, s.sample, step)),
+            Expr::Partial(..) => Some(name(e, None, step)),
+            Expr::Deriv(_, a) => match &**a {
+                Expr::Sym(a) => Some(name(e, a.sample, step)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn entry(self, chain: Chain, step: &Step, index: usize, after: bool) -> Quantity {
+        let value = chain_value(&chain);
+        let named = |indices| {
+            let base = plain(&chain.lhs, Some(self.depth), indices);
+            let sample = match &chain.lhs {
+                Expr::Sym(Symbol {
+                    sample: Some(Index::Num(n)),
+                    ..
+                }) => Some(*n),
+                Expr::Deriv(_, a) => match &**a {
+                    Expr::Sym(Symbol {
+                        sample: Some(Index::Num(n)),
+                        ..
+                    }) => Some(*n),
+                    _ => None,
+                },
+                _ => None,
+            };
+            key(&base, after, sample, step.number)
+        };
+        let short = match &chain.lhs {
+            Expr::Sym(s) => {
+                let mut name = Name::of(s, Some(self.depth));
+                name.layer = name.shown_layer();
+                let sample = match s.sample {
+                    Some(Index::Num(n)) => Some(n),
+                    _ => None,
+                };
+                key(
+                    &name.plain(Indices::ApartWhenWide),
+                    after,
+                    sample,
+                    step.number,
+                )
+            }
+            _ => named(Indices::ApartWhenWide),
+        };
+        Quantity {
+            short,
+            name: named(Indices::ApartWhenWide),
+            alias: named(Indices::Joined),
+            step: index,
+            after,
+            chain,
+            value,
+        }
+    }
+}
+
+/// The value a chain ends with.
+fn chain_value(chain: &Chain) -> Value {
+    match chain.rows.last().map(|r| &r.expr) {
+        Some(Expr::Val(v)) => *v,
+        _ => Value::approx(f64::NAN),
+    }
+}
+
+/// Every answerable quantity of `derivation`, in its order.
+pub fn table(derivation: &Derivation) -> Vec<Quantity> {
+    let naming = Naming {
+        depth: derivation.network.depth(),
+    };
+    let mut out = Vec::new();
+    for (index, step) in derivation.steps.iter().enumerate() {
+        let mut push = |chain: &Chain, after: bool| {
+            out.push(naming.entry(chain.clone(), step, index, after));
+        };
+        for sample in &step.samples {
+            let groups = sample.forward.iter();
+            for chain in groups.flat_map(|g| &g.chains) {
+                push(chain, false);
+            }
+            push(&sample.loss, false);
+            let backward = sample
+                .derivatives
+                .iter()
+                .chain(&sample.deltas)
+                .chain(sample.unshown_deltas.as_slice());
+            for chain in backward.flat_map(|g| &g.chains) {
+                push(chain, false);
+            }
+        }
+        if let Some(total) = &step.total_loss {
+            push(total, false);
+        }
+        if let Some(decayed) = &step.decayed_loss {
+            push(&decayed.chain, false);
+        }
+        let layers = (1..=naming.depth).rev();
+        for layer in layers.clone() {
+            for p in 0..derivation.parameter_count(layer) {
+                push(&derivation.gradient_chain(step, layer, p), false);
+            }
+        }
+        for layer in layers {
+            for p in 0..derivation.parameter_count(layer) {
+                if let Some(update) = derivation.update_chain(step, layer, p) {
+                    push(&update, true);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The values of [`table`]'s quantities, in its order (for a derivation of another carry).
+pub fn values(derivation: &Derivation) -> Vec<Value> {
+    table(derivation).into_iter().map(|q| q.value).collect()
+}

@@ -1,0 +1,248 @@
+//! The verdict on each answer: correct, follows (error carried forward) or wrong.
+//!
+//! **Correct** is judged at the digits the student wrote: `3.252` claims four significant
+//! digits, and is correct when the true value rounded to four digits is 3.252 (`--carry
+//! exact`), or when the value the derivation gets carrying every value rounded to four digits
+//! is (`--carry rounded`), or either (`either`, the default). Each answer is judged at its own
+//! digits, so a sheet mixing three and four digits is judged line by line.
+//!
+//! **Follows** is the teacher's error carried forward: the answer is not correct, but it is
+//! what the quantity's formula (the derivation's own first row) gives from the student's own
+//! earlier answers, and at least one of those answers is itself not correct. "What it gives"
+//! allows for rounding: half a unit of the answer's last digit (the student rounded it) and as
+//! much as the rounding of the written numbers it rests on can move it (each moved by half a
+//! unit of its last digit, the formula evaluated again, the changes added up). The formula is evaluated in a *world* where each quantity the student answered
+//! has the student's value and each one they skipped is computed from the world before it, so
+//! a wrong δ reaches an update through a gradient the student left out. Under `exact` the
+//! world keeps the true value of every correct answer, under `rounded` the value as written,
+//! and `either` tries both. **Wrong** is neither.
+
+use std::cell::RefCell;
+
+use super::table::{Naming, Quantity};
+use super::Check;
+use crate::derivation::Derivation;
+use crate::math::expr::Expr;
+use crate::math::names::Indices;
+use crate::math::number::{Decimal, Ratio, Rounding, Shown, Value};
+
+/// A verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Correct,
+    Follows,
+    Wrong,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Correct => "correct",
+            Verdict::Follows => "follows",
+            Verdict::Wrong => "wrong",
+        }
+    }
+}
+
+/// What the student gave for one quantity.
+#[derive(Clone, Copy, Debug)]
+pub struct Given {
+    pub value: Decimal,
+    pub digits: u32,
+    /// A unit of the last digit written.
+    pub unit: f64,
+}
+
+/// The judgement of one answered quantity.
+#[derive(Clone, Debug)]
+pub struct Judged {
+    /// The quantity (index into the table).
+    pub quantity: usize,
+    pub verdict: Verdict,
+    /// For `follows`: the answers (not correct) the value came from, earliest first.
+    pub from: Vec<usize>,
+    /// The formula with the student's own numbers in place (their answers, the given numbers,
+    /// and what the skipped quantities come to from them), and its value.
+    pub substituted: Expr,
+    pub theirs: Option<Value>,
+}
+
+/// A quantity's value in a world: the value, how far the rounding of the student's written
+/// numbers it rests on can move it, and the answers (not correct) it rests on.
+#[derive(Clone, Debug)]
+struct Held {
+    value: Value,
+    bound: f64,
+    from: Vec<usize>,
+}
+
+type World = Vec<Option<Held>>;
+
+/// Whether `value` shown at `digits` is the student's number. A written 0 (`0.000`) has no
+/// significant digit: it is right when the value is 0 at the decimal places written.
+pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
+    if given.value.is_zero() {
+        return value.f.abs() <= 0.5 * given.unit;
+    }
+    value.is_finite()
+        && Shown::new(value, given.digits, rounding).ratio() == Some(Ratio::from(given.value))
+}
+
+/// Whether the student's number is what `held` comes to: within half a unit of their last
+/// digit (their own rounding) and the most the rounding of the numbers it rests on moves it.
+fn follows(held: &Held, given: Given) -> bool {
+    let (value, theirs) = (held.value.f, given.value.to_f64());
+    let slack = 0.5 * given.unit + 1.5 * held.bound + 1e-12 * value.abs();
+    !held.from.is_empty() && value.is_finite() && (value - theirs).abs() <= slack
+}
+
+/// Judges every answered quantity. `given[q]` is the student's answer to quantity `q`;
+/// `correct[q]` whether it is correct.
+pub fn judge(
+    derivation: &Derivation,
+    table: &[Quantity],
+    given: &[Option<Given>],
+    correct: &[bool],
+    check: &Check,
+) -> Vec<Judged> {
+    let worlds: Vec<(World, World)> = check
+        .worlds()
+        .iter()
+        .map(|&exact_when_correct| world(derivation, table, given, correct, exact_when_correct))
+        .collect();
+    let written = world(derivation, table, given, correct, false);
+    let index = super::index(table);
+    let mut out = Vec::new();
+    for (q, g) in given.iter().enumerate() {
+        let Some(g) = *g else { continue };
+        let (substituted, theirs) = substituted(derivation, table, &index, &written.0, q);
+        let mut judged = Judged {
+            quantity: q,
+            verdict: Verdict::Wrong,
+            from: Vec::new(),
+            substituted,
+            theirs,
+        };
+        if correct[q] {
+            judged.verdict = Verdict::Correct;
+        } else if let Some(from) = worlds.iter().find_map(|(_, computed)| {
+            let held = computed[q].as_ref()?;
+            follows(held, g).then(|| held.from.clone())
+        }) {
+            judged.verdict = Verdict::Follows;
+            judged.from = from;
+        }
+        out.push(judged);
+    }
+    out
+}
+
+/// Looks a quantity of a formula up in `world`, noting which it used; `shift` moves one
+/// quantity's value (to see how much the result depends on it).
+fn lookup<'w>(
+    naming: Naming,
+    index: &'w rustc_hash::FxHashMap<String, usize>,
+    world: &'w World,
+    step: u32,
+    used: &'w RefCell<Vec<usize>>,
+    shift: Option<(usize, f64)>,
+) -> impl Fn(&Expr) -> Option<Value> + 'w {
+    move |e: &Expr| {
+        let name = naming.of(e, step, Indices::ApartWhenWide)?;
+        let &q = index.get(&name)?;
+        let held = world.get(q)?.as_ref()?;
+        used.borrow_mut().push(q);
+        Some(match shift {
+            Some((s, by)) if s == q => Value::approx(held.value.f + by),
+            _ => held.value,
+        })
+    }
+}
+
+/// A world: each quantity's value as the student holds it (see the module's note), and what
+/// each quantity's formula gives there.
+fn world(
+    derivation: &Derivation,
+    table: &[Quantity],
+    given: &[Option<Given>],
+    correct: &[bool],
+    exact_when_correct: bool,
+) -> (World, World) {
+    let naming = Naming {
+        depth: derivation.network.depth(),
+    };
+    let index = super::index(table);
+    let mut world: World = vec![None; table.len()];
+    let mut computed: World = vec![None; table.len()];
+    for (q, quantity) in table.iter().enumerate() {
+        let step = &derivation.steps[quantity.step];
+        let evaluate = |shift, used: &RefCell<Vec<usize>>| {
+            let own = lookup(naming, &index, &world, step.number, used, shift);
+            derivation
+                .evaluate_with(step, quantity.formula(), &own)
+                .ok()
+        };
+        let used = RefCell::new(Vec::new());
+        let held = evaluate(None, &used).map(|value| {
+            let mut used = used.into_inner();
+            used.sort_unstable();
+            used.dedup();
+            let mut from: Vec<usize> = Vec::new();
+            let mut bound = 0.0;
+            for &u in &used {
+                let Some(input) = &world[u] else { continue };
+                from.extend(&input.from);
+                if input.bound > 0.0 {
+                    let moved = evaluate(Some((u, input.bound)), &RefCell::default());
+                    bound += moved.map_or(f64::INFINITY, |m| (m.f - value.f).abs());
+                }
+            }
+            from.sort_unstable();
+            from.dedup();
+            Held { value, bound, from }
+        });
+        computed[q] = held.clone();
+        let written = |g: Given, from| Held {
+            value: Value::decimal(g.value),
+            bound: 0.5 * g.unit,
+            from,
+        };
+        world[q] = Some(match given[q] {
+            // The true value, but the student's own is anywhere its digits allow.
+            Some(g) if correct[q] && exact_when_correct => Held {
+                value: quantity.value,
+                bound: 0.5 * g.unit,
+                from: Vec::new(),
+            },
+            Some(g) if correct[q] => written(g, Vec::new()),
+            Some(g) => written(g, vec![q]),
+            None => held.unwrap_or(Held {
+                value: quantity.value,
+                bound: 0.0,
+                from: Vec::new(),
+            }),
+        });
+    }
+    (world, computed)
+}
+
+/// Quantity `q`'s formula with the student's world in place, and its value there.
+fn substituted(
+    derivation: &Derivation,
+    table: &[Quantity],
+    index: &rustc_hash::FxHashMap<String, usize>,
+    world: &World,
+    q: usize,
+) -> (Expr, Option<Value>) {
+    let naming = Naming {
+        depth: derivation.network.depth(),
+    };
+    let step = &derivation.steps[table[q].step];
+    let used = RefCell::new(Vec::new());
+    let own = lookup(naming, index, world, step.number, &used, None);
+    let formula = table[q].formula();
+    (
+        derivation.substitute_with(step, formula, &own),
+        derivation.evaluate_with(step, formula, &own).ok(),
+    )
+}
