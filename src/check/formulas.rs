@@ -124,23 +124,26 @@ fn convert(
             function,
             args,
             span,
-        } => {
-            let f = Func::elementary(&function.text).ok_or_else(|| Error::Unknown {
-                what: "function",
-                name: function.text.clone(),
-                expected: Func::ELEMENTARY.iter().map(|(name, _)| *name).collect(),
-                span: function.span,
-            })?;
-            if args.len() != 1 {
-                return Err(Error::Arity {
-                    function: function.text.clone(),
-                    given: args.len(),
-                    span: *span,
-                });
-            }
-            Expr::call(f, go(&args[0])?)
-        }
+        } => Expr::call(called(function, args, *span)?, go(&args[0])?),
     })
+}
+
+/// The elementary function a call names, which takes exactly one argument.
+pub(super) fn called(function: &Name, args: &[Formula], span: Span) -> Result<Func, Error> {
+    let f = Func::elementary(&function.text).ok_or_else(|| Error::Unknown {
+        what: "function",
+        name: function.text.clone(),
+        expected: Func::ELEMENTARY.iter().map(|(name, _)| *name).collect(),
+        span: function.span,
+    })?;
+    if args.len() != 1 {
+        return Err(Error::Arity {
+            function: function.text.clone(),
+            given: args.len(),
+            span,
+        });
+    }
+    Ok(f)
 }
 
 /// The terms of a formula, for the limit on formula rows.
