@@ -12,9 +12,11 @@
 
 mod layout;
 mod passes;
+mod words;
 
 pub use layout::{layout, Place};
 pub use passes::{work, Failure};
+pub use words::{node_kind, rule_name, words, Tongue, Words};
 
 use crate::math::expr::{Expr, Func};
 use crate::math::number::{Decimal, Value};
@@ -98,6 +100,8 @@ pub struct Back {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Graph {
     pub nodes: Vec<Node>,
+    /// The formula it was made from.
+    pub formula: Expr,
 }
 
 /// A graph worked out: each node's value and gradient ∂f/∂node, and every edge.
@@ -156,7 +160,10 @@ pub fn slot(n: usize) -> &'static str {
 impl Graph {
     /// The graph of `expr`. The recursion is bounded by the parser's depth limit.
     pub fn from_expr(expr: &Expr) -> Graph {
-        let mut graph = Graph { nodes: Vec::new() };
+        let mut graph = Graph {
+            nodes: Vec::new(),
+            formula: expr.clone(),
+        };
         let mut next = 0;
         graph.add(expr, &mut next);
         graph

@@ -12,6 +12,7 @@
 
 pub mod exam;
 pub mod fit;
+pub mod graph;
 pub mod holes;
 pub mod matrix;
 
