@@ -133,6 +133,7 @@ impl LimitArgs {
 struct GraphArgs {
     /// The formula, in the `.nn` formula language: `+ - * / ^`, exp, log, sqrt, tanh,
     /// sigmoid, softplus, sin, cos, abs; every name is a variable.
+    #[arg(allow_hyphen_values = true)]
     formula: String,
     /// The value of every variable: `x=-2,y=5,z=-4`.
     #[arg(long, allow_hyphen_values = true, default_value = "")]

@@ -101,7 +101,7 @@ fn worked(formula: &FreeFormula, given: &[Given], text: &str) -> Result<Worked, 
                 return Error::Unsupported { message };
             }
         };
-        let span = formula.spans[origins[node]];
+        let span = closed(text, formula.spans[origins[node]]);
         Error::Graph {
             fault: GraphFault::Numeric {
                 node: text[span.start..span.end].to_string(),
@@ -111,6 +111,25 @@ fn worked(formula: &FreeFormula, given: &[Given], text: &str) -> Result<Worked, 
             span,
         }
     })
+}
+
+/// `span` widened over the closing parentheses its text opens and does not close: a node
+/// `x/(y-y)` ends where its divisor does, inside the parenthesis.
+fn closed(text: &str, span: Span) -> Span {
+    let inside = &text[span.start..span.end];
+    let open = inside
+        .matches('(')
+        .count()
+        .saturating_sub(inside.matches(')').count());
+    let after = &text[span.end..];
+    let mut end = span.end;
+    for (at, c) in after.char_indices() {
+        if after[..at].matches(')').count() == open {
+            break;
+        }
+        end = span.end + at + c.len_utf8();
+    }
+    Span::new(span.start, end)
 }
 
 /// `x=-2,y=5,z=-4` read into names and exact values, each name's span kept.
@@ -202,10 +221,11 @@ fn write(worked: &Worked, settings: &GraphSettings) -> Result<(), Error> {
         }
     };
     let produce = |out: &mut dyn std::io::Write| {
-        out.write_all(text.as_bytes()).map_err(|source| Error::Write {
-            path: String::new(),
-            source,
-        })
+        out.write_all(text.as_bytes())
+            .map_err(|source| Error::Write {
+                path: String::new(),
+                source,
+            })
     };
     match (settings.output, side) {
         (Some(path), Some(figure)) => {

@@ -5,7 +5,7 @@
 
 pub mod exam;
 pub mod gen;
-pub mod graph;
 pub mod gradcheck;
+pub mod graph;
 pub mod nn;
 pub mod random;

@@ -180,11 +180,7 @@ impl Graph {
         *next += 1;
         let (op, inputs): (Op, Vec<&Expr>) = match e {
             Expr::Var(name) => {
-                if let Some(known) = self
-                    .nodes
-                    .iter()
-                    .position(|n| n.op == Op::Input(name))
-                {
+                if let Some(known) = self.nodes.iter().position(|n| n.op == Op::Input(name)) {
                     return known;
                 }
                 (Op::Input(name), vec![])

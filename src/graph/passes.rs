@@ -142,11 +142,10 @@ fn forward(graph: &Graph, given: &dyn Fn(&str) -> Option<Value>) -> Result<Vec<V
 /// ∂(node)/∂(input `k`), by the differentiator; a constant input's is 0 (its slot holds the
 /// number itself).
 fn local_derivative(formula: &Expr, k: usize, n: usize) -> Result<Local, Failure> {
-    let (formula, rules) = derivative(formula, &Expr::Var(slot(k)), &NoLayers).map_err(|f| {
-        Failure::NoDerivative {
+    let (formula, rules) =
+        derivative(formula, &Expr::Var(slot(k)), &NoLayers).map_err(|f| Failure::NoDerivative {
             node: n,
             message: format!("{f:?}"),
-        }
-    })?;
+        })?;
     Ok(Local { formula, rules })
 }

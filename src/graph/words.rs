@@ -57,12 +57,16 @@ pub fn words(tongue: Tongue) -> Words {
 pub fn node_kind(op: Op, tongue: Tongue) -> &'static str {
     match (tongue, op) {
         (Tongue::En, Op::Add) => "addition node: passes the upstream gradient on unchanged",
-        (Tongue::En, Op::Sub) => "subtraction node: passes the upstream gradient on, negated to the subtrahend",
+        (Tongue::En, Op::Sub) => {
+            "subtraction node: passes the upstream gradient on, negated to the subtrahend"
+        }
         (Tongue::En, Op::Mul) => "multiplication node: the upstream gradient times the other input",
         (Tongue::En, Op::Div) => "division node",
         (Tongue::En, Op::Pow) => "power node",
         (Tongue::En, Op::Neg) => "negation node: the upstream gradient negated",
-        (Tongue::En, Op::Call(_)) => "function node: the upstream gradient times the function's derivative",
+        (Tongue::En, Op::Call(_)) => {
+            "function node: the upstream gradient times the function's derivative"
+        }
         (Tongue::En, Op::Input(_) | Op::Constant(_)) => "input",
         (Tongue::Ja, Op::Add) => "加算ノード: 上流の勾配をそのまま流す",
         (Tongue::Ja, Op::Sub) => "減算ノード: 上流の勾配を流す(引く側には符号を反転)",

@@ -146,11 +146,7 @@ pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<
             row: chain(
                 printer,
                 &lhs,
-                vec![
-                    join(general),
-                    join(numbers),
-                    Expr::Val(worked.gradients[n]),
-                ],
+                vec![join(general), join(numbers), Expr::Val(worked.gradients[n])],
             ),
         });
     }

@@ -75,7 +75,9 @@ pub fn parse_formula(text: &str, max_tokens: usize) -> Result<Formula, Error> {
         pest::set_error_detail(false);
         syntax_error(text, detailed.unwrap_or(plain))
     })?;
-    let whole = pairs.next().expect("the formula rule always yields one pair");
+    let whole = pairs
+        .next()
+        .expect("the formula rule always yields one pair");
     let expr = whole
         .into_inner()
         .next()
@@ -681,7 +683,12 @@ fn describe(rule: &Rule) -> &'static str {
         Rule::vary_range => "a range such as `[-1, 1] step 0.1`",
         Rule::vary_set => "a set such as `{0, 1}`",
         Rule::custom_loss => "a loss formula such as `(y, t) = (y - t)^2 / 2`",
-        Rule::expr | Rule::formula_only | Rule::unsigned | Rule::call | Rule::primary | Rule::prefix => "a formula",
+        Rule::expr
+        | Rule::formula_only
+        | Rule::unsigned
+        | Rule::call
+        | Rule::primary
+        | Rule::prefix => "a formula",
         Rule::infix => "an operator",
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
         Rule::neg => "a minus sign",

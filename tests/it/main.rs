@@ -10,6 +10,7 @@
 //! - `errors`: the catalogue of messages in tests/errors/;
 //! - `templates`: export, override, broken templates;
 //! - `exam`: the bundle, its sheets, Moodle and Canvas as the importers read them;
+//! - `graph`: the computational graph's numbers, documents, Markdown and refusals;
 //! - `robustness`: hostile input of every kind, never a panic, bounded time and memory;
 //! - `pinned`: every output byte for byte (insta snapshots);
 //! - `docs`: the examples of README.md and docs/ run as written.
@@ -27,6 +28,7 @@ mod cli;
 mod docs;
 mod errors;
 mod exam;
+mod graph;
 mod latex;
 mod markdown;
 mod numbers;
