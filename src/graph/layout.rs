@@ -34,3 +34,23 @@ pub fn layout(graph: &Graph) -> (Vec<Place>, usize, usize) {
     let rows = heights.iter().copied().max().unwrap_or(1);
     (places, heights.len(), rows)
 }
+
+/// How far each edge (`from`, `to`) is bent, in steps (0: straight; the sign: to which side):
+/// an edge that skips columns bends round the nodes between, and a second edge between the
+/// same two nodes (`x·x`) bends away from the first.
+pub fn bends(edges: &[(usize, usize)], places: &[Place]) -> Vec<i32> {
+    edges
+        .iter()
+        .enumerate()
+        .map(|(k, &(from, to))| {
+            let before = edges[..k].iter().filter(|&&e| e == (from, to)).count() as i32;
+            let skips = places[to].column > places[from].column + 1;
+            match (skips, before) {
+                (true, d) => d + 1,
+                (false, 0) => 0,
+                (false, d) if d % 2 == 1 => (d + 1) / 2,
+                (false, d) => -d / 2,
+            }
+        })
+        .collect()
+}

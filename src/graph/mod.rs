@@ -14,9 +14,9 @@ mod layout;
 mod passes;
 mod words;
 
-pub use layout::{layout, Place};
+pub use layout::{bends, layout};
 pub use passes::{work, Failure};
-pub use words::{node_kind, rule_name, words, Tongue, Words};
+pub use words::{node_kind, rule_name, words, Tongue};
 
 use crate::math::expr::{Expr, Func};
 use crate::math::number::{Decimal, Value};
@@ -137,13 +137,6 @@ impl Worked {
     /// The edges out of node `n` (the paths its gradient comes back along).
     pub fn edges_from(&self, n: usize) -> impl Iterator<Item = &Edge> {
         self.edges.iter().filter(move |e| e.from == n)
-    }
-
-    /// The edges into node `n`, first input first.
-    pub fn edges_into(&self, n: usize) -> Vec<&Edge> {
-        let mut into: Vec<&Edge> = self.edges.iter().filter(|e| e.to == n).collect();
-        into.sort_by_key(|e| e.slot);
-        into
     }
 }
 

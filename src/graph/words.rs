@@ -12,7 +12,6 @@ pub enum Tongue {
 
 /// The headings and sentences of a worked graph.
 pub struct Words {
-    pub title: &'static str,
     pub graph: &'static str,
     pub legend: &'static str,
     pub forward: &'static str,
@@ -21,13 +20,11 @@ pub struct Words {
     pub backward_intro: &'static str,
     pub output: &'static str,
     pub summed: &'static str,
-    pub partials: &'static str,
 }
 
 pub fn words(tongue: Tongue) -> Words {
     match tongue {
         Tongue::En => Words {
-            title: "A computational graph, worked by hand",
             graph: "The computational graph",
             legend: "Forward values above each edge, backward gradients below (in red).",
             forward: "Forward pass",
@@ -36,10 +33,8 @@ pub fn words(tongue: Tongue) -> Words {
             backward_intro: "From f back to the inputs: each node passes its local derivative times the upstream gradient to each input; where paths meet, the gradients are added.",
             output: "The output node: the gradient of f by itself is 1.",
             summed: "paths meet: their gradients are added",
-            partials: "The partial derivatives",
         },
         Tongue::Ja => Words {
-            title: "計算グラフによる逆伝播の手計算",
             graph: "計算グラフ",
             legend: "各エッジの上に順伝播の値, 下に逆伝播の勾配(赤)を書きます.",
             forward: "順伝播",
@@ -48,7 +43,6 @@ pub fn words(tongue: Tongue) -> Words {
             backward_intro: "出力 f から入力へ向かって, 各ノードは上流から伝わる勾配に局所的な微分を掛けて各入力へ流します. 経路が合流するところでは勾配を足し合わせます.",
             output: "出力ノード: f の f による微分は 1 です.",
             summed: "経路が合流するので勾配を足します",
-            partials: "偏微分",
         },
     }
 }
@@ -56,18 +50,18 @@ pub fn words(tongue: Tongue) -> Words {
 /// What a node is called in the backward pass, and what it passes back.
 pub fn node_kind(op: Op, tongue: Tongue) -> &'static str {
     match (tongue, op) {
-        (Tongue::En, Op::Add) => "addition node: passes the upstream gradient on unchanged",
+        (Tongue::En, Op::Add) => "Addition node: passes the upstream gradient on unchanged",
         (Tongue::En, Op::Sub) => {
-            "subtraction node: passes the upstream gradient on, negated to the subtrahend"
+            "Subtraction node: passes the upstream gradient on, negated to the subtrahend"
         }
-        (Tongue::En, Op::Mul) => "multiplication node: the upstream gradient times the other input",
-        (Tongue::En, Op::Div) => "division node",
-        (Tongue::En, Op::Pow) => "power node",
-        (Tongue::En, Op::Neg) => "negation node: the upstream gradient negated",
+        (Tongue::En, Op::Mul) => "Multiplication node: the upstream gradient times the other input",
+        (Tongue::En, Op::Div) => "Division node",
+        (Tongue::En, Op::Pow) => "Power node",
+        (Tongue::En, Op::Neg) => "Negation node: the upstream gradient negated",
         (Tongue::En, Op::Call(_)) => {
-            "function node: the upstream gradient times the function's derivative"
+            "Function node: the upstream gradient times the function's derivative"
         }
-        (Tongue::En, Op::Input(_) | Op::Constant(_)) => "input",
+        (Tongue::En, Op::Input(_) | Op::Constant(_)) => "Input",
         (Tongue::Ja, Op::Add) => "加算ノード: 上流の勾配をそのまま流す",
         (Tongue::Ja, Op::Sub) => "減算ノード: 上流の勾配を流す(引く側には符号を反転)",
         (Tongue::Ja, Op::Mul) => "乗算ノード: 上流の勾配に入力をひっくり返した値を掛ける",

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::derivation::Row;
-use crate::graph::{layout, node_kind, rule_name, words, Op, Tongue, Worked};
+use crate::graph::{bends, layout, node_kind, rule_name, words, Op, Tongue, Worked};
 use crate::math::expr::{interned, Expr};
 
 use super::{escape_text, Printer};
@@ -85,7 +85,6 @@ pub fn forward_rows(worked: &Worked, printer: &Printer) -> Vec<String> {
 /// One node's gradient in the backward pass: what kind of node passes it back (with the
 /// rule of its local derivative), and its chain.
 pub struct BackRow {
-    pub node: usize,
     /// `x: multiplication node … (product rule)`, plain text.
     pub note: String,
     pub row: String,
@@ -98,7 +97,6 @@ pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<
     let f = Expr::Var("f");
     let output = worked.graph.output();
     let mut out = vec![BackRow {
-        node: output,
         note: words(tongue).output.to_string(),
         row: chain(
             printer,
@@ -141,7 +139,6 @@ pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<
         };
         let lhs = Expr::partial(f.clone(), names[n].clone());
         out.push(BackRow {
-            node: n,
             note: notes.join("; "),
             row: chain(
                 printer,
@@ -199,7 +196,14 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
         printer.value(worked.values[output]),
         COLUMN * 0.6
     );
-    for edge in &worked.edges {
+    let pairs: Vec<(usize, usize)> = worked.edges.iter().map(|e| (e.from, e.to)).collect();
+    let bent = bends(&pairs, &places);
+    for (edge, bend) in worked.edges.iter().zip(bent) {
+        let path = match bend {
+            0 => "--".to_string(),
+            b if b > 0 => format!("to[bend left={}]", 18 * b),
+            b => format!("to[bend right={}]", -18 * b),
+        };
         let below = edge.back.as_ref().map_or(String::new(), |b| {
             format!(
                 " node[value,below,sloped,red] {{${}$}}",
@@ -208,7 +212,7 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
         });
         let _ = writeln!(
             out,
-            "\\draw[->] (n{}) -- node[value,above,sloped] {{${}$}}{below} (n{});",
+            "\\draw[->] (n{}) {path} node[value,above,sloped] {{${}$}}{below} (n{});",
             edge.from,
             printer.value(edge.forward),
             edge.to

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::graph::{layout, words, Op, Tongue, Worked};
+use crate::graph::{bends, layout, words, Op, Tongue, Worked};
 use crate::latex::graph::{aligned, backward_rows, forward_rows, node_names};
 use crate::latex::Printer;
 use crate::math::number::Value;
@@ -105,8 +105,8 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     let end = (ox + COLUMN * 0.6, oy);
     write_edge(
         &mut out,
-        (ox, oy),
-        end,
+        ((ox, oy), end),
+        0,
         &printer.plain(&crate::math::expr::Expr::Val(worked.values[output])),
         Some("1"),
     );
@@ -116,15 +116,17 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
         px(end.0 + 6.0),
         px(end.1)
     );
-    for edge in &worked.edges {
+    let pairs: Vec<(usize, usize)> = worked.edges.iter().map(|e| (e.from, e.to)).collect();
+    let bent = bends(&pairs, &places);
+    for (edge, bend) in worked.edges.iter().zip(bent) {
         let back = edge
             .back
             .as_ref()
             .map(|b| printer.plain(&crate::math::expr::Expr::Val(b.backward)));
         write_edge(
             &mut out,
-            at(edge.from),
-            at(edge.to),
+            (at(edge.from), at(edge.to)),
+            bend,
             &printer.plain(&crate::math::expr::Expr::Val(edge.forward)),
             back.as_deref(),
         );
@@ -151,37 +153,54 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     out
 }
 
-/// An edge from circle to circle, `above` over its middle and `below` (red) under it, both
-/// turned with the edge.
+/// An edge from circle to circle, straight or bent `bend` steps to its left, `above` over
+/// its middle and `below` (red) under it, both turned with the edge.
 fn write_edge(
     out: &mut String,
-    from: (f64, f64),
-    to: (f64, f64),
+    (from, to): ((f64, f64), (f64, f64)),
+    bend: i32,
     above: &str,
     below: Option<&str>,
 ) {
     let (dx, dy) = (to.0 - from.0, to.1 - from.1);
     let length = (dx * dx + dy * dy).sqrt().max(1.0);
     let (ux, uy) = (dx / length, dy / length);
-    let start = (from.0 + ux * RADIUS, from.1 + uy * RADIUS);
-    let end = (to.0 - ux * RADIUS, to.1 - uy * RADIUS);
+    // The control point, off the middle to the left of the direction (up for a rightward edge).
+    let lift = f64::from(bend) * 0.18 * length;
+    let control = (
+        (from.0 + to.0) / 2.0 + uy * lift,
+        (from.1 + to.1) / 2.0 - ux * lift,
+    );
+    let toward = |p: (f64, f64), q: (f64, f64)| {
+        let (ex, ey) = (q.0 - p.0, q.1 - p.1);
+        let l = (ex * ex + ey * ey).sqrt().max(1.0);
+        (p.0 + ex / l * RADIUS, p.1 + ey / l * RADIUS)
+    };
+    let (start, end) = (toward(from, control), toward(to, control));
     let _ = writeln!(
         out,
-        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#000\" marker-end=\"url(#arrow)\"/>",
+        "<path d=\"M{} {} Q{} {} {} {}\" fill=\"none\" stroke=\"#000\" marker-end=\"url(#arrow)\"/>",
         px(start.0),
         px(start.1),
+        px(control.0),
+        px(control.1),
         px(end.0),
         px(end.1)
     );
-    let (mx, my) = ((start.0 + end.0) / 2.0, (start.1 + end.1) / 2.0);
-    let angle = uy.atan2(ux).to_degrees();
+    // The curve's middle, and its direction there (that of the chord).
+    let (mx, my) = (
+        (start.0 + 2.0 * control.0 + end.0) / 4.0,
+        (start.1 + 2.0 * control.1 + end.1) / 4.0,
+    );
+    let angle = (end.1 - start.1).atan2(end.0 - start.0).to_degrees();
     let label = |text: &str, offset: f64, fill: &str| {
         format!(
             "<text x=\"{x}\" y=\"{y}\" font-size=\"12\" text-anchor=\"middle\" fill=\"{fill}\" \
-             transform=\"rotate({a} {x} {y})\">{}</text>",
-            escape(text),
+             transform=\"rotate({a} {x} {m})\">{}</text>",
+            escape(&text.replace('-', "\u{2212}")),
             x = px(mx),
             y = px(my + offset),
+            m = px(my),
             a = px(angle)
         )
     };

@@ -47,7 +47,7 @@ fn the_rows_go_from_the_formula_to_the_numbers_to_the_value() {
         latex.contains("\\frac{\\partial f}{\\partial x} &= \\frac{\\partial f}{\\partial u_{1}}\\cdot1 = (-4)\\cdot1 = -4"),
         "{latex}"
     );
-    assert!(latex.contains("multiplication node"), "{latex}");
+    assert!(latex.contains("Multiplication node"), "{latex}");
     // A rounded value is written with ≈, never =.
     let rounded = graph("sigmoid(x)", "x=1", &[]);
     assert!(rounded.contains("\\approx 0.7311"), "{rounded}");
@@ -193,8 +193,9 @@ fn random_formula(rng: &mut Rng, depth: u32) -> F {
             n => F::Var((n as usize - 1) % 3),
         };
     }
+    let choice = rng.below(12);
     let mut sub = || Box::new(random_formula(rng, depth - 1));
-    match rng.below(11) {
+    match choice {
         0 | 1 => F::Add(sub(), sub()),
         2 => F::Sub(sub(), sub()),
         3 | 4 => F::Mul(sub(), sub()),
@@ -207,6 +208,7 @@ fn random_formula(rng: &mut Rng, depth: u32) -> F {
         7 => F::Tanh(sub()),
         8 => F::Sigmoid(sub()),
         9 => F::Sin(sub()),
+        10 => F::Exp(sub()),
         _ => F::Log1p2(sub()),
     }
 }
@@ -329,7 +331,7 @@ fn a_markdown_post_gets_its_svg_beside_it() {
     assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
     // Forward −12 above the output's edge, backward 1 below it in red.
     assert!(
-        svg.contains(">-12</text>") && svg.contains("fill=\"#c62828\""),
+        svg.contains(">\u{2212}12</text>") && svg.contains("fill=\"#c62828\""),
         "{svg}"
     );
 }
@@ -347,43 +349,77 @@ fn refused(formula: &str, at: &str) -> String {
     stderr
 }
 
-#[test]
-fn hostile_formulas_and_values_are_refused_where_they_are() {
-    let cases: Vec<(String, &str, &str)> = vec![
-        ("x*y".into(), "x=1", "`y` has no value"),
+/// Each refusal's name (its snapshot, and its entry in docs/errors.md), formula, `--at` and
+/// what its message says.
+fn refusals() -> Vec<(&'static str, String, &'static str, &'static str)> {
+    vec![
+        ("no_value", "x*y".into(), "x=1", "`y` has no value"),
         (
+            "not_in_formula",
             "x".into(),
             "x=1,w=2",
             "`w` is not a variable of the formula",
         ),
-        ("x".into(), "x=1,x=2", "two values"),
-        ("x".into(), "x", "expected `name=number`"),
-        ("x".into(), "x=−2", "not a number"),
-        ("x".into(), "x=1e99", "too large"),
-        ("x/(y-y)".into(), "x=1,y=2", "division by zero"),
+        ("two_values", "x".into(), "x=1,x=2", "two values"),
         (
+            "not_an_assignment",
+            "x".into(),
+            "x",
+            "expected `name=number`",
+        ),
+        ("pdf_minus_in_at", "x".into(), "x=\u{2212}2", "not a number"),
+        ("number_too_large", "x".into(), "x=1e99", "too large"),
+        (
+            "division_by_zero",
+            "x/(y-y)".into(),
+            "x=1,y=2",
+            "division by zero",
+        ),
+        (
+            "log_of_negative",
             "log(x)".into(),
             "x=-1",
             "log of a number that is not positive",
         ),
-        ("sqrt(x)".into(), "x=0", "the local derivative of sqrt(x)"),
-        ("foo(x)".into(), "x=1", "unknown function"),
-        ("x−y".into(), "x=1,y=2", "expected"),
-        ("x，y".into(), "x=1,y=2", "expected"),
-        ("".into(), "", "expected"),
-        ("x+".into(), "x=1", "expected"),
         (
+            "local_derivative",
+            "sqrt(x)".into(),
+            "x=0",
+            "the local derivative of sqrt(x)",
+        ),
+        (
+            "unknown_function",
+            "foo(x)".into(),
+            "x=1",
+            "unknown function",
+        ),
+        ("pdf_minus", "x\u{2212}y".into(), "x=1,y=2", "U+2212"),
+        (
+            "full_width_comma",
+            "x\u{ff0c}y".into(),
+            "x=1,y=2",
+            "full-width",
+        ),
+        ("empty", "".into(), "", "expected"),
+        ("unfinished", "x+".into(), "x=1", "expected"),
+        (
+            "nesting_10000_deep",
             format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000)),
             "x=1",
             "nest",
         ),
-        (vec!["x"; 400].join("+"), "x=1", "terms"),
-        (format!("{}x", "-".repeat(100)), "x=1", "deep"),
-    ];
-    for (formula, at, says) in cases {
+        ("too_many_terms", vec!["x"; 400].join("+"), "x=1", "terms"),
+        ("too_deep", format!("{}x", "-".repeat(100)), "x=1", "deep"),
+    ]
+}
+
+#[test]
+fn hostile_formulas_and_values_are_refused_where_they_are() {
+    for (name, formula, at, says) in refusals() {
         let message = refused(&formula, at);
         assert!(message.contains(says), "{formula:.40} --at {at}: {message}");
         assert!(message.contains("--> <"), "not located: {message}");
+        insta::assert_snapshot!(format!("refused_{name}"), message);
     }
     // A byte-order mark before the formula is read past, as in a file.
     let json = graph_json("\u{feff}x*2", "x=3");
