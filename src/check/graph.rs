@@ -61,13 +61,7 @@ fn convert(
                 spans.push(*span);
             }
             let b = convert(rhs, spans, variables)?;
-            match op {
-                Op::Add => Expr::Add(vec![a, b]),
-                Op::Sub => Expr::minus(a, b),
-                Op::Mul => Expr::Mul(vec![a, b]),
-                Op::Div => Expr::Div(Box::new(a), Box::new(b)),
-                Op::Pow => Expr::pow(a, b),
-            }
+            super::formulas::binary(*op, a, b)
         }
         Formula::Call {
             function,

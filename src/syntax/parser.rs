@@ -68,13 +68,8 @@ pub fn parse_within(text: &str, limits: &Limits) -> Result<File, Error> {
 /// file's formulas; `max_tokens` bounds the text before pest reads it.
 pub fn parse_formula(text: &str, max_tokens: usize) -> Result<Formula, Error> {
     scan(text, max_tokens)?;
-    let mut pairs = NetworkParser::parse(Rule::formula_only, text).map_err(|plain| {
-        let _turn = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
-        pest::set_error_detail(true);
-        let detailed = NetworkParser::parse(Rule::formula_only, text).err();
-        pest::set_error_detail(false);
-        syntax_error(text, detailed.unwrap_or(plain))
-    })?;
+    let mut pairs = NetworkParser::parse(Rule::formula_only, text)
+        .map_err(|plain| explained(Rule::formula_only, text, plain))?;
     let whole = pairs
         .next()
         .expect("the formula rule always yields one pair");
@@ -128,19 +123,24 @@ fn shift(formula: &mut Formula, by: usize) {
 /// errors take turns at it.
 static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The error of a text that `rule` did not parse (`plain`, pest's first error), explained by
+/// parsing it again with every attempt recorded.
+fn explained(rule: Rule, text: &str, plain: pest::error::Error<Rule>) -> Error {
+    let _turn = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
+    pest::set_error_detail(true);
+    let detailed = NetworkParser::parse(rule, text).err();
+    pest::set_error_detail(false);
+    syntax_error(text, detailed.unwrap_or(plain))
+}
+
 /// Parses a whole text with pest: a file the direct reader does not read, and every error.
 fn parse_with_pest(text: &str) -> Result<File, Error> {
     // Recording every attempt (for a message that says what was expected) costs more than the
     // parse itself, so it is done only to explain a text that did not parse. pest's switch is
     // one for the whole process: explanations take turns, and a parse that succeeds never
     // touches it (while one is on, other parses are only slower).
-    let mut pairs = NetworkParser::parse(Rule::file, text).map_err(|plain| {
-        let _turn = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
-        pest::set_error_detail(true);
-        let detailed = NetworkParser::parse(Rule::file, text).err();
-        pest::set_error_detail(false);
-        syntax_error(text, detailed.unwrap_or(plain))
-    })?;
+    let mut pairs = NetworkParser::parse(Rule::file, text)
+        .map_err(|plain| explained(Rule::file, text, plain))?;
     let file = pairs.next().expect("the file rule always yields one pair");
     let mut statements = Vec::new();
     for pair in file.into_inner() {
