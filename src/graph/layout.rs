@@ -35,21 +35,22 @@ pub fn layout(graph: &Graph) -> (Vec<Place>, usize, usize) {
     (places, heights.len(), rows)
 }
 
-/// How far each edge (`from`, `to`) is bent, in steps (0: straight; the sign: to which side):
-/// an edge that skips columns bends round the nodes between, and a second edge between the
-/// same two nodes (`x·x`) bends away from the first.
+/// How far each edge (`from`, `to`) is bent, in half steps (0: straight; the sign: to which
+/// side): edges between the same two nodes (`x·x`) spread symmetrically, one to each side,
+/// and an edge that skips columns bends further, round the nodes between.
 pub fn bends(edges: &[(usize, usize)], places: &[Place]) -> Vec<i32> {
     edges
         .iter()
         .enumerate()
         .map(|(k, &(from, to))| {
-            let before = edges[..k].iter().filter(|&&e| e == (from, to)).count() as i32;
-            let skips = places[to].column > places[from].column + 1;
-            match (skips, before) {
-                (true, d) => d + 1,
-                (false, 0) => 0,
-                (false, d) if d % 2 == 1 => (d + 1) / 2,
-                (false, d) => -d / 2,
+            let same = |e: &&(usize, usize)| **e == (from, to);
+            let before = edges[..k].iter().filter(same).count() as i32;
+            let all = edges.iter().filter(same).count() as i32;
+            let spread = 2 * before - (all - 1);
+            if places[to].column > places[from].column + 1 {
+                spread + 2
+            } else {
+                spread
             }
         })
         .collect()

@@ -201,8 +201,8 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
     for (edge, bend) in worked.edges.iter().zip(bent) {
         let path = match bend {
             0 => "--".to_string(),
-            b if b > 0 => format!("to[bend left={}]", 18 * b),
-            b => format!("to[bend right={}]", -18 * b),
+            b if b > 0 => format!("to[bend left={}]", 25 * b),
+            b => format!("to[bend right={}]", -25 * b),
         };
         let below = edge.back.as_ref().map_or(String::new(), |b| {
             format!(
@@ -257,7 +257,7 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     );
     let _ = writeln!(
         out,
-        "\\subsection*{{{}}}\n{}\n",
+        "\\subsection*{{{}}}\n{}\n\n",
         escape_text(w.backward),
         escape_text(w.backward_intro)
     );

@@ -67,7 +67,8 @@ pub fn json(worked: &Worked, printer: &Printer) -> String {
 const COLUMN: f64 = 150.0;
 const ROW: f64 = 80.0;
 const RADIUS: f64 = 17.0;
-const MARGIN: f64 = 40.0;
+const MARGIN: f64 = 56.0;
+const LIFT: f64 = 60.0;
 const RED: &str = "#c62828";
 
 fn px(v: f64) -> String {
@@ -153,7 +154,7 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     out
 }
 
-/// An edge from circle to circle, straight or bent `bend` steps to its left, `above` over
+/// An edge from circle to circle, straight or bent `bend` half steps to its left, `above` over
 /// its middle and `below` (red) under it, both turned with the edge.
 fn write_edge(
     out: &mut String,
@@ -166,7 +167,8 @@ fn write_edge(
     let length = (dx * dx + dy * dy).sqrt().max(1.0);
     let (ux, uy) = (dx / length, dy / length);
     // The control point, off the middle to the left of the direction (up for a rightward edge).
-    let lift = f64::from(bend) * 0.18 * length;
+    // At most a node's row apart, so that the curve stays inside the frame.
+    let lift = (f64::from(bend) * 0.25 * length).clamp(-LIFT, LIFT);
     let control = (
         (from.0 + to.0) / 2.0 + uy * lift,
         (from.1 + to.1) / 2.0 - ux * lift,
