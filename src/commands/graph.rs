@@ -44,10 +44,7 @@ pub fn run(settings: &GraphSettings, source: &mut Option<Source>) -> Result<(), 
     *source = Some(Source::new(FORMULA, text.clone()));
     // A formula's tokens are its terms and brackets: a few times its terms bound them.
     let formula = formula_from_text(&text, 4 * MAX_FORMULA_TERMS)?;
-    let given = given_values(&at).map_err(|e| {
-        *source = Some(Source::new(AT, at.clone()));
-        e
-    })?;
+    let given = given_values(&at).inspect_err(|_| *source = Some(Source::new(AT, at.clone())))?;
     if let Some((name, span)) = formula
         .variables
         .iter()
