@@ -37,7 +37,8 @@ pub fn layout(graph: &Graph) -> (Vec<Place>, usize, usize) {
 
 /// How far each edge (`from`, `to`) is bent, in half steps (0: straight; the sign: to which
 /// side): edges between the same two nodes (`x·x`) spread symmetrically, one to each side,
-/// and an edge that skips columns bends further, round the nodes between.
+/// and an edge that skips columns bends further to its right, round the nodes between
+/// and away from the edges above it.
 pub fn bends(edges: &[(usize, usize)], places: &[Place]) -> Vec<i32> {
     edges
         .iter()
@@ -48,7 +49,7 @@ pub fn bends(edges: &[(usize, usize)], places: &[Place]) -> Vec<i32> {
             let all = edges.iter().filter(same).count() as i32;
             let spread = 2 * before - (all - 1);
             if places[to].column > places[from].column + 1 {
-                spread + 2
+                spread - 2
             } else {
                 spread
             }

@@ -14,6 +14,8 @@ mod layout;
 mod passes;
 mod words;
 
+#[cfg(test)]
+use layout::Place;
 pub use layout::{bends, layout};
 pub use passes::{work, Failure};
 pub use words::{node_kind, rule_name, words, Tongue};
@@ -228,5 +230,73 @@ impl Graph {
             Op::Neg => Expr::Neg(Box::new(input(0))),
             Op::Call(f) => Expr::call(f, input(0)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x() -> Expr {
+        Expr::Var("x")
+    }
+
+    #[test]
+    fn a_variable_read_twice_is_one_node_with_two_edges() {
+        // x·x + x: one x, a product, a sum.
+        let e = Expr::Add(vec![Expr::Mul(vec![x(), x()]), x()]);
+        let graph = Graph::from_expr(&e);
+        let ops: Vec<String> = graph.nodes.iter().map(|n| n.op.name()).collect();
+        assert_eq!(ops, ["input", "mul", "add"]);
+        assert_eq!(graph.nodes[1].inputs, [0, 0]);
+        let worked = work(graph, &|_| Some(Value::int(3))).unwrap();
+        assert_eq!(worked.value().exact(), Value::int(12).exact());
+        assert_eq!(worked.gradients[0].exact(), Value::int(7).exact());
+        assert_eq!(worked.edges_from(0).count(), 3);
+    }
+
+    #[test]
+    fn origins_are_the_formulas_pre_order_and_a_difference_is_one_node() {
+        // (x − 2)·y: pre-order Mul 0, Add 1, x 2, Neg 3, 2 4, y 5.
+        let e = Expr::Mul(vec![Expr::minus(x(), Expr::int(2)), Expr::Var("y")]);
+        let graph = Graph::from_expr(&e);
+        let seen: Vec<(String, usize)> = graph
+            .nodes
+            .iter()
+            .map(|n| (n.op.name(), n.origin))
+            .collect();
+        let expected = [
+            ("input", 2),
+            ("const", 4),
+            ("sub", 1),
+            ("input", 5),
+            ("mul", 0),
+        ];
+        let expected: Vec<(String, usize)> =
+            expected.iter().map(|(o, n)| (o.to_string(), *n)).collect();
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn local_derivatives_name_their_rule_and_constants_get_none() {
+        let e = Expr::pow(x(), Expr::int(2));
+        let worked = work(Graph::from_expr(&e), &|_| Some(Value::int(-3))).unwrap();
+        let into: Vec<&Edge> = worked.edges.iter().collect();
+        let base = into.iter().find(|e| e.from == 0).unwrap();
+        let back = base.back.as_ref().unwrap();
+        assert_eq!(back.local.rules.first(), Some(&"power rule"));
+        assert_eq!(back.backward.exact(), Value::int(-6).exact());
+        assert!(into.iter().find(|e| e.from == 1).unwrap().back.is_none());
+    }
+
+    #[test]
+    fn edges_between_the_same_nodes_spread_and_skipping_edges_bend() {
+        let places = [
+            Place { column: 0, row: 0 },
+            Place { column: 1, row: 0 },
+            Place { column: 2, row: 0 },
+        ];
+        let edges = [(0, 1), (0, 1), (1, 2), (0, 2)];
+        assert_eq!(bends(&edges, &places), [-1, 1, 0, -2]);
     }
 }

@@ -201,8 +201,9 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
     for (edge, bend) in worked.edges.iter().zip(bent) {
         let path = match bend {
             0 => "--".to_string(),
-            b if b > 0 => format!("to[bend left={}]", 25 * b),
-            b => format!("to[bend right={}]", -25 * b),
+            // At most 30°: a long edge bent further loops round the picture.
+            b if b > 0 => format!("to[bend left={}]", (25 * b).min(30)),
+            b => format!("to[bend right={}]", (-25 * b).min(30)),
         };
         let below = edge.back.as_ref().map_or(String::new(), |b| {
             format!(

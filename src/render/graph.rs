@@ -87,7 +87,7 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     };
     let (width, height) = (
         2.0 * MARGIN + columns as f64 * COLUMN,
-        2.0 * MARGIN + (rows as f64 - 1.0) * ROW + 40.0,
+        2.0 * MARGIN + (rows as f64 - 1.0) * ROW,
     );
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
