@@ -9,7 +9,7 @@ use crate::derivation::Row;
 use crate::graph::{bends, layout, node_kind, rule_name, words, Op, Tongue, Worked};
 use crate::math::expr::{interned, Expr};
 
-use super::{escape_text, Printer};
+use super::{escape_text, fit, Printer};
 
 /// How node `n` is named in the rows: a variable by its name, a constant by its number, f
 /// for the output, and u₁, u₂, … for the nodes between, in the order they are computed.
@@ -44,14 +44,33 @@ fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>) -> String {
             });
         }
     }
-    let mut out = printer.expr(lhs);
-    out.push_str(" &");
-    for (row, rel) in kept.iter().zip(printer.relations(&kept)) {
-        let _ = write!(out, "{rel} ");
-        printer.write_expr(&row.expr, &mut out);
-        out.push(' ');
+    let name = printer.expr(lhs);
+    let parts: Vec<String> = kept
+        .iter()
+        .zip(printer.relations(&kept))
+        .map(|(row, rel)| format!("{rel} {}", printer.expr(&row.expr)))
+        .collect();
+    let whole = parts.join(" ");
+    if fit::width(&format!("{name}{whole}")) <= fit::LINE {
+        return format!("{name} &{whole}");
     }
-    out.truncate(out.trim_end().len());
+    // Too wide for the line: a relation a line, and a line still too wide broken as the
+    // layer view's rows are.
+    let room = fit::LINE - fit::width(&name);
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts {
+        match fit::width(&part) > room {
+            true => match fit::break_wide_row(&part, room, room, fit::TALLEST) {
+                Some(pieces) => lines.extend(pieces),
+                None => lines.push(part),
+            },
+            false => lines.push(part),
+        }
+    }
+    let mut out = format!("{name} &{}", lines[0]);
+    for line in &lines[1..] {
+        let _ = write!(out, " \\\\\n&{line}");
+    }
     out
 }
 
@@ -170,7 +189,9 @@ const ROW: f64 = 1.9;
 /// The graph as a TikZ picture: a circle per node (its name, or its operation's sign), each
 /// edge with its forward value above and its backward gradient below, in red.
 pub fn tikz(worked: &Worked, printer: &Printer) -> String {
-    let (places, _, _) = layout(&worked.graph);
+    let (places, columns, _) = layout(&worked.graph);
+    // Columns closer together where the picture would be wider than the line (16 cm).
+    let column = COLUMN.min(16.0 / (columns as f64 - 0.4).max(1.0));
     let names = node_names(worked);
     let mut out = String::from(
         "\\begin{tikzpicture}[node/.style={circle,draw,minimum size=8mm,inner sep=1pt},\n  \
@@ -185,7 +206,7 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
         let _ = writeln!(
             out,
             "\\node[node] (n{n}) at ({:.2},{:.2}) {{${label}$}};",
-            p.column as f64 * COLUMN,
+            p.column as f64 * column,
             -(p.row as f64) * ROW
         );
     }
@@ -194,7 +215,7 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
         out,
         "\\draw[->] (n{output}) -- node[value,above] {{${}$}} node[value,below,red] {{$1$}} ++({:.2},0) node[right] {{$f$}};",
         printer.value(worked.values[output]),
-        COLUMN * 0.6
+        column * 0.6
     );
     let pairs: Vec<(usize, usize)> = worked.edges.iter().map(|e| (e.from, e.to)).collect();
     let bent = bends(&pairs, &places);
