@@ -280,6 +280,10 @@ fn the_documents_compile_in_english_and_japanese_without_overfull_boxes() {
         ("(x+y)*z", "x=-2,y=5,z=-4"),
         ("sigmoid(w*x+b)", "w=2,x=-1,b=-3"),
         ("x*x+x", "x=3"),
+        (
+            "sigmoid(w1*x1+w2*x2+b)*tanh(x1*x2)/(1+exp(-x1))",
+            "w1=0.5,w2=-1.5,x1=2,x2=0.25,b=0.1",
+        ),
     ];
     for (engine, lang) in [("pdflatex", "en"), ("lualatex", "ja")] {
         if !tex_available(engine) {
