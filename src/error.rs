@@ -639,6 +639,8 @@ impl std::fmt::Display for Expected {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Found {
     EndOfFile,
+    /// The end of a formula given alone (`graph "x+"`).
+    EndOfFormula,
     EndOfLine,
     /// A word, its first characters; `cut` when it goes on.
     Word {
@@ -654,6 +656,7 @@ impl std::fmt::Display for Found {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Found::EndOfFile => write!(f, "the end of the file"),
+            Found::EndOfFormula => write!(f, "the end of the formula"),
             Found::EndOfLine => write!(f, "the end of the line"),
             Found::Word { text, cut } => write!(f, "`{text}{}`", if *cut { "…" } else { "" }),
             Found::Char(c) => write!(f, "`{c}`"),

@@ -68,8 +68,22 @@ pub fn parse_within(text: &str, limits: &Limits) -> Result<File, Error> {
 /// file's formulas; `max_tokens` bounds the text before pest reads it.
 pub fn parse_formula(text: &str, max_tokens: usize) -> Result<Formula, Error> {
     scan(text, max_tokens)?;
-    let mut pairs = NetworkParser::parse(Rule::formula_only, text)
-        .map_err(|plain| explained(Rule::formula_only, text, plain))?;
+    let mut pairs = NetworkParser::parse(Rule::formula_only, text).map_err(|plain| {
+        match explained(Rule::formula_only, text, plain) {
+            // A formula alone is not a file.
+            Error::Syntax {
+                fault: SyntaxFault::Expected { expected, found },
+                span,
+            } if found == Found::EndOfFile => Error::Syntax {
+                fault: SyntaxFault::Expected {
+                    expected,
+                    found: Found::EndOfFormula,
+                },
+                span,
+            },
+            other => other,
+        }
+    })?;
     let whole = pairs
         .next()
         .expect("the formula rule always yields one pair");
