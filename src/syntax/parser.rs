@@ -72,9 +72,13 @@ pub fn parse_formula(text: &str, max_tokens: usize) -> Result<Formula, Error> {
         match explained(Rule::formula_only, text, plain) {
             // A formula alone is not a file.
             Error::Syntax {
-                fault: SyntaxFault::Expected { expected, found },
+                fault:
+                    SyntaxFault::Expected {
+                        expected,
+                        found: Found::EndOfFile,
+                    },
                 span,
-            } if found == Found::EndOfFile => Error::Syntax {
+            } => Error::Syntax {
                 fault: SyntaxFault::Expected {
                     expected,
                     found: Found::EndOfFormula,
