@@ -55,6 +55,19 @@ for title, prefixes in groups:
     out.append("")
 left=[n for n,m in rows if n not in used]
 assert not left, left
+graph=[]
+for snap in sorted(glob.glob('tests/it/snapshots/it__graph__refused_*.snap')):
+    name=re.search(r'refused_(.*)\.snap',snap).group(1)
+    body=open(snap).read().split('---\n',2)[2]
+    graph.append((name, body.splitlines()[0]))
+if graph:
+    out += ["## Computational graphs (`graph \"FORMULA\" --at …`, see graph.md)", "",
+    "A fault in the formula points into it (`--> <formula>:1:3`), one in the values into `--at`",
+    "(`--> <--at>:1:5`). The cases are `refusals()` in `tests/it/graph.rs`:", "",
+    "| case | message |", "|---|---|"]
+    for n,m in graph:
+        out.append("| %s | %s |" % (n.replace('_',' '), m.replace('|','\\|')))
+    out.append("")
 out += ["## Numeric faults", "",
 "A value that overflows, divides by zero, takes the logarithm of a number that is not",
 "positive or is not a real number stops the derivation with the quantity and the step that",

@@ -13,7 +13,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src')
 # is) and math (numbers, formulas) come first: error's kinds carry their data; error and model
 # are plain data every later stage shares; cli and lib tie everything together.
 STAGES = {
-    'chars': 0, 'math': 0, 'error': 1, 'model': 1, 'syntax': 2, 'check': 3, 'derivation': 4,
+    'chars': 0, 'math': 0, 'error': 1, 'model': 1, 'syntax': 2, 'check': 3, 'derivation': 4, 'graph': 4,
     'latex': 5, 'render': 6, 'output': 6, 'commands': 7, 'cli': 8, 'lib': 9, 'main': 9,
 }
 

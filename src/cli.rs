@@ -35,6 +35,9 @@ enum Command {
     /// Check a student's hand calculation: each answer correct, following from their own
     /// earlier answers (error carried forward) or wrong; exit 3 when some are not correct.
     Grade(GradeArgs),
+    /// Work a formula's computational graph: forward values, backward gradients node by
+    /// node, every partial derivative (`graph "(x+y)*z" --at x=-2,y=5,z=-4`).
+    Graph(GraphArgs),
     /// Write a random valid `.nn` file of the given sizes (for benchmarks and stress tests).
     Gen(GenArgs),
     /// Work with the built-in templates.
@@ -127,6 +130,36 @@ impl LimitArgs {
             gradients: self.max_gradients,
         }
     }
+}
+
+#[derive(clap::Args, Debug)]
+struct GraphArgs {
+    /// The formula, in the `.nn` formula language: `+ - * / ^`, exp, log, sqrt, tanh,
+    /// sigmoid, softplus, sin, cos, abs; every name is a variable.
+    #[arg(allow_hyphen_values = true)]
+    formula: String,
+    /// The value of every variable: `x=-2,y=5,z=-4`.
+    #[arg(long, allow_hyphen_values = true, default_value = "")]
+    at: String,
+    /// Output format (`svg`: the graph's picture alone).
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Latex)]
+    format: FormatArg,
+    /// Write to this file instead of standard output (a Markdown post gets its SVG beside it).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Significant digits of the numbers shown.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=17))]
+    digits: u32,
+    /// How an exact number exactly half-way at the last shown digit is rounded.
+    #[arg(long, value_enum, default_value_t = RoundingArg::HalfUp)]
+    rounding: RoundingArg,
+    /// The language of the prose and headings (ja: the textbook's 乗算ノード, 加算ノード, …;
+    /// documents use lualatex).
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    lang: LangArg,
+    /// Where the Markdown goes (how math is fenced).
+    #[arg(long, value_enum, default_value_t = FlavorArg::Qiita)]
+    flavor: FlavorArg,
 }
 
 #[derive(clap::Args, Debug)]
@@ -467,6 +500,19 @@ where
             Ok(false) => return 3,
             Err(error) => Err(error),
         },
+        Command::Graph(args) => crate::commands::graph::run(
+            &crate::commands::graph::GraphSettings {
+                formula: &args.formula,
+                at: &args.at,
+                format: args.format.into(),
+                lang: args.lang.into(),
+                flavor: args.flavor.into(),
+                digits: args.digits,
+                rounding: args.rounding.into(),
+                output: args.output.as_deref(),
+            },
+            &mut source,
+        ),
         Command::Gen(args) => {
             let limits = args.limits.limits();
             crate::commands::gen::generate(&args.sizes, &args.acts, args.bias, args.seed, &limits)

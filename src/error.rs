@@ -409,6 +409,16 @@ pub enum Error {
         error: Box<Error>,
     },
 
+    /// `graph "FORMULA" --at …` that cannot be worked (issue 17): located in the formula, or
+    /// in the `--at` text for a fault of its values.
+    #[error("{fault}")]
+    Graph {
+        /// What is wrong.
+        fault: GraphFault,
+        /// Where in the formula or in `--at`.
+        span: Span,
+    },
+
     /// An `optimizer`, `weight_decay` or `dropout` that says something impossible (issue 18).
     #[error("{fault}")]
     Training {
@@ -638,6 +648,8 @@ impl std::fmt::Display for Expected {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Found {
     EndOfFile,
+    /// The end of a formula given alone (`graph "x+"`).
+    EndOfFormula,
     EndOfLine,
     /// A word, its first characters; `cut` when it goes on.
     Word {
@@ -653,6 +665,7 @@ impl std::fmt::Display for Found {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Found::EndOfFile => write!(f, "the end of the file"),
+            Found::EndOfFormula => write!(f, "the end of the formula"),
             Found::EndOfLine => write!(f, "the end of the line"),
             Found::Word { text, cut } => write!(f, "`{text}{}`", if *cut { "…" } else { "" }),
             Found::Char(c) => write!(f, "`{c}`"),
@@ -1139,6 +1152,74 @@ fn with_layer(name: &str, layer: Option<u32>) -> String {
     match layer {
         Some(l) => format!("{name} {l}"),
         None => name.to_string(),
+    }
+}
+
+/// Why `graph "FORMULA" --at …` cannot be worked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GraphFault {
+    /// A variable of the formula that `--at` gives no value.
+    NoValue { name: String, given: Vec<String> },
+    /// `--at` gives a value to a name the formula does not use.
+    NotInFormula { name: String, used: Vec<String> },
+    /// `--at` gives a variable two values.
+    TwoValues(String),
+    /// An item of `--at` that is not `name=number`.
+    NotAnAssignment(String),
+    /// A value of `--at` that is not a number as the language writes one (`-2`, `0.5`, `1e-3`).
+    NotANumber(String),
+    /// A node whose value or local derivative leaves the real numbers (`node` as written).
+    Numeric {
+        node: String,
+        fault: String,
+        backward: bool,
+    },
+}
+
+impl std::fmt::Display for GraphFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |names: &[String]| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        match self {
+            GraphFault::NoValue { name, given } => write!(
+                f,
+                "`{name}` has no value: give it one with --at (such as --at {name}=1); --at gives {}",
+                names(given)
+            ),
+            GraphFault::NotInFormula { name, used } => write!(
+                f,
+                "`{name}` is not a variable of the formula; its variables are {}",
+                names(used)
+            ),
+            GraphFault::TwoValues(name) => write!(f, "--at gives `{name}` two values"),
+            GraphFault::NotAnAssignment(text) => write!(
+                f,
+                "expected `name=number` in --at (such as x=-2,y=5), found `{text}`"
+            ),
+            GraphFault::NotANumber(text) => write!(
+                f,
+                "the value `{text}` in --at is not a number such as -2, 0.5 or 1e-3"
+            ),
+            GraphFault::Numeric {
+                node,
+                fault,
+                backward: false,
+            } => write!(f, "{node}: {fault}"),
+            GraphFault::Numeric {
+                node,
+                fault,
+                backward: true,
+            } => write!(f, "the local derivative of {node}: {fault}"),
+        }
     }
 }
 
@@ -1898,6 +1979,7 @@ impl Error {
             | Error::NoElement { span, .. }
             | Error::RoundedAway { span, .. }
             | Error::Answers { span, .. }
+            | Error::Graph { span, .. }
             | Error::Training { span, .. } => Some(*span),
             Error::Unworkable(unworkable) => unworkable.span,
             _ => None,

@@ -21,6 +21,7 @@ mod cli;
 mod commands;
 mod derivation;
 mod error;
+mod graph;
 mod latex;
 mod math;
 mod model;

@@ -110,37 +110,42 @@ fn convert(
             }
         },
         Formula::Neg { operand, .. } => Expr::Neg(Box::new(go(operand)?)),
-        Formula::Binary { op, lhs, rhs, .. } => {
-            let (a, b) = (go(lhs)?, go(rhs)?);
-            match op {
-                Op::Add => Expr::Add(vec![a, b]),
-                Op::Sub => Expr::minus(a, b),
-                Op::Mul => Expr::Mul(vec![a, b]),
-                Op::Div => Expr::Div(Box::new(a), Box::new(b)),
-                Op::Pow => Expr::pow(a, b),
-            }
-        }
+        Formula::Binary { op, lhs, rhs, .. } => binary(*op, go(lhs)?, go(rhs)?),
         Formula::Call {
             function,
             args,
             span,
-        } => {
-            let f = Func::elementary(&function.text).ok_or_else(|| Error::Unknown {
-                what: "function",
-                name: function.text.clone(),
-                expected: Func::ELEMENTARY.iter().map(|(name, _)| *name).collect(),
-                span: function.span,
-            })?;
-            if args.len() != 1 {
-                return Err(Error::Arity {
-                    function: function.text.clone(),
-                    given: args.len(),
-                    span: *span,
-                });
-            }
-            Expr::call(f, go(&args[0])?)
-        }
+        } => Expr::call(called(function, args, *span)?, go(&args[0])?),
     })
+}
+
+/// `a op b` as a tree (`a − b` is `a + (−b)`).
+pub(super) fn binary(op: Op, a: Expr, b: Expr) -> Expr {
+    match op {
+        Op::Add => Expr::Add(vec![a, b]),
+        Op::Sub => Expr::minus(a, b),
+        Op::Mul => Expr::Mul(vec![a, b]),
+        Op::Div => Expr::Div(Box::new(a), Box::new(b)),
+        Op::Pow => Expr::pow(a, b),
+    }
+}
+
+/// The elementary function a call names, which takes exactly one argument.
+pub(super) fn called(function: &Name, args: &[Formula], span: Span) -> Result<Func, Error> {
+    let f = Func::elementary(&function.text).ok_or_else(|| Error::Unknown {
+        what: "function",
+        name: function.text.clone(),
+        expected: Func::ELEMENTARY.iter().map(|(name, _)| *name).collect(),
+        span: function.span,
+    })?;
+    if args.len() != 1 {
+        return Err(Error::Arity {
+            function: function.text.clone(),
+            given: args.len(),
+            span,
+        });
+    }
+    Ok(f)
 }
 
 /// The terms of a formula, for the limit on formula rows.

@@ -9,11 +9,13 @@
 mod exam;
 mod fits;
 mod formulas;
+mod graph;
 mod layers;
 mod limits;
 mod training;
 
 pub use fits::target_fault;
+pub use graph::{formula_from_text, FreeFormula};
 
 use std::collections::HashMap;
 use std::sync::Arc;

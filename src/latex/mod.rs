@@ -13,6 +13,7 @@
 pub mod exam;
 pub mod fit;
 pub mod grade;
+pub mod graph;
 pub mod holes;
 pub mod matrix;
 

@@ -298,6 +298,23 @@ impl Func {
     }
 }
 
+/// `name` as the `&'static str` an [`Expr::Var`] holds: each distinct name is kept once for
+/// the life of the process (a formula has at most `MAX_FORMULA_TERMS` names, and the graph's
+/// own names are numbered nodes), so that variables of a user's formula (`graph "(x+y)*z"`)
+/// are variables as a function's parameter is.
+pub fn interned(name: &str) -> &'static str {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
 /// A formula.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {

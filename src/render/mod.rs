@@ -12,6 +12,7 @@
 //! the drawing is laid out by `drawing` and written as SVG by `svg` (as TikZ by a template).
 
 pub mod drawing;
+pub mod graph;
 pub mod svg;
 
 mod after;

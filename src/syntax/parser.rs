@@ -64,6 +64,40 @@ pub fn parse_within(text: &str, limits: &Limits) -> Result<File, Error> {
     }
 }
 
+/// A formula alone (`graph "(x+y)*z"`), within the nesting, size and depth limits of a
+/// file's formulas; `max_tokens` bounds the text before pest reads it.
+pub fn parse_formula(text: &str, max_tokens: usize) -> Result<Formula, Error> {
+    scan(text, max_tokens)?;
+    let mut pairs = NetworkParser::parse(Rule::formula_only, text).map_err(|plain| {
+        match explained(Rule::formula_only, text, plain) {
+            // A formula alone is not a file.
+            Error::Syntax {
+                fault:
+                    SyntaxFault::Expected {
+                        expected,
+                        found: Found::EndOfFile,
+                    },
+                span,
+            } => Error::Syntax {
+                fault: SyntaxFault::Expected {
+                    expected,
+                    found: Found::EndOfFormula,
+                },
+                span,
+            },
+            other => other,
+        }
+    })?;
+    let whole = pairs
+        .next()
+        .expect("the formula rule always yields one pair");
+    let expr = whole
+        .into_inner()
+        .next()
+        .expect("a formula holds one expression");
+    checked_formula(expr)
+}
+
 /// For the direct reader: the formula at byte `at` of `text`, read by the `expr` rule alone
 /// (as in the whole grammar: no rule looks behind), with its text and end; `None` for one the
 /// grammar or the limits refuse.
@@ -103,20 +137,28 @@ fn shift(formula: &mut Formula, by: usize) {
     }
 }
 
+/// pest's switch for recording every attempt is one for the whole process: explanations of
+/// errors take turns at it.
+static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The error of a text that `rule` did not parse (`plain`, pest's first error), explained by
+/// parsing it again with every attempt recorded.
+fn explained(rule: Rule, text: &str, plain: pest::error::Error<Rule>) -> Error {
+    let _turn = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
+    pest::set_error_detail(true);
+    let detailed = NetworkParser::parse(rule, text).err();
+    pest::set_error_detail(false);
+    syntax_error(text, detailed.unwrap_or(plain))
+}
+
 /// Parses a whole text with pest: a file the direct reader does not read, and every error.
 fn parse_with_pest(text: &str) -> Result<File, Error> {
     // Recording every attempt (for a message that says what was expected) costs more than the
     // parse itself, so it is done only to explain a text that did not parse. pest's switch is
     // one for the whole process: explanations take turns, and a parse that succeeds never
     // touches it (while one is on, other parses are only slower).
-    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let mut pairs = NetworkParser::parse(Rule::file, text).map_err(|plain| {
-        let _turn = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
-        pest::set_error_detail(true);
-        let detailed = NetworkParser::parse(Rule::file, text).err();
-        pest::set_error_detail(false);
-        syntax_error(text, detailed.unwrap_or(plain))
-    })?;
+    let mut pairs = NetworkParser::parse(Rule::file, text)
+        .map_err(|plain| explained(Rule::file, text, plain))?;
     let file = pairs.next().expect("the file rule always yields one pair");
     let mut statements = Vec::new();
     for pair in file.into_inner() {
@@ -659,7 +701,12 @@ fn describe(rule: &Rule) -> &'static str {
         Rule::vary_range => "a range such as `[-1, 1] step 0.1`",
         Rule::vary_set => "a set such as `{0, 1}`",
         Rule::custom_loss => "a loss formula such as `(y, t) = (y - t)^2 / 2`",
-        Rule::expr | Rule::unsigned | Rule::call | Rule::primary | Rule::prefix => "a formula",
+        Rule::expr
+        | Rule::formula_only
+        | Rule::unsigned
+        | Rule::call
+        | Rule::primary
+        | Rule::prefix => "a formula",
         Rule::infix => "an operator",
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
         Rule::neg => "a minus sign",

@@ -90,7 +90,8 @@ fn every_command_in_the_docs_runs_as_written() {
                 std::fs::copy(root().join(&example), dir.path().join(&example)).unwrap();
             }
             let mut parts = line.split(" && ");
-            let args: Vec<&str> = parts.next().unwrap().split_whitespace().skip(1).collect();
+            let words = shell_words(parts.next().unwrap());
+            let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
             for arg in &args {
                 let named = dir.path().join(arg);
                 if arg.ends_with(".nn") && !named.exists() {
@@ -124,6 +125,32 @@ fn every_command_in_the_docs_runs_as_written() {
         count >= 6,
         "only {count} commands found in docs/ and README.md"
     );
+}
+
+/// A command line's words as a shell splits them: at spaces, but for those inside double
+/// quotes (`graph "(x+y)*z"`), which are left out.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let (mut word, mut quoted, mut any) = (String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '"' => (quoted, any) = (!quoted, true),
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            c => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
 }
 
 /// The `.rs` files under `dir`, as paths relative to `src/`.

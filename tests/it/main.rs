@@ -11,6 +11,7 @@
 //! - `templates`: export, override, broken templates;
 //! - `exam`: the bundle, its sheets, Moodle and Canvas as the importers read them;
 //! - `grade`: hand calculations marked (correct, follows, wrong) against planted errors;
+//! - `graph`: the computational graph's numbers, documents, Markdown and refusals;
 //! - `robustness`: hostile input of every kind, never a panic, bounded time and memory;
 //! - `pinned`: every output byte for byte (insta snapshots);
 //! - `docs`: the examples of README.md and docs/ run as written.
@@ -29,6 +30,7 @@ mod docs;
 mod errors;
 mod exam;
 mod grade;
+mod graph;
 mod latex;
 mod markdown;
 mod numbers;

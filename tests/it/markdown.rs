@@ -2,7 +2,7 @@
 //! (`pictures`).
 
 mod pictures;
-mod renderers;
+pub(crate) mod renderers;
 
 use std::process::Command;
 
@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use crate::support::{derive, examples, root, skipped, tool_available};
 
 /// The math of a Markdown file: display blocks (between the flavor's fences) and `$…$`.
-fn markdown_math(markdown: &str, open: &str, close: &str) -> Vec<(String, bool)> {
+pub(crate) fn markdown_math(markdown: &str, open: &str, close: &str) -> Vec<(String, bool)> {
     let mut math = Vec::new();
     let mut block: Option<String> = None;
     for line in markdown.lines() {

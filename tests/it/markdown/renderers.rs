@@ -34,7 +34,7 @@ fn variants() -> Vec<[&'static str; 4]> {
 
 /// Whether node and the renderers are there; a missing one fails in CI and says it skipped
 /// elsewhere.
-fn renderers_installed() -> bool {
+pub(crate) fn renderers_installed() -> bool {
     if !tool_available("node", &["--version"]) {
         return false;
     }
@@ -57,7 +57,7 @@ fn renderers_installed() -> bool {
     installed
 }
 
-fn node(script: &str, list: &Path) -> String {
+pub(crate) fn node(script: &str, list: &Path) -> String {
     let output = Command::new("node")
         .arg(root().join("tests/katex").join(script))
         .arg(list)

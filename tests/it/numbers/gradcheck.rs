@@ -7,7 +7,7 @@
 
 use serde_json::Value as Json;
 
-use crate::support::{run_with, stdout};
+use crate::support::{run_with, stdout, Rng};
 
 /// A number with its derivative with respect to one parameter.
 #[derive(Clone, Copy, Debug)]
@@ -180,20 +180,12 @@ impl Net {
     }
 }
 
-/// splitmix64: a seeded generator of our own.
-struct Rng(u64);
+/// The test's numbers, drawn from the shared SplitMix64.
+trait Decimals {
+    fn decimal(&mut self, places: usize) -> String;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+impl Decimals for Rng {
     /// A decimal k·10^−places with |k| < 1000, as written in a file.
     fn decimal(&mut self, places: usize) -> String {
         let k = self.below(1999) as i64 - 999;
