@@ -3,7 +3,7 @@
 //! held whole.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 use rayon::prelude::*;
 
@@ -35,6 +35,18 @@ pub(super) enum ChainLayout<'t> {
 
 /// Blocks of more chains than this are printed in parallel, this many chains per piece.
 pub(super) const PIECE: usize = 512;
+/// Smaller blocks of at least this many chains are printed in parallel too, in two pieces per
+/// thread: a layer's forward sums (100 chains of 784 terms) are few but long.
+const FEW: usize = 8;
+
+/// How many chains of a block of `count` go into one piece, with `threads` to print them.
+fn piece_size(count: usize, threads: usize) -> usize {
+    match count {
+        0..FEW => count.max(1),
+        FEW..=PIECE => count.div_ceil(2 * threads).max(1),
+        _ => PIECE,
+    }
+}
 
 pub(super) struct Views<'a> {
     /// This view's number, unique in the process (the row templates it makes are its own).
@@ -175,9 +187,10 @@ impl<'a> Views<'a> {
     ) -> std::io::Result<()> {
         let count = pending.count();
         let lhs = self.lhs_width(pending);
+        let size = piece_size(count, rayon::current_num_threads());
         let piece = |p: usize, text: &mut String| {
             text.clear();
-            for k in p * PIECE..((p + 1) * PIECE).min(count) {
+            for k in p * size..((p + 1) * size).min(count) {
                 if k > 0 {
                     text.push_str("\\\\\n");
                 }
@@ -186,7 +199,7 @@ impl<'a> Views<'a> {
         };
         // A user's chain template that failed stops the output at the next piece.
         let stop = || std::io::Error::other("chain.tex.tera failed");
-        let pieces = count.div_ceil(PIECE);
+        let pieces = count.div_ceil(size);
         if pieces == 1 {
             let mut text = String::new();
             piece(0, &mut text);
@@ -195,24 +208,42 @@ impl<'a> Views<'a> {
             }
             return out.write_all(text.as_bytes());
         }
-        // Each batch's pieces are printed into the same buffers, grown once: fresh pages cost
-        // the kernel's zeroing of them.
+        // Pipelined: a printer thread fills one set of buffers with a batch of pieces (in
+        // parallel) while this thread writes the set before; the two sets go back and forth,
+        // grown once (fresh pages cost the kernel's zeroing of them).
         let batch = 2 * rayon::current_num_threads();
-        let mut texts = vec![String::new(); batch.min(pieces)];
-        for first in (0..pieces).step_by(batch) {
-            let texts = &mut texts[..batch.min(pieces - first)];
-            texts
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(n, text)| piece(first + n, text));
-            if self.failed() {
-                return Err(stop());
+        let sets = batch.min(pieces);
+        std::thread::scope(|scope| {
+            let (full, printed) = mpsc::sync_channel::<Vec<String>>(1);
+            let (empty, free) = mpsc::channel::<Vec<String>>();
+            for _ in 0..2 {
+                empty.send(vec![String::new(); sets]).ok();
             }
-            for text in texts.iter() {
-                out.write_all(text.as_bytes())?;
+            scope.spawn(move || {
+                for first in (0..pieces).step_by(batch) {
+                    let Ok(mut texts) = free.recv() else { return };
+                    texts.truncate(batch.min(pieces - first));
+                    texts
+                        .par_iter_mut()
+                        .enumerate()
+                        .for_each(|(n, text)| piece(first + n, text));
+                    if full.send(texts).is_err() {
+                        return;
+                    }
+                }
+            });
+            // Returning drops the channels' ends here, which stops the printer thread.
+            for texts in printed {
+                if self.failed() {
+                    return Err(stop());
+                }
+                for text in &texts {
+                    out.write_all(text.as_bytes())?;
+                }
+                empty.send(texts).ok();
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The element-wise rows of `groups`, unless only the matrix form is asked for.
