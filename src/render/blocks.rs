@@ -39,9 +39,11 @@ pub(super) const PIECE: usize = 512;
 /// thread: a layer's forward sums (100 chains of 784 terms) are few but long.
 const FEW: usize = 8;
 
-/// How many chains of a block of `count` go into one piece, with `threads` to print them.
-fn piece_size(count: usize, threads: usize) -> usize {
+/// How many chains of a block of `count` go into one piece, with `threads` to print them;
+/// chains `big` enough each get their own.
+fn piece_size(count: usize, threads: usize, big: bool) -> usize {
     match count {
+        _ if big => 1,
         0..FEW => count.max(1),
         FEW..=PIECE => count.div_ceil(2 * threads).max(1),
         _ => PIECE,
@@ -187,7 +189,7 @@ impl<'a> Views<'a> {
     ) -> std::io::Result<()> {
         let count = pending.count();
         let lhs = self.lhs_width(pending);
-        let size = piece_size(count, rayon::current_num_threads());
+        let size = piece_size(count, rayon::current_num_threads(), pending.big());
         let piece = |p: usize, text: &mut String| {
             text.clear();
             for k in p * size..((p + 1) * size).min(count) {
