@@ -68,6 +68,14 @@ pub(super) struct Views<'a> {
     pub(super) pending: Mutex<Vec<Pending<'a>>>,
 }
 
+/// Prints the `p`-th piece of a block into a buffer (cleared first).
+type Piece<'p> = dyn Fn(usize, &mut String) + Sync + 'p;
+
+/// The error that stops the output once a user's chain template has failed.
+fn stop() -> std::io::Error {
+    std::io::Error::other("chain.tex.tera failed")
+}
+
 impl<'a> Views<'a> {
     pub(super) fn new(
         derivation: &'a Derivation,
@@ -199,21 +207,51 @@ impl<'a> Views<'a> {
                 self.lay_out_pending(pending, k, lhs, text);
             }
         };
-        // A user's chain template that failed stops the output at the next piece.
-        let stop = || std::io::Error::other("chain.tex.tera failed");
         let pieces = count.div_ceil(size);
         if pieces == 1 {
             let mut text = String::new();
             piece(0, &mut text);
-            if self.failed() {
-                return Err(stop());
-            }
-            return out.write_all(text.as_bytes());
+            return self.write_texts(&[text], out);
         }
-        // Pipelined: a printer thread fills one set of buffers with a batch of pieces (in
-        // parallel) while this thread writes the set before; the two sets go back and forth,
-        // grown once (fresh pages cost the kernel's zeroing of them).
         let batch = 2 * rayon::current_num_threads();
+        if rayon::current_thread_index().is_some() {
+            return self.write_in_turn(pieces, batch, &piece, out);
+        }
+        self.write_pipelined(pieces, batch, &piece, out)
+    }
+
+    /// Prints `pieces` a batch at a time with the pool, writing each batch after it. For a
+    /// thread of the pool (an exam's variants): waiting on a printer thread, it would keep
+    /// itself from the pieces, and the pool from finishing them.
+    fn write_in_turn(
+        &self,
+        pieces: usize,
+        batch: usize,
+        piece: &Piece,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let mut texts = vec![String::new(); batch.min(pieces)];
+        for first in (0..pieces).step_by(batch) {
+            let texts = &mut texts[..batch.min(pieces - first)];
+            texts
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(n, text)| piece(first + n, text));
+            self.write_texts(texts, out)?;
+        }
+        Ok(())
+    }
+
+    /// Pipelined: a printer thread fills one set of buffers with a batch of `pieces` (in
+    /// parallel) while this thread writes the set before; the two sets go back and forth,
+    /// grown once (fresh pages cost the kernel's zeroing of them).
+    fn write_pipelined(
+        &self,
+        pieces: usize,
+        batch: usize,
+        piece: &Piece,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
         let sets = batch.min(pieces);
         std::thread::scope(|scope| {
             let (full, printed) = mpsc::sync_channel::<Vec<String>>(1);
@@ -236,16 +274,22 @@ impl<'a> Views<'a> {
             });
             // Returning drops the channels' ends here, which stops the printer thread.
             for texts in printed {
-                if self.failed() {
-                    return Err(stop());
-                }
-                for text in &texts {
-                    out.write_all(text.as_bytes())?;
-                }
+                self.write_texts(&texts, out)?;
                 empty.send(texts).ok();
             }
             Ok(())
         })
+    }
+
+    /// Writes printed pieces, unless a user's chain template has failed (which stops the
+    /// output at the next piece).
+    fn write_texts(&self, texts: &[String], out: &mut dyn Write) -> std::io::Result<()> {
+        if self.failed() {
+            return Err(stop());
+        }
+        texts
+            .iter()
+            .try_for_each(|text| out.write_all(text.as_bytes()))
     }
 
     /// The element-wise rows of `groups`, unless only the matrix form is asked for.
