@@ -71,6 +71,14 @@ pub(super) struct Views<'a> {
 /// Prints the `p`-th piece of a block into a buffer (cleared first).
 type Piece<'p> = dyn Fn(usize, &mut String) + Sync + 'p;
 
+/// Prints the pieces from `first` on into `texts`, one each, in parallel.
+fn print_batch(piece: &Piece, first: usize, texts: &mut [String]) {
+    texts
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(n, text)| piece(first + n, text));
+}
+
 /// The error that stops the output once a user's chain template has failed.
 fn stop() -> std::io::Error {
     std::io::Error::other("chain.tex.tera failed")
@@ -233,10 +241,7 @@ impl<'a> Views<'a> {
         let mut texts = vec![String::new(); batch.min(pieces)];
         for first in (0..pieces).step_by(batch) {
             let texts = &mut texts[..batch.min(pieces - first)];
-            texts
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(n, text)| piece(first + n, text));
+            print_batch(piece, first, texts);
             self.write_texts(texts, out)?;
         }
         Ok(())
@@ -263,10 +268,7 @@ impl<'a> Views<'a> {
                 for first in (0..pieces).step_by(batch) {
                     let Ok(mut texts) = free.recv() else { return };
                     texts.truncate(batch.min(pieces - first));
-                    texts
-                        .par_iter_mut()
-                        .enumerate()
-                        .for_each(|(n, text)| piece(first + n, text));
+                    print_batch(piece, first, &mut texts);
                     if full.send(texts).is_err() {
                         return;
                     }
