@@ -1677,32 +1677,31 @@ fn lines(pieces: &[Piece], first: f64, rest: f64, line: f64) -> Vec<(usize, usiz
     let mut start = 0;
     while start < pieces.len() {
         let room = if lines.is_empty() { first } else { rest } / EM;
+        // One pass: as far as the line has room, and at each piece (the first that does not
+        // fit included) whether a break before it is allowed and how good, by the width so far.
         let mut w = pieces[start].width;
         let mut end = start + 1;
-        while end < pieces.len()
-            && pieces[end].at != Some(Break::Rows)
-            && w + pieces[end].width <= room
-        {
-            w += pieces[end].width;
+        let mut best: Option<((u32, bool), usize)> = None;
+        let mut last_allowed = None;
+        while let Some(piece) = pieces.get(end) {
+            if piece.depth == 0 || piece.group > line {
+                last_allowed = Some(end);
+                let rank = (piece.depth, piece.at >= Some(Break::Product));
+                if w >= room * 0.5 && best.is_none_or(|(b, _)| rank <= b) {
+                    best = Some((rank, end));
+                }
+            }
+            let fits = w + piece.width <= room;
+            if piece.at == Some(Break::Rows) || !fits {
+                break;
+            }
+            w += piece.width;
             end += 1;
         }
         if end == pieces.len() || pieces[end].at == Some(Break::Rows) {
             lines.push((start, end));
             start = end;
             continue;
-        }
-        let mut best: Option<((u32, bool), usize)> = None;
-        let mut last_allowed = None;
-        let mut so_far = pieces[start].width;
-        for (k, piece) in pieces.iter().enumerate().take(end + 1).skip(start + 1) {
-            if piece.depth == 0 || piece.group > line {
-                last_allowed = Some(k);
-                let rank = (piece.depth, piece.at >= Some(Break::Product));
-                if so_far >= room * 0.5 && best.is_none_or(|(b, _)| rank <= b) {
-                    best = Some((rank, k));
-                }
-            }
-            so_far += piece.width;
         }
         let cut = best.map(|(_, k)| k).or(last_allowed).unwrap_or(end);
         lines.push((start, cut));
