@@ -3,7 +3,7 @@
 //! held whole.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 use rayon::prelude::*;
 
@@ -35,6 +35,20 @@ pub(super) enum ChainLayout<'t> {
 
 /// Blocks of more chains than this are printed in parallel, this many chains per piece.
 pub(super) const PIECE: usize = 512;
+/// Smaller blocks of at least this many chains are printed in parallel too, in two pieces per
+/// thread: a layer's forward sums (100 chains of 784 terms) are few but long.
+const FEW: usize = 8;
+
+/// How many chains of a block of `count` go into one piece, with `threads` to print them;
+/// chains `big` enough each get their own.
+fn piece_size(count: usize, threads: usize, big: bool) -> usize {
+    match count {
+        _ if big => 1,
+        0..FEW => count.max(1),
+        FEW..=PIECE => count.div_ceil(2 * threads).max(1),
+        _ => PIECE,
+    }
+}
 
 pub(super) struct Views<'a> {
     /// This view's number, unique in the process (the row templates it makes are its own).
@@ -52,6 +66,22 @@ pub(super) struct Views<'a> {
     pub(super) layout: ChainLayout<'a>,
     /// The blocks whose markers are in the context, by number.
     pub(super) pending: Mutex<Vec<Pending<'a>>>,
+}
+
+/// Prints the `p`-th piece of a block into a buffer (cleared first).
+type Piece<'p> = dyn Fn(usize, &mut String) + Sync + 'p;
+
+/// Prints the pieces from `first` on into `texts`, one each, in parallel.
+fn print_batch(piece: &Piece, first: usize, texts: &mut [String]) {
+    texts
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(n, text)| piece(first + n, text));
+}
+
+/// The error that stops the output once a user's chain template has failed.
+fn stop() -> std::io::Error {
+    std::io::Error::other("chain.tex.tera failed")
 }
 
 impl<'a> Views<'a> {
@@ -175,44 +205,93 @@ impl<'a> Views<'a> {
     ) -> std::io::Result<()> {
         let count = pending.count();
         let lhs = self.lhs_width(pending);
+        let size = piece_size(count, rayon::current_num_threads(), pending.big());
         let piece = |p: usize, text: &mut String| {
             text.clear();
-            for k in p * PIECE..((p + 1) * PIECE).min(count) {
+            for k in p * size..((p + 1) * size).min(count) {
                 if k > 0 {
                     text.push_str("\\\\\n");
                 }
                 self.lay_out_pending(pending, k, lhs, text);
             }
         };
-        // A user's chain template that failed stops the output at the next piece.
-        let stop = || std::io::Error::other("chain.tex.tera failed");
-        let pieces = count.div_ceil(PIECE);
+        let pieces = count.div_ceil(size);
         if pieces == 1 {
             let mut text = String::new();
             piece(0, &mut text);
-            if self.failed() {
-                return Err(stop());
-            }
-            return out.write_all(text.as_bytes());
+            return self.write_texts(&[text], out);
         }
-        // Each batch's pieces are printed into the same buffers, grown once: fresh pages cost
-        // the kernel's zeroing of them.
         let batch = 2 * rayon::current_num_threads();
+        if rayon::current_thread_index().is_some() {
+            return self.write_in_turn(pieces, batch, &piece, out);
+        }
+        self.write_pipelined(pieces, batch, &piece, out)
+    }
+
+    /// Prints `pieces` a batch at a time with the pool, writing each batch after it. For a
+    /// thread of the pool (an exam's variants): waiting on a printer thread, it would keep
+    /// itself from the pieces, and the pool from finishing them.
+    fn write_in_turn(
+        &self,
+        pieces: usize,
+        batch: usize,
+        piece: &Piece,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
         let mut texts = vec![String::new(); batch.min(pieces)];
         for first in (0..pieces).step_by(batch) {
             let texts = &mut texts[..batch.min(pieces - first)];
-            texts
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(n, text)| piece(first + n, text));
-            if self.failed() {
-                return Err(stop());
-            }
-            for text in texts.iter() {
-                out.write_all(text.as_bytes())?;
-            }
+            print_batch(piece, first, texts);
+            self.write_texts(texts, out)?;
         }
         Ok(())
+    }
+
+    /// Pipelined: a printer thread fills one set of buffers with a batch of `pieces` (in
+    /// parallel) while this thread writes the set before; the two sets go back and forth,
+    /// grown once (fresh pages cost the kernel's zeroing of them).
+    fn write_pipelined(
+        &self,
+        pieces: usize,
+        batch: usize,
+        piece: &Piece,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let sets = batch.min(pieces);
+        std::thread::scope(|scope| {
+            let (full, printed) = mpsc::sync_channel::<Vec<String>>(1);
+            let (empty, free) = mpsc::channel::<Vec<String>>();
+            for _ in 0..2 {
+                empty.send(vec![String::new(); sets]).ok();
+            }
+            scope.spawn(move || {
+                for first in (0..pieces).step_by(batch) {
+                    let Ok(mut texts) = free.recv() else { return };
+                    texts.truncate(batch.min(pieces - first));
+                    print_batch(piece, first, &mut texts);
+                    if full.send(texts).is_err() {
+                        return;
+                    }
+                }
+            });
+            // Returning drops the channels' ends here, which stops the printer thread.
+            for texts in printed {
+                self.write_texts(&texts, out)?;
+                empty.send(texts).ok();
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes printed pieces, unless a user's chain template has failed (which stops the
+    /// output at the next piece).
+    fn write_texts(&self, texts: &[String], out: &mut dyn Write) -> std::io::Result<()> {
+        if self.failed() {
+            return Err(stop());
+        }
+        texts
+            .iter()
+            .try_for_each(|text| out.write_all(text.as_bytes()))
     }
 
     /// The element-wise rows of `groups`, unless only the matrix form is asked for.

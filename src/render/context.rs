@@ -1,6 +1,8 @@
 //! The template context: the network, each step's samples, gradients and summary, as the
 //! [`views`](super::views) the templates read.
 
+use rayon::prelude::*;
+
 use super::blocks::Views;
 use super::layout::{Lang, Layout};
 use super::views::{
@@ -368,12 +370,18 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
     let network = derivation.network;
     let depth = network.depth();
     let printer = views.printer;
-    let layers = network
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(n, layer)| layer_view(views, n as u32 + 1, layer, layout, markdown))
-        .collect();
+    // The layers' views (their given matrices measured) beside the steps' (their summaries):
+    // the two big serial stretches before the output starts. Blocks are numbered in the order
+    // they are made, whichever that is; each marker stands for its own.
+    let (layers, steps) = rayon::join(
+        || {
+            let layers = network.layers.par_iter().enumerate();
+            layers
+                .map(|(n, layer)| layer_view(views, n as u32 + 1, layer, layout, markdown))
+                .collect()
+        },
+        || derivation.steps.par_iter().map(|s| views.step(s)).collect(),
+    );
     ContextView {
         title: network.title.as_deref().map(|t| {
             if markdown {
@@ -430,7 +438,7 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
         shortcut: derivation
             .shortcut
             .map(|_| format!("{}_{}", network.output_activation().name, network.loss.name)),
-        steps: derivation.steps.iter().map(|s| views.step(s)).collect(),
+        steps,
         // Made last, so that the blocks before keep their markers' numbers.
         after: derivation.after.as_ref().map(|a| views.after(a)),
     }

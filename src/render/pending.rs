@@ -25,7 +25,22 @@ impl Pending<'_> {
             Pending::Rows(rows) => rows.len(),
         }
     }
+
+    /// Whether each chain is worth a thread of its own: matrix-form rows of [`BIG`] bytes in
+    /// all (a layer's given 100×784 matrices, its summary ∂E/∂W and W ←), few but long.
+    pub(super) fn big(&self) -> bool {
+        match self {
+            Pending::Views(views) => {
+                let bytes = views.iter().flat_map(|v| &v.rows).map(|r| r.body.len());
+                bytes.sum::<usize>() >= BIG
+            }
+            Pending::Chains(_) | Pending::Rows(_) => false,
+        }
+    }
 }
+
+/// See [`Pending::big`].
+const BIG: usize = 64 * 1024;
 
 /// The byte on either side of a marker.
 pub(super) const EDGE: u8 = 1;
