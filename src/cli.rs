@@ -663,9 +663,13 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
 /// `grade`: the sheet, or every answer file marked; whether every answer is correct.
 fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
     use crate::commands::grade::{self, Check, Grader};
-    for answers in &args.answers {
-        output::refuse_same_file(answers, args.output.as_deref())?;
-        output::refuse_same_file(answers, args.csv.as_deref())?;
+    // Neither the network nor an answer file is ever written over, nor one output by the other.
+    for input in std::iter::once(&args.file).chain(&args.answers) {
+        output::refuse_same_file(input, args.output.as_deref())?;
+        output::refuse_same_file(input, args.csv.as_deref())?;
+    }
+    if let (Some(report), Some(marks)) = (&args.output, &args.csv) {
+        output::refuse_two_outputs_in_one(report, marks)?;
     }
     let loaded = source.insert(read_source(&args.file, &args.input)?);
     let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;

@@ -359,6 +359,13 @@ pub enum Error {
         output: String,
     },
 
+    /// Two outputs of one run (`grade`'s `-o` and `--csv`) name the same file.
+    #[error("refusing to write both the report and the marks to {path}: one would replace the other; nothing was written")]
+    OneFileForTwo {
+        /// The file both name.
+        path: String,
+    },
+
     /// `-o` names a directory (or ends in `/`).
     #[error("cannot write {path}: it is a directory; give a file name")]
     OutputIsDirectory {

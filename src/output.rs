@@ -130,6 +130,25 @@ pub fn print(text: &str) -> Result<(), Error> {
 /// Refuses an `output` that is the `input` file: the same device and inode, however spelt —
 /// also when either is a standard stream (`derive - -o a.nn < a.nn`, `derive a.nn >> a.nn`),
 /// as `cat` refuses. Only regular files collide (reading and writing one device is not a
+/// Refuses two outputs of one run that name the same file (by path, or where it exists, by
+/// device and inode: also through a link).
+pub fn refuse_two_outputs_in_one(first: &Path, second: &Path) -> Result<(), Error> {
+    if is_stdout(first) || is_stdout(second) {
+        return Ok(());
+    }
+    let same = first == second
+        || matches!(
+            (fs::metadata(first), fs::metadata(second)),
+            (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino()
+        );
+    match same {
+        true => Err(Error::OneFileForTwo {
+            path: second.display().to_string(),
+        }),
+        false => Ok(()),
+    }
+}
+
 /// loss).
 pub fn refuse_same_file(input: &Path, output: Option<&Path>) -> Result<(), Error> {
     let output = output.filter(|o| !is_stdout(o));

@@ -11,22 +11,30 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use crate::support::{compiles, derive, floats, matrix, run, stdout, tool_available_for, ARTICLE};
+use crate::support::{
+    compiles, derive, floats, matrix, run, run_within, stdout, tool_available_for, ARTICLE,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Exams.
 
+/// An exam's variants are derived on the pool's threads, each writing its blocks with the
+/// pool too: within ten minutes or it hangs (issue 15's pipelined writer once waited there on
+/// work only the waiting workers could do).
 fn exam(dir: &Path, seed: &str, variants: &str) {
-    let output = run(&[
-        "exam",
-        "examples/exam.nn",
-        "--variants",
-        variants,
-        "--seed",
-        seed,
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
+    let output = run_within(
+        &[
+            "exam",
+            "examples/exam.nn",
+            "--variants",
+            variants,
+            "--seed",
+            seed,
+            "-o",
+            dir.to_str().unwrap(),
+        ],
+        std::time::Duration::from_secs(600),
+    );
     stdout(&output);
 }
 

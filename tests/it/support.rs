@@ -51,6 +51,51 @@ pub(crate) fn run_with(args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().expect("the binary finishes")
 }
 
+/// Runs `backprop-tex ARGS` as `run` does, but kills it and fails the test when it has not
+/// finished within `limit`: a deadlock (a worker of the pool waiting on work only the pool
+/// can do) fails here instead of never ending.
+pub(crate) fn run_within(args: &[&str], limit: std::time::Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backprop-tex"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The pipes are read beside the wait, so that a full pipe cannot pass for a hang.
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut bytes).map(|_| bytes)
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stderr, &mut bytes).map(|_| bytes)
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the binary can be waited for") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            panic!(
+                "`backprop-tex {}` did not finish in {limit:?}: it hangs",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap().expect("stdout is read"),
+        stderr: err.join().unwrap().expect("stderr is read"),
+    }
+}
+
 pub(crate) fn run(args: &[&str]) -> Output {
     run_with(args, b"")
 }

@@ -33,6 +33,9 @@ pub struct Quantity {
     pub after: bool,
     /// The quantity's value as the chain ends.
     pub value: Value,
+    /// Another formula a student may rightly use: a first-layer gradient the rows write
+    /// expanded, as δ^{(1)} times the input (from the δ the student worked first).
+    pub by_delta: Option<Expr>,
 }
 
 impl Quantity {
@@ -120,6 +123,7 @@ impl Naming {
             after,
             chain,
             value,
+            by_delta: None,
         }
     }
 }
@@ -139,40 +143,40 @@ pub fn table(derivation: &Derivation) -> Vec<Quantity> {
     };
     let mut out = Vec::new();
     for (index, step) in derivation.steps.iter().enumerate() {
-        let mut push = |chain: &Chain, after: bool| {
-            out.push(naming.entry(chain.clone(), step, index, after));
-        };
+        let entry = |chain: &Chain, after: bool| naming.entry(chain.clone(), step, index, after);
         for sample in &step.samples {
             let groups = sample.forward.iter();
             for chain in groups.flat_map(|g| &g.chains) {
-                push(chain, false);
+                out.push(entry(chain, false));
             }
-            push(&sample.loss, false);
+            out.push(entry(&sample.loss, false));
             let backward = sample
                 .derivatives
                 .iter()
                 .chain(&sample.deltas)
                 .chain(sample.unshown_deltas.as_slice());
             for chain in backward.flat_map(|g| &g.chains) {
-                push(chain, false);
+                out.push(entry(chain, false));
             }
         }
         if let Some(total) = &step.total_loss {
-            push(total, false);
+            out.push(entry(total, false));
         }
         if let Some(decayed) = &step.decayed_loss {
-            push(&decayed.chain, false);
+            out.push(entry(&decayed.chain, false));
         }
         let layers = (1..=naming.depth).rev();
         for layer in layers.clone() {
             for p in 0..derivation.parameter_count(layer) {
-                push(&derivation.gradient_chain(step, layer, p), false);
+                let mut gradient = entry(&derivation.gradient_chain(step, layer, p), false);
+                gradient.by_delta = derivation.gradient_by_named_delta(layer, p);
+                out.push(gradient);
             }
         }
         for layer in layers {
             for p in 0..derivation.parameter_count(layer) {
                 if let Some(update) = derivation.update_chain(step, layer, p) {
-                    push(&update, true);
+                    out.push(entry(&update, true));
                 }
             }
         }

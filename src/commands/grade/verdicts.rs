@@ -78,6 +78,42 @@ struct Held {
 
 type World = Vec<Option<Held>>;
 
+/// A world (each quantity as the student holds it), what each quantity's formula gives there,
+/// and what its `by_delta` formula gives, where it has one.
+struct Worlds {
+    held: World,
+    computed: World,
+    by_delta: World,
+}
+
+/// `correct` with one more way to be right where `check` allows rounded values: a first-layer
+/// gradient that is the student's own correct δ^{(1)} (as written) times the input, at the
+/// digits written — what carrying the rounded δ gives, though the rows write the gradient
+/// expanded. Earlier quantities are decided first, so that a gradient's update sees it.
+fn by_delta_correct(
+    derivation: &Derivation,
+    table: &[Quantity],
+    given: &[Option<Given>],
+    correct: &[bool],
+    check: &Check,
+) -> Vec<bool> {
+    let mut correct = correct.to_vec();
+    if !check.worlds().contains(&false) {
+        return correct;
+    }
+    let rounding = derivation.options.rounding;
+    for q in 0..table.len() {
+        let (Some(g), false, Some(_)) = (given[q], correct[q], &table[q].by_delta) else {
+            continue;
+        };
+        let w = world(derivation, table, given, &correct, false);
+        if let Some(held) = &w.by_delta[q] {
+            correct[q] = held.from.is_empty() && agrees(held.value, g, rounding);
+        }
+    }
+    correct
+}
+
 /// Whether `value` shown at `digits` is the student's number. A written 0 (`0.000`) has no
 /// significant digit: it is right when the value is 0 at the decimal places written.
 pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
@@ -105,7 +141,8 @@ pub fn judge(
     correct: &[bool],
     check: &Check,
 ) -> Vec<Judged> {
-    let worlds: Vec<(World, World)> = check
+    let correct = &by_delta_correct(derivation, table, given, correct, check);
+    let worlds: Vec<Worlds> = check
         .worlds()
         .iter()
         .map(|&exact_when_correct| world(derivation, table, given, correct, exact_when_correct))
@@ -115,7 +152,7 @@ pub fn judge(
     let mut out = Vec::new();
     for (q, g) in given.iter().enumerate() {
         let Some(g) = *g else { continue };
-        let (substituted, theirs) = substituted(derivation, table, &index, &written.0, q);
+        let (substituted, theirs) = substituted(derivation, table, &index, &written.held, q);
         let mut judged = Judged {
             quantity: q,
             verdict: Verdict::Wrong,
@@ -125,9 +162,12 @@ pub fn judge(
         };
         if correct[q] {
             judged.verdict = Verdict::Correct;
-        } else if let Some(from) = worlds.iter().find_map(|(_, computed)| {
-            let held = computed[q].as_ref()?;
-            follows(held, g).then(|| held.from.clone())
+        } else if let Some(from) = worlds.iter().find_map(|w| {
+            [&w.computed[q], &w.by_delta[q]]
+                .into_iter()
+                .flatten()
+                .find(|held| follows(held, g))
+                .map(|held| held.from.clone())
         }) {
             judged.verdict = Verdict::Follows;
             judged.from = from;
@@ -167,40 +207,25 @@ fn world(
     given: &[Option<Given>],
     correct: &[bool],
     exact_when_correct: bool,
-) -> (World, World) {
+) -> Worlds {
     let naming = Naming {
         depth: derivation.network.depth(),
     };
     let index = super::index(table);
     let mut world: World = vec![None; table.len()];
     let mut computed: World = vec![None; table.len()];
+    let mut by_delta: World = vec![None; table.len()];
     for (q, quantity) in table.iter().enumerate() {
-        let step = &derivation.steps[quantity.step];
-        let evaluate = |shift, used: &RefCell<Vec<usize>>| {
-            let own = lookup(naming, &index, &world, step.number, used, shift);
-            derivation
-                .evaluate_with(step, quantity.formula(), &own)
-                .ok()
-        };
-        let used = RefCell::new(Vec::new());
-        let held = evaluate(None, &used).map(|value| {
-            let mut used = used.into_inner();
-            used.sort_unstable();
-            used.dedup();
-            let mut from: Vec<usize> = Vec::new();
-            let mut bound = 0.0;
-            for &u in &used {
-                let Some(input) = &world[u] else { continue };
-                from.extend(&input.from);
-                if input.bound > 0.0 {
-                    let moved = evaluate(Some((u, input.bound)), &RefCell::default());
-                    bound += moved.map_or(f64::INFINITY, |m| (m.f - value.f).abs());
-                }
-            }
-            from.sort_unstable();
-            from.dedup();
-            Held { value, bound, from }
-        });
+        let held = hold(
+            derivation,
+            &world,
+            &index,
+            naming,
+            quantity,
+            quantity.formula(),
+        );
+        by_delta[q] = (quantity.by_delta.as_ref())
+            .and_then(|formula| hold(derivation, &world, &index, naming, quantity, formula));
         computed[q] = held.clone();
         let written = |g: Given, from| Held {
             value: Value::decimal(g.value),
@@ -223,7 +248,47 @@ fn world(
             }),
         });
     }
-    (world, computed)
+    Worlds {
+        held: world,
+        computed,
+        by_delta,
+    }
+}
+
+/// What `formula` (one of `quantity`'s) gives in `world`: its value, how far the rounding of
+/// the student's numbers it rests on can move it, and the answers (not correct) it rests on.
+fn hold(
+    derivation: &Derivation,
+    world: &World,
+    index: &rustc_hash::FxHashMap<String, usize>,
+    naming: Naming,
+    quantity: &Quantity,
+    formula: &Expr,
+) -> Option<Held> {
+    let step = &derivation.steps[quantity.step];
+    let evaluate = |shift, used: &RefCell<Vec<usize>>| {
+        let own = lookup(naming, index, world, step.number, used, shift);
+        derivation.evaluate_with(step, formula, &own).ok()
+    };
+    let used = RefCell::new(Vec::new());
+    evaluate(None, &used).map(|value| {
+        let mut used = used.into_inner();
+        used.sort_unstable();
+        used.dedup();
+        let mut from: Vec<usize> = Vec::new();
+        let mut bound = 0.0;
+        for &u in &used {
+            let Some(input) = &world[u] else { continue };
+            from.extend(&input.from);
+            if input.bound > 0.0 {
+                let moved = evaluate(Some((u, input.bound)), &RefCell::default());
+                bound += moved.map_or(f64::INFINITY, |m| (m.f - value.f).abs());
+            }
+        }
+        from.sort_unstable();
+        from.dedup();
+        Held { value, bound, from }
+    })
 }
 
 /// Quantity `q`'s formula with the student's world in place, and its value there.
