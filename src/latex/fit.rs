@@ -1623,17 +1623,17 @@ pub fn break_wide_row(body: &str, first: f64, rest: f64, tallest: f64) -> Option
     // shrink and still need no more of them. Whether a group is wider than the line is
     // judged against the line itself.
     let line = rest.min(first) / EM;
-    let count = lines(&pieces, first, rest, line).len();
+    let mut lines = fill(&pieces, first, rest, line, usize::MAX)?;
+    let count = lines.len();
     let (mut low, mut high) = (0.0, rest.min(first));
     for _ in 0..24 {
         let mid = (low + high) / 2.0;
-        if lines(&pieces, first - mid, rest - mid, line).len() <= count {
-            low = mid;
+        if let Some(fewer) = fill(&pieces, first - mid, rest - mid, line, count) {
+            (low, lines) = (mid, fewer);
         } else {
             high = mid;
         }
     }
-    let lines = lines(&pieces, first - low, rest - low, line);
     let text_end = |k: usize| pieces.get(k).map_or(body.len(), |p| p.start);
     let texts = lines
         .iter()
@@ -1671,11 +1671,21 @@ pub fn break_wide_row(body: &str, first: f64, rest: f64, tallest: f64) -> Option
 /// others `rest`. A row block of a matrix starts a line. Otherwise a line breaks where it is
 /// least nested in brackets, at a sum or comma rather than a product, and the last such place
 /// that leaves it at least half full (else where it is full); never inside a bracketed group
-/// narrower than `line` em, unless there is no other place.
-fn lines(pieces: &[Piece], first: f64, rest: f64, line: f64) -> Vec<(usize, usize)> {
+/// narrower than `line` em, unless there is no other place. `None` when it takes more than
+/// `most` lines (the fill stops there).
+fn fill(
+    pieces: &[Piece],
+    first: f64,
+    rest: f64,
+    line: f64,
+    most: usize,
+) -> Option<Vec<(usize, usize)>> {
     let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
     while start < pieces.len() {
+        if lines.len() == most {
+            return None;
+        }
         let room = if lines.is_empty() { first } else { rest } / EM;
         // One pass: as far as the line has room, and at each piece (the first that does not
         // fit included) whether a break before it is allowed and how good, by the width so far.
@@ -1707,7 +1717,7 @@ fn lines(pieces: &[Piece], first: f64, rest: f64, line: f64) -> Vec<(usize, usiz
         lines.push((start, cut));
         start = cut;
     }
-    lines
+    Some(lines)
 }
 
 /// The width of a continuation line's indent, in points.

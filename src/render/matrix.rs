@@ -144,13 +144,18 @@ impl Views<'_> {
         }
     }
 
-    /// `\frac{1}{N}` before a sum over samples of a mean loss, or nothing.
-    fn mean_scale(&self) -> String {
+    /// Whether the loss is the mean over several samples (its gradients are scaled by 1/N).
+    fn mean_over_samples(&self) -> bool {
         let mean = matches!(
             self.network.loss.aggregate,
             crate::math::functions::Aggregate::Mean
         );
-        if mean && self.samples > 1 {
+        mean && self.samples > 1
+    }
+
+    /// `\frac{1}{N}` before a sum over samples of a mean loss, or nothing.
+    fn mean_scale(&self) -> String {
+        if self.mean_over_samples() {
             tex::mean_scale(self.samples)
         } else {
             String::new()
@@ -516,97 +521,116 @@ impl Views<'_> {
     /// times xᵀ, which give the element rows' values.
     pub(super) fn matrix_gradients(&self, step: &Step) -> Vec<ChainView> {
         let depth = self.network.depth() as usize;
-        let rounded = self.derivation.options.carry == crate::derivation::Carry::Rounded;
-        let mut rows = Vec::new();
-        for l in (1..=depth).rev() {
-            let numbers = &step.layers[l - 1];
-            let inputs: Vec<Vec<Value>> =
-                (0..self.samples).map(|n| self.inputs(step, l, n)).collect();
-            // (h'(a) per sample, the next layer) when δ is written out.
-            let expanded = match (&numbers.act_deriv, step.layers.get(l)) {
-                (Some(slopes), Some(next))
-                    if rounded && l == 1 && self.derivation.expands_first_layer() =>
-                {
-                    Some(Expanded {
-                        slopes,
-                        next,
-                        transposed: Self::transpose(&next.weights),
-                    })
-                }
-                _ => None,
-            };
-            let shown: Vec<&Value> = match &expanded {
-                Some(e) => e
-                    .slopes
-                    .iter()
-                    .flatten()
-                    .chain(e.transposed.iter().flatten())
-                    .chain(e.next.delta.iter().flatten())
-                    .chain(inputs.iter().flatten())
-                    .collect(),
-                None => numbers
-                    .delta
-                    .iter()
-                    .flatten()
-                    .chain(inputs.iter().flatten())
-                    .collect(),
-            };
-            let mut chain = self.gradient_formulas(l, expanded.is_some());
-            // Entry (i, j) from the numbers as shown.
-            let columns = numbers.grad_weights.first().map_or(0, Vec::len);
-            let scaled = !self.mean_scale().is_empty();
-            let from_shown = |k: usize| {
-                let (i, j) = (k / columns.max(1), k % columns.max(1));
-                let sum = (0..self.samples).fold(Value::int(0), |acc, n| {
-                    let delta = match &expanded {
-                        Some(e) => {
-                            self.as_shown(e.slopes[n][i])
-                                * self.dropout_factor(l as u32, n, i)
-                                * self.backpropagated(e.next, n, i)
-                        }
-                        None => self.as_shown(numbers.delta[n][i]),
-                    };
-                    acc + delta * self.as_shown(inputs[n][j])
-                });
-                if scaled {
-                    sum / Value::int(self.samples as i64)
-                } else {
-                    sum
-                }
-            };
-            let values: Vec<Value> = numbers.grad_weights.iter().flatten().copied().collect();
-            let mut product = self.gradient_numbers(numbers, &inputs, expanded.as_ref());
-            let mut lhs = tex::gradient(&tex::weight_matrix(l));
-            // With weight decay, ∂Ẽ/∂W = ∂E/∂W + λW: the term on every row, λ and W as shown.
-            let decay = self.network.weight_decay.map(Value::decimal);
-            let mut shown = shown;
-            if let Some(lambda) = &decay {
-                let (name, lambda_tex) = (tex::weight_matrix(l), self.printer.value(*lambda));
-                for (_, row) in chain.iter_mut() {
-                    *row = tex::plus_decay(row, tex::LAMBDA, &name);
-                }
-                chain.insert(0, (EQUALS, tex::plus_decay(&lhs, tex::LAMBDA, &name)));
-                lhs = tex::decayed_gradient(&name);
-                let weights = self.value_matrix(&numbers.weights);
-                product = tex::plus_decay(&product, &lambda_tex, &weights);
-                shown.push(lambda);
-                shown.extend(numbers.weights.iter().flatten());
+        (1..=depth)
+            .rev()
+            .map(|l| self.layer_gradient(step, l))
+            .collect()
+    }
+
+    /// The rows of ∂E/∂W^{(l)}: its formulas, the product of the numbers as shown, its value.
+    fn layer_gradient(&self, step: &Step, l: usize) -> ChainView {
+        let numbers = &step.layers[l - 1];
+        let inputs: Vec<Vec<Value>> = (0..self.samples).map(|n| self.inputs(step, l, n)).collect();
+        let expanded = self.expanded(step, l);
+        let mut shown: Vec<&Value> = match &expanded {
+            Some(e) => e
+                .slopes
+                .iter()
+                .flatten()
+                .chain(e.transposed.iter().flatten())
+                .chain(e.next.delta.iter().flatten())
+                .chain(inputs.iter().flatten())
+                .collect(),
+            None => numbers
+                .delta
+                .iter()
+                .flatten()
+                .chain(inputs.iter().flatten())
+                .collect(),
+        };
+        let mut chain = self.gradient_formulas(l, expanded.is_some());
+        let columns = numbers.grad_weights.first().map_or(0, Vec::len).max(1);
+        let values: Vec<Value> = numbers.grad_weights.iter().flatten().copied().collect();
+        let mut product = self.gradient_numbers(numbers, &inputs, expanded.as_ref());
+        let mut lhs = tex::gradient(&tex::weight_matrix(l));
+        // With weight decay, ∂Ẽ/∂W = ∂E/∂W + λW: the term on every row, λ and W as shown.
+        let decay = self.network.weight_decay.map(Value::decimal);
+        if let Some(lambda) = &decay {
+            let (name, lambda_tex) = (tex::weight_matrix(l), self.printer.value(*lambda));
+            for (_, row) in chain.iter_mut() {
+                *row = tex::plus_decay(row, tex::LAMBDA, &name);
             }
-            let from_shown = |k: usize| match &decay {
-                Some(lambda) => {
-                    let w = numbers.weights[k / columns.max(1)][k % columns.max(1)];
-                    from_shown(k) + self.as_shown(*lambda) * self.as_shown(w)
-                }
-                None => from_shown(k),
-            };
-            chain.push((self.rel(shown.iter().copied()), product));
-            chain.push((
-                self.rel_after(shown.into_iter(), &values, from_shown),
-                self.value_matrix(&numbers.grad_weights),
-            ));
-            rows.push(self.matrix_row(lhs, chain));
+            chain.insert(0, (EQUALS, tex::plus_decay(&lhs, tex::LAMBDA, &name)));
+            lhs = tex::decayed_gradient(&name);
+            let weights = self.value_matrix(&numbers.weights);
+            product = tex::plus_decay(&product, &lambda_tex, &weights);
+            shown.push(lambda);
+            shown.extend(numbers.weights.iter().flatten());
         }
-        rows
+        // Entry k = (i, j) from the numbers as shown.
+        let from_shown = |k: usize| {
+            let (i, j) = (k / columns, k % columns);
+            let gradient = self.gradient_as_shown(l, numbers, &inputs, expanded.as_ref(), i, j);
+            match &decay {
+                Some(lambda) => {
+                    gradient + self.as_shown(*lambda) * self.as_shown(numbers.weights[i][j])
+                }
+                None => gradient,
+            }
+        };
+        chain.push((self.rel(shown.iter().copied()), product));
+        chain.push((
+            self.rel_after(shown.into_iter(), &values, from_shown),
+            self.value_matrix(&numbers.grad_weights),
+        ));
+        self.matrix_row(lhs, chain)
+    }
+
+    /// (h'(a) per sample, the layer after) where the first layer's δ is written out and the
+    /// values are carried rounded; `None` otherwise.
+    fn expanded<'s>(&self, step: &'s Step, l: usize) -> Option<Expanded<'s>> {
+        let rounded = self.derivation.options.carry == crate::derivation::Carry::Rounded;
+        match (&step.layers[l - 1].act_deriv, step.layers.get(l)) {
+            (Some(slopes), Some(next))
+                if rounded && l == 1 && self.derivation.expands_first_layer() =>
+            {
+                Some(Expanded {
+                    slopes,
+                    next,
+                    transposed: Self::transpose(&next.weights),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// ∂E/∂w_{ij} of layer `l` without decay, from the numbers as shown: Σₙ δᵢ zⱼ (over the
+    /// samples, their mean where the loss is one), δ written out where `expanded` says.
+    fn gradient_as_shown(
+        &self,
+        l: usize,
+        numbers: &LayerNumbers,
+        inputs: &[Vec<Value>],
+        expanded: Option<&Expanded>,
+        i: usize,
+        j: usize,
+    ) -> Value {
+        let sum = (0..self.samples).fold(Value::int(0), |acc, n| {
+            let delta = match expanded {
+                Some(e) => {
+                    self.as_shown(e.slopes[n][i])
+                        * self.dropout_factor(l as u32, n, i)
+                        * self.backpropagated(e.next, n, i)
+                }
+                None => self.as_shown(numbers.delta[n][i]),
+            };
+            acc + delta * self.as_shown(inputs[n][j])
+        });
+        if self.mean_over_samples() {
+            sum / Value::int(self.samples as i64)
+        } else {
+            sum
+        }
     }
 
     /// ∂E/∂W of layer `l` in general form: δ zᵀ (summed over samples), and with `expanded`,
