@@ -5,13 +5,20 @@
 # zenn-content-css), and GitHub-flavoured Markdown (marked, with KaTeX for $…$ and $$…$$).
 #
 #   scripts/blog-screenshots.sh [FILE.nn] [OUT_DIR]     (defaults: examples/article.nn, target/blog)
+#   scripts/blog-screenshots.sh --graph FORMULA VALUES [OUT_DIR]
+#                                  (a `graph "FORMULA" --at VALUES` post, its SVG beside it)
 #
 # Needs node/npm and chromium (Debian: apt-get install chromium fonts-noto-cjk); the npm
 # packages are installed into OUT_DIR/node_modules. Writes OUT_DIR/{zenn,github}-{ja,en}.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-nn=${1:-examples/article.nn}
-out=${2:-target/blog}
+if [ "${1:-}" = --graph ]; then
+  formula=$2 values=$3 out=${4:-target/blog}
+  post() { "$bin" graph "$formula" --at "$values" -f markdown --flavor "$1" --lang "$2" -o "$3"; }
+else
+  nn=${1:-examples/article.nn} out=${2:-target/blog}
+  post() { "$bin" derive "$nn" -f markdown --flavor "$1" --lang "$2" -o "$3"; }
+fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 bin=${BIN:-target/debug/backprop-tex}
@@ -60,7 +67,7 @@ for lang in ja en; do
   for flavor in zenn github; do
     dir="$out/$flavor-$lang"
     mkdir -p "$dir"
-    "$bin" derive "$nn" -f markdown --flavor "$flavor" --lang "$lang" -o "$dir/post.md"
+    post "$flavor" "$lang" "$dir/post.md"
     (cd "$out" && node render.mjs "$flavor" "$dir/post.md" "$dir/index.html")
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --allow-file-access-from-files \
       --window-size=820,1400 --screenshot="$out/$flavor-$lang.png" "file://$dir/index.html" \
