@@ -14,7 +14,7 @@
 
 use std::io::Read;
 
-use crate::error::{Error, Source};
+use crate::error::{Error, Source, Span};
 
 /// The default `--max-input-bytes`: 16 MiB, over thirty times the ~500 kB that `gen` writes for
 /// a 784-100-10 network.
@@ -37,15 +37,25 @@ pub fn read(name: &str, reader: impl Read, limit: u64) -> Result<Source, Error> 
             limit,
         });
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        Error::NotUtf8 {
-            path: name.to_string(),
-            offset: e.utf8_error().valid_up_to(),
-            utf16: bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]),
-        }
-    })?;
+    let text = String::from_utf8(bytes).map_err(|e| not_utf8(name, e))?;
     Ok(Source::new(name, normalise(text)))
+}
+
+/// The error for bytes that are not UTF-8: located at the first bad byte of the text shown
+/// with U+FFFD for each (normalised as a good text is, so lines and columns are the same).
+fn not_utf8(name: &str, e: std::string::FromUtf8Error) -> Error {
+    let bytes = e.as_bytes();
+    let offset = e.utf8_error().valid_up_to();
+    let before = normalise(String::from_utf8_lossy(&bytes[..offset]).into_owned());
+    let shown = normalise(String::from_utf8_lossy(bytes).into_owned());
+    let at = Span::new(before.len(), before.len() + '\u{FFFD}'.len_utf8());
+    Error::NotUtf8 {
+        path: name.to_string(),
+        offset,
+        utf16: bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]),
+        shown: Box::new(Source::new(name, shown)),
+        at,
+    }
 }
 
 /// The text without a leading byte-order mark, with CRLF and lone CR as `\n`.
