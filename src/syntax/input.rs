@@ -46,13 +46,30 @@ pub fn read(name: &str, reader: impl Read, limit: u64) -> Result<Source, Error> 
 fn not_utf8(name: &str, e: std::string::FromUtf8Error) -> Error {
     let bytes = e.as_bytes();
     let offset = e.utf8_error().valid_up_to();
-    let before = normalise(String::from_utf8_lossy(&bytes[..offset]).into_owned());
-    let shown = normalise(String::from_utf8_lossy(bytes).into_owned());
-    let at = Span::new(before.len(), before.len() + '\u{FFFD}'.len_utf8());
+    let utf16 = match bytes {
+        [0xFF, 0xFE, ..] => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        [0xFE, 0xFF, ..] => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    let (shown, at) = match utf16 {
+        // Notepad's "Unicode": shown as the text it is, pointed at from its start.
+        Some(unit) => {
+            let units = bytes[2..].chunks_exact(2).map(|c| unit([c[0], c[1]]));
+            let text: String = char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect();
+            (normalise(text), Span::new(0, 1))
+        }
+        None => {
+            let before = normalise(String::from_utf8_lossy(&bytes[..offset]).into_owned());
+            let at = Span::new(before.len(), before.len() + '\u{FFFD}'.len_utf8());
+            (normalise(String::from_utf8_lossy(bytes).into_owned()), at)
+        }
+    };
     Error::NotUtf8 {
         path: name.to_string(),
         offset,
-        utf16: bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]),
+        utf16: utf16.is_some(),
         shown: Box::new(Source::new(name, shown)),
         at,
     }

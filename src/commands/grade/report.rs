@@ -253,8 +253,17 @@ fn field(text: &str) -> String {
     }
 }
 
-/// The blank answer file: every name in the order of the derivation, to fill in.
+/// The blank answer file: every name in the order of the derivation, to fill in; where the
+/// file has `ask` statements, only the names they ask.
 pub fn sheet(grader: &Grader, file: &str, lang: Lang) -> String {
+    let network = grader.derivation.network;
+    let asks = &network.exam.asks;
+    let asked = |q: &super::table::Quantity| {
+        asks.is_empty()
+            || asks
+                .iter()
+                .any(|a| super::table::asks(a, q, network.depth()))
+    };
     let several = grader.derivation.steps.len() > 1;
     let mut out = match lang {
         Lang::En => format!(
@@ -266,8 +275,15 @@ pub fn sheet(grader: &Grader, file: &str, lang: Lang) -> String {
              # `backprop-tex grade {file} このファイル` を実行してください。\n"
         ),
     };
+    if !asks.is_empty() {
+        out.push_str(match lang {
+            Lang::En => "# Only what the file's `ask` statements ask is listed; any name of the \
+                         derivation may be answered.\n",
+            Lang::Ja => "# ファイルの `ask` が問う量だけを並べています。導出のどの量を答えても構いません。\n",
+        });
+    }
     let mut step = usize::MAX;
-    for quantity in &grader.table {
+    for quantity in grader.table.iter().filter(|q| asked(q)) {
         if several && quantity.step != step {
             step = quantity.step;
             out.push_str(&match lang {
