@@ -818,3 +818,34 @@ fn the_blank_sheet_lists_only_what_the_files_ask_statements_ask() {
     let (_, report) = graded(&nn, &answers, &[]);
     assert_eq!(verdicts(&report)[0].0, "y_1");
 }
+
+#[test]
+fn a_whole_sheet_of_wrong_first_layer_gradients_is_marked_in_one_pass_not_one_per_answer() {
+    // 30-30-4 writes its first layer's 930 gradients expanded, each with a by-δ formula: the
+    // by-δ verdict once rebuilt the whole world per answer (67 s in a release build).
+    let dir = tempfile::tempdir().unwrap();
+    let nn = dir.path().join("wide.nn").display().to_string();
+    support::stdout(&run(&["gen", "--sizes", "30,30,4", "--bias", "-o", &nn]));
+    let blank = stdout_of(&["grade", &nn, "--sheet"]);
+    let wrong: String = blank
+        .lines()
+        .filter(|l| l.ends_with(" ="))
+        .map(|l| format!("{l} 1.234\n"))
+        .collect();
+    let answers = file(dir.path(), "wrong.txt", &wrong);
+    let output = support::run_within(
+        &["grade", &nn, &answers, "-f", "json"],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(output.status.code(), Some(3));
+    let report: Json = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["answers"].as_array().unwrap().len(),
+        wrong.lines().count()
+    );
+    assert!(
+        report["wrong"].as_u64().unwrap() > 2000,
+        "{}",
+        report["wrong"]
+    );
+}
