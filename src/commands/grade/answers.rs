@@ -75,6 +75,31 @@ fn span_of(whole: &str, part: &str, at: usize) -> Span {
     Span::new(at + offset, at + offset + part.len().max(1))
 }
 
+/// The key of the name `name` (at `span`) and the steps and samples it counts.
+fn read_name(name: &str, span: Span) -> Result<(Option<String>, Vec<Count>), Error> {
+    let (key, counts) = match canonical(name) {
+        Ok(Some((key, counts))) => (Some(key), counts),
+        Ok(None) => (None, Vec::new()),
+        Err((fault, bracket)) => {
+            let start = span.start + bracket.start;
+            return Err(Error::Answers {
+                fault,
+                span: Span::new(start, start + bracket.len().max(1)),
+            });
+        }
+    };
+    let counts = counts
+        .into_iter()
+        .map(|(what, number, bracket)| Count {
+            what,
+            number,
+            written: name[bracket.clone()].to_string(),
+            span: Span::new(span.start + bracket.start, span.start + bracket.end),
+        })
+        .collect();
+    Ok((key, counts))
+}
+
 fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
     let fault = |fault, part: &str| Error::Answers {
         fault,
@@ -99,29 +124,7 @@ fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
         return Err(fault(AnswerFault::NoName, &content[eq..eq + eq_len]));
     }
     let name_span = span_of(content, name, at);
-    let (key, counts) = match canonical(name) {
-        Ok(Some((key, counts))) => (Some(key), counts),
-        Ok(None) => (None, Vec::new()),
-        Err((f, bracket)) => {
-            let start = name_span.start + bracket.start;
-            return Err(Error::Answers {
-                fault: f,
-                span: Span::new(start, start + bracket.len().max(1)),
-            });
-        }
-    };
-    let counts: Vec<Count> = counts
-        .into_iter()
-        .map(|(what, number, bracket)| Count {
-            what,
-            number,
-            written: name[bracket.clone()].to_string(),
-            span: Span::new(
-                name_span.start + bracket.start,
-                name_span.start + bracket.end,
-            ),
-        })
-        .collect();
+    let (key, counts) = read_name(name, name_span)?;
     if value.is_empty() {
         return Ok(Answer {
             written: name.to_string(),
@@ -208,17 +211,20 @@ fn last_unit(text: &str) -> f64 {
     10f64.powi(exponent.saturating_sub(decimals))
 }
 
-/// A step or sample a name counts: what, its number, and where its bracket is (bytes of the
-/// name as written).
-type Counting = (Counted, u64, std::ops::Range<usize>);
+/// Bytes of a name as written.
+type Bytes = std::ops::Range<usize>;
+
+/// A step or sample a name counts: what, its number, and where its bracket is.
+type Counting = (Counted, u64, Bytes);
+
+/// A name read: its key and what it counts; `None` when it is none the table could know.
+type Read = Option<(String, Vec<Counting>)>;
 
 /// A name in the one form the table knows: whitespace dropped, `δ` `∂` `η` and full-width
 /// characters spelled in ASCII, then ` after`, ` [n=N]`, ` [step N]` in that order, whatever
 /// order they were written in; with the steps and samples it counts. `None` when a bracket is
 /// not one of those; an error (and the bracket's bytes) when it counts from 0, or below.
-pub fn canonical(
-    name: &str,
-) -> Result<Option<(String, Vec<Counting>)>, (AnswerFault, std::ops::Range<usize>)> {
+pub fn canonical(name: &str) -> Result<Read, (AnswerFault, Bytes)> {
     // Folded one character for one, so that the k-th character is the name's k-th.
     let folded: Vec<char> = name
         .chars()
