@@ -303,6 +303,10 @@ struct GradeArgs {
     /// How a tie at the last digit is rounded (see `derive --rounding`).
     #[arg(long, value_enum, default_value_t = RoundingArg::HalfUp)]
     rounding: RoundingArg,
+    /// The language of the report, the sheet's comments and the marked solution (ja: compile
+    /// it with lualatex). Names and JSON stay as they are.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    lang: LangArg,
     #[command(flatten)]
     limits: LimitArgs,
     #[command(flatten)]
@@ -685,7 +689,7 @@ fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
     };
     let mut grader = Grader::new(&network, options, check)?;
     if args.sheet {
-        let text = grade::sheet(&grader, &loaded.name);
+        let text = grade::sheet(&grader, &loaded.name, args.lang.into());
         write_output(args.output.as_deref(), |out| write_all(out, &text))?;
         return Ok(true);
     }
@@ -703,7 +707,7 @@ fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
                 && std::env::var_os("NO_COLOR").is_none();
             class
                 .iter()
-                .map(|marked| grade::text(&grader, marked, colour))
+                .map(|marked| grade::text(&grader, marked, colour, args.lang.into()))
                 .collect::<Vec<_>>()
                 .join("\n")
         }
@@ -718,7 +722,7 @@ fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
             value.push('\n');
             value
         }
-        GradeFormatArg::Latex => grade::latex(&grader, &class),
+        GradeFormatArg::Latex => grade::latex(&grader, &class, args.lang.into()),
     };
     if let Some(path) = &args.csv {
         let marks = grade::csv(&grader, &class);

@@ -93,6 +93,11 @@ pub enum Error {
         offset: usize,
         /// Whether the file starts with a UTF-16 byte-order mark.
         utf16: bool,
+        /// The text with each invalid byte shown as U+FFFD, and where the first is in it: the
+        /// message points there like any other, by line, column and caret.
+        shown: Box<Source>,
+        /// The first invalid byte, in `shown`.
+        at: Span,
     },
 
     /// The input is longer than `--max-input-bytes`; reading stopped there.
@@ -1914,8 +1919,19 @@ pub enum AnswerFault {
     Comma(char),
     /// A value that is not a number.
     NotANumber(String),
-    /// A number too large or with too many digits.
-    OutOfRange(String),
+    /// A number too large, or too small or with too many digits, to be kept exactly.
+    OutOfRange(String, Beyond),
+    /// A value with more digits than an answer may have: how many, and the most.
+    TooManyDigits { digits: usize, most: usize },
+    /// `[step 0]`, `[n=-1]`: steps and samples count from 1 (the bracket as written).
+    FromOne { what: Counted, written: String },
+    /// `[step 7]` where the derivation has fewer steps (or samples): the bracket as written,
+    /// and how many it has.
+    NoSuch {
+        what: Counted,
+        written: String,
+        count: usize,
+    },
     /// A name the derivation has no quantity of, and the nearest it has.
     Unknown {
         name: String,
@@ -1925,6 +1941,44 @@ pub enum AnswerFault {
     NoAnswers,
     /// A quantity answered twice.
     Twice { name: String, first: Span },
+}
+
+/// What an answer's name counts in brackets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counted {
+    /// `[step N]`.
+    Step,
+    /// `[n=N]`.
+    Sample,
+}
+
+impl Counted {
+    /// The word, singular or plural.
+    fn word(self, count: u64) -> &'static str {
+        match (self, count == 1) {
+            (Counted::Step, true) => "step",
+            (Counted::Step, false) => "steps",
+            (Counted::Sample, true) => "sample",
+            (Counted::Sample, false) => "samples",
+        }
+    }
+
+    /// How the first is written.
+    fn first(self) -> &'static str {
+        match self {
+            Counted::Step => "[step 1]",
+            Counted::Sample => "[n=1]",
+        }
+    }
+}
+
+/// Which way a number is beyond what is kept exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Beyond {
+    /// 1e38 or more in size.
+    TooLarge,
+    /// More than 38 significant digits or 30 decimal places (`1e-400`).
+    TooPrecise,
 }
 
 impl std::fmt::Display for AnswerFault {
@@ -1945,10 +1999,35 @@ impl std::fmt::Display for AnswerFault {
                 f,
                 "`{text}` is not a number; write it as 3.252, -0.2252 or 1.41e-3"
             ),
-            AnswerFault::OutOfRange(text) => write!(
+            AnswerFault::OutOfRange(text, Beyond::TooLarge) => write!(
                 f,
-                "`{text}` is too large or has too many digits to be an answer (at most 38 \
-                 significant digits, below 1e38)"
+                "`{text}` is too large to be an answer: an answer is below 1e38"
+            ),
+            AnswerFault::OutOfRange(text, Beyond::TooPrecise) => write!(
+                f,
+                "`{text}` is too small or too precise to be an answer: an answer has at most 30 \
+                 decimal places and 38 significant digits (a value below 1e-30 is written 0 at \
+                 the places you worked to, such as 0.0000)"
+            ),
+            AnswerFault::TooManyDigits { digits, most } => {
+                write!(f, "the number has {digits} digits; at most {most}")
+            }
+            AnswerFault::FromOne { what, written } => write!(
+                f,
+                "`{written}` names no {}: {} are counted from 1 (`{}`)",
+                what.word(1),
+                what.word(2),
+                what.first()
+            ),
+            AnswerFault::NoSuch {
+                what,
+                written,
+                count,
+            } => write!(
+                f,
+                "`{written}` names no {}: the derivation has {count} {}",
+                what.word(1),
+                what.word(*count as u64)
             ),
             AnswerFault::Unknown { name, nearest } => {
                 write!(f, "no quantity of this derivation is named `{name}`")?;
@@ -1996,7 +2075,12 @@ impl Error {
     /// The full message: `error: …`, and where the span is, the location, line and caret.
     pub fn render(&self, source: Option<&Source>) -> String {
         let mut out = format!("error: {}\n", clip_message(self.to_string()));
-        if let (Some(span), Some(source)) = (self.span(), source) {
+        // Bytes that are not UTF-8 are shown in a text of their own.
+        let (span, source) = match self {
+            Error::NotUtf8 { shown, at, .. } => (Some(*at), Some(&**shown)),
+            _ => (self.span(), source),
+        };
+        if let (Some(span), Some(source)) = (span, source) {
             out.push_str(&snippet(source, span));
             if let Error::Duplicate { first, .. } = self {
                 let (line, col) = source.line_col(first.start);

@@ -265,6 +265,17 @@ impl<'n> Formulas<'n> {
         }
     }
 
+    /// The gradients of w_{ij}^{(l)} and b_i^{(l)} with δ^{(l)} named, summed over the
+    /// samples: what the rows show but where they write δ^{(1)} out.
+    pub(super) fn gradient_with_named_delta(&self, layer: u32) -> (Expr, Expr) {
+        let (weight, _) = &self.grad_weight_term[layer as usize - 1];
+        let (bias, _) = &self.grad_bias_term[layer as usize - 1];
+        (
+            self.over_samples(weight.clone()),
+            self.over_samples(bias.clone()),
+        )
+    }
+
     /// The gradient of w_{ij}^{(l)} in `i`, `j` as the worked rows show it.
     pub(super) fn weight_gradient_to_show(&self, layer: u32) -> Derived {
         let (term, rules) = &self.grad_weight_term[layer as usize - 1];

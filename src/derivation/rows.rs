@@ -79,6 +79,10 @@ pub(super) struct LayerRows {
     update_bias: RowFormula,
     /// Whether there is weight decay.
     decay: bool,
+    /// Where the rows write δ^{(1)} out (the article's expanded first layer): the weight's and
+    /// the bias's gradient with δ^{(1)} named instead, `δ_i^{(1)} x_j` (`+ λ w_{ij}` with
+    /// decay), what a student who worked δ^{(1)} first multiplies.
+    named_delta: Option<(Pattern, Pattern)>,
 }
 
 /// One parameter of a layer, by its row.
@@ -103,13 +107,21 @@ impl LayerRows {
         let weights = f.network.width(layer) * inputs;
         let decay = f.network.weight_decay.is_some();
         // With weight decay, a weight's row computes ∂Ẽ/∂w: its formula gets `+ λ w_{ij}`.
-        let weight = match decay {
+        let decayed = |weight: &Expr| match decay {
             true => Expr::Add(vec![
                 weight.clone(),
                 decay::term(&Symbol::weight(layer, I, J)),
             ]),
             false => weight.clone(),
         };
+        let named_delta = (kind == ChainKind::ExpandedGradient).then(|| {
+            let (weight, bias) = f.gradient_with_named_delta(layer);
+            (
+                Pattern::new(&decayed(&weight), kind, weight_rules),
+                Pattern::new(&bias, ChainKind::WeightGradient, bias_rules),
+            )
+        });
+        let weight = decayed(weight);
         LayerRows {
             layer,
             inputs,
@@ -120,7 +132,19 @@ impl LayerRows {
             bias: Pattern::new(bias, ChainKind::WeightGradient, bias_rules),
             update_weight: RowFormula::new(update_formula(&Symbol::weight(layer, I, J), decay)),
             update_bias: RowFormula::new(update_formula(&Symbol::bias(layer, I), decay)),
+            named_delta,
         }
+    }
+
+    /// The `k`-th parameter's gradient formula with δ^{(1)} named, in numbered indices, where
+    /// the rows write it out (see `named_delta`).
+    pub(super) fn gradient_by_named_delta(&self, k: usize) -> Option<Expr> {
+        let (weight, bias) = self.named_delta.as_ref()?;
+        let (bound, count) = self.bound(k);
+        Some(match self.parameter(k) {
+            Parameter::Weight(..) => weight.at(&bound[..count]),
+            Parameter::Bias(_) => bias.at(&bound[..count]),
+        })
     }
 
     pub(super) fn count(&self) -> usize {

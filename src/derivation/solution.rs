@@ -154,30 +154,8 @@ impl Derivation<'_> {
         layer: u32,
         index: usize,
     ) -> Option<crate::math::expr::Expr> {
-        use super::formulas::{instance, I, J};
-        use crate::math::expr::{Expr, Index};
-        if layer != 1 || !self.expands_first_layer() {
-            return None;
-        }
-        let inputs = self.network.width(0);
-        let weights = self.network.width(1) * inputs;
-        let num = |n: usize| Index::Num(n as u32);
-        if index < weights {
-            let (term, _) = &self.formulas.grad_weight_term[0];
-            let mut term = self.formulas.over_samples(term.clone());
-            if self.network.weight_decay.is_some() {
-                term = Expr::Add(vec![term, super::decay::term(&Symbol::weight(1, I, J))]);
-            }
-            let at = [
-                ('i', num(index / inputs + 1)),
-                ('j', num(index % inputs + 1)),
-            ];
-            Some(instance(&term, &at))
-        } else {
-            let (term, _) = &self.formulas.grad_bias_term[0];
-            let term = self.formulas.over_samples(term.clone());
-            Some(instance(&term, &[('i', num(index - weights + 1))]))
-        }
+        let rows = self.rows.get((layer as usize).checked_sub(1)?)?;
+        rows.gradient_by_named_delta(index)
     }
 
     /// How many gradient rows (and update rows) `layer` has: one per weight, then per bias.

@@ -2,42 +2,134 @@
 //! answered quantity's worked chain, and under it the student's number, struck through where
 //! it is wrong and set beside the right one. The strike is the document's own `\struck` (a
 //! rule over the number's box), so that pdflatex and lualatex set it with no package beyond
-//! amsmath, amssymb and xcolor.
+//! amsmath, amssymb and xcolor; in Japanese, with lualatex (luatexja's `ltjsarticle`).
 
 use super::{escape_text, exam, Printer};
 use crate::derivation::Chain;
-use crate::math::number::Decimal;
+use crate::math::number::Value;
+
+/// The language of the marked solution: English (pdflatex or lualatex), or Japanese
+/// (lualatex, luatexja's `ltjsarticle`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Language {
+    #[default]
+    En,
+    Ja,
+}
+
+/// The marked solution's words, in text mode.
+struct Words {
+    after_update: &'static str,
+    correct: &'static str,
+    wrong: &'static str,
+}
+
+impl Language {
+    fn words(self) -> Words {
+        match self {
+            Language::En => Words {
+                after_update: " after the update",
+                correct: "correct",
+                wrong: "wrong",
+            },
+            Language::Ja => Words {
+                after_update: "（更新後）",
+                correct: "正解",
+                wrong: "誤り",
+            },
+        }
+    }
+}
+
+impl Language {
+    /// `follows from your $from$, which give $gives$ (error carried forward)`: `from` and
+    /// `gives` in LaTeX already.
+    fn follows(self, from: &str, gives: Option<String>) -> String {
+        match (self, gives) {
+            (Language::En, Some(gives)) => {
+                format!("follows from your {from}, which give {gives} (error carried forward)")
+            }
+            (Language::En, None) => format!("follows from your {from} (error carried forward)"),
+            (Language::Ja, Some(gives)) => {
+                format!("あなたの {from} から正しく計算（その値で {gives}、誤差の持ち越し）")
+            }
+            (Language::Ja, None) => format!("あなたの {from} から正しく計算（誤差の持ち越し）"),
+        }
+    }
+}
 
 /// How an answer was marked.
 pub enum Mark {
     Correct,
-    /// Wrong but following from the student's own earlier answers, named in LaTeX.
-    Follows(Vec<String>),
-    /// Wrong; the right number as shown at the student's digits.
-    Wrong(String),
+    /// Wrong but following from the student's own earlier answers (named in LaTeX): what
+    /// their numbers give, shown at `digits`.
+    Follows {
+        from: Vec<String>,
+        gives: Option<Value>,
+        digits: u32,
+    },
+    /// Wrong; the right number, shown at `digits` (the student's).
+    Wrong {
+        right: Value,
+        digits: u32,
+    },
 }
 
 /// One marked answer: its worked chain, whether it is a parameter after the update, the
-/// student's number and the mark.
+/// student's number in ASCII as written (`0.500`, `-1.41e-3`: read as a number already) and
+/// the mark.
 pub struct Marked<'a> {
     pub chain: &'a Chain,
     pub after: bool,
-    pub given: Decimal,
+    pub given: &'a str,
     pub mark: Mark,
 }
 
+/// A number as the student wrote it, every digit kept (`0.500` stays `0.500`), in LaTeX:
+/// `1.41e-3` is `1.41\times10^{-3}`, `.5` is `0.5`, a `+` sign goes.
+pub fn written(number: &str) -> String {
+    let (mantissa, exponent) = match number.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (number, None),
+    };
+    let (sign, digits) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let zero = if digits.starts_with('.') { "0" } else { "" };
+    let mut out = format!("{sign}{zero}{digits}");
+    if let Some(exponent) = exponent {
+        let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+        let (minus, magnitude) = match exponent.strip_prefix('-') {
+            Some(m) => ("-", m),
+            None => ("", exponent),
+        };
+        let magnitude = magnitude.trim_start_matches('0');
+        let magnitude = if magnitude.is_empty() { "0" } else { magnitude };
+        out.push_str(&format!("\\times10^{{{minus}{magnitude}}}"));
+    }
+    out
+}
+
 /// The name a chain states, in LaTeX (`w_{11}^{(1)}` after the update says so).
-pub fn name(printer: &Printer, chain: &Chain, after: bool) -> String {
+pub fn name(printer: &Printer, chain: &Chain, after: bool, language: Language) -> String {
     let name = printer.expr(&chain.lhs);
     if after {
-        format!("{name}\\text{{ after the update}}")
+        format!("{name}\\text{{{}}}", language.words().after_update)
     } else {
         name
     }
 }
 
 /// One answer file's marked solution: a section titled `title`, the summary, every answer.
-pub fn section(printer: &Printer, title: &str, summary: &str, rows: &[Marked]) -> String {
+pub fn section(
+    printer: &Printer,
+    language: Language,
+    title: &str,
+    summary: &str,
+    rows: &[Marked],
+) -> String {
+    let words = language.words();
     let mut out = format!(
         "\\section*{{{}}}\n{}\n\n",
         escape_text(title),
@@ -46,20 +138,30 @@ pub fn section(printer: &Printer, title: &str, summary: &str, rows: &[Marked]) -
     for row in rows {
         out.push_str(&exam::chain(printer, row.chain));
         out.push('\n');
-        let given = printer.given(row.given);
-        let name = name(printer, row.chain, row.after);
+        let given = written(row.given);
+        let name = name(printer, row.chain, row.after, language);
         let line = match &row.mark {
             Mark::Correct => format!(
-                "\\textcolor{{green!50!black}}{{$\\checkmark$}} ${name}={given}$: correct"
+                "\\textcolor{{green!50!black}}{{$\\checkmark$}} ${name}={given}$: {}",
+                words.correct
             ),
-            Mark::Follows(from) => format!(
-                "\\textcolor{{orange}}{{$\\rightarrow$}} ${name}={given}$: follows from your \
-                 ${}$ (error carried forward)",
-                from.join("$, $")
-            ),
-            Mark::Wrong(right) => format!(
+            Mark::Follows {
+                from,
+                gives,
+                digits,
+            } => {
+                let gives = gives.map(|v| format!("${}$", printer.with_digits(*digits).value(v)));
+                let from = format!("${}$", from.join("$, $"));
+                format!(
+                    "\\textcolor{{orange}}{{$\\rightarrow$}} ${name}={given}$: {}",
+                    language.follows(&from, gives)
+                )
+            }
+            Mark::Wrong { right, digits } => format!(
                 "\\textcolor{{red}}{{$\\times$}} ${name}=$ \\textcolor{{red}}{{\\struck{{${given}$}}}} \
-                 ${right}$: wrong"
+                 ${}$: {}",
+                printer.with_digits(*digits).value(*right),
+                words.wrong
             ),
         };
         out.push_str(&format!("\\noindent {line}\\par\\medskip\n\n"));
@@ -68,9 +170,13 @@ pub fn section(printer: &Printer, title: &str, summary: &str, rows: &[Marked]) -
 }
 
 /// The whole document around the sections.
-pub fn document(title: &str, sections: &[String]) -> String {
-    let mut out = String::from(
-        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\usepackage{xcolor}\n\
+pub fn document(language: Language, title: &str, sections: &[String]) -> String {
+    let mut out = String::from(match language {
+        Language::En => "\\documentclass{article}\n",
+        Language::Ja => "\\documentclass{ltjsarticle}\n",
+    });
+    out.push_str(
+        "\\usepackage{amsmath,amssymb}\n\\usepackage{xcolor}\n\
          \\newcommand{\\struck}[1]{\\setbox0\\hbox{#1}\\rlap{\\raisebox{0.5ex}{\\rule{\\wd0}{0.6pt}}}\\box0}\n",
     );
     out.push_str(&format!(

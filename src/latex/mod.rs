@@ -227,6 +227,11 @@ impl Printer {
         Printer { rounding, ..self }
     }
 
+    /// The same printer, showing numbers at `digits` significant digits.
+    pub fn with_digits(self, digits: u32) -> Printer {
+        Printer { digits, ..self }
+    }
+
     /// The name of a layer's activation: `o` for the output, `h` for the one hidden layer,
     /// `h^{(l)}` when there are several.
     fn write_function(&self, f: Func, out: &mut String) {

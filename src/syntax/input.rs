@@ -14,7 +14,7 @@
 
 use std::io::Read;
 
-use crate::error::{Error, Source};
+use crate::error::{Error, Source, Span};
 
 /// The default `--max-input-bytes`: 16 MiB, over thirty times the ~500 kB that `gen` writes for
 /// a 784-100-10 network.
@@ -37,15 +37,42 @@ pub fn read(name: &str, reader: impl Read, limit: u64) -> Result<Source, Error> 
             limit,
         });
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        Error::NotUtf8 {
-            path: name.to_string(),
-            offset: e.utf8_error().valid_up_to(),
-            utf16: bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]),
-        }
-    })?;
+    let text = String::from_utf8(bytes).map_err(|e| not_utf8(name, e))?;
     Ok(Source::new(name, normalise(text)))
+}
+
+/// The error for bytes that are not UTF-8: located at the first bad byte of the text shown
+/// with U+FFFD for each (normalised as a good text is, so lines and columns are the same).
+fn not_utf8(name: &str, e: std::string::FromUtf8Error) -> Error {
+    let bytes = e.as_bytes();
+    let offset = e.utf8_error().valid_up_to();
+    let utf16 = match bytes {
+        [0xFF, 0xFE, ..] => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        [0xFE, 0xFF, ..] => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    let (shown, at) = match utf16 {
+        // Notepad's "Unicode": shown as the text it is, pointed at from its start.
+        Some(unit) => {
+            let units = bytes[2..].chunks_exact(2).map(|c| unit([c[0], c[1]]));
+            let text: String = char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect();
+            (normalise(text), Span::new(0, 1))
+        }
+        None => {
+            let before = normalise(String::from_utf8_lossy(&bytes[..offset]).into_owned());
+            let at = Span::new(before.len(), before.len() + '\u{FFFD}'.len_utf8());
+            (normalise(String::from_utf8_lossy(bytes).into_owned()), at)
+        }
+    };
+    Error::NotUtf8 {
+        path: name.to_string(),
+        offset,
+        utf16: utf16.is_some(),
+        shown: Box::new(Source::new(name, shown)),
+        at,
+    }
 }
 
 /// The text without a leading byte-order mark, with CRLF and lone CR as `\n`.

@@ -82,7 +82,7 @@ fn missing_file_and_invalid_utf8_are_errors_not_panics() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "error: <stdin> is not UTF-8 text (invalid byte at offset 7)\n"
+        "error: <stdin> is not UTF-8 text (invalid byte at offset 7)\n --> <stdin>:1:8\n  |\n1 | title \"\u{FFFD}\"\n  |        ^\n"
     );
 }
 

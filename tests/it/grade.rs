@@ -490,3 +490,362 @@ fn the_example_of_docs_grade_md_gives_the_report_it_shows() {
     assert_eq!(output.status.code(), Some(3), "the page says exit status 3");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), report);
 }
+
+/// One random answer line: a name (the article's, misspelt, or any text) with brackets that
+/// count from anywhere, `=`, and a value of any digits, sign, point and exponent, or any text.
+fn answer_line() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let name = prop_oneof![
+        Just("E".to_string()),
+        Just("delta_2^(2)".to_string()),
+        Just("w_11^(1) after".to_string()),
+        Just("dE/dw_11^(1)".to_string()),
+        "\\PC{0,12}",
+    ];
+    let count = prop_oneof![
+        Just(String::new()),
+        "(-1|0|1|2|3|99999999999999999999999)".prop_map(|n| format!(" [step {n}]")),
+        "(-1|0|1|2|99999999999999999999999)".prop_map(|n| format!(" [n={n}]")),
+    ];
+    let value = prop_oneof![
+        "[-+−]?[0-9０-９]{0,40}(\\.[0-9]{0,60})?([eE][-+]?[0-9]{1,12})?",
+        "0\\.1[0]{0,1200}",
+        "[1-9]{0,1100}",
+        "(1e-400|1e400|1e999999999|-1e-999999999|0e99999999999999999999|≈ 2.183|NaN|inf)",
+        "\\PC{0,20}",
+    ];
+    (name, count, value).prop_map(|(name, count, value)| format!("{name}{count} = {value}"))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever a student (or a fuzzer) writes, `grade` marks it (0, 3) or refuses it at a
+    /// place (1), and never panics.
+    #[test]
+    fn no_answer_file_makes_grade_panic(
+        lines in proptest::collection::vec(answer_line(), 1..6),
+        carry in proptest::prelude::prop_oneof!["exact", "rounded", "either"],
+        format in proptest::prelude::prop_oneof!["text", "json", "latex"],
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let text = lines.join("\n");
+        let answers = file(dir.path(), "a.txt", &text);
+        let output = run(&["grade", ARTICLE, &answers, "--carry", &carry, "-f", &format]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let code = output.status.code();
+        proptest::prop_assert!(
+            matches!(code, Some(0 | 1 | 3)) && !stderr.contains("panicked"),
+            "exit {code:?}: {stderr}\n{text}"
+        );
+        if code == Some(1) {
+            proptest::prop_assert!(stderr.contains(&format!("--> {answers}:")), "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_value_of_more_than_1000_digits_is_refused_at_its_place_and_none_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    // 0.1 and 70,000 zeros panicked in the rounding; 70,000 digits before the point too.
+    for (value, digits) in [
+        (format!("0.1{}", "0".repeat(70_000)), 70_002),
+        ("7".repeat(70_000), 70_000),
+    ] {
+        let answers = file(dir.path(), "big.txt", &format!("E = {value}\n"));
+        let output = run(&["grade", ARTICLE, &answers]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!("the number has {digits} digits; at most 1000")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&format!("--> {answers}:1:5")), "{stderr}");
+    }
+    // A thousand digits are judged, at their digits, and shown at a float's at most.
+    let answers = file(
+        dir.path(),
+        "long.txt",
+        &format!("w_11^(1) after = -0.2252{}\n", "0".repeat(990)),
+    );
+    let (code, report) = graded(ARTICLE, &answers, &[]);
+    assert_eq!((code, verdicts(&report)[0].1.as_str()), (3, "wrong"));
+    let expected = report["answers"][0]["expected"].as_str().unwrap();
+    assert!(expected.len() <= 20, "{expected}");
+}
+
+#[test]
+fn steps_and_samples_are_counted_from_1_and_only_as_far_as_the_derivation_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, message, column) in [
+        (
+            "E [step 0]",
+            "`[step 0]` names no step: steps are counted from 1",
+            3,
+        ),
+        (
+            "E [step -2]",
+            "`[step -2]` names no step: steps are counted from 1",
+            3,
+        ),
+        (
+            "y_1 [n=0]",
+            "`[n=0]` names no sample: samples are counted from 1",
+            5,
+        ),
+        (
+            "E [step 2]",
+            "`[step 2]` names no step: the derivation has 1 step",
+            3,
+        ),
+        (
+            "E ［step 99999999999999999999999］",
+            "names no step: the derivation has 1 step",
+            3,
+        ),
+    ] {
+        let answers = file(dir.path(), "a.txt", &format!("{name} = 10.43\n"));
+        let output = run(&["grade", ARTICLE, &answers]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(message), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("--> {answers}:1:{column}")),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn numbers_beyond_what_an_answer_holds_say_which_way_they_are_beyond() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, message) in [
+        (
+            "1e-400",
+            "`1e-400` is too small or too precise to be an answer",
+        ),
+        (
+            "1e400",
+            "`1e400` is too large to be an answer: an answer is below 1e38",
+        ),
+        ("-1e999999999", "is too large to be an answer"),
+    ] {
+        let answers = file(dir.path(), "a.txt", &format!("E = {value}\n"));
+        let output = run(&["grade", ARTICLE, &answers]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{value}: {stderr}");
+        assert!(stderr.contains(message), "{value}: {stderr}");
+        assert!(stderr.contains(&format!("--> {answers}:1:5")), "{stderr}");
+    }
+}
+
+#[test]
+fn an_answer_file_not_in_utf8_is_located_in_display_columns_and_a_utf8_bom_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.txt");
+    // Two double-width characters before the Latin-1 `é` (0xE9).
+    std::fs::write(
+        &path,
+        b"E = 10.43\nz_1 = 0.6457 # \xE4\xBA\x8C\xE4\xBA\x8C caf\xE9\n",
+    )
+    .unwrap();
+    let latin1 = path.display().to_string();
+    let output = run(&["grade", ARTICLE, &latin1]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--> {latin1}:2:22")),
+        "the column counts characters: {stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    let (shown, caret) = (lines[3], lines[4]);
+    assert!(shown.ends_with("二二 caf\u{FFFD}"), "{stderr}");
+    // `2 | ` then 15 columns, two double-width characters (4) and ` caf` (4): 23 before it.
+    assert_eq!(caret, format!("  | {}^", " ".repeat(23)), "{stderr}");
+
+    let path = dir.path().join("utf16.txt");
+    let utf16: Vec<u8> = std::iter::once(0xFEFF_u16)
+        .chain("E = 10.43\n".encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(&path, utf16).unwrap();
+    let output = run(&["grade", ARTICLE, &path.display().to_string()]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("it is UTF-16: save it as UTF-8"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 | E = 10.43\n  | ^"), "{stderr}");
+
+    let bom = file(dir.path(), "bom.txt", "\u{FEFF}E = 10.43\n");
+    let (code, report) = graded(ARTICLE, &bom, &[]);
+    assert_eq!(
+        (code, verdicts(&report)),
+        (0, vec![("E".into(), "correct".into())])
+    );
+}
+
+/// The report of a `grade` that finds answers not correct (exit 3).
+fn marked(args: &[&str]) -> String {
+    let output = run(args);
+    assert_eq!(output.status.code(), Some(3), "{args:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// δ₂⁽²⁾ = 7.777 is wrong; δ₂⁽²⁾ z₁ is 7.777 · 0.6457 = 5.0216 with the rounded z₁ carried,
+/// 7.777 · 0.645656… = 5.0213 with the exact one.
+const CARRIED: &str = "z_1 = 0.6457\ndelta_2^(2) = 7.777\ndE/dw_21^(2) = 5.022\n";
+
+#[test]
+fn a_follows_verdict_shows_the_value_it_follows_as_carried_by_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(dir.path(), "a.txt", CARRIED);
+    for (carry, gives) in [("rounded", "5.022"), ("exact", "5.021")] {
+        let output = run(&["grade", ARTICLE, &answers, "--carry", carry]);
+        let report = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        assert!(
+            report.contains(&format!(
+                "dE/dw_21^(2) = 5.022  follows from your delta_2^(2) (your numbers give {gives})"
+            )),
+            "--carry {carry}: {report}"
+        );
+        let (_, json) = graded(ARTICLE, &answers, &["--carry", carry]);
+        assert_eq!(json["answers"][2]["theirs"], gives, "--carry {carry}");
+        let tex = marked(&["grade", ARTICLE, &answers, "--carry", carry, "-f", "latex"]);
+        assert!(tex.contains(&format!("which give ${gives}$")), "{tex}");
+    }
+}
+
+#[test]
+fn the_marked_solution_keeps_the_digits_the_student_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        "a_1^(1) = 0.600\na_2^(1) = 1.20\ndelta_2^(2) = 4.10e0\nw_11^(1) after = -2.252e-1\n";
+    let answers = file(dir.path(), "a.txt", text);
+    let tex = marked(&["grade", ARTICLE, &answers, "-f", "latex"]);
+    for written in [
+        "=0.600$: correct",
+        "=1.20$: correct",
+        "\\struck{$4.10\\times10^{0}$}",
+        "=-2.252\\times10^{-1}$: correct",
+    ] {
+        assert!(tex.contains(written), "{written}: {tex}");
+    }
+    if support::tex_available("pdflatex") {
+        support::compiles("pdflatex", &tex).unwrap_or_else(|log| panic!("{log}"));
+    }
+}
+
+#[test]
+fn grade_in_japanese_writes_the_report_the_sheet_and_the_marked_solution_in_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "delta_2^(2) = 4.101\ndE/dw_21^(2) = 2.648\ny_1 = 2.183\nw_21^(2) after = 2.735\n";
+    let answers = file(dir.path(), "a.txt", text);
+    let output = run(&["grade", ARTICLE, &answers, "--lang", "ja"]);
+    assert_eq!(output.status.code(), Some(3));
+    let report = String::from_utf8(output.stdout).unwrap();
+    for words in [
+        "解答 4 個：正解 1、誤差の持ち越し 2、誤り 1",
+        "delta_2^(2)    = 4.101  誤り：正しくは 4.011",
+        "あなたの数値では: y_2 - t_2 = 5.011 - 1 = 4.011",
+        "y_1            = 2.183  正解",
+        "誤差の持ち越し：あなたの delta_2^(2) から（あなたの数値では 2.648）",
+        "最初の誤り：あなたの delta_2^(2) = 4.101 は正しくは 4.011。その後の解答のうち 2 個",
+    ] {
+        assert!(report.contains(words), "{words}: {report}");
+    }
+    assert!(
+        !report.contains("correct") && !report.contains("wrong"),
+        "{report}"
+    );
+    let sheet = stdout_of(&["grade", ARTICLE, "--sheet", "--lang", "ja"]);
+    assert!(
+        sheet.starts_with("# ") && sheet.contains("の解答"),
+        "{sheet}"
+    );
+    let tex = marked(&["grade", ARTICLE, &answers, "--lang", "ja", "-f", "latex"]);
+    assert!(tex.starts_with("\\documentclass{ltjsarticle}"), "{tex}");
+    for words in ["正解", "誤り", "から正しく計算", "（更新後）", "：採点"] {
+        assert!(tex.contains(words), "{words}: {tex}");
+    }
+    if support::tex_available("lualatex") {
+        support::compiles("lualatex", &tex).unwrap_or_else(|log| panic!("{log}"));
+    }
+}
+
+#[test]
+fn the_blank_sheet_lists_only_what_the_files_ask_statements_ask() {
+    let dir = tempfile::tempdir().unwrap();
+    let exam = std::fs::read_to_string(support::root().join("examples/exam.nn")).unwrap();
+    let nn = file(dir.path(), "exam.nn", &exam);
+    let names = |nn: &str| -> Vec<String> {
+        stdout_of(&["grade", nn, "--sheet"])
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| l.trim_end_matches(" =").to_string())
+            .collect()
+    };
+    // ask E, ask grad W1, ask update W2.
+    let mut expected = vec!["E".to_string()];
+    expected.extend(["11", "12", "13", "21", "22", "23"].map(|ij| format!("dE/dw_{ij}^(1)")));
+    expected.extend(["11", "12", "21", "22"].map(|ij| format!("w_{ij}^(2) after")));
+    assert_eq!(names(&nn), expected);
+    let without: String = exam
+        .lines()
+        .filter(|l| !l.starts_with("ask") && !l.starts_with("vary"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for (ask, names_asked) in [
+        ("ask y", vec!["y_1", "y_2"]),
+        ("ask a2 1", vec!["a_2^(1)"]),
+        ("ask delta 1", vec!["delta_1^(1)", "delta_2^(1)"]),
+        ("ask grad w12 1", vec!["dE/dw_12^(1)"]),
+        ("ask update w21 2", vec!["w_21^(2) after"]),
+    ] {
+        let nn = file(dir.path(), "one.nn", &format!("{without}{ask}\n"));
+        assert_eq!(names(&nn), names_asked, "{ask}");
+    }
+    // Without `ask`, every name; and any name may be answered whatever is asked.
+    let all = file(dir.path(), "all.nn", &without);
+    let every = names(&all);
+    assert!(
+        every.len() > 30 && every.contains(&"a_1^(1)".to_string()),
+        "{every:?}"
+    );
+    let answers = file(dir.path(), "a.txt", "y_1 = 1\n");
+    let (_, report) = graded(&nn, &answers, &[]);
+    assert_eq!(verdicts(&report)[0].0, "y_1");
+}
+
+#[test]
+fn a_whole_sheet_of_wrong_first_layer_gradients_is_marked_in_one_pass_not_one_per_answer() {
+    // 30-30-4 writes its first layer's 930 gradients expanded, each with a by-δ formula: the
+    // by-δ verdict once rebuilt the whole world per answer (67 s in a release build).
+    let dir = tempfile::tempdir().unwrap();
+    let nn = dir.path().join("wide.nn").display().to_string();
+    support::stdout(&run(&["gen", "--sizes", "30,30,4", "--bias", "-o", &nn]));
+    let blank = stdout_of(&["grade", &nn, "--sheet"]);
+    let wrong: String = blank
+        .lines()
+        .filter(|l| l.ends_with(" ="))
+        .map(|l| format!("{l} 1.234\n"))
+        .collect();
+    let answers = file(dir.path(), "wrong.txt", &wrong);
+    let output = support::run_within(
+        &["grade", &nn, &answers, "-f", "json"],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(output.status.code(), Some(3));
+    let report: Json = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["answers"].as_array().unwrap().len(),
+        wrong.lines().count()
+    );
+    assert!(
+        report["wrong"].as_u64().unwrap() > 2000,
+        "{}",
+        report["wrong"]
+    );
+}

@@ -6,8 +6,23 @@
 //! `≈` before a value is allowed. A comma in a value is refused, full-width or not: `3,252` is
 //! a decimal comma to one reader and a thousands separator to another.
 
-use crate::error::{AnswerFault, Error, Source, Span};
+use crate::error::{AnswerFault, Beyond, Counted, Error, Source, Span};
 use crate::math::number::{Decimal, Unreadable};
+
+/// The most digits a value may have: more says nothing a hand calculation can mean, and
+/// judging at a million digits would cost as much.
+pub const MOST_DIGITS: usize = 1000;
+
+/// A step or sample a name counts (`[step 2]`, `[n=3]`), as written, and where.
+#[derive(Clone, Debug)]
+pub struct Count {
+    pub what: Counted,
+    /// The number (saturated at `u64::MAX`: `[step 99999999999999999999]` names none either).
+    pub number: u64,
+    /// The bracket as written, and where.
+    pub written: String,
+    pub span: Span,
+}
 
 /// One answer as written.
 #[derive(Clone, Debug)]
@@ -16,8 +31,12 @@ pub struct Answer {
     pub written: String,
     /// The name in the table's form (see [`canonical`]); `None` when it cannot be read.
     pub key: Option<String>,
-    /// The value as written (trimmed), and as read.
+    /// The steps and samples the name counts.
+    pub counts: Vec<Count>,
+    /// The value as written (trimmed), in ASCII (look-alikes folded, see [`number_text`]),
+    /// and as read.
     pub text: String,
+    pub ascii: String,
     pub value: Decimal,
     /// Nothing after the `=`: a line of the blank sheet not filled in (not an answer).
     pub blank: bool,
@@ -56,6 +75,31 @@ fn span_of(whole: &str, part: &str, at: usize) -> Span {
     Span::new(at + offset, at + offset + part.len().max(1))
 }
 
+/// The key of the name `name` (at `span`) and the steps and samples it counts.
+fn read_name(name: &str, span: Span) -> Result<(Option<String>, Vec<Count>), Error> {
+    let (key, counts) = match canonical(name) {
+        Ok(Some((key, counts))) => (Some(key), counts),
+        Ok(None) => (None, Vec::new()),
+        Err((fault, bracket)) => {
+            let start = span.start + bracket.start;
+            return Err(Error::Answers {
+                fault,
+                span: Span::new(start, start + bracket.len().max(1)),
+            });
+        }
+    };
+    let counts = counts
+        .into_iter()
+        .map(|(what, number, bracket)| Count {
+            what,
+            number,
+            written: name[bracket.clone()].to_string(),
+            span: Span::new(span.start + bracket.start, span.start + bracket.end),
+        })
+        .collect();
+    Ok((key, counts))
+}
+
 fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
     let fault = |fault, part: &str| Error::Answers {
         fault,
@@ -79,16 +123,20 @@ fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
     if name.is_empty() {
         return Err(fault(AnswerFault::NoName, &content[eq..eq + eq_len]));
     }
+    let name_span = span_of(content, name, at);
+    let (key, counts) = read_name(name, name_span)?;
     if value.is_empty() {
         return Ok(Answer {
             written: name.to_string(),
-            key: canonical(name),
+            key,
+            counts,
             text: String::new(),
+            ascii: String::new(),
             value: Decimal::ZERO,
             blank: true,
             digits: 1,
             unit: 1.0,
-            name_span: span_of(content, name, at),
+            name_span,
             line,
         });
     }
@@ -104,19 +152,24 @@ fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
     let number = Decimal::read(&text).map_err(|why| {
         let f = match why {
             Unreadable::Malformed => AnswerFault::NotANumber(value.to_string()),
-            _ => AnswerFault::OutOfRange(value.to_string()),
+            Unreadable::TooLarge => AnswerFault::OutOfRange(value.to_string(), Beyond::TooLarge),
+            Unreadable::TooPrecise => {
+                AnswerFault::OutOfRange(value.to_string(), Beyond::TooPrecise)
+            }
         };
         fault(f, value)
     })?;
     Ok(Answer {
         written: name.to_string(),
-        key: canonical(name),
+        key,
+        counts,
         text: value.to_string(),
+        ascii: text,
         value: number,
         blank: false,
         digits,
         unit,
-        name_span: span_of(content, name, at),
+        name_span,
         line,
     })
 }
@@ -137,6 +190,13 @@ fn number_text(value: &str) -> Result<(String, u32), AnswerFault> {
         text.push(c);
     }
     let mantissa = text.split(['e', 'E']).next().unwrap_or("");
+    let written = mantissa.bytes().filter(u8::is_ascii_digit).count();
+    if written > MOST_DIGITS {
+        return Err(AnswerFault::TooManyDigits {
+            digits: written,
+            most: MOST_DIGITS,
+        });
+    }
     let significant: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let trimmed = significant.trim_start_matches('0');
     let digits = trimmed.len().max(1) as u32;
@@ -151,11 +211,22 @@ fn last_unit(text: &str) -> f64 {
     10f64.powi(exponent.saturating_sub(decimals))
 }
 
+/// Bytes of a name as written.
+type Bytes = std::ops::Range<usize>;
+
+/// A step or sample a name counts: what, its number, and where its bracket is.
+type Counting = (Counted, u64, Bytes);
+
+/// A name read: its key and what it counts; `None` when it is none the table could know.
+type Read = Option<(String, Vec<Counting>)>;
+
 /// A name in the one form the table knows: whitespace dropped, `δ` `∂` `η` and full-width
 /// characters spelled in ASCII, then ` after`, ` [n=N]`, ` [step N]` in that order, whatever
-/// order they were written in. `None` when a bracket is not one of those.
-pub fn canonical(name: &str) -> Option<String> {
-    let folded: String = name
+/// order they were written in; with the steps and samples it counts. `None` when a bracket is
+/// not one of those; an error (and the bracket's bytes) when it counts from 0, or below.
+pub fn canonical(name: &str) -> Result<Read, (AnswerFault, Bytes)> {
+    // Folded one character for one, so that the k-th character is the name's k-th.
+    let folded: Vec<char> = name
         .chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -163,40 +234,73 @@ pub fn canonical(name: &str) -> Option<String> {
             '′' | '’' => '\'',
             c => c,
         })
-        .collect::<String>()
+        .collect();
+    let bytes: Vec<usize> = name
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([name.len()])
+        .collect();
+    let (mut sample, mut step) = (None, None);
+    let mut counts = Vec::new();
+    let mut base = String::new();
+    let mut k = 0;
+    while k < folded.len() {
+        if folded[k] != '[' {
+            base.push(folded[k]);
+            k += 1;
+            continue;
+        }
+        let Some(close) = folded[k..].iter().position(|&c| c == ']').map(|c| c + k) else {
+            return Ok(None);
+        };
+        let inside: String = folded[k + 1..close]
+            .iter()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let (what, number) = if let Some(n) = inside.strip_prefix("n=") {
+            (Counted::Sample, n)
+        } else if let Some(s) = inside.strip_prefix("step") {
+            (Counted::Step, s.strip_prefix('=').unwrap_or(s))
+        } else {
+            return Ok(None);
+        };
+        let at = bytes[k]..bytes[close + 1];
+        let number = match count(number) {
+            Some(n) if n > 0 && !number.starts_with('-') => n,
+            Some(_) => {
+                let written = name[at.clone()].to_string();
+                return Err((AnswerFault::FromOne { what, written }, at));
+            }
+            None => return Ok(None),
+        };
+        let slot = match what {
+            Counted::Sample => &mut sample,
+            Counted::Step => &mut step,
+        };
+        *slot = Some(u32::try_from(number).unwrap_or(u32::MAX));
+        counts.push((what, number, at));
+        k = close + 1;
+    }
+    let base = base
         .replace('δ', "delta")
         .replace('∂', "d")
         .replace('η', "eta");
-    let (mut sample, mut step) = (None, None);
-    let mut base = String::new();
-    let mut rest = folded.as_str();
-    while let Some(open) = rest.find('[') {
-        base.push_str(&rest[..open]);
-        let close = rest[open..].find(']')? + open;
-        let inside: String = rest[open + 1..close]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if let Some(n) = inside.strip_prefix("n=") {
-            sample = Some(n.parse::<u32>().ok()?);
-        } else if let Some(s) = inside
-            .strip_prefix("step")
-            .map(|s| s.trim_start_matches('='))
-        {
-            step = Some(s.parse::<u32>().ok()?);
-        } else {
-            return None;
-        }
-        rest = &rest[close + 1..];
-    }
-    base.push_str(rest);
     let base = base.trim();
     let (base, after) = match base.strip_suffix("after") {
         Some(b) if b.ends_with(char::is_whitespace) || b.ends_with(')') => (b, true),
         _ => (base, false),
     };
     let base: String = base.chars().filter(|c| !c.is_whitespace()).collect();
-    Some(key(&base, after, sample, step.unwrap_or(1)))
+    Ok(Some((key(&base, after, sample, step.unwrap_or(1)), counts)))
+}
+
+/// A count's digits as a number, saturated (`None`: not digits; `-1` is not a count).
+fn count(digits: &str) -> Option<u64> {
+    let digits = digits.strip_prefix('-').unwrap_or(digits);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse().unwrap_or(u64::MAX))
 }
 
 /// The table's form of a quantity's name: its plain name, ` after` for a parameter after the
@@ -219,21 +323,44 @@ pub fn key(base: &str, after: bool, sample: Option<u32>, step: u32) -> String {
 mod tests {
     use super::*;
 
+    /// The key `canonical` reads `name` as, if any.
+    fn key_of(name: &str) -> Option<String> {
+        canonical(name).ok().flatten().map(|(key, _)| key)
+    }
+
     #[test]
     fn names_are_read_in_one_form_whatever_the_spacing_and_order() {
-        assert_eq!(canonical("dE/dw_12^(1)").unwrap(), "dE/dw_12^(1)");
-        assert_eq!(canonical(" ∂E/∂w_12^(1) ").unwrap(), "dE/dw_12^(1)");
+        assert_eq!(key_of("dE/dw_12^(1)").unwrap(), "dE/dw_12^(1)");
+        assert_eq!(key_of(" ∂E/∂w_12^(1) ").unwrap(), "dE/dw_12^(1)");
         assert_eq!(
-            canonical("a_1^(1) [step 2] [n = 3]").unwrap(),
+            key_of("a_1^(1) [step 2] [n = 3]").unwrap(),
             "a_1^(1) [n=3] [step 2]"
         );
+        assert_eq!(key_of("w_11^(1) after [step 1]").unwrap(), "w_11^(1) after");
+        assert_eq!(key_of("δ_2^(2)").unwrap(), "delta_2^(2)");
+        assert_eq!(key_of("ｚ＿１").unwrap(), "z_1");
+        assert_eq!(key_of("a_1 [m=2]"), None);
+    }
+
+    #[test]
+    fn steps_and_samples_count_from_1_and_are_found_where_written() {
+        let bracket = |name: &str| match canonical(name) {
+            Err((AnswerFault::FromOne { what, written }, at)) => Some((what, written, at)),
+            _ => None,
+        };
         assert_eq!(
-            canonical("w_11^(1) after [step 1]").unwrap(),
-            "w_11^(1) after"
+            bracket("E [step 0]"),
+            Some((Counted::Step, "[step 0]".into(), 2..10))
         );
-        assert_eq!(canonical("δ_2^(2)").unwrap(), "delta_2^(2)");
-        assert_eq!(canonical("ｚ＿１").unwrap(), "z_1");
-        assert_eq!(canonical("a_1 [m=2]"), None);
+        assert_eq!(
+            bracket("δ_1^(2) ［n=-1］"),
+            Some((Counted::Sample, "［n=-1］".into(), 9..19))
+        );
+        let (_, counts) = canonical("E [step 99999999999999999999999]")
+            .unwrap()
+            .unwrap();
+        assert_eq!(counts[0].1, u64::MAX);
+        assert_eq!(bracket("E [step 2]"), None);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use crate::derivation::{self, Carry, Derivation, Options};
-use crate::error::{AnswerFault, Error, Source};
+use crate::error::{AnswerFault, Counted, Error, Source};
 use crate::math::number::Value;
 use crate::model::Network;
 use answers::Answer;
@@ -251,6 +251,24 @@ impl<'n> Grader<'n> {
     fn quantity(&self, answer: &Answer) -> Result<usize, Error> {
         if let Some(&q) = answer.key.as_ref().and_then(|k| self.index.get(k)) {
             return Ok(q);
+        }
+        let steps = self.derivation.steps.len();
+        let samples = self.derivation.network.samples();
+        for count in &answer.counts {
+            let have = match count.what {
+                Counted::Step => steps,
+                Counted::Sample => samples,
+            };
+            if count.number > have as u64 {
+                return Err(Error::Answers {
+                    fault: AnswerFault::NoSuch {
+                        what: count.what,
+                        written: count.written.clone(),
+                        count: have,
+                    },
+                    span: count.span,
+                });
+            }
         }
         let wanted = answer.key.as_deref().unwrap_or(&answer.written);
         Err(Error::Answers {

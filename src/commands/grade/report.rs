@@ -5,6 +5,17 @@ use serde_json::json;
 
 use super::formula::Plain;
 use super::{Grader, Marked, Row, Verdict};
+use crate::render::Lang;
+
+/// A verdict in the readable report's language (JSON and CSV keep [`Verdict::word`]).
+fn verdict_word(verdict: Verdict, lang: Lang) -> &'static str {
+    match (lang, verdict) {
+        (Lang::En, v) => v.word(),
+        (Lang::Ja, Verdict::Correct) => "正解",
+        (Lang::Ja, Verdict::Follows) => "誤差の持ち越し",
+        (Lang::Ja, Verdict::Wrong) => "誤り",
+    }
+}
 
 /// The plain-text writer of `grader`'s formulas.
 fn plain(grader: &Grader) -> Plain {
@@ -16,11 +27,27 @@ fn plain(grader: &Grader) -> Plain {
     }
 }
 
-/// The true value of a row's quantity, at the digits the student wrote (at least 2).
+/// The digits a row's numbers are shown at: the student's, but at least 2 and at most a
+/// float's 17 (`0.1000…0` to a thousand places is judged at its digits, not shown at them).
+fn shown_digits(row: &Row) -> u32 {
+    row.answer.digits.clamp(2, 17)
+}
+
+/// The true value of a row's quantity, at the digits the student wrote (see [`shown_digits`]).
 fn expected(grader: &Grader, row: &Row) -> String {
     let value = grader.table[row.judged.quantity].value;
-    let digits = row.answer.digits.max(2);
+    let digits = shown_digits(row);
     Plain::number(value, digits, grader.derivation.options.rounding)
+}
+
+/// What the student's own numbers give for a row's quantity, at their digits (at least 2).
+fn theirs(grader: &Grader, row: &Row) -> String {
+    let digits = shown_digits(row);
+    let rounding = grader.derivation.options.rounding;
+    row.judged.theirs.map_or_else(
+        || "(no value)".into(),
+        |v| Plain::number(v, digits, rounding),
+    )
 }
 
 /// The name of quantity `q`.
@@ -43,9 +70,9 @@ fn paint(text: &str, verdict: Verdict, colour: bool) -> String {
 }
 
 /// The readable report of one answer file.
-pub fn text(grader: &Grader, marked: &Marked, colour: bool) -> String {
+pub fn text(grader: &Grader, marked: &Marked, colour: bool, lang: Lang) -> String {
     let plain = plain(grader);
-    let mut out = format!("{}: {}\n", marked.file, summary(marked));
+    let mut out = format!("{}: {}\n", marked.file, summary(marked, lang));
     let width = marked
         .rows
         .iter()
@@ -55,37 +82,46 @@ pub fn text(grader: &Grader, marked: &Marked, colour: bool) -> String {
     for row in &marked.rows {
         let judged = &row.judged;
         let q = judged.quantity;
-        let verdict = paint(judged.verdict.word(), judged.verdict, colour);
+        let verdict = paint(verdict_word(judged.verdict, lang), judged.verdict, colour);
         let label = format!("{:width$} = {}", name(grader, q), row.answer.text);
+        let ja = lang == Lang::Ja;
         match judged.verdict {
             Verdict::Correct => out.push_str(&format!("  {label}  {verdict}\n")),
             Verdict::Follows => {
                 let from: Vec<&str> = judged.from.iter().map(|&f| name(grader, f)).collect();
-                out.push_str(&format!(
-                    "  {label}  {verdict} from your {}\n",
-                    from.join(", ")
-                ));
+                let (from, theirs) = (from.join(", "), theirs(grader, row));
+                out.push_str(&if ja {
+                    format!(
+                        "  {label}  {verdict}：あなたの {from} から（あなたの数値では {theirs}）\n"
+                    )
+                } else {
+                    format!("  {label}  {verdict} from your {from} (your numbers give {theirs})\n")
+                });
             }
             Verdict::Wrong => {
-                out.push_str(&format!(
-                    "  {label}  {verdict}: should be {}\n",
-                    expected(grader, row)
-                ));
+                let expected = expected(grader, row);
+                out.push_str(&if ja {
+                    format!("  {label}  {verdict}：正しくは {expected}\n")
+                } else {
+                    format!("  {label}  {verdict}: should be {expected}\n")
+                });
                 let formula = grader.table[q].formula();
-                let theirs = judged
-                    .theirs
-                    .map(|v| Plain::number(v, row.answer.digits.max(2), plain.rounding))
-                    .unwrap_or_else(|| "(no value)".into());
                 out.push_str(&format!(
-                    "  {:width$}   with your numbers: {} = {} = {theirs}\n",
+                    "  {:width$}   {}: {} = {} = {}\n",
                     "",
+                    if ja {
+                        "あなたの数値では"
+                    } else {
+                        "with your numbers"
+                    },
                     plain.write(formula),
                     plain.write(&judged.substituted),
+                    theirs(grader, row)
                 ));
             }
         }
     }
-    if let Some(line) = first_wrong(grader, marked) {
+    if let Some(line) = first_wrong(grader, marked, lang) {
         out.push_str(&line);
         out.push('\n');
     }
@@ -93,33 +129,48 @@ pub fn text(grader: &Grader, marked: &Marked, colour: bool) -> String {
 }
 
 /// `12 answers: 10 correct, 1 follows, 1 wrong`.
-fn summary(marked: &Marked) -> String {
+fn summary(marked: &Marked, lang: Lang) -> String {
     let n = marked.rows.len();
-    format!(
-        "{n} answer{}: {} correct, {} follows, {} wrong",
-        if n == 1 { "" } else { "s" },
+    let (correct, follows, wrong) = (
         marked.count(Verdict::Correct),
         marked.count(Verdict::Follows),
-        marked.count(Verdict::Wrong)
-    )
+        marked.count(Verdict::Wrong),
+    );
+    match lang {
+        Lang::En => format!(
+            "{n} answer{}: {correct} correct, {follows} follows, {wrong} wrong",
+            if n == 1 { "" } else { "s" },
+        ),
+        Lang::Ja => {
+            format!("解答 {n} 個：正解 {correct}、誤差の持ち越し {follows}、誤り {wrong}")
+        }
+    }
 }
 
 /// `first wrong step: your delta_2^(2) = 4.101 should be 4.011; the 6 answers after it follow
 /// from it`.
-fn first_wrong(grader: &Grader, marked: &Marked) -> Option<String> {
+fn first_wrong(grader: &Grader, marked: &Marked, lang: Lang) -> Option<String> {
     let (first, after) = marked.first_wrong()?;
     let row = &marked.rows[first];
-    let follow = match after {
-        0 => "no answer after it follows from it".to_string(),
-        1 => "the 1 answer after it follows from it".to_string(),
-        n => format!("the {n} answers after it follow from it"),
-    };
-    Some(format!(
-        "first wrong step: your {} = {} should be {}; {follow}",
-        name(grader, row.judged.quantity),
-        row.answer.text,
-        expected(grader, row)
-    ))
+    let (name, text) = (name(grader, row.judged.quantity), &row.answer.text);
+    let expected = expected(grader, row);
+    Some(match lang {
+        Lang::En => {
+            let follow = match after {
+                0 => "no answer after it follows from it".to_string(),
+                1 => "the 1 answer after it follows from it".to_string(),
+                n => format!("the {n} answers after it follow from it"),
+            };
+            format!("first wrong step: your {name} = {text} should be {expected}; {follow}")
+        }
+        Lang::Ja => {
+            let follow = match after {
+                0 => "その後の解答でこれから計算されたものはありません".to_string(),
+                n => format!("その後の解答のうち {n} 個はこれから正しく計算されています"),
+            };
+            format!("最初の誤り：あなたの {name} = {text} は正しくは {expected}。{follow}")
+        }
+    })
 }
 
 /// The JSON of one answer file: every answer (name, given, expected, verdict, from), the
@@ -139,6 +190,7 @@ pub fn json(grader: &Grader, marked: &Marked) -> serde_json::Value {
                 "expected": expected(grader, row),
                 "expected_value": value.f,
                 "verdict": row.judged.verdict.word(),
+                "theirs": row.judged.theirs.map(|_| theirs(grader, row)),
                 "from": row.judged.from.iter().map(|&f| name(grader, f)).collect::<Vec<_>>(),
             })
         })
@@ -201,18 +253,43 @@ fn field(text: &str) -> String {
     }
 }
 
-/// The blank answer file: every name in the order of the derivation, to fill in.
-pub fn sheet(grader: &Grader, file: &str) -> String {
+/// The blank answer file: every name in the order of the derivation, to fill in; where the
+/// file has `ask` statements, only the names they ask.
+pub fn sheet(grader: &Grader, file: &str, lang: Lang) -> String {
+    let network = grader.derivation.network;
+    let asks = &network.exam.asks;
+    let asked = |q: &super::table::Quantity| {
+        asks.is_empty()
+            || asks
+                .iter()
+                .any(|a| super::table::asks(a, q, network.depth()))
+    };
     let several = grader.derivation.steps.len() > 1;
-    let mut out = format!(
-        "# Answers for {file}: write each value after its `=` (any subset, any order),\n\
-         # then run `backprop-tex grade {file} THIS-FILE`.\n"
-    );
+    let mut out = match lang {
+        Lang::En => format!(
+            "# Answers for {file}: write each value after its `=` (any subset, any order),\n\
+             # then run `backprop-tex grade {file} THIS-FILE`.\n"
+        ),
+        Lang::Ja => format!(
+            "# {file} の解答：各値を `=` の後に書き（一部だけでも、順不同でも可）、\n\
+             # `backprop-tex grade {file} このファイル` を実行してください。\n"
+        ),
+    };
+    if !asks.is_empty() {
+        out.push_str(match lang {
+            Lang::En => "# Only what the file's `ask` statements ask is listed; any name of the \
+                         derivation may be answered.\n",
+            Lang::Ja => "# ファイルの `ask` が問う量だけを並べています。導出のどの量を答えても構いません。\n",
+        });
+    }
     let mut step = usize::MAX;
-    for quantity in &grader.table {
+    for quantity in grader.table.iter().filter(|q| asked(q)) {
         if several && quantity.step != step {
             step = quantity.step;
-            out.push_str(&format!("\n# step {}\n", step + 1));
+            out.push_str(&match lang {
+                Lang::En => format!("\n# step {}\n", step + 1),
+                Lang::Ja => format!("\n# ステップ {}\n", step + 1),
+            });
         }
         let name = if several && quantity.step == 0 {
             format!("{} [step 1]", quantity.name)
@@ -225,9 +302,13 @@ pub fn sheet(grader: &Grader, file: &str) -> String {
 }
 
 /// The marked worked solutions of a class, one section per answer file, as LaTeX.
-pub fn latex(grader: &Grader, class: &[Marked]) -> String {
-    use crate::latex::grade::{document, section, Mark, Marked as Shown};
+pub fn latex(grader: &Grader, class: &[Marked], lang: Lang) -> String {
+    use crate::latex::grade::{document, section, Language, Mark, Marked as Shown};
     use crate::latex::Printer;
+    let language = match lang {
+        Lang::En => Language::En,
+        Lang::Ja => Language::Ja,
+    };
     let options = grader.derivation.options;
     let printer = Printer::new(grader.derivation.network.depth(), options.digits)
         .with_rounding(options.rounding);
@@ -241,27 +322,44 @@ pub fn latex(grader: &Grader, class: &[Marked]) -> String {
                     let quantity = &grader.table[row.judged.quantity];
                     let mark = match row.judged.verdict {
                         Verdict::Correct => Mark::Correct,
-                        Verdict::Follows => Mark::Follows(
-                            row.judged
+                        Verdict::Follows => Mark::Follows {
+                            from: row
+                                .judged
                                 .from
                                 .iter()
                                 .map(|&f| {
                                     let from = &grader.table[f];
-                                    crate::latex::grade::name(&printer, &from.chain, from.after)
+                                    crate::latex::grade::name(
+                                        &printer,
+                                        &from.chain,
+                                        from.after,
+                                        language,
+                                    )
                                 })
                                 .collect(),
-                        ),
-                        Verdict::Wrong => Mark::Wrong(expected(grader, row)),
+                            gives: row.judged.theirs,
+                            digits: shown_digits(row),
+                        },
+                        Verdict::Wrong => Mark::Wrong {
+                            right: quantity.value,
+                            digits: shown_digits(row),
+                        },
                     };
                     Shown {
                         chain: &quantity.chain,
                         after: quantity.after,
-                        given: row.answer.value,
+                        given: &row.answer.ascii,
                         mark,
                     }
                 })
                 .collect();
-            section(&printer, &marked.file, &summary(marked), &rows)
+            section(
+                &printer,
+                language,
+                &marked.file,
+                &summary(marked, lang),
+                &rows,
+            )
         })
         .collect();
     let title = grader
@@ -270,5 +368,9 @@ pub fn latex(grader: &Grader, class: &[Marked]) -> String {
         .title
         .clone()
         .unwrap_or_else(|| "Backpropagation".into());
-    document(&format!("{title}: marked"), &sections)
+    let title = match lang {
+        Lang::En => format!("{title}: marked"),
+        Lang::Ja => format!("{title}：採点"),
+    };
+    document(language, &title, &sections)
 }

@@ -12,6 +12,7 @@ use crate::derivation::{Chain, Derivation, Step};
 use crate::math::expr::{Expr, Index, Kind, Symbol};
 use crate::math::names::{plain, Indices, Name};
 use crate::math::number::Value;
+use crate::model::{Ask, Parameter, Quantity as Unit};
 
 /// One answerable quantity.
 #[derive(Clone, Debug)]
@@ -187,4 +188,59 @@ pub fn table(derivation: &Derivation) -> Vec<Quantity> {
 /// The values of [`table`]'s quantities, in its order (for a derivation of another carry).
 pub fn values(derivation: &Derivation) -> Vec<Value> {
     table(derivation).into_iter().map(|q| q.value).collect()
+}
+
+/// Whether `ask` (a file's `ask` statement) asks for `quantity`, as `exam` reads it: every
+/// asked number is the first step's, `E` is the step's loss (the total with several samples),
+/// and `E after` is no quantity of the table (the loss after the last update is not marked).
+pub fn asks(ask: &Ask, quantity: &Quantity, depth: u32) -> bool {
+    let (symbol, gradient) = match &quantity.chain.lhs {
+        Expr::Sym(s) => (s, false),
+        Expr::Partial(_, p) => match &**p {
+            Expr::Sym(s) => (s, true),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    if quantity.step != 0 {
+        return false;
+    }
+    let unit = !gradient && !quantity.after;
+    let index = |k: usize| match symbol.indices.get(k) {
+        Some(Index::Num(n)) => Some(*n),
+        _ => None,
+    };
+    let in_layer = |layer: Option<u32>| layer.is_none_or(|l| l == symbol.layer);
+    let parameter = |bias: bool| symbol.kind == if bias { Kind::Bias } else { Kind::Weight };
+    let kind = |unit: Unit| match unit {
+        Unit::Pre => Kind::Pre,
+        Unit::Out => Kind::Out,
+        Unit::Delta => Kind::Delta,
+    };
+    match *ask {
+        Ask::Outputs => unit && symbol.kind == Kind::Out && symbol.layer == depth,
+        Ask::Loss => unit && symbol.kind == Kind::Loss && symbol.sample.is_none(),
+        Ask::LossAfter => false,
+        Ask::Gradient { bias, layer } => gradient && parameter(bias) && in_layer(layer),
+        Ask::Update { bias, layer } => quantity.after && parameter(bias) && in_layer(layer),
+        Ask::Parameter {
+            update,
+            layer,
+            parameter: which,
+        } => {
+            let is = match which {
+                Parameter::Weight { i, j } => {
+                    parameter(false) && index(0) == Some(i) && index(1) == Some(j)
+                }
+                Parameter::Bias { i } => parameter(true) && index(0) == Some(i),
+            };
+            is && symbol.layer == layer && if update { quantity.after } else { gradient }
+        }
+        Ask::Units { quantity: u, layer } => unit && symbol.kind == kind(u) && in_layer(layer),
+        Ask::Unit {
+            quantity: u,
+            layer,
+            unit: n,
+        } => unit && symbol.kind == kind(u) && symbol.layer == layer && index(0) == Some(n),
+    }
 }

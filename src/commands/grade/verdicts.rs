@@ -62,7 +62,9 @@ pub struct Judged {
     /// For `follows`: the answers (not correct) the value came from, earliest first.
     pub from: Vec<usize>,
     /// The formula with the student's own numbers in place (their answers, the given numbers,
-    /// and what the skipped quantities come to from them), and its value.
+    /// and what the skipped quantities come to from them), and its value; for `follows`, the
+    /// value it follows as: what their numbers give in the world that made it follow (with
+    /// `--carry rounded`, their rounded values carried).
     pub substituted: Expr,
     pub theirs: Option<Value>,
 }
@@ -89,7 +91,8 @@ struct Worlds {
 /// `correct` with one more way to be right where `check` allows rounded values: a first-layer
 /// gradient that is the student's own correct δ^{(1)} (as written) times the input, at the
 /// digits written — what carrying the rounded δ gives, though the rows write the gradient
-/// expanded. Earlier quantities are decided first, so that a gradient's update sees it.
+/// expanded. One pass in the derivation's order (see [`build`]): each quantity is decided
+/// before a later one reads it, so that a gradient's update sees it.
 fn by_delta_correct(
     derivation: &Derivation,
     table: &[Quantity],
@@ -98,18 +101,8 @@ fn by_delta_correct(
     check: &Check,
 ) -> Vec<bool> {
     let mut correct = correct.to_vec();
-    if !check.worlds().contains(&false) {
-        return correct;
-    }
-    let rounding = derivation.options.rounding;
-    for q in 0..table.len() {
-        let (Some(g), false, Some(_)) = (given[q], correct[q], &table[q].by_delta) else {
-            continue;
-        };
-        let w = world(derivation, table, given, &correct, false);
-        if let Some(held) = &w.by_delta[q] {
-            correct[q] = held.from.is_empty() && agrees(held.value, g, rounding);
-        }
+    if check.worlds().contains(&false) {
+        build(derivation, table, given, &mut correct, false, true);
     }
     correct
 }
@@ -167,10 +160,10 @@ pub fn judge(
                 .into_iter()
                 .flatten()
                 .find(|held| follows(held, g))
-                .map(|held| held.from.clone())
+                .map(|held| (held.from.clone(), held.value))
         }) {
             judged.verdict = Verdict::Follows;
-            judged.from = from;
+            (judged.from, judged.theirs) = (from.0, Some(from.1));
         }
         out.push(judged);
     }
@@ -208,9 +201,32 @@ fn world(
     correct: &[bool],
     exact_when_correct: bool,
 ) -> Worlds {
+    let mut correct = correct.to_vec();
+    build(
+        derivation,
+        table,
+        given,
+        &mut correct,
+        exact_when_correct,
+        false,
+    )
+}
+
+/// [`world`], quantity by quantity in the derivation's order; with `by_delta`, a given answer
+/// not correct becomes correct where its `by_delta` formula, from correct answers only, gives
+/// it at its digits — before any later quantity reads it.
+fn build(
+    derivation: &Derivation,
+    table: &[Quantity],
+    given: &[Option<Given>],
+    correct: &mut [bool],
+    exact_when_correct: bool,
+    by_delta_decides: bool,
+) -> Worlds {
     let naming = Naming {
         depth: derivation.network.depth(),
     };
+    let rounding = derivation.options.rounding;
     let index = super::index(table);
     let mut world: World = vec![None; table.len()];
     let mut computed: World = vec![None; table.len()];
@@ -226,6 +242,11 @@ fn world(
         );
         by_delta[q] = (quantity.by_delta.as_ref())
             .and_then(|formula| hold(derivation, &world, &index, naming, quantity, formula));
+        if let (true, Some(g), false, Some(b)) =
+            (by_delta_decides, given[q], correct[q], &by_delta[q])
+        {
+            correct[q] = b.from.is_empty() && agrees(b.value, g, rounding);
+        }
         computed[q] = held.clone();
         let written = |g: Given, from| Held {
             value: Value::decimal(g.value),
