@@ -884,6 +884,41 @@ pub fn mantissa_and_power(number: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// Whether user text (a title) holds Japanese, Chinese or Korean characters, which pdflatex
+/// cannot typeset: an English document then loads luatexja and is compiled with lualatex.
+pub fn needs_luatexja(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c as u32,
+            0x1100..=0x11FF         // Hangul Jamo
+            | 0x2E80..=0x9FFF       // CJK radicals, punctuation, kana, ideographs
+            | 0xAC00..=0xD7AF       // Hangul syllables
+            | 0xF900..=0xFAFF       // CJK compatibility ideographs
+            | 0xFE30..=0xFE4F       // CJK compatibility forms
+            | 0xFF00..=0xFFEF       // full-width and half-width forms
+            | 0x20000..=0x3FFFF) // supplementary ideographs
+    })
+}
+
+/// A Greek letter of a title as math (`\ensuremath{\eta}`), which both pdflatex and lualatex
+/// typeset, or `None`; the capitals that look Latin are those letters.
+fn greek(c: char) -> Option<&'static str> {
+    const SMALL: [&str; 25] = [
+        "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+        "lambda", "mu", "nu", "xi", "o", "pi", "rho", "varsigma", "sigma", "tau", "upsilon", "phi",
+        "chi", "psi", "omega",
+    ];
+    const CAPITAL: [&str; 25] = [
+        "A", "B", "Gamma", "Delta", "E", "Z", "H", "Theta", "I", "K", "Lambda", "M", "N", "Xi",
+        "O", "Pi", "P", "", "Sigma", "T", "Upsilon", "Phi", "X", "Psi", "Omega",
+    ];
+    let name = match c {
+        'α'..='ω' => SMALL[c as usize - 'α' as usize],
+        'Α'..='Ω' => CAPITAL[c as usize - 'Α' as usize],
+        _ => return None,
+    };
+    Some(name)
+}
+
 /// Escapes user text (a title) so that LaTeX prints it literally and can run nothing.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -910,7 +945,16 @@ pub fn escape_text(text: &str) -> String {
             '-' if chars.peek() == Some(&'-') => out.push_str("-{}"),
             '\n' | '\r' | '\t' => out.push(' '),
             c if c.is_control() => {}
-            c => out.push(c),
+            c => match greek(c) {
+                Some("") => out.push(c),
+                Some(name) if name.len() == 1 => out.push_str(name),
+                Some(name) => {
+                    out.push_str("\\ensuremath{\\");
+                    out.push_str(name);
+                    out.push('}');
+                }
+                None => out.push(c),
+            },
         }
     }
     out

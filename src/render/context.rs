@@ -10,7 +10,7 @@ use super::views::{
 };
 use crate::derivation::{LayerNumbers, Parameters, SampleRows, Step};
 use crate::latex::matrix as tex;
-use crate::latex::{escape_markdown, escape_text, fit, EQUALS, LEFTARROW};
+use crate::latex::{escape_markdown, escape_text, fit, needs_luatexja, EQUALS, LEFTARROW};
 use crate::math::functions::{Activation, Builtin, BuiltinLoss, Loss};
 use crate::math::number::Decimal;
 
@@ -390,6 +390,7 @@ pub(super) fn context<'a>(views: &Views<'a>, markdown: bool, layout: &Layout) ->
                 escape_text(t)
             }
         }),
+        cjk: network.title.as_deref().is_some_and(needs_luatexja),
         lang: layout.lang,
         env: views.env.name(),
         form: layout.form,

@@ -185,6 +185,9 @@ pub(super) struct LossRowView {
 pub(super) struct ContextView {
     /// The title, escaped for the output's format (LaTeX or Markdown).
     pub(super) title: Option<String>,
+    /// The title has characters only lualatex typesets (Japanese): an English document loads
+    /// luatexja.
+    pub(super) cjk: bool,
     pub(super) lang: Lang,
     /// `eqnarray`, `align`, or `aligned` (Markdown math blocks).
     pub(super) env: &'static str,

@@ -9,7 +9,9 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use crate::support::{in_parallel, pdf_text, root, run_with, stdout, tool_available_for, ARTICLE};
+use crate::support::{
+    compiled, in_parallel, pdf_text, root, run_with, stdout, tool_available_for, ARTICLE,
+};
 
 /// Titles that try to make LaTeX read files, run commands or break out of the text.
 const HOSTILE_TITLES: &[&str] = &[
@@ -88,10 +90,74 @@ fn hostile_titles_are_printed_literally_and_run_nothing() {
     assert!(!Path::new("/tmp/backprop-tex-pwned").exists());
 }
 
-/// pdftotext writes a few characters of the Computer Modern fonts its own way, and breaks
-/// lines where it likes; compare with whitespace collapsed.
+#[test]
+fn an_english_document_typesets_a_greek_title_with_pdflatex_and_a_japanese_one_with_lualatex() {
+    let article = std::fs::read_to_string(root().join(ARTICLE)).unwrap();
+    let with_title = |title: &str| {
+        let file = article.replacen(
+            "title \"Backpropagation by hand: a 3-2-2 network\"",
+            &format!("title \"{title}\""),
+            1,
+        );
+        assert!(
+            file.contains(&format!("title \"{title}\"")),
+            "the article's title line moved"
+        );
+        stdout(&run_with(
+            &["derive", "-", "-f", "document"],
+            file.as_bytes(),
+        ))
+    };
+    // Greek letters are math, which T1 pdflatex typesets; the document stays pdflatex's.
+    let greek = with_title("η = 0.1 by hand: Ω, δ and ς");
+    assert!(greek.contains(r"\ensuremath{\eta} = 0.1 by hand: \ensuremath{\Omega}, \ensuremath{\delta} and \ensuremath{\varsigma}"));
+    assert!(greek.contains(r"\usepackage[T1]{fontenc}") && !greek.contains("luatexja"));
+    // Japanese: the English document loads luatexja and says to use lualatex.
+    let japanese = with_title("手計算で確かめる誤差逆伝播（3-2-2）");
+    assert!(japanese.starts_with("\n% The title has Japanese: compile with lualatex"));
+    assert!(japanese.contains("\\usepackage{luatexja}") && !japanese.contains("fontenc"));
+    assert!(
+        japanese.contains("The network has 3 input units"),
+        "the words stay English"
+    );
+    // Titles in Latin letters keep today's document exactly.
+    let plain = with_title("Backpropagation by hand: a 3-2-2 network");
+    assert_eq!(
+        plain,
+        stdout(&run_with(
+            &[
+                "derive",
+                &root().join(ARTICLE).to_string_lossy(),
+                "-f",
+                "document"
+            ],
+            b""
+        ))
+    );
+    let cases = [
+        ("pdflatex", greek, "η = 0.1 by hand: Ω, δ and ς"),
+        ("lualatex", japanese, "手計算で確かめる誤差逆伝播（3-2-2）"),
+    ];
+    for (engine, document, title) in cases {
+        if !tool_available_for(engine, "the PDF compile") {
+            continue;
+        }
+        match &*compiled(engine, &document) {
+            Ok(text) => assert!(
+                normalize_pdf_text(text).starts_with(&normalize_pdf_text(title)),
+                "{engine}: the PDF starts with {}",
+                &text[..text.len().min(200)]
+            ),
+            Err(log) => panic!("{engine} failed:\n{log}"),
+        }
+    }
+}
+
+/// pdftotext writes a few characters of the Computer Modern fonts its own way (Ω as the ohm
+/// sign), and breaks lines where it likes; compare with whitespace collapsed.
 fn normalize_pdf_text(text: &str) -> String {
     text.replace('\u{2212}', "-")
+        .replace('\u{2126}', "Ω")
         .replace('\u{2013}', "--")
         .replace('\u{2c6}', "^")
         .replace('\u{2dc}', "~")
