@@ -77,10 +77,15 @@ fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>, env: Environment) -> St
     // Too wide for the line: a relation a line, and a line still too wide broken as the
     // layer view's rows are.
     let room = line - fit::width(&name);
+    // A broken piece in eqnarray stands after `&&\quad`, which the measure does not see.
+    let piece = match env {
+        Environment::Eqnarray => room - 60.0,
+        Environment::Align | Environment::Aligned => room,
+    };
     let mut lines: Vec<String> = Vec::new();
     for part in parts {
         match fit::width(&part) > room {
-            true => match fit::break_wide_row(&part, room, room, fit::TALLEST) {
+            true => match fit::break_wide_row(&part, piece, piece, fit::TALLEST) {
                 Some(pieces) => lines.extend(pieces),
                 None => lines.push(part),
             },

@@ -145,13 +145,17 @@ pub fn render_view(
 ) -> Result<(), Error> {
     let view = GraphView::new(derivation, layout.lang)?;
     let both = layout.view == View::Both;
+    let layer_view = Layout {
+        view: View::Layers,
+        ..*layout
+    };
     let layers = |format: Format| -> Result<String, Error> {
         if format == Format::Markdown {
             let mut post = Vec::new();
-            super::render_post(derivation, layout, templates, figures.0, &mut post)?;
+            super::render_post(derivation, &layer_view, templates, figures.0, &mut post)?;
             return super::utf8(post, "markdown");
         }
-        super::render(derivation, format, layout, templates)
+        super::render(derivation, format, &layer_view, templates)
     };
     let text = match format {
         Format::Json => {
