@@ -143,3 +143,27 @@ pub fn bends(edges: &[(usize, usize)], places: &[Place]) -> Vec<i32> {
         })
         .collect()
 }
+
+/// Where along each edge (`from`, `to`) its values are written (0 at `from`, 1 at `to`): the
+/// middle in a formula's graph; in a network's, nearer the end where fewer edges meet, so
+/// that the labels of edges fanning into a sum node or out of a unit do not pile up.
+pub fn label_positions(edges: &[(usize, usize)], placing: Placing) -> Vec<f64> {
+    if placing == Placing::Inputs {
+        return vec![0.5; edges.len()];
+    }
+    let count = |pick: &dyn Fn(&(usize, usize)) -> bool| edges.iter().filter(|e| pick(e)).count();
+    edges
+        .iter()
+        .map(|&(from, to)| {
+            let out = count(&|e| e.0 == from);
+            let into = count(&|e| e.1 == to);
+            if into > out {
+                0.3
+            } else if out > into {
+                0.7
+            } else {
+                0.62
+            }
+        })
+        .collect()
+}

@@ -17,7 +17,7 @@ mod words;
 
 #[cfg(test)]
 use layout::Place;
-pub use layout::{bends, layout, Placing};
+pub use layout::{bends, label_positions, layout, Placing};
 pub use network::{drawn, from_network, Refusal, MOST_PRODUCTS};
 pub use passes::{work, work_with, Failure};
 pub use words::{

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 
 use crate::derivation::Row;
 use crate::graph::{
-    activation_kind, bends, layout, node_kind, rule_name, words, Op, Tongue, Worked,
+    activation_kind, bends, label_positions, layout, node_kind, rule_name, words, Op, Tongue,
+    Worked,
 };
 use crate::math::expr::{interned, Expr, Func, Kind};
 
@@ -299,7 +300,13 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
     );
     let pairs: Vec<(usize, usize)> = worked.edges.iter().map(|e| (e.from, e.to)).collect();
     let bent = bends(&pairs, &places);
-    for (edge, bend) in worked.edges.iter().zip(bent) {
+    let along = label_positions(&pairs, worked.graph.placing);
+    for ((edge, bend), along) in worked.edges.iter().zip(bent).zip(along) {
+        // The middle is TikZ's default; elsewhere the position is written.
+        let pos = match along == 0.5 {
+            true => String::new(),
+            false => format!("pos={along},"),
+        };
         let path = match bend {
             0 => "--".to_string(),
             // At most 30°: a long edge bent further loops round the picture.
@@ -308,13 +315,13 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
         };
         let below = edge.back.as_ref().map_or(String::new(), |b| {
             format!(
-                " node[value,below,sloped,red] {{${}$}}",
+                " node[{pos}value,below,sloped,red] {{${}$}}",
                 printer.value(b.backward)
             )
         });
         let _ = writeln!(
             out,
-            "\\draw[->] (n{}) {path} node[value,above,sloped] {{${}$}}{below} (n{});",
+            "\\draw[->] (n{}) {path} node[{pos}value,above,sloped] {{${}$}}{below} (n{});",
             edge.from,
             printer.value(edge.forward),
             edge.to

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::graph::{bends, layout, words, Op, Tongue, Worked};
+use crate::graph::{bends, label_positions, layout, words, Op, Placing, Tongue, Worked};
 use crate::latex::graph::{aligned, backward_rows, forward_rows, node_names};
 use crate::latex::{Environment, Printer};
 use crate::math::expr::Expr;
@@ -112,11 +112,16 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     let output = worked.graph.output();
     let (ox, oy) = at(output);
     let end = (ox + COLUMN * 0.6, oy);
+    let shown = |v: Value| match worked.graph.placing {
+        Placing::Inputs => printer.plain(&Expr::Val(v)),
+        // A network's numbers as its rows and its drawing show them: rounded to --digits.
+        Placing::BesideReader => shown_number(printer, v),
+    };
     write_edge(
         &mut out,
         ((ox, oy), end),
-        0,
-        &printer.plain(&crate::math::expr::Expr::Val(worked.values[output])),
+        (0, 0.5),
+        &shown(worked.values[output]),
         Some("1"),
     );
     let names = node_names(worked);
@@ -129,16 +134,14 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     );
     let pairs: Vec<(usize, usize)> = worked.edges.iter().map(|e| (e.from, e.to)).collect();
     let bent = bends(&pairs, &places);
-    for (edge, bend) in worked.edges.iter().zip(bent) {
-        let back = edge
-            .back
-            .as_ref()
-            .map(|b| printer.plain(&crate::math::expr::Expr::Val(b.backward)));
+    let along = label_positions(&pairs, worked.graph.placing);
+    for ((edge, bend), along) in worked.edges.iter().zip(bent).zip(along) {
+        let back = edge.back.as_ref().map(|b| shown(b.backward));
         write_edge(
             &mut out,
             (at(edge.from), at(edge.to)),
-            bend,
-            &printer.plain(&crate::math::expr::Expr::Val(edge.forward)),
+            (bend, along),
+            &shown(edge.forward),
             back.as_deref(),
         );
     }
@@ -172,12 +175,23 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     out
 }
 
+/// A value rounded to the printer's digits, as text: `−1.5×10^-7` as `−1.5e−7`.
+fn shown_number(printer: &Printer, v: Value) -> String {
+    let latex = printer.value(v);
+    let (mantissa, power) = crate::latex::mantissa_and_power(&latex);
+    match power {
+        Some(p) => format!("{mantissa}e{p}"),
+        None => mantissa.to_string(),
+    }
+}
+
 /// An edge from circle to circle, straight or bent `bend` half steps to its left, `above` over
-/// its middle and `below` (red) under it, both turned with the edge.
+/// the point `along` it (0.5: its middle) and `below` (red) under it, both turned with the
+/// edge.
 fn write_edge(
     out: &mut String,
     (from, to): ((f64, f64), (f64, f64)),
-    bend: i32,
+    (bend, along): (i32, f64),
     above: &str,
     below: Option<&str>,
 ) {
@@ -207,10 +221,14 @@ fn write_edge(
         px(end.0),
         px(end.1)
     );
-    // The curve's middle, and its direction there (that of the chord).
+    // The curve's point `along` it (its middle: (start + 2 control + end) / 4), and its
+    // direction there (that of the chord).
+    let t = along;
+    let bezier =
+        |a: f64, c: f64, b: f64| (1.0 - t) * (1.0 - t) * a + 2.0 * t * (1.0 - t) * c + t * t * b;
     let (mx, my) = (
-        (start.0 + 2.0 * control.0 + end.0) / 4.0,
-        (start.1 + 2.0 * control.1 + end.1) / 4.0,
+        bezier(start.0, control.0, end.0),
+        bezier(start.1, control.1, end.1),
     );
     let angle = (end.1 - start.1).atan2(end.0 - start.0).to_degrees();
     let label = |text: &str, offset: f64, fill: &str| {
@@ -268,6 +286,7 @@ fn sign(op: Op) -> String {
         Op::Mul => "×".into(),
         Op::Div => "÷".into(),
         Op::Pow => "^".into(),
+        Op::Call(crate::math::expr::Func::Act(_)) => "h".into(),
         Op::Call(f) => f.name(),
         Op::Loss => "E".into(),
         Op::SoftmaxWithLoss => "SwL".into(),

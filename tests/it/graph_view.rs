@@ -345,3 +345,16 @@ fn a_network_the_view_cannot_draw_is_refused_at_its_statement() {
         assert!(run(&["derive", &path]).status.success(), "{name}");
     }
 }
+
+#[test]
+fn the_articles_graph_view_is_pinned_in_every_format() {
+    let file = "examples/article.nn";
+    insta::assert_snapshot!("view-article-latex-en", view(file, &[]));
+    insta::assert_snapshot!("view-article-latex-ja", view(file, &["--lang", "ja"]));
+    insta::assert_snapshot!(
+        "view-article-markdown-zenn",
+        view(file, &["-f", "markdown", "--flavor", "zenn"])
+    );
+    insta::assert_snapshot!("view-article-json", view(file, &["-f", "json"]));
+    insta::assert_snapshot!("view-article-svg", view(file, &["-f", "svg"]));
+}
