@@ -344,6 +344,18 @@ fn a_network_the_view_cannot_draw_is_refused_at_its_statement() {
         // The layer view works them all.
         assert!(run(&["derive", &path]).status.success(), "{name}");
     }
+    // More weights than the view works rows for: refused at the first layer.
+    let big = dir.path().join("big.nn");
+    let text = stdout(&run(&["gen", "--sizes", "50,41"]));
+    std::fs::write(&big, text).unwrap();
+    let output = run(&["derive", &big.to_string_lossy(), "--view", "graph"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("at most 2000 weights") && stderr.contains("has 2050"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("big.nn:"), "not located: {stderr}");
 }
 
 #[test]
