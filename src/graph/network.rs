@@ -421,3 +421,64 @@ pub fn drawn(worked: &Worked, path: &[usize], products: usize) -> Drawn {
         elided: products - shown,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Limits;
+
+    fn network(text: &str) -> Network {
+        crate::check::network_from_text(text, &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn a_one_unit_network_is_a_product_a_sum_an_activation_and_a_loss() {
+        // y = w x + b, E = ½(y − t)²: at w = 2, x = 3, b = 1, t = 5, y = 7 and δ = y − t = 2.
+        let net = network(
+            "input x = [3]\nlayer identity\n  W = [[2]]\n  b = [1]\ntarget t = [5]\nloss sum_squared\n",
+        );
+        let built = from_network(&net).unwrap();
+        let ops: Vec<String> = built.graph.nodes.iter().map(|n| n.op.name()).collect();
+        assert_eq!(
+            ops,
+            ["data", "input", "mul", "input", "add", "act1", "data", "loss"]
+        );
+        let given = built.given.clone();
+        let lookup = |name: &str| given.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let worked = super::super::work_with(built.graph, &lookup, &net).unwrap();
+        let exact = |n: usize| worked.gradients[n].exact();
+        assert_eq!(worked.value().exact(), Value::int(2).exact());
+        // δ at the sum node, ∂E/∂w = δ x at the weight, ∂E/∂b = δ at the bias.
+        assert_eq!(exact(4), Value::int(2).exact());
+        assert_eq!(exact(1), Value::int(6).exact());
+        assert_eq!(exact(3), Value::int(2).exact());
+        // No gradient flows back to the given x and t.
+        assert!(worked
+            .edges
+            .iter()
+            .filter(|e| e.from == 0 || e.from == 6)
+            .all(|e| e.back.is_none()));
+    }
+
+    #[test]
+    fn a_big_network_is_drawn_as_one_path() {
+        let text = crate::commands::gen::generate(&[10, 10, 10], &[], true, 1, &Limits::default())
+            .unwrap();
+        let net = network(&text);
+        let built = from_network(&net).unwrap();
+        assert_eq!(built.products, 200);
+        let given = built.given.clone();
+        let lookup = |name: &str| given.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let (path, products) = (built.path.clone(), built.products);
+        let worked = super::super::work_with(built.graph, &lookup, &net).unwrap();
+        let picture = drawn(&worked, &path, products);
+        assert_eq!(picture.elided, 198);
+        // x_1, w, product, b, a, z per layer (2 × 5), t_1, E_1, E.
+        assert_eq!(picture.worked.graph.nodes.len(), 14);
+        assert!(picture
+            .worked
+            .edges
+            .iter()
+            .all(|e| e.from < 14 && e.to < 14));
+    }
+}
