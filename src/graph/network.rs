@@ -150,101 +150,88 @@ pub fn from_network(network: &Network) -> Result<Built, Refusal> {
         })
         .collect();
     b.path.extend(previous.first());
-    let mut products = 0;
     let mut sums = Vec::new();
     for (l, layer) in network.layers.iter().enumerate() {
-        let number = l as u32 + 1;
-        let softmax = layer.activation.shape == Shape::Softmax;
-        let mut outputs = Vec::with_capacity(layer.units());
-        sums.clear();
-        for (i, row) in layer.weights.iter().enumerate() {
-            let mut terms = Vec::with_capacity(row.len() + 1);
-            for (j, w) in row.iter().enumerate() {
-                let name = sym(Symbol::weight(number, at(i), at(j)));
-                let leaf = b.leaf(
-                    format!("w{number}_{i}_{j}"),
-                    Value::decimal(*w),
-                    false,
-                    name.clone(),
-                );
-                let reads = b.graph.nodes[previous[j]]
-                    .name
-                    .clone()
-                    .unwrap_or(Expr::int(0));
-                let product = b.push(
-                    Op::Mul,
-                    vec![leaf, previous[j]],
-                    Expr::Mul(vec![name, reads]),
-                );
-                products += 1;
-                if i == 0 && j == 0 {
-                    b.path.extend([leaf, product]);
-                }
-                terms.push(product);
-            }
-            if let Some(bias) = &layer.bias {
-                let name = sym(Symbol::bias(number, at(i)));
-                let leaf = b.leaf(
-                    format!("b{number}_{i}"),
-                    Value::decimal(bias[i]),
-                    false,
-                    name,
-                );
-                if i == 0 {
-                    b.path.push(leaf);
-                }
-                terms.push(leaf);
-            }
-            let sum = b.push(Op::Add, terms, sym(Symbol::pre(number, at(i))));
-            sums.push(sum);
-            if i == 0 {
-                b.path.push(sum);
-            }
-            if !softmax {
-                let out = b.push(
-                    Op::Call(Func::Act(number)),
-                    vec![sum],
-                    sym(Symbol::out(number, at(i))),
-                );
-                if i == 0 {
-                    b.path.push(out);
-                }
-                outputs.push(out);
-            }
-        }
-        previous = outputs;
+        (sums, previous) = b.layer(l as u32 + 1, layer, &previous);
     }
     let t = network.t.first().cloned().unwrap_or_default();
     let targets: Vec<usize> = t
         .iter()
         .enumerate()
         .map(|(k, v)| {
-            b.leaf(
-                format!("t{k}"),
-                Value::decimal(*v),
-                true,
-                sym(Symbol::target(at(k))),
-            )
+            let name = sym(Symbol::target(at(k)));
+            b.leaf(format!("t{k}"), Value::decimal(*v), true, name)
         })
         .collect();
     b.path.extend(targets.first());
-    loss(
-        network,
-        &mut b,
-        if previous.is_empty() {
-            &sums
-        } else {
-            &previous
-        },
-        &targets,
-    )?;
+    // A softmax layer has no activation nodes: Softmax-with-Loss reads its sums.
+    let outputs = if previous.is_empty() {
+        &sums
+    } else {
+        &previous
+    };
+    loss(network, &mut b, outputs, &targets)?;
     b.path.push(b.graph.output());
+    let products = b.graph.nodes.iter().filter(|n| n.op == Op::Mul).count();
     Ok(Built {
         graph: b.graph,
         given: b.given,
         path: b.path,
         products,
     })
+}
+
+impl Builder {
+    /// Layer `number`'s nodes, reading the nodes `previous`: a product per weight, a sum per
+    /// unit, an activation per unit (none in a softmax layer); its sums and outputs.
+    fn layer(
+        &mut self,
+        number: u32,
+        layer: &crate::model::Layer,
+        previous: &[usize],
+    ) -> (Vec<usize>, Vec<usize>) {
+        let softmax = layer.activation.shape == Shape::Softmax;
+        let (mut sums, mut outputs) = (Vec::new(), Vec::new());
+        for (i, row) in layer.weights.iter().enumerate() {
+            let mut terms = Vec::with_capacity(row.len() + 1);
+            for (j, w) in row.iter().enumerate() {
+                let name = sym(Symbol::weight(number, at(i), at(j)));
+                let key = format!("w{number}_{i}_{j}");
+                let leaf = self.leaf(key, Value::decimal(*w), false, name.clone());
+                let reads = self.graph.nodes[previous[j]].name.clone();
+                let reads = reads.unwrap_or(Expr::int(0));
+                let product = Expr::Mul(vec![name, reads]);
+                let product = self.push(Op::Mul, vec![leaf, previous[j]], product);
+                if i == 0 && j == 0 {
+                    self.path.extend([leaf, product]);
+                }
+                terms.push(product);
+            }
+            if let Some(bias) = &layer.bias {
+                let name = sym(Symbol::bias(number, at(i)));
+                let key = format!("b{number}_{i}");
+                let leaf = self.leaf(key, Value::decimal(bias[i]), false, name);
+                if i == 0 {
+                    self.path.push(leaf);
+                }
+                terms.push(leaf);
+            }
+            let sum = self.push(Op::Add, terms, sym(Symbol::pre(number, at(i))));
+            sums.push(sum);
+            if i == 0 {
+                self.path.push(sum);
+            }
+            if !softmax {
+                let name = sym(Symbol::out(number, at(i)));
+                let out = self.push(Op::Call(Func::Act(number)), vec![sum], name);
+                if i == 0 {
+                    self.path.push(out);
+                }
+                outputs.push(out);
+            }
+        }
+        (sums, outputs)
+    }
 }
 
 /// The loss nodes: Softmax-with-Loss over the output layer's sums, or a loss node per output
