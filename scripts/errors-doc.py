@@ -68,6 +68,19 @@ if graph:
     for n,m in graph:
         out.append("| %s | %s |" % (n.replace('_',' '), m.replace('|','\\|')))
     out.append("")
+view=[]
+for snap in sorted(glob.glob('tests/it/snapshots/it__graph_view__view_refused_*.snap')):
+    name=re.search(r'view_refused_(.*)\.snap',snap).group(1)
+    body=open(snap).read().split('---\n',2)[2]
+    view.append((name, body.splitlines()[0]))
+if view:
+    out += ["## Networks the graph view cannot draw (`derive --view graph`, see graph.md)", "",
+    "Located at the statement that makes it so. The cases are `refusals()` in",
+    "`tests/it/graph_view.rs`:", "",
+    "| case | message |", "|---|---|"]
+    for n,m in view:
+        out.append("| %s | %s |" % (n.replace('_',' '), m.replace('|','\\|')))
+    out.append("")
 out += ["## Numeric faults", "",
 "A value that overflows, divides by zero, takes the logarithm of a number that is not",
 "positive or is not a real number stops the derivation with the quantity and the step that",

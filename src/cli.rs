@@ -12,7 +12,7 @@ use crate::error::{Error, Source};
 use crate::math::number::Rounding;
 use crate::model::Limits;
 use crate::output::{self, write_output};
-use crate::render::{self, Env, Flavor, Form, Format, Lang, Layout};
+use crate::render::{self, Env, Flavor, Form, Format, Lang, Layout, View};
 use crate::Settings;
 
 /// Writes the complete worked backpropagation of a small neural network.
@@ -86,6 +86,10 @@ struct DeriveArgs {
     /// Leave out the drawing of the network.
     #[arg(long)]
     no_diagram: bool,
+    /// Layer by layer, as a computational graph (the first sample's first step, node by
+    /// node), or both.
+    #[arg(long, value_enum, default_value_t = ViewArg::Layers)]
+    view: ViewArg,
     #[command(flatten)]
     limits: LimitArgs,
     #[command(flatten)]
@@ -405,6 +409,18 @@ value_enum! {
 }
 
 value_enum! {
+    /// Which view of the training step `derive` writes.
+    ViewArg => View {
+        /// Layer by layer: forward pass, loss, δ, gradients, updates.
+        Layers,
+        /// The network as a computational graph, its backward pass node by node.
+        Graph,
+        /// The layer view, then the graph view, in one document.
+        Both,
+    }
+}
+
+value_enum! {
     /// Where the Markdown goes: how its math blocks are fenced.
     FlavorArg => Flavor {
         /// Qiita: ```` ```math ```` blocks.
@@ -559,10 +575,14 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
             form: args.form.into(),
             flavor: args.flavor.into(),
             diagram: !args.no_diagram,
+            view: args.view.into(),
         },
         templates: args.templates.clone(),
         limits: args.limits.limits(),
     };
+    if settings.layout.view != View::Layers {
+        return derive_view(args, &loaded.text, &settings);
+    }
     let side = args
         .output
         .as_deref()
@@ -597,6 +617,65 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
             svg.as_bytes(),
         )
     })
+}
+
+/// `derive --view graph|both`: as the layer view, and a Markdown post written to a file gets
+/// its graph's SVG beside it (`post-graph.svg`), with `both` the network's too.
+fn derive_view(args: &DeriveArgs, text: &str, settings: &crate::Settings) -> Result<(), Error> {
+    let post = args
+        .output
+        .as_deref()
+        .filter(|_| args.format == FormatArg::Markdown)
+        .filter(|path| output::is_file(path));
+    let Some(post) = post else {
+        return write_output(args.output.as_deref(), |out| {
+            crate::derive_to(text, settings, out)
+        });
+    };
+    let graph_figure = graph_figure_path(post);
+    let network_figure =
+        (settings.layout.view == View::Both && !args.no_diagram).then(|| figure_path(post));
+    for figure in std::iter::once(&graph_figure).chain(&network_figure) {
+        output::refuse_same_file(&args.file, Some(figure))?;
+    }
+    let link = |p: &Path| {
+        markdown_link(
+            &p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )
+    };
+    crate::with_derivation(text, settings, |derivation| {
+        let view = render::graphview::GraphView::new(derivation, settings.layout.lang)?;
+        if let Some(figure) = &network_figure {
+            let svg = render::svg(derivation, settings.layout.lang);
+            write_output(Some(figure), |out| write_all(out, &svg))?;
+        }
+        let names = (network_figure.as_deref().map(link), link(&graph_figure));
+        output::write_output_with_side(
+            post,
+            |out| {
+                render::graphview::render_view(
+                    derivation,
+                    Format::Markdown,
+                    &settings.layout,
+                    settings.templates.as_deref(),
+                    (names.0.as_deref(), Some(&names.1)),
+                    out,
+                )
+            },
+            &graph_figure,
+            view.svg().as_bytes(),
+        )
+    })
+}
+
+/// The graph's drawing beside a Markdown post: `post.md` → `post-graph.svg`.
+fn graph_figure_path(post: &Path) -> PathBuf {
+    let stem = post.file_stem().unwrap_or(post.as_os_str());
+    let mut name = stem.to_os_string();
+    name.push("-graph.svg");
+    post.with_file_name(name)
 }
 
 /// The drawing beside a Markdown post: `post.md` → `post-network.svg`, in the same directory.

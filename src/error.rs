@@ -431,6 +431,16 @@ pub enum Error {
         span: Span,
     },
 
+    /// `derive --view graph` on a network it cannot draw as a computational graph, located
+    /// at the statement that makes it so.
+    #[error("{fault}")]
+    GraphView {
+        /// What the graph view cannot draw.
+        fault: GraphViewFault,
+        /// The statement in the file.
+        span: Span,
+    },
+
     /// An `optimizer`, `weight_decay` or `dropout` that says something impossible (issue 18).
     #[error("{fault}")]
     Training {
@@ -1231,6 +1241,54 @@ impl std::fmt::Display for GraphFault {
                 fault,
                 backward: true,
             } => write!(f, "the local derivative of {node}: {fault}"),
+        }
+    }
+}
+
+/// Why `derive --view graph` cannot draw a network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GraphViewFault {
+    /// Dropout on hidden layer `layer`.
+    Dropout { layer: u32 },
+    /// `weight_decay`.
+    WeightDecay,
+    /// A softmax output with the loss named.
+    Softmax { loss: String },
+    /// A loss that is not a sum over the output units.
+    Loss,
+    /// More weights than the view works.
+    TooLarge { products: usize, most: usize },
+    /// A node whose value or local derivative leaves the real numbers.
+    Numeric { node: String, fault: String },
+}
+
+impl std::fmt::Display for GraphViewFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const USE: &str = "use --view layers";
+        match self {
+            GraphViewFault::Dropout { layer } => write!(
+                f,
+                "--view graph cannot draw dropout (layer {layer}): its mask is a node per sample; {USE}"
+            ),
+            GraphViewFault::WeightDecay => write!(
+                f,
+                "--view graph cannot draw weight_decay: its term (lambda/2) sum w^2 reads every weight; {USE}"
+            ),
+            GraphViewFault::Softmax { loss } => write!(
+                f,
+                "--view graph draws a softmax output only with cross_entropy, as one Softmax-with-Loss node, not with {loss}; {USE}"
+            ),
+            GraphViewFault::Loss => write!(
+                f,
+                "--view graph needs a loss that is a sum over the output units; {USE}"
+            ),
+            GraphViewFault::TooLarge { products, most } => write!(
+                f,
+                "--view graph works at most {most} weights (product nodes), each with its rows; this network has {products}; {USE}"
+            ),
+            GraphViewFault::Numeric { node, fault } => {
+                write!(f, "the graph's node {node}: {fault}")
+            }
         }
     }
 }
@@ -2066,6 +2124,7 @@ impl Error {
             | Error::RoundedAway { span, .. }
             | Error::Answers { span, .. }
             | Error::Graph { span, .. }
+            | Error::GraphView { span, .. }
             | Error::Training { span, .. } => Some(*span),
             Error::Unworkable(unworkable) => unworkable.span,
             _ => None,

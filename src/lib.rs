@@ -36,7 +36,7 @@ pub use error::{Error, Source};
 pub use math::number::Rounding;
 pub use model::Limits;
 pub use output::note_closed_at_start;
-pub use render::{Env, Flavor, Form, Format, Lang, Layout};
+pub use render::{Env, Flavor, Form, Format, Lang, Layout, View};
 pub use syntax::input::{normalise, read as read_text};
 pub use syntax::parser::parse;
 

@@ -11,14 +11,18 @@
 //! and the picture's text is `latex::graph`'s and `render::graph`'s.
 
 mod layout;
+mod network;
 mod passes;
 mod words;
 
 #[cfg(test)]
 use layout::Place;
-pub use layout::{bends, layout};
-pub use passes::{work, Failure};
-pub use words::{node_kind, rule_name, words, Tongue};
+pub use layout::{bends, label_positions, layout, Placing};
+pub use network::{drawn, from_network, Refusal, MOST_PRODUCTS};
+pub use passes::{work, work_with, Failure};
+pub use words::{
+    activation_kind, elided, first_only, network_words, node_kind, rule_name, words, Tongue,
+};
 
 use crate::math::expr::{Expr, Func};
 use crate::math::number::{Decimal, Value};
@@ -30,6 +34,16 @@ pub enum Op {
     Input(&'static str),
     /// A number written in the formula.
     Constant(Decimal),
+    /// A value the network is given, which E is not differentiated by (an input x, a target
+    /// t): a slot in its reader's formula, with no gradient back.
+    Data(&'static str),
+    /// A loss node: its formula (in its inputs' slots, `y_k` then `t_k`) is the node's
+    /// `definition`.
+    Loss,
+    /// Softmax and cross-entropy as one node (ゼロから作るDeep Learning's Softmax-with-Loss):
+    /// its inputs are the output layer's a_1 … a_K, then t_1 … t_K; what it passes back to
+    /// a_k is y_k − t_k.
+    SoftmaxWithLoss,
     Add,
     Sub,
     Mul,
@@ -46,6 +60,9 @@ impl Op {
         match self {
             Op::Input(_) => "input".into(),
             Op::Constant(_) => "const".into(),
+            Op::Data(_) => "data".into(),
+            Op::Loss => "loss".into(),
+            Op::SoftmaxWithLoss => "softmax_with_loss".into(),
             Op::Add => "add".into(),
             Op::Sub => "sub".into(),
             Op::Mul => "mul".into(),
@@ -54,6 +71,16 @@ impl Op {
             Op::Neg => "neg".into(),
             Op::Call(f) => f.name(),
         }
+    }
+
+    /// Whether the node is given its value rather than computed from inputs.
+    pub fn is_leaf(&self) -> bool {
+        matches!(self, Op::Input(_) | Op::Constant(_) | Op::Data(_))
+    }
+
+    /// Whether f is not differentiated by the node (a constant, a given datum).
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Op::Constant(_) | Op::Data(_))
     }
 }
 
@@ -65,6 +92,11 @@ pub struct Node {
     pub op: Op,
     pub inputs: Vec<usize>,
     pub origin: usize,
+    /// The name the rows give the node (`a_1^{(1)}`), where it has one of its own; the
+    /// scalar graph's nodes have none (they are u₁, u₂, …).
+    pub name: Option<Expr>,
+    /// A [`Op::Loss`] node's formula, in its inputs' slots.
+    pub definition: Option<Expr>,
 }
 
 /// The derivative of a node by one of its inputs, as the differentiator gives it: a formula
@@ -102,8 +134,13 @@ pub struct Back {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Graph {
     pub nodes: Vec<Node>,
-    /// The formula it was made from.
+    /// The formula it was made from (a network's graph: its loss E_n).
     pub formula: Expr,
+    /// Where its given values are drawn.
+    pub placing: Placing,
+    /// A network's activation per layer (for the words of its activation nodes; none for
+    /// one defined in the file); empty for a formula's graph.
+    pub activations: Vec<Option<crate::math::functions::Builtin>>,
 }
 
 /// A graph worked out: each node's value and gradient ∂f/∂node, and every edge.
@@ -158,6 +195,8 @@ impl Graph {
         let mut graph = Graph {
             nodes: Vec::new(),
             formula: expr.clone(),
+            placing: Placing::Inputs,
+            activations: Vec::new(),
         };
         let mut next = 0;
         graph.add(expr, &mut next);
@@ -208,7 +247,13 @@ impl Graph {
     }
 
     fn push(&mut self, op: Op, inputs: Vec<usize>, origin: usize) -> usize {
-        self.nodes.push(Node { op, inputs, origin });
+        self.nodes.push(Node {
+            op,
+            inputs,
+            origin,
+            name: None,
+            definition: None,
+        });
         self.nodes.len() - 1
     }
 
@@ -220,8 +265,10 @@ impl Graph {
             _ => Expr::Var(slot(k)),
         };
         match node.op {
-            Op::Input(name) => Expr::Var(name),
+            Op::Input(name) | Op::Data(name) => Expr::Var(name),
             Op::Constant(d) => Expr::Num(d),
+            Op::Loss => node.definition.clone().unwrap_or(Expr::int(0)),
+            Op::SoftmaxWithLoss => network::softmax_with_loss(node.inputs.len() / 2),
             Op::Add => Expr::Add((0..node.inputs.len()).map(input).collect()),
             Op::Sub => Expr::minus(input(0), input(1)),
             Op::Mul => Expr::Mul((0..node.inputs.len()).map(input).collect()),
@@ -292,9 +339,18 @@ mod tests {
     #[test]
     fn edges_between_the_same_nodes_spread_and_skipping_edges_bend() {
         let places = [
-            Place { column: 0, row: 0 },
-            Place { column: 1, row: 0 },
-            Place { column: 2, row: 0 },
+            Place {
+                column: 0,
+                row: 0.0,
+            },
+            Place {
+                column: 1,
+                row: 0.0,
+            },
+            Place {
+                column: 2,
+                row: 0.0,
+            },
         ];
         let edges = [(0, 1), (0, 1), (1, 2), (0, 2)];
         assert_eq!(bends(&edges, &places), [-1, 1, 0, -2]);

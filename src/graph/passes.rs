@@ -2,7 +2,7 @@
 //! edge's local derivative by the differentiator and its gradient as upstream × local, a
 //! node's gradient the sum over the edges out of it.
 
-use crate::math::diff::{derivative, NoLayers};
+use crate::math::diff::{derivative, Layers, NoLayers};
 use crate::math::eval::{eval, Env, Fault};
 use crate::math::expr::{Expr, Symbol};
 use crate::math::functions::Activation;
@@ -25,15 +25,16 @@ pub enum Failure {
     NoDerivative { node: usize, message: String },
 }
 
-/// The evaluator's environment: a local formula holds values only.
-struct ValuesOnly;
+/// The evaluator's environment: a local formula holds values only, and a network's
+/// activations (`h(a)` of a layer's activation node).
+struct ValuesOnly<'a>(&'a dyn Layers);
 
-impl Env for ValuesOnly {
+impl Env for ValuesOnly<'_> {
     fn symbol(&self, _: &Symbol) -> Option<Value> {
         None
     }
-    fn activation(&self, _: u32) -> Option<&Activation> {
-        None
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        self.0.activation(layer)
     }
 }
 
@@ -50,29 +51,47 @@ fn at_values(graph: &Graph, n: usize, values: &[Value], formula: &Expr) -> Expr 
 
 /// Both passes, with the variables' values from `given`.
 pub fn work(graph: Graph, given: &dyn Fn(&str) -> Option<Value>) -> Result<Worked, Failure> {
-    let values = forward(&graph, given)?;
+    work_with(graph, given, &NoLayers)
+}
+
+/// Both passes, a layer's activation node computed and differentiated as `layers` defines
+/// it (the same definitions and stated derivatives the layer view uses).
+pub fn work_with(
+    graph: Graph,
+    given: &dyn Fn(&str) -> Option<Value>,
+    layers: &dyn Layers,
+) -> Result<Worked, Failure> {
+    let values = forward(&graph, given, layers)?;
     let mut gradients = vec![Value::int(0); graph.nodes.len()];
     gradients[graph.output()] = Value::int(1);
     let mut edges = Vec::new();
+    let mut reached = vec![false; graph.nodes.len()];
     for n in (0..graph.nodes.len()).rev() {
         let node = &graph.nodes[n];
-        if matches!(node.op, Op::Input(_) | Op::Constant(_)) {
+        if node.op.is_leaf() {
             continue;
         }
         let formula = graph.local_formula(n);
         for (k, &input) in node.inputs.iter().enumerate() {
-            let back = match graph.nodes[input].op {
-                Op::Constant(_) => None,
-                _ => Some(back(&graph, &values, &formula, n, k, gradients[n])?),
+            let back = match graph.nodes[input].op.is_fixed() {
+                true => None,
+                false => Some(back(
+                    &graph,
+                    &values,
+                    &formula,
+                    (n, k),
+                    gradients[n],
+                    layers,
+                )?),
             };
             if let Some(back) = &back {
                 // The first path back to a node gives its gradient; the others add to it.
-                let seen = edges.iter().any(|e: &Edge| e.from == input);
-                gradients[input] = if seen {
+                gradients[input] = if reached[input] {
                     gradients[input] + back.backward
                 } else {
                     back.backward
                 };
+                reached[input] = true;
             }
             edges.push(Edge {
                 from: input,
@@ -97,19 +116,25 @@ fn back(
     graph: &Graph,
     values: &[Value],
     formula: &Expr,
-    n: usize,
-    k: usize,
+    (n, k): (usize, usize),
     upstream: Value,
+    layers: &dyn Layers,
 ) -> Result<Back, Failure> {
-    let local = local_derivative(formula, k, n)?;
-    let local_value =
-        eval(&at_values(graph, n, values, &local.formula), &ValuesOnly).map_err(|fault| {
-            Failure::Numeric {
-                node: n,
-                fault,
-                backward: true,
-            }
-        })?;
+    let local = match graph.nodes[n].op {
+        Op::SoftmaxWithLoss => {
+            super::network::softmax_with_loss_local(graph.nodes[n].inputs.len() / 2, k)
+        }
+        _ => local_derivative(formula, k, n, layers)?,
+    };
+    let local_value = eval(
+        &at_values(graph, n, values, &local.formula),
+        &ValuesOnly(layers),
+    )
+    .map_err(|fault| Failure::Numeric {
+        node: n,
+        fault,
+        backward: true,
+    })?;
     Ok(Back {
         local,
         local_value,
@@ -118,15 +143,19 @@ fn back(
 }
 
 /// Every node's value, inputs first.
-fn forward(graph: &Graph, given: &dyn Fn(&str) -> Option<Value>) -> Result<Vec<Value>, Failure> {
+fn forward(
+    graph: &Graph,
+    given: &dyn Fn(&str) -> Option<Value>,
+    layers: &dyn Layers,
+) -> Result<Vec<Value>, Failure> {
     let mut values: Vec<Value> = Vec::with_capacity(graph.nodes.len());
     for (n, node) in graph.nodes.iter().enumerate() {
         let value = match node.op {
-            Op::Input(name) => given(name).ok_or(Failure::NoValue { node: n })?,
+            Op::Input(name) | Op::Data(name) => given(name).ok_or(Failure::NoValue { node: n })?,
             Op::Constant(d) => Value::decimal(d),
             _ => eval(
                 &at_values(graph, n, &values, &graph.local_formula(n)),
-                &ValuesOnly,
+                &ValuesOnly(layers),
             )
             .map_err(|fault| Failure::Numeric {
                 node: n,
@@ -141,9 +170,14 @@ fn forward(graph: &Graph, given: &dyn Fn(&str) -> Option<Value>) -> Result<Vec<V
 
 /// ∂(node)/∂(input `k`), by the differentiator; a constant input's is 0 (its slot holds the
 /// number itself).
-fn local_derivative(formula: &Expr, k: usize, n: usize) -> Result<Local, Failure> {
+fn local_derivative(
+    formula: &Expr,
+    k: usize,
+    n: usize,
+    layers: &dyn Layers,
+) -> Result<Local, Failure> {
     let (formula, rules) =
-        derivative(formula, &Expr::Var(slot(k)), &NoLayers).map_err(|f| Failure::NoDerivative {
+        derivative(formula, &Expr::Var(slot(k)), layers).map_err(|f| Failure::NoDerivative {
             node: n,
             message: format!("{f:?}"),
         })?;

@@ -2,6 +2,7 @@
 //! plain text, which `latex::graph` and `render::graph` set in their own markup.
 
 use super::Op;
+use crate::math::functions::Builtin;
 
 /// The language of the words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +62,9 @@ pub fn node_kind(op: Op, tongue: Tongue) -> &'static str {
         (Tongue::En, Op::Call(_)) => {
             "Function node: the upstream gradient times the function's derivative"
         }
-        (Tongue::En, Op::Input(_) | Op::Constant(_)) => "Input",
+        (Tongue::En, Op::Input(_) | Op::Constant(_) | Op::Data(_)) => "Input",
+        (Tongue::En, Op::Loss) => "Loss node: the upstream gradient times the loss's derivative",
+        (Tongue::En, Op::SoftmaxWithLoss) => "Softmax-with-Loss node: passes y_k - t_k back to a_k",
         (Tongue::Ja, Op::Add) => "加算ノード: 上流の勾配をそのまま流す",
         (Tongue::Ja, Op::Sub) => "減算ノード: 上流の勾配を流す(引く側には符号を反転)",
         (Tongue::Ja, Op::Mul) => "乗算ノード: 上流の勾配に入力をひっくり返した値を掛ける",
@@ -69,8 +72,84 @@ pub fn node_kind(op: Op, tongue: Tongue) -> &'static str {
         (Tongue::Ja, Op::Pow) => "べき乗ノード",
         (Tongue::Ja, Op::Neg) => "符号反転ノード: 上流の勾配の符号を反転して流す",
         (Tongue::Ja, Op::Call(_)) => "関数ノード: 上流の勾配に関数の微分を掛ける",
-        (Tongue::Ja, Op::Input(_) | Op::Constant(_)) => "入力",
+        (Tongue::Ja, Op::Input(_) | Op::Constant(_) | Op::Data(_)) => "入力",
+        (Tongue::Ja, Op::Loss) => "損失ノード: 上流の勾配に損失関数の微分を掛ける",
+        (Tongue::Ja, Op::SoftmaxWithLoss) => "Softmax-with-Lossノード: a_k へ y_k - t_k を流す",
     }
+}
+
+/// What a layer's activation node is called, by its activation (`None`: one defined in the
+/// file).
+pub fn activation_kind(builtin: Option<Builtin>, tongue: Tongue) -> &'static str {
+    match (tongue, builtin) {
+        (Tongue::En, Some(Builtin::Sigmoid)) => {
+            "Sigmoid node: the upstream gradient times sigma'(a) = sigma(a)(1 - sigma(a))"
+        }
+        (Tongue::En, Some(Builtin::Identity)) => {
+            "Identity node: passes the upstream gradient on unchanged"
+        }
+        (Tongue::En, Some(Builtin::Tanh)) => "Tanh node: the upstream gradient times 1 - tanh(a)^2",
+        (Tongue::En, Some(Builtin::Relu)) => {
+            "ReLU node: passes the upstream gradient on where a > 0, else 0"
+        }
+        (Tongue::En, _) => {
+            "Activation node: the upstream gradient times the activation's derivative h'(a)"
+        }
+        (Tongue::Ja, Some(Builtin::Sigmoid)) => {
+            "シグモイドノード: 上流の勾配に sigma'(a) = sigma(a)(1 - sigma(a)) を掛ける"
+        }
+        (Tongue::Ja, Some(Builtin::Identity)) => "恒等関数ノード: 上流の勾配をそのまま流す",
+        (Tongue::Ja, Some(Builtin::Tanh)) => "tanhノード: 上流の勾配に 1 - tanh(a)^2 を掛ける",
+        (Tongue::Ja, Some(Builtin::Relu)) => {
+            "ReLUノード: a > 0 なら上流の勾配をそのまま流し, それ以外は 0 を流す"
+        }
+        (Tongue::Ja, _) => "活性化関数ノード: 上流の勾配に活性化関数の微分 h'(a) を掛ける",
+    }
+}
+
+/// The sentences of a network's graph.
+pub struct NetworkWords {
+    pub intro: &'static str,
+    pub backward_intro: &'static str,
+    /// Said of a sum node's gradient and of a weight's: which layer-view quantity it is.
+    pub is_delta: &'static str,
+    pub is_gradient: &'static str,
+}
+
+pub fn network_words(tongue: Tongue) -> NetworkWords {
+    match tongue {
+        Tongue::En => NetworkWords {
+            intro: "The network as a computational graph: a product node for every weight times its input, a sum node a for every unit (its bias one more input), an activation node for every unit, and the loss node E. The gradient arriving at a sum node is the layer view's delta; the gradient to a weight is its dE/dw.",
+            backward_intro: "From E back to the weights: each node passes its local derivative times the upstream gradient to each input; where paths meet (an output read by several units), the gradients are added.",
+            is_delta: "the layer view's delta",
+            is_gradient: "the layer view's gradient of the weight",
+        },
+        Tongue::Ja => NetworkWords {
+            intro: "ネットワークを計算グラフで表します: 重みと入力の積ごとに乗算ノード, ユニットごとに加算ノード a(バイアスも入力の一つ), 活性化関数ノード, そして損失ノード E を置きます. 加算ノードに届く勾配が層ごとの計算の delta, 重みへの勾配が dE/dw です.",
+            backward_intro: "損失 E から重みへ向かって, 各ノードは上流から伝わる勾配に局所的な微分を掛けて各入力へ流します. 経路が合流するところ(複数のユニットが読む出力)では勾配を足し合わせます.",
+            is_delta: "層ごとの計算の delta",
+            is_gradient: "層ごとの計算の重みの勾配",
+        },
+    }
+}
+
+/// The sentence under a picture of one path: how many product nodes are left out.
+pub fn elided(count: usize, tongue: Tongue) -> String {
+    match tongue {
+        Tongue::En => format!("Only one path is drawn (the first input, the first unit of each layer, the first output). The other {count} product nodes are drawn the same way; their gradients are in the rows below."),
+        Tongue::Ja => format!("図には一つの経路(最初の入力, 各層の最初のユニット, 最初の出力)だけを描きます. 残りの{count}個の乗算ノードも同じように描けます. その勾配は下の式にあります."),
+    }
+}
+
+/// The sentence for a file with several samples or steps: the graph is of the first.
+pub fn first_only(samples: usize, steps: u32, tongue: Tongue) -> Option<String> {
+    if samples <= 1 && steps <= 1 {
+        return None;
+    }
+    Some(match tongue {
+        Tongue::En => format!("The file has {samples} sample(s) and {steps} step(s): the graph is the first sample's at the first step, so its weight gradients are the first sample's part of dE/dw (the layer view sums them over the samples and makes the updates)."),
+        Tongue::Ja => format!("このファイルはサンプル{samples}個, ステップ{steps}回です. グラフは最初のステップの最初のサンプルのもので, 重みの勾配はそのサンプルの分です(サンプルについての和と更新は層ごとの計算にあります)."),
+    })
 }
 
 /// A differentiation rule's name in the language (the table's names are English).
@@ -86,6 +165,7 @@ pub fn rule_name(rule: &'static str, tongue: Tongue) -> &'static str {
         "chain rule" => "合成関数の微分",
         "constant rule" => "定数の微分",
         "variable rule" => "変数の微分",
+        "softmax with cross-entropy" => "ソフトマックスと交差エントロピー",
         other => other,
     }
 }

@@ -6,10 +6,13 @@
 use std::fmt::Write as _;
 
 use crate::derivation::Row;
-use crate::graph::{bends, layout, node_kind, rule_name, words, Op, Tongue, Worked};
-use crate::math::expr::{interned, Expr};
+use crate::graph::{
+    activation_kind, bends, label_positions, layout, node_kind, rule_name, words, Op, Tongue,
+    Worked,
+};
+use crate::math::expr::{interned, Expr, Func, Kind};
 
-use super::{escape_text, fit, Printer};
+use super::{escape_text, fit, Environment, Printer};
 
 /// How node `n` is named in the rows: a variable by its name, a constant by its number, f
 /// for the output, and u₁, u₂, … for the nodes between, in the order they are computed.
@@ -21,9 +24,10 @@ pub fn node_names(worked: &Worked) -> Vec<Expr> {
         .nodes
         .iter()
         .enumerate()
-        .map(|(n, node)| match node.op {
-            Op::Input(name) => Expr::Var(name),
-            Op::Constant(d) => Expr::Num(d),
+        .map(|(n, node)| match (&node.name, node.op) {
+            (Some(name), _) => name.clone(),
+            (None, Op::Input(name) | Op::Data(name)) => Expr::Var(name),
+            (None, Op::Constant(d)) => Expr::Num(d),
             _ if n == output => Expr::Var("f"),
             _ => {
                 between += 1;
@@ -33,8 +37,23 @@ pub fn node_names(worked: &Worked) -> Vec<Expr> {
         .collect()
 }
 
-/// One chain on one line of an `align`/`aligned`: `lhs &= row = row \approx value`.
-fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>) -> String {
+/// A line of a chain in `env`'s columns: `=&rest` in eqnarray (a line not starting with a
+/// relation in the third column), as it is in the others.
+fn columns(line: &str, env: Environment) -> String {
+    if env != Environment::Eqnarray {
+        return line.to_string();
+    }
+    for rel in ["=", "\\approx"] {
+        if let Some(rest) = line.strip_prefix(rel) {
+            return format!("{rel}&{}", rest.trim_start());
+        }
+    }
+    format!("&{line}")
+}
+
+/// One chain on one line of an `align`/`aligned` (`lhs &= row = row \approx value`) or an
+/// `eqnarray` (`lhs &=& row = …`).
+fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>, env: Environment) -> String {
     let mut kept: Vec<Row> = Vec::new();
     for expr in rows {
         if kept.last().map(|r| &r.expr) != Some(&expr) && &expr != lhs {
@@ -51,25 +70,32 @@ fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>) -> String {
         .map(|(row, rel)| format!("{rel} {}", printer.expr(&row.expr)))
         .collect();
     let whole = parts.join(" ");
-    if fit::width(&format!("{name}{whole}")) <= fit::LINE {
-        return format!("{name} &{whole}");
+    // eqnarray's relation column is wider than align's (the scalar graph's, fitted to LINE).
+    let line = fit::LINE - (env.relation_gap() - Environment::Align.relation_gap()).max(0.0);
+    if fit::width(&format!("{name}{whole}")) <= line {
+        return format!("{name} &{}", columns(&whole, env));
     }
     // Too wide for the line: a relation a line, and a line still too wide broken as the
     // layer view's rows are.
-    let room = fit::LINE - fit::width(&name);
+    let room = line - fit::width(&name);
+    // A broken piece in eqnarray stands after `&&\quad`, which the measure does not see.
+    let piece = match env {
+        Environment::Eqnarray => room - 60.0,
+        Environment::Align | Environment::Aligned => room,
+    };
     let mut lines: Vec<String> = Vec::new();
     for part in parts {
         match fit::width(&part) > room {
-            true => match fit::break_wide_row(&part, room, room, fit::TALLEST) {
+            true => match fit::break_wide_row(&part, piece, piece, fit::TALLEST) {
                 Some(pieces) => lines.extend(pieces),
                 None => lines.push(part),
             },
             false => lines.push(part),
         }
     }
-    let mut out = format!("{name} &{}", lines[0]);
+    let mut out = format!("{name} &{}", columns(&lines[0], env));
     for line in &lines[1..] {
-        let _ = write!(out, " \\\\\n&{line}");
+        let _ = write!(out, " \\\\\n&{}", columns(line, env));
     }
     out
 }
@@ -86,17 +112,17 @@ fn filled(worked: &Worked, n: usize, formula: &Expr, by: &dyn Fn(usize) -> Expr)
 }
 
 /// The forward pass: one chain per computed node, `u_1 = x + y = -2 + 5 = 3`.
-pub fn forward_rows(worked: &Worked, printer: &Printer) -> Vec<String> {
+pub fn forward_rows(worked: &Worked, printer: &Printer, env: Environment) -> Vec<String> {
     let names = node_names(worked);
     let graph = &worked.graph;
     (0..graph.nodes.len())
-        .filter(|&n| !matches!(graph.nodes[n].op, Op::Input(_) | Op::Constant(_)))
+        .filter(|&n| !graph.nodes[n].op.is_leaf())
         .map(|n| {
             let local = graph.local_formula(n);
             let general = filled(worked, n, &local, &|i| names[i].clone());
             let numbers = filled(worked, n, &local, &|i| Expr::Val(worked.values[i]));
             let value = Expr::Val(worked.values[n]);
-            chain(printer, &names[n], vec![general, numbers, value])
+            chain(printer, &names[n], vec![general, numbers, value], env)
         })
         .collect()
 }
@@ -111,20 +137,26 @@ pub struct BackRow {
 
 /// The backward pass: ∂f/∂f = 1, then every node's gradient from f back to the inputs, a
 /// sum where paths meet.
-pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<BackRow> {
+pub fn backward_rows(
+    worked: &Worked,
+    printer: &Printer,
+    tongue: Tongue,
+    env: Environment,
+) -> Vec<BackRow> {
     let names = node_names(worked);
-    let f = Expr::Var("f");
     let output = worked.graph.output();
+    let f = names[output].clone();
     let mut out = vec![BackRow {
-        note: words(tongue).output.to_string(),
+        note: output_note(worked, tongue),
         row: chain(
             printer,
             &Expr::partial(f.clone(), f.clone()),
             vec![Expr::Val(worked.gradients[output])],
+            env,
         ),
     }];
     for n in (0..output).rev() {
-        if matches!(worked.graph.nodes[n].op, Op::Constant(_)) {
+        if worked.graph.nodes[n].op.is_fixed() {
             continue;
         }
         let edges: Vec<_> = worked.edges_from(n).collect();
@@ -144,7 +176,7 @@ pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<
             let rule = back.local.rules.first().copied().unwrap_or("constant rule");
             notes.push(format!(
                 "{} ({})",
-                node_kind(worked.graph.nodes[edge.to].op, tongue),
+                kind(worked, edge.to, tongue),
                 rule_name(rule, tongue)
             ));
         }
@@ -152,6 +184,7 @@ pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<
         if edges.len() > 1 {
             notes.push(words(tongue).summed.to_string());
         }
+        notes.extend(layer_view_name(&names[n], tongue));
         let join = |mut terms: Vec<Expr>| match terms.len() {
             1 => terms.remove(0),
             _ => Expr::Add(terms),
@@ -163,10 +196,52 @@ pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<
                 printer,
                 &lhs,
                 vec![join(general), join(numbers), Expr::Val(worked.gradients[n])],
+                env,
             ),
         });
     }
     out
+}
+
+/// The note of the output's row: f's, or a network's E.
+fn output_note(worked: &Worked, tongue: Tongue) -> String {
+    let w = words(tongue);
+    match worked.graph.placing {
+        crate::graph::Placing::Inputs => w.output.to_string(),
+        crate::graph::Placing::BesideReader => match tongue {
+            Tongue::En => "The loss node: the gradient of E by itself is 1.".to_string(),
+            Tongue::Ja => "損失ノード: E の E による微分は 1 です.".to_string(),
+        },
+    }
+}
+
+/// What kind of node `n` is, in the words of the backward pass.
+fn kind(worked: &Worked, n: usize, tongue: Tongue) -> &'static str {
+    match worked.graph.nodes[n].op {
+        Op::Call(Func::Act(layer)) => {
+            let builtin = worked
+                .graph
+                .activations
+                .get(layer as usize - 1)
+                .copied()
+                .flatten();
+            activation_kind(builtin, tongue)
+        }
+        op => node_kind(op, tongue),
+    }
+}
+
+/// Which quantity of the layer view a network's node's gradient is: δ at a sum node, ∂E/∂w
+/// at a weight.
+fn layer_view_name(name: &Expr, tongue: Tongue) -> Option<String> {
+    let words = crate::graph::network_words(tongue);
+    match name {
+        Expr::Sym(s) if s.kind == Kind::Pre => Some(words.is_delta.to_string()),
+        Expr::Sym(s) if matches!(s.kind, Kind::Weight | Kind::Bias) => {
+            Some(words.is_gradient.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// `f = (x+y)z`: the formula as given.
@@ -190,8 +265,13 @@ const ROW: f64 = 1.9;
 /// edge with its forward value above and its backward gradient below, in red.
 pub fn tikz(worked: &Worked, printer: &Printer) -> String {
     let (places, columns, _) = layout(&worked.graph);
-    // Columns closer together where the picture would be wider than the line (16 cm).
-    let column = COLUMN.min(16.0 / (columns as f64 - 0.4).max(1.0));
+    // Columns closer together where the picture would be wider than the line (16 cm; a
+    // network's 15 cm, its weights' circles being wider).
+    let line = match worked.graph.placing {
+        crate::graph::Placing::Inputs => 16.0,
+        crate::graph::Placing::BesideReader => 15.0,
+    };
+    let column = COLUMN.min(line / (columns as f64 - 0.4).max(1.0));
     let names = node_names(worked);
     let mut out = String::from(
         "\\begin{tikzpicture}[node/.style={circle,draw,minimum size=8mm,inner sep=1pt},\n  \
@@ -199,7 +279,7 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
     );
     for (n, node) in worked.graph.nodes.iter().enumerate() {
         let label = match node.op {
-            Op::Input(_) | Op::Constant(_) => printer.expr(&names[n]),
+            op if op.is_leaf() => printer.expr(&names[n]),
             op => sign(op, printer),
         };
         let p = places[n];
@@ -207,19 +287,26 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
             out,
             "\\node[node] (n{n}) at ({:.2},{:.2}) {{${label}$}};",
             p.column as f64 * column,
-            -(p.row as f64) * ROW
+            -p.row * ROW
         );
     }
     let output = worked.graph.output();
     let _ = writeln!(
         out,
-        "\\draw[->] (n{output}) -- node[value,above] {{${}$}} node[value,below,red] {{$1$}} ++({:.2},0) node[right] {{$f$}};",
+        "\\draw[->] (n{output}) -- node[value,above] {{${}$}} node[value,below,red] {{$1$}} ++({:.2},0) node[right] {{${}$}};",
         printer.value(worked.values[output]),
-        column * 0.6
+        column * 0.6,
+        printer.expr(&names[output])
     );
     let pairs: Vec<(usize, usize)> = worked.edges.iter().map(|e| (e.from, e.to)).collect();
     let bent = bends(&pairs, &places);
-    for (edge, bend) in worked.edges.iter().zip(bent) {
+    let along = label_positions(&pairs, worked.graph.placing);
+    for ((edge, bend), along) in worked.edges.iter().zip(bent).zip(along) {
+        // The middle is TikZ's default; elsewhere the position is written.
+        let pos = match along == 0.5 {
+            true => String::new(),
+            false => format!("pos={along},"),
+        };
         let path = match bend {
             0 => "--".to_string(),
             // At most 30°: a long edge bent further loops round the picture.
@@ -228,13 +315,13 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
         };
         let below = edge.back.as_ref().map_or(String::new(), |b| {
             format!(
-                " node[value,below,sloped,red] {{${}$}}",
+                " node[{pos}value,below,sloped,red] {{${}$}}",
                 printer.value(b.backward)
             )
         });
         let _ = writeln!(
             out,
-            "\\draw[->] (n{}) {path} node[value,above,sloped] {{${}$}}{below} (n{});",
+            "\\draw[->] (n{}) {path} node[{pos}value,above,sloped] {{${}$}}{below} (n{});",
             edge.from,
             printer.value(edge.forward),
             edge.to
@@ -253,7 +340,9 @@ fn sign(op: Op, printer: &Printer) -> String {
         Op::Div => "\\div".into(),
         Op::Pow => "\\wedge".into(),
         Op::Call(f) => printer.function_name(f),
-        Op::Input(_) | Op::Constant(_) => String::new(),
+        Op::Loss => "E".into(),
+        Op::SoftmaxWithLoss => "\\scriptstyle\\mathrm{SwL}".into(),
+        Op::Input(_) | Op::Constant(_) | Op::Data(_) => String::new(),
     }
 }
 
@@ -275,7 +364,7 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
         "\\subsection*{{{}}}\n{}\n\\begin{{align*}}\n{}\n\\end{{align*}}\n",
         escape_text(w.forward),
         escape_text(w.forward_intro),
-        forward_rows(worked, printer).join(" \\\\\n")
+        forward_rows(worked, printer, Environment::Align).join(" \\\\\n")
     );
     let _ = writeln!(
         out,
@@ -283,7 +372,7 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
         escape_text(w.backward),
         escape_text(w.backward_intro)
     );
-    for back in backward_rows(worked, printer, tongue) {
+    for back in backward_rows(worked, printer, tongue, Environment::Align) {
         let _ = writeln!(
             out,
             "\\noindent {}\n\\begin{{align*}}\n{}\n\\end{{align*}}\n",
@@ -305,4 +394,118 @@ pub fn document(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
          \\begin{{document}}\n{}\\end{{document}}\n",
         body(worked, printer, tongue)
     )
+}
+
+/// What a network's graph view shows besides its rows: the picture's graph (the whole, or
+/// one path) and the sentences under the heading.
+pub struct NetworkPage<'a> {
+    /// Every node, for the rows.
+    pub worked: &'a Worked,
+    /// What the picture draws.
+    pub drawn: &'a Worked,
+    /// Plain-text sentences: the first sample only, the nodes left out of the picture.
+    pub notes: &'a [String],
+}
+
+/// How many chains a block of forward rows holds, so that no block is taller than a page.
+const BLOCK: usize = 16;
+
+/// A network's graph view as a LaTeX body (needs amsmath, tikz and `\allowdisplaybreaks`):
+/// the picture, the forward pass node by node, the backward pass node by node, its rows in
+/// `env`.
+pub fn network_body(
+    page: &NetworkPage,
+    printer: &Printer,
+    tongue: Tongue,
+    env: Environment,
+) -> String {
+    let w = words(tongue);
+    let name = env.name();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "% backprop-tex derive --view graph: this body needs \\usepackage{{amsmath}}, \\usepackage{{tikz}} and \\allowdisplaybreaks\n\
+         \\section*{{{}}}\n{}\n",
+        escape_text(w.graph),
+        escape_text(crate::graph::network_words(tongue).intro)
+    );
+    for note in page.notes {
+        let _ = writeln!(out, "{}\n", escape_text(note));
+    }
+    let _ = writeln!(
+        out,
+        "\\begin{{center}}\n{}\n\\end{{center}}\n\n{}\n",
+        tikz(page.drawn, printer),
+        escape_text(w.legend)
+    );
+    let _ = writeln!(
+        out,
+        "\\subsection*{{{}}}\n{}\n",
+        escape_text(w.forward),
+        escape_text(w.forward_intro)
+    );
+    for block in forward_rows(page.worked, printer, env).chunks(BLOCK) {
+        let _ = writeln!(
+            out,
+            "\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
+            block.join(" \\\\\n")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\\subsection*{{{}}}\n{}\n",
+        escape_text(w.backward),
+        escape_text(crate::graph::network_words(tongue).backward_intro)
+    );
+    for back in backward_rows(page.worked, printer, tongue, env) {
+        let _ = writeln!(
+            out,
+            "\\noindent {}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
+            escape_text(&back.note),
+            back.row
+        );
+    }
+    out
+}
+
+/// A whole document around [`network_body`]: pdflatex in English, lualatex in Japanese.
+pub fn network_document(
+    page: &NetworkPage,
+    printer: &Printer,
+    tongue: Tongue,
+    env: Environment,
+) -> String {
+    format!(
+        "{}\\begin{{document}}\n{}\\end{{document}}\n",
+        preamble(tongue),
+        network_body(page, printer, tongue, env)
+    )
+}
+
+/// The preamble of a graph view's document.
+fn preamble(tongue: Tongue) -> String {
+    let class = match tongue {
+        Tongue::En => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
+        Tongue::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}",
+    };
+    format!(
+        "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}\n\
+         \\allowdisplaybreaks\n\\setlength{{\\parindent}}{{0pt}}\n\\setlength{{\\parskip}}{{0.5em}}\n"
+    )
+}
+
+/// The layer view's document with the graph view's body after it (tikz loaded if the layer
+/// view did not draw).
+pub fn both_documents(layers: &str, graph_body: &str) -> String {
+    let mut out = layers.to_string();
+    if !out.contains("\\usepackage{tikz}") {
+        if let Some(at) = out.find("\\begin{document}") {
+            out.insert_str(at, "\\usepackage{tikz}\n");
+        }
+    }
+    match out.rfind("\\end{document}") {
+        Some(at) => out.insert_str(at, &format!("\\clearpage\n{graph_body}")),
+        None => out.push_str(graph_body),
+    }
+    out
 }

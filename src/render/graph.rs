@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::graph::{bends, layout, words, Op, Tongue, Worked};
+use crate::graph::{bends, label_positions, layout, words, Op, Placing, Tongue, Worked};
 use crate::latex::graph::{aligned, backward_rows, forward_rows, node_names};
-use crate::latex::Printer;
+use crate::latex::{Environment, Printer};
+use crate::math::expr::Expr;
 use crate::math::number::Value;
 
 use super::layout::Flavor;
@@ -25,6 +26,20 @@ pub fn json(worked: &Worked, printer: &Printer) -> String {
     for (name, _, gradient) in worked.partials() {
         partials.insert(name.to_string(), number(gradient));
     }
+    let doc = json!({
+        "value": number(worked.value()),
+        "partials": partials,
+        "graph": graph_json(worked, printer),
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `{"nodes": [{"id", "op", "label", "value", "gradient"}…], "edges": [{"from", "to",
+/// "forward", "backward"}…]}`: the graph's part of the JSON, the scalar command's and
+/// `derive --view graph`'s.
+pub fn graph_json(worked: &Worked, printer: &Printer) -> Json {
     let names = node_names(worked);
     let nodes: Vec<Json> = worked
         .graph
@@ -35,7 +50,7 @@ pub fn json(worked: &Worked, printer: &Printer) -> String {
             json!({
                 "id": n,
                 "op": node.op.name(),
-                "label": label(node.op, &names[n], printer),
+                "label": json_label(node, &names[n], printer),
                 "value": number(worked.values[n]),
                 "gradient": number(worked.gradients[n]),
             })
@@ -53,14 +68,7 @@ pub fn json(worked: &Worked, printer: &Printer) -> String {
             })
         })
         .collect();
-    let doc = json!({
-        "value": number(worked.value()),
-        "partials": partials,
-        "graph": {"nodes": nodes, "edges": edges},
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+    json!({"nodes": nodes, "edges": edges})
 }
 
 /// Distances of the SVG drawing, in px.
@@ -82,7 +90,7 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     let at = |n: usize| {
         (
             MARGIN + places[n].column as f64 * COLUMN,
-            MARGIN + places[n].row as f64 * ROW,
+            MARGIN + places[n].row * ROW,
         )
     };
     let (width, height) = (
@@ -104,39 +112,52 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     let output = worked.graph.output();
     let (ox, oy) = at(output);
     let end = (ox + COLUMN * 0.6, oy);
+    let shown = |v: Value| match worked.graph.placing {
+        Placing::Inputs => printer.plain(&Expr::Val(v)),
+        // A network's numbers as its rows and its drawing show them: rounded to --digits.
+        Placing::BesideReader => shown_number(printer, v),
+    };
     write_edge(
         &mut out,
         ((ox, oy), end),
-        0,
-        &printer.plain(&crate::math::expr::Expr::Val(worked.values[output])),
+        (0, 0.5),
+        &shown(worked.values[output]),
         Some("1"),
     );
+    let names = node_names(worked);
     let _ = writeln!(
         out,
-        "<text x=\"{}\" y=\"{}\" font-size=\"16\" font-style=\"italic\" dominant-baseline=\"middle\">f</text>",
+        "<text x=\"{}\" y=\"{}\" font-size=\"16\" font-style=\"italic\" dominant-baseline=\"middle\">{}</text>",
         px(end.0 + 6.0),
-        px(end.1)
+        px(end.1),
+        escape(&printer.plain(&names[output]))
     );
     let pairs: Vec<(usize, usize)> = worked.edges.iter().map(|e| (e.from, e.to)).collect();
     let bent = bends(&pairs, &places);
-    for (edge, bend) in worked.edges.iter().zip(bent) {
-        let back = edge
-            .back
-            .as_ref()
-            .map(|b| printer.plain(&crate::math::expr::Expr::Val(b.backward)));
+    let along = label_positions(&pairs, worked.graph.placing);
+    for ((edge, bend), along) in worked.edges.iter().zip(bent).zip(along) {
+        let back = edge.back.as_ref().map(|b| shown(b.backward));
         write_edge(
             &mut out,
             (at(edge.from), at(edge.to)),
-            bend,
-            &printer.plain(&crate::math::expr::Expr::Val(edge.forward)),
+            (bend, along),
+            &shown(edge.forward),
             back.as_deref(),
         );
     }
-    let names = node_names(worked);
+    let depth = worked.graph.activations.len() as u32;
     for (n, node) in worked.graph.nodes.iter().enumerate() {
         let (x, y) = at(n);
-        let label = label(node.op, &names[n], printer);
-        let italic = matches!(node.op, Op::Input(_));
+        let text = match (&names[n], node.op.is_leaf()) {
+            // A network's given value: its letter with its indices and layer set small.
+            (Expr::Sym(s), true) => {
+                let mut text = String::new();
+                super::svg::symbol(&mut text, &symbol_of(s, depth), 13.0);
+                text
+            }
+            _ => escape(&label(node, &names[n], printer)),
+        };
+        let italic = matches!(node.op, Op::Input(_) | Op::Data(_));
         let _ = writeln!(
             out,
             "<circle cx=\"{}\" cy=\"{}\" r=\"{RADIUS}\" fill=\"#fff\" stroke=\"#000\"/>\
@@ -147,19 +168,30 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
             px(x),
             px(y),
             if italic { " font-style=\"italic\"" } else { "" },
-            escape(&label)
+            text
         );
     }
     out.push_str("</svg>\n");
     out
 }
 
+/// A value rounded to the printer's digits, as text: `−1.5×10^-7` as `−1.5e−7`.
+fn shown_number(printer: &Printer, v: Value) -> String {
+    let latex = printer.value(v);
+    let (mantissa, power) = crate::latex::mantissa_and_power(&latex);
+    match power {
+        Some(p) => format!("{mantissa}e{p}"),
+        None => mantissa.to_string(),
+    }
+}
+
 /// An edge from circle to circle, straight or bent `bend` half steps to its left, `above` over
-/// its middle and `below` (red) under it, both turned with the edge.
+/// the point `along` it (0.5: its middle) and `below` (red) under it, both turned with the
+/// edge.
 fn write_edge(
     out: &mut String,
     (from, to): ((f64, f64), (f64, f64)),
-    bend: i32,
+    (bend, along): (i32, f64),
     above: &str,
     below: Option<&str>,
 ) {
@@ -189,10 +221,14 @@ fn write_edge(
         px(end.0),
         px(end.1)
     );
-    // The curve's middle, and its direction there (that of the chord).
+    // The curve's point `along` it (its middle: (start + 2 control + end) / 4), and its
+    // direction there (that of the chord).
+    let t = along;
+    let bezier =
+        |a: f64, c: f64, b: f64| (1.0 - t) * (1.0 - t) * a + 2.0 * t * (1.0 - t) * c + t * t * b;
     let (mx, my) = (
-        (start.0 + 2.0 * control.0 + end.0) / 4.0,
-        (start.1 + 2.0 * control.1 + end.1) / 4.0,
+        bezier(start.0, control.0, end.0),
+        bezier(start.1, control.1, end.1),
     );
     let angle = (end.1 - start.1).atan2(end.0 - start.0).to_degrees();
     let label = |text: &str, offset: f64, fill: &str| {
@@ -212,12 +248,33 @@ fn write_edge(
     }
 }
 
+/// A network's symbol as the network drawing's SVG writes one.
+fn symbol_of(s: &crate::math::expr::Symbol, depth: u32) -> super::drawing::Symbol {
+    let name = crate::math::names::Name::of(s, Some(depth));
+    let apart = name.wide();
+    let sub: Vec<String> = name.indices.iter().map(|i| i.to_string()).collect();
+    super::drawing::Symbol {
+        latex: String::new(),
+        base: name.letter.plain(),
+        sub: sub.join(if apart { "," } else { "" }),
+        sup: name.shown_layer().map(|l| format!("({l})")),
+    }
+}
+
 /// What a node shows in plain text: a variable's name, a constant's number, an operation's
-/// sign.
-fn label(op: Op, name: &crate::math::expr::Expr, printer: &Printer) -> String {
-    match op {
-        Op::Input(_) | Op::Constant(_) => printer.plain(name),
+/// sign; in JSON, a network's node its name (`a_1^(1)`).
+fn label(node: &crate::graph::Node, name: &Expr, printer: &Printer) -> String {
+    match node.op {
+        Op::Input(_) | Op::Constant(_) | Op::Data(_) => printer.plain(name),
         op => sign(op),
+    }
+}
+
+/// A node's label in JSON: its name where it has one of its own, else what it shows.
+fn json_label(node: &crate::graph::Node, name: &Expr, printer: &Printer) -> String {
+    match node.name {
+        Some(_) => printer.plain(name),
+        None => label(node, name, printer),
     }
 }
 
@@ -229,8 +286,11 @@ fn sign(op: Op) -> String {
         Op::Mul => "×".into(),
         Op::Div => "÷".into(),
         Op::Pow => "^".into(),
+        Op::Call(crate::math::expr::Func::Act(_)) => "h".into(),
         Op::Call(f) => f.name(),
-        Op::Input(_) | Op::Constant(_) => String::new(),
+        Op::Loss => "E".into(),
+        Op::SoftmaxWithLoss => "SwL".into(),
+        Op::Input(_) | Op::Constant(_) | Op::Data(_) => String::new(),
     }
 }
 
@@ -272,11 +332,70 @@ pub fn markdown(
         "## {}\n\n{}\n\n{}",
         w.forward,
         w.forward_intro,
-        block(&forward_rows(worked, printer))
+        block(&forward_rows(worked, printer, Environment::Aligned))
     );
     let _ = writeln!(out, "## {}\n\n{}\n", w.backward, w.backward_intro);
-    for back in backward_rows(worked, printer, tongue) {
+    for back in backward_rows(worked, printer, tongue, Environment::Aligned) {
         let _ = writeln!(out, "{}\n\n{}", back.note, block(&[back.row]));
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+/// A network's graph view as a Markdown post: the picture (`figure`, the SVG beside the
+/// post; without one a comment says how to make it), the forward and backward rows in the
+/// flavor's math fences.
+pub fn network_markdown(
+    page: &crate::latex::graph::NetworkPage,
+    printer: &Printer,
+    tongue: Tongue,
+    flavor: Flavor,
+    figure: Option<&str>,
+) -> String {
+    let w = words(tongue);
+    let (open, close) = match flavor {
+        Flavor::Qiita => ("```math", "```"),
+        Flavor::Zenn | Flavor::Github => ("$$", "$$"),
+    };
+    let block = |rows: &[String]| format!("{open}\n{}\n{close}\n", aligned(rows));
+    let mut out = format!(
+        "## {}\n\n{}\n\n",
+        w.graph,
+        crate::latex::escape_markdown(crate::graph::network_words(tongue).intro)
+    );
+    for note in page.notes {
+        let _ = writeln!(out, "{}\n", crate::latex::escape_markdown(note));
+    }
+    match figure {
+        Some(file) => {
+            let _ = writeln!(out, "![{}]({file})\n\n{}\n", w.graph, w.legend);
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "<!-- backprop-tex derive FILE --view graph -f svg -o graph.svg: {} -->\n",
+                w.legend
+            );
+        }
+    }
+    let _ = writeln!(out, "## {}\n\n{}\n", w.forward, w.forward_intro);
+    for rows in forward_rows(page.worked, printer, Environment::Aligned).chunks(16) {
+        let _ = writeln!(out, "{}", block(rows));
+    }
+    let _ = writeln!(
+        out,
+        "## {}\n\n{}\n",
+        w.backward,
+        crate::graph::network_words(tongue).backward_intro
+    );
+    for back in backward_rows(page.worked, printer, tongue, Environment::Aligned) {
+        let _ = writeln!(
+            out,
+            "{}\n\n{}",
+            crate::latex::escape_markdown(&back.note),
+            block(&[back.row])
+        );
     }
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -30,6 +30,10 @@ struct JsonDoc<'a> {
     /// E after the last update (the data loss, without dropout), when the file trains.
     #[serde(skip_serializing_if = "Option::is_none")]
     loss_after: Option<f64>,
+    /// `--view graph`: the computational graph's nodes and edges (the first sample's first
+    /// step), in the shape of `graph -f json`'s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    graph: Option<serde_json::Value>,
 }
 
 /// `optimizer NAME …` as the file meant it: the name, the form where it has several, and the
@@ -207,6 +211,14 @@ fn float_matrix(rows: &[Vec<Value>]) -> Vec<Vec<f64>> {
 }
 
 pub(super) fn json(derivation: &Derivation) -> Result<String, Error> {
+    json_with(derivation, None)
+}
+
+/// [`json`], with the graph view's `"graph"` when it is given.
+pub(super) fn json_with(
+    derivation: &Derivation,
+    graph: Option<serde_json::Value>,
+) -> Result<String, Error> {
     let network = derivation.network;
     let doc = JsonDoc {
         title: network.title.as_deref(),
@@ -252,6 +264,7 @@ pub(super) fn json(derivation: &Derivation) -> Result<String, Error> {
             })
             .collect(),
         loss_after: derivation.after.as_ref().map(|a| a.loss.f),
+        graph,
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Template {
         name: "json".into(),

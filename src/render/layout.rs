@@ -68,6 +68,18 @@ pub enum Flavor {
     Github,
 }
 
+/// Which view of the training step `derive` writes (issue 17).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    /// Layer by layer: forward pass, loss, δ, gradients, updates (the article's).
+    #[default]
+    Layers,
+    /// The network as a computational graph, its backward pass node by node.
+    Graph,
+    /// The layer view, then the graph view, in one document.
+    Both,
+}
+
 /// How the derivation is laid out (everything but the numbers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -81,6 +93,8 @@ pub struct Layout {
     pub flavor: Flavor,
     /// Draw the network (TikZ) in LaTeX output.
     pub diagram: bool,
+    /// The layer view, the graph view or both.
+    pub view: View,
 }
 
 impl Default for Layout {
@@ -91,6 +105,7 @@ impl Default for Layout {
             form: Form::Elements,
             flavor: Flavor::Qiita,
             diagram: true,
+            view: View::Layers,
         }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod drawing;
 pub mod graph;
+pub mod graphview;
 pub mod svg;
 
 mod after;
@@ -36,7 +37,7 @@ use crate::derivation::Derivation;
 use crate::error::Error;
 use crate::latex::Printer;
 
-pub use layout::{Env, Flavor, Form, Format, Lang, Layout};
+pub use layout::{Env, Flavor, Form, Format, Lang, Layout, View};
 pub use optimizer::{givens, Givens};
 pub use splice::render_with;
 pub use templates::{engine, export_templates, templates_dir, Engine, Template};
@@ -79,6 +80,9 @@ pub fn render_to(
     templates: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
+    if layout.view != View::Layers {
+        return graphview::render_view(derivation, format, layout, templates, (None, None), out);
+    }
     match template(format) {
         None if format == Format::Svg => out
             .write_all(svg(derivation, layout.lang).as_bytes())

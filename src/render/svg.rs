@@ -249,7 +249,7 @@ fn width(n: &Number, size: f64) -> f64 {
 
 /// Writes a symbol: its letter in italics, the subscript and superscript smaller, shifted;
 /// returns how far below the baseline the text now stands.
-fn symbol(out: &mut String, s: &Symbol, size: f64) -> f64 {
+pub(super) fn symbol(out: &mut String, s: &Symbol, size: f64) -> f64 {
     let small = (size * 0.7).round();
     let down = (size * 0.3).round();
     let _ = write!(

@@ -12,6 +12,7 @@
 //! - `exam`: the bundle, its sheets, Moodle and Canvas as the importers read them;
 //! - `grade`: hand calculations marked (correct, follows, wrong) against planted errors;
 //! - `graph`: the computational graph's numbers, documents, Markdown and refusals;
+//! - `graph_view`: `derive --view graph`, its backward values against the layer view's;
 //! - `robustness`: hostile input of every kind, never a panic, bounded time and memory;
 //! - `pinned`: every output byte for byte (insta snapshots);
 //! - `docs`: the examples of README.md and docs/ run as written.
@@ -31,6 +32,7 @@ mod errors;
 mod exam;
 mod grade;
 mod graph;
+mod graph_view;
 mod latex;
 mod markdown;
 mod numbers;
