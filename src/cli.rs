@@ -141,9 +141,9 @@ struct GraphArgs {
     /// The value of every variable: `x=-2,y=5,z=-4`.
     #[arg(long, allow_hyphen_values = true, default_value = "")]
     at: String,
-    /// Output format (`svg`: the graph's picture alone).
-    #[arg(short, long, value_enum, default_value_t = FormatArg::Latex)]
-    format: FormatArg,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = GraphFormatArg::Latex)]
+    format: GraphFormatArg,
     /// Write to this file instead of standard output (a Markdown post gets its SVG beside it).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -157,6 +157,9 @@ struct GraphArgs {
     /// documents use lualatex).
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     lang: LangArg,
+    /// The LaTeX environment of the rows (Markdown's are `aligned`).
+    #[arg(long, value_enum, default_value_t = EnvArg::Eqnarray)]
+    env: EnvArg,
     /// Where the Markdown goes (how math is fenced).
     #[arg(long, value_enum, default_value_t = FlavorArg::Qiita)]
     flavor: FlavorArg,
@@ -363,6 +366,24 @@ value_enum! {
 }
 
 value_enum! {
+    /// The output formats of `graph` (the same names as `derive`'s, said of a graph).
+    GraphFormatArg => Format {
+        /// The picture, the forward and the backward rows as a LaTeX body, to `\input` into a
+        /// document with amsmath and tikz.
+        Latex,
+        /// A complete LaTeX document: pdflatex in English, lualatex with --lang ja.
+        Document,
+        /// Markdown for a blog (Qiita, Zenn, GitHub): the rows in KaTeX-compatible math blocks,
+        /// the picture as an SVG beside the post (with -o).
+        Markdown,
+        /// `{"value", "partials", "graph"}` at full precision.
+        Json,
+        /// The graph's picture alone, as SVG.
+        Svg,
+    }
+}
+
+value_enum! {
     /// The kind of Moodle question the exam is written as.
     MoodleArg => MoodleKind {
         /// One numerical question per asked number, in a category per position.
@@ -501,11 +522,12 @@ where
             Err(error) => Err(error),
         },
         Command::Graph(args) => crate::commands::graph::run(
+            &args.formula,
+            &args.at,
             &crate::commands::graph::GraphSettings {
-                formula: &args.formula,
-                at: &args.at,
                 format: args.format.into(),
                 lang: args.lang.into(),
+                env: args.env.into(),
                 flavor: args.flavor.into(),
                 digits: args.digits,
                 rounding: args.rounding.into(),
@@ -539,6 +561,11 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
     }
     let loaded = read_source(&args.file, &args.input)?;
     let loaded = source.insert(loaded);
+    if let Some((worked, span)) =
+        crate::commands::graph::of_file(&loaded.text, &args.limits.limits())?
+    {
+        return derive_graph(args, &worked, span);
+    }
     let settings = Settings {
         options: Options {
             digits: args.digits,
@@ -593,6 +620,39 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
             svg.as_bytes(),
         )
     })
+}
+
+/// `derive` on a graph file: written as `graph` writes it. The options that shape a
+/// network's rows have nothing to shape here, and are refused rather than ignored.
+fn derive_graph(
+    args: &DeriveArgs,
+    worked: &crate::graph::Worked,
+    span: crate::error::Span,
+) -> Result<(), Error> {
+    let network_only = [
+        (matches!(args.carry, CarryArg::Rounded), "--carry rounded"),
+        (args.form != FormArg::Elements, "--form"),
+        (args.templates.is_some(), "--templates"),
+        (args.no_diagram, "--no-diagram"),
+    ];
+    if let Some((_, option)) = network_only.iter().find(|(given, _)| *given) {
+        return Err(Error::Graph {
+            fault: crate::error::GraphFault::NetworkOption(option),
+            span,
+        });
+    }
+    crate::commands::graph::write(
+        worked,
+        &crate::commands::graph::GraphSettings {
+            format: args.format.into(),
+            lang: args.lang.into(),
+            env: args.env.into(),
+            flavor: args.flavor.into(),
+            digits: args.digits,
+            rounding: args.rounding.into(),
+            output: args.output.as_deref(),
+        },
+    )
 }
 
 /// The drawing beside a Markdown post: `post.md` → `post-network.svg`, in the same directory.

@@ -15,7 +15,7 @@ mod limits;
 mod training;
 
 pub use fits::target_fault;
-pub use graph::{formula_from_text, FreeFormula};
+pub use graph::{formula_from_text, graph_of_file, FreeFormula, Given, GraphStatement};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -233,6 +233,12 @@ impl<'a> Statements<'a> {
                 dropouts,
                 span,
             }),
+            Statement::Graph { .. } => {
+                return Err(Error::Graph {
+                    fault: crate::error::GraphFault::GraphInNetwork,
+                    span,
+                })
+            }
             Statement::Vary { target, values, .. } => self.varies.push((target, values, span)),
             Statement::Ask {
                 kind,

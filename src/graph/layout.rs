@@ -2,35 +2,45 @@
 //! node one column right of its furthest input, in the order made within a column. TikZ
 //! (`latex::graph`) and SVG (`render::graph`) both draw from this one layout.
 
-use super::Graph;
+use super::{Graph, Op};
 
-/// A node's column (0: inputs and constants) and row within its column (0: top).
+/// A node's column (0: the inputs) and row within its column (0: top).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Place {
     pub column: usize,
     pub row: usize,
 }
 
-/// Every node's place, and how many columns and rows the drawing has.
+/// Every node's place, and how many columns and rows the drawing has. A constant stands in
+/// the column before the node that reads it (each constant has one reader), not with the
+/// inputs: `(x+y)*2` draws the 2 beside the product, not beside x.
 pub fn layout(graph: &Graph) -> (Vec<Place>, usize, usize) {
-    let mut places: Vec<Place> = Vec::with_capacity(graph.nodes.len());
-    let mut heights: Vec<usize> = Vec::new();
+    let mut columns: Vec<usize> = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
         let column = node
             .inputs
             .iter()
-            .map(|&i| places[i].column + 1)
+            .map(|&i| columns[i] + 1)
             .max()
             .unwrap_or(0);
-        if heights.len() <= column {
-            heights.resize(column + 1, 0);
-        }
-        places.push(Place {
-            column,
-            row: heights[column],
-        });
-        heights[column] += 1;
+        columns.push(column);
     }
+    for (n, node) in graph.nodes.iter().enumerate() {
+        for &input in &node.inputs {
+            if matches!(graph.nodes[input].op, Op::Constant(_)) {
+                columns[input] = columns[n].saturating_sub(1);
+            }
+        }
+    }
+    let mut heights: Vec<usize> = vec![0; columns.iter().max().map_or(1, |c| c + 1)];
+    let places = columns
+        .iter()
+        .map(|&column| {
+            let row = heights[column];
+            heights[column] += 1;
+            Place { column, row }
+        })
+        .collect();
     let rows = heights.iter().copied().max().unwrap_or(1);
     (places, heights.len(), rows)
 }

@@ -9,12 +9,19 @@ use crate::derivation::Row;
 use crate::graph::{bends, layout, node_kind, rule_name, words, Op, Tongue, Worked};
 use crate::math::expr::{interned, Expr};
 
-use super::{escape_text, fit, Printer};
+use super::{escape_text, fit, Environment, Printer};
 
 /// How node `n` is named in the rows: a variable by its name, a constant by its number, f
-/// for the output, and u₁, u₂, … for the nodes between, in the order they are computed.
+/// for the output, and u₁, u₂, … for the nodes between, in the order they are computed,
+/// skipping a u_k that a variable's name already reads as (`u1`, `u_1`). (A variable `f`
+/// is refused before: `commands::graph`.)
 pub fn node_names(worked: &Worked) -> Vec<Expr> {
     let output = worked.graph.output();
+    let taken: Vec<String> = worked
+        .partials()
+        .iter()
+        .map(|(name, _, _)| crate::graph::read_as(name))
+        .collect();
     let mut between = 0;
     worked
         .graph
@@ -27,14 +34,18 @@ pub fn node_names(worked: &Worked) -> Vec<Expr> {
             _ if n == output => Expr::Var("f"),
             _ => {
                 between += 1;
+                while taken.contains(&format!("u{between}")) {
+                    between += 1;
+                }
                 Expr::Var(interned(&format!("u_{{{between}}}")))
             }
         })
         .collect()
 }
 
-/// One chain on one line of an `align`/`aligned`: `lhs &= row = row \approx value`.
-fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>) -> String {
+/// One chain in `env`: `lhs &= row = row \approx value` on one line (`lhs &=& row …` in
+/// eqnarray, as `derive`'s rows are written), or a relation a line where it is too wide.
+fn chain(printer: &Printer, env: Environment, lhs: &Expr, rows: Vec<Expr>) -> String {
     let mut kept: Vec<Row> = Vec::new();
     for expr in rows {
         if kept.last().map(|r| &r.expr) != Some(&expr) && &expr != lhs {
@@ -45,31 +56,41 @@ fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>) -> String {
         }
     }
     let name = printer.expr(lhs);
-    let parts: Vec<String> = kept
+    let parts: Vec<(&str, String)> = kept
         .iter()
         .zip(printer.relations(&kept))
-        .map(|(row, rel)| format!("{rel} {}", printer.expr(&row.expr)))
+        .map(|(row, rel)| (rel, printer.expr(&row.expr)))
         .collect();
-    let whole = parts.join(" ");
-    if fit::width(&format!("{name}{whole}")) <= fit::LINE {
-        return format!("{name} &{whole}");
+    // What follows a relation: `&` in eqnarray (its third column), then a space.
+    let after = match env.after_relation() {
+        " " => " ",
+        _ => "& ",
+    };
+    let Some(((first_rel, first), rest)) = parts.split_first() else {
+        return format!("{name} &");
+    };
+    let mut line = format!("{name} &{first_rel}{after}{first}");
+    for (rel, body) in rest {
+        let _ = write!(line, " {rel} {body}");
     }
-    // Too wide for the line: a relation a line, and a line still too wide broken as the
-    // layer view's rows are.
-    let room = fit::LINE - fit::width(&name);
-    let mut lines: Vec<String> = Vec::new();
-    for part in parts {
-        match fit::width(&part) > room {
-            true => match fit::break_wide_row(&part, room, room, fit::TALLEST) {
-                Some(pieces) => lines.extend(pieces),
-                None => lines.push(part),
-            },
-            false => lines.push(part),
+    if fit::width(&line) + env.relation_gap() <= fit::LINE {
+        return line;
+    }
+    // Too wide for the line: a relation a line, and a body still too wide broken as the
+    // layer view's rows are, its pieces after an empty relation.
+    let room = fit::LINE - fit::width(&name) - env.relation_gap();
+    let mut out = name;
+    for (n, (rel, body)) in parts.iter().enumerate() {
+        let pieces = match fit::width(body) > room {
+            true => fit::break_wide_row(body, room, room, fit::TALLEST)
+                .unwrap_or_else(|| vec![body.clone()]),
+            false => vec![body.clone()],
+        };
+        for (k, piece) in pieces.iter().enumerate() {
+            let rel = if k == 0 { *rel } else { "" };
+            let before = if n + k == 0 { " " } else { " \\\\\n" };
+            let _ = write!(out, "{before}&{rel}{after}{piece}");
         }
-    }
-    let mut out = format!("{name} &{}", lines[0]);
-    for line in &lines[1..] {
-        let _ = write!(out, " \\\\\n&{line}");
     }
     out
 }
@@ -86,7 +107,7 @@ fn filled(worked: &Worked, n: usize, formula: &Expr, by: &dyn Fn(usize) -> Expr)
 }
 
 /// The forward pass: one chain per computed node, `u_1 = x + y = -2 + 5 = 3`.
-pub fn forward_rows(worked: &Worked, printer: &Printer) -> Vec<String> {
+pub fn forward_rows(worked: &Worked, printer: &Printer, env: Environment) -> Vec<String> {
     let names = node_names(worked);
     let graph = &worked.graph;
     (0..graph.nodes.len())
@@ -96,7 +117,7 @@ pub fn forward_rows(worked: &Worked, printer: &Printer) -> Vec<String> {
             let general = filled(worked, n, &local, &|i| names[i].clone());
             let numbers = filled(worked, n, &local, &|i| Expr::Val(worked.values[i]));
             let value = Expr::Val(worked.values[n]);
-            chain(printer, &names[n], vec![general, numbers, value])
+            chain(printer, env, &names[n], vec![general, numbers, value])
         })
         .collect()
 }
@@ -111,7 +132,12 @@ pub struct BackRow {
 
 /// The backward pass: ∂f/∂f = 1, then every node's gradient from f back to the inputs, a
 /// sum where paths meet.
-pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<BackRow> {
+pub fn backward_rows(
+    worked: &Worked,
+    printer: &Printer,
+    tongue: Tongue,
+    env: Environment,
+) -> Vec<BackRow> {
     let names = node_names(worked);
     let f = Expr::Var("f");
     let output = worked.graph.output();
@@ -119,6 +145,7 @@ pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<
         note: words(tongue).output.to_string(),
         row: chain(
             printer,
+            env,
             &Expr::partial(f.clone(), f.clone()),
             vec![Expr::Val(worked.gradients[output])],
         ),
@@ -161,6 +188,7 @@ pub fn backward_rows(worked: &Worked, printer: &Printer, tongue: Tongue) -> Vec<
             note: notes.join("; "),
             row: chain(
                 printer,
+                env,
                 &lhs,
                 vec![join(general), join(numbers), Expr::Val(worked.gradients[n])],
             ),
@@ -258,7 +286,8 @@ fn sign(op: Op, printer: &Printer) -> String {
 }
 
 /// The body: the picture, the forward pass, the backward pass, node by node.
-pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
+pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment) -> String {
+    let name = env.name();
     let w = words(tongue);
     let mut out = String::new();
     let _ = writeln!(
@@ -272,10 +301,10 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     );
     let _ = writeln!(
         out,
-        "\\subsection*{{{}}}\n{}\n\\begin{{align*}}\n{}\n\\end{{align*}}\n",
+        "\\subsection*{{{}}}\n{}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
         escape_text(w.forward),
         escape_text(w.forward_intro),
-        forward_rows(worked, printer).join(" \\\\\n")
+        forward_rows(worked, printer, env).join(" \\\\\n")
     );
     let _ = writeln!(
         out,
@@ -283,10 +312,10 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
         escape_text(w.backward),
         escape_text(w.backward_intro)
     );
-    for back in backward_rows(worked, printer, tongue) {
+    for back in backward_rows(worked, printer, tongue, env) {
         let _ = writeln!(
             out,
-            "\\noindent {}\n\\begin{{align*}}\n{}\n\\end{{align*}}\n",
+            "\\noindent {}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
             escape_text(&back.note),
             back.row
         );
@@ -295,7 +324,7 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
 }
 
 /// A whole document around [`body`]: pdflatex in English, lualatex (luatexja) in Japanese.
-pub fn document(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
+pub fn document(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment) -> String {
     let class = match tongue {
         Tongue::En => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
         Tongue::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}",
@@ -303,6 +332,6 @@ pub fn document(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     format!(
         "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}\n\
          \\begin{{document}}\n{}\\end{{document}}\n",
-        body(worked, printer, tongue)
+        body(worked, printer, tongue, env)
     )
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::graph::{bends, layout, words, Op, Tongue, Worked};
 use crate::latex::graph::{aligned, backward_rows, forward_rows, node_names};
-use crate::latex::Printer;
+use crate::latex::{Environment, Printer};
 use crate::math::number::Value;
 
 use super::layout::Flavor;
@@ -272,10 +272,10 @@ pub fn markdown(
         "## {}\n\n{}\n\n{}",
         w.forward,
         w.forward_intro,
-        block(&forward_rows(worked, printer))
+        block(&forward_rows(worked, printer, Environment::Aligned))
     );
     let _ = writeln!(out, "## {}\n\n{}\n", w.backward, w.backward_intro);
-    for back in backward_rows(worked, printer, tongue) {
+    for back in backward_rows(worked, printer, tongue, Environment::Aligned) {
         let _ = writeln!(out, "{}\n\n{}", back.note, block(&[back.row]));
     }
     out.truncate(out.trim_end().len());

@@ -202,6 +202,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_ask
             | Rule::kw_in
             | Rule::kw_step
+            | Rule::kw_graph
+            | Rule::kw_at
     )
 }
 
@@ -421,6 +423,16 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
         Rule::activation => activation(inner, whole)?,
         Rule::vary => vary(inner, whole)?,
         Rule::ask => ask(inner, whole)?,
+        Rule::graph => {
+            let pair = next(&mut inner);
+            let text = pair.as_str().trim().to_string();
+            Statement::Graph {
+                formula: checked_formula(pair)?,
+                text,
+                at: inner.map(setting).collect::<Result<_, Error>>()?,
+                span: whole,
+            }
+        }
         Rule::sgd => Statement::Sgd {
             settings: inner.map(setting).collect::<Result<_, Error>>()?,
             span: whole,
@@ -663,7 +675,7 @@ fn unescape(string: Pair<'_, Rule>) -> Result<String, Error> {
 }
 
 const STATEMENT: &str =
-    "a statement (title, input, target, layer, activation, loss, sgd, vary or ask)";
+    "a statement (title, input, target, layer, activation, loss, sgd, vary, ask or graph)";
 
 /// What a grammar rule is called in a message.
 fn describe(rule: &Rule) -> &'static str {
@@ -691,9 +703,12 @@ fn describe(rule: &Rule) -> &'static str {
         | Rule::kw_activation
         | Rule::kw_vary
         | Rule::kw_ask
+        | Rule::kw_graph
         | Rule::vary
         | Rule::ask
+        | Rule::graph
         | Rule::activation => STATEMENT,
+        Rule::kw_at => "`at`",
         Rule::kw_in => "`in`",
         Rule::kw_step => "`step`",
         Rule::kw_grad | Rule::kw_update | Rule::ask_kind => "`grad` or `update`",
@@ -702,6 +717,7 @@ fn describe(rule: &Rule) -> &'static str {
         Rule::vary_set => "a set such as `{0, 1}`",
         Rule::custom_loss => "a loss formula such as `(y, t) = (y - t)^2 / 2`",
         Rule::expr
+        | Rule::graph_formula
         | Rule::formula_only
         | Rule::unsigned
         | Rule::call
@@ -791,7 +807,7 @@ fn from_attempts(text: &str, error: &pest::error::Error<Rule>) -> Option<Error> 
             _ if internal => {}
             " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
             "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" | "vary"
-            | "ask" | "optimizer" | "weight_decay" => statement = true,
+            | "ask" | "optimizer" | "weight_decay" | "graph" => statement = true,
             // A layer's `dropout` is said by its rule, as a layer parameter.
             "dropout" => {}
             _ => push(format!("`{token}`")),
@@ -1304,5 +1320,36 @@ mod tests {
             message.ends_with("found `lyerxxxxxxxxxxxxxxxx…`"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_graph_statement_keeps_its_formula_at_its_place_in_the_file() {
+        let text = "# a graph\ngraph \"(x+y)*z\" at x = -2, y = 5 , z=-4\n";
+        let file = parse(text).unwrap();
+        let [Statement::Graph {
+            formula,
+            text: written,
+            at,
+            span,
+        }] = file.statements.as_slice()
+        else {
+            panic!("{file:?}");
+        };
+        assert_eq!(written, "(x+y)*z");
+        // The product's span runs from its first factor's (inside the bracket) to the quote.
+        assert_eq!(&text[formula.span().start..formula.span().end], "x+y)*z");
+        let names: Vec<&str> = at.iter().map(|s| s.name.text.as_str()).collect();
+        assert_eq!(names, ["x", "y", "z"]);
+        assert_eq!(&text[at[1].name.span.start..at[1].name.span.end], "y");
+        assert_eq!(&text[span.start..span.end], &text[10..text.len() - 1]);
+        // The direct reader leaves it to pest, which is the only reader of `graph`.
+        assert_eq!(same_as_pest(text), Ok(false));
+        // Without values, and refused without its quotes or with a value that is a name.
+        assert!(parse("graph \"2*3\"").is_ok());
+        assert!(matches!(parse("graph (x+y)"), Err(Error::Syntax { .. })));
+        assert!(matches!(
+            parse("graph \"x\" at x = y"),
+            Err(Error::Syntax { .. })
+        ));
     }
 }
