@@ -688,7 +688,11 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file, &args.input)?);
-    let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;
+    let limits = args.limits.limits();
+    let file = match crate::commands::graph::statement_of_file(&loaded.text, &limits)? {
+        Some(statement) => Err(statement),
+        None => Ok(crate::check::network_from_text(&loaded.text, &limits)?),
+    };
     let settings = crate::commands::exam::ExamSettings {
         variants: args.variants as usize,
         seed: args.seed,
@@ -712,7 +716,23 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
         tolerance: args.tolerance.unwrap_or_default(),
     };
     output::stdout()?;
-    let written = crate::commands::exam::write_exam(&network, &settings)?;
+    // A network's file, or (Err) a graph's.
+    let written = match &file {
+        Err(statement) => {
+            let network_only = [
+                (matches!(args.carry, CarryArg::Rounded), "--carry rounded"),
+                (args.templates.is_some(), "--templates"),
+            ];
+            if let Some((_, option)) = network_only.iter().find(|(given, _)| *given) {
+                return Err(Error::Graph {
+                    fault: crate::error::GraphFault::NetworkOption(option),
+                    span: statement.span,
+                });
+            }
+            crate::commands::exam::write_graph_exam(statement, &loaded.text, &settings)?
+        }
+        Ok(network) => crate::commands::exam::write_exam(network, &settings)?,
+    };
     output::print(&format!(
         "wrote {} files into {}\n",
         written.len(),

@@ -1209,6 +1209,12 @@ pub enum GraphFault {
     GraphInNetwork,
     /// An option of `derive` that shapes a network's rows, given for a graph file.
     NetworkOption(&'static str),
+    /// A graph file's `vary` of a name that is not one of the formula's variables.
+    VaryNotVariable { name: String, used: Vec<String> },
+    /// A graph file's `ask df/dq` of a name that is not a variable of the formula.
+    AskNoNode { name: String, used: Vec<String> },
+    /// A graph file's `ask` of anything but `f` and `df/dx` (as written: `grad W1`).
+    AskNotInGraph(String),
 }
 
 impl std::fmt::Display for GraphFault {
@@ -1280,6 +1286,20 @@ impl std::fmt::Display for GraphFault {
             GraphFault::NetworkOption(option) => write!(
                 f,
                 "{option} shapes a network's rows; this file is a graph, which `derive` writes without it"
+            ),
+            GraphFault::VaryNotVariable { name, used } => write!(
+                f,
+                "`vary {name}`: `{name}` is not a variable of the graph's formula; its variables are {}",
+                names(used)
+            ),
+            GraphFault::AskNoNode { name, used } => write!(
+                f,
+                "`ask df/d{name}`: `{name}` is not a variable of the formula (an exam asks f and its partials by the variables); its variables are {}",
+                names(used)
+            ),
+            GraphFault::AskNotInGraph(asked) => write!(
+                f,
+                "`ask {asked}` asks about a network; a graph file asks `f` and its partials `df/dx`"
             ),
             GraphFault::GraphInNetwork => write!(
                 f,
@@ -1421,11 +1441,17 @@ pub enum AskFault {
     /// `ask grad W2 after` and the like: only the loss is asked after the update; the ask as
     /// written before `after` (`grad W2`).
     AfterOnlyLoss(String),
+    /// `ask df/dx` in a network's file: a graph's question.
+    PartialInNetwork(String),
 }
 
 impl std::fmt::Display for AskFault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            AskFault::PartialInNetwork(name) => write!(
+                f,
+                "`ask df/d{name}` asks a graph's partial derivative (a file with a `graph` statement); a network's file asks `grad W1`, `delta2 2`, `E`, …"
+            ),
             AskFault::AskNumbers => write!(
                 f,
                 "`ask` takes one number after the name, the layer; one unit or weight is named \

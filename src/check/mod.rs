@@ -15,7 +15,7 @@ mod limits;
 mod training;
 
 pub use fits::target_fault;
-pub use graph::{formula_from_text, graph_of_file, FreeFormula, Given, GraphStatement};
+pub use graph::{formula_from_text, graph_of_file, FreeFormula, Given, GraphAsk, GraphStatement};
 
 use std::collections::HashMap;
 use std::sync::Arc;

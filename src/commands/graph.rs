@@ -63,6 +63,16 @@ pub fn run(
 /// worked, with the span of its statement; a fault is located in `text`. Only a text that has the word `graph` is parsed
 /// here: a network's file goes on to the network's pipeline unread.
 pub fn of_file(text: &str, limits: &Limits) -> Result<Option<(Worked, Span)>, Error> {
+    let Some(statement) = statement_of_file(text, limits)? else {
+        return Ok(None);
+    };
+    let worked = worked_statement(&statement, text)?;
+    Ok(Some((worked, statement.span)))
+}
+
+/// The graph statement of `text`, checked with its `vary` and `ask`, if the text is a graph
+/// file; its values are checked against the formula too (every variable given one).
+pub fn statement_of_file(text: &str, limits: &Limits) -> Result<Option<GraphStatement>, Error> {
     if !text.contains("graph") {
         return Ok(None);
     }
@@ -70,8 +80,9 @@ pub fn of_file(text: &str, limits: &Limits) -> Result<Option<(Worked, Span)>, Er
     let Some(statement) = graph_of_file(&file)? else {
         return Ok(None);
     };
-    let worked = worked_statement(&statement, text)?;
-    Ok(Some((worked, statement.span)))
+    refuse_output_name(&statement.formula)?;
+    matched(&statement.formula, &statement.given, ValuesIn::File)?;
+    Ok(Some(statement))
 }
 
 /// A file's graph statement worked at its values.
@@ -129,7 +140,7 @@ pub fn refuse_output_name(formula: &FreeFormula) -> Result<(), Error> {
 
 /// The graph of `formula` worked at the `given` values; a fault at a node is located at
 /// that node's text.
-fn worked(formula: &FreeFormula, given: &[Given], text: &str) -> Result<Worked, Error> {
+pub(crate) fn worked(formula: &FreeFormula, given: &[Given], text: &str) -> Result<Worked, Error> {
     let graph = Graph::from_expr(&formula.expr);
     let origins: Vec<usize> = graph.nodes.iter().map(|n| n.origin).collect();
     let lookup = |name: &str| {

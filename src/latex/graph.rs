@@ -323,15 +323,72 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment
     out
 }
 
-/// A whole document around [`body`]: pdflatex in English, lualatex (luatexja) in Japanese.
-pub fn document(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment) -> String {
+/// The preamble of a graph's documents (and of a graph exam's sheets): pdflatex in
+/// English, lualatex (luatexja) in Japanese.
+pub fn preamble(tongue: Tongue) -> String {
     let class = match tongue {
         Tongue::En => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
         Tongue::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}",
     };
     format!(
-        "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}\n\
-         \\begin{{document}}\n{}\\end{{document}}\n",
+        "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}"
+    )
+}
+
+/// A whole document around [`body`].
+pub fn document(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment) -> String {
+    format!(
+        "{}\n\\begin{{document}}\n{}\\end{{document}}\n",
+        preamble(tongue),
         body(worked, printer, tongue, env)
     )
+}
+
+/// The symbol of an asked number: `f`, or `\frac{\partial f}{\partial x}` for `Some("x")`.
+pub fn asked_symbol(printer: &Printer, by: Option<&'static str>) -> String {
+    let f = Expr::Var(crate::graph::OUTPUT);
+    match by {
+        None => printer.expr(&f),
+        Some(name) => printer.expr(&Expr::partial(f, Expr::Var(name))),
+    }
+}
+
+/// The variables' values of a worked graph: `x = -2,\ y = 5`.
+pub fn values(worked: &Worked, printer: &Printer) -> String {
+    let values: Vec<String> = worked
+        .partials()
+        .iter()
+        .map(|(name, value, _)| format!("{name} = {}", printer.value(*value)))
+        .collect();
+    values.join(",\\ ")
+}
+
+/// A graph exam's question page: the heading, f and the values, then each question (text
+/// with its math in `\( \)` already).
+pub fn question_page(
+    worked: &Worked,
+    printer: &Printer,
+    heading: &str,
+    questions: &[String],
+) -> String {
+    let items: Vec<String> = questions.iter().map(|q| format!("\\item {q}")).collect();
+    format!(
+        "\\section*{{{}}}\n\\[{}\\]\n\\[{}\\]\n\\begin{{enumerate}}\n{}\n\\end{{enumerate}}\n\\newpage\n",
+        escape_text(heading),
+        formula(worked, printer),
+        values(worked, printer),
+        items.join("\n")
+    )
+}
+
+/// The worked rows of a graph as the online questions' feedback: forward and backward in one
+/// `aligned`, in `\[ \]`.
+pub fn feedback(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
+    let mut rows = forward_rows(worked, printer, Environment::Aligned);
+    rows.extend(
+        backward_rows(worked, printer, tongue, Environment::Aligned)
+            .into_iter()
+            .map(|b| b.row),
+    );
+    format!("\\[{}\\]", aligned(&rows))
 }

@@ -117,6 +117,8 @@ pub enum AskKind {
     Update,
     /// A value after the last update: `ask E after`.
     After,
+    /// A graph's partial derivative: `ask df/dx` (the target is `x`).
+    Partial,
 }
 
 /// What follows `loss`: a built-in's name, or `(y, t) = formula`.

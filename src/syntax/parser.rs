@@ -556,6 +556,14 @@ fn ask<'a>(
     whole: Span,
 ) -> Result<Statement, Error> {
     let first = next(&mut inner);
+    if first.as_rule() == Rule::ask_partial {
+        return Ok(Statement::Ask {
+            kind: AskKind::Partial,
+            target: name(next(&mut first.into_inner())),
+            layer: None,
+            span: whole,
+        });
+    }
     let (kind, target) = match first.as_rule() {
         Rule::ask_kind => {
             let kind = if first.as_str().starts_with("grad") {
@@ -713,6 +721,7 @@ fn describe(rule: &Rule) -> &'static str {
         Rule::kw_step => "`step`",
         Rule::kw_grad | Rule::kw_update | Rule::ask_kind => "`grad` or `update`",
         Rule::kw_after | Rule::ask_after => "`after`",
+        Rule::ask_partial => "a partial derivative such as `df/dx`",
         Rule::vary_range => "a range such as `[-1, 1] step 0.1`",
         Rule::vary_set => "a set such as `{0, 1}`",
         Rule::custom_loss => "a loss formula such as `(y, t) = (y - t)^2 / 2`",
