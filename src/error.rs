@@ -1217,19 +1217,21 @@ pub enum GraphFault {
     AskNotInGraph(String),
 }
 
+/// Names in backticks, separated by commas; `none` for none.
+fn backticked(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl std::fmt::Display for GraphFault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names = |names: &[String]| {
-            if names.is_empty() {
-                "none".to_string()
-            } else {
-                names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        };
+        let names = backticked;
         match self {
             GraphFault::NoValue {
                 name,

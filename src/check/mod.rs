@@ -35,6 +35,14 @@ use crate::syntax::ast::{
 use layers::LayerText;
 use training::Written;
 
+/// A file's `graph` statement, which a network's command does not work.
+fn graph_in_network(span: Span) -> Error {
+    Error::Graph {
+        fault: crate::error::GraphFault::GraphInNetwork,
+        span,
+    }
+}
+
 /// The first two stages on one text: parsed and checked within `limits`, the syntax tree
 /// dropped once the network is built. Every command that reads a `.nn` text starts here.
 pub fn network_from_text(text: &str, limits: &Limits) -> Result<Network, Error> {
@@ -233,12 +241,7 @@ impl<'a> Statements<'a> {
                 dropouts,
                 span,
             }),
-            Statement::Graph { .. } => {
-                return Err(Error::Graph {
-                    fault: crate::error::GraphFault::GraphInNetwork,
-                    span,
-                })
-            }
+            Statement::Graph { .. } => return Err(graph_in_network(span)),
             Statement::Vary { target, values, .. } => self.varies.push((target, values, span)),
             Statement::Ask {
                 kind,

@@ -234,6 +234,8 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
     }
     let mut state = In::Code;
     let mut depth = 0usize;
+    // The brackets opened in the string the scan is in.
+    let mut quoted = 0usize;
     let mut tokens = 0usize;
     let mut in_word = false;
     for (at, byte) in text.bytes().enumerate() {
@@ -254,7 +256,21 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
             in_word = false;
         }
         state = match (state, byte) {
-            (In::Code, b'"') => In::String,
+            (In::Code, b'"') => {
+                quoted = 0;
+                In::String
+            }
+            // A graph's formula is in quotes: its brackets nest as deeply as pest recurses.
+            (In::String, b'(' | b'[' | b'{') => {
+                quoted += 1;
+                if quoted > MAX_NESTING {
+                    return Err(Error::OverLimit {
+                        fault: LimitFault::Nesting { max: MAX_NESTING },
+                        span: Span::new(at, at + 1),
+                    });
+                }
+                In::String
+            }
             (In::Code, b'#') => In::Comment,
             (In::Code, b'(' | b'[' | b'{') => {
                 depth += 1;

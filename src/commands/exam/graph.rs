@@ -91,10 +91,8 @@ fn draw(
             break;
         }
     }
-    Err(Error::InVariant {
-        variant: number,
-        error: Box::new(last.unwrap_or(Error::NothingVaries)),
-    })
+    // The fault of the last draw, located at its node (every draw had one).
+    Err(last.unwrap_or(Error::NothingVaries))
 }
 
 /// What the exam asks: as written, or every partial when nothing is.
