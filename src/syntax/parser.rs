@@ -234,12 +234,23 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
     }
     let mut state = In::Code;
     let mut depth = 0usize;
-    // The brackets opened in the string the scan is in.
+    // The brackets opened in the string the scan is in, when it is a graph's formula (the
+    // string after the word `graph`, which pest reads as a formula: its brackets nest as
+    // deeply as pest recurses); a title's text is not nesting.
     let mut quoted = 0usize;
+    let mut formula = false;
+    // The last word of code (its start and end) and where the last code before `at` ends.
+    let (mut word_start, mut word_end, mut code_end) = (0usize, 0usize, 0usize);
     let mut tokens = 0usize;
     let mut in_word = false;
     for (at, byte) in text.bytes().enumerate() {
+        let after_graph =
+            word_end == code_end && &text.as_bytes()[word_start..word_end] == b"graph";
         if state == In::Code && !byte.is_ascii_whitespace() {
+            // A comment is not code: `graph # …` then the quote is still after `graph`.
+            if byte != b'#' {
+                code_end = at + 1;
+            }
             // Bytes of a non-ASCII character continue the token they are in.
             let word = byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.') || byte >= 0x80;
             if !(word && in_word) {
@@ -251,17 +262,22 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
                     });
                 }
             }
+            if word {
+                if !in_word {
+                    word_start = at;
+                }
+                word_end = at + 1;
+            }
             in_word = word;
         } else {
             in_word = false;
         }
         state = match (state, byte) {
             (In::Code, b'"') => {
-                quoted = 0;
+                (quoted, formula) = (0, after_graph);
                 In::String
             }
-            // A graph's formula is in quotes: its brackets nest as deeply as pest recurses.
-            (In::String, b'(' | b'[' | b'{') => {
+            (In::String, b'(' | b'[' | b'{') if formula => {
                 quoted += 1;
                 if quoted > MAX_NESTING {
                     return Err(Error::OverLimit {
@@ -1115,6 +1131,11 @@ mod tests {
         // An unterminated string ends at the line's end; what follows is code again.
         let text = format!("title \"{many}\n{}", "(".repeat(MAX_NESTING + 1));
         assert_eq!(limit(&text).1, text.rfind('(').unwrap());
+        // A graph's formula is in quotes, and its brackets are nesting.
+        let text = format!("graph # the formula\n \"{many}x\"");
+        assert_eq!(limit(&text).1, text.find('(').unwrap() + MAX_NESTING);
+        let text = format!("graphs \"{many}x\"");
+        assert!(matches!(parse(&text), Err(Error::Syntax { .. })));
     }
 
     #[test]
@@ -1251,7 +1272,7 @@ mod tests {
         let (message, at) = syntax("layersigmoid");
         assert_eq!(
             message,
-            "expected a statement (title, input, target, layer, activation, loss, sgd, vary or ask), found `layersigmoid`"
+            "expected a statement (title, input, target, layer, activation, loss, sgd, vary, ask or graph), found `layersigmoid`"
         );
         assert_eq!(at, 0);
     }
