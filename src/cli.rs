@@ -145,9 +145,9 @@ struct GraphArgs {
     /// The value of every variable: `x=-2,y=5,z=-4`.
     #[arg(long, allow_hyphen_values = true, default_value = "")]
     at: String,
-    /// Output format (`svg`: the graph's picture alone).
-    #[arg(short, long, value_enum, default_value_t = FormatArg::Latex)]
-    format: FormatArg,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = GraphFormatArg::Latex)]
+    format: GraphFormatArg,
     /// Write to this file instead of standard output (a Markdown post gets its SVG beside it).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -161,6 +161,9 @@ struct GraphArgs {
     /// documents use lualatex).
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     lang: LangArg,
+    /// The LaTeX environment of the rows (Markdown's are `aligned`).
+    #[arg(long, value_enum, default_value_t = EnvArg::Eqnarray)]
+    env: EnvArg,
     /// Where the Markdown goes (how math is fenced).
     #[arg(long, value_enum, default_value_t = FlavorArg::Qiita)]
     flavor: FlavorArg,
@@ -371,6 +374,24 @@ value_enum! {
 }
 
 value_enum! {
+    /// The output formats of `graph` (the same names as `derive`'s, said of a graph).
+    GraphFormatArg => Format {
+        /// The picture, the forward and the backward rows as a LaTeX body, to `\input` into a
+        /// document with amsmath and tikz.
+        Latex,
+        /// A complete LaTeX document: pdflatex in English, lualatex with --lang ja.
+        Document,
+        /// Markdown for a blog (Qiita, Zenn, GitHub): the rows in KaTeX-compatible math blocks,
+        /// the picture as an SVG beside the post (with -o).
+        Markdown,
+        /// `{"value", "partials", "graph"}` at full precision.
+        Json,
+        /// The graph's picture alone, as SVG.
+        Svg,
+    }
+}
+
+value_enum! {
     /// The kind of Moodle question the exam is written as.
     MoodleArg => MoodleKind {
         /// One numerical question per asked number, in a category per position.
@@ -521,11 +542,12 @@ where
             Err(error) => Err(error),
         },
         Command::Graph(args) => crate::commands::graph::run(
+            &args.formula,
+            &args.at,
             &crate::commands::graph::GraphSettings {
-                formula: &args.formula,
-                at: &args.at,
                 format: args.format.into(),
                 lang: args.lang.into(),
+                env: args.env.into(),
                 flavor: args.flavor.into(),
                 digits: args.digits,
                 rounding: args.rounding.into(),
@@ -559,6 +581,11 @@ fn derive(args: &DeriveArgs, source: &mut Option<Source>) -> Result<(), Error> {
     }
     let loaded = read_source(&args.file, &args.input)?;
     let loaded = source.insert(loaded);
+    if let Some((worked, span)) =
+        crate::commands::graph::of_file(&loaded.text, &args.limits.limits())?
+    {
+        return derive_graph(args, &worked, span);
+    }
     let settings = Settings {
         options: Options {
             digits: args.digits,
@@ -678,6 +705,39 @@ fn graph_figure_path(post: &Path) -> PathBuf {
     post.with_file_name(name)
 }
 
+/// `derive` on a graph file: written as `graph` writes it. The options that shape a
+/// network's rows have nothing to shape here, and are refused rather than ignored.
+fn derive_graph(
+    args: &DeriveArgs,
+    worked: &crate::graph::Worked,
+    span: crate::error::Span,
+) -> Result<(), Error> {
+    let network_only = [
+        (matches!(args.carry, CarryArg::Rounded), "--carry rounded"),
+        (args.form != FormArg::Elements, "--form"),
+        (args.templates.is_some(), "--templates"),
+        (args.no_diagram, "--no-diagram"),
+    ];
+    if let Some((_, option)) = network_only.iter().find(|(given, _)| *given) {
+        return Err(Error::Graph {
+            fault: crate::error::GraphFault::NetworkOption(option),
+            span,
+        });
+    }
+    crate::commands::graph::write(
+        worked,
+        &crate::commands::graph::GraphSettings {
+            format: args.format.into(),
+            lang: args.lang.into(),
+            env: args.env.into(),
+            flavor: args.flavor.into(),
+            digits: args.digits,
+            rounding: args.rounding.into(),
+            output: args.output.as_deref(),
+        },
+    )
+}
+
 /// The drawing beside a Markdown post: `post.md` → `post-network.svg`, in the same directory.
 fn figure_path(post: &Path) -> PathBuf {
     let stem = post.file_stem().unwrap_or(post.as_os_str());
@@ -711,7 +771,11 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     let loaded = source.insert(read_source(&args.file, &args.input)?);
-    let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;
+    let limits = args.limits.limits();
+    let file = match crate::commands::graph::statement_of_file(&loaded.text, &limits)? {
+        Some(statement) => Err(statement),
+        None => Ok(crate::check::network_from_text(&loaded.text, &limits)?),
+    };
     let settings = crate::commands::exam::ExamSettings {
         variants: args.variants as usize,
         seed: args.seed,
@@ -735,7 +799,23 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
         tolerance: args.tolerance.unwrap_or_default(),
     };
     output::stdout()?;
-    let written = crate::commands::exam::write_exam(&network, &settings)?;
+    // A network's file, or (Err) a graph's.
+    let written = match &file {
+        Err(statement) => {
+            let network_only = [
+                (matches!(args.carry, CarryArg::Rounded), "--carry rounded"),
+                (args.templates.is_some(), "--templates"),
+            ];
+            if let Some((_, option)) = network_only.iter().find(|(given, _)| *given) {
+                return Err(Error::Graph {
+                    fault: crate::error::GraphFault::NetworkOption(option),
+                    span: statement.span,
+                });
+            }
+            crate::commands::exam::write_graph_exam(statement, &loaded.text, &settings)?
+        }
+        Ok(network) => crate::commands::exam::write_exam(network, &settings)?,
+    };
     output::print(&format!(
         "wrote {} files into {}\n",
         written.len(),

@@ -1177,15 +1177,35 @@ fn with_layer(name: &str, layer: Option<u32>) -> String {
     }
 }
 
-/// Why `graph "FORMULA" --at …` cannot be worked.
+/// Where a graph's values are written: `graph … --at x=1` or a file's `graph "…" at x = 1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValuesIn {
+    At,
+    File,
+}
+
+impl std::fmt::Display for ValuesIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ValuesIn::At => "--at",
+            ValuesIn::File => "`at`",
+        })
+    }
+}
+
+/// Why `graph "FORMULA" --at …` (or a file's `graph` statement) cannot be worked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GraphFault {
-    /// A variable of the formula that `--at` gives no value.
-    NoValue { name: String, given: Vec<String> },
+    /// A variable of the formula that `--at` (or `at`) gives no value.
+    NoValue {
+        name: String,
+        given: Vec<String>,
+        written: ValuesIn,
+    },
     /// `--at` gives a value to a name the formula does not use.
     NotInFormula { name: String, used: Vec<String> },
     /// `--at` gives a variable two values.
-    TwoValues(String),
+    TwoValues { name: String, written: ValuesIn },
     /// An item of `--at` that is not `name=number`.
     NotAnAssignment(String),
     /// A value of `--at` that is not a number as the language writes one (`-2`, `0.5`, `1e-3`).
@@ -1196,25 +1216,54 @@ pub enum GraphFault {
         fault: String,
         backward: bool,
     },
+    /// A variable that reads as `f`, the name of the graph's output in every row.
+    OutputName(String),
+    /// A statement beside a file's `graph` that a graph file does not hold (its keyword).
+    NotInGraphFile(&'static str),
+    /// A `graph` statement in a file that a network's command reads.
+    GraphInNetwork,
+    /// An option of `derive` that shapes a network's rows, given for a graph file.
+    NetworkOption(&'static str),
+    /// A graph file's `vary` of a name that is not one of the formula's variables.
+    VaryNotVariable { name: String, used: Vec<String> },
+    /// A graph file's `ask df/dq` of a name that is not a variable of the formula.
+    AskNoNode { name: String, used: Vec<String> },
+    /// A graph file's `ask` of anything but `f` and `df/dx` (as written: `grad W1`).
+    AskNotInGraph(String),
+}
+
+/// Names in backticks, separated by commas; `none` for none.
+fn backticked(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl std::fmt::Display for GraphFault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names = |names: &[String]| {
-            if names.is_empty() {
-                "none".to_string()
-            } else {
-                names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        };
+        let names = backticked;
         match self {
-            GraphFault::NoValue { name, given } => write!(
+            GraphFault::NoValue {
+                name,
+                given,
+                written: ValuesIn::At,
+            } => write!(
                 f,
                 "`{name}` has no value: give it one with --at (such as --at {name}=1); --at gives {}",
+                names(given)
+            ),
+            GraphFault::NoValue {
+                name,
+                given,
+                written: ValuesIn::File,
+            } => write!(
+                f,
+                "`{name}` has no value: give it one after `at` (such as `at {name} = 1`); `at` gives {}",
                 names(given)
             ),
             GraphFault::NotInFormula { name, used } => write!(
@@ -1222,7 +1271,9 @@ impl std::fmt::Display for GraphFault {
                 "`{name}` is not a variable of the formula; its variables are {}",
                 names(used)
             ),
-            GraphFault::TwoValues(name) => write!(f, "--at gives `{name}` two values"),
+            GraphFault::TwoValues { name, written } => {
+                write!(f, "{written} gives `{name}` two values")
+            }
             GraphFault::NotAnAssignment(text) => write!(
                 f,
                 "expected `name=number` in --at (such as x=-2,y=5), found `{text}`"
@@ -1241,6 +1292,36 @@ impl std::fmt::Display for GraphFault {
                 fault,
                 backward: true,
             } => write!(f, "the local derivative of {node}: {fault}"),
+            GraphFault::OutputName(name) => write!(
+                f,
+                "`{name}` cannot be a variable: f is the graph's output, whose rows are ∂f/∂x; call the variable something else"
+            ),
+            GraphFault::NotInGraphFile(keyword) => write!(
+                f,
+                "a file with a `graph` statement holds the graph alone (with `vary` and `ask` for an exam): `{keyword}` belongs in a network's file of its own"
+            ),
+            GraphFault::NetworkOption(option) => write!(
+                f,
+                "{option} shapes a network's rows; this file is a graph, which `derive` writes without it"
+            ),
+            GraphFault::VaryNotVariable { name, used } => write!(
+                f,
+                "`vary {name}`: `{name}` is not a variable of the graph's formula; its variables are {}",
+                names(used)
+            ),
+            GraphFault::AskNoNode { name, used } => write!(
+                f,
+                "`ask df/d{name}`: `{name}` is not a variable of the formula (an exam asks f and its partials by the variables); its variables are {}",
+                names(used)
+            ),
+            GraphFault::AskNotInGraph(asked) => write!(
+                f,
+                "`ask {asked}` asks about a network; a graph file asks `f` and its partials `df/dx`"
+            ),
+            GraphFault::GraphInNetwork => write!(
+                f,
+                "a `graph` statement is worked by `derive FILE` and `exam FILE`, not by this command"
+            ),
         }
     }
 }
@@ -1425,11 +1506,17 @@ pub enum AskFault {
     /// `ask grad W2 after` and the like: only the loss is asked after the update; the ask as
     /// written before `after` (`grad W2`).
     AfterOnlyLoss(String),
+    /// `ask df/dx` in a network's file: a graph's question.
+    PartialInNetwork(String),
 }
 
 impl std::fmt::Display for AskFault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            AskFault::PartialInNetwork(name) => write!(
+                f,
+                "`ask df/d{name}` asks a graph's partial derivative (a file with a `graph` statement); a network's file asks `grad W1`, `delta2 2`, `E`, …"
+            ),
             AskFault::AskNumbers => write!(
                 f,
                 "`ask` takes one number after the name, the layer; one unit or weight is named \

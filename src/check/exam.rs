@@ -26,18 +26,7 @@ pub(super) fn check_exam(
     let mut room = MAX_VARY_VALUES;
     for (name, spec, span) in varies {
         let target = vary_target(name, layers, has_sgd)?;
-        let values: Vec<Decimal> = match spec {
-            VarySpec::Set(items) if items.len() > room => {
-                return Err(Error::OverLimit {
-                    fault: LimitFault::VaryValues {
-                        max: MAX_VARY_VALUES,
-                    },
-                    span: items[room].span,
-                })
-            }
-            VarySpec::Set(items) => items.iter().map(|n| n.value).collect(),
-            VarySpec::Range { low, high, step } => range_values(low, high, step, room)?,
-        };
+        let values = vary_values(spec, room)?;
         room -= values.len();
         check_drawn(name, spec, *span, target, &values, loss)?;
         exam.varies.push(Vary {
@@ -55,6 +44,21 @@ pub(super) fn check_exam(
         }
     }
     Ok(exam)
+}
+
+/// The values a `vary` draws from, at most `room` of them (what [`MAX_VARY_VALUES`] leaves
+/// after the statements before).
+pub(super) fn vary_values(spec: &VarySpec, room: usize) -> Result<Vec<Decimal>, Error> {
+    match spec {
+        VarySpec::Set(items) if items.len() > room => Err(Error::OverLimit {
+            fault: LimitFault::VaryValues {
+                max: MAX_VARY_VALUES,
+            },
+            span: items[room].span,
+        }),
+        VarySpec::Set(items) => Ok(items.iter().map(|n| n.value).collect()),
+        VarySpec::Range { low, high, step } => range_values(low, high, step, room),
+    }
 }
 
 /// Whether the layer (from 1), or with `None` any layer, has biases.
@@ -515,6 +519,13 @@ fn check_ask(
         AskKind::Value => asked.value()?,
         AskKind::Grad | AskKind::Update => asked.parameter()?,
         AskKind::After => asked.after(has_sgd)?,
+        AskKind::Partial => {
+            return Err(
+                asked.value_error(ValueFault::Ask(AskFault::PartialInNetwork(
+                    text.to_string(),
+                ))),
+            )
+        }
     };
     let (bias, update, layer) = match ask {
         Ask::Gradient { bias, layer } => (bias, false, layer),

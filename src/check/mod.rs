@@ -15,7 +15,7 @@ mod limits;
 mod training;
 
 pub use fits::target_fault;
-pub use graph::{formula_from_text, FreeFormula};
+pub use graph::{formula_from_text, graph_of_file, FreeFormula, Given, GraphAsk, GraphStatement};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,6 +34,14 @@ use crate::syntax::ast::{
 
 use layers::LayerText;
 use training::Written;
+
+/// A file's `graph` statement, which a network's command does not work.
+fn graph_in_network(span: Span) -> Error {
+    Error::Graph {
+        fault: crate::error::GraphFault::GraphInNetwork,
+        span,
+    }
+}
 
 /// The first two stages on one text: parsed and checked within `limits`, the syntax tree
 /// dropped once the network is built. Every command that reads a `.nn` text starts here.
@@ -233,6 +241,7 @@ impl<'a> Statements<'a> {
                 dropouts,
                 span,
             }),
+            Statement::Graph { .. } => return Err(graph_in_network(span)),
             Statement::Vary { target, values, .. } => self.varies.push((target, values, span)),
             Statement::Ask {
                 kind,

@@ -1,25 +1,27 @@
 //! `graph "FORMULA" --at x=-2,y=5,z=-4` (issue 17): a scalar formula of the `.nn` formula
 //! language as a computational graph, worked forward and backward, in every format. The
 //! formula and the `--at` text are each a source of their own, so that a fault points into
-//! the one it is in.
+//! the one it is in. A `.nn` file's `graph "FORMULA" at x = -2, …` statement is worked by the
+//! same code ([`of_file`]), for `derive FILE` and `exam FILE`, its faults located in the file.
 
 use std::path::{Path, PathBuf};
 
-use crate::check::{formula_from_text, FreeFormula};
-use crate::error::{Error, GraphFault, Source, Span, ValueFault};
+use crate::check::{formula_from_text, graph_of_file, FreeFormula, Given, GraphStatement};
+use crate::error::{Error, GraphFault, Source, Span, ValueFault, ValuesIn};
 use crate::graph::{work, Failure, Graph, Tongue, Worked};
-use crate::latex::Printer;
+use crate::latex::{Environment, Printer};
 use crate::math::number::{Decimal, Rounding, Unreadable, Value};
+use crate::model::Limits;
 use crate::output;
-use crate::render::{Flavor, Format, Lang};
+use crate::render::{Env, Flavor, Format, Lang};
 use crate::syntax::parser::MAX_FORMULA_TERMS;
 
-/// What `graph` is asked for.
+/// How a worked graph is written: by `graph`, and by `derive` on a graph file.
 pub struct GraphSettings<'a> {
-    pub formula: &'a str,
-    pub at: &'a str,
     pub format: Format,
     pub lang: Lang,
+    /// The environment of the LaTeX rows (Markdown's are always `aligned`).
+    pub env: Env,
     pub flavor: Flavor,
     pub digits: u32,
     pub rounding: Rounding,
@@ -30,21 +32,68 @@ pub struct GraphSettings<'a> {
 const FORMULA: &str = "<formula>";
 const AT: &str = "<--at>";
 
-/// A value given by `--at`, with the span of its name there.
-struct Given {
-    name: String,
-    value: Decimal,
-    span: Span,
-}
-
-/// Runs `graph`: the source of any error is left in `source`.
-pub fn run(settings: &GraphSettings, source: &mut Option<Source>) -> Result<(), Error> {
-    let text = crate::syntax::input::normalise(settings.formula.to_string());
-    let at = settings.at.to_string();
+/// Runs `graph FORMULA --at AT`: the source of any error is left in `source`.
+pub fn run(
+    formula: &str,
+    at: &str,
+    settings: &GraphSettings,
+    source: &mut Option<Source>,
+) -> Result<(), Error> {
+    let text = crate::syntax::input::normalise(formula.to_string());
+    let at = at.to_string();
     *source = Some(Source::new(FORMULA, text.clone()));
     // A formula's tokens are its terms and brackets: a few times its terms bound them.
     let formula = formula_from_text(&text, 4 * MAX_FORMULA_TERMS)?;
+    refuse_output_name(&formula)?;
     let given = given_values(&at).inspect_err(|_| *source = Some(Source::new(AT, at.clone())))?;
+    matched(&formula, &given, ValuesIn::At).inspect_err(|e| {
+        if let Error::Graph {
+            fault: GraphFault::NotInFormula { .. },
+            ..
+        } = e
+        {
+            *source = Some(Source::new(AT, at.clone()));
+        }
+    })?;
+    let worked = worked(&formula, &given, &text)?;
+    write(&worked, settings)
+}
+
+/// The graph file `text`'s graph, if it is one (`None`: a network's file), checked and
+/// worked, with the span of its statement; a fault is located in `text`. Only a text that has the word `graph` is parsed
+/// here: a network's file goes on to the network's pipeline unread.
+pub fn of_file(text: &str, limits: &Limits) -> Result<Option<(Worked, Span)>, Error> {
+    let Some(statement) = statement_of_file(text, limits)? else {
+        return Ok(None);
+    };
+    let worked = worked_statement(&statement, text)?;
+    Ok(Some((worked, statement.span)))
+}
+
+/// The graph statement of `text`, checked with its `vary` and `ask`, if the text is a graph
+/// file; its values are checked against the formula too (every variable given one).
+pub fn statement_of_file(text: &str, limits: &Limits) -> Result<Option<GraphStatement>, Error> {
+    if !text.contains("graph") {
+        return Ok(None);
+    }
+    let file = crate::syntax::parser::parse_within(text, limits)?;
+    let Some(statement) = graph_of_file(&file)? else {
+        return Ok(None);
+    };
+    refuse_output_name(&statement.formula)?;
+    matched(&statement.formula, &statement.given, ValuesIn::File)?;
+    Ok(Some(statement))
+}
+
+/// A file's graph statement worked at its values.
+pub fn worked_statement(statement: &GraphStatement, text: &str) -> Result<Worked, Error> {
+    refuse_output_name(&statement.formula)?;
+    matched(&statement.formula, &statement.given, ValuesIn::File)?;
+    worked(&statement.formula, &statement.given, text)
+}
+
+/// Refuses a variable without a value and a value for a name the formula does not use.
+fn matched(formula: &FreeFormula, given: &[Given], written: ValuesIn) -> Result<(), Error> {
     if let Some((name, span)) = formula
         .variables
         .iter()
@@ -54,6 +103,7 @@ pub fn run(settings: &GraphSettings, source: &mut Option<Source>) -> Result<(), 
             fault: GraphFault::NoValue {
                 name: name.clone(),
                 given: given.iter().map(|g| g.name.clone()).collect(),
+                written,
             },
             span: *span,
         });
@@ -62,7 +112,6 @@ pub fn run(settings: &GraphSettings, source: &mut Option<Source>) -> Result<(), 
         .iter()
         .find(|g| !formula.variables.iter().any(|(name, _)| *name == g.name))
     {
-        *source = Some(Source::new(AT, at.clone()));
         return Err(Error::Graph {
             fault: GraphFault::NotInFormula {
                 name: extra.name.clone(),
@@ -71,13 +120,27 @@ pub fn run(settings: &GraphSettings, source: &mut Option<Source>) -> Result<(), 
             span: extra.span,
         });
     }
-    let worked = worked(&formula, &given, &text)?;
-    write(&worked, settings)
+    Ok(())
+}
+
+/// Refuses a variable that reads as f (`f`, `f_`): the output's name in every row.
+pub fn refuse_output_name(formula: &FreeFormula) -> Result<(), Error> {
+    match formula
+        .variables
+        .iter()
+        .find(|(name, _)| crate::graph::read_as(name) == crate::graph::OUTPUT)
+    {
+        Some((name, span)) => Err(Error::Graph {
+            fault: GraphFault::OutputName(name.clone()),
+            span: *span,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The graph of `formula` worked at the `given` values; a fault at a node is located at
 /// that node's text.
-fn worked(formula: &FreeFormula, given: &[Given], text: &str) -> Result<Worked, Error> {
+pub(crate) fn worked(formula: &FreeFormula, given: &[Given], text: &str) -> Result<Worked, Error> {
     let graph = Graph::from_expr(&formula.expr);
     let origins: Vec<usize> = graph.nodes.iter().map(|n| n.origin).collect();
     let lookup = |name: &str| {
@@ -164,7 +227,10 @@ fn given_values(at: &str) -> Result<Vec<Given>, Error> {
         let span = span_of(name);
         if given.iter().any(|g| g.name == name) {
             return Err(Error::Graph {
-                fault: GraphFault::TwoValues(name.to_string()),
+                fault: GraphFault::TwoValues {
+                    name: name.to_string(),
+                    written: ValuesIn::At,
+                },
                 span,
             });
         }
@@ -187,8 +253,12 @@ fn is_name(text: &str) -> bool {
 
 /// The worked graph in the asked format, to standard output or `-o` (a Markdown post with
 /// its SVG beside it, `post-graph.svg`).
-fn write(worked: &Worked, settings: &GraphSettings) -> Result<(), Error> {
+pub fn write(worked: &Worked, settings: &GraphSettings) -> Result<(), Error> {
     let printer = Printer::new(0, settings.digits).with_rounding(settings.rounding);
+    let env = match settings.env {
+        Env::Eqnarray => Environment::Eqnarray,
+        Env::Align => Environment::Align,
+    };
     let tongue = match settings.lang {
         Lang::En => Tongue::En,
         Lang::Ja => Tongue::Ja,
@@ -199,8 +269,8 @@ fn write(worked: &Worked, settings: &GraphSettings) -> Result<(), Error> {
         .filter(|path| output::is_file(path))
         .map(figure_path);
     let text = match settings.format {
-        Format::Latex => crate::latex::graph::body(worked, &printer, tongue),
-        Format::Document => crate::latex::graph::document(worked, &printer, tongue),
+        Format::Latex => crate::latex::graph::body(worked, &printer, tongue, env),
+        Format::Document => crate::latex::graph::document(worked, &printer, tongue, env),
         Format::Json => crate::render::graph::json(worked, &printer),
         Format::Svg => crate::render::graph::svg(worked, &printer, tongue),
         Format::Markdown => {

@@ -7,7 +7,7 @@
 //! long edge across the picture; its columns are centred on the tallest, and a column of
 //! given values is ordered by where their readers stand, so that few edges cross.
 
-use super::Graph;
+use super::{Graph, Op};
 
 /// A node's column (0: inputs and constants) and row within its column (0: top; a network's
 /// centred columns start half a row or more down).
@@ -26,7 +26,9 @@ pub enum Placing {
     BesideReader,
 }
 
-/// Every node's place, and how many columns and rows the drawing has.
+/// Every node's place, and how many columns and rows the drawing has. A constant stands in
+/// the column before the node that reads it (each constant has one reader), not with the
+/// inputs: `(x+y)*2` draws the 2 beside the product, not beside x.
 pub fn layout(graph: &Graph) -> (Vec<Place>, usize, usize) {
     let mut columns: Vec<usize> = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
@@ -41,18 +43,22 @@ pub fn layout(graph: &Graph) -> (Vec<Place>, usize, usize) {
     if graph.placing == Placing::BesideReader {
         return beside_readers(graph, columns);
     }
-    let mut heights: Vec<usize> = Vec::new();
-    let mut places = Vec::with_capacity(columns.len());
-    for column in columns {
-        if heights.len() <= column {
-            heights.resize(column + 1, 0);
+    for (n, node) in graph.nodes.iter().enumerate() {
+        for &input in &node.inputs {
+            if matches!(graph.nodes[input].op, Op::Constant(_)) {
+                columns[input] = columns[n].saturating_sub(1);
+            }
         }
-        places.push(Place {
-            column,
-            row: heights[column] as f64,
-        });
-        heights[column] += 1;
     }
+    let mut heights: Vec<usize> = vec![0; columns.iter().max().map_or(1, |c| c + 1)];
+    let places = columns
+        .iter()
+        .map(|&column| {
+            let row = heights[column] as f64;
+            heights[column] += 1;
+            Place { column, row }
+        })
+        .collect();
     let rows = heights.iter().copied().max().unwrap_or(1);
     (places, heights.len(), rows)
 }

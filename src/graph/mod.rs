@@ -189,6 +189,17 @@ pub fn slot(n: usize) -> &'static str {
     }
 }
 
+/// How a name reads once set: `u_1`, `u_{1}` and `u1` are all u-one to a reader, so the
+/// names of the nodes between the inputs and f must differ from every variable's in this.
+pub fn read_as(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '{' | '}'))
+        .collect()
+}
+
+/// The name of the output node in every row, picture and message: a variable cannot have it.
+pub const OUTPUT: &str = "f";
+
 impl Graph {
     /// The graph of `expr`. The recursion is bounded by the parser's depth limit.
     pub fn from_expr(expr: &Expr) -> Graph {

@@ -15,9 +15,16 @@ use crate::math::expr::{interned, Expr, Func, Kind};
 use super::{escape_text, fit, Environment, Printer};
 
 /// How node `n` is named in the rows: a variable by its name, a constant by its number, f
-/// for the output, and u₁, u₂, … for the nodes between, in the order they are computed.
+/// for the output, and u₁, u₂, … for the nodes between, in the order they are computed,
+/// skipping a u_k that a variable's name already reads as (`u1`, `u_1`). (A variable `f`
+/// is refused before: `commands::graph`.)
 pub fn node_names(worked: &Worked) -> Vec<Expr> {
     let output = worked.graph.output();
+    let taken: Vec<String> = worked
+        .partials()
+        .iter()
+        .map(|(name, _, _)| crate::graph::read_as(name))
+        .collect();
     let mut between = 0;
     worked
         .graph
@@ -31,6 +38,9 @@ pub fn node_names(worked: &Worked) -> Vec<Expr> {
             _ if n == output => Expr::Var("f"),
             _ => {
                 between += 1;
+                while taken.contains(&format!("u{between}")) {
+                    between += 1;
+                }
                 Expr::Var(interned(&format!("u_{{{between}}}")))
             }
         })
@@ -347,7 +357,8 @@ fn sign(op: Op, printer: &Printer) -> String {
 }
 
 /// The body: the picture, the forward pass, the backward pass, node by node.
-pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
+pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment) -> String {
+    let name = env.name();
     let w = words(tongue);
     let mut out = String::new();
     let _ = writeln!(
@@ -361,10 +372,10 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     );
     let _ = writeln!(
         out,
-        "\\subsection*{{{}}}\n{}\n\\begin{{align*}}\n{}\n\\end{{align*}}\n",
+        "\\subsection*{{{}}}\n{}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
         escape_text(w.forward),
         escape_text(w.forward_intro),
-        forward_rows(worked, printer, Environment::Align).join(" \\\\\n")
+        forward_rows(worked, printer, env).join(" \\\\\n")
     );
     let _ = writeln!(
         out,
@@ -372,10 +383,10 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
         escape_text(w.backward),
         escape_text(w.backward_intro)
     );
-    for back in backward_rows(worked, printer, tongue, Environment::Align) {
+    for back in backward_rows(worked, printer, tongue, env) {
         let _ = writeln!(
             out,
-            "\\noindent {}\n\\begin{{align*}}\n{}\n\\end{{align*}}\n",
+            "\\noindent {}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
             escape_text(&back.note),
             back.row
         );
@@ -383,16 +394,15 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     out
 }
 
-/// A whole document around [`body`]: pdflatex in English, lualatex (luatexja) in Japanese.
-pub fn document(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
+/// The preamble of a graph's documents (and of a graph exam's sheets): pdflatex in
+/// English, lualatex (luatexja) in Japanese.
+pub fn preamble(tongue: Tongue) -> String {
     let class = match tongue {
         Tongue::En => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
         Tongue::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}",
     };
     format!(
-        "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}\n\
-         \\begin{{document}}\n{}\\end{{document}}\n",
-        body(worked, printer, tongue)
+        "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}"
     )
 }
 
@@ -477,20 +487,17 @@ pub fn network_document(
 ) -> String {
     format!(
         "{}\\begin{{document}}\n{}\\end{{document}}\n",
-        preamble(tongue),
+        network_preamble(tongue),
         network_body(page, printer, tongue, env)
     )
 }
 
-/// The preamble of a graph view's document.
-fn preamble(tongue: Tongue) -> String {
-    let class = match tongue {
-        Tongue::En => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
-        Tongue::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}",
-    };
+/// The preamble of a graph view's document: the graph's, with long row blocks allowed to
+/// break across pages and paragraphs spaced as the layer view's.
+fn network_preamble(tongue: Tongue) -> String {
     format!(
-        "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}\n\
-         \\allowdisplaybreaks\n\\setlength{{\\parindent}}{{0pt}}\n\\setlength{{\\parskip}}{{0.5em}}\n"
+        "{}\n\\allowdisplaybreaks\n\\setlength{{\\parindent}}{{0pt}}\n\\setlength{{\\parskip}}{{0.5em}}\n",
+        preamble(tongue)
     )
 }
 
@@ -508,4 +515,62 @@ pub fn both_documents(layers: &str, graph_body: &str) -> String {
         None => out.push_str(graph_body),
     }
     out
+}
+
+/// A whole document around [`body`].
+pub fn document(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment) -> String {
+    format!(
+        "{}\n\\begin{{document}}\n{}\\end{{document}}\n",
+        preamble(tongue),
+        body(worked, printer, tongue, env)
+    )
+}
+
+/// The symbol of an asked number: `f`, or `\frac{\partial f}{\partial x}` for `Some("x")`.
+pub fn asked_symbol(printer: &Printer, by: Option<&'static str>) -> String {
+    let f = Expr::Var(crate::graph::OUTPUT);
+    match by {
+        None => printer.expr(&f),
+        Some(name) => printer.expr(&Expr::partial(f, Expr::Var(name))),
+    }
+}
+
+/// The variables' values of a worked graph: `x = -2,\ y = 5`.
+pub fn values(worked: &Worked, printer: &Printer) -> String {
+    let values: Vec<String> = worked
+        .partials()
+        .iter()
+        .map(|(name, value, _)| format!("{name} = {}", printer.value(*value)))
+        .collect();
+    values.join(",\\ ")
+}
+
+/// A graph exam's question page: the heading, f and the values, then each question (text
+/// with its math in `\( \)` already).
+pub fn question_page(
+    worked: &Worked,
+    printer: &Printer,
+    heading: &str,
+    questions: &[String],
+) -> String {
+    let items: Vec<String> = questions.iter().map(|q| format!("\\item {q}")).collect();
+    format!(
+        "\\section*{{{}}}\n\\[{}\\]\n\\[{}\\]\n\\begin{{enumerate}}\n{}\n\\end{{enumerate}}\n\\newpage\n",
+        escape_text(heading),
+        formula(worked, printer),
+        values(worked, printer),
+        items.join("\n")
+    )
+}
+
+/// The worked rows of a graph as the online questions' feedback: forward and backward in one
+/// `aligned`, in `\[ \]`.
+pub fn feedback(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
+    let mut rows = forward_rows(worked, printer, Environment::Aligned);
+    rows.extend(
+        backward_rows(worked, printer, tongue, Environment::Aligned)
+            .into_iter()
+            .map(|b| b.row),
+    );
+    format!("\\[{}\\]", aligned(&rows))
 }

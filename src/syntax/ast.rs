@@ -117,6 +117,8 @@ pub enum AskKind {
     Update,
     /// A value after the last update: `ask E after`.
     After,
+    /// A graph's partial derivative: `ask df/dx` (the target is `x`).
+    Partial,
 }
 
 /// What follows `loss`: a built-in's name, or `(y, t) = formula`.
@@ -231,6 +233,14 @@ pub enum Statement {
     },
     /// `weight_decay 0.01`.
     WeightDecay { value: Number, span: Span },
+    /// `graph "(x+y)*z" at x = -2, y = 5, z = -4`: the formula (its spans the file's), its
+    /// text as written, and the values after `at` (each a number).
+    Graph {
+        formula: Formula,
+        text: String,
+        at: Vec<Setting>,
+        span: Span,
+    },
 }
 
 impl Statement {
@@ -246,7 +256,8 @@ impl Statement {
             | Statement::Ask { span, .. }
             | Statement::Sgd { span, .. }
             | Statement::Optimizer { span, .. }
-            | Statement::WeightDecay { span, .. } => *span,
+            | Statement::WeightDecay { span, .. }
+            | Statement::Graph { span, .. } => *span,
         }
     }
 }

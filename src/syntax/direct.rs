@@ -62,7 +62,7 @@ enum Keyword {
     Optimizer,
     WeightDecay,
     Activation,
-    /// `vary` or `ask`: left to pest.
+    /// `vary`, `ask` or `graph`: left to pest.
     Other,
 }
 
@@ -79,7 +79,7 @@ impl Keyword {
             "optimizer" => Keyword::Optimizer,
             "weight_decay" => Keyword::WeightDecay,
             "activation" => Keyword::Activation,
-            "vary" | "ask" => Keyword::Other,
+            "vary" | "ask" | "graph" => Keyword::Other,
             _ => return None,
         })
     }

@@ -202,6 +202,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_ask
             | Rule::kw_in
             | Rule::kw_step
+            | Rule::kw_graph
+            | Rule::kw_at
     )
 }
 
@@ -232,10 +234,23 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
     }
     let mut state = In::Code;
     let mut depth = 0usize;
+    // The brackets opened in the string the scan is in, when it is a graph's formula (the
+    // string after the word `graph`, which pest reads as a formula: its brackets nest as
+    // deeply as pest recurses); a title's text is not nesting.
+    let mut quoted = 0usize;
+    let mut formula = false;
+    // The last word of code (its start and end) and where the last code before `at` ends.
+    let (mut word_start, mut word_end, mut code_end) = (0usize, 0usize, 0usize);
     let mut tokens = 0usize;
     let mut in_word = false;
     for (at, byte) in text.bytes().enumerate() {
+        let after_graph =
+            word_end == code_end && &text.as_bytes()[word_start..word_end] == b"graph";
         if state == In::Code && !byte.is_ascii_whitespace() {
+            // A comment is not code: `graph # …` then the quote is still after `graph`.
+            if byte != b'#' {
+                code_end = at + 1;
+            }
             // Bytes of a non-ASCII character continue the token they are in.
             let word = byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.') || byte >= 0x80;
             if !(word && in_word) {
@@ -247,12 +262,31 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
                     });
                 }
             }
+            if word {
+                if !in_word {
+                    word_start = at;
+                }
+                word_end = at + 1;
+            }
             in_word = word;
         } else {
             in_word = false;
         }
         state = match (state, byte) {
-            (In::Code, b'"') => In::String,
+            (In::Code, b'"') => {
+                (quoted, formula) = (0, after_graph);
+                In::String
+            }
+            (In::String, b'(' | b'[' | b'{') if formula => {
+                quoted += 1;
+                if quoted > MAX_NESTING {
+                    return Err(Error::OverLimit {
+                        fault: LimitFault::Nesting { max: MAX_NESTING },
+                        span: Span::new(at, at + 1),
+                    });
+                }
+                In::String
+            }
             (In::Code, b'#') => In::Comment,
             (In::Code, b'(' | b'[' | b'{') => {
                 depth += 1;
@@ -421,6 +455,16 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, Error> {
         Rule::activation => activation(inner, whole)?,
         Rule::vary => vary(inner, whole)?,
         Rule::ask => ask(inner, whole)?,
+        Rule::graph => {
+            let pair = next(&mut inner);
+            let text = pair.as_str().trim().to_string();
+            Statement::Graph {
+                formula: checked_formula(pair)?,
+                text,
+                at: inner.map(setting).collect::<Result<_, Error>>()?,
+                span: whole,
+            }
+        }
         Rule::sgd => Statement::Sgd {
             settings: inner.map(setting).collect::<Result<_, Error>>()?,
             span: whole,
@@ -544,6 +588,14 @@ fn ask<'a>(
     whole: Span,
 ) -> Result<Statement, Error> {
     let first = next(&mut inner);
+    if first.as_rule() == Rule::ask_partial {
+        return Ok(Statement::Ask {
+            kind: AskKind::Partial,
+            target: name(next(&mut first.into_inner())),
+            layer: None,
+            span: whole,
+        });
+    }
     let (kind, target) = match first.as_rule() {
         Rule::ask_kind => {
             let kind = if first.as_str().starts_with("grad") {
@@ -663,7 +715,7 @@ fn unescape(string: Pair<'_, Rule>) -> Result<String, Error> {
 }
 
 const STATEMENT: &str =
-    "a statement (title, input, target, layer, activation, loss, sgd, vary or ask)";
+    "a statement (title, input, target, layer, activation, loss, sgd, vary, ask or graph)";
 
 /// What a grammar rule is called in a message.
 fn describe(rule: &Rule) -> &'static str {
@@ -691,17 +743,22 @@ fn describe(rule: &Rule) -> &'static str {
         | Rule::kw_activation
         | Rule::kw_vary
         | Rule::kw_ask
+        | Rule::kw_graph
         | Rule::vary
         | Rule::ask
+        | Rule::graph
         | Rule::activation => STATEMENT,
+        Rule::kw_at => "`at`",
         Rule::kw_in => "`in`",
         Rule::kw_step => "`step`",
         Rule::kw_grad | Rule::kw_update | Rule::ask_kind => "`grad` or `update`",
         Rule::kw_after | Rule::ask_after => "`after`",
+        Rule::ask_partial => "a partial derivative such as `df/dx`",
         Rule::vary_range => "a range such as `[-1, 1] step 0.1`",
         Rule::vary_set => "a set such as `{0, 1}`",
         Rule::custom_loss => "a loss formula such as `(y, t) = (y - t)^2 / 2`",
         Rule::expr
+        | Rule::graph_formula
         | Rule::formula_only
         | Rule::unsigned
         | Rule::call
@@ -791,7 +848,7 @@ fn from_attempts(text: &str, error: &pest::error::Error<Rule>) -> Option<Error> 
             _ if internal => {}
             " " | "\t" | "\r" | "\n" | "#" | "-" | "+" | "." | "e" | "E" | "_" | "\\" => {}
             "title" | "input" | "target" | "layer" | "loss" | "sgd" | "activation" | "vary"
-            | "ask" | "optimizer" | "weight_decay" => statement = true,
+            | "ask" | "optimizer" | "weight_decay" | "graph" => statement = true,
             // A layer's `dropout` is said by its rule, as a layer parameter.
             "dropout" => {}
             _ => push(format!("`{token}`")),
@@ -1074,6 +1131,11 @@ mod tests {
         // An unterminated string ends at the line's end; what follows is code again.
         let text = format!("title \"{many}\n{}", "(".repeat(MAX_NESTING + 1));
         assert_eq!(limit(&text).1, text.rfind('(').unwrap());
+        // A graph's formula is in quotes, and its brackets are nesting.
+        let text = format!("graph # the formula\n \"{many}x\"");
+        assert_eq!(limit(&text).1, text.find('(').unwrap() + MAX_NESTING);
+        let text = format!("graphs \"{many}x\"");
+        assert!(matches!(parse(&text), Err(Error::Syntax { .. })));
     }
 
     #[test]
@@ -1210,7 +1272,7 @@ mod tests {
         let (message, at) = syntax("layersigmoid");
         assert_eq!(
             message,
-            "expected a statement (title, input, target, layer, activation, loss, sgd, vary or ask), found `layersigmoid`"
+            "expected a statement (title, input, target, layer, activation, loss, sgd, vary, ask or graph), found `layersigmoid`"
         );
         assert_eq!(at, 0);
     }
@@ -1304,5 +1366,36 @@ mod tests {
             message.ends_with("found `lyerxxxxxxxxxxxxxxxx…`"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_graph_statement_keeps_its_formula_at_its_place_in_the_file() {
+        let text = "# a graph\ngraph \"(x+y)*z\" at x = -2, y = 5 , z=-4\n";
+        let file = parse(text).unwrap();
+        let [Statement::Graph {
+            formula,
+            text: written,
+            at,
+            span,
+        }] = file.statements.as_slice()
+        else {
+            panic!("{file:?}");
+        };
+        assert_eq!(written, "(x+y)*z");
+        // The product's span runs from its first factor's (inside the bracket) to the quote.
+        assert_eq!(&text[formula.span().start..formula.span().end], "x+y)*z");
+        let names: Vec<&str> = at.iter().map(|s| s.name.text.as_str()).collect();
+        assert_eq!(names, ["x", "y", "z"]);
+        assert_eq!(&text[at[1].name.span.start..at[1].name.span.end], "y");
+        assert_eq!(&text[span.start..span.end], &text[10..text.len() - 1]);
+        // The direct reader leaves it to pest, which is the only reader of `graph`.
+        assert_eq!(same_as_pest(text), Ok(false));
+        // Without values, and refused without its quotes or with a value that is a name.
+        assert!(parse("graph \"2*3\"").is_ok());
+        assert!(matches!(parse("graph (x+y)"), Err(Error::Syntax { .. })));
+        assert!(matches!(
+            parse("graph \"x\" at x = y"),
+            Err(Error::Syntax { .. })
+        ));
     }
 }

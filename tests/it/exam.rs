@@ -3,6 +3,7 @@
 //! the files read as the importers read them (`importers`).
 
 mod asks;
+mod graphs;
 mod importers;
 pub(crate) mod lms;
 mod teacher;

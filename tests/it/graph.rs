@@ -41,10 +41,13 @@ fn the_cs231n_example_gives_f_and_every_partial() {
 #[test]
 fn the_rows_go_from_the_formula_to_the_numbers_to_the_value() {
     let latex = graph("(x+y)*z", "x=-2,y=5,z=-4", &[]);
-    assert!(latex.contains("u_{1} &= x+y = -2+5 = 3"), "{latex}");
-    assert!(latex.contains("f &= u_{1}z = 3\\cdot(-4) = -12"), "{latex}");
+    assert!(latex.contains("u_{1} &=& x+y = -2+5 = 3"), "{latex}");
     assert!(
-        latex.contains("\\frac{\\partial f}{\\partial x} &= \\frac{\\partial f}{\\partial u_{1}}\\cdot1 = (-4)\\cdot1 = -4"),
+        latex.contains("f &=& u_{1}z = 3\\cdot(-4) = -12"),
+        "{latex}"
+    );
+    assert!(
+        latex.contains("\\frac{\\partial f}{\\partial x} &=& \\frac{\\partial f}{\\partial u_{1}}\\cdot1 = (-4)\\cdot1 = -4"),
         "{latex}"
     );
     assert!(latex.contains("Multiplication node"), "{latex}");
@@ -52,6 +55,89 @@ fn the_rows_go_from_the_formula_to_the_numbers_to_the_value() {
     let rounded = graph("sigmoid(x)", "x=1", &[]);
     assert!(rounded.contains("\\approx 0.7311"), "{rounded}");
     assert!(!rounded.contains("= 0.7311"), "{rounded}");
+}
+
+#[test]
+fn the_rows_are_set_in_the_environment_env_asks_for_as_derives_are() {
+    let eqnarray = graph("(x+y)*z", "x=-2,y=5,z=-4", &["-f", "document"]);
+    assert!(eqnarray.contains("\\begin{eqnarray*}"), "{eqnarray}");
+    assert!(eqnarray.contains("u_{1} &=& x+y = -2+5 = 3"), "{eqnarray}");
+    assert!(!eqnarray.contains("align"), "{eqnarray}");
+    let align = graph(
+        "(x+y)*z",
+        "x=-2,y=5,z=-4",
+        &["-f", "document", "--env", "align"],
+    );
+    assert!(align.contains("\\begin{align*}"), "{align}");
+    assert!(align.contains("u_{1} &= x+y = -2+5 = 3"), "{align}");
+    assert!(!align.contains("eqnarray"), "{align}");
+    // The body honours it too; Markdown's rows are always `aligned`, for KaTeX.
+    let body = graph("x*x", "x=3", &["--env", "align"]);
+    assert!(
+        body.contains("\\begin{align*}") && !body.contains("eqnarray"),
+        "{body}"
+    );
+    let markdown = graph("x*x", "x=3", &["-f", "markdown", "--env", "eqnarray"]);
+    assert!(markdown.contains("\\begin{aligned}") && !markdown.contains("eqnarray"));
+    // A row too wide for the line is broken, a relation a line, in either environment.
+    let wide = "sigmoid(w1*x1+w2*x2+b)*tanh(x1*x2)/(1+exp(-x1))";
+    let at = "w1=0.5,w2=-1.5,x1=2,x2=0.25,b=0.1";
+    let broken = graph(wide, at, &[]);
+    assert!(broken.contains("\\\\\n&\\approx&"), "{broken}");
+    let broken = graph(wide, at, &["--env", "align"]);
+    assert!(broken.contains("\\\\\n&\\approx "), "{broken}");
+}
+
+#[test]
+fn the_nodes_between_are_never_named_as_a_variable_is() {
+    // u1 and u_1 both read u-one: the nodes between are u_2, u_3, … then.
+    let latex = graph("u1*v+u_1", "u1=2,v=3,u_1=4", &[]);
+    assert!(latex.contains("u_{2} &=& u1v = 2\\cdot3 = 6"), "{latex}");
+    assert!(!latex.contains("u_{1} &"), "{latex}");
+    let json = graph_json("u1*v+u_1", "u1=2,v=3,u_1=4");
+    assert_eq!(json["value"], 10.0);
+    assert_eq!(json["partials"]["u1"], 3.0);
+    assert_eq!(json["partials"]["u_1"], 1.0);
+    // f is the output's name in every row: a variable f is refused where it is.
+    let message = refused("u1*f+u_1", "u1=1,f=2,u_1=3");
+    assert!(message.contains("`f` cannot be a variable"), "{message}");
+    assert!(message.contains("<formula>:1:4"), "{message}");
+}
+
+#[test]
+fn graph_help_lists_the_formats_graph_takes_in_its_own_words() {
+    let help = stdout(&run(&["graph", "--help"]));
+    for format in ["latex", "document", "markdown", "json", "svg"] {
+        assert!(
+            help.contains(&format!("- {format}:")),
+            "{format} missing:\n{help}"
+        );
+    }
+    let formats = &help[help.find("--format").unwrap()..help.find("--output").unwrap()];
+    assert!(
+        !formats.contains("network") && !formats.contains("derivation"),
+        "{formats}"
+    );
+    assert!(formats.contains("picture"), "{formats}");
+}
+
+#[test]
+fn a_constant_is_drawn_beside_the_node_that_reads_it() {
+    // (x+y)*2: x and y in column 0, the sum in column 1, the 2 in column 1 beside it, the
+    // product in column 2; its edge into the product is straight.
+    let tex = graph("(x+y)*2", "x=1,y=2", &[]);
+    let column = |name: &str| {
+        let line = tex
+            .lines()
+            .find(|l| l.starts_with(&format!("\\node[node] ({name})")))
+            .unwrap_or_else(|| panic!("no {name}:\n{tex}"));
+        let at = &line[line.find(" at (").unwrap() + 5..];
+        at[..at.find(',').unwrap()].parse::<f64>().unwrap()
+    };
+    assert_eq!(column("n0"), 0.0);
+    assert!(column("n3") > 0.0 && column("n3") == column("n2"), "{tex}");
+    assert!(column("n4") > column("n3"));
+    assert!(tex.contains("\\draw[->] (n3) -- "), "{tex}");
 }
 
 #[test]
@@ -289,9 +375,23 @@ fn the_documents_compile_in_english_and_japanese_without_overfull_boxes() {
         if !tex_available(engine) {
             continue;
         }
-        for (formula, at) in cases {
-            let tex = graph(formula, at, &["-f", "document", "--lang", lang]);
-            assert_eq!(overfull_boxes(engine, &tex), 0, "{formula} in {lang}");
+        for (n, (formula, at)) in cases.into_iter().enumerate() {
+            // Every case in eqnarray, the house style; the first two in align as well.
+            for env in ["eqnarray", "align"]
+                .into_iter()
+                .take(if n < 2 { 2 } else { 1 })
+            {
+                let tex = graph(
+                    formula,
+                    at,
+                    &["-f", "document", "--lang", lang, "--env", env],
+                );
+                assert_eq!(
+                    overfull_boxes(engine, &tex),
+                    0,
+                    "{formula} in {lang}, {env}"
+                );
+            }
         }
     }
 }
@@ -419,6 +519,12 @@ fn refusals() -> Vec<(&'static str, String, &'static str, &'static str)> {
         ),
         ("too_many_terms", vec!["x"; 400].join("+"), "x=1", "terms"),
         ("too_deep", format!("{}x", "-".repeat(100)), "x=1", "deep"),
+        (
+            "output_name",
+            "u1*f+u_1".into(),
+            "u1=1,f=2,u_1=3",
+            "cannot be a variable",
+        ),
     ]
 }
 
@@ -433,4 +539,61 @@ fn hostile_formulas_and_values_are_refused_where_they_are() {
     // A byte-order mark before the formula is read past, as in a file.
     let json = graph_json("\u{feff}x*2", "x=3");
     assert_eq!(json["partials"]["x"], 2.0);
+}
+
+/// A `.nn` file holding `text`, in a directory of its own.
+fn graph_file(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("graph.nn");
+    std::fs::write(&path, text).unwrap();
+    (dir, path.to_string_lossy().into_owned())
+}
+
+#[test]
+fn derive_on_a_graph_file_writes_what_graph_writes_in_every_format() {
+    let (_dir, path) = graph_file(
+        "# CS231n's example\ngraph \"sigmoid(w*x+b)*(x+y)\"\n  at w = 2, x = -1, b = -3, y = 0.5 # values\n",
+    );
+    let at = "w=2,x=-1,b=-3,y=0.5";
+    for options in [
+        &["-f", "latex"][..],
+        &["-f", "document", "--lang", "ja", "--env", "align"],
+        &["-f", "markdown", "--flavor", "zenn", "--digits", "6"],
+        &["-f", "json"],
+        &["-f", "svg", "--rounding", "half-even"],
+    ] {
+        let mut args = vec!["derive", path.as_str()];
+        args.extend_from_slice(options);
+        let derived = stdout(&run(&args));
+        assert_eq!(
+            derived,
+            graph("sigmoid(w*x+b)*(x+y)", at, options),
+            "{options:?}"
+        );
+    }
+    let json: Json = serde_json::from_str(&stdout(&run(&["derive", &path, "-f", "json"]))).unwrap();
+    // ∂/∂y of s·(x+y) is s = sigmoid(−5).
+    let s = 1.0 / (1.0 + 5f64.exp());
+    assert!(
+        (json["partials"]["y"].as_f64().unwrap() - s).abs() < 1e-15,
+        "{json}"
+    );
+}
+
+#[test]
+fn a_graph_file_is_refused_by_the_commands_that_work_networks() {
+    let (_dir, path) = graph_file("graph \"x*y\" at x = 1, y = 2\n");
+    for command in ["check", "grade"] {
+        let output = match command {
+            "grade" => run(&[command, path.as_str(), "--sheet"]),
+            _ => run(&[command, path.as_str()]),
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains("a `graph` statement is worked by `derive FILE`"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("graph.nn:1:1"), "{stderr}");
+    }
 }

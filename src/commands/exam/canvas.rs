@@ -48,7 +48,7 @@ pub fn items(online: &Online, texts: Texts) -> String {
         format!(
             "<p><img src=\"$IMS-CC-FILEBASE$/{}\" alt=\"{}\" /></p>",
             picture_path(online.label),
-            texts.picture()
+            texts.picture(online.problem.subject)
         )
     });
     let mut out = String::new();
@@ -56,7 +56,9 @@ pub fn items(online: &Online, texts: Texts) -> String {
         let k = n + 1;
         let html = format!(
             "{}<p>{}</p>",
-            online.problem.html(texts.intro(), img.as_deref()),
+            online
+                .problem
+                .html(texts.intro(online.problem.subject), img.as_deref()),
             texts.compute(&crate::latex::exam::inline(&asked.symbol), online.digits)
         );
         let (lo, hi) = asked.graded.bounds();

@@ -29,6 +29,7 @@ mod bundle;
 mod canvas;
 mod draw;
 mod faults;
+mod graph;
 mod key;
 mod moodle;
 mod sheets;
@@ -36,6 +37,7 @@ mod svg;
 mod text;
 mod variant;
 
+pub use graph::write_graph_exam;
 pub use moodle::MoodleKind;
 pub use svg::network_svg;
 
@@ -135,8 +137,9 @@ pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<Path
     };
 
     let mut staging = Staging::new(destination.sibling("exam")?);
-    let mut sheets = Sheets::open(&staging.path, shown, &preamble, settings, network)?;
-    sheets.add(&format!("{:0width$}", 1), first)?;
+    let title = exam_title(network);
+    let mut sheets = Sheets::open(&staging.path, shown, &preamble, settings, &title)?;
+    sheets.add(&format!("{:0width$}", 1), first.files)?;
     let mut next = 2;
     while next <= settings.variants {
         let end = (next + BATCH).min(settings.variants + 1);
@@ -145,7 +148,7 @@ pub fn write_exam(network: &Network, settings: &ExamSettings) -> Result<Vec<Path
             .map(|number| make_variant(network, settings, &tera, number, width))
             .collect();
         for (offset, variant) in batch.into_iter().enumerate() {
-            sheets.add(&format!("{:0width$}", next + offset), variant?)?;
+            sheets.add(&format!("{:0width$}", next + offset), variant?.files)?;
         }
         next = end;
     }

@@ -72,7 +72,7 @@ fn picture(online: &Online, texts: Texts) -> (String, Option<String>) {
             ),
             Some(format!(
                 "<p><img src=\"@@PLUGINFILE@@/{PICTURE}\" alt=\"{}\" /></p>",
-                texts.picture()
+                texts.picture(online.problem.subject)
             )),
         ),
         None => (String::new(), None),
@@ -90,7 +90,9 @@ pub fn variant(kind: MoodleKind, title: &str, online: &Online, texts: Texts) -> 
                 out.push_str(&category_element(&category(title, k, &asked.name)));
                 let text = format!(
                     "{}<p>{}</p>",
-                    online.problem.html(texts.intro(), img.as_deref()),
+                    online
+                        .problem
+                        .html(texts.intro(online.problem.subject), img.as_deref()),
                     texts.compute(&crate::latex::exam::inline(&asked.symbol), online.digits)
                 );
                 out.push_str(&format!(
@@ -124,7 +126,9 @@ pub fn variant(kind: MoodleKind, title: &str, online: &Online, texts: Texts) -> 
                 .collect();
             let text = format!(
                 "{}<p>{}</p>{}",
-                online.problem.html(texts.intro_all(), img.as_deref()),
+                online
+                    .problem
+                    .html(texts.intro_all(online.problem.subject), img.as_deref()),
                 texts.compute_all(online.digits),
                 blanks.concat()
             );

@@ -8,12 +8,11 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::bundle::{io, BundleFile, Out};
-use super::variant::Variant;
-use super::{canvas, exam_title, moodle, text, ExamSettings, MoodleKind};
+use super::variant::Files;
+use super::{canvas, moodle, text, ExamSettings, MoodleKind};
 use crate::derivation::Carry;
 use crate::error::Error;
 use crate::latex;
-use crate::model::Network;
 
 /// The files made beside the bundle's while it is written, and removed before it is renamed
 /// into place: the answer key's derivations (appended to it) and Canvas's assessment (copied
@@ -42,17 +41,16 @@ impl Sheets {
         shown: &Path,
         preamble: &str,
         settings: &ExamSettings,
-        network: &Network,
+        title: &str,
     ) -> Result<Sheets, Error> {
         let texts = text::Texts(settings.layout.lang);
-        let title = exam_title(network);
         let create = |file: BundleFile| Out::create(dir, shown, file.name());
         let mut questions = create(BundleFile::Questions)?;
         let mut answers = create(BundleFile::Answers)?;
         let mut derivations = Out::create(dir, shown, DERIVATIONS)?;
         let mut moodle = create(BundleFile::Moodle)?;
         let canvas_name = BundleFile::Canvas.name();
-        let canvas = canvas::Package::create(&dir.join(canvas_name), &dir.join(ASSESSMENT), &title)
+        let canvas = canvas::Package::create(&dir.join(canvas_name), &dir.join(ASSESSMENT), title)
             .map_err(io(&shown.join(canvas_name)))?;
         questions.write(&latex::exam::questions_opening(preamble))?;
         answers.write(&latex::exam::answers_opening(
@@ -70,7 +68,7 @@ impl Sheets {
         derivations.write(latex::exam::NEW_PAGE)?;
         moodle.write(moodle::header())?;
         if settings.moodle == MoodleKind::Cloze {
-            moodle.write(&moodle::cloze_category(&title))?;
+            moodle.write(&moodle::cloze_category(title))?;
         }
         Ok(Sheets {
             dir: dir.to_path_buf(),
@@ -89,7 +87,7 @@ impl Sheets {
     }
 
     /// Writes the variant labelled `label` (`07`) into every file.
-    pub(super) fn add(&mut self, label: &str, v: Variant) -> Result<(), Error> {
+    pub(super) fn add(&mut self, label: &str, v: Files) -> Result<(), Error> {
         for (name, text) in [
             (format!("variant-{label}.nn"), &v.nn),
             (format!("variant-{label}.json"), &v.json),

@@ -3,6 +3,13 @@
 
 use crate::render::Lang;
 
+/// What an exam's problem is about: a network, or a formula's computational graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Network,
+    Graph,
+}
+
 /// The words of one language.
 #[derive(Clone, Copy, Debug)]
 pub struct Texts(pub Lang);
@@ -40,19 +47,27 @@ impl Texts {
         }
     }
 
-    pub fn intro(self) -> &'static str {
-        if self.ja() {
-            "次のニューラルネットワークについて答えなさい。"
-        } else {
-            "For the network below, compute the quantity asked."
+    pub fn intro(self, subject: Subject) -> &'static str {
+        match (subject, self.ja()) {
+            (Subject::Network, true) => "次のニューラルネットワークについて答えなさい。",
+            (Subject::Network, false) => "For the network below, compute the quantity asked.",
+            (Subject::Graph, true) => "次の計算グラフについて答えなさい。",
+            (Subject::Graph, false) => {
+                "For the computational graph below, compute the quantity asked."
+            }
         }
     }
 
-    pub fn intro_all(self) -> &'static str {
-        if self.ja() {
-            "次のニューラルネットワークについて、すべての問いに答えなさい。"
-        } else {
-            "For the network below, compute every quantity asked."
+    pub fn intro_all(self, subject: Subject) -> &'static str {
+        match (subject, self.ja()) {
+            (Subject::Network, true) => {
+                "次のニューラルネットワークについて、すべての問いに答えなさい。"
+            }
+            (Subject::Network, false) => "For the network below, compute every quantity asked.",
+            (Subject::Graph, true) => "次の計算グラフについて、すべての問いに答えなさい。",
+            (Subject::Graph, false) => {
+                "For the computational graph below, compute every quantity asked."
+            }
         }
     }
 
@@ -109,11 +124,12 @@ impl Texts {
         }
     }
 
-    pub fn picture(self) -> &'static str {
-        if self.ja() {
-            "ネットワークの図"
-        } else {
-            "The network"
+    pub fn picture(self, subject: Subject) -> &'static str {
+        match (subject, self.ja()) {
+            (Subject::Network, true) => "ネットワークの図",
+            (Subject::Network, false) => "The network",
+            (Subject::Graph, true) => "計算グラフ",
+            (Subject::Graph, false) => "The computational graph",
         }
     }
 

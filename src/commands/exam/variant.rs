@@ -11,8 +11,14 @@ use crate::latex::{self, Printer};
 use crate::model::{Ask, Network};
 use crate::render;
 
-/// Everything one variant writes.
+/// A network's variant: its files, and the network drawn (for the shared preamble).
 pub(super) struct Variant {
+    pub(super) files: Files,
+    pub(super) network: Network,
+}
+
+/// Everything one variant writes.
+pub(super) struct Files {
     pub(super) nn: String,
     pub(super) json: String,
     pub(super) question: String,
@@ -23,8 +29,6 @@ pub(super) struct Variant {
     /// The Canvas items, and the drawing they show.
     pub(super) canvas: String,
     pub(super) svg: Option<String>,
-    /// The drawn network, for the shared preamble.
-    pub(super) network: Network,
 }
 
 /// One draw made into a variant, or the reason it must be drawn again; an error is final.
@@ -82,14 +86,16 @@ pub(super) fn attempt_variant(
     let nn = nn::write(&drawn, Style::VARIANT);
     drop((exact, rounded));
     Ok(Ok(Variant {
-        nn,
-        json,
-        question,
-        answer,
-        table,
-        moodle,
-        canvas,
-        svg: online.problem.svg,
+        files: Files {
+            nn,
+            json,
+            question,
+            answer,
+            table,
+            moodle,
+            canvas,
+            svg: online.problem.svg,
+        },
         network: drawn,
     }))
 }
@@ -222,6 +228,8 @@ pub(crate) struct Online<'a> {
 /// The problem of a variant in HTML with MathJax's `\( \)` and `\[ \]`: the network, its
 /// weights and biases, the input, the target and the learning rate.
 pub(crate) struct Problem {
+    /// What the problem is about, for its opening sentence and its picture's name.
+    pub subject: text::Subject,
     /// Everything after the opening sentence and the picture.
     rest: String,
     /// The drawing (none with `--no-diagram`).
@@ -229,6 +237,11 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
+    /// A problem whose text after the opening sentence and the picture is `rest` (HTML).
+    pub fn new(subject: text::Subject, rest: String, svg: Option<String>) -> Problem {
+        Problem { subject, rest, svg }
+    }
+
     /// The whole problem: `intro`, the picture `img` (HTML), the rest.
     pub fn html(&self, intro: &str, img: Option<&str>) -> String {
         format!("<p>{intro}</p>{}{}", img.unwrap_or(""), self.rest)
@@ -288,5 +301,5 @@ fn problem(
             .collect();
         rest.push_str(&format!("<p>{}</p>", texts.optimizer(intro, &settings)));
     }
-    Problem { rest, svg }
+    Problem::new(text::Subject::Network, rest, svg)
 }
