@@ -341,6 +341,24 @@ pub fn near_kink(net: &Net, margin: f64) -> bool {
     })
 }
 
+/// Whether an output that the loss takes the logarithm of (binary cross-entropy's y and 1 − y,
+/// cross-entropy's y) is within `margin` of 0 or 1. There 1 − y in floats keeps only a few
+/// digits, E's rounding is far above ε·|E|, and no finite difference checks a gradient.
+pub fn near_saturation(net: &Net, margin: f64) -> bool {
+    if !matches!(
+        net.loss,
+        LossKind::BinaryCrossEntropy | LossKind::CrossEntropy
+    ) {
+        return false;
+    }
+    let (_, z, _) = forward(net);
+    z.iter().any(|sample| {
+        sample
+            .last()
+            .is_some_and(|y| y.iter().any(|&y| y.min(1.0 - y) < margin))
+    })
+}
+
 /// The network as a `.nn` file.
 pub fn to_nn(net: &Net) -> String {
     let vector = |v: &[f64]| {
