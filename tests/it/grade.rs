@@ -849,3 +849,70 @@ fn a_whole_sheet_of_wrong_first_layer_gradients_is_marked_in_one_pass_not_one_pe
         report["wrong"]
     );
 }
+
+/// Each answer's name, verdict and `expected`.
+fn expectations(report: &Json) -> Vec<(String, String, String)> {
+    report["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let text = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+            (text("name"), text("verdict"), text("expected"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_zero_without_decimal_places_claims_the_value_is_zero_and_one_with_places_is_judged_at_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(
+        dir.path(),
+        "zeros.txt",
+        "E = 0e5\nh'(a_1^(1)) = 0\nw_11^(1) after = -0\nz_1 = 0.0000\n",
+    );
+    let (_, report) = graded(ARTICLE, &answers, &[]);
+    let all = verdicts(&report);
+    assert!(all.iter().all(|(_, v)| v == "wrong"), "{all:?}");
+    // The truth 0.0001 is 0.00 at two places: right, as a teacher marks it; a bare 0 is not.
+    let net = file(
+        dir.path(),
+        "tiny.nn",
+        &std::fs::read_to_string(ARTICLE)
+            .unwrap()
+            .replace("x = [1, 2, 3]", "x = [0.001, 0, 0]"),
+    );
+    let small = file(dir.path(), "small.txt", "a_1^(1) = 0.00\na_2^(1) = 0\n");
+    let (_, tiny) = graded(&net, &small, &[]);
+    let got: Vec<String> = verdicts(&tiny).into_iter().map(|v| v.1).collect();
+    assert_eq!(got, ["correct", "wrong"], "{tiny}");
+}
+
+#[test]
+fn should_be_is_shown_at_the_digits_the_student_wrote_and_a_zero_at_its_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(dir.path(), "z.txt", "z_1 = 0.7\nz_2 = 0.0000\n");
+    let (_, report) = graded(ARTICLE, &answers, &[]);
+    let shown: Vec<String> = expectations(&report).into_iter().map(|e| e.2).collect();
+    assert_eq!(shown, ["0.6", "0.7685"]);
+}
+
+#[test]
+fn carrying_rounded_values_should_be_is_the_value_the_rounded_carry_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(
+        dir.path(),
+        "r.txt",
+        "delta_1^(1) = 3.252\ndE/dw_11^(2) = 1.409\n",
+    );
+    let (_, report) = graded(ARTICLE, &answers, &["--carry", "rounded"]);
+    let got = expectations(&report);
+    assert_eq!(got[0].1, "wrong");
+    assert_eq!(got[0].2, "3.253", "{report}");
+    assert_eq!(got[1].2, "1.410", "{report}");
+    assert_eq!(report["answers"][0]["expected_value"], 3.253);
+    let output = run(&["grade", ARTICLE, &answers, "--carry", "rounded"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("should be 3.253"), "{text}");
+    assert!(!text.contains("should be 3.252"), "{text}");
+}

@@ -53,6 +53,19 @@ pub struct Given {
     pub unit: f64,
 }
 
+impl Given {
+    /// How far the true number can be from the one written: half a unit of its last digit
+    /// (the student rounded it), but none for a zero without decimal places (`0`, `0e5`),
+    /// which claims the value is zero (see [`agrees`]).
+    fn room(self) -> f64 {
+        if self.value.is_zero() && self.unit >= 1.0 {
+            0.0
+        } else {
+            0.5 * self.unit
+        }
+    }
+}
+
 /// The judgement of one answered quantity.
 #[derive(Clone, Debug)]
 pub struct Judged {
@@ -107,10 +120,15 @@ fn by_delta_correct(
     correct
 }
 
-/// Whether `value` shown at `digits` is the student's number. A written 0 (`0.000`) has no
-/// significant digit: it is right when the value is 0 at the decimal places written.
+/// Whether `value` shown at `digits` is the student's number. A written 0 has no significant
+/// digit: with decimal places (`0.000`, `0e-3`) it is right when the value is 0 at the places
+/// written; without (`0`, `-0`, `0e5`) it claims the value is zero, and is right only when it
+/// is — `0` for 0.23 or 10.43 is wrong, though either rounds to 0 at a unit of 1 or 10⁵.
 pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
     if given.value.is_zero() {
+        if given.unit >= 1.0 {
+            return value.f == 0.0;
+        }
         return value.f.abs() <= 0.5 * given.unit;
     }
     value.is_finite()
@@ -121,7 +139,7 @@ pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
 /// digit (their own rounding) and the most the rounding of the numbers it rests on moves it.
 fn follows(held: &Held, given: Given) -> bool {
     let (value, theirs) = (held.value.f, given.value.to_f64());
-    let slack = 0.5 * given.unit + 1.5 * held.bound + 1e-12 * value.abs();
+    let slack = given.room() + 1.5 * held.bound + 1e-12 * value.abs();
     !held.from.is_empty() && value.is_finite() && (value - theirs).abs() <= slack
 }
 
@@ -250,14 +268,14 @@ fn build(
         computed[q] = held.clone();
         let written = |g: Given, from| Held {
             value: Value::decimal(g.value),
-            bound: 0.5 * g.unit,
+            bound: g.room(),
             from,
         };
         world[q] = Some(match given[q] {
             // The true value, but the student's own is anywhere its digits allow.
             Some(g) if correct[q] && exact_when_correct => Held {
                 value: quantity.value,
-                bound: 0.5 * g.unit,
+                bound: g.room(),
                 from: Vec::new(),
             },
             Some(g) if correct[q] => written(g, Vec::new()),
