@@ -916,3 +916,27 @@ fn carrying_rounded_values_should_be_is_the_value_the_rounded_carry_gives() {
     assert!(text.contains("should be 3.253"), "{text}");
     assert!(!text.contains("should be 3.252"), "{text}");
 }
+
+#[test]
+fn a_wrong_answers_line_with_your_numbers_never_gives_the_students_own_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let exact = file(
+        dir.path(),
+        "c4.txt",
+        "delta_1^(2) = 2.183\nz_1 = 0.6457\nw_11^(1) after = -0.2253\n",
+    );
+    let rounded = file(dir.path(), "r.txt", "delta_1^(1) = 3.252\n");
+    for (answers, carry, line) in [
+        (&exact, "exact", "= 0.1 - 0.1 * 3.252 = -0.2252"),
+        (&rounded, "rounded", "= 3.253"),
+    ] {
+        let output = run(&["grade", ARTICLE, answers, "--carry", carry]);
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("wrong"), "{text}");
+        let shown = text
+            .lines()
+            .find(|l| l.contains("with your numbers"))
+            .unwrap();
+        assert!(shown.ends_with(line), "{carry}: {text}");
+    }
+}

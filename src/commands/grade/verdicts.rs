@@ -18,6 +18,7 @@
 //! and `either` tries both. **Wrong** is neither.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use super::table::{Naming, Quantity};
 use super::Check;
@@ -115,7 +116,7 @@ fn by_delta_correct(
 ) -> Vec<bool> {
     let mut correct = correct.to_vec();
     if check.worlds().contains(&false) {
-        build(derivation, table, given, &mut correct, false, true);
+        build(derivation, table, given, &mut correct, (false, None), true);
     }
     correct
 }
@@ -156,14 +157,18 @@ pub fn judge(
     let worlds: Vec<Worlds> = check
         .worlds()
         .iter()
-        .map(|&exact_when_correct| world(derivation, table, given, correct, exact_when_correct))
+        .map(|&exact_when_correct| {
+            world(derivation, table, given, correct, exact_when_correct, None)
+        })
         .collect();
-    let written = world(derivation, table, given, correct, false);
-    let index = super::index(table);
+    let mut shown = Lines {
+        index: super::index(table),
+        worlds: BTreeMap::new(),
+    };
     let mut out = Vec::new();
     for (q, g) in given.iter().enumerate() {
         let Some(g) = *g else { continue };
-        let (substituted, theirs) = substituted(derivation, table, &index, &written.held, q);
+        let (substituted, theirs) = line(derivation, table, given, correct, check, &mut shown, q);
         let mut judged = Judged {
             quantity: q,
             verdict: Verdict::Wrong,
@@ -186,6 +191,63 @@ pub fn judge(
         out.push(judged);
     }
     out
+}
+
+/// How a world shown in a "with your numbers" line carries values: the true value of each
+/// correct answer (`true`) or the value as written, and with `Some(digits)` each quantity the
+/// student skipped rounded to those digits, as `derive --carry rounded` carries it.
+type Carried = (bool, Option<u32>);
+
+/// The worlds a line "with your numbers" may show for an answer `g`, the carry rule's first:
+/// under `exact` the true values of correct answers, otherwise the values as written with
+/// the skipped ones rounded to the answer's digits. A wrong answer's line shows the first of
+/// them that does not give the student's own number.
+fn shown_worlds(check: &Check, g: Given) -> [Carried; 2] {
+    let rounded = (false, Some(g.digits.clamp(1, 17)));
+    match check {
+        Check::Exact => [(true, None), rounded],
+        Check::Rounded | Check::Either => [rounded, (true, None)],
+    }
+}
+
+/// The worlds the lines "with your numbers" are shown in, built as they are first needed.
+struct Lines {
+    index: rustc_hash::FxHashMap<String, usize>,
+    worlds: BTreeMap<Carried, World>,
+}
+
+/// Quantity `q`'s formula "with your numbers" and its value, in the first of
+/// [`shown_worlds`] that does not give the student's own number where it is not correct
+/// (`shown` keeps the worlds built).
+fn line(
+    derivation: &Derivation,
+    table: &[Quantity],
+    given: &[Option<Given>],
+    correct: &[bool],
+    check: &Check,
+    shown: &mut Lines,
+    q: usize,
+) -> (Expr, Option<Value>) {
+    let Lines { index, worlds } = shown;
+    let mut out = None;
+    for carried in given[q].map(|g| shown_worlds(check, g)).unwrap_or_default() {
+        let held = worlds.entry(carried).or_insert_with(|| {
+            let (exact, digits) = carried;
+            world(derivation, table, given, correct, exact, digits).held
+        });
+        let (substituted, theirs) = substituted(derivation, table, index, held, q);
+        let proves_them_right = given[q]
+            .zip(theirs)
+            .is_some_and(|(g, v)| !correct[q] && agrees(v, g, derivation.options.rounding));
+        let first = out.is_none();
+        if first || !proves_them_right {
+            out = Some((substituted, theirs));
+        }
+        if !proves_them_right {
+            break;
+        }
+    }
+    out.unwrap_or_else(|| substituted(derivation, table, index, &Vec::new(), q))
 }
 
 /// Looks a quantity of a formula up in `world`, noting which it used; `shift` moves one
@@ -218,16 +280,11 @@ fn world(
     given: &[Option<Given>],
     correct: &[bool],
     exact_when_correct: bool,
+    carried: Option<u32>,
 ) -> Worlds {
     let mut correct = correct.to_vec();
-    build(
-        derivation,
-        table,
-        given,
-        &mut correct,
-        exact_when_correct,
-        false,
-    )
+    let how = (exact_when_correct, carried);
+    build(derivation, table, given, &mut correct, how, false)
 }
 
 /// [`world`], quantity by quantity in the derivation's order; with `by_delta`, a given answer
@@ -238,7 +295,7 @@ fn build(
     table: &[Quantity],
     given: &[Option<Given>],
     correct: &mut [bool],
-    exact_when_correct: bool,
+    (exact_when_correct, carried): Carried,
     by_delta_decides: bool,
 ) -> Worlds {
     let naming = Naming {
@@ -280,11 +337,17 @@ fn build(
             },
             Some(g) if correct[q] => written(g, Vec::new()),
             Some(g) => written(g, vec![q]),
-            None => held.unwrap_or(Held {
-                value: quantity.value,
-                bound: 0.0,
-                from: Vec::new(),
-            }),
+            None => {
+                let mut held = held.unwrap_or(Held {
+                    value: quantity.value,
+                    bound: 0.0,
+                    from: Vec::new(),
+                });
+                if let Some(digits) = carried {
+                    held.value = held.value.rounded(digits, rounding);
+                }
+                held
+            }
         });
     }
     Worlds {
