@@ -940,3 +940,26 @@ fn a_wrong_answers_line_with_your_numbers_never_gives_the_students_own_number() 
         assert!(shown.ends_with(line), "{carry}: {text}");
     }
 }
+
+#[test]
+fn a_students_first_layer_delta_reaches_the_update_through_the_gradient_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(
+        dir.path(),
+        "skip.txt",
+        "delta_1^(1) = 3.300\nw_11^(1) after = -0.2300\nw_12^(1) after = -0.5600\n",
+    );
+    let (_, report) = graded(ARTICLE, &answers, &[]);
+    let got: Vec<String> = verdicts(&report).into_iter().map(|v| v.1).collect();
+    assert_eq!(got, ["wrong", "follows", "follows"], "{report}");
+    // A gradient given follows as what the student's δ gives: 3.632 · 3 = 10.90, not 10.89.
+    let teacher = file(
+        dir.path(),
+        "t.txt",
+        "delta_2^(2) = 4.012\ndelta_2^(1) = 3.632\ndE/dw_23^(1) = 10.90\n",
+    );
+    let (_, report) = graded(ARTICLE, &teacher, &["--carry", "exact"]);
+    let last = &report["answers"][2];
+    assert_eq!(last["verdict"], "follows", "{report}");
+    assert_eq!(last["theirs"], "10.90", "{report}");
+}

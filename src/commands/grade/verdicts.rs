@@ -179,7 +179,7 @@ pub fn judge(
         if correct[q] {
             judged.verdict = Verdict::Correct;
         } else if let Some(from) = worlds.iter().find_map(|w| {
-            [&w.computed[q], &w.by_delta[q]]
+            [&w.by_delta[q], &w.computed[q]]
                 .into_iter()
                 .flatten()
                 .find(|held| follows(held, g))
@@ -337,8 +337,11 @@ fn build(
             },
             Some(g) if correct[q] => written(g, Vec::new()),
             Some(g) => written(g, vec![q]),
+            // A skipped gradient the student's own δ (not correct) gives comes from that δ,
+            // so that it reaches the update, though the rows write the gradient expanded.
             None => {
-                let mut held = held.unwrap_or(Held {
+                let from_delta = by_delta[q].clone().filter(|b| !b.from.is_empty());
+                let mut held = from_delta.or(held).unwrap_or(Held {
                     value: quantity.value,
                     bound: 0.0,
                     from: Vec::new(),
