@@ -1941,6 +1941,10 @@ pub enum AnswerFault {
     NoAnswers,
     /// A quantity answered twice.
     Twice { name: String, first: Span },
+    /// A `[` never closed before the end of the line (the `=` is read as inside it).
+    Unclosed,
+    /// `--sheet -o FILE` where FILE holds answers filled in (at the answer pointed at).
+    SheetOverAnswers,
 }
 
 /// What an answer's name counts in brackets.
@@ -2040,6 +2044,16 @@ impl std::fmt::Display for AnswerFault {
             AnswerFault::NoAnswers => write!(
                 f,
                 "the answer file has no answer: write one `NAME = value` a line"
+            ),
+            AnswerFault::Unclosed => write!(
+                f,
+                "a `[` not closed: the `=` after it is read as inside the bracket; close it \
+                 (`z_1 [step 1] = 0.6457`)"
+            ),
+            AnswerFault::SheetOverAnswers => write!(
+                f,
+                "this file holds filled-in answers: a blank sheet is not written over them; \
+                 nothing was written (choose another `-o` file)"
             ),
         }
     }

@@ -963,3 +963,23 @@ fn a_students_first_layer_delta_reaches_the_update_through_the_gradient_left_out
     assert_eq!(last["verdict"], "follows", "{report}");
     assert_eq!(last["theirs"], "10.90", "{report}");
 }
+
+#[test]
+fn a_sheet_is_never_written_over_a_file_of_filled_in_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = dir.path().join("sheet.txt").display().to_string();
+    let write = || run(&["grade", ARTICLE, "--sheet", "-o", &sheet]);
+    // A new file, then over the blank sheet itself: both fine.
+    assert_eq!(write().status.code(), Some(0));
+    assert_eq!(write().status.code(), Some(0));
+    let blank = std::fs::read_to_string(&sheet).unwrap();
+    let filled = blank.replace("\nz_1^(1) =\n", "\nz_1^(1) = 0.6457\n");
+    assert_ne!(filled, blank);
+    std::fs::write(&sheet, &filled).unwrap();
+    let refused = write();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(stderr.contains("sheet.txt:5:1"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&sheet).unwrap(), filled);
+}

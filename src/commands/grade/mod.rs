@@ -13,6 +13,7 @@ mod report;
 mod table;
 mod verdicts;
 
+pub use answers::first_filled;
 pub use report::{csv, json, latex, sheet, text};
 pub use verdicts::Verdict;
 
