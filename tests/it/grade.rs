@@ -983,3 +983,21 @@ fn a_sheet_is_never_written_over_a_file_of_filled_in_answers() {
     assert!(stderr.contains("sheet.txt:5:1"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&sheet).unwrap(), filled);
 }
+
+#[test]
+fn follows_allows_no_more_than_the_rounding_of_the_inputs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // y_1 = 2.2 and y_2 = 0.0 give E in [2.76, 3.08]; 2.6 is not what they give, nor 0.7
+    // from y_1 = 2.
+    for (name, text) in [
+        ("l0.txt", "y_1 = 2\ny_2 = 0.0\nE = 0.7\n"),
+        ("l3.txt", "y_1 = 2.2\ny_2 = 0.0\nE = 2.6\n"),
+    ] {
+        let answers = file(dir.path(), name, text);
+        let (_, report) = graded(ARTICLE, &answers, &[]);
+        assert_eq!(report["answers"][2]["verdict"], "wrong", "{report}");
+    }
+    let within = file(dir.path(), "in.txt", "y_1 = 2.2\ny_2 = 0.0\nE = 3.0\n");
+    let (_, report) = graded(ARTICLE, &within, &[]);
+    assert_eq!(report["answers"][2]["verdict"], "follows", "{report}");
+}

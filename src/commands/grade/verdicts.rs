@@ -140,7 +140,7 @@ pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
 /// digit (their own rounding) and the most the rounding of the numbers it rests on moves it.
 fn follows(held: &Held, given: Given) -> bool {
     let (value, theirs) = (held.value.f, given.value.to_f64());
-    let slack = given.room() + 1.5 * held.bound + 1e-12 * value.abs();
+    let slack = given.room() + held.bound + 1e-12 * value.abs();
     !held.from.is_empty() && value.is_finite() && (value - theirs).abs() <= slack
 }
 
@@ -386,8 +386,12 @@ fn hold(
             let Some(input) = &world[u] else { continue };
             from.extend(&input.from);
             if input.bound > 0.0 {
-                let moved = evaluate(Some((u, input.bound)), &RefCell::default());
-                bound += moved.map_or(f64::INFINITY, |m| (m.f - value.f).abs());
+                // Both ways: a square moves further one way than the other.
+                let moved = |by| {
+                    evaluate(Some((u, by)), &RefCell::default())
+                        .map_or(f64::INFINITY, |m| (m.f - value.f).abs())
+                };
+                bound += moved(input.bound).max(moved(-input.bound));
             }
         }
         from.sort_unstable();
