@@ -835,6 +835,7 @@ fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
         output::refuse_two_outputs_in_one(report, marks)?;
     }
     let loaded = source.insert(read_source(&args.file, &args.input)?);
+    let name = loaded.name.clone();
     let network = crate::check::network_from_text(&loaded.text, &args.limits.limits())?;
     let options = Options {
         digits: args.digits,
@@ -848,7 +849,18 @@ fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
     };
     let mut grader = Grader::new(&network, options, check)?;
     if args.sheet {
-        let text = grade::sheet(&grader, &loaded.name, args.lang.into());
+        // A filled-in answer file is a student's work: a sheet is never written over it.
+        // (A file that cannot be read as text holds no answers.)
+        let existing = (args.output.as_deref().filter(|p| p.is_file()))
+            .and_then(|path| read_source(path, &args.input).ok());
+        if let Some(span) = existing.as_ref().and_then(grade::first_filled) {
+            *source = existing;
+            return Err(Error::Answers {
+                fault: crate::error::AnswerFault::SheetOverAnswers,
+                span,
+            });
+        }
+        let text = grade::sheet(&grader, &name, args.lang.into());
         write_output(args.output.as_deref(), |out| write_all(out, &text))?;
         return Ok(true);
     }

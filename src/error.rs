@@ -2086,6 +2086,10 @@ pub enum AnswerFault {
     NoAnswers,
     /// A quantity answered twice.
     Twice { name: String, first: Span },
+    /// A `[` never closed before the end of the line (the `=` is read as inside it).
+    Unclosed,
+    /// `--sheet -o FILE` where FILE holds answers filled in (at the answer pointed at).
+    SheetOverAnswers,
 }
 
 /// What an answer's name counts in brackets.
@@ -2142,17 +2146,20 @@ impl std::fmt::Display for AnswerFault {
             ),
             AnswerFault::NotANumber(text) => write!(
                 f,
-                "`{text}` is not a number; write it as 3.252, -0.2252 or 1.41e-3"
+                "`{}` is not a number; write it as 3.252, -0.2252 or 1.41e-3",
+                Visible(text)
             ),
             AnswerFault::OutOfRange(text, Beyond::TooLarge) => write!(
                 f,
-                "`{text}` is too large to be an answer: an answer is below 1e38"
+                "`{}` is too large to be an answer: an answer is below 1e38",
+                Visible(text)
             ),
             AnswerFault::OutOfRange(text, Beyond::TooPrecise) => write!(
                 f,
-                "`{text}` is too small or too precise to be an answer: an answer has at most 30 \
+                "`{}` is too small or too precise to be an answer: an answer has at most 30 \
                  decimal places and 38 significant digits (a value below 1e-30 is written 0 at \
-                 the places you worked to, such as 0.0000)"
+                 the places you worked to, such as 0.0000)",
+                Visible(text)
             ),
             AnswerFault::TooManyDigits { digits, most } => {
                 write!(f, "the number has {digits} digits; at most {most}")
@@ -2175,16 +2182,32 @@ impl std::fmt::Display for AnswerFault {
                 what.word(*count as u64)
             ),
             AnswerFault::Unknown { name, nearest } => {
-                write!(f, "no quantity of this derivation is named `{name}`")?;
+                write!(
+                    f,
+                    "no quantity of this derivation is named `{}`",
+                    Visible(name)
+                )?;
                 match nearest {
                     Some(near) => write!(f, "; did you mean `{near}`?"),
                     None => write!(f, "; `grade FILE --sheet` lists every name"),
                 }
             }
-            AnswerFault::Twice { name, .. } => write!(f, "`{name}` is answered twice"),
+            AnswerFault::Twice { name, .. } => {
+                write!(f, "`{}` is answered twice", Visible(name))
+            }
             AnswerFault::NoAnswers => write!(
                 f,
                 "the answer file has no answer: write one `NAME = value` a line"
+            ),
+            AnswerFault::Unclosed => write!(
+                f,
+                "a `[` not closed: the `=` after it is read as inside the bracket; close it \
+                 (`z_1 [step 1] = 0.6457`)"
+            ),
+            AnswerFault::SheetOverAnswers => write!(
+                f,
+                "this file holds filled-in answers: a blank sheet is not written over them; \
+                 nothing was written (choose another `-o` file)"
             ),
         }
     }
@@ -2325,6 +2348,23 @@ fn snippet(source: &Source, span: Span) -> String {
     let _ = writeln!(out, "{line} | {shown}");
     let _ = writeln!(out, "{pad} | {}{}", " ".repeat(indent), "^".repeat(carets));
     out
+}
+
+/// A value quoted in a message, its control characters shown as the source line shows them
+/// (`␛`, `␈`, `␀`, a tab as `␉`): printed raw, `\x1b[2J` would clear the reader's terminal.
+struct Visible<'a>(&'a str);
+
+impl std::fmt::Display for Visible<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = String::with_capacity(self.0.len());
+        for c in self.0.chars() {
+            match c {
+                '\t' => out.push('\u{2409}'),
+                c => Shown::of(c, 0).write(&mut out),
+            }
+        }
+        f.write_str(&out)
+    }
 }
 
 /// How one character of a source line is echoed in a message.

@@ -849,3 +849,155 @@ fn a_whole_sheet_of_wrong_first_layer_gradients_is_marked_in_one_pass_not_one_pe
         report["wrong"]
     );
 }
+
+/// Each answer's name, verdict and `expected`.
+fn expectations(report: &Json) -> Vec<(String, String, String)> {
+    report["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let text = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+            (text("name"), text("verdict"), text("expected"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_zero_without_decimal_places_claims_the_value_is_zero_and_one_with_places_is_judged_at_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(
+        dir.path(),
+        "zeros.txt",
+        "E = 0e5\nh'(a_1^(1)) = 0\nw_11^(1) after = -0\nz_1 = 0.0000\n",
+    );
+    let (_, report) = graded(ARTICLE, &answers, &[]);
+    let all = verdicts(&report);
+    assert!(all.iter().all(|(_, v)| v == "wrong"), "{all:?}");
+    // The truth 0.0001 is 0.00 at two places: right, as a teacher marks it; a bare 0 is not.
+    let net = file(
+        dir.path(),
+        "tiny.nn",
+        &std::fs::read_to_string(ARTICLE)
+            .unwrap()
+            .replace("x = [1, 2, 3]", "x = [0.001, 0, 0]"),
+    );
+    let small = file(dir.path(), "small.txt", "a_1^(1) = 0.00\na_2^(1) = 0\n");
+    let (_, tiny) = graded(&net, &small, &[]);
+    let got: Vec<String> = verdicts(&tiny).into_iter().map(|v| v.1).collect();
+    assert_eq!(got, ["correct", "wrong"], "{tiny}");
+}
+
+#[test]
+fn should_be_is_shown_at_the_digits_the_student_wrote_and_a_zero_at_its_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(dir.path(), "z.txt", "z_1 = 0.7\nz_2 = 0.0000\n");
+    let (_, report) = graded(ARTICLE, &answers, &[]);
+    let shown: Vec<String> = expectations(&report).into_iter().map(|e| e.2).collect();
+    assert_eq!(shown, ["0.6", "0.7685"]);
+}
+
+#[test]
+fn carrying_rounded_values_should_be_is_the_value_the_rounded_carry_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(
+        dir.path(),
+        "r.txt",
+        "delta_1^(1) = 3.252\ndE/dw_11^(2) = 1.409\n",
+    );
+    let (_, report) = graded(ARTICLE, &answers, &["--carry", "rounded"]);
+    let got = expectations(&report);
+    assert_eq!(got[0].1, "wrong");
+    assert_eq!(got[0].2, "3.253", "{report}");
+    assert_eq!(got[1].2, "1.410", "{report}");
+    assert_eq!(report["answers"][0]["expected_value"], 3.253);
+    let output = run(&["grade", ARTICLE, &answers, "--carry", "rounded"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("should be 3.253"), "{text}");
+    assert!(!text.contains("should be 3.252"), "{text}");
+}
+
+#[test]
+fn a_wrong_answers_line_with_your_numbers_never_gives_the_students_own_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let exact = file(
+        dir.path(),
+        "c4.txt",
+        "delta_1^(2) = 2.183\nz_1 = 0.6457\nw_11^(1) after = -0.2253\n",
+    );
+    let rounded = file(dir.path(), "r.txt", "delta_1^(1) = 3.252\n");
+    for (answers, carry, line) in [
+        (&exact, "exact", "= 0.1 - 0.1 * 3.252 = -0.2252"),
+        (&rounded, "rounded", "= 3.253"),
+    ] {
+        let output = run(&["grade", ARTICLE, answers, "--carry", carry]);
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("wrong"), "{text}");
+        let shown = text
+            .lines()
+            .find(|l| l.contains("with your numbers"))
+            .unwrap();
+        assert!(shown.ends_with(line), "{carry}: {text}");
+    }
+}
+
+#[test]
+fn a_students_first_layer_delta_reaches_the_update_through_the_gradient_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(
+        dir.path(),
+        "skip.txt",
+        "delta_1^(1) = 3.300\nw_11^(1) after = -0.2300\nw_12^(1) after = -0.5600\n",
+    );
+    let (_, report) = graded(ARTICLE, &answers, &[]);
+    let got: Vec<String> = verdicts(&report).into_iter().map(|v| v.1).collect();
+    assert_eq!(got, ["wrong", "follows", "follows"], "{report}");
+    // A gradient given follows as what the student's δ gives: 3.632 · 3 = 10.90, not 10.89.
+    let teacher = file(
+        dir.path(),
+        "t.txt",
+        "delta_2^(2) = 4.012\ndelta_2^(1) = 3.632\ndE/dw_23^(1) = 10.90\n",
+    );
+    let (_, report) = graded(ARTICLE, &teacher, &["--carry", "exact"]);
+    let last = &report["answers"][2];
+    assert_eq!(last["verdict"], "follows", "{report}");
+    assert_eq!(last["theirs"], "10.90", "{report}");
+}
+
+#[test]
+fn a_sheet_is_never_written_over_a_file_of_filled_in_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = dir.path().join("sheet.txt").display().to_string();
+    let write = || run(&["grade", ARTICLE, "--sheet", "-o", &sheet]);
+    // A new file, then over the blank sheet itself: both fine.
+    assert_eq!(write().status.code(), Some(0));
+    assert_eq!(write().status.code(), Some(0));
+    let blank = std::fs::read_to_string(&sheet).unwrap();
+    let filled = blank.replace("\nz_1^(1) =\n", "\nz_1^(1) = 0.6457\n");
+    assert_ne!(filled, blank);
+    std::fs::write(&sheet, &filled).unwrap();
+    let refused = write();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(stderr.contains("sheet.txt:5:1"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&sheet).unwrap(), filled);
+}
+
+#[test]
+fn follows_allows_no_more_than_the_rounding_of_the_inputs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // y_1 = 2.2 and y_2 = 0.0 give E in [2.76, 3.08]; 2.6 is not what they give, nor 0.7
+    // from y_1 = 2.
+    for (name, text) in [
+        ("l0.txt", "y_1 = 2\ny_2 = 0.0\nE = 0.7\n"),
+        ("l3.txt", "y_1 = 2.2\ny_2 = 0.0\nE = 2.6\n"),
+    ] {
+        let answers = file(dir.path(), name, text);
+        let (_, report) = graded(ARTICLE, &answers, &[]);
+        assert_eq!(report["answers"][2]["verdict"], "wrong", "{report}");
+    }
+    let within = file(dir.path(), "in.txt", "y_1 = 2.2\ny_2 = 0.0\nE = 3.0\n");
+    let (_, report) = graded(ARTICLE, &within, &[]);
+    assert_eq!(report["answers"][2]["verdict"], "follows", "{report}");
+}

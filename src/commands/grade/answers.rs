@@ -69,6 +69,26 @@ pub fn read(source: &Source) -> Result<Vec<Answer>, Error> {
     Ok(out)
 }
 
+/// Where `source` holds an answer filled in: the name of its first line `NAME = value` that
+/// reads as an answer (a blank sheet's `NAME =` is none), so that a sheet is not written over
+/// it. Lines that read as no answer do not count.
+pub fn first_filled(source: &Source) -> Option<Span> {
+    let mut start = 0;
+    for (number, line) in source.text.split('\n').enumerate() {
+        let at = start;
+        start += line.len() + 1;
+        let content = match line.find(['#', '＃']) {
+            Some(cut) => &line[..cut],
+            None => line,
+        };
+        match read_line(content, at, number + 1) {
+            Ok(answer) if !answer.blank => return Some(answer.name_span),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `span` of the part `part` of `whole`, which starts at byte `at` of the file.
 fn span_of(whole: &str, part: &str, at: usize) -> Span {
     let offset = part.as_ptr() as usize - whole.as_ptr() as usize;
@@ -116,7 +136,14 @@ fn read_line(content: &str, at: usize, line: usize) -> Result<Answer, Error> {
         depth <= 0 && matches!(c, '=' | '＝')
     });
     let Some((eq, _)) = found else {
-        return Err(fault(AnswerFault::NoEquals, content.trim()));
+        // `z_1 [step 1 = 0.6457`: the `=` is there, inside a bracket never closed.
+        let open = content
+            .rfind(['[', '［'])
+            .filter(|_| content.contains(['=', '＝']));
+        return Err(match open {
+            Some(open) => fault(AnswerFault::Unclosed, &content[open..]),
+            None => fault(AnswerFault::NoEquals, content.trim()),
+        });
     };
     let eq_len = content[eq..].chars().next().map_or(1, char::len_utf8);
     let (name, value) = (content[..eq].trim(), content[eq + eq_len..].trim());

@@ -13,6 +13,7 @@ mod report;
 mod table;
 mod verdicts;
 
+pub use answers::first_filled;
 pub use report::{csv, json, latex, sheet, text};
 pub use verdicts::Verdict;
 
@@ -82,6 +83,10 @@ fn index(table: &[Quantity]) -> FxHashMap<String, usize> {
 pub struct Row {
     pub answer: Answer,
     pub judged: Judged,
+    /// The value the carry rule judged the answer against: the true value, or under
+    /// `--carry rounded` (and under `either` where only it makes the answer right) the value
+    /// got carrying values rounded to the student's digits — what "should be" shows.
+    pub expected: Value,
 }
 
 /// An answer file marked, its rows in the order of the derivation.
@@ -206,7 +211,7 @@ impl<'n> Grader<'n> {
                 span: crate::error::Span::new(0, 0),
             });
         }
-        let correct = self.correct(&given);
+        let (correct, expected) = self.correct(&given);
         let judged = verdicts::judge(&self.derivation, &self.table, &given, &correct, &self.check);
         let mut rows: Vec<Row> = judged
             .into_iter()
@@ -214,6 +219,7 @@ impl<'n> Grader<'n> {
                 let a = first[judged.quantity]?;
                 Some(Row {
                     answer: answers[a].clone(),
+                    expected: expected[judged.quantity],
                     judged,
                 })
             })
@@ -225,26 +231,32 @@ impl<'n> Grader<'n> {
         })
     }
 
-    /// Whether each given answer is correct at its digits, by the carry rule.
-    fn correct(&mut self, given: &[Option<Given>]) -> Vec<bool> {
+    /// Whether each given answer is correct at its digits, by the carry rule, and the value it
+    /// was judged against (see [`Row::expected`]).
+    fn correct(&mut self, given: &[Option<Given>]) -> (Vec<bool>, Vec<Value>) {
         let rounding = self.derivation.options.rounding;
         let mut out = vec![false; given.len()];
+        let mut expected: Vec<Value> = self.table.iter().map(|q| q.value).collect();
         for (q, g) in given.iter().enumerate() {
             let Some(g) = *g else { continue };
-            let exact = agrees(self.table[q].value, g, rounding);
-            let check = self.check;
-            let mut rounded = || {
-                self.rounded(g.digits)
-                    .and_then(|values| values.get(q).copied())
-                    .is_some_and(|v| agrees(v, g, rounding))
+            let truth = self.table[q].value;
+            let exact = agrees(truth, g, rounding);
+            let rounded = match self.check {
+                Check::Exact => None,
+                Check::Rounded | Check::Either => {
+                    (self.rounded(g.digits)).and_then(|values| values.get(q).copied())
+                }
             };
-            out[q] = match check {
-                Check::Exact => exact,
-                Check::Rounded => rounded(),
-                Check::Either => exact || rounded(),
+            let rounded_agrees = rounded.is_some_and(|v| agrees(v, g, rounding));
+            (out[q], expected[q]) = match (self.check, rounded) {
+                (Check::Exact, _) | (_, None) => (exact && self.check != Check::Rounded, truth),
+                (Check::Rounded, Some(r)) => (rounded_agrees, r),
+                (Check::Either, Some(_)) if exact => (true, truth),
+                (Check::Either, Some(r)) if rounded_agrees => (true, r),
+                (Check::Either, Some(_)) => (false, truth),
             };
         }
-        out
+        (out, expected)
     }
 
     /// The quantity an answer names, or where it names none, the nearest name.

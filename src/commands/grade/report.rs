@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::formula::Plain;
 use super::{Grader, Marked, Row, Verdict};
+use crate::math::number::Value;
 use crate::render::Lang;
 
 /// A verdict in the readable report's language (JSON and CSV keep [`Verdict::word`]).
@@ -27,26 +28,36 @@ fn plain(grader: &Grader) -> Plain {
     }
 }
 
-/// The digits a row's numbers are shown at: the student's, but at least 2 and at most a
-/// float's 17 (`0.1000…0` to a thousand places is judged at its digits, not shown at them).
-fn shown_digits(row: &Row) -> u32 {
-    row.answer.digits.clamp(2, 17)
+/// The digits `value` is shown at in a row: the student's, at most a float's 17 (`0.1000…0` to
+/// a thousand places is judged at its digits, not shown at them). A written 0 has no
+/// significant digit: with places (`0.0000`) the value is shown at those places, without (`0`)
+/// at the digits the derivation shows.
+fn shown_digits(grader: &Grader, row: &Row, value: Value) -> u32 {
+    let answer = &row.answer;
+    if !answer.value.is_zero() {
+        return answer.digits.clamp(1, 17);
+    }
+    if answer.unit >= 1.0 || !value.is_finite() || value.f == 0.0 {
+        return grader.derivation.options.digits.clamp(1, 17);
+    }
+    let places = -answer.unit.log10().round();
+    let magnitude = value.f.abs().log10().floor() + 1.0;
+    (places + magnitude).clamp(1.0, 17.0) as u32
 }
 
-/// The true value of a row's quantity, at the digits the student wrote (see [`shown_digits`]).
+/// The value a row's answer was judged against (the carry rule's), at the digits the student
+/// wrote (see [`shown_digits`]).
 fn expected(grader: &Grader, row: &Row) -> String {
-    let value = grader.table[row.judged.quantity].value;
-    let digits = shown_digits(row);
-    Plain::number(value, digits, grader.derivation.options.rounding)
+    let digits = shown_digits(grader, row, row.expected);
+    Plain::number(row.expected, digits, grader.derivation.options.rounding)
 }
 
-/// What the student's own numbers give for a row's quantity, at their digits (at least 2).
+/// What the student's own numbers give for a row's quantity, at their digits.
 fn theirs(grader: &Grader, row: &Row) -> String {
-    let digits = shown_digits(row);
     let rounding = grader.derivation.options.rounding;
     row.judged.theirs.map_or_else(
         || "(no value)".into(),
-        |v| Plain::number(v, digits, rounding),
+        |v| Plain::number(v, shown_digits(grader, row, v), rounding),
     )
 }
 
@@ -181,7 +192,7 @@ pub fn json(grader: &Grader, marked: &Marked) -> serde_json::Value {
         .iter()
         .map(|row| {
             let q = row.judged.quantity;
-            let value = grader.table[q].value;
+            let value = row.expected;
             json!({
                 "name": name(grader, q),
                 "line": row.answer.line,
@@ -338,11 +349,14 @@ pub fn latex(grader: &Grader, class: &[Marked], lang: Lang) -> String {
                                 })
                                 .collect(),
                             gives: row.judged.theirs,
-                            digits: shown_digits(row),
+                            digits: row
+                                .judged
+                                .theirs
+                                .map_or(1, |v| shown_digits(grader, row, v)),
                         },
                         Verdict::Wrong => Mark::Wrong {
-                            right: quantity.value,
-                            digits: shown_digits(row),
+                            right: row.expected,
+                            digits: shown_digits(grader, row, row.expected),
                         },
                     };
                     Shown {

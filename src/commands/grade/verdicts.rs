@@ -18,6 +18,7 @@
 //! and `either` tries both. **Wrong** is neither.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use super::table::{Naming, Quantity};
 use super::Check;
@@ -51,6 +52,19 @@ pub struct Given {
     pub digits: u32,
     /// A unit of the last digit written.
     pub unit: f64,
+}
+
+impl Given {
+    /// How far the true number can be from the one written: half a unit of its last digit
+    /// (the student rounded it), but none for a zero without decimal places (`0`, `0e5`),
+    /// which claims the value is zero (see [`agrees`]).
+    fn room(self) -> f64 {
+        if self.value.is_zero() && self.unit >= 1.0 {
+            0.0
+        } else {
+            0.5 * self.unit
+        }
+    }
 }
 
 /// The judgement of one answered quantity.
@@ -102,15 +116,20 @@ fn by_delta_correct(
 ) -> Vec<bool> {
     let mut correct = correct.to_vec();
     if check.worlds().contains(&false) {
-        build(derivation, table, given, &mut correct, false, true);
+        build(derivation, table, given, &mut correct, (false, None), true);
     }
     correct
 }
 
-/// Whether `value` shown at `digits` is the student's number. A written 0 (`0.000`) has no
-/// significant digit: it is right when the value is 0 at the decimal places written.
+/// Whether `value` shown at `digits` is the student's number. A written 0 has no significant
+/// digit: with decimal places (`0.000`, `0e-3`) it is right when the value is 0 at the places
+/// written; without (`0`, `-0`, `0e5`) it claims the value is zero, and is right only when it
+/// is — `0` for 0.23 or 10.43 is wrong, though either rounds to 0 at a unit of 1 or 10⁵.
 pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
     if given.value.is_zero() {
+        if given.unit >= 1.0 {
+            return value.f == 0.0;
+        }
         return value.f.abs() <= 0.5 * given.unit;
     }
     value.is_finite()
@@ -121,7 +140,7 @@ pub fn agrees(value: Value, given: Given, rounding: Rounding) -> bool {
 /// digit (their own rounding) and the most the rounding of the numbers it rests on moves it.
 fn follows(held: &Held, given: Given) -> bool {
     let (value, theirs) = (held.value.f, given.value.to_f64());
-    let slack = 0.5 * given.unit + 1.5 * held.bound + 1e-12 * value.abs();
+    let slack = given.room() + held.bound + 1e-12 * value.abs();
     !held.from.is_empty() && value.is_finite() && (value - theirs).abs() <= slack
 }
 
@@ -138,14 +157,18 @@ pub fn judge(
     let worlds: Vec<Worlds> = check
         .worlds()
         .iter()
-        .map(|&exact_when_correct| world(derivation, table, given, correct, exact_when_correct))
+        .map(|&exact_when_correct| {
+            world(derivation, table, given, correct, exact_when_correct, None)
+        })
         .collect();
-    let written = world(derivation, table, given, correct, false);
-    let index = super::index(table);
+    let mut shown = Lines {
+        index: super::index(table),
+        worlds: BTreeMap::new(),
+    };
     let mut out = Vec::new();
     for (q, g) in given.iter().enumerate() {
         let Some(g) = *g else { continue };
-        let (substituted, theirs) = substituted(derivation, table, &index, &written.held, q);
+        let (substituted, theirs) = line(derivation, table, given, correct, check, &mut shown, q);
         let mut judged = Judged {
             quantity: q,
             verdict: Verdict::Wrong,
@@ -156,7 +179,7 @@ pub fn judge(
         if correct[q] {
             judged.verdict = Verdict::Correct;
         } else if let Some(from) = worlds.iter().find_map(|w| {
-            [&w.computed[q], &w.by_delta[q]]
+            [&w.by_delta[q], &w.computed[q]]
                 .into_iter()
                 .flatten()
                 .find(|held| follows(held, g))
@@ -168,6 +191,63 @@ pub fn judge(
         out.push(judged);
     }
     out
+}
+
+/// How a world shown in a "with your numbers" line carries values: the true value of each
+/// correct answer (`true`) or the value as written, and with `Some(digits)` each quantity the
+/// student skipped rounded to those digits, as `derive --carry rounded` carries it.
+type Carried = (bool, Option<u32>);
+
+/// The worlds a line "with your numbers" may show for an answer `g`, the carry rule's first:
+/// under `exact` the true values of correct answers, otherwise the values as written with
+/// the skipped ones rounded to the answer's digits. A wrong answer's line shows the first of
+/// them that does not give the student's own number.
+fn shown_worlds(check: &Check, g: Given) -> [Carried; 2] {
+    let rounded = (false, Some(g.digits.clamp(1, 17)));
+    match check {
+        Check::Exact => [(true, None), rounded],
+        Check::Rounded | Check::Either => [rounded, (true, None)],
+    }
+}
+
+/// The worlds the lines "with your numbers" are shown in, built as they are first needed.
+struct Lines {
+    index: rustc_hash::FxHashMap<String, usize>,
+    worlds: BTreeMap<Carried, World>,
+}
+
+/// Quantity `q`'s formula "with your numbers" and its value, in the first of
+/// [`shown_worlds`] that does not give the student's own number where it is not correct
+/// (`shown` keeps the worlds built).
+fn line(
+    derivation: &Derivation,
+    table: &[Quantity],
+    given: &[Option<Given>],
+    correct: &[bool],
+    check: &Check,
+    shown: &mut Lines,
+    q: usize,
+) -> (Expr, Option<Value>) {
+    let Lines { index, worlds } = shown;
+    let mut out = None;
+    for carried in given[q].map(|g| shown_worlds(check, g)).unwrap_or_default() {
+        let held = worlds.entry(carried).or_insert_with(|| {
+            let (exact, digits) = carried;
+            world(derivation, table, given, correct, exact, digits).held
+        });
+        let (substituted, theirs) = substituted(derivation, table, index, held, q);
+        let proves_them_right = given[q]
+            .zip(theirs)
+            .is_some_and(|(g, v)| !correct[q] && agrees(v, g, derivation.options.rounding));
+        let first = out.is_none();
+        if first || !proves_them_right {
+            out = Some((substituted, theirs));
+        }
+        if !proves_them_right {
+            break;
+        }
+    }
+    out.unwrap_or_else(|| substituted(derivation, table, index, &Vec::new(), q))
 }
 
 /// Looks a quantity of a formula up in `world`, noting which it used; `shift` moves one
@@ -200,16 +280,11 @@ fn world(
     given: &[Option<Given>],
     correct: &[bool],
     exact_when_correct: bool,
+    carried: Option<u32>,
 ) -> Worlds {
     let mut correct = correct.to_vec();
-    build(
-        derivation,
-        table,
-        given,
-        &mut correct,
-        exact_when_correct,
-        false,
-    )
+    let how = (exact_when_correct, carried);
+    build(derivation, table, given, &mut correct, how, false)
 }
 
 /// [`world`], quantity by quantity in the derivation's order; with `by_delta`, a given answer
@@ -220,7 +295,7 @@ fn build(
     table: &[Quantity],
     given: &[Option<Given>],
     correct: &mut [bool],
-    exact_when_correct: bool,
+    (exact_when_correct, carried): Carried,
     by_delta_decides: bool,
 ) -> Worlds {
     let naming = Naming {
@@ -250,23 +325,32 @@ fn build(
         computed[q] = held.clone();
         let written = |g: Given, from| Held {
             value: Value::decimal(g.value),
-            bound: 0.5 * g.unit,
+            bound: g.room(),
             from,
         };
         world[q] = Some(match given[q] {
             // The true value, but the student's own is anywhere its digits allow.
             Some(g) if correct[q] && exact_when_correct => Held {
                 value: quantity.value,
-                bound: 0.5 * g.unit,
+                bound: g.room(),
                 from: Vec::new(),
             },
             Some(g) if correct[q] => written(g, Vec::new()),
             Some(g) => written(g, vec![q]),
-            None => held.unwrap_or(Held {
-                value: quantity.value,
-                bound: 0.0,
-                from: Vec::new(),
-            }),
+            // A skipped gradient the student's own δ (not correct) gives comes from that δ,
+            // so that it reaches the update, though the rows write the gradient expanded.
+            None => {
+                let from_delta = by_delta[q].clone().filter(|b| !b.from.is_empty());
+                let mut held = from_delta.or(held).unwrap_or(Held {
+                    value: quantity.value,
+                    bound: 0.0,
+                    from: Vec::new(),
+                });
+                if let Some(digits) = carried {
+                    held.value = held.value.rounded(digits, rounding);
+                }
+                held
+            }
         });
     }
     Worlds {
@@ -302,8 +386,12 @@ fn hold(
             let Some(input) = &world[u] else { continue };
             from.extend(&input.from);
             if input.bound > 0.0 {
-                let moved = evaluate(Some((u, input.bound)), &RefCell::default());
-                bound += moved.map_or(f64::INFINITY, |m| (m.f - value.f).abs());
+                // Both ways: a square moves further one way than the other.
+                let moved = |by| {
+                    evaluate(Some((u, by)), &RefCell::default())
+                        .map_or(f64::INFINITY, |m| (m.f - value.f).abs())
+                };
+                bound += moved(input.bound).max(moved(-input.bound));
             }
         }
         from.sort_unstable();
