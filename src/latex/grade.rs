@@ -4,7 +4,7 @@
 //! rule over the number's box), so that pdflatex and lualatex set it with no package beyond
 //! amsmath, amssymb and xcolor; in Japanese, with lualatex (luatexja's `ltjsarticle`).
 
-use super::{escape_text, exam, Printer};
+use super::{escape_text, exam, needs_luatexja, Printer};
 use crate::derivation::Chain;
 use crate::math::number::Value;
 
@@ -171,7 +171,13 @@ pub fn section(
 
 /// The whole document around the sections.
 pub fn document(language: Language, title: &str, sections: &[String]) -> String {
+    // A Japanese name (a student's file, a title) in an English document: luatexja, lualatex.
+    let japanese = needs_luatexja(title) || sections.iter().any(|s| needs_luatexja(s));
     let mut out = String::from(match language {
+        Language::En if japanese => {
+            "% Japanese text: compile with lualatex (luatexja), not pdflatex.\n\
+             \\documentclass{article}\n\\usepackage{luatexja}\n"
+        }
         Language::En => "\\documentclass{article}\n",
         Language::Ja => "\\documentclass{ltjsarticle}\n",
     });

@@ -466,6 +466,29 @@ fn the_marked_solution_strikes_wrong_numbers_and_compiles() {
     }
 }
 
+#[test]
+fn a_marked_solution_naming_a_japanese_file_loads_luatexja_and_compiles_with_lualatex() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(dir.path(), "山田_太郎.txt", "y_1 = 2.183\ny_2 = 5.011\n");
+    let output = run(&["grade", ARTICLE, &answers, "--format", "latex"]);
+    assert_eq!(output.status.code(), Some(0));
+    let tex = String::from_utf8(output.stdout).unwrap();
+    assert!(tex.contains("山田"), "the name is kept: {tex}");
+    assert!(
+        tex.starts_with("% Japanese text: compile with lualatex"),
+        "{tex}"
+    );
+    assert!(tex.contains("\\usepackage{luatexja}"), "{tex}");
+    if support::tool_available_for("lualatex", "the marked solution's compile") {
+        support::compiles("lualatex", &tex).unwrap_or_else(|log| panic!("lualatex: {log}"));
+    }
+    // A name in Latin letters keeps the pdflatex document.
+    let latin = file(dir.path(), "yamada.txt", "y_1 = 2.183\n");
+    let tex =
+        String::from_utf8(run(&["grade", ARTICLE, &latin, "--format", "latex"]).stdout).unwrap();
+    assert!(tex.starts_with("\\documentclass{article}") && !tex.contains("luatexja"));
+}
+
 /// The code block of `kind` after the first `after` in `page`.
 fn block_after(page: &str, kind: &str, after: usize) -> (String, usize) {
     let fence = format!("```{kind}\n");
