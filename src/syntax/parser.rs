@@ -278,24 +278,16 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
                 In::String
             }
             (In::String, b'(' | b'[' | b'{') if formula => {
-                quoted += 1;
-                if quoted > MAX_NESTING {
-                    return Err(Error::OverLimit {
-                        fault: LimitFault::Nesting { max: MAX_NESTING },
-                        span: Span::new(at, at + 1),
-                    });
-                }
+                open_bracket(&mut quoted, at)?;
+                In::String
+            }
+            (In::String, b')' | b']' | b'}') if formula => {
+                quoted = quoted.saturating_sub(1);
                 In::String
             }
             (In::Code, b'#') => In::Comment,
             (In::Code, b'(' | b'[' | b'{') => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(Error::OverLimit {
-                        fault: LimitFault::Nesting { max: MAX_NESTING },
-                        span: Span::new(at, at + 1),
-                    });
-                }
+                open_bracket(&mut depth, at)?;
                 In::Code
             }
             (In::Code, b')' | b']' | b'}') => {
@@ -308,6 +300,18 @@ fn scan(text: &str, max_tokens: usize) -> Result<(), Error> {
             (In::Escape, _) => In::String,
             (other, _) => other,
         };
+    }
+    Ok(())
+}
+
+/// One more bracket open, at byte `at`: an error at it when that is more than [`MAX_NESTING`].
+fn open_bracket(depth: &mut usize, at: usize) -> Result<(), Error> {
+    *depth += 1;
+    if *depth > MAX_NESTING {
+        return Err(Error::OverLimit {
+            fault: LimitFault::Nesting { max: MAX_NESTING },
+            span: Span::new(at, at + 1),
+        });
     }
     Ok(())
 }

@@ -547,6 +547,27 @@ fn graph_file(text: &str) -> (tempfile::TempDir, String) {
 }
 
 #[test]
+fn a_graph_files_formula_limits_the_nesting_of_its_brackets_not_their_number() {
+    // 22 groups side by side, 66 brackets in all, nest three deep: read (the scan once counted
+    // every opening bracket as one level more).
+    let side_by_side = vec!["(((x)))"; 22].join("+");
+    let (_dir, path) = graph_file(&format!("graph \"{side_by_side}\" at x = 1\n"));
+    let json: Json = serde_json::from_str(&stdout(&run(&["derive", &path, "-f", "json"]))).unwrap();
+    assert_eq!(json["value"], 22.0);
+    assert_eq!(json["partials"]["x"], 22.0);
+    // 65 deep is over the limit, located at the 65th bracket.
+    let deep = format!("{}x{}", "(".repeat(65), ")".repeat(65));
+    let (_dir, path) = graph_file(&format!("graph \"{deep}\" at x = 1\n"));
+    let output = run(&["derive", &path]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("too deeply nested") && message.contains(":1:72"),
+        "{message}"
+    );
+}
+
+#[test]
 fn derive_on_a_graph_file_writes_what_graph_writes_in_every_format() {
     let (_dir, path) = graph_file(
         "# CS231n's example\ngraph \"sigmoid(w*x+b)*(x+y)\"\n  at w = 2, x = -1, b = -3, y = 0.5 # values\n",
