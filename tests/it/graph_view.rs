@@ -370,3 +370,41 @@ fn the_articles_graph_view_is_pinned_in_every_format() {
     insta::assert_snapshot!("view-article-json", view(file, &["-f", "json"]));
     insta::assert_snapshot!("view-article-svg", view(file, &["-f", "svg"]));
 }
+
+#[test]
+fn options_the_graph_view_has_nothing_to_do_with_are_refused_as_usage_errors() {
+    let file = "examples/article.nn";
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--view", "graph", "--carry", "rounded"],
+            "--carry rounded",
+        ),
+        (&["--view", "both", "--carry", "rounded"], "--carry rounded"),
+        (
+            &["--view", "graph", "--templates", "templates"],
+            "--templates",
+        ),
+        (&["--view", "graph", "--form", "matrix"], "--form"),
+        (&["--view", "graph", "--no-diagram"], "--no-diagram"),
+        (&["--view", "both", "-f", "svg"], "-f svg"),
+    ];
+    for (extra, option) in cases {
+        let mut args = vec!["derive", file];
+        args.extend_from_slice(extra);
+        let output = run(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{extra:?} wrote output");
+        assert!(stderr.contains(option), "{extra:?}: {stderr}");
+    }
+    // The layer view keeps every one of them.
+    for extra in [
+        &["--carry", "rounded"][..],
+        &["--form", "matrix"],
+        &["--no-diagram"],
+    ] {
+        let mut args = vec!["derive", file];
+        args.extend_from_slice(extra);
+        stdout(&run(&args));
+    }
+}
