@@ -52,7 +52,11 @@ pub fn graph_json(worked: &Worked, printer: &Printer) -> Json {
                 "op": node.op.name(),
                 "label": json_label(node, &names[n], printer),
                 "value": number(worked.values[n]),
-                "gradient": number(worked.gradients[n]),
+                // A given value (x, t) is not differentiated by: no ∂E/∂x, as on its edges.
+                "gradient": match node.op {
+                    Op::Data(_) => Json::Null,
+                    _ => number(worked.gradients[n]),
+                },
             })
         })
         .collect();
@@ -273,8 +277,22 @@ fn label(node: &crate::graph::Node, name: &Expr, printer: &Printer) -> String {
 /// A node's label in JSON: its name where it has one of its own, else what it shows.
 fn json_label(node: &crate::graph::Node, name: &Expr, printer: &Printer) -> String {
     match node.name {
-        Some(_) => printer.plain(name),
+        Some(_) => plain_name(name, printer),
         None => label(node, name, printer),
+    }
+}
+
+/// A network node's name in plain text: a product its factors side by side
+/// (`w_11^(1) x_1`), a loss part `E_1` (its LaTeX name `E_{1}` without the braces).
+fn plain_name(name: &Expr, printer: &Printer) -> String {
+    match name {
+        Expr::Mul(factors) => factors
+            .iter()
+            .map(|f| printer.plain(f))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Expr::Var(v) => v.replace(['{', '}'], ""),
+        other => printer.plain(other),
     }
 }
 

@@ -408,3 +408,34 @@ fn options_the_graph_view_has_nothing_to_do_with_are_refused_as_usage_errors() {
         stdout(&run(&args));
     }
 }
+
+#[test]
+fn the_json_labels_are_the_plain_names_and_a_given_value_has_no_gradient() {
+    let graph = &view_json("examples/article.nn")["graph"];
+    let nodes = graph["nodes"].as_array().unwrap();
+    let labels: Vec<&str> = nodes.iter().filter_map(|n| n["label"].as_str()).collect();
+    for name in [
+        "w_11^(1) x_1",
+        "w_12^(2) z_2^(1)",
+        "a_1^(1)",
+        "E_1",
+        "E_2",
+        "E",
+    ] {
+        assert!(
+            labels.contains(&name),
+            "no node labelled {name}: {labels:?}"
+        );
+    }
+    for label in &labels {
+        assert!(
+            !label.contains(['(', '{']) || label.contains("^("),
+            "not a plain name: {label}"
+        );
+        assert!(!label.starts_with('('), "an S-expression: {label}");
+    }
+    for node in nodes {
+        let data = node["op"] == "data";
+        assert_eq!(node["gradient"].is_null(), data, "{node}");
+    }
+}
