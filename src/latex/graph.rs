@@ -289,7 +289,8 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
     );
     for (n, node) in worked.graph.nodes.iter().enumerate() {
         let label = match node.op {
-            op if op.is_leaf() => printer.expr(&names[n]),
+            // A loss part is E_k, as the rows name it (the whole loss E).
+            op if op.is_leaf() || op == Op::Loss => printer.expr(&names[n]),
             op => sign(op, printer),
         };
         let p = places[n];

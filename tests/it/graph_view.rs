@@ -439,3 +439,31 @@ fn the_json_labels_are_the_plain_names_and_a_given_value_has_no_gradient() {
         assert_eq!(node["gradient"].is_null(), data, "{node}");
     }
 }
+
+#[test]
+fn the_svg_and_the_tikz_picture_label_the_nodes_alike() {
+    let svg = view("examples/article.nn", &["-f", "svg"]);
+    let tikz = view("examples/article.nn", &["-f", "latex"]);
+    let node = |label: &str| format!("{{${label}$}};");
+    // The identity output's nodes are o in both, the hidden sigmoid's h.
+    assert_eq!(tikz.matches(&node("o")).count(), 2, "{tikz}");
+    assert_eq!(
+        svg.matches("dominant-baseline=\"central\">o</text>")
+            .count(),
+        2
+    );
+    assert_eq!(
+        svg.matches("dominant-baseline=\"central\">h</text>")
+            .count(),
+        2
+    );
+    // The loss parts are E_1 and E_2 in both, in italic as math sets a letter.
+    for k in ["1", "2"] {
+        assert!(tikz.contains(&node(&format!("E_{{{k}}}"))), "{tikz}");
+        let part = format!(
+            "font-style=\"italic\"><tspan font-style=\"italic\">E</tspan><tspan dy=\"4\" \
+             font-size=\"9\">{k}</tspan></text>"
+        );
+        assert!(svg.contains(&part), "no E_{k} node in the SVG");
+    }
+}
