@@ -242,14 +242,13 @@ fn kind(worked: &Worked, n: usize, tongue: Tongue) -> &'static str {
 }
 
 /// Which quantity of the layer view a network's node's gradient is: δ at a sum node, ∂E/∂w
-/// at a weight.
+/// at a weight, ∂E/∂b at a bias.
 fn layer_view_name(name: &Expr, tongue: Tongue) -> Option<String> {
     let words = crate::graph::network_words(tongue);
     match name {
         Expr::Sym(s) if s.kind == Kind::Pre => Some(words.is_delta.to_string()),
-        Expr::Sym(s) if matches!(s.kind, Kind::Weight | Kind::Bias) => {
-            Some(words.is_gradient.to_string())
-        }
+        Expr::Sym(s) if s.kind == Kind::Weight => Some(words.is_gradient.to_string()),
+        Expr::Sym(s) if s.kind == Kind::Bias => Some(words.is_bias_gradient.to_string()),
         _ => None,
     }
 }

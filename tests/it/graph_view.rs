@@ -221,13 +221,15 @@ fn a_big_network_is_drawn_as_one_path_and_its_rows_cover_every_node() {
         latex.contains("The other 198 product nodes are drawn the same way"),
         "{latex:.2000}"
     );
-    // A row for every weight's gradient, though two are drawn.
-    assert_eq!(
+    // A row for every weight's gradient and every bias's, though two are drawn.
+    let rows = |of: &str| {
         latex
-            .matches("the layer view\\textquotesingle{}s gradient of the weight")
-            .count(),
-        220
-    );
+            .matches(&format!(
+                "the layer view\\textquotesingle{{}}s gradient of the {of}"
+            ))
+            .count()
+    };
+    assert_eq!((rows("weight"), rows("bias")), (200, 20));
     let ja = view(&path, &["--lang", "ja"]);
     assert!(ja.contains("残りの198個の乗算ノード"));
     assert!(agree(&path) > 400);
@@ -466,4 +468,26 @@ fn the_svg_and_the_tikz_picture_label_the_nodes_alike() {
         );
         assert!(svg.contains(&part), "no E_{k} node in the SVG");
     }
+}
+
+#[test]
+fn a_one_sample_file_of_several_steps_is_said_in_plain_words_and_a_bias_row_says_bias() {
+    let article = std::fs::read_to_string("examples/article.nn")
+        .unwrap()
+        .replace("sgd lr = 0.1 ", "sgd lr = 0.1, steps = 2 ");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), article).unwrap();
+    let latex = view(file.path().to_str().unwrap(), &["-f", "latex"]);
+    assert!(
+        latex.contains("The file has 1 sample and 2 steps"),
+        "{latex}"
+    );
+    assert!(!latex.contains("(s)"), "{latex}");
+    assert!(!latex.contains("sums them over the samples"), "{latex}");
+    let several = view("examples/softmax.nn", &["-f", "latex"]);
+    assert!(several.contains("samples and 2 steps"), "{several}");
+    assert!(several.contains("sums them over the samples"));
+    assert!(several.contains("s gradient of the bias"));
+    let ja = view("examples/softmax.nn", &["-f", "latex", "--lang", "ja"]);
+    assert!(ja.contains("層ごとの計算のバイアスの勾配"));
 }
