@@ -530,6 +530,12 @@ where
             let _ = error.print();
             return error.exit_code();
         }
+        if let Some(message) = view_conflict(args) {
+            use clap::CommandFactory;
+            let error = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message);
+            let _ = error.print();
+            return error.exit_code();
+        }
     }
     let mut source = None;
     let result = match cli.command {
@@ -695,6 +701,41 @@ fn derive_view(args: &DeriveArgs, text: &str, settings: &crate::Settings) -> Res
             view.svg().as_bytes(),
         )
     })
+}
+
+/// The options the graph view has nothing to do with, refused (exit 2) rather than ignored:
+/// its rows carry exact values from node to node, it is not templated, it has no matrix
+/// form, its document is its drawing, and `-f svg` writes one drawing, not two.
+fn view_conflict(args: &DeriveArgs) -> Option<&'static str> {
+    let graph = args.view == ViewArg::Graph;
+    let any = args.view != ViewArg::Layers;
+    let conflicts = [
+        (
+            any && matches!(args.carry, CarryArg::Rounded),
+            "`--carry rounded` is for the layer view: the graph view carries each node's exact \
+             value to the next, so its rows would disagree with the layer view's",
+        ),
+        (
+            graph && args.templates.is_some(),
+            "`--templates` shapes the layer view: the graph view is not templated",
+        ),
+        (
+            graph && args.form != FormArg::Elements,
+            "`--form` shapes the layer view's rows: the graph view writes one row per node",
+        ),
+        (
+            graph && args.no_diagram,
+            "`--no-diagram` with `--view graph` would leave out the graph itself",
+        ),
+        (
+            args.view == ViewArg::Both && args.format == FormatArg::Svg,
+            "`-f svg` writes one drawing: use `--view layers` or `--view graph` with it",
+        ),
+    ];
+    conflicts
+        .into_iter()
+        .find(|(given, _)| *given)
+        .map(|(_, message)| message)
 }
 
 /// The graph's drawing beside a Markdown post: `post.md` → `post-graph.svg`.

@@ -114,6 +114,7 @@ pub struct NetworkWords {
     /// Said of a sum node's gradient and of a weight's: which layer-view quantity it is.
     pub is_delta: &'static str,
     pub is_gradient: &'static str,
+    pub is_bias_gradient: &'static str,
 }
 
 pub fn network_words(tongue: Tongue) -> NetworkWords {
@@ -123,12 +124,14 @@ pub fn network_words(tongue: Tongue) -> NetworkWords {
             backward_intro: "From E back to the weights: each node passes its local derivative times the upstream gradient to each input; where paths meet (an output read by several units), the gradients are added.",
             is_delta: "the layer view's delta",
             is_gradient: "the layer view's gradient of the weight",
+            is_bias_gradient: "the layer view's gradient of the bias",
         },
         Tongue::Ja => NetworkWords {
             intro: "ネットワークを計算グラフで表します: 重みと入力の積ごとに乗算ノード, ユニットごとに加算ノード a(バイアスも入力の一つ), 活性化関数ノード, そして損失ノード E を置きます. 加算ノードに届く勾配が層ごとの計算の delta, 重みへの勾配が dE/dw です.",
             backward_intro: "損失 E から重みへ向かって, 各ノードは上流から伝わる勾配に局所的な微分を掛けて各入力へ流します. 経路が合流するところ(複数のユニットが読む出力)では勾配を足し合わせます.",
             is_delta: "層ごとの計算の delta",
             is_gradient: "層ごとの計算の重みの勾配",
+            is_bias_gradient: "層ごとの計算のバイアスの勾配",
         },
     }
 }
@@ -146,9 +149,20 @@ pub fn first_only(samples: usize, steps: u32, tongue: Tongue) -> Option<String> 
     if samples <= 1 && steps <= 1 {
         return None;
     }
-    Some(match tongue {
-        Tongue::En => format!("The file has {samples} sample(s) and {steps} step(s): the graph is the first sample's at the first step, so its weight gradients are the first sample's part of dE/dw (the layer view sums them over the samples and makes the updates)."),
-        Tongue::Ja => format!("このファイルはサンプル{samples}個, ステップ{steps}回です. グラフは最初のステップの最初のサンプルのもので, 重みの勾配はそのサンプルの分です(サンプルについての和と更新は層ごとの計算にあります)."),
+    let plural = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    let (samples_en, steps_en) = (
+        plural(samples, "sample", "samples"),
+        plural(steps as usize, "step", "steps"),
+    );
+    // The sum over the samples is only the layer view's to make when there are several.
+    Some(match (tongue, samples > 1) {
+        (Tongue::En, true) => format!("The file has {samples_en} and {steps_en}: the graph is the first sample's at the first step, so its weight gradients are the first sample's part of dE/dw (the layer view sums them over the samples and makes the updates)."),
+        (Tongue::En, false) => format!("The file has {samples_en} and {steps_en}: the graph is of the first step (the layer view makes the updates and the later steps)."),
+        (Tongue::Ja, true) => format!("このファイルはサンプル{samples}個, ステップ{steps}回です. グラフは最初のステップの最初のサンプルのもので, 重みの勾配はそのサンプルの分です(サンプルについての和と更新は層ごとの計算にあります)."),
+        (Tongue::Ja, false) => format!("このファイルはサンプル{samples}個, ステップ{steps}回です. グラフは最初のステップのものです(更新とその後のステップは層ごとの計算にあります)."),
     })
 }
 

@@ -242,14 +242,13 @@ fn kind(worked: &Worked, n: usize, tongue: Tongue) -> &'static str {
 }
 
 /// Which quantity of the layer view a network's node's gradient is: δ at a sum node, ∂E/∂w
-/// at a weight.
+/// at a weight, ∂E/∂b at a bias.
 fn layer_view_name(name: &Expr, tongue: Tongue) -> Option<String> {
     let words = crate::graph::network_words(tongue);
     match name {
         Expr::Sym(s) if s.kind == Kind::Pre => Some(words.is_delta.to_string()),
-        Expr::Sym(s) if matches!(s.kind, Kind::Weight | Kind::Bias) => {
-            Some(words.is_gradient.to_string())
-        }
+        Expr::Sym(s) if s.kind == Kind::Weight => Some(words.is_gradient.to_string()),
+        Expr::Sym(s) if s.kind == Kind::Bias => Some(words.is_bias_gradient.to_string()),
         _ => None,
     }
 }
@@ -289,7 +288,8 @@ pub fn tikz(worked: &Worked, printer: &Printer) -> String {
     );
     for (n, node) in worked.graph.nodes.iter().enumerate() {
         let label = match node.op {
-            op if op.is_leaf() => printer.expr(&names[n]),
+            // A loss part is E_k, as the rows name it (the whole loss E).
+            op if op.is_leaf() || op == Op::Loss => printer.expr(&names[n]),
             op => sign(op, printer),
         };
         let p = places[n];

@@ -52,7 +52,11 @@ pub fn graph_json(worked: &Worked, printer: &Printer) -> Json {
                 "op": node.op.name(),
                 "label": json_label(node, &names[n], printer),
                 "value": number(worked.values[n]),
-                "gradient": number(worked.gradients[n]),
+                // A given value (x, t) is not differentiated by: no ∂E/∂x, as on its edges.
+                "gradient": match node.op {
+                    Op::Data(_) => Json::Null,
+                    _ => number(worked.gradients[n]),
+                },
             })
         })
         .collect();
@@ -155,9 +159,24 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
                 super::svg::symbol(&mut text, &symbol_of(s, depth), 13.0);
                 text
             }
-            _ => escape(&label(node, &names[n], printer)),
+            // A loss part E_k, as the TikZ picture names it.
+            (Expr::Var(v), _) if node.op == Op::Loss => {
+                let (base, sub) = v.split_once('_').unwrap_or((v, ""));
+                let loss = super::drawing::Symbol {
+                    latex: String::new(),
+                    base,
+                    sub: sub.replace(['{', '}'], ""),
+                    sup: None,
+                };
+                let mut text = String::new();
+                super::svg::symbol(&mut text, &loss, 13.0);
+                text
+            }
+            (_, _) if node.op == Op::Loss => "E".to_string(),
+            _ => escape(&label(node, &names[n], printer, depth)),
         };
-        let italic = matches!(node.op, Op::Input(_) | Op::Data(_));
+        // Letters are italic, as in the TikZ picture's math; signs upright.
+        let italic = matches!(node.op, Op::Input(_) | Op::Data(_) | Op::Loss);
         let _ = writeln!(
             out,
             "<circle cx=\"{}\" cy=\"{}\" r=\"{RADIUS}\" fill=\"#fff\" stroke=\"#000\"/>\
@@ -263,35 +282,63 @@ fn symbol_of(s: &crate::math::expr::Symbol, depth: u32) -> super::drawing::Symbo
 
 /// What a node shows in plain text: a variable's name, a constant's number, an operation's
 /// sign; in JSON, a network's node its name (`a_1^(1)`).
-fn label(node: &crate::graph::Node, name: &Expr, printer: &Printer) -> String {
+fn label(node: &crate::graph::Node, name: &Expr, printer: &Printer, depth: u32) -> String {
     match node.op {
         Op::Input(_) | Op::Constant(_) | Op::Data(_) => printer.plain(name),
-        op => sign(op),
+        op => sign(op, depth),
     }
 }
 
 /// A node's label in JSON: its name where it has one of its own, else what it shows.
 fn json_label(node: &crate::graph::Node, name: &Expr, printer: &Printer) -> String {
     match node.name {
-        Some(_) => printer.plain(name),
-        None => label(node, name, printer),
+        Some(_) => plain_name(name, printer),
+        None => label(node, name, printer, 0),
     }
 }
 
-/// The sign of an operation node in plain text.
-fn sign(op: Op) -> String {
+/// A network node's name in plain text: a product its factors side by side
+/// (`w_11^(1) x_1`), a loss part `E_1` (its LaTeX name `E_{1}` without the braces).
+fn plain_name(name: &Expr, printer: &Printer) -> String {
+    match name {
+        Expr::Mul(factors) => factors
+            .iter()
+            .map(|f| printer.plain(f))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Expr::Var(v) => v.replace(['{', '}'], ""),
+        other => printer.plain(other),
+    }
+}
+
+/// The sign of an operation node in plain text; a network's activation as the printer names
+/// it (`o` in the output layer of a network `depth` layers deep, `h`, or `h⁽ˡ⁾` when deeper).
+fn sign(op: Op, depth: u32) -> String {
     match op {
         Op::Add => "+".into(),
         Op::Sub | Op::Neg => "−".into(),
         Op::Mul => "×".into(),
         Op::Div => "÷".into(),
         Op::Pow => "^".into(),
-        Op::Call(crate::math::expr::Func::Act(_)) => "h".into(),
+        Op::Call(crate::math::expr::Func::Act(layer)) if layer == depth => "o".into(),
+        Op::Call(crate::math::expr::Func::Act(_)) if depth == 2 => "h".into(),
+        Op::Call(crate::math::expr::Func::Act(layer)) => format!("h{}", superscript(layer)),
         Op::Call(f) => f.name(),
         Op::Loss => "E".into(),
         Op::SoftmaxWithLoss => "SwL".into(),
         Op::Input(_) | Op::Constant(_) | Op::Data(_) => String::new(),
     }
+}
+
+/// `(2)` in superscript characters: `⁽²⁾`.
+fn superscript(layer: u32) -> String {
+    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let digits: String = layer
+        .to_string()
+        .chars()
+        .filter_map(|c| c.to_digit(10).map(|d| DIGITS[d as usize]))
+        .collect();
+    format!("⁽{digits}⁾")
 }
 
 /// The Markdown post: headings, the picture (`figure`, the SVG beside the post; without one

@@ -221,13 +221,15 @@ fn a_big_network_is_drawn_as_one_path_and_its_rows_cover_every_node() {
         latex.contains("The other 198 product nodes are drawn the same way"),
         "{latex:.2000}"
     );
-    // A row for every weight's gradient, though two are drawn.
-    assert_eq!(
+    // A row for every weight's gradient and every bias's, though two are drawn.
+    let rows = |of: &str| {
         latex
-            .matches("the layer view\\textquotesingle{}s gradient of the weight")
-            .count(),
-        220
-    );
+            .matches(&format!(
+                "the layer view\\textquotesingle{{}}s gradient of the {of}"
+            ))
+            .count()
+    };
+    assert_eq!((rows("weight"), rows("bias")), (200, 20));
     let ja = view(&path, &["--lang", "ja"]);
     assert!(ja.contains("残りの198個の乗算ノード"));
     assert!(agree(&path) > 400);
@@ -369,4 +371,123 @@ fn the_articles_graph_view_is_pinned_in_every_format() {
     );
     insta::assert_snapshot!("view-article-json", view(file, &["-f", "json"]));
     insta::assert_snapshot!("view-article-svg", view(file, &["-f", "svg"]));
+}
+
+#[test]
+fn options_the_graph_view_has_nothing_to_do_with_are_refused_as_usage_errors() {
+    let file = "examples/article.nn";
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--view", "graph", "--carry", "rounded"],
+            "--carry rounded",
+        ),
+        (&["--view", "both", "--carry", "rounded"], "--carry rounded"),
+        (
+            &["--view", "graph", "--templates", "templates"],
+            "--templates",
+        ),
+        (&["--view", "graph", "--form", "matrix"], "--form"),
+        (&["--view", "graph", "--no-diagram"], "--no-diagram"),
+        (&["--view", "both", "-f", "svg"], "-f svg"),
+    ];
+    for (extra, option) in cases {
+        let mut args = vec!["derive", file];
+        args.extend_from_slice(extra);
+        let output = run(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{extra:?} wrote output");
+        assert!(stderr.contains(option), "{extra:?}: {stderr}");
+    }
+    // The layer view keeps every one of them.
+    for extra in [
+        &["--carry", "rounded"][..],
+        &["--form", "matrix"],
+        &["--no-diagram"],
+    ] {
+        let mut args = vec!["derive", file];
+        args.extend_from_slice(extra);
+        stdout(&run(&args));
+    }
+}
+
+#[test]
+fn the_json_labels_are_the_plain_names_and_a_given_value_has_no_gradient() {
+    let graph = &view_json("examples/article.nn")["graph"];
+    let nodes = graph["nodes"].as_array().unwrap();
+    let labels: Vec<&str> = nodes.iter().filter_map(|n| n["label"].as_str()).collect();
+    for name in [
+        "w_11^(1) x_1",
+        "w_12^(2) z_2^(1)",
+        "a_1^(1)",
+        "E_1",
+        "E_2",
+        "E",
+    ] {
+        assert!(
+            labels.contains(&name),
+            "no node labelled {name}: {labels:?}"
+        );
+    }
+    for label in &labels {
+        assert!(
+            !label.contains(['(', '{']) || label.contains("^("),
+            "not a plain name: {label}"
+        );
+        assert!(!label.starts_with('('), "an S-expression: {label}");
+    }
+    for node in nodes {
+        let data = node["op"] == "data";
+        assert_eq!(node["gradient"].is_null(), data, "{node}");
+    }
+}
+
+#[test]
+fn the_svg_and_the_tikz_picture_label_the_nodes_alike() {
+    let svg = view("examples/article.nn", &["-f", "svg"]);
+    let tikz = view("examples/article.nn", &["-f", "latex"]);
+    let node = |label: &str| format!("{{${label}$}};");
+    // The identity output's nodes are o in both, the hidden sigmoid's h.
+    assert_eq!(tikz.matches(&node("o")).count(), 2, "{tikz}");
+    assert_eq!(
+        svg.matches("dominant-baseline=\"central\">o</text>")
+            .count(),
+        2
+    );
+    assert_eq!(
+        svg.matches("dominant-baseline=\"central\">h</text>")
+            .count(),
+        2
+    );
+    // The loss parts are E_1 and E_2 in both, in italic as math sets a letter.
+    for k in ["1", "2"] {
+        assert!(tikz.contains(&node(&format!("E_{{{k}}}"))), "{tikz}");
+        let part = format!(
+            "font-style=\"italic\"><tspan font-style=\"italic\">E</tspan><tspan dy=\"4\" \
+             font-size=\"9\">{k}</tspan></text>"
+        );
+        assert!(svg.contains(&part), "no E_{k} node in the SVG");
+    }
+}
+
+#[test]
+fn a_one_sample_file_of_several_steps_is_said_in_plain_words_and_a_bias_row_says_bias() {
+    let article = std::fs::read_to_string("examples/article.nn")
+        .unwrap()
+        .replace("sgd lr = 0.1 ", "sgd lr = 0.1, steps = 2 ");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), article).unwrap();
+    let latex = view(file.path().to_str().unwrap(), &["-f", "latex"]);
+    assert!(
+        latex.contains("The file has 1 sample and 2 steps"),
+        "{latex}"
+    );
+    assert!(!latex.contains("(s)"), "{latex}");
+    assert!(!latex.contains("sums them over the samples"), "{latex}");
+    let several = view("examples/softmax.nn", &["-f", "latex"]);
+    assert!(several.contains("samples and 2 steps"), "{several}");
+    assert!(several.contains("sums them over the samples"));
+    assert!(several.contains("s gradient of the bias"));
+    let ja = view("examples/softmax.nn", &["-f", "latex", "--lang", "ja"]);
+    assert!(ja.contains("層ごとの計算のバイアスの勾配"));
 }
