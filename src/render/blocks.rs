@@ -7,7 +7,7 @@ use std::sync::{mpsc, Mutex};
 
 use rayon::prelude::*;
 
-use super::layout::{Env, Flavor, Form, Layout};
+use super::layout::{Env, Form, Layout};
 use super::pending::{marker, Pending};
 use super::templates::Engine;
 use super::views::{BlockView, ChainView};
@@ -97,10 +97,7 @@ impl<'a> Views<'a> {
             (false, Env::Eqnarray) => Environment::Eqnarray,
             (false, Env::Align) => Environment::Align,
         };
-        let (math_open, math_close) = match layout.flavor {
-            Flavor::Qiita => ("```math", "```"),
-            Flavor::Zenn | Flavor::Github => ("$$", "$$"),
-        };
+        let (math_open, math_close) = layout.flavor.math_fences();
         let chain_layout = if engine.builtin_chain {
             ChainLayout::Builtin
         } else {

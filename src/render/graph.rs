@@ -352,10 +352,7 @@ pub fn markdown(
     figure: Option<&str>,
 ) -> String {
     let w = words(tongue);
-    let (open, close) = match flavor {
-        Flavor::Qiita => ("```math", "```"),
-        Flavor::Zenn | Flavor::Github => ("$$", "$$"),
-    };
+    let (open, close) = flavor.math_fences();
     let block = |rows: &[String]| format!("{open}\n{}\n{close}\n", aligned(rows));
     let mut out = format!(
         "## {}\n\n${}$\n\n",
@@ -401,10 +398,7 @@ pub fn network_markdown(
     figure: Option<&str>,
 ) -> String {
     let w = words(tongue);
-    let (open, close) = match flavor {
-        Flavor::Qiita => ("```math", "```"),
-        Flavor::Zenn | Flavor::Github => ("$$", "$$"),
-    };
+    let (open, close) = flavor.math_fences();
     let block = |rows: &[String]| format!("{open}\n{}\n{close}\n", aligned(rows));
     let mut out = format!(
         "## {}\n\n{}\n\n",

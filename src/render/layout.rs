@@ -68,6 +68,16 @@ pub enum Flavor {
     Github,
 }
 
+impl Flavor {
+    /// What opens and closes a display math block.
+    pub fn math_fences(self) -> (&'static str, &'static str) {
+        match self {
+            Flavor::Qiita => ("```math", "```"),
+            Flavor::Zenn | Flavor::Github => ("$$", "$$"),
+        }
+    }
+}
+
 /// Which view of the training step `derive` writes (issue 17).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum View {
