@@ -367,14 +367,19 @@ fn a_network_the_view_cannot_draw_is_refused_at_its_statement() {
     let big = dir.path().join("big.nn");
     let text = stdout(&run(&["gen", "--sizes", "50,41"]));
     std::fs::write(&big, text).unwrap();
-    let output = run(&["derive", &big.to_string_lossy(), "--view", "graph"]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let big = big.to_string_lossy().into_owned();
+    let output = run(&["derive", &big, "--view", "graph"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).replace(&big, "too_many_weights.nn");
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("at most 2000 weights") && stderr.contains("has 2050"),
         "{stderr}"
     );
-    assert!(stderr.contains("big.nn:"), "not located: {stderr}");
+    assert!(
+        stderr.contains("--> too_many_weights.nn:"),
+        "not located: {stderr}"
+    );
+    insta::assert_snapshot!("view_refused_too_many_weights", stderr);
 }
 
 #[test]
