@@ -415,6 +415,8 @@ pub struct NetworkPage<'a> {
     pub drawn: &'a Worked,
     /// Plain-text sentences: the first sample only, the nodes left out of the picture.
     pub notes: &'a [String],
+    /// The file's title, a heading above the graph's (none after the layer view).
+    pub title: Option<&'a str>,
 }
 
 /// How many chains a block of forward rows holds, so that no block is taller than a page.
@@ -432,10 +434,13 @@ pub fn network_body(
     let w = words(tongue);
     let name = env.name();
     let mut out = String::new();
+    out.push_str("% backprop-tex derive --view graph: this body needs \\usepackage{amsmath}, \\usepackage{tikz} and \\allowdisplaybreaks\n");
+    if let Some(title) = page.title {
+        let _ = writeln!(out, "\\section*{{{}}}", escape_text(title));
+    }
     let _ = writeln!(
         out,
-        "% backprop-tex derive --view graph: this body needs \\usepackage{{amsmath}}, \\usepackage{{tikz}} and \\allowdisplaybreaks\n\
-         \\section*{{{}}}\n{}\n",
+        "\\section*{{{}}}\n{}\n",
         escape_text(w.graph),
         escape_text(crate::graph::network_words(tongue).intro)
     );

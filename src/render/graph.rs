@@ -400,7 +400,11 @@ pub fn network_markdown(
     let w = words(tongue);
     let (open, close) = flavor.math_fences();
     let block = |rows: &[String]| format!("{open}\n{}\n{close}\n", aligned(rows));
-    let mut out = format!(
+    let mut out = page.title.map_or(String::new(), |title| {
+        format!("# {}\n\n", crate::latex::escape_markdown(title))
+    });
+    let _ = write!(
+        out,
         "## {}\n\n{}\n\n",
         w.graph,
         crate::latex::escape_markdown(crate::graph::network_words(tongue).intro)

@@ -21,6 +21,8 @@ pub struct GraphView {
     pub worked: Worked,
     pub drawn: Worked,
     pub notes: Vec<String>,
+    /// The file's title, shown above the graph where the view stands alone.
+    pub title: Option<String>,
     printer: Printer,
     tongue: Tongue,
 }
@@ -69,6 +71,7 @@ impl GraphView {
             worked,
             drawn: picture.worked,
             notes,
+            title: network.title.clone(),
             printer,
             tongue,
         })
@@ -79,6 +82,7 @@ impl GraphView {
             worked: &self.worked,
             drawn: &self.drawn,
             notes: &self.notes,
+            title: self.title.as_deref(),
         }
     }
 
@@ -143,8 +147,12 @@ pub fn render_view(
     figures: (Option<&str>, Option<&str>),
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let view = GraphView::new(derivation, layout.lang)?;
+    let mut view = GraphView::new(derivation, layout.lang)?;
     let both = layout.view == View::Both;
+    if both {
+        // The layer view before it has the title already.
+        view.title = None;
+    }
     let layer_view = Layout {
         view: View::Layers,
         ..*layout

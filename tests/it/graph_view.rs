@@ -513,3 +513,17 @@ fn a_one_sample_file_of_several_steps_is_said_in_plain_words_and_a_bias_row_says
     let ja = view("examples/softmax.nn", &["-f", "latex", "--lang", "ja"]);
     assert!(ja.contains("層ごとの計算のバイアスの勾配"));
 }
+
+#[test]
+fn the_graph_view_shows_the_files_title_once() {
+    let title = "Backpropagation by hand: a 3-2-2 network";
+    let latex = view("examples/article.nn", &[]);
+    assert!(latex.contains(&format!("\\section*{{{title}}}")), "{latex}");
+    let markdown = view("examples/article.nn", &["-f", "markdown"]);
+    assert!(markdown.starts_with(&format!("# {title}\n")), "{markdown}");
+    // After the layer view, which has it already, not again.
+    for format in ["document", "markdown"] {
+        let both = crate::support::derive("examples/article.nn", &["--view", "both", "-f", format]);
+        assert_eq!(both.matches(title).count(), 1, "{format}: {both}");
+    }
+}
