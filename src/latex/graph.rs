@@ -383,14 +383,7 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment
         escape_text(w.backward),
         escape_text(w.backward_intro)
     );
-    for back in backward_rows(worked, printer, tongue, env) {
-        let _ = writeln!(
-            out,
-            "\\noindent {}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
-            escape_text(&back.note),
-            back.row
-        );
-    }
+    write_backward(&mut out, backward_rows(worked, printer, tongue, env), env);
     out
 }
 
@@ -472,7 +465,18 @@ pub fn network_body(
         escape_text(w.backward),
         escape_text(crate::graph::network_words(tongue).backward_intro)
     );
-    for back in backward_rows(page.worked, printer, tongue, env) {
+    write_backward(
+        &mut out,
+        backward_rows(page.worked, printer, tongue, env),
+        env,
+    );
+    out
+}
+
+/// The backward rows, each its note then its chain in `env`'s starred environment.
+fn write_backward(out: &mut String, rows: Vec<BackRow>, env: Environment) {
+    let name = env.name();
+    for back in rows {
         let _ = writeln!(
             out,
             "\\noindent {}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
@@ -480,7 +484,6 @@ pub fn network_body(
             back.row
         );
     }
-    out
 }
 
 /// A whole document around [`network_body`]: pdflatex in English, lualatex in Japanese.
