@@ -520,22 +520,14 @@ where
             return error.exit_code();
         }
     };
-    if let Command::Derive(args) = &cli.command {
-        if args.format == FormatArg::Svg && args.no_diagram {
-            use clap::CommandFactory;
-            let error = Cli::command().error(
-                clap::error::ErrorKind::ArgumentConflict,
-                "`-f svg` writes the drawing alone, so `--no-diagram` would leave nothing",
-            );
-            let _ = error.print();
-            return error.exit_code();
-        }
-        if let Some(message) = view_conflict(args) {
-            use clap::CommandFactory;
-            let error = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message);
-            let _ = error.print();
-            return error.exit_code();
-        }
+    if let Some(message) = match &cli.command {
+        Command::Derive(args) => derive_conflict(args),
+        _ => None,
+    } {
+        use clap::CommandFactory;
+        let error = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message);
+        let _ = error.print();
+        return error.exit_code();
     }
     let mut source = None;
     let result = match cli.command {
@@ -547,20 +539,7 @@ where
             Ok(false) => return 3,
             Err(error) => Err(error),
         },
-        Command::Graph(args) => crate::commands::graph::run(
-            &args.formula,
-            &args.at,
-            &crate::commands::graph::GraphSettings {
-                format: args.format.into(),
-                lang: args.lang.into(),
-                env: args.env.into(),
-                flavor: args.flavor.into(),
-                digits: args.digits,
-                rounding: args.rounding.into(),
-                output: args.output.as_deref(),
-            },
-            &mut source,
-        ),
+        Command::Graph(args) => graph(&args, &mut source),
         Command::Gen(args) => {
             let limits = args.limits.limits();
             crate::commands::gen::generate(&args.sizes, &args.acts, args.bias, args.seed, &limits)
@@ -703,13 +682,18 @@ fn derive_view(args: &DeriveArgs, text: &str, settings: &crate::Settings) -> Res
     })
 }
 
-/// The options the graph view has nothing to do with, refused (exit 2) rather than ignored:
-/// its rows carry exact values from node to node, it is not templated, it has no matrix
-/// form, its document is its drawing, and `-f svg` writes one drawing, not two.
-fn view_conflict(args: &DeriveArgs) -> Option<&'static str> {
+/// The options `derive` refuses together (exit 2) rather than ignore one: `-f svg` is the
+/// drawing alone; the graph view's rows carry exact values from node to node, it is not
+/// templated, it has no matrix form, its document is its drawing, and `-f svg` writes one
+/// drawing, not two.
+fn derive_conflict(args: &DeriveArgs) -> Option<&'static str> {
     let graph = args.view == ViewArg::Graph;
     let any = args.view != ViewArg::Layers;
     let conflicts = [
+        (
+            args.format == FormatArg::Svg && args.no_diagram,
+            "`-f svg` writes the drawing alone, so `--no-diagram` would leave nothing",
+        ),
         (
             any && matches!(args.carry, CarryArg::Rounded),
             "`--carry rounded` is for the layer view: the graph view carries each node's exact \
@@ -808,6 +792,19 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
             path: String::new(),
             source,
         })
+}
+
+fn graph(args: &GraphArgs, source: &mut Option<Source>) -> Result<(), Error> {
+    let settings = crate::commands::graph::GraphSettings {
+        format: args.format.into(),
+        lang: args.lang.into(),
+        env: args.env.into(),
+        flavor: args.flavor.into(),
+        digits: args.digits,
+        rounding: args.rounding.into(),
+        output: args.output.as_deref(),
+    };
+    crate::commands::graph::run(&args.formula, &args.at, &settings, source)
 }
 
 fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {

@@ -68,12 +68,13 @@ impl Builder {
         self.graph.nodes.len() - 1
     }
 
-    /// A given value: an input of E (`Op::Input`) or a datum (`Op::Data`).
-    fn leaf(&mut self, key: String, value: Value, data: bool, name: Expr) -> usize {
-        let key = interned(&key);
+    /// A given value: an input of E (`Op::Input`) or a datum (`Op::Data`), named and looked
+    /// up by its quantity.
+    fn leaf(&mut self, quantity: Symbol, value: Value, data: bool) -> usize {
+        let key = interned(&quantity.to_string());
         self.given.push((key, value));
         let op = if data { Op::Data(key) } else { Op::Input(key) };
-        self.push(op, vec![], name)
+        self.push(op, vec![], sym(quantity))
     }
 }
 
@@ -144,10 +145,7 @@ pub fn from_network(network: &Network) -> Result<Built, Refusal> {
     let mut previous: Vec<usize> = x
         .iter()
         .enumerate()
-        .map(|(j, v)| {
-            let name = sym(Symbol::out(0, at(j)));
-            b.leaf(format!("x{j}"), Value::decimal(*v), true, name)
-        })
+        .map(|(j, v)| b.leaf(Symbol::out(0, at(j)), Value::decimal(*v), true))
         .collect();
     b.path.extend(previous.first());
     let mut sums = Vec::new();
@@ -158,10 +156,7 @@ pub fn from_network(network: &Network) -> Result<Built, Refusal> {
     let targets: Vec<usize> = t
         .iter()
         .enumerate()
-        .map(|(k, v)| {
-            let name = sym(Symbol::target(at(k)));
-            b.leaf(format!("t{k}"), Value::decimal(*v), true, name)
-        })
+        .map(|(k, v)| b.leaf(Symbol::target(at(k)), Value::decimal(*v), true))
         .collect();
     b.path.extend(targets.first());
     // A softmax layer has no activation nodes: Softmax-with-Loss reads its sums.
@@ -195,9 +190,9 @@ impl Builder {
         for (i, row) in layer.weights.iter().enumerate() {
             let mut terms = Vec::with_capacity(row.len() + 1);
             for (j, w) in row.iter().enumerate() {
-                let name = sym(Symbol::weight(number, at(i), at(j)));
-                let key = format!("w{number}_{i}_{j}");
-                let leaf = self.leaf(key, Value::decimal(*w), false, name.clone());
+                let weight = Symbol::weight(number, at(i), at(j));
+                let name = sym(weight.clone());
+                let leaf = self.leaf(weight, Value::decimal(*w), false);
                 let reads = self.graph.nodes[previous[j]].name.clone();
                 let reads = reads.unwrap_or(Expr::int(0));
                 let product = Expr::Mul(vec![name, reads]);
@@ -208,9 +203,7 @@ impl Builder {
                 terms.push(product);
             }
             if let Some(bias) = &layer.bias {
-                let name = sym(Symbol::bias(number, at(i)));
-                let key = format!("b{number}_{i}");
-                let leaf = self.leaf(key, Value::decimal(bias[i]), false, name);
+                let leaf = self.leaf(Symbol::bias(number, at(i)), Value::decimal(bias[i]), false);
                 if i == 0 {
                     self.path.push(leaf);
                 }
@@ -255,7 +248,7 @@ fn loss(
     let mut parts = Vec::with_capacity(outputs.len());
     for (k, (&y, &t)) in outputs.iter().zip(targets).enumerate() {
         let name = match many {
-            true => Expr::Var(interned(&format!("E_{{{}}}", k + 1))),
+            true => sym(Symbol::new(Kind::Loss, 0, &[at(k)])),
             false => e.clone(),
         };
         let node = b.push(Op::Loss, vec![y, t], name);

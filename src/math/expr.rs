@@ -611,15 +611,17 @@ impl fmt::Display for Symbol {
             },
             Kind::Setting(setting) => return write!(f, "{}", setting.plain()),
             Kind::DecayedLoss => return write!(f, "E~"),
-            Kind::Loss => {
+            Kind::Loss if self.indices.is_empty() => {
                 return match self.sample {
                     Some(n) => write!(f, "E[{n}]"),
                     None => write!(f, "E"),
                 }
             }
+            // A loss part, E_k (the graph view's).
+            Kind::Loss => "E",
         };
         write!(f, "{stem}")?;
-        if self.kind != Kind::Target {
+        if !matches!(self.kind, Kind::Target | Kind::Loss) {
             write!(f, "{}", self.layer)?;
         }
         if let Some(sample) = self.sample {

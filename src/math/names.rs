@@ -184,10 +184,8 @@ impl Name {
             Around::Gradient => "dE/d",
         });
         out.push_str(self.letter.plain());
-        // The rate and the loss have no indices to write.
-        if !self.indices.is_empty()
-            && !matches!(self.letter, Letter::Eta | Letter::E | Letter::DecayedE)
-        {
+        // Only a loss part (the graph view's `E_1`) gives the loss indices.
+        if !self.indices.is_empty() {
             out.push('_');
             if matches!(self.letter, Letter::State { bias: true, .. }) {
                 out.push('b');

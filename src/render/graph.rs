@@ -101,18 +101,7 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
         2.0 * MARGIN + columns as f64 * COLUMN,
         2.0 * MARGIN + (rows as f64 - 1.0) * ROW,
     );
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
-         width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
-         font-family=\"'Latin Modern Roman', 'Times New Roman', 'Noto Serif CJK JP', serif\">\n\
-         <title>{}</title>\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" \
-         refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
-         <path d=\"M0,0 L10,5 L0,10 z\" fill=\"#000\"/></marker></defs>\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n",
-        escape(words(tongue).graph),
-        w = px(width),
-        h = px(height)
-    );
+    let mut out = svg_head(width, height, tongue);
     let output = worked.graph.output();
     let (ox, oy) = at(output);
     let end = (ox + COLUMN * 0.6, oy);
@@ -152,29 +141,7 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     let depth = worked.graph.activations.len() as u32;
     for (n, node) in worked.graph.nodes.iter().enumerate() {
         let (x, y) = at(n);
-        let text = match (&names[n], node.op.is_leaf()) {
-            // A network's given value: its letter with its indices and layer set small.
-            (Expr::Sym(s), true) => {
-                let mut text = String::new();
-                super::svg::symbol(&mut text, &symbol_of(s, depth), 13.0);
-                text
-            }
-            // A loss part E_k, as the TikZ picture names it.
-            (Expr::Var(v), _) if node.op == Op::Loss => {
-                let (base, sub) = v.split_once('_').unwrap_or((v, ""));
-                let loss = super::drawing::Symbol {
-                    latex: String::new(),
-                    base,
-                    sub: sub.replace(['{', '}'], ""),
-                    sup: None,
-                };
-                let mut text = String::new();
-                super::svg::symbol(&mut text, &loss, 13.0);
-                text
-            }
-            (_, _) if node.op == Op::Loss => "E".to_string(),
-            _ => escape(&label(node, &names[n], printer, depth)),
-        };
+        let text = node_text(node, &names[n], printer, depth);
         // Letters are italic, as in the TikZ picture's math; signs upright.
         let italic = matches!(node.op, Op::Input(_) | Op::Data(_) | Op::Loss);
         let _ = writeln!(
@@ -192,6 +159,36 @@ pub fn svg(worked: &Worked, printer: &Printer, tongue: Tongue) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// What a node's circle holds: a network's given value or loss part E_k its letter with the
+/// indices and layer set small, as the TikZ picture names it; any other node its label.
+fn node_text(node: &crate::graph::Node, name: &Expr, printer: &Printer, depth: u32) -> String {
+    match name {
+        Expr::Sym(s) if node.op.is_leaf() || (node.op == Op::Loss && !s.indices.is_empty()) => {
+            let mut text = String::new();
+            super::svg::symbol(&mut text, &symbol_of(s, depth), 13.0);
+            text
+        }
+        _ if node.op == Op::Loss => "E".to_string(),
+        _ => escape(&label(node, name, printer, depth)),
+    }
+}
+
+/// The SVG document's start: its size, title, arrowhead and white ground.
+fn svg_head(width: f64, height: f64, tongue: Tongue) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
+         width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
+         font-family=\"'Latin Modern Roman', 'Times New Roman', 'Noto Serif CJK JP', serif\">\n\
+         <title>{}</title>\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" \
+         refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
+         <path d=\"M0,0 L10,5 L0,10 z\" fill=\"#000\"/></marker></defs>\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n",
+        escape(words(tongue).graph),
+        w = px(width),
+        h = px(height)
+    )
 }
 
 /// A value rounded to the printer's digits, as text: `−1.5×10^-7` as `−1.5e−7`.
@@ -298,7 +295,7 @@ fn json_label(node: &crate::graph::Node, name: &Expr, printer: &Printer) -> Stri
 }
 
 /// A network node's name in plain text: a product its factors side by side
-/// (`w_11^(1) x_1`), a loss part `E_1` (its LaTeX name `E_{1}` without the braces).
+/// (`w_11^(1) x_1`); any other as the printer names it (a loss part `E_1`).
 fn plain_name(name: &Expr, printer: &Printer) -> String {
     match name {
         Expr::Mul(factors) => factors
@@ -306,7 +303,6 @@ fn plain_name(name: &Expr, printer: &Printer) -> String {
             .map(|f| printer.plain(f))
             .collect::<Vec<_>>()
             .join(" "),
-        Expr::Var(v) => v.replace(['{', '}'], ""),
         other => printer.plain(other),
     }
 }

@@ -483,7 +483,7 @@ fn the_svg_and_the_tikz_picture_label_the_nodes_alike() {
     );
     // The loss parts are E_1 and E_2 in both, in italic as math sets a letter.
     for k in ["1", "2"] {
-        assert!(tikz.contains(&node(&format!("E_{{{k}}}"))), "{tikz}");
+        assert!(tikz.contains(&node(&format!("E_{k}"))), "{tikz}");
         let part = format!(
             "font-style=\"italic\"><tspan font-style=\"italic\">E</tspan><tspan dy=\"4\" \
              font-size=\"9\">{k}</tspan></text>"
