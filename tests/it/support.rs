@@ -308,6 +308,13 @@ pub(crate) fn compiles(engine: &str, tex: &str) -> Result<(), String> {
         .map_err(String::clone)
 }
 
+/// The overfull boxes of `tex` compiled with `engine` (a compile failure fails the test).
+pub(crate) fn overfull_boxes(engine: &str, tex: &str) -> usize {
+    let dir = compile_in(engine, tex).unwrap_or_else(|log| panic!("{engine} failed:\n{log}"));
+    let log = std::fs::read_to_string(dir.path().join("doc.log")).unwrap();
+    log.matches("Overfull").count()
+}
+
 /// Runs `jobs` on as many threads as there are cores; the failures.
 pub(crate) fn in_parallel<T: Send>(
     jobs: Vec<T>,
