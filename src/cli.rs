@@ -496,6 +496,21 @@ fn parse_tolerance(text: &str) -> Result<f64, String> {
     }
 }
 
+/// The graph's settings from the options `graph` and `derive --view graph` share by name.
+macro_rules! graph_settings {
+    ($args:expr) => {
+        crate::commands::graph::GraphSettings {
+            format: $args.format.into(),
+            lang: $args.lang.into(),
+            env: $args.env.into(),
+            flavor: $args.flavor.into(),
+            digits: $args.digits,
+            rounding: $args.rounding.into(),
+            output: $args.output.as_deref(),
+        }
+    };
+}
+
 /// Runs the command line and returns the exit status: 0 success, 1 bad input, 2 usage, 3 when
 /// `grade` finds answers that are not correct.
 pub fn run<I, T>(args: I) -> i32
@@ -751,15 +766,7 @@ fn derive_graph(
     }
     crate::commands::graph::write(
         worked,
-        &crate::commands::graph::GraphSettings {
-            format: args.format.into(),
-            lang: args.lang.into(),
-            env: args.env.into(),
-            flavor: args.flavor.into(),
-            digits: args.digits,
-            rounding: args.rounding.into(),
-            output: args.output.as_deref(),
-        },
+        &graph_settings!(args),
     )
 }
 
@@ -795,15 +802,7 @@ fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Error> {
 }
 
 fn graph(args: &GraphArgs, source: &mut Option<Source>) -> Result<(), Error> {
-    let settings = crate::commands::graph::GraphSettings {
-        format: args.format.into(),
-        lang: args.lang.into(),
-        env: args.env.into(),
-        flavor: args.flavor.into(),
-        digits: args.digits,
-        rounding: args.rounding.into(),
-        output: args.output.as_deref(),
-    };
+    let settings = graph_settings!(args);
     crate::commands::graph::run(&args.formula, &args.at, &settings, source)
 }
 
