@@ -764,10 +764,7 @@ fn derive_graph(
             span,
         });
     }
-    crate::commands::graph::write(
-        worked,
-        &graph_settings!(args),
-    )
+    crate::commands::graph::write(worked, &graph_settings!(args))
 }
 
 /// The drawing beside a Markdown post: `post.md` → `post-network.svg`, in the same directory.

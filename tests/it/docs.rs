@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::{compiles, root, run_with};
+use crate::support::{compiles, in_parallel, root, run_with};
 
 /// README.md and the pages of docs/.
 fn markdown_files() -> Vec<PathBuf> {
@@ -79,52 +79,65 @@ fn commands_in(markdown: &str) -> Vec<String> {
 /// `nn` block), and a `pdflatex`/`lualatex` after `&&` compiles what it wrote.
 #[test]
 fn every_command_in_the_docs_runs_as_written() {
-    let mut count = 0;
+    let mut commands = Vec::new();
     for file in markdown_files() {
         let page = std::fs::read_to_string(&file).unwrap();
         for line in commands_in(&page) {
-            let dir = tempfile::tempdir().unwrap();
-            let examples = dir.path().join("examples");
-            std::fs::create_dir(&examples).unwrap();
-            for example in crate::support::examples() {
-                std::fs::copy(root().join(&example), dir.path().join(&example)).unwrap();
-            }
-            let mut parts = line.split(" && ");
-            let words = shell_words(parts.next().unwrap());
-            let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
-            for arg in &args {
-                let named = dir.path().join(arg);
-                if arg.ends_with(".nn") && !named.exists() {
-                    let block = nn_blocks(&page).into_iter().next().expect("an nn block");
-                    std::fs::write(named, block).unwrap();
-                }
-            }
-            let output = Command::new(env!("CARGO_BIN_EXE_backprop-tex"))
-                .args(&args)
-                .current_dir(dir.path())
-                .output()
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "{}: {line}\n{}",
-                file.display(),
-                String::from_utf8_lossy(&output.stderr)
-            );
-            for then in parts {
-                let mut words = then.split_whitespace();
-                let (engine, tex) = (words.next().unwrap(), words.next().unwrap());
-                if crate::support::tool_available_for(engine, "compiling what a command wrote") {
-                    let tex = std::fs::read_to_string(dir.path().join(tex)).unwrap();
-                    compiles(engine, &tex).unwrap_or_else(|log| panic!("{line}:\n{log}"));
-                }
-            }
-            count += 1;
+            let block = nn_blocks(&page).into_iter().next();
+            commands.push((file.clone(), line, block));
         }
     }
     assert!(
-        count >= 6,
-        "only {count} commands found in docs/ and README.md"
+        commands.len() >= 6,
+        "only {} commands found in docs/ and README.md",
+        commands.len()
     );
+    // As many commands at a time as there are cores, each in a directory of its own.
+    let failures = in_parallel(commands, |(file, line, block)| {
+        match run_as_written(&line, block.as_deref()) {
+            Ok(()) => Vec::new(),
+            Err(failure) => vec![format!("{}: {line}\n{failure}", file.display())],
+        }
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Runs a docs page's command `line` in a directory holding the examples (and the page's
+/// first `.nn` block under any `.nn` name the line gives that is not one), then compiles
+/// what a `&& pdflatex file.tex` after it names.
+fn run_as_written(line: &str, block: Option<&str>) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = dir.path().join("examples");
+    std::fs::create_dir(&examples).unwrap();
+    for example in crate::support::examples() {
+        std::fs::copy(root().join(&example), dir.path().join(&example)).unwrap();
+    }
+    let mut parts = line.split(" && ");
+    let words = shell_words(parts.next().unwrap());
+    let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+    for arg in &args {
+        let named = dir.path().join(arg);
+        if arg.ends_with(".nn") && !named.exists() {
+            std::fs::write(named, block.expect("an nn block")).unwrap();
+        }
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_backprop-tex"))
+        .args(&args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    for then in parts {
+        let mut words = then.split_whitespace();
+        let (engine, tex) = (words.next().unwrap(), words.next().unwrap());
+        if crate::support::tool_available_for(engine, "compiling what a command wrote") {
+            let tex = std::fs::read_to_string(dir.path().join(tex)).unwrap();
+            compiles(engine, &tex)?;
+        }
+    }
+    Ok(())
 }
 
 /// A command line's words as a shell splits them: at spaces, but for those inside double

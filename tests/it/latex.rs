@@ -10,8 +10,8 @@ mod optimizers;
 mod readable;
 
 use crate::support::{
-    compiled, compiles, derive, examples, full_matrix, in_parallel, pdf_text, run_with, stdout,
-    subset, tex_available, tool_available, ARTICLE,
+    compiled, compiles, derive, examples, full_matrix, in_parallel, languages, pdf_text, run_with,
+    stdout, subset, tex_available, tool_available, ARTICLE,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ fn the_article_with_dropout_derives_z_tilde_and_its_factor_in_delta() {
     ] {
         assert!(latex.contains(row), "{row}");
     }
-    for (lang, engine) in [("en", "pdflatex"), ("ja", "lualatex")] {
+    for (lang, engine) in languages() {
         if !tex_available(engine) {
             continue;
         }

@@ -219,6 +219,18 @@ pub(crate) fn skipped(reason: &str) {
     note("skipped", reason);
 }
 
+/// The languages a test compiles one document in, with their engines: English (pdflatex)
+/// and Japanese (lualatex) with the full matrix; English alone in a plain run, which says so
+/// (a Japanese document takes lualatex seconds).
+pub(crate) fn languages() -> Vec<(&'static str, &'static str)> {
+    if full_matrix() {
+        vec![("en", "pdflatex"), ("ja", "lualatex")]
+    } else {
+        subset("English only, not Japanese");
+        vec![("en", "pdflatex")]
+    }
+}
+
 /// Says that the running test ran a subset of its matrix, which one, and how to run it all.
 pub(crate) fn subset(what: &str) {
     note("subset", &format!("{what} (BACKPROP_TEX_FULL=1 runs all)"));
