@@ -314,6 +314,9 @@ struct GradeArgs {
     /// it with lualatex). Names and JSON stay as they are.
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     lang: LangArg,
+    /// The LaTeX environment of the marked solution's rows (with `--format latex`).
+    #[arg(long, value_enum, default_value_t = EnvArg::Eqnarray)]
+    env: EnvArg,
     #[command(flatten)]
     limits: LimitArgs,
     #[command(flatten)]
@@ -931,7 +934,7 @@ fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
             value.push('\n');
             value
         }
-        GradeFormatArg::Latex => grade::latex(&grader, &class, args.lang.into()),
+        GradeFormatArg::Latex => grade::latex(&grader, &class, args.lang.into(), args.env.into()),
     };
     if let Some(path) = &args.csv {
         let marks = grade::csv(&grader, &class);

@@ -6,7 +6,7 @@
 
 use serde_json::Value as Json;
 
-use crate::support::{compile_in, run, stdout, tex_available, Rng};
+use crate::support::{overfull_boxes, run, stdout, tex_available, Rng};
 
 fn graph(formula: &str, at: &str, extra: &[&str]) -> String {
     let mut args = vec!["graph", formula, "--at", at];
@@ -348,13 +348,6 @@ fn random_formulas_agree_with_finite_differences_and_an_independent_autodiff() {
         checked += 1;
     }
     assert!(checked >= 30, "only {checked} formulas checked");
-}
-
-/// The log of a compiled document, from the directory `compile_in` leaves.
-fn overfull_boxes(engine: &str, tex: &str) -> usize {
-    let dir = compile_in(engine, tex).unwrap_or_else(|log| panic!("{engine} failed:\n{log}"));
-    let log = std::fs::read_to_string(dir.path().join("doc.log")).unwrap();
-    log.matches("Overfull").count()
 }
 
 #[test]

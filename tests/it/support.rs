@@ -190,6 +190,13 @@ pub(crate) fn compile_in(engine: &str, tex: &str) -> Result<tempfile::TempDir, S
     Err(error)
 }
 
+/// The overfull boxes `engine` reports compiling `tex` (a line run off the page, a row too tall).
+pub(crate) fn overfull_boxes(engine: &str, tex: &str) -> usize {
+    let dir = compile_in(engine, tex).unwrap_or_else(|log| panic!("{engine} failed:\n{log}"));
+    let log = std::fs::read_to_string(dir.path().join("doc.log")).unwrap();
+    log.matches("Overfull").count()
+}
+
 /// Whether the full matrices run: `BACKPROP_TEX_FULL=1` (`.ci/run` sets it, with `CI`). Without
 /// it the tests that compile many documents or check many networks run a representative
 /// subset, and say so.
