@@ -1137,3 +1137,35 @@ fn the_marked_solution_is_fitted_to_the_page_as_derive_is_without_overfull_boxes
         );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_sheet_refuses_the_reports_options_instead_of_ignoring_them() {
+    // The sheet is always the answer file's text: `-f json` wrote it as text, silently.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sheet.txt").display().to_string();
+    let csv = dir.path().join("marks.csv").display().to_string();
+    for (option, extra) in [
+        ("--format", vec!["-f", "json"]),
+        ("--format", vec!["--format", "latex"]),
+        ("--env", vec!["--env", "align"]),
+        ("--csv", vec!["--csv", csv.as_str()]),
+    ] {
+        let mut args = vec!["grade", ARTICLE, "--sheet", "-o", out.as_str()];
+        args.extend(extra);
+        let refused = run(&args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot be used with") && stderr.contains(option),
+            "{args:?}: {stderr}"
+        );
+        assert!(!Path::new(&out).exists() && !Path::new(&csv).exists());
+    }
+    // The sheet's own options still apply: the language of its comments.
+    assert_eq!(
+        run(&["grade", ARTICLE, "--sheet", "--lang", "ja"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
