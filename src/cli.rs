@@ -287,7 +287,9 @@ struct GradeArgs {
     /// Answer files, one `NAME = value` a line (`grade FILE --sheet` writes a blank one).
     #[arg(required_unless_present = "sheet", conflicts_with = "sheet")]
     answers: Vec<PathBuf>,
-    /// Write a blank answer file listing every name in the order of the derivation.
+    /// Write a blank answer file listing every name in the order of the derivation: always
+    /// the answer file's text (the report's options `--format`, `--env` and `--csv` are
+    /// refused with it).
     #[arg(long)]
     sheet: bool,
     /// Which carried values make an answer correct at the digits written: the true values
@@ -296,10 +298,10 @@ struct GradeArgs {
     carry: GradeCarryArg,
     /// The report: readable text, JSON (one object per answer), or a marked worked solution
     /// in LaTeX.
-    #[arg(short, long, value_enum, default_value_t = GradeFormatArg::Text)]
+    #[arg(short, long, value_enum, default_value_t = GradeFormatArg::Text, conflicts_with = "sheet")]
     format: GradeFormatArg,
     /// Also write the class's marks as CSV: one row per answer file, one column per name.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "sheet")]
     csv: Option<PathBuf>,
     /// Write the report (or the sheet) to this file instead of standard output.
     #[arg(short, long)]
@@ -314,6 +316,9 @@ struct GradeArgs {
     /// it with lualatex). Names and JSON stay as they are.
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     lang: LangArg,
+    /// The LaTeX environment of the marked solution's rows (with `--format latex`).
+    #[arg(long, value_enum, default_value_t = EnvArg::Eqnarray, conflicts_with = "sheet")]
+    env: EnvArg,
     #[command(flatten)]
     limits: LimitArgs,
     #[command(flatten)]
@@ -927,7 +932,7 @@ fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
             value.push('\n');
             value
         }
-        GradeFormatArg::Latex => grade::latex(&grader, &class, args.lang.into()),
+        GradeFormatArg::Latex => grade::latex(&grader, &class, args.lang.into(), args.env.into()),
     };
     if let Some(path) = &args.csv {
         let marks = grade::csv(&grader, &class);

@@ -1,10 +1,12 @@
 //! The marked worked solution `grade --format latex` writes for a teacher to hand back: each
 //! answered quantity's worked chain, and under it the student's number, struck through where
-//! it is wrong and set beside the right one. The strike is the document's own `\struck` (a
-//! rule over the number's box), so that pdflatex and lualatex set it with no package beyond
-//! amsmath, amssymb and xcolor; in Japanese, with lualatex (luatexja's `ltjsarticle`).
+//! it is wrong and set beside the right one. The rows come fitted as `derive` fits its rows
+//! (`render::Fitter`), so the page is `derive`'s, A4 with 2 cm margins: the width they are
+//! broken to. The strike is the document's own `\struck` (a rule over the number's box), so
+//! that pdflatex and lualatex set it with no package beyond amsmath, amssymb, xcolor and
+//! geometry; in Japanese, with lualatex (luatexja's `ltjsarticle`).
 
-use super::{escape_text, exam, needs_luatexja, Printer};
+use super::{escape_text, needs_luatexja, Environment, Printer};
 use crate::derivation::Chain;
 use crate::math::number::Value;
 
@@ -75,11 +77,12 @@ pub enum Mark {
     },
 }
 
-/// One marked answer: its worked chain, whether it is a parameter after the update, the
-/// student's number in ASCII as written (`0.500`, `-1.41e-3`: read as a number already) and
-/// the mark.
+/// One marked answer: its worked chain, the chain's rows as fitted to the page (`lhs&rel&body`,
+/// as `derive` sets them), whether it is a parameter after the update, the student's number in
+/// ASCII as written (`0.500`, `-1.41e-3`: read as a number already) and the mark.
 pub struct Marked<'a> {
     pub chain: &'a Chain,
+    pub rows: String,
     pub after: bool,
     pub given: &'a str,
     pub mark: Mark,
@@ -121,10 +124,11 @@ pub fn name(printer: &Printer, chain: &Chain, after: bool, language: Language) -
     }
 }
 
-/// One answer file's marked solution: a section titled `title`, the summary, every answer.
+/// One answer file's marked solution: a section titled `title`, the summary, every answer
+/// (its rows a block of `env` of their own).
 pub fn section(
     printer: &Printer,
-    language: Language,
+    (language, env): (Language, Environment),
     title: &str,
     summary: &str,
     rows: &[Marked],
@@ -136,8 +140,11 @@ pub fn section(
         escape_text(summary)
     );
     for row in rows {
-        out.push_str(&exam::chain(printer, row.chain));
-        out.push('\n');
+        let env = env.name();
+        out.push_str(&format!(
+            "\\begin{{{env}*}}\n{}\n\\end{{{env}*}}\n",
+            row.rows
+        ));
         let given = written(row.given);
         let name = name(printer, row.chain, row.after, language);
         let line = match &row.mark {
@@ -176,17 +183,22 @@ pub fn document(language: Language, title: &str, sections: &[String]) -> String 
     let mut out = String::from(match language {
         Language::En if japanese => {
             "% Japanese text: compile with lualatex (luatexja), not pdflatex.\n\
-             \\documentclass{article}\n\\usepackage{luatexja}\n"
+             \\documentclass[a4paper,11pt]{article}\n\\usepackage{luatexja}\n\\usepackage{lmodern}\n"
         }
-        Language::En => "\\documentclass{article}\n",
-        Language::Ja => "\\documentclass{ltjsarticle}\n",
+        Language::En => {
+            "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}\n"
+        }
+        Language::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}\n",
     });
+    // The page `derive`'s documents have, which its rows are fitted to (`fit::LINE`).
     out.push_str(
         "\\usepackage{amsmath,amssymb}\n\\usepackage{xcolor}\n\
+         \\usepackage[margin=2cm]{geometry}\n\\allowdisplaybreaks\n\
          \\newcommand{\\struck}[1]{\\setbox0\\hbox{#1}\\rlap{\\raisebox{0.5ex}{\\rule{\\wd0}{0.6pt}}}\\box0}\n",
     );
+    // A mark's line is mostly formulas, few spaces to stretch: justified, it ran over.
     out.push_str(&format!(
-        "\\title{{{}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n",
+        "\\title{{{}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n\\raggedright\n",
         escape_text(title)
     ));
     for (k, section) in sections.iter().enumerate() {

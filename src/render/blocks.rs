@@ -7,7 +7,7 @@ use std::sync::{mpsc, Mutex};
 
 use rayon::prelude::*;
 
-use super::layout::{Env, Form, Layout};
+use super::layout::{Flavor, Form, Layout};
 use super::pending::{marker, Pending};
 use super::templates::Engine;
 use super::views::{BlockView, ChainView};
@@ -91,11 +91,9 @@ impl<'a> Views<'a> {
         markdown: bool,
         engine: &'a Engine,
     ) -> Self {
-        let network = derivation.network;
         let env = match (markdown, layout.env) {
             (true, _) => Environment::Aligned,
-            (false, Env::Eqnarray) => Environment::Eqnarray,
-            (false, Env::Align) => Environment::Align,
+            (false, env) => env.environment(),
         };
         let (math_open, math_close) = layout.flavor.math_fences();
         let chain_layout = if engine.builtin_chain {
@@ -114,6 +112,18 @@ impl<'a> Views<'a> {
                 error: Mutex::new(None),
             }
         };
+        let mut views = Self::builtin(derivation, env);
+        views.math_open = math_open;
+        views.math_close = math_close;
+        views.form = layout.form;
+        views.layout = chain_layout;
+        views
+    }
+
+    /// Views that lay chains out as the built-in templates do, in `env`, in LaTeX's fences.
+    pub(super) fn builtin(derivation: &'a Derivation, env: Environment) -> Self {
+        let network = derivation.network;
+        let (math_open, math_close) = Flavor::default().math_fences();
         static VIEWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Views {
             id: VIEWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -125,8 +135,8 @@ impl<'a> Views<'a> {
             env,
             math_open,
             math_close,
-            form: layout.form,
-            layout: chain_layout,
+            form: Form::default(),
+            layout: ChainLayout::Builtin,
             pending: Mutex::new(Vec::new()),
         }
     }

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::latex::Environment;
+
 /// The output formats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
@@ -40,6 +42,16 @@ pub enum Env {
     Eqnarray,
     /// amsmath's `align*`.
     Align,
+}
+
+impl Env {
+    /// The printer's environment of a block of rows in LaTeX (Markdown's is `aligned`).
+    pub fn environment(self) -> Environment {
+        match self {
+            Env::Eqnarray => Environment::Eqnarray,
+            Env::Align => Environment::Align,
+        }
+    }
 }
 
 /// Element by element, in matrix form, or both.

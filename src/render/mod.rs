@@ -33,7 +33,7 @@ mod views;
 use std::io::Write;
 use std::path::Path;
 
-use crate::derivation::Derivation;
+use crate::derivation::{Chain, Derivation};
 use crate::error::Error;
 use crate::latex::Printer;
 
@@ -108,6 +108,30 @@ pub fn svg(derivation: &Derivation, lang: Lang) -> String {
     crate::render::drawing::draw(derivation, &printer).map_or_else(String::new, |drawing| {
         crate::render::svg::write(&drawing, lang, derivation.network.title.as_deref())
     })
+}
+
+/// Chains set as `derive` sets its rows in LaTeX, each one a block of `env` of its own: the
+/// rows fitted to the page (broken where too wide or too tall, kept with the row above), for
+/// `grade`'s marked solution, which marks an answer under each.
+pub struct Fitter<'a> {
+    views: blocks::Views<'a>,
+}
+
+impl<'a> Fitter<'a> {
+    pub fn new(derivation: &'a Derivation, env: Env) -> Self {
+        Fitter {
+            views: blocks::Views::builtin(derivation, env.environment()),
+        }
+    }
+
+    /// The rows of `chain` (`lhs&rel&body\\…`), without the environment around them.
+    pub fn rows(&self, chain: &Chain) -> String {
+        let printer = &self.views.printer;
+        let lhs = crate::latex::fit::width(&printer.expr(&chain.lhs));
+        let mut out = String::new();
+        self.views.write_chain(chain, None, lhs, &mut out);
+        out
+    }
 }
 
 /// The Markdown post, its figure linked as `figure` (the SVG file beside it), or, with none,

@@ -486,7 +486,7 @@ fn a_marked_solution_naming_a_japanese_file_loads_luatexja_and_compiles_with_lua
     let latin = file(dir.path(), "yamada.txt", "y_1 = 2.183\n");
     let tex =
         String::from_utf8(run(&["grade", ARTICLE, &latin, "--format", "latex"]).stdout).unwrap();
-    assert!(tex.starts_with("\\documentclass{article}") && !tex.contains("luatexja"));
+    assert!(tex.starts_with("\\documentclass[a4paper,11pt]{article}") && !tex.contains("luatexja"));
 }
 
 /// The code block of `kind` after the first `after` in `page`.
@@ -789,7 +789,10 @@ fn grade_in_japanese_writes_the_report_the_sheet_and_the_marked_solution_in_japa
         "{sheet}"
     );
     let tex = marked(&["grade", ARTICLE, &answers, "--lang", "ja", "-f", "latex"]);
-    assert!(tex.starts_with("\\documentclass{ltjsarticle}"), "{tex}");
+    assert!(
+        tex.starts_with("\\documentclass[a4paper,11pt]{ltjsarticle}"),
+        "{tex}"
+    );
     for words in ["正解", "誤り", "から正しく計算", "（更新後）", "：採点"] {
         assert!(tex.contains(words), "{words}: {tex}");
     }
@@ -1023,4 +1026,146 @@ fn follows_allows_no_more_than_the_rounding_of_the_inputs_as_written() {
     let within = file(dir.path(), "in.txt", "y_1 = 2.2\ny_2 = 0.0\nE = 3.0\n");
     let (_, report) = graded(ARTICLE, &within, &[]);
     assert_eq!(report["answers"][2]["verdict"], "follows", "{report}");
+}
+
+/// An answer file giving every name of `nn`'s sheet: each the right value at four digits, or
+/// (not `right`) with its last digit moved by 3 — wrong, or following from the wrong ones
+/// before it. The right values are the report's own `expected` for a sheet of `1.000`s.
+fn every_answer(dir: &Path, nn: &str, right: bool) -> String {
+    let blank = stdout_of(&["grade", nn, "--sheet"]);
+    let ones: String = blank
+        .lines()
+        .filter(|l| l.ends_with(" ="))
+        .map(|l| format!("{l} 1.000\n"))
+        .collect();
+    let (_, report) = graded(nn, &file(dir, "ones.txt", &ones), &[]);
+    let moved = |value: &str| {
+        let (mantissa, exponent) = value.split_at(value.find('e').unwrap_or(value.len()));
+        let last = mantissa.rfind(|c: char| c.is_ascii_digit()).unwrap();
+        let digit = (mantissa.as_bytes()[last] - b'0' + 3) % 10;
+        format!(
+            "{}{digit}{}{exponent}",
+            &mantissa[..last],
+            &mantissa[last + 1..]
+        )
+    };
+    let answers: String = report["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let expected = a["expected"].as_str().unwrap();
+            let value = if right {
+                expected.into()
+            } else {
+                moved(expected)
+            };
+            format!("{} = {value}\n", a["name"].as_str().unwrap())
+        })
+        .collect();
+    let name = if right { "right.txt" } else { "wrong.txt" };
+    file(dir, name, &answers)
+}
+
+#[test]
+fn the_marked_solution_is_fitted_to_the_page_as_derive_is_without_overfull_boxes() {
+    // Every answer of softmax.nn, deep.nn and a 10-10-10 with biases, all right and all
+    // wrong (most wrong, some following), in English and Japanese, eqnarray and align. Their
+    // rows ran up to 960 pt off the page in `\[ \]`; a plain run compiles one document.
+    let dir = tempfile::tempdir().unwrap();
+    let ten = file(
+        dir.path(),
+        "ten.nn",
+        &stdout_of(&["gen", "--sizes", "10,10,10", "--bias", "--seed", "3"]),
+    );
+    let full = support::full_matrix();
+    let files = if full {
+        vec!["examples/softmax.nn", "examples/deep.nn", ten.as_str()]
+    } else {
+        support::subset("deep.nn's wrong answers in English with eqnarray, of 24 marked documents");
+        vec!["examples/deep.nn"]
+    };
+    let mut documents = Vec::new();
+    for (n, nn) in files.iter().enumerate() {
+        let sub = dir.path().join(n.to_string());
+        std::fs::create_dir(&sub).unwrap();
+        let wrong = every_answer(&sub, nn, false);
+        let answers = if full {
+            vec![every_answer(&sub, nn, true), wrong]
+        } else {
+            vec![wrong]
+        };
+        for answers in &answers {
+            let report = graded(nn, answers, &[]).1;
+            let marks = |verdict: &str| {
+                report["answers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|a| a["verdict"] == verdict)
+                    .count()
+            };
+            assert!(marks("correct") > 100 || marks("wrong") + marks("follows") > 50);
+            for (engine, lang, env) in [
+                ("pdflatex", "en", "eqnarray"),
+                ("pdflatex", "en", "align"),
+                ("lualatex", "ja", "eqnarray"),
+                ("lualatex", "ja", "align"),
+            ]
+            .into_iter()
+            .take(if full { 4 } else { 1 })
+            {
+                let args = [
+                    "grade", nn, answers, "-f", "latex", "--lang", lang, "--env", env,
+                ];
+                let tex = String::from_utf8(run(&args).stdout).unwrap();
+                assert!(tex.contains(&format!("\\begin{{{env}*}}")), "{tex}");
+                documents.push((engine, format!("{nn} {answers} {lang} {env}"), tex));
+            }
+        }
+    }
+    let engines = ["pdflatex", "lualatex"]
+        .map(|e| support::tool_available_for(e, "the marked solutions' compile"));
+    documents.retain(|d| engines[usize::from(d.0 == "lualatex")]);
+    let failures =
+        support::in_parallel(
+            documents,
+            |(engine, what, tex)| match support::overfull_boxes(engine, &tex) {
+                0 => Vec::new(),
+                n => vec![format!("{what}: {n} overfull boxes")],
+            },
+        );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_sheet_refuses_the_reports_options_instead_of_ignoring_them() {
+    // The sheet is always the answer file's text: `-f json` wrote it as text, silently.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sheet.txt").display().to_string();
+    let csv = dir.path().join("marks.csv").display().to_string();
+    for (option, extra) in [
+        ("--format", vec!["-f", "json"]),
+        ("--format", vec!["--format", "latex"]),
+        ("--env", vec!["--env", "align"]),
+        ("--csv", vec!["--csv", csv.as_str()]),
+    ] {
+        let mut args = vec!["grade", ARTICLE, "--sheet", "-o", out.as_str()];
+        args.extend(extra);
+        let refused = run(&args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot be used with") && stderr.contains(option),
+            "{args:?}: {stderr}"
+        );
+        assert!(!Path::new(&out).exists() && !Path::new(&csv).exists());
+    }
+    // The sheet's own options still apply: the language of its comments.
+    assert_eq!(
+        run(&["grade", ARTICLE, "--sheet", "--lang", "ja"])
+            .status
+            .code(),
+        Some(0)
+    );
 }

@@ -8,7 +8,7 @@
 use serde_json::Value as Json;
 
 use crate::support::{
-    compile_in, examples, full_matrix, in_parallel, run, stdout, subset, tool_available_for,
+    examples, full_matrix, in_parallel, overfull_boxes, run, stdout, subset, tool_available_for,
 };
 
 fn view(file: &str, extra: &[&str]) -> String {
@@ -235,12 +235,6 @@ fn a_big_network_is_drawn_as_one_path_and_its_rows_cover_every_node() {
     let ja = view(&path, &["--lang", "ja"]);
     assert!(ja.contains("残りの198個の乗算ノード"));
     assert!(agree(&path) > 400);
-}
-
-fn overfull_boxes(engine: &str, tex: &str) -> usize {
-    let dir = compile_in(engine, tex).unwrap_or_else(|log| panic!("{engine} failed:\n{log}"));
-    let log = std::fs::read_to_string(dir.path().join("doc.log")).unwrap();
-    log.matches("Overfull").count()
 }
 
 #[test]

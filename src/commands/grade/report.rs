@@ -6,7 +6,7 @@ use serde_json::json;
 use super::formula::Plain;
 use super::{Grader, Marked, Row, Verdict};
 use crate::math::number::Value;
-use crate::render::Lang;
+use crate::render::{Env, Fitter, Lang};
 
 /// A verdict in the readable report's language (JSON and CSV keep [`Verdict::word`]).
 fn verdict_word(verdict: Verdict, lang: Lang) -> &'static str {
@@ -312,8 +312,9 @@ pub fn sheet(grader: &Grader, file: &str, lang: Lang) -> String {
     out
 }
 
-/// The marked worked solutions of a class, one section per answer file, as LaTeX.
-pub fn latex(grader: &Grader, class: &[Marked], lang: Lang) -> String {
+/// The marked worked solutions of a class, one section per answer file, as LaTeX: each
+/// answer's rows as `derive` fits them to the page in `env`.
+pub fn latex(grader: &Grader, class: &[Marked], lang: Lang, env: Env) -> String {
     use crate::latex::grade::{document, section, Language, Mark, Marked as Shown};
     use crate::latex::Printer;
     let language = match lang {
@@ -323,6 +324,7 @@ pub fn latex(grader: &Grader, class: &[Marked], lang: Lang) -> String {
     let options = grader.derivation.options;
     let printer = Printer::new(grader.derivation.network.depth(), options.digits)
         .with_rounding(options.rounding);
+    let fitter = Fitter::new(&grader.derivation, env);
     let sections: Vec<String> = class
         .iter()
         .map(|marked| {
@@ -361,6 +363,7 @@ pub fn latex(grader: &Grader, class: &[Marked], lang: Lang) -> String {
                     };
                     Shown {
                         chain: &quantity.chain,
+                        rows: fitter.rows(&quantity.chain),
                         after: quantity.after,
                         given: &row.answer.ascii,
                         mark,
@@ -369,7 +372,7 @@ pub fn latex(grader: &Grader, class: &[Marked], lang: Lang) -> String {
                 .collect();
             section(
                 &printer,
-                language,
+                (language, env.environment()),
                 &marked.file,
                 &summary(marked, lang),
                 &rows,
