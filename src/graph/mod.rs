@@ -138,9 +138,9 @@ pub struct Graph {
     pub formula: Expr,
     /// Where its given values are drawn.
     pub placing: Placing,
-    /// A network's activation per layer (for the words of its activation nodes; none for
-    /// one defined in the file); empty for a formula's graph.
-    pub activations: Vec<Option<crate::math::functions::Builtin>>,
+    /// A network's activation per layer (for the words of its activation nodes, and the
+    /// rows' `h'(a)` evaluated as printed); empty for a formula's graph.
+    pub activations: Vec<std::sync::Arc<crate::math::functions::Activation>>,
 }
 
 /// A graph worked out: each node's value and gradient ∂f/∂node, and every edge.

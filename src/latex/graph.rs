@@ -10,7 +10,10 @@ use crate::graph::{
     activation_kind, bends, label_positions, layout, node_kind, rule_name, words, Op, Tongue,
     Worked,
 };
-use crate::math::expr::{interned, Expr, Func, Kind};
+use crate::math::eval::Env;
+use crate::math::expr::{interned, Expr, Func, Kind, Symbol};
+use crate::math::functions::Activation;
+use crate::math::number::Value;
 
 use super::{escape_text, fit, Environment, Printer};
 
@@ -47,6 +50,20 @@ pub fn node_names(worked: &Worked) -> Vec<Expr> {
         .collect()
 }
 
+/// A network graph's activations, by which a numbers row's `h'(-1.5)` is evaluated as
+/// printed (exactly 0 for ReLU); a formula's graph has none.
+struct Layers<'a>(&'a [std::sync::Arc<Activation>]);
+
+impl Env for Layers<'_> {
+    fn symbol(&self, _: &Symbol) -> Option<Value> {
+        None
+    }
+
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        self.0.get((layer as usize).checked_sub(1)?).map(|a| &**a)
+    }
+}
+
 /// A line of a chain in `env`'s columns: `=&rest` in eqnarray (a line not starting with a
 /// relation in the third column), as it is in the others.
 fn columns(line: &str, env: Environment) -> String {
@@ -63,7 +80,12 @@ fn columns(line: &str, env: Environment) -> String {
 
 /// One chain on one line of an `align`/`aligned` (`lhs &= row = row \approx value`) or an
 /// `eqnarray` (`lhs &=& row = …`).
-fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>, env: Environment) -> String {
+fn chain(
+    printer: &Printer,
+    lhs: &Expr,
+    rows: Vec<Expr>,
+    (env, layers): (Environment, &Layers),
+) -> String {
     let mut kept: Vec<Row> = Vec::new();
     for expr in rows {
         if kept.last().map(|r| &r.expr) != Some(&expr) && &expr != lhs {
@@ -76,7 +98,7 @@ fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>, env: Environment) -> St
     let name = printer.expr(lhs);
     let parts: Vec<String> = kept
         .iter()
-        .zip(printer.relations(&kept))
+        .zip(printer.relations_in(&kept, layers))
         .map(|(row, rel)| format!("{rel} {}", printer.expr(&row.expr)))
         .collect();
     let whole = parts.join(" ");
@@ -125,6 +147,7 @@ fn filled(worked: &Worked, n: usize, formula: &Expr, by: &dyn Fn(usize) -> Expr)
 pub fn forward_rows(worked: &Worked, printer: &Printer, env: Environment) -> Vec<String> {
     let names = node_names(worked);
     let graph = &worked.graph;
+    let layers = Layers(&graph.activations);
     (0..graph.nodes.len())
         .filter(|&n| !graph.nodes[n].op.is_leaf())
         .map(|n| {
@@ -132,7 +155,12 @@ pub fn forward_rows(worked: &Worked, printer: &Printer, env: Environment) -> Vec
             let general = filled(worked, n, &local, &|i| names[i].clone());
             let numbers = filled(worked, n, &local, &|i| Expr::Val(worked.values[i]));
             let value = Expr::Val(worked.values[n]);
-            chain(printer, &names[n], vec![general, numbers, value], env)
+            chain(
+                printer,
+                &names[n],
+                vec![general, numbers, value],
+                (env, &layers),
+            )
         })
         .collect()
 }
@@ -154,6 +182,7 @@ pub fn backward_rows(
     env: Environment,
 ) -> Vec<BackRow> {
     let names = node_names(worked);
+    let layers = Layers(&worked.graph.activations);
     let output = worked.graph.output();
     let f = names[output].clone();
     let mut out = vec![BackRow {
@@ -162,7 +191,7 @@ pub fn backward_rows(
             printer,
             &Expr::partial(f.clone(), f.clone()),
             vec![Expr::Val(worked.gradients[output])],
-            env,
+            (env, &layers),
         ),
     }];
     for n in (0..output).rev() {
@@ -206,7 +235,7 @@ pub fn backward_rows(
                 printer,
                 &lhs,
                 vec![join(general), join(numbers), Expr::Val(worked.gradients[n])],
-                env,
+                (env, &layers),
             ),
         });
     }
@@ -233,8 +262,7 @@ fn kind(worked: &Worked, n: usize, tongue: Tongue) -> &'static str {
                 .graph
                 .activations
                 .get(layer as usize - 1)
-                .copied()
-                .flatten();
+                .and_then(|a| a.builtin);
             activation_kind(builtin, tongue)
         }
         op => node_kind(op, tongue),

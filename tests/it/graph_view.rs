@@ -527,3 +527,63 @@ fn the_graph_view_shows_the_files_title_once() {
         assert_eq!(both.matches(title).count(), 1, "{format}: {both}");
     }
 }
+
+/// A ReLU unit at a < 0 and a sigmoid output with cross-entropy at t = 0: the rows where
+/// exact zeros meet rounded numbers.
+const RELU_AT_NEGATIVE: &str = "input  x = [1, 2]
+target t = [0, 1]
+layer relu
+  W = [[0.5, -1],
+       [0.3, 0.2]]
+layer sigmoid
+  W = [[1, 2],
+       [3, 4]]
+loss cross_entropy
+";
+
+fn view_of(text: &str, extra: &[&str]) -> String {
+    let file = tempfile::Builder::new().suffix(".nn").tempfile().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    view(file.path().to_str().unwrap(), extra)
+}
+
+/// The backward row of `lhs` (`\frac{\partial E}{\partial a_1^{(1)}}`), as one line.
+fn row_of<'a>(latex: &'a str, lhs: &str) -> &'a str {
+    latex
+        .lines()
+        .find(|line| line.starts_with(&format!("{lhs} &")))
+        .unwrap_or_else(|| panic!("no row of {lhs} in {latex}"))
+}
+
+#[test]
+fn an_exact_zero_is_equal_in_the_graph_view_as_in_the_layer_view() {
+    for extra in [&[][..], &["-f", "markdown"][..]] {
+        let out = view_of(RELU_AT_NEGATIVE, extra);
+        // ReLU'(-1.5) is exactly 0, so the gradient is exactly 0 however rounded 0.1720 is.
+        let relu = row_of(&out, "\\frac{\\partial E}{\\partial a_1^{(1)}}");
+        assert!(relu.ends_with("h'(-1.5) = 0"), "{relu}");
+        // A sigmoid's derivative at 2.8 is not exact: still ≈.
+        let sigmoid = row_of(&out, "\\frac{\\partial E}{\\partial a_2^{(2)}}");
+        assert!(sigmoid.ends_with("o'(2.8) \\approx -0.05732"), "{sigmoid}");
+    }
+}
+
+/// Whether `line` shows the number −0: `-0` not followed by a digit, a point or a `\cdot`
+/// (`-0\cdot\log(y_1)` is −t₁ log y₁ at t₁ = 0, as the layer view writes it).
+fn minus_zero(line: &str) -> bool {
+    line.match_indices("-0").any(|(at, _)| {
+        !line[at + 2..].starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '\\')
+    })
+}
+
+#[test]
+fn no_number_of_the_graph_view_is_minus_zero() {
+    for format in ["latex", "markdown"] {
+        let out = view_of(RELU_AT_NEGATIVE, &["-f", format]);
+        // -t_1/y_1 at t_1 = 0 is 0, exactly: `1\cdot0 = 0`, not `1\cdot(-0)`.
+        let row = row_of(&out, "\\frac{\\partial E}{\\partial y_1}");
+        assert!(row.ends_with("= 1\\cdot0 = 0"), "{row}");
+        let found: Vec<&str> = out.lines().filter(|l| minus_zero(l)).collect();
+        assert!(found.is_empty(), "{format}: {found:#?}");
+    }
+}
