@@ -21,7 +21,8 @@ pub use layout::{bends, label_positions, layout, Placing};
 pub use network::{drawn, from_network, Refusal, MOST_PRODUCTS};
 pub use passes::{work, work_with, Failure};
 pub use words::{
-    activation_kind, elided, first_only, network_words, node_kind, rule_name, words, Tongue,
+    activation_kind, elided, first_only, network_words, node_kind, rule_name, text, words, Math,
+    Piece, Prose, Tongue,
 };
 
 use crate::math::expr::{Expr, Func};

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use crate::derivation::Row;
 use crate::graph::{
-    activation_kind, bends, label_positions, layout, node_kind, rule_name, words, Op, Tongue,
-    Worked,
+    activation_kind, bends, label_positions, layout, node_kind, rule_name, text, words, Math, Op,
+    Piece, Prose, Tongue, Worked,
 };
 use crate::math::eval::Env;
 use crate::math::expr::{interned, Expr, Func, Kind, Symbol};
@@ -168,8 +168,8 @@ pub fn forward_rows(worked: &Worked, printer: &Printer, env: Environment) -> Vec
 /// One node's gradient in the backward pass: what kind of node passes it back (with the
 /// rule of its local derivative), and its chain.
 pub struct BackRow {
-    /// `x: multiplication node … (product rule)`, plain text.
-    pub note: String,
+    /// `x: multiplication node … (product rule)`.
+    pub note: Prose,
     pub row: String,
 }
 
@@ -212,16 +212,17 @@ pub fn backward_rows(
                 Expr::Val(worked.gradients[edge.to]),
                 filled(worked, edge.to, local, &|i| Expr::Val(worked.values[i])),
             ]));
-            let rule = back.local.rules.first().copied().unwrap_or("constant rule");
-            notes.push(format!(
-                "{} ({})",
-                kind(worked, edge.to, tongue),
-                rule_name(rule, tongue)
-            ));
+            let mut note = kind(worked, edge.to, tongue);
+            // A loss node's derivative is the loss's, which its words say already.
+            if worked.graph.nodes[edge.to].op != Op::Loss {
+                let rule = back.local.rules.first().copied().unwrap_or("constant rule");
+                note.push(text(format!(" ({})", rule_name(rule, tongue))));
+            }
+            notes.push(note);
         }
         notes.dedup();
         if edges.len() > 1 {
-            notes.push(words(tongue).summed.to_string());
+            notes.push(vec![text(words(tongue).summed)]);
         }
         notes.extend(layer_view_name(&names[n], tongue));
         let join = |mut terms: Vec<Expr>| match terms.len() {
@@ -230,7 +231,7 @@ pub fn backward_rows(
         };
         let lhs = Expr::partial(f.clone(), names[n].clone());
         out.push(BackRow {
-            note: notes.join("; "),
+            note: notes.join(&text("; ")),
             row: chain(
                 printer,
                 &lhs,
@@ -243,19 +244,15 @@ pub fn backward_rows(
 }
 
 /// The note of the output's row: f's, or a network's E.
-fn output_note(worked: &Worked, tongue: Tongue) -> String {
-    let w = words(tongue);
+fn output_note(worked: &Worked, tongue: Tongue) -> Prose {
     match worked.graph.placing {
-        crate::graph::Placing::Inputs => w.output.to_string(),
-        crate::graph::Placing::BesideReader => match tongue {
-            Tongue::En => "The loss node: the gradient of E by itself is 1.".to_string(),
-            Tongue::Ja => "損失ノード: E の E による微分は 1 です.".to_string(),
-        },
+        crate::graph::Placing::Inputs => vec![text(words(tongue).output)],
+        crate::graph::Placing::BesideReader => crate::graph::network_words(tongue).output,
     }
 }
 
 /// What kind of node `n` is, in the words of the backward pass.
-fn kind(worked: &Worked, n: usize, tongue: Tongue) -> &'static str {
+fn kind(worked: &Worked, n: usize, tongue: Tongue) -> Prose {
     match worked.graph.nodes[n].op {
         Op::Call(Func::Act(layer)) => {
             let builtin = worked
@@ -271,14 +268,41 @@ fn kind(worked: &Worked, n: usize, tongue: Tongue) -> &'static str {
 
 /// Which quantity of the layer view a network's node's gradient is: δ at a sum node, ∂E/∂w
 /// at a weight, ∂E/∂b at a bias.
-fn layer_view_name(name: &Expr, tongue: Tongue) -> Option<String> {
+fn layer_view_name(name: &Expr, tongue: Tongue) -> Option<Prose> {
     let words = crate::graph::network_words(tongue);
     match name {
-        Expr::Sym(s) if s.kind == Kind::Pre => Some(words.is_delta.to_string()),
-        Expr::Sym(s) if s.kind == Kind::Weight => Some(words.is_gradient.to_string()),
-        Expr::Sym(s) if s.kind == Kind::Bias => Some(words.is_bias_gradient.to_string()),
+        Expr::Sym(s) if s.kind == Kind::Pre => Some(words.is_delta),
+        Expr::Sym(s) if s.kind == Kind::Weight => Some(words.is_gradient),
+        Expr::Sym(s) if s.kind == Kind::Bias => Some(words.is_bias_gradient),
         _ => None,
     }
+}
+
+/// A formula said in the prose, in LaTeX (inside `$…$` in a document, the Markdown's inline
+/// math in a post).
+pub fn prose_math(math: Math) -> &'static str {
+    match math {
+        Math::Loss => "E",
+        Math::Sum => "a",
+        Math::OutputSum => "a_k",
+        Math::Delta => "\\delta",
+        Math::WeightGradient => "\\partial E/\\partial w",
+        Math::SigmoidDerivative => "\\sigma'(a)=\\sigma(a)(1-\\sigma(a))",
+        Math::TanhDerivative => "1-\\tanh(a)^2",
+        Math::Derivative => "h'(a)",
+        Math::Positive => "a>0",
+        Math::OutputMinusTarget => "y_k-t_k",
+    }
+}
+
+/// A sentence as LaTeX text: its words escaped, its formulas in `$…$`.
+pub fn prose(said: &[Piece]) -> String {
+    said.iter()
+        .map(|piece| match piece {
+            Piece::Text(words) => escape_text(words),
+            Piece::Math(math) => format!("${}$", prose_math(*math)),
+        })
+        .collect()
 }
 
 /// `f = (x+y)z`: the formula as given.
@@ -434,8 +458,8 @@ pub struct NetworkPage<'a> {
     pub worked: &'a Worked,
     /// What the picture draws.
     pub drawn: &'a Worked,
-    /// Plain-text sentences: the first sample only, the nodes left out of the picture.
-    pub notes: &'a [String],
+    /// The sentences: the first sample only, the nodes left out of the picture.
+    pub notes: &'a [Prose],
     /// The file's title, a heading above the graph's (none after the layer view).
     pub title: Option<&'a str>,
 }
@@ -463,10 +487,10 @@ pub fn network_body(
         out,
         "\\section*{{{}}}\n{}\n",
         escape_text(w.graph),
-        escape_text(crate::graph::network_words(tongue).intro)
+        prose(&crate::graph::network_words(tongue).intro)
     );
     for note in page.notes {
-        let _ = writeln!(out, "{}\n", escape_text(note));
+        let _ = writeln!(out, "{}\n", prose(note));
     }
     let _ = writeln!(
         out,
@@ -491,7 +515,7 @@ pub fn network_body(
         out,
         "\\subsection*{{{}}}\n{}\n",
         escape_text(w.backward),
-        escape_text(crate::graph::network_words(tongue).backward_intro)
+        prose(&crate::graph::network_words(tongue).backward_intro)
     );
     write_backward(
         &mut out,
@@ -508,7 +532,7 @@ fn write_backward(out: &mut String, rows: Vec<BackRow>, env: Environment) {
         let _ = writeln!(
             out,
             "\\noindent {}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
-            escape_text(&back.note),
+            prose(&back.note),
             back.row
         );
     }

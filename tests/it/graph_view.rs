@@ -161,7 +161,7 @@ fn the_rows_name_each_node_as_the_textbook_does() {
         "Addition node",
         "Sigmoid node",
         "Loss node",
-        "the layer view\\textquotesingle{}s delta",
+        "the layer view\\textquotesingle{}s $\\delta$",
         "\\frac{\\partial E}{\\partial w_{11}^{(1)}} &=&\\frac{\\partial E}{\\partial w_{11}^{(1)}x_1}\\cdot x_1",
         "\\begin{eqnarray*}",
     ] {
@@ -285,9 +285,14 @@ fn the_graph_markdown_renders_in_katex_and_zenn() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for (n, lang) in ["en", "ja"].iter().enumerate() {
+    // The article's sigmoid, softmax.nn's ReLU, tanh and Softmax-with-Loss: each node's words
+    // with their inline math.
+    let posts = ["examples/article.nn", "examples/softmax.nn"]
+        .into_iter()
+        .flat_map(|file| ["en", "ja"].map(|lang| (file, lang)));
+    for (n, (file, lang)) in posts.enumerate() {
         let markdown = view(
-            "examples/article.nn",
+            file,
             &["-f", "markdown", "--flavor", "zenn", "--lang", lang],
         );
         let math: Vec<Json> = crate::markdown::markdown_math(&markdown, "$$", "$$")
@@ -585,5 +590,68 @@ fn no_number_of_the_graph_view_is_minus_zero() {
         assert!(row.ends_with("= 1\\cdot0 = 0"), "{row}");
         let found: Vec<&str> = out.lines().filter(|l| minus_zero(l)).collect();
         assert!(found.is_empty(), "{format}: {found:#?}");
+    }
+}
+
+#[test]
+fn the_loss_nodes_row_says_the_losss_derivative_not_a_rule() {
+    for (lang, note) in [
+        (
+            "en",
+            "\\noindent Loss node: the upstream gradient times the loss\\textquotesingle{}s derivative",
+        ),
+        ("ja", "\\noindent 損失ノード: 上流の勾配に損失関数の微分を掛ける"),
+    ] {
+        // Half of a square (product rule) and a file's own loss (power rule).
+        for file in ["examples/article.nn", "examples/custom.nn"] {
+            let latex = view(file, &["--lang", lang]);
+            let notes: Vec<&str> = latex.lines().filter(|l| l.contains("ノード: 上流の勾配に損失") || l.contains("Loss node:")).collect();
+            assert!(!notes.is_empty(), "{file} {lang}: no loss node");
+            assert!(notes.iter().all(|n| *n == note), "{file} {lang}: {notes:#?}");
+        }
+    }
+}
+
+/// A line of prose without its math (`$…$`).
+fn words_of(line: &str) -> String {
+    line.split('$').step_by(2).collect()
+}
+
+#[test]
+fn the_prose_of_the_graph_view_writes_its_math_as_math() {
+    let sigmoid = "$\\sigma'(a)=\\sigma(a)(1-\\sigma(a))$";
+    for lang in ["en", "ja"] {
+        for format in ["latex", "markdown"] {
+            let relu = view_of(RELU_AT_NEGATIVE, &["-f", format, "--lang", lang]);
+            let softmax = view("examples/softmax.nn", &["-f", format, "--lang", lang]);
+            let custom = view("examples/custom.nn", &["-f", format, "--lang", lang]);
+            let both = format!("{relu}{softmax}{custom}");
+            for math in [
+                sigmoid,
+                "$a>0$",
+                "$\\partial E/\\partial w$",
+                "$\\delta$",
+                "$y_k-t_k$",
+                "$a_k$",
+                "$1-\\tanh(a)^2$",
+                "$h'(a)$",
+                "$E$",
+            ] {
+                assert!(both.contains(math), "{lang} {format}: no {math}");
+            }
+            for plain in [
+                "sigma",
+                "delta",
+                "dE/dw",
+                "y_k - t_k",
+                "tanh(a)^2 ",
+                "a > 0",
+                "derivative h'",
+            ] {
+                let prose = both.lines().filter(|l| !l.contains('&')).map(words_of);
+                let found: Vec<String> = prose.filter(|l| l.contains(plain)).collect();
+                assert!(found.is_empty(), "{lang} {format}: {plain} in {found:#?}");
+            }
+        }
     }
 }
