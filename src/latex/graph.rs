@@ -442,9 +442,16 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment
 /// The preamble of a graph's documents (and of a graph exam's sheets): pdflatex in
 /// English, lualatex (luatexja) in Japanese.
 pub fn preamble(tongue: Tongue) -> String {
-    let class = match tongue {
-        Tongue::En => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
-        Tongue::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}",
+    preamble_of(tongue, false)
+}
+
+/// [`preamble`], in English with a Japanese title (`japanese_title`) luatexja's, as the
+/// layer view's.
+fn preamble_of(tongue: Tongue, japanese_title: bool) -> String {
+    let class = match (tongue, japanese_title) {
+        (Tongue::En, false) => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
+        (Tongue::En, true) => "% The title has Japanese: compile with lualatex (luatexja), not pdflatex.\n\\documentclass[a4paper,11pt]{article}\n\\usepackage{luatexja}\n\\usepackage{lmodern}",
+        (Tongue::Ja, _) => "\\documentclass[a4paper,11pt]{ltjsarticle}",
     };
     format!(
         "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}"
@@ -545,19 +552,21 @@ pub fn network_document(
     tongue: Tongue,
     env: Environment,
 ) -> String {
+    let japanese_title = page.title.is_some_and(super::needs_luatexja);
     format!(
         "{}\\begin{{document}}\n{}\\end{{document}}\n",
-        network_preamble(tongue),
+        network_preamble(tongue, japanese_title),
         network_body(page, printer, tongue, env)
     )
 }
 
-/// The preamble of a graph view's document: the graph's, with long row blocks allowed to
-/// break across pages and paragraphs spaced as the layer view's.
-fn network_preamble(tongue: Tongue) -> String {
+/// The preamble of a graph view's document: the graph's (luatexja's for a Japanese title),
+/// with long row blocks allowed to break across pages and paragraphs spaced as the layer
+/// view's.
+fn network_preamble(tongue: Tongue, japanese_title: bool) -> String {
     format!(
         "{}\n\\allowdisplaybreaks\n\\setlength{{\\parindent}}{{0pt}}\n\\setlength{{\\parskip}}{{0.5em}}\n",
-        preamble(tongue)
+        preamble_of(tongue, japanese_title)
     )
 }
 

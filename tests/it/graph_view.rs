@@ -573,16 +573,20 @@ fn an_exact_zero_is_equal_in_the_graph_view_as_in_the_layer_view() {
     }
 }
 
-/// Whether `line` shows the number −0: `-0` not followed by a digit, a point or a `\cdot`
-/// (`-0\cdot\log(y_1)` is −t₁ log y₁ at t₁ = 0, as the layer view writes it).
+/// Whether `line` shows the number −0: a unary `-0` (not `2.183-0`) not followed by a digit,
+/// a point or a `\cdot` (`-0\cdot\log(y_1)` is −t₁ log y₁ at t₁ = 0, as the layer view
+/// writes it).
 fn minus_zero(line: &str) -> bool {
     line.match_indices("-0").any(|(at, _)| {
-        !line[at + 2..].starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '\\')
+        let unary = !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == ')' || c == '}');
+        unary && !line[at + 2..].starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '\\')
     })
 }
 
 #[test]
 fn no_number_of_the_graph_view_is_minus_zero() {
+    let article = view("examples/article.nn", &[]);
+    assert!(article.contains("(2.183-0)") && !article.lines().any(minus_zero));
     for format in ["latex", "markdown"] {
         let out = view_of(RELU_AT_NEGATIVE, &["-f", format]);
         // -t_1/y_1 at t_1 = 0 is 0, exactly: `1\cdot0 = 0`, not `1\cdot(-0)`.
@@ -654,4 +658,22 @@ fn the_prose_of_the_graph_view_writes_its_math_as_math() {
             }
         }
     }
+}
+
+#[test]
+fn an_english_graph_document_of_a_japanese_title_compiles_with_lualatex() {
+    let article = std::fs::read_to_string("examples/article.nn")
+        .unwrap()
+        .replace(
+            "Backpropagation by hand: a 3-2-2 network",
+            "ＲｅＬＵ：手計算 & 100%",
+        );
+    let tex = view_of(&article, &["-f", "document"]);
+    assert!(tex.contains("\\usepackage{luatexja}"), "{tex:.600}");
+    assert!(tex.contains("compile with lualatex"));
+    if crate::support::tool_available_for("lualatex", "the Japanese title's document") {
+        assert_eq!(overfull_boxes("lualatex", &tex), 0);
+    }
+    // Without one, as before: pdflatex.
+    assert!(view("examples/article.nn", &["-f", "document"]).contains("\\usepackage[T1]{fontenc}"));
 }
