@@ -21,7 +21,8 @@ pub use layout::{bends, label_positions, layout, Placing};
 pub use network::{drawn, from_network, Refusal, MOST_PRODUCTS};
 pub use passes::{work, work_with, Failure};
 pub use words::{
-    activation_kind, elided, first_only, network_words, node_kind, rule_name, words, Tongue,
+    activation_kind, elided, first_only, network_words, node_kind, rule_name, text, words, Math,
+    Piece, Prose, Tongue,
 };
 
 use crate::math::expr::{Expr, Func};
@@ -138,9 +139,9 @@ pub struct Graph {
     pub formula: Expr,
     /// Where its given values are drawn.
     pub placing: Placing,
-    /// A network's activation per layer (for the words of its activation nodes; none for
-    /// one defined in the file); empty for a formula's graph.
-    pub activations: Vec<Option<crate::math::functions::Builtin>>,
+    /// A network's activation per layer (for the words of its activation nodes, and the
+    /// rows' `h'(a)` evaluated as printed); empty for a formula's graph.
+    pub activations: Vec<std::sync::Arc<crate::math::functions::Activation>>,
 }
 
 /// A graph worked out: each node's value and gradient ∂f/∂node, and every edge.

@@ -135,7 +135,7 @@ pub fn from_network(network: &Network) -> Result<Built, Refusal> {
             activations: network
                 .layers
                 .iter()
-                .map(|l| l.activation.builtin)
+                .map(|l| l.activation.clone())
                 .collect(),
         },
         given: Vec::new(),

@@ -7,10 +7,13 @@ use std::fmt::Write as _;
 
 use crate::derivation::Row;
 use crate::graph::{
-    activation_kind, bends, label_positions, layout, node_kind, rule_name, words, Op, Tongue,
-    Worked,
+    activation_kind, bends, label_positions, layout, node_kind, rule_name, text, words, Math, Op,
+    Piece, Prose, Tongue, Worked,
 };
-use crate::math::expr::{interned, Expr, Func, Kind};
+use crate::math::eval::Env;
+use crate::math::expr::{interned, Expr, Func, Kind, Symbol};
+use crate::math::functions::Activation;
+use crate::math::number::Value;
 
 use super::{escape_text, fit, Environment, Printer};
 
@@ -47,6 +50,20 @@ pub fn node_names(worked: &Worked) -> Vec<Expr> {
         .collect()
 }
 
+/// A network graph's activations, by which a numbers row's `h'(-1.5)` is evaluated as
+/// printed (exactly 0 for ReLU); a formula's graph has none.
+struct Layers<'a>(&'a [std::sync::Arc<Activation>]);
+
+impl Env for Layers<'_> {
+    fn symbol(&self, _: &Symbol) -> Option<Value> {
+        None
+    }
+
+    fn activation(&self, layer: u32) -> Option<&Activation> {
+        self.0.get((layer as usize).checked_sub(1)?).map(|a| &**a)
+    }
+}
+
 /// A line of a chain in `env`'s columns: `=&rest` in eqnarray (a line not starting with a
 /// relation in the third column), as it is in the others.
 fn columns(line: &str, env: Environment) -> String {
@@ -63,7 +80,12 @@ fn columns(line: &str, env: Environment) -> String {
 
 /// One chain on one line of an `align`/`aligned` (`lhs &= row = row \approx value`) or an
 /// `eqnarray` (`lhs &=& row = …`).
-fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>, env: Environment) -> String {
+fn chain(
+    printer: &Printer,
+    lhs: &Expr,
+    rows: Vec<Expr>,
+    (env, layers): (Environment, &Layers),
+) -> String {
     let mut kept: Vec<Row> = Vec::new();
     for expr in rows {
         if kept.last().map(|r| &r.expr) != Some(&expr) && &expr != lhs {
@@ -76,7 +98,7 @@ fn chain(printer: &Printer, lhs: &Expr, rows: Vec<Expr>, env: Environment) -> St
     let name = printer.expr(lhs);
     let parts: Vec<String> = kept
         .iter()
-        .zip(printer.relations(&kept))
+        .zip(printer.relations_in(&kept, layers))
         .map(|(row, rel)| format!("{rel} {}", printer.expr(&row.expr)))
         .collect();
     let whole = parts.join(" ");
@@ -125,6 +147,7 @@ fn filled(worked: &Worked, n: usize, formula: &Expr, by: &dyn Fn(usize) -> Expr)
 pub fn forward_rows(worked: &Worked, printer: &Printer, env: Environment) -> Vec<String> {
     let names = node_names(worked);
     let graph = &worked.graph;
+    let layers = Layers(&graph.activations);
     (0..graph.nodes.len())
         .filter(|&n| !graph.nodes[n].op.is_leaf())
         .map(|n| {
@@ -132,7 +155,12 @@ pub fn forward_rows(worked: &Worked, printer: &Printer, env: Environment) -> Vec
             let general = filled(worked, n, &local, &|i| names[i].clone());
             let numbers = filled(worked, n, &local, &|i| Expr::Val(worked.values[i]));
             let value = Expr::Val(worked.values[n]);
-            chain(printer, &names[n], vec![general, numbers, value], env)
+            chain(
+                printer,
+                &names[n],
+                vec![general, numbers, value],
+                (env, &layers),
+            )
         })
         .collect()
 }
@@ -140,8 +168,8 @@ pub fn forward_rows(worked: &Worked, printer: &Printer, env: Environment) -> Vec
 /// One node's gradient in the backward pass: what kind of node passes it back (with the
 /// rule of its local derivative), and its chain.
 pub struct BackRow {
-    /// `x: multiplication node … (product rule)`, plain text.
-    pub note: String,
+    /// `x: multiplication node … (product rule)`.
+    pub note: Prose,
     pub row: String,
 }
 
@@ -154,6 +182,7 @@ pub fn backward_rows(
     env: Environment,
 ) -> Vec<BackRow> {
     let names = node_names(worked);
+    let layers = Layers(&worked.graph.activations);
     let output = worked.graph.output();
     let f = names[output].clone();
     let mut out = vec![BackRow {
@@ -162,7 +191,7 @@ pub fn backward_rows(
             printer,
             &Expr::partial(f.clone(), f.clone()),
             vec![Expr::Val(worked.gradients[output])],
-            env,
+            (env, &layers),
         ),
     }];
     for n in (0..output).rev() {
@@ -183,16 +212,17 @@ pub fn backward_rows(
                 Expr::Val(worked.gradients[edge.to]),
                 filled(worked, edge.to, local, &|i| Expr::Val(worked.values[i])),
             ]));
-            let rule = back.local.rules.first().copied().unwrap_or("constant rule");
-            notes.push(format!(
-                "{} ({})",
-                kind(worked, edge.to, tongue),
-                rule_name(rule, tongue)
-            ));
+            let mut note = kind(worked, edge.to, tongue);
+            // A loss node's derivative is the loss's, which its words say already.
+            if worked.graph.nodes[edge.to].op != Op::Loss {
+                let rule = back.local.rules.first().copied().unwrap_or("constant rule");
+                note.push(text(format!(" ({})", rule_name(rule, tongue))));
+            }
+            notes.push(note);
         }
         notes.dedup();
         if edges.len() > 1 {
-            notes.push(words(tongue).summed.to_string());
+            notes.push(vec![text(words(tongue).summed)]);
         }
         notes.extend(layer_view_name(&names[n], tongue));
         let join = |mut terms: Vec<Expr>| match terms.len() {
@@ -201,12 +231,12 @@ pub fn backward_rows(
         };
         let lhs = Expr::partial(f.clone(), names[n].clone());
         out.push(BackRow {
-            note: notes.join("; "),
+            note: notes.join(&text("; ")),
             row: chain(
                 printer,
                 &lhs,
                 vec![join(general), join(numbers), Expr::Val(worked.gradients[n])],
-                env,
+                (env, &layers),
             ),
         });
     }
@@ -214,27 +244,22 @@ pub fn backward_rows(
 }
 
 /// The note of the output's row: f's, or a network's E.
-fn output_note(worked: &Worked, tongue: Tongue) -> String {
-    let w = words(tongue);
+fn output_note(worked: &Worked, tongue: Tongue) -> Prose {
     match worked.graph.placing {
-        crate::graph::Placing::Inputs => w.output.to_string(),
-        crate::graph::Placing::BesideReader => match tongue {
-            Tongue::En => "The loss node: the gradient of E by itself is 1.".to_string(),
-            Tongue::Ja => "損失ノード: E の E による微分は 1 です.".to_string(),
-        },
+        crate::graph::Placing::Inputs => vec![text(words(tongue).output)],
+        crate::graph::Placing::BesideReader => crate::graph::network_words(tongue).output,
     }
 }
 
 /// What kind of node `n` is, in the words of the backward pass.
-fn kind(worked: &Worked, n: usize, tongue: Tongue) -> &'static str {
+fn kind(worked: &Worked, n: usize, tongue: Tongue) -> Prose {
     match worked.graph.nodes[n].op {
         Op::Call(Func::Act(layer)) => {
             let builtin = worked
                 .graph
                 .activations
                 .get(layer as usize - 1)
-                .copied()
-                .flatten();
+                .and_then(|a| a.builtin);
             activation_kind(builtin, tongue)
         }
         op => node_kind(op, tongue),
@@ -243,14 +268,41 @@ fn kind(worked: &Worked, n: usize, tongue: Tongue) -> &'static str {
 
 /// Which quantity of the layer view a network's node's gradient is: δ at a sum node, ∂E/∂w
 /// at a weight, ∂E/∂b at a bias.
-fn layer_view_name(name: &Expr, tongue: Tongue) -> Option<String> {
+fn layer_view_name(name: &Expr, tongue: Tongue) -> Option<Prose> {
     let words = crate::graph::network_words(tongue);
     match name {
-        Expr::Sym(s) if s.kind == Kind::Pre => Some(words.is_delta.to_string()),
-        Expr::Sym(s) if s.kind == Kind::Weight => Some(words.is_gradient.to_string()),
-        Expr::Sym(s) if s.kind == Kind::Bias => Some(words.is_bias_gradient.to_string()),
+        Expr::Sym(s) if s.kind == Kind::Pre => Some(words.is_delta),
+        Expr::Sym(s) if s.kind == Kind::Weight => Some(words.is_gradient),
+        Expr::Sym(s) if s.kind == Kind::Bias => Some(words.is_bias_gradient),
         _ => None,
     }
+}
+
+/// A formula said in the prose, in LaTeX (inside `$…$` in a document, the Markdown's inline
+/// math in a post).
+pub fn prose_math(math: Math) -> &'static str {
+    match math {
+        Math::Loss => "E",
+        Math::Sum => "a",
+        Math::OutputSum => "a_k",
+        Math::Delta => "\\delta",
+        Math::WeightGradient => "\\partial E/\\partial w",
+        Math::SigmoidDerivative => "\\sigma'(a)=\\sigma(a)(1-\\sigma(a))",
+        Math::TanhDerivative => "1-\\tanh(a)^2",
+        Math::Derivative => "h'(a)",
+        Math::Positive => "a>0",
+        Math::OutputMinusTarget => "y_k-t_k",
+    }
+}
+
+/// A sentence as LaTeX text: its words escaped, its formulas in `$…$`.
+pub fn prose(said: &[Piece]) -> String {
+    said.iter()
+        .map(|piece| match piece {
+            Piece::Text(words) => escape_text(words),
+            Piece::Math(math) => format!("${}$", prose_math(*math)),
+        })
+        .collect()
 }
 
 /// `f = (x+y)z`: the formula as given.
@@ -390,9 +442,16 @@ pub fn body(worked: &Worked, printer: &Printer, tongue: Tongue, env: Environment
 /// The preamble of a graph's documents (and of a graph exam's sheets): pdflatex in
 /// English, lualatex (luatexja) in Japanese.
 pub fn preamble(tongue: Tongue) -> String {
-    let class = match tongue {
-        Tongue::En => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
-        Tongue::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}",
+    preamble_of(tongue, false)
+}
+
+/// [`preamble`], in English with a Japanese title (`japanese_title`) luatexja's, as the
+/// layer view's.
+fn preamble_of(tongue: Tongue, japanese_title: bool) -> String {
+    let class = match (tongue, japanese_title) {
+        (Tongue::En, false) => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
+        (Tongue::En, true) => "% The title has Japanese: compile with lualatex (luatexja), not pdflatex.\n\\documentclass[a4paper,11pt]{article}\n\\usepackage{luatexja}\n\\usepackage{lmodern}",
+        (Tongue::Ja, _) => "\\documentclass[a4paper,11pt]{ltjsarticle}",
     };
     format!(
         "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}"
@@ -406,8 +465,8 @@ pub struct NetworkPage<'a> {
     pub worked: &'a Worked,
     /// What the picture draws.
     pub drawn: &'a Worked,
-    /// Plain-text sentences: the first sample only, the nodes left out of the picture.
-    pub notes: &'a [String],
+    /// The sentences: the first sample only, the nodes left out of the picture.
+    pub notes: &'a [Prose],
     /// The file's title, a heading above the graph's (none after the layer view).
     pub title: Option<&'a str>,
 }
@@ -435,10 +494,10 @@ pub fn network_body(
         out,
         "\\section*{{{}}}\n{}\n",
         escape_text(w.graph),
-        escape_text(crate::graph::network_words(tongue).intro)
+        prose(&crate::graph::network_words(tongue).intro)
     );
     for note in page.notes {
-        let _ = writeln!(out, "{}\n", escape_text(note));
+        let _ = writeln!(out, "{}\n", prose(note));
     }
     let _ = writeln!(
         out,
@@ -463,7 +522,7 @@ pub fn network_body(
         out,
         "\\subsection*{{{}}}\n{}\n",
         escape_text(w.backward),
-        escape_text(crate::graph::network_words(tongue).backward_intro)
+        prose(&crate::graph::network_words(tongue).backward_intro)
     );
     write_backward(
         &mut out,
@@ -480,7 +539,7 @@ fn write_backward(out: &mut String, rows: Vec<BackRow>, env: Environment) {
         let _ = writeln!(
             out,
             "\\noindent {}\n\\begin{{{name}*}}\n{}\n\\end{{{name}*}}\n",
-            escape_text(&back.note),
+            prose(&back.note),
             back.row
         );
     }
@@ -493,19 +552,21 @@ pub fn network_document(
     tongue: Tongue,
     env: Environment,
 ) -> String {
+    let japanese_title = page.title.is_some_and(super::needs_luatexja);
     format!(
         "{}\\begin{{document}}\n{}\\end{{document}}\n",
-        network_preamble(tongue),
+        network_preamble(tongue, japanese_title),
         network_body(page, printer, tongue, env)
     )
 }
 
-/// The preamble of a graph view's document: the graph's, with long row blocks allowed to
-/// break across pages and paragraphs spaced as the layer view's.
-fn network_preamble(tongue: Tongue) -> String {
+/// The preamble of a graph view's document: the graph's (luatexja's for a Japanese title),
+/// with long row blocks allowed to break across pages and paragraphs spaced as the layer
+/// view's.
+fn network_preamble(tongue: Tongue, japanese_title: bool) -> String {
     format!(
         "{}\n\\allowdisplaybreaks\n\\setlength{{\\parindent}}{{0pt}}\n\\setlength{{\\parskip}}{{0.5em}}\n",
-        preamble(tongue)
+        preamble_of(tongue, japanese_title)
     )
 }
 

@@ -417,13 +417,26 @@ impl Printer {
     #[cfg(test)]
     pub fn relation_after(&self, previous: Option<&Row>, row: &Row) -> &'static str {
         let previous = previous.map(|p| (p, self.rounded(p)));
-        self.relation_known(previous, row, self.rounded(row))
+        self.relation_known(previous, row, self.rounded(row), &NumbersOnly)
     }
 
     /// Whether `row` shows a number rounded.
     fn rounded(&self, row: &Row) -> bool {
-        row.expr
-            .any(&|e| matches!(e, Expr::Val(v) if !self.shows_exactly(*v)))
+        self.shows_rounded(&row.expr)
+    }
+
+    /// Whether `e` as printed shows a number rounded (the denominator of `\frac{0}{y}`,
+    /// printed 0, is not shown).
+    fn shows_rounded(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Val(v) => !self.shows_exactly(*v),
+            Expr::Div(a, _) if is_exact_zero(a) => false,
+            _ => {
+                let mut found = false;
+                e.for_each_child(&mut |child| found = found || self.shows_rounded(child));
+                found
+            }
+        }
     }
 
     /// The relation before `row` after `previous`, knowing whether each shows a number rounded.
@@ -432,12 +445,13 @@ impl Printer {
         previous: Option<(&Row, bool)>,
         row: &Row,
         rounded: bool,
+        env: &dyn crate::math::eval::Env,
     ) -> &'static str {
         if row.assign {
             "\\leftarrow"
         } else if rounded
             || previous
-                .is_some_and(|(p, rounded)| rounded && !self.gives_exactly(&p.expr, &row.expr))
+                .is_some_and(|(p, rounded)| rounded && !self.gives_exactly(&p.expr, &row.expr, env))
         {
             "\\approx"
         } else {
@@ -445,8 +459,15 @@ impl Printer {
         }
     }
 
-    /// Whether `numbers`, computed exactly as they are printed, give the exact value `value`.
-    pub fn gives_exactly(&self, numbers: &Expr, value: &Expr) -> bool {
+    /// Whether `numbers`, computed exactly as they are printed, give the exact value `value`;
+    /// `env` gives the activations a numbers row applies (`h'(-1.5)`, a graph's activation
+    /// node).
+    fn gives_exactly(
+        &self,
+        numbers: &Expr,
+        value: &Expr,
+        env: &dyn crate::math::eval::Env,
+    ) -> bool {
         let Some(r) = (match value {
             Expr::Val(v) => v.exact(),
             _ => None,
@@ -457,8 +478,7 @@ impl Printer {
             Expr::Val(v) => Some(v.rounded(self.digits, self.rounding)),
             _ => None,
         });
-        crate::math::eval::eval_as_printed(&shown, &NumbersOnly)
-            .is_ok_and(|v| v.rational() == Some(r))
+        crate::math::eval::eval_as_printed(&shown, env).is_ok_and(|v| v.rational() == Some(r))
     }
 
     /// The relation before each row of a chain, in order: `=` only when the row shows its
@@ -467,10 +487,20 @@ impl Printer {
     /// piece that rounded numbers choose is exactly that piece. Each row is looked through
     /// for rounded numbers once.
     pub fn relations<'r>(&'r self, rows: &'r [Row]) -> impl Iterator<Item = &'static str> + 'r {
+        self.relations_in(rows, &NumbersOnly)
+    }
+
+    /// [`Printer::relations`] where `env` gives the activations the rows apply (a network's
+    /// graph: `(-0.172)\cdot h'(-1.5)` is exactly 0).
+    pub fn relations_in<'r>(
+        &'r self,
+        rows: &'r [Row],
+        env: &'r dyn crate::math::eval::Env,
+    ) -> impl Iterator<Item = &'static str> + 'r {
         let mut previous: Option<(&Row, bool)> = None;
         rows.iter().map(move |row| {
             let rounded = self.rounded(row);
-            let rel = self.relation_known(previous, row, rounded);
+            let rel = self.relation_known(previous, row, rounded, env);
             previous = Some((row, rounded));
             rel
         })
@@ -492,7 +522,7 @@ impl Printer {
         match e {
             Expr::Add(_) => PREC_SUM,
             // `-(-0.494)` is written `0.494`.
-            Expr::Neg(x) if negative_value(x).is_some() => PREC_ATOM,
+            Expr::Neg(x) if negative_value(x).is_some() || shown_as_zero(x) => PREC_ATOM,
             Expr::Neg(_) => PREC_NEG,
             // `-t_k\log(y_k)`, a product that starts with a minus.
             Expr::Mul(_) if leads_with_minus(e) => PREC_NEG,
@@ -538,6 +568,11 @@ impl Printer {
 
     /// `−x`, and how it sits in a product.
     fn write_negation(&self, x: &Expr, out: &mut String) -> Class {
+        if shown_as_zero(x) {
+            // `-\frac{0}{y}` is 0, not `-0`.
+            out.push('0');
+            return Class::Value;
+        }
         match negative_value(x) {
             // `-(-0.494)` is `0.494`.
             Some(v) => self.write(&Expr::Val(-v), out),
@@ -829,6 +864,14 @@ fn leads_with_minus(e: &Expr) -> bool {
 /// Whether `e` is the number 0, exactly.
 fn is_exact_zero(e: &Expr) -> bool {
     matches!(e, Expr::Val(v) if v.exact().is_some_and(|d| d.is_zero()))
+}
+
+/// Whether `e` is printed as a bare 0: an exact zero, or `\frac{0}{y}`.
+fn shown_as_zero(e: &Expr) -> bool {
+    match e {
+        Expr::Div(a, _) => is_exact_zero(a),
+        _ => is_exact_zero(e),
+    }
 }
 
 /// `e` without the minus it starts with: a negative value negated, or a product whose first

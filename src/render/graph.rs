@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::graph::{bends, label_positions, layout, words, Op, Placing, Tongue, Worked};
-use crate::latex::graph::{aligned, backward_rows, forward_rows, node_names};
+use crate::graph::{bends, label_positions, layout, words, Op, Piece, Placing, Tongue, Worked};
+use crate::latex::graph::{aligned, backward_rows, forward_rows, node_names, prose_math};
 use crate::latex::{Environment, Printer};
 use crate::math::expr::Expr;
 use crate::math::number::Value;
@@ -337,6 +337,18 @@ fn superscript(layer: u32) -> String {
     format!("⁽{digits}⁾")
 }
 
+/// A sentence in Markdown: its words escaped, its formulas (`latex::graph`'s LaTeX) in the
+/// flavor's inline math.
+fn prose(said: &[Piece], flavor: Flavor) -> String {
+    let (open, close) = flavor.inline_math_fences();
+    said.iter()
+        .map(|piece| match piece {
+            Piece::Text(words) => crate::latex::escape_markdown(words),
+            Piece::Math(math) => format!("{open}{}{close}", prose_math(*math)),
+        })
+        .collect()
+}
+
 /// The Markdown post: headings, the picture (`figure`, the SVG beside the post; without one
 /// a comment says how to make it), the forward and backward rows in the flavor's math
 /// fences.
@@ -376,7 +388,12 @@ pub fn markdown(
     );
     let _ = writeln!(out, "## {}\n\n{}\n", w.backward, w.backward_intro);
     for back in backward_rows(worked, printer, tongue, Environment::Aligned) {
-        let _ = writeln!(out, "{}\n\n{}", back.note, block(&[back.row]));
+        let _ = writeln!(
+            out,
+            "{}\n\n{}",
+            prose(&back.note, flavor),
+            block(&[back.row])
+        );
     }
     out.truncate(out.trim_end().len());
     out.push('\n');
@@ -403,10 +420,10 @@ pub fn network_markdown(
         out,
         "## {}\n\n{}\n\n",
         w.graph,
-        crate::latex::escape_markdown(crate::graph::network_words(tongue).intro)
+        prose(&crate::graph::network_words(tongue).intro, flavor)
     );
     for note in page.notes {
-        let _ = writeln!(out, "{}\n", crate::latex::escape_markdown(note));
+        let _ = writeln!(out, "{}\n", prose(note, flavor));
     }
     match figure {
         Some(file) => {
@@ -428,13 +445,13 @@ pub fn network_markdown(
         out,
         "## {}\n\n{}\n",
         w.backward,
-        crate::graph::network_words(tongue).backward_intro
+        prose(&crate::graph::network_words(tongue).backward_intro, flavor)
     );
     for back in backward_rows(page.worked, printer, tongue, Environment::Aligned) {
         let _ = writeln!(
             out,
             "{}\n\n{}",
-            crate::latex::escape_markdown(&back.note),
+            prose(&back.note, flavor),
             block(&[back.row])
         );
     }

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::derivation::Derivation;
 use crate::error::{Error, GraphViewFault, Span};
 use crate::graph::{
-    drawn, elided, first_only, from_network, work_with, Failure, Refusal, Tongue, Worked,
+    drawn, elided, first_only, from_network, work_with, Failure, Prose, Refusal, Tongue, Worked,
 };
 use crate::latex::graph::{both_documents, network_body, network_document, NetworkPage};
 use crate::latex::{Environment, Printer};
@@ -20,7 +20,7 @@ use super::{Env, Format, Lang, Layout, View};
 pub struct GraphView {
     pub worked: Worked,
     pub drawn: Worked,
-    pub notes: Vec<String>,
+    pub notes: Vec<Prose>,
     /// The file's title, shown above the graph where the view stands alone.
     pub title: Option<String>,
     printer: Printer,
@@ -59,7 +59,7 @@ impl GraphView {
         let tongue = tongue(lang);
         let picture = drawn(&worked, &built.path, built.products);
         let steps = network.training.map_or(1, |t| t.steps);
-        let mut notes: Vec<String> = first_only(network.samples(), steps, tongue)
+        let mut notes: Vec<Prose> = first_only(network.samples(), steps, tongue)
             .into_iter()
             .collect();
         if picture.elided > 0 {

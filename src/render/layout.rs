@@ -88,6 +88,14 @@ impl Flavor {
             Flavor::Zenn | Flavor::Github => ("$$", "$$"),
         }
     }
+
+    /// What opens and closes math in a sentence (every flavor's is `$…$`, as the layer
+    /// view's template writes it).
+    pub fn inline_math_fences(self) -> (&'static str, &'static str) {
+        match self {
+            Flavor::Qiita | Flavor::Zenn | Flavor::Github => ("$", "$"),
+        }
+    }
 }
 
 /// Which view of the training step `derive` writes (issue 17).

@@ -161,7 +161,7 @@ fn the_rows_name_each_node_as_the_textbook_does() {
         "Addition node",
         "Sigmoid node",
         "Loss node",
-        "the layer view\\textquotesingle{}s delta",
+        "the layer view\\textquotesingle{}s $\\delta$",
         "\\frac{\\partial E}{\\partial w_{11}^{(1)}} &=&\\frac{\\partial E}{\\partial w_{11}^{(1)}x_1}\\cdot x_1",
         "\\begin{eqnarray*}",
     ] {
@@ -241,7 +241,7 @@ fn a_big_network_is_drawn_as_one_path_and_its_rows_cover_every_node() {
 fn the_graph_documents_compile_in_english_and_japanese_without_overfull_boxes() {
     let big = ten_ten_ten();
     let big = big.path().to_string_lossy().into_owned();
-    // The 10-10-10's 58 pages take a plain run's longest compile: the full matrix has them.
+    // The 10-10-10's 59 pages (55 in Japanese) take a plain run's longest compile: the full matrix has them.
     let mut files = vec!["examples/article.nn", "examples/softmax.nn"];
     if full_matrix() {
         files.push(big.as_str());
@@ -279,9 +279,14 @@ fn the_graph_markdown_renders_in_katex_and_zenn() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for (n, lang) in ["en", "ja"].iter().enumerate() {
+    // The article's sigmoid, softmax.nn's ReLU, tanh and Softmax-with-Loss: each node's words
+    // with their inline math.
+    let posts = ["examples/article.nn", "examples/softmax.nn"]
+        .into_iter()
+        .flat_map(|file| ["en", "ja"].map(|lang| (file, lang)));
+    for (n, (file, lang)) in posts.enumerate() {
         let markdown = view(
-            "examples/article.nn",
+            file,
             &["-f", "markdown", "--flavor", "zenn", "--lang", lang],
         );
         let math: Vec<Json> = crate::markdown::markdown_math(&markdown, "$$", "$$")
@@ -520,4 +525,149 @@ fn the_graph_view_shows_the_files_title_once() {
         let both = crate::support::derive("examples/article.nn", &["--view", "both", "-f", format]);
         assert_eq!(both.matches(title).count(), 1, "{format}: {both}");
     }
+}
+
+/// A ReLU unit at a < 0 and a sigmoid output with cross-entropy at t = 0: the rows where
+/// exact zeros meet rounded numbers.
+const RELU_AT_NEGATIVE: &str = "input  x = [1, 2]
+target t = [0, 1]
+layer relu
+  W = [[0.5, -1],
+       [0.3, 0.2]]
+layer sigmoid
+  W = [[1, 2],
+       [3, 4]]
+loss cross_entropy
+";
+
+fn view_of(text: &str, extra: &[&str]) -> String {
+    let file = tempfile::Builder::new().suffix(".nn").tempfile().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    view(file.path().to_str().unwrap(), extra)
+}
+
+/// The backward row of `lhs` (`\frac{\partial E}{\partial a_1^{(1)}}`), as one line.
+fn row_of<'a>(latex: &'a str, lhs: &str) -> &'a str {
+    latex
+        .lines()
+        .find(|line| line.starts_with(&format!("{lhs} &")))
+        .unwrap_or_else(|| panic!("no row of {lhs} in {latex}"))
+}
+
+#[test]
+fn an_exact_zero_is_equal_in_the_graph_view_as_in_the_layer_view() {
+    for extra in [&[][..], &["-f", "markdown"][..]] {
+        let out = view_of(RELU_AT_NEGATIVE, extra);
+        // ReLU'(-1.5) is exactly 0, so the gradient is exactly 0 however rounded 0.1720 is.
+        let relu = row_of(&out, "\\frac{\\partial E}{\\partial a_1^{(1)}}");
+        assert!(relu.ends_with("h'(-1.5) = 0"), "{relu}");
+        // A sigmoid's derivative at 2.8 is not exact: still ≈.
+        let sigmoid = row_of(&out, "\\frac{\\partial E}{\\partial a_2^{(2)}}");
+        assert!(sigmoid.ends_with("o'(2.8) \\approx -0.05732"), "{sigmoid}");
+    }
+}
+
+/// Whether `line` shows the number −0: a unary `-0` (not `2.183-0`) not followed by a digit,
+/// a point or a `\cdot` (`-0\cdot\log(y_1)` is −t₁ log y₁ at t₁ = 0, as the layer view
+/// writes it).
+fn minus_zero(line: &str) -> bool {
+    line.match_indices("-0").any(|(at, _)| {
+        let unary = !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == ')' || c == '}');
+        unary && !line[at + 2..].starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '\\')
+    })
+}
+
+#[test]
+fn no_number_of_the_graph_view_is_minus_zero() {
+    let article = view("examples/article.nn", &[]);
+    assert!(article.contains("(2.183-0)") && !article.lines().any(minus_zero));
+    for format in ["latex", "markdown"] {
+        let out = view_of(RELU_AT_NEGATIVE, &["-f", format]);
+        // -t_1/y_1 at t_1 = 0 is 0, exactly: `1\cdot0 = 0`, not `1\cdot(-0)`.
+        let row = row_of(&out, "\\frac{\\partial E}{\\partial y_1}");
+        assert!(row.ends_with("= 1\\cdot0 = 0"), "{row}");
+        let found: Vec<&str> = out.lines().filter(|l| minus_zero(l)).collect();
+        assert!(found.is_empty(), "{format}: {found:#?}");
+    }
+}
+
+#[test]
+fn the_loss_nodes_row_says_the_losss_derivative_not_a_rule() {
+    for (lang, note) in [
+        (
+            "en",
+            "\\noindent Loss node: the upstream gradient times the loss\\textquotesingle{}s derivative",
+        ),
+        ("ja", "\\noindent 損失ノード: 上流の勾配に損失関数の微分を掛ける"),
+    ] {
+        // Half of a square (product rule) and a file's own loss (power rule).
+        for file in ["examples/article.nn", "examples/custom.nn"] {
+            let latex = view(file, &["--lang", lang]);
+            let notes: Vec<&str> = latex.lines().filter(|l| l.contains("ノード: 上流の勾配に損失") || l.contains("Loss node:")).collect();
+            assert!(!notes.is_empty(), "{file} {lang}: no loss node");
+            assert!(notes.iter().all(|n| *n == note), "{file} {lang}: {notes:#?}");
+        }
+    }
+}
+
+/// A line of prose without its math (`$…$`).
+fn words_of(line: &str) -> String {
+    line.split('$').step_by(2).collect()
+}
+
+#[test]
+fn the_prose_of_the_graph_view_writes_its_math_as_math() {
+    let sigmoid = "$\\sigma'(a)=\\sigma(a)(1-\\sigma(a))$";
+    for lang in ["en", "ja"] {
+        for format in ["latex", "markdown"] {
+            let relu = view_of(RELU_AT_NEGATIVE, &["-f", format, "--lang", lang]);
+            let softmax = view("examples/softmax.nn", &["-f", format, "--lang", lang]);
+            let custom = view("examples/custom.nn", &["-f", format, "--lang", lang]);
+            let both = format!("{relu}{softmax}{custom}");
+            for math in [
+                sigmoid,
+                "$a>0$",
+                "$\\partial E/\\partial w$",
+                "$\\delta$",
+                "$y_k-t_k$",
+                "$a_k$",
+                "$1-\\tanh(a)^2$",
+                "$h'(a)$",
+                "$E$",
+            ] {
+                assert!(both.contains(math), "{lang} {format}: no {math}");
+            }
+            for plain in [
+                "sigma",
+                "delta",
+                "dE/dw",
+                "y_k - t_k",
+                "tanh(a)^2 ",
+                "a > 0",
+                "derivative h'",
+            ] {
+                let prose = both.lines().filter(|l| !l.contains('&')).map(words_of);
+                let found: Vec<String> = prose.filter(|l| l.contains(plain)).collect();
+                assert!(found.is_empty(), "{lang} {format}: {plain} in {found:#?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_english_graph_document_of_a_japanese_title_compiles_with_lualatex() {
+    let article = std::fs::read_to_string("examples/article.nn")
+        .unwrap()
+        .replace(
+            "Backpropagation by hand: a 3-2-2 network",
+            "ＲｅＬＵ：手計算 & 100%",
+        );
+    let tex = view_of(&article, &["-f", "document"]);
+    assert!(tex.contains("\\usepackage{luatexja}"), "{tex:.600}");
+    assert!(tex.contains("compile with lualatex"));
+    if crate::support::tool_available_for("lualatex", "the Japanese title's document") {
+        assert_eq!(overfull_boxes("lualatex", &tex), 0);
+    }
+    // Without one, as before: pdflatex.
+    assert!(view("examples/article.nn", &["-f", "document"]).contains("\\usepackage[T1]{fontenc}"));
 }
