@@ -639,6 +639,45 @@ fn steps_and_samples_are_counted_from_1_and_only_as_far_as_the_derivation_goes()
     }
 }
 
+/// `[n=1]` in a file of one sample names that sample, as `[step 1]` names its one step; a
+/// quantity that is no sample's (a gradient, an update) takes no `[n=1]`, as in a file of two.
+#[test]
+fn n_1_in_a_file_of_one_sample_names_its_only_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(
+        dir.path(),
+        "n1.txt",
+        "E [n=1] = 10.43
+z_1^(1) [step 1] [n=1] = 0.6457
+δ_2^(2) ［ｎ＝１］ = 4.011
+",
+    );
+    let (code, report) = graded(ARTICLE, &answers, &[]);
+    assert_eq!(code, 0, "{report}");
+    let names: Vec<String> = verdicts(&report).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["z_1^(1)", "E", "delta_2^(2)"]);
+    for name in ["dE/dw_11^(1) [n=1]", "w_11^(1) after [n=1]"] {
+        let answers = file(dir.path(), "g.txt", &format!("{name} = 3.252\n"));
+        let output = run(&["grade", ARTICLE, &answers]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains("no quantity of this derivation is named"),
+            "{stderr}"
+        );
+    }
+    // In a file of two samples `[n=1]` is the first and `E` the total, as before.
+    let two = std::fs::read_to_string(support::root().join(ARTICLE))
+        .unwrap()
+        .replace("x = [1, 2, 3]", "x = [[1, 2, 3], [0, 1, 0]]")
+        .replace("t = [0, 1]", "t = [[0, 1], [1, 0]]");
+    let two = file(dir.path(), "two.nn", &two);
+    let answers = file(dir.path(), "e.txt", "E [n=1] = 10.43\n");
+    let (code, report) = graded(&two, &answers, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(verdicts(&report)[0].0, "E [n=1]");
+}
+
 #[test]
 fn numbers_beyond_what_an_answer_holds_say_which_way_they_are_beyond() {
     let dir = tempfile::tempdir().unwrap();

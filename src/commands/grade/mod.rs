@@ -261,11 +261,19 @@ impl<'n> Grader<'n> {
 
     /// The quantity an answer names, or where it names none, the nearest name.
     fn quantity(&self, answer: &Answer) -> Result<usize, Error> {
-        if let Some(&q) = answer.key.as_ref().and_then(|k| self.index.get(k)) {
+        let samples = self.derivation.network.samples();
+        // In a file of one sample, `[n=1]` names that sample, as `[step 1]` names the step.
+        let only_sample = samples == 1
+            && (answer.counts.iter()).any(|c| c.what == Counted::Sample && c.number == 1);
+        let key = match &answer.key {
+            Some(key) if only_sample => Some(key.replacen(" [n=1]", "", 1)),
+            key => key.clone(),
+        };
+        let found = key.as_ref().and_then(|k| self.index.get(k));
+        if let Some(&q) = found.filter(|&&q| !only_sample || self.table[q].per_sample) {
             return Ok(q);
         }
         let steps = self.derivation.steps.len();
-        let samples = self.derivation.network.samples();
         for count in &answer.counts {
             let have = match count.what {
                 Counted::Step => steps,
