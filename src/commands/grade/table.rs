@@ -24,6 +24,8 @@ pub struct Quantity {
     /// The same with the indices joined (`w_205^(1)`), as messages write them: a name only
     /// where no other quantity has it too.
     pub alias: String,
+    /// The same with the indices always apart (`w_2,5^(1)`), a spelling a student may use.
+    pub apart: String,
     /// The same with the layer left out where the article leaves it out (`z_1` in a network
     /// of two layers).
     pub short: String,
@@ -123,6 +125,7 @@ impl Naming {
             short,
             name: named(Indices::ApartWhenWide),
             alias: named(Indices::Joined),
+            apart: named(Indices::Apart),
             step: index,
             after,
             per_sample: false,
