@@ -126,6 +126,13 @@ out += ["## Numeric faults", "",
   open(snap).read().split('---\n',2)[2].splitlines()[0].replace('|','\\|'))
  for snap in sorted(glob.glob('tests/it/snapshots/it__grade__every_answer_file_error_is_located_and_exits_1@*.snap'))
 ] + ["",
+"Against a network of 11 inputs and 11 hidden units (`gen --sizes 11,11,1`), where a name's",
+"indices can be read two ways (`tests/it/grade.rs`):", "",
+"| case | message |", "|---|---|"] + [
+"| %s | %s |" % (re.search(r'refused_(.*)\.snap', snap).group(1).replace('_',' '),
+  open(snap).read().split('---\n',2)[2].splitlines()[0].replace('|','\\|'))
+ for snap in sorted(glob.glob('tests/it/snapshots/it__grade__refused_*.snap'))
+] + ["",
 "## Exam errors", "",
 "`exam` checks the file as `derive` does (the `exam_` entries above), then every draw. A draw",
 "that cannot be worked by hand or whose numbers leave the reals is drawn again; when none works,",

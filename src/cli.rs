@@ -555,8 +555,9 @@ where
         Command::Check(args) => check(&args, &mut source),
         Command::Exam(args) => exam(&args, &mut source),
         Command::Grade(args) => match grade(&args, &mut source) {
-            Ok(true) => Ok(()),
-            Ok(false) => return 3,
+            Ok(Graded::AllCorrect) => Ok(()),
+            Ok(Graded::NotAllCorrect) => return 3,
+            Ok(Graded::SomeUnmarked) => return 1,
             Err(error) => Err(error),
         },
         Command::Graph(args) => graph(&args, &mut source),
@@ -862,8 +863,78 @@ fn exam(args: &ExamArgs, source: &mut Option<Source>) -> Result<(), Error> {
     ))
 }
 
-/// `grade`: the sheet, or every answer file marked; whether every answer is correct.
-fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
+/// What `grade` found, the worst of its answer files: the exit status says it.
+enum Graded {
+    /// Every answer correct (or the sheet written): 0.
+    AllCorrect,
+    /// Some answers not correct: 3.
+    NotAllCorrect,
+    /// An answer file that could not be read or marked (its error told): 1.
+    SomeUnmarked,
+}
+
+/// Each answer file marked; one that cannot be read or marked is told on standard error, as
+/// an error of one file would be, and the others are still marked.
+fn mark_class(
+    grader: &mut crate::commands::grade::Grader,
+    args: &GradeArgs,
+) -> (Vec<crate::commands::grade::Marked>, bool) {
+    let mut class = Vec::with_capacity(args.answers.len());
+    let mut unmarked = false;
+    for path in &args.answers {
+        let (error, source) = match read_source(path, &args.input) {
+            Err(error) => (error, None),
+            Ok(answers) => match grader.mark(&answers) {
+                Ok(marked) => {
+                    class.push(marked);
+                    continue;
+                }
+                Err(error) => (error, Some(answers)),
+            },
+        };
+        unmarked = true;
+        let _ = write!(std::io::stderr(), "{}", error.render(source.as_ref()));
+    }
+    (class, unmarked)
+}
+
+/// The report of `class` in the format asked for.
+fn grade_report(
+    grader: &crate::commands::grade::Grader,
+    class: &[crate::commands::grade::Marked],
+    args: &GradeArgs,
+) -> String {
+    use crate::commands::grade;
+    match args.format {
+        GradeFormatArg::Text => {
+            use std::io::IsTerminal;
+            let colour = args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            class
+                .iter()
+                .map(|marked| grade::text(grader, marked, colour, args.lang.into()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        GradeFormatArg::Json => {
+            // Several answer files give an array, however many of them were marked.
+            let mut value = match class {
+                [one] if args.answers.len() == 1 => grade::json(grader, one),
+                many => {
+                    serde_json::Value::Array(many.iter().map(|m| grade::json(grader, m)).collect())
+                }
+            }
+            .to_string();
+            value.push('\n');
+            value
+        }
+        GradeFormatArg::Latex => grade::latex(grader, class, args.lang.into(), args.env.into()),
+    }
+}
+
+/// `grade`: the sheet, or every answer file marked; what it found.
+fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<Graded, Error> {
     use crate::commands::grade::{self, Check, Grader};
     // Neither the network nor an answer file is ever written over, nor one output by the other.
     for input in std::iter::once(&args.file).chain(&args.answers) {
@@ -901,45 +972,26 @@ fn grade(args: &GradeArgs, source: &mut Option<Source>) -> Result<bool, Error> {
         }
         let text = grade::sheet(&grader, &name, args.lang.into());
         write_output(args.output.as_deref(), |out| write_all(out, &text))?;
-        return Ok(true);
-    }
-    let mut class = Vec::with_capacity(args.answers.len());
-    for path in &args.answers {
-        let answers = source.insert(read_source(path, &args.input)?);
-        class.push(grader.mark(answers)?);
+        return Ok(Graded::AllCorrect);
     }
     *source = None;
-    let report = match args.format {
-        GradeFormatArg::Text => {
-            use std::io::IsTerminal;
-            let colour = args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none();
-            class
-                .iter()
-                .map(|marked| grade::text(&grader, marked, colour, args.lang.into()))
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-        GradeFormatArg::Json => {
-            let mut value = match &class[..] {
-                [one] => grade::json(&grader, one),
-                many => {
-                    serde_json::Value::Array(many.iter().map(|m| grade::json(&grader, m)).collect())
-                }
-            }
-            .to_string();
-            value.push('\n');
-            value
-        }
-        GradeFormatArg::Latex => grade::latex(&grader, &class, args.lang.into(), args.env.into()),
-    };
+    let (class, unmarked) = mark_class(&mut grader, args);
+    if class.is_empty() {
+        return Ok(Graded::SomeUnmarked);
+    }
+    let report = grade_report(&grader, &class, args);
     if let Some(path) = &args.csv {
         let marks = grade::csv(&grader, &class);
         write_output(Some(path), |out| write_all(out, &marks))?;
     }
     write_output(args.output.as_deref(), |out| write_all(out, &report))?;
-    Ok(class.iter().all(|m| m.all_correct()))
+    Ok(if unmarked {
+        Graded::SomeUnmarked
+    } else if class.iter().all(|m| m.all_correct()) {
+        Graded::AllCorrect
+    } else {
+        Graded::NotAllCorrect
+    })
 }
 
 fn check(args: &CheckArgs, source: &mut Option<Source>) -> Result<(), Error> {

@@ -81,18 +81,19 @@ pub enum Error {
     },
 
     /// The input is not UTF-8 text; `offset` is the first bad byte of the file, `utf16` says
-    /// that it starts with a UTF-16 byte-order mark (Notepad's "Unicode").
+    /// that it is UTF-16 (Notepad's "Unicode" starts with a byte-order mark; other tools
+    /// write none).
     #[error(
         "{path} is not UTF-8 text (invalid byte at offset {offset}){}",
-        if *utf16 { "; it is UTF-16: save it as UTF-8" } else { "" }
+        utf16_note(*utf16)
     )]
     NotUtf8 {
         /// The file, as the user named it.
         path: String,
         /// The byte offset of the first invalid byte.
         offset: usize,
-        /// Whether the file starts with a UTF-16 byte-order mark.
-        utf16: bool,
+        /// Whether the file is UTF-16, and how it shows it.
+        utf16: Option<Utf16>,
         /// The text with each invalid byte shown as U+FFFD, and where the first is in it: the
         /// message points there like any other, by line, column and caret.
         shown: Box<Source>,
@@ -2053,6 +2054,55 @@ fn element_range(units: usize, inputs: Option<usize>) -> String {
     }
 }
 
+/// How a file that is UTF-16 shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Utf16 {
+    /// It starts with a byte-order mark (`FF FE` or `FE FF`).
+    Marked,
+    /// No mark, but a NUL byte beside every ASCII character: after it (little-endian) or
+    /// before it (big-endian).
+    Unmarked(ByteOrder),
+}
+
+/// The order of a UTF-16 code unit's two bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteOrder {
+    /// The low byte first (what Windows writes).
+    LittleEndian,
+    /// The high byte first.
+    BigEndian,
+}
+
+/// The end of the not-UTF-8 message for a file that is UTF-16.
+fn utf16_note(utf16: Option<Utf16>) -> &'static str {
+    match utf16 {
+        None => "",
+        Some(Utf16::Marked) => "; it is UTF-16: save it as UTF-8",
+        Some(Utf16::Unmarked(ByteOrder::LittleEndian)) => {
+            "; it is UTF-16 (little-endian, without a byte-order mark): save it as UTF-8"
+        }
+        Some(Utf16::Unmarked(ByteOrder::BigEndian)) => {
+            "; it is UTF-16 (big-endian, without a byte-order mark): save it as UTF-8"
+        }
+    }
+}
+
+/// The message of [`AnswerFault::Ambiguous`]: the name, and what it could be, the last after
+/// `or` (`` `a`, `b` or `c` ``).
+fn ambiguous(f: &mut std::fmt::Formatter<'_>, name: &str, could_be: &[String]) -> std::fmt::Result {
+    let quoted: Vec<String> = could_be.iter().map(|n| format!("`{n}`")).collect();
+    let one_of = match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    write!(
+        f,
+        "`{}` could be {one_of}; write the one you mean as it is written here",
+        Visible(name)
+    )
+}
+
 /// What is wrong with a line of an answer file (`grade`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AnswerFault {
@@ -2082,6 +2132,9 @@ pub enum AnswerFault {
         name: String,
         nearest: Option<String>,
     },
+    /// A name that is a spelling of more than one quantity (`dE/dw111(1)` where the indices
+    /// are 1 and 11 or 11 and 1), and the table's names of them.
+    Ambiguous { name: String, could_be: Vec<String> },
     /// A file with no answer in it (empty, comments only, or a blank sheet).
     NoAnswers,
     /// A quantity answered twice.
@@ -2192,9 +2245,8 @@ impl std::fmt::Display for AnswerFault {
                     None => write!(f, "; `grade FILE --sheet` lists every name"),
                 }
             }
-            AnswerFault::Twice { name, .. } => {
-                write!(f, "`{}` is answered twice", Visible(name))
-            }
+            AnswerFault::Ambiguous { name, could_be } => ambiguous(f, name, could_be),
+            AnswerFault::Twice { name, .. } => write!(f, "`{}` is answered twice", Visible(name)),
             AnswerFault::NoAnswers => write!(
                 f,
                 "the answer file has no answer: write one `NAME = value` a line"

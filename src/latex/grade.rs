@@ -10,6 +10,60 @@ use super::{escape_text, needs_luatexja, Environment, Printer};
 use crate::derivation::Chain;
 use crate::math::number::Value;
 
+/// The LaTeX commands a student may type in an answer's name — `\frac{A}{B}`, `\partial`,
+/// `\delta`, `\eta`, `\prime` — as the plain text `grade` reads (`A/B`, `d`, `delta`, `eta`,
+/// `'`); the one room that writes LaTeX reads it back too.
+pub fn read_commands(name: &str) -> String {
+    let mut text = fraction(name);
+    for (latex, plain) in [
+        ("\\partial", "d"),
+        ("\\delta", "delta"),
+        ("\\eta", "eta"),
+        ("\\prime", "'"),
+    ] {
+        text = text.replace(latex, plain);
+    }
+    text
+}
+
+/// `\frac{A}{B}` as `A/B` (each fraction of `name`; from one not closed on, the name is
+/// left as written, so that a line of unclosed fractions is read once, not once for each).
+fn fraction(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(at) = rest.find("\\frac") {
+        let after = &rest[at + "\\frac".len()..];
+        let Some((top, tail)) = braced(after).and_then(|(top, tail)| {
+            braced(tail).map(|(bottom, tail)| (format!("{top}/{bottom}"), tail))
+        }) else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        out.push_str(&top);
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The group `{…}` that `text` starts with (after spaces): its inside and what follows it.
+fn braced(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start();
+    let inner = text.strip_prefix('{')?;
+    let mut depth = 1;
+    for (at, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            return Some((&inner[..at], &inner[at + 1..]));
+        }
+    }
+    None
+}
+
 /// The language of the marked solution: English (pdflatex or lualatex), or Japanese
 /// (lualatex, luatexja's `ltjsarticle`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -209,4 +263,20 @@ pub fn document(language: Language, title: &str, sections: &[String]) -> String 
     }
     out.push_str("\\end{document}\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latex_a_student_types_in_a_name_reads_as_plain_text() {
+        assert_eq!(
+            read_commands("\\frac{\\partial E}{\\partial w_{11}^{(1)}}"),
+            "d E/d w_{11}^{(1)}"
+        );
+        assert_eq!(read_commands("h^\\prime"), "h^'");
+        // From a fraction not closed on, the name is as written.
+        assert_eq!(read_commands("\\frac{a}{b} \\frac{a"), "a/b \\frac{a");
+    }
 }

@@ -97,6 +97,8 @@ pub enum Around {
 pub enum Indices {
     Joined,
     ApartWhenWide,
+    /// Always apart (`w_2,5`): one of the spellings `grade` reads.
+    Apart,
 }
 
 /// A quantity's name as parts.
@@ -190,7 +192,8 @@ impl Name {
             if matches!(self.letter, Letter::State { bias: true, .. }) {
                 out.push('b');
             }
-            let apart = indices == Indices::ApartWhenWide && self.wide();
+            let apart =
+                indices == Indices::Apart || (indices == Indices::ApartWhenWide && self.wide());
             for (k, index) in self.indices.iter().enumerate() {
                 if k > 0 && apart {
                     out.push(',');

@@ -14,7 +14,7 @@
 
 use std::io::Read;
 
-use crate::error::{Error, Source, Span};
+use crate::error::{ByteOrder, Error, Source, Span, Utf16};
 
 /// The default `--max-input-bytes`: 16 MiB, over thirty times the ~500 kB that `gen` writes for
 /// a 784-100-10 network.
@@ -37,8 +37,65 @@ pub fn read(name: &str, reader: impl Read, limit: u64) -> Result<Source, Error> 
             limit,
         });
     }
+    if let Some((utf16, order)) = utf16_of(&bytes) {
+        return Err(not_utf8_but_utf16(name, &bytes, utf16, order));
+    }
     let text = String::from_utf8(bytes).map_err(|e| not_utf8(name, e))?;
     Ok(Source::new(name, normalise(text)))
+}
+
+/// Whether `bytes` are UTF-16, and in which byte order: by a byte-order mark (Notepad's
+/// "Unicode"), or without one by their NUL bytes. The high byte of an ASCII character is 0,
+/// so in UTF-16 every other byte is NUL — after the character (little-endian) or before it
+/// (big-endian) — while UTF-8 text has none. A quarter of the characters ASCII, and the NULs
+/// (almost) all on one side, say UTF-16; a stray NUL in UTF-8 does not.
+fn utf16_of(bytes: &[u8]) -> Option<(Utf16, ByteOrder)> {
+    match bytes {
+        [0xFF, 0xFE, ..] => return Some((Utf16::Marked, ByteOrder::LittleEndian)),
+        [0xFE, 0xFF, ..] => return Some((Utf16::Marked, ByteOrder::BigEndian)),
+        _ => {}
+    }
+    let nul = |parity: usize| {
+        let side = bytes.iter().skip(parity).step_by(2);
+        side.filter(|&&b| b == 0).count()
+    };
+    let (before, after) = (nul(0), nul(1));
+    let units = bytes.len() / 2;
+    let says = |nuls: usize, others: usize| nuls > 0 && nuls * 4 >= units && others * 8 <= nuls;
+    let order = if says(after, before) {
+        ByteOrder::LittleEndian
+    } else if says(before, after) {
+        ByteOrder::BigEndian
+    } else {
+        return None;
+    };
+    Some((Utf16::Unmarked(order), order))
+}
+
+/// The error for a UTF-16 text: shown as the text it is, pointed at from its start; its
+/// offset is the first byte that is not UTF-8 text (the mark, or the first NUL).
+fn not_utf8_but_utf16(name: &str, bytes: &[u8], utf16: Utf16, order: ByteOrder) -> Error {
+    let unit = match order {
+        ByteOrder::LittleEndian => u16::from_le_bytes,
+        ByteOrder::BigEndian => u16::from_be_bytes,
+    };
+    let body = match utf16 {
+        Utf16::Marked => &bytes[2..],
+        Utf16::Unmarked(_) => bytes,
+    };
+    let units = body.chunks_exact(2).map(|c| unit([c[0], c[1]]));
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    let utf8 = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
+    let nul = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    Error::NotUtf8 {
+        path: name.to_string(),
+        offset: utf8.min(nul),
+        utf16: Some(utf16),
+        shown: Box::new(Source::new(name, normalise(text))),
+        at: Span::new(0, 1),
+    }
 }
 
 /// The error for bytes that are not UTF-8: located at the first bad byte of the text shown
@@ -46,30 +103,13 @@ pub fn read(name: &str, reader: impl Read, limit: u64) -> Result<Source, Error> 
 fn not_utf8(name: &str, e: std::string::FromUtf8Error) -> Error {
     let bytes = e.as_bytes();
     let offset = e.utf8_error().valid_up_to();
-    let utf16 = match bytes {
-        [0xFF, 0xFE, ..] => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
-        [0xFE, 0xFF, ..] => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
-        _ => None,
-    };
-    let (shown, at) = match utf16 {
-        // Notepad's "Unicode": shown as the text it is, pointed at from its start.
-        Some(unit) => {
-            let units = bytes[2..].chunks_exact(2).map(|c| unit([c[0], c[1]]));
-            let text: String = char::decode_utf16(units)
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect();
-            (normalise(text), Span::new(0, 1))
-        }
-        None => {
-            let before = normalise(String::from_utf8_lossy(&bytes[..offset]).into_owned());
-            let at = Span::new(before.len(), before.len() + '\u{FFFD}'.len_utf8());
-            (normalise(String::from_utf8_lossy(bytes).into_owned()), at)
-        }
-    };
+    let before = normalise(String::from_utf8_lossy(&bytes[..offset]).into_owned());
+    let at = Span::new(before.len(), before.len() + '\u{FFFD}'.len_utf8());
+    let shown = normalise(String::from_utf8_lossy(bytes).into_owned());
     Error::NotUtf8 {
         path: name.to_string(),
         offset,
-        utf16: utf16.is_some(),
+        utf16: None,
         shown: Box::new(Source::new(name, shown)),
         at,
     }
@@ -146,7 +186,7 @@ mod tests {
         match read_all(b"\xEF\xBB\xBFab\xFF", 100) {
             Err(Error::NotUtf8 {
                 offset: 5,
-                utf16: false,
+                utf16: None,
                 ..
             }) => {}
             other => panic!("{other:?}"),
@@ -154,10 +194,46 @@ mod tests {
         match read_all(b"\xFF\xFEt\0i\0", 100) {
             Err(Error::NotUtf8 {
                 offset: 0,
-                utf16: true,
+                utf16: Some(Utf16::Marked),
                 ..
             }) => {}
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn utf16_without_a_mark_is_told_by_its_nul_bytes_in_either_order() {
+        let utf16 = |text: &str, bytes: fn(u16) -> [u8; 2]| -> Vec<u8> {
+            text.encode_utf16().flat_map(bytes).collect()
+        };
+        let read_as = |bytes: &[u8]| match read_all(bytes, 1000) {
+            Err(Error::NotUtf8 {
+                utf16: Some(utf16),
+                offset,
+                shown,
+                ..
+            }) => Some((utf16, offset, shown.text)),
+            _ => None,
+        };
+        let little = utf16("E = 10.43\n\u{3b4}_1 = 2\n", u16::to_le_bytes);
+        assert_eq!(
+            read_as(&little),
+            Some((
+                Utf16::Unmarked(ByteOrder::LittleEndian),
+                1,
+                "E = 10.43\n\u{3b4}_1 = 2\n".into()
+            ))
+        );
+        let big = utf16("山田 E = 1\r\n", u16::to_be_bytes);
+        assert_eq!(
+            read_as(&big),
+            Some((
+                Utf16::Unmarked(ByteOrder::BigEndian),
+                4,
+                "山田 E = 1\n".into()
+            ))
+        );
+        // A stray NUL in UTF-8 text is not UTF-16 (it is reported as the character it is).
+        assert!(read_all(b"E = 10.43 \0 # comment\n", 1000).is_ok());
     }
 }

@@ -639,6 +639,233 @@ fn steps_and_samples_are_counted_from_1_and_only_as_far_as_the_derivation_goes()
     }
 }
 
+/// `[n=1]` in a file of one sample names that sample, as `[step 1]` names its one step; a
+/// quantity that is no sample's (a gradient, an update) takes no `[n=1]`, as in a file of two.
+#[test]
+fn n_1_in_a_file_of_one_sample_names_its_only_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = file(
+        dir.path(),
+        "n1.txt",
+        "E [n=1] = 10.43
+z_1^(1) [step 1] [n=1] = 0.6457
+δ_2^(2) ［ｎ＝１］ = 4.011
+",
+    );
+    let (code, report) = graded(ARTICLE, &answers, &[]);
+    assert_eq!(code, 0, "{report}");
+    let names: Vec<String> = verdicts(&report).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["z_1^(1)", "E", "delta_2^(2)"]);
+    for name in ["dE/dw_11^(1) [n=1]", "w_11^(1) after [n=1]"] {
+        let answers = file(dir.path(), "g.txt", &format!("{name} = 3.252\n"));
+        let output = run(&["grade", ARTICLE, &answers]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains("no quantity of this derivation is named"),
+            "{stderr}"
+        );
+    }
+    // In a file of two samples `[n=1]` is the first and `E` the total, as before.
+    let two = std::fs::read_to_string(support::root().join(ARTICLE))
+        .unwrap()
+        .replace("x = [1, 2, 3]", "x = [[1, 2, 3], [0, 1, 0]]")
+        .replace("t = [0, 1]", "t = [[0, 1], [1, 0]]");
+    let two = file(dir.path(), "two.nn", &two);
+    let answers = file(dir.path(), "e.txt", "E [n=1] = 10.43\n");
+    let (code, report) = graded(&two, &answers, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(verdicts(&report)[0].0, "E [n=1]");
+}
+
+/// What a student types for a name — LaTeX's braces and commands, Unicode sub- and
+/// superscripts, a Japanese input method's full-width letters, `＝` and spaces, the marks `_`
+/// and `^` left out, the layer first — is read as the name it spells.
+#[test]
+fn names_are_read_as_a_student_types_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\
+z_{1}^{(1)} = 0.6457
+ａ＿２＾（１）　＝　１．２
+δ₂⁽²⁾ = 4.011
+delta_1^2 = 2.183
+∂E/∂w₂₁⁽²⁾ = 2.590
+dE/dw11(1) = 3.252
+\\frac{\\partial E}{\\partial w_{11}^{(2)}} = 1.410
+$dE/dw_{1,2}^{(2)}$ = 1.677
+h′(a₁⁽¹⁾) = 0.2288
+w^(1)_11 after = −0.225
+";
+    let answers = file(dir.path(), "typed.txt", text);
+    let (code, report) = graded(ARTICLE, &answers, &[]);
+    assert_eq!(code, 0, "{report}");
+    let names: Vec<String> = verdicts(&report).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "a_2^(1)",
+            "z_1^(1)",
+            "h'(a_1^(1))",
+            "delta_1^(2)",
+            "delta_2^(2)",
+            "dE/dw_11^(2)",
+            "dE/dw_12^(2)",
+            "dE/dw_21^(2)",
+            "dE/dw_11^(1)",
+            "w_11^(1) after",
+        ]
+    );
+    let text =
+        "h^\\prime(a_2^{(1)}) = 1\n𝜕E/𝜕w_12^(1) = 1\nｄＥ／ｄｗ＿２２＾（１） = 1\ndelta1(1) = 1\n\
+                w_21^1 after = 1\nw_1,3^(1) after = 1\n";
+    // Never guessed further: `z11` is neither `z_1^(1)` nor `z_11`.
+    let z11 = file(dir.path(), "z11.txt", "z11 = 0.6457\n");
+    let stderr = String::from_utf8_lossy(&run(&["grade", ARTICLE, &z11]).stderr).to_string();
+    assert!(
+        stderr.contains("no quantity of this derivation is named `z11`"),
+        "{stderr}"
+    );
+    // A name of 200,000 marks and digits is read in one pass (the loose form took 48 s).
+    let long = format!(
+        "w{}{}{} = 1\n",
+        "_".repeat(100_000),
+        "1".repeat(100_000),
+        "^".repeat(1000)
+    );
+    let long = file(dir.path(), "long.txt", &long);
+    let output = support::run_within(
+        &["grade", ARTICLE, &long],
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let answers = file(dir.path(), "more.txt", text);
+    let (_, report) = graded(ARTICLE, &answers, &[]);
+    let names: Vec<String> = verdicts(&report).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "h'(a_2^(1))",
+            "delta_1^(1)",
+            "dE/dw_12^(1)",
+            "dE/dw_22^(1)",
+            "w_13^(1) after",
+            "w_21^(1) after",
+        ]
+    );
+}
+
+/// A spelling of two quantities is refused at its name, naming both; set apart, each is read.
+#[test]
+fn a_name_that_could_be_two_quantities_is_refused_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = dir.path().join("wide.nn");
+    let wide = wide.to_str().unwrap();
+    let made = run(&["gen", "--sizes", "11,11,1", "-o", wide]);
+    assert_eq!(made.status.code(), Some(0));
+    for name in ["dE/dw111(1)", "w_111^(1) after", "∂E/∂w₁₁₁⁽¹⁾"] {
+        let answers = file(dir.path(), "a.txt", &format!("{name} = 0.1\n"));
+        let output = run(&["grade", wide, &answers]);
+        let stderr = String::from_utf8_lossy(&output.stderr).replace(&*answers, "a.txt");
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains("could be `"), "{name}: {stderr}");
+        assert!(stderr.contains("--> a.txt:1:1"), "{stderr}");
+        if name == "dE/dw111(1)" {
+            insta::assert_snapshot!("refused_ambiguous_name", stderr);
+        }
+    }
+    let sheet = stdout_of(&["grade", wide, "--sheet"]);
+    let answers = file(
+        dir.path(),
+        "b.txt",
+        "w1,11(1) after = 1\nw_{11,1}^{(1)} after = 1\nw_{1,1}^{(1)} after = 1\n",
+    );
+    let output = run(&["grade", wide, &answers, "--format", "json"]);
+    let report: Json = serde_json::from_slice(&output.stdout).expect("JSON");
+    let names: Vec<String> = verdicts(&report).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        ["w_11^(1) after", "w_1,11^(1) after", "w_11,1^(1) after"]
+    );
+    assert!(names.iter().all(|n| sheet.contains(&format!("\n{n} =\n"))));
+}
+
+/// Several answer files: one that cannot be read or marked is an error on standard error, the
+/// others are marked into the report, `-o` and the CSV, and the exit status is 1, the worst.
+#[test]
+fn one_bad_answer_file_is_reported_and_the_rest_of_the_class_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = file(dir.path(), "good.txt", "E = 10.43\n");
+    let wrong = file(dir.path(), "wrong.txt", "E = 10.5\n");
+    let bad = file(dir.path(), "bad.txt", "E = ten\n");
+    let missing = dir.path().join("missing.txt").display().to_string();
+    let (report, marks) = (dir.path().join("report.json"), dir.path().join("marks.csv"));
+    let (report, marks) = (report.to_str().unwrap(), marks.to_str().unwrap());
+    let output = run(&[
+        "grade", ARTICLE, &good, &bad, &wrong, &missing, "--format", "json", "-o", report, "--csv",
+        marks,
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: `ten` is not a number")
+            && stderr.contains(&format!("--> {bad}:1:5"))
+            && stderr.contains(&format!("error: cannot read {missing}")),
+        "{stderr}"
+    );
+    let json: Json = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let files: Vec<&str> = (json.as_array().unwrap().iter())
+        .map(|m| m["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, [good.as_str(), wrong.as_str()]);
+    let csv = std::fs::read_to_string(marks).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    // One good file among bad ones is still an array; only bad files write nothing, exit 1.
+    let output = run(&["grade", ARTICLE, &bad, &good, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let json: Json = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json.as_array().map(Vec::len), Some(1));
+    let output = run(&["grade", ARTICLE, &wrong, &good]);
+    assert_eq!(output.status.code(), Some(3));
+    let kept = file(dir.path(), "kept.txt", "an earlier report\n");
+    let output = run(&["grade", ARTICLE, &bad, &missing, "-o", &kept]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "an earlier report\n"
+    );
+}
+
+/// UTF-16 without a byte-order mark, little- or big-endian, is told as UTF-16 by its NUL
+/// bytes, shown decoded and located like Notepad's "Unicode" (which has the mark).
+#[test]
+fn utf16_without_a_byte_order_mark_is_named_in_either_byte_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for (order, bytes) in [
+        ("little-endian", u16::to_le_bytes as fn(u16) -> [u8; 2]),
+        ("big-endian", u16::to_be_bytes),
+    ] {
+        let path = dir.path().join(format!("{order}.txt"));
+        let utf16: Vec<u8> = "E = 10.43\r\nδ_2^(2) = 4.011\r\n"
+            .encode_utf16()
+            .flat_map(bytes)
+            .collect();
+        std::fs::write(&path, utf16).unwrap();
+        let path = path.display().to_string();
+        let output = run(&["grade", ARTICLE, &path]);
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "it is UTF-16 ({order}, without a byte-order mark): save it as UTF-8"
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&format!("--> {path}:1:1")), "{stderr}");
+        assert!(stderr.contains("1 | E = 10.43\n  | ^"), "{stderr}");
+    }
+}
+
 #[test]
 fn numbers_beyond_what_an_answer_holds_say_which_way_they_are_beyond() {
     let dir = tempfile::tempdir().unwrap();

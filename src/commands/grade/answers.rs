@@ -258,7 +258,7 @@ pub fn canonical(name: &str) -> Result<Read, (AnswerFault, Bytes)> {
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
-            '′' | '’' => '\'',
+            '′' | '’' | 'ʹ' | '´' => '\'',
             c => c,
         })
         .collect();
@@ -308,7 +308,7 @@ pub fn canonical(name: &str) -> Result<Read, (AnswerFault, Bytes)> {
         counts.push((what, number, at));
         k = close + 1;
     }
-    let base = base
+    let base = notation(&base)
         .replace('δ', "delta")
         .replace('∂', "d")
         .replace('η', "eta");
@@ -319,6 +319,112 @@ pub fn canonical(name: &str) -> Result<Read, (AnswerFault, Bytes)> {
     };
     let base: String = base.chars().filter(|c| !c.is_whitespace()).collect();
     Ok(Some((key(&base, after, sample, step.unwrap_or(1)), counts)))
+}
+
+/// A name's notation in the table's: LaTeX's braces, `$`, `\delta`, `\partial`, `\eta` and
+/// `\frac{A}{B}`, Unicode sub- and superscripts (`δ₁⁽¹⁾` is `δ_1^(1)`), the math italic `𝛿`
+/// and `𝜕` of an equation editor, and a layer without its parentheses (`^1`, `^{1}`).
+fn notation(name: &str) -> String {
+    let text = crate::latex::grade::read_commands(name);
+    let mut out = String::with_capacity(text.len());
+    let mut script = None;
+    for c in text.chars() {
+        let (mark, plain) = match scripted(c) {
+            Some((mark, plain)) => (Some(mark), plain),
+            None => (None, c),
+        };
+        if mark != script {
+            // `w_₁₁`, `w₁,₁`: the mark is written already.
+            if let Some(mark) = mark.filter(|&m| !(m == '_' && out.ends_with(['_', ',']))) {
+                out.push(mark);
+            }
+            script = mark;
+        }
+        match plain {
+            '{' | '}' | '$' => {}
+            '𝛿' => out.push('δ'),
+            '𝜕' => out.push('∂'),
+            c => out.push(c),
+        }
+    }
+    parenthesised_layers(&out)
+}
+
+/// A Unicode subscript (`_`) or superscript (`^`) character, and the ASCII one it raises or
+/// lowers.
+fn scripted(c: char) -> Option<(char, char)> {
+    const SIGNS: [char; 5] = ['+', '-', '=', '(', ')'];
+    let digit = |d: u32| char::from_digit(d, 10).unwrap_or(c);
+    Some(match c {
+        '₀'..='₉' => ('_', digit(c as u32 - '₀' as u32)),
+        '₊'..='₎' => ('_', SIGNS[(c as u32 - '₊' as u32) as usize]),
+        '⁰' => ('^', '0'),
+        '¹' => ('^', '1'),
+        '²' => ('^', '2'),
+        '³' => ('^', '3'),
+        '⁴'..='⁹' => ('^', digit(c as u32 - '⁰' as u32)),
+        '⁺'..='⁾' => ('^', SIGNS[(c as u32 - '⁺' as u32) as usize]),
+        _ => return None,
+    })
+}
+
+/// `^` before digits, as `^(…)`: `w_11^1` is `w_11^(1)`.
+fn parenthesised_layers(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    let mut rest = name;
+    while let Some(at) = rest.find('^') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0 {
+            out.push('(');
+            out.push_str(&rest[..digits]);
+            out.push(')');
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A key (see [`canonical`]) without what a student may leave out or set otherwise: `_`,
+/// `^`, and a layer put before the indices (`w^(1)_12`) put after them. `dE/dw11(1)` is
+/// loosely `dE/dw_11^(1)`; a loose form names a quantity only where it is no other
+/// quantity's (`w111(1)`: `w_1,11^(1)` or `w_11,1^(1)`; `w1,11(1)` is the one).
+pub fn loose(key: &str) -> String {
+    let plain: Vec<char> = key
+        .chars()
+        .filter(|&c| !matches!(c, '_' | '^') && !c.is_whitespace())
+        .collect();
+    let digits_from = |k: usize| {
+        plain[k.min(plain.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut out = String::with_capacity(plain.len());
+    let mut k = 0;
+    while k < plain.len() {
+        // `(1)12`: a layer, then indices (each run of digits counted once).
+        let layer = if plain[k] == '(' {
+            digits_from(k + 1)
+        } else {
+            0
+        };
+        if layer > 0 && plain.get(k + 1 + layer) == Some(&')') {
+            let indices = digits_from(k + 2 + layer);
+            if indices > 0 {
+                let end = k + 2 + layer;
+                out.extend(&plain[end..end + indices]);
+                out.extend(&plain[k..end]);
+                k = end + indices;
+                continue;
+            }
+        }
+        out.push(plain[k]);
+        k += 1;
+    }
+    out
 }
 
 /// A count's digits as a number, saturated (`None`: not digits; `-1` is not a count).
@@ -367,6 +473,44 @@ mod tests {
         assert_eq!(key_of("δ_2^(2)").unwrap(), "delta_2^(2)");
         assert_eq!(key_of("ｚ＿１").unwrap(), "z_1");
         assert_eq!(key_of("a_1 [m=2]"), None);
+    }
+
+    #[test]
+    fn names_in_latex_unicode_and_full_width_notation_are_the_tables() {
+        for (written, key) in [
+            ("w_{11}^{(1)}", "w_11^(1)"),
+            ("$w_{11}^{(1)}$ after", "w_11^(1) after"),
+            ("\\delta_1^{(1)}", "delta_1^(1)"),
+            ("δ₁⁽¹⁾", "delta_1^(1)"),
+            ("δ₁¹", "delta_1^(1)"),
+            ("𝛿_2^(2)", "delta_2^(2)"),
+            ("ｗ＿１１＾（１）　ａｆｔｅｒ", "w_11^(1) after"),
+            ("∂E/∂w₁₁⁽¹⁾", "dE/dw_11^(1)"),
+            (
+                "\\frac{\\partial E}{\\partial w_{11}^{(1)}}",
+                "dE/dw_11^(1)",
+            ),
+            ("h′(a₁⁽¹⁾)", "h'(a_1^(1))"),
+            ("delta_1^1 [n=2]", "delta_1^(1) [n=2]"),
+            ("w_20,5^{12}", "w_20,5^(12)"),
+        ] {
+            assert_eq!(key_of(written).as_deref(), Some(key), "{written}");
+        }
+    }
+
+    #[test]
+    fn a_loose_form_drops_the_marks_and_puts_the_layer_last() {
+        for (written, loosely) in [
+            ("dE/dw_11^(1)", "dE/dw11(1)"),
+            ("w^(1)_12 after", "w12(1)after"),
+            ("w_1,11^(1)", "w1,11(1)"),
+            ("w_111^(1)", "w111(1)"),
+            ("h'(a_1^(1)) [n=2]", "h'(a1(1))[n=2]"),
+            ("z_1", "z1"),
+        ] {
+            assert_eq!(loose(written), loosely, "{written}");
+        }
+        assert_eq!(loose("dE/dw11(1)"), loose("dE/dw_11^(1)"));
     }
 
     #[test]

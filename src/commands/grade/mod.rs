@@ -78,6 +78,26 @@ fn index(table: &[Quantity]) -> FxHashMap<String, usize> {
     out
 }
 
+/// The loose forms (see [`answers::loose`]) of every spelling of `table`'s quantities, to the
+/// quantities that have each.
+fn loose_index(table: &[Quantity]) -> FxHashMap<String, Vec<usize>> {
+    let mut out: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    for (q, quantity) in table.iter().enumerate() {
+        for spelling in [
+            &quantity.name,
+            &quantity.short,
+            &quantity.alias,
+            &quantity.apart,
+        ] {
+            let have = out.entry(answers::loose(spelling)).or_default();
+            if !have.contains(&q) {
+                have.push(q);
+            }
+        }
+    }
+    out
+}
+
 /// One answer marked.
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -134,6 +154,7 @@ pub struct Grader<'n> {
     pub derivation: Derivation<'n>,
     pub table: Vec<Quantity>,
     index: FxHashMap<String, usize>,
+    loose: FxHashMap<String, Vec<usize>>,
     check: Check,
     /// The quantities' values with rounded values carried, by digits (`None`: that carry
     /// leaves the real numbers).
@@ -151,6 +172,7 @@ impl<'n> Grader<'n> {
         let table = table::table(&derivation);
         Ok(Grader {
             index: index(&table),
+            loose: loose_index(&table),
             derivation,
             table,
             check,
@@ -261,11 +283,45 @@ impl<'n> Grader<'n> {
 
     /// The quantity an answer names, or where it names none, the nearest name.
     fn quantity(&self, answer: &Answer) -> Result<usize, Error> {
-        if let Some(&q) = answer.key.as_ref().and_then(|k| self.index.get(k)) {
-            return Ok(q);
+        let samples = self.derivation.network.samples();
+        // In a file of one sample, `[n=1]` names that sample, as `[step 1]` names the step.
+        let only_sample = samples == 1
+            && (answer.counts.iter()).any(|c| c.what == Counted::Sample && c.number == 1);
+        let key = match &answer.key {
+            Some(key) if only_sample => Some(key.replacen(" [n=1]", "", 1)),
+            key => key.clone(),
+        };
+        let fits = |q: &usize| !only_sample || self.table[*q].per_sample;
+        if let Some(key) = &key {
+            if let Some(&q) = self.index.get(key).filter(|q| fits(q)) {
+                return Ok(q);
+            }
+            // Written otherwise (`dE/dw11(1)`): the one quantity of that loose form, if one.
+            let loosely = self.loose.get(&answers::loose(key));
+            let could_be: Vec<usize> = loosely
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(fits)
+                .collect();
+            match could_be[..] {
+                [] => {}
+                [q] => return Ok(q),
+                _ => {
+                    return Err(Error::Answers {
+                        fault: AnswerFault::Ambiguous {
+                            name: answer.written.clone(),
+                            could_be: could_be
+                                .iter()
+                                .map(|&q| self.table[q].name.clone())
+                                .collect(),
+                        },
+                        span: answer.name_span,
+                    })
+                }
+            }
         }
         let steps = self.derivation.steps.len();
-        let samples = self.derivation.network.samples();
         for count in &answer.counts {
             let have = match count.what {
                 Counted::Step => steps,

@@ -24,6 +24,8 @@ pub struct Quantity {
     /// The same with the indices joined (`w_205^(1)`), as messages write them: a name only
     /// where no other quantity has it too.
     pub alias: String,
+    /// The same with the indices always apart (`w_2,5^(1)`), a spelling a student may use.
+    pub apart: String,
     /// The same with the layer left out where the article leaves it out (`z_1` in a network
     /// of two layers).
     pub short: String,
@@ -32,6 +34,9 @@ pub struct Quantity {
     pub chain: Chain,
     /// Whether it is a parameter after the update.
     pub after: bool,
+    /// Whether it is one sample's (its forward pass, loss, h'(a) or δ), so that `[n=1]` names
+    /// it in a file of one sample.
+    pub per_sample: bool,
     /// The quantity's value as the chain ends.
     pub value: Value,
     /// Another formula a student may rightly use: a first-layer gradient the rows write
@@ -120,8 +125,10 @@ impl Naming {
             short,
             name: named(Indices::ApartWhenWide),
             alias: named(Indices::Joined),
+            apart: named(Indices::Apart),
             step: index,
             after,
+            per_sample: false,
             chain,
             value,
             by_delta: None,
@@ -145,19 +152,23 @@ pub fn table(derivation: &Derivation) -> Vec<Quantity> {
     let mut out = Vec::new();
     for (index, step) in derivation.steps.iter().enumerate() {
         let entry = |chain: &Chain, after: bool| naming.entry(chain.clone(), step, index, after);
+        let of_sample = |chain: &Chain| Quantity {
+            per_sample: true,
+            ..entry(chain, false)
+        };
         for sample in &step.samples {
             let groups = sample.forward.iter();
             for chain in groups.flat_map(|g| &g.chains) {
-                out.push(entry(chain, false));
+                out.push(of_sample(chain));
             }
-            out.push(entry(&sample.loss, false));
+            out.push(of_sample(&sample.loss));
             let backward = sample
                 .derivatives
                 .iter()
                 .chain(&sample.deltas)
                 .chain(sample.unshown_deltas.as_slice());
             for chain in backward.flat_map(|g| &g.chains) {
-                out.push(entry(chain, false));
+                out.push(of_sample(chain));
             }
         }
         if let Some(total) = &step.total_loss {
