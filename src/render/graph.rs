@@ -14,9 +14,10 @@ use crate::math::number::Value;
 use super::layout::Flavor;
 use super::svg::escape;
 
-/// A number in JSON: its float, or null where it has none (it always has, within the graph).
+/// A number in JSON: its float (never −0: an underflowed product is 0), or null where it has
+/// none (it always has, within the graph).
 fn number(v: Value) -> Json {
-    serde_json::Number::from_f64(v.f).map_or(Json::Null, Json::Number)
+    serde_json::Number::from_f64(v.f + 0.0).map_or(Json::Null, Json::Number)
 }
 
 /// `{"value": f, "partials": {"x": …}, "graph": {"nodes": […], "edges": […]}}`, at full

@@ -572,12 +572,15 @@ fn an_exact_zero_is_equal_in_the_graph_view_as_in_the_layer_view() {
 }
 
 /// Whether `line` shows the number −0: a unary `-0` (not `2.183-0`) not followed by a digit,
-/// a point or a `\cdot` (`-0\cdot\log(y_1)` is −t₁ log y₁ at t₁ = 0, as the layer view
+/// a point or `\cdot\log` (`-0\cdot\log(y_1)` is −t₁ log y₁ at t₁ = 0, as the layer view
 /// writes it).
 fn minus_zero(line: &str) -> bool {
     line.match_indices("-0").any(|(at, _)| {
         let unary = !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == ')' || c == '}');
-        unary && !line[at + 2..].starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '\\')
+        let rest = &line[at + 2..];
+        unary
+            && !rest.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            && !rest.starts_with("\\cdot\\log")
     })
 }
 
@@ -593,6 +596,47 @@ fn no_number_of_the_graph_view_is_minus_zero() {
         let found: Vec<&str> = out.lines().filter(|l| minus_zero(l)).collect();
         assert!(found.is_empty(), "{format}: {found:#?}");
     }
+}
+
+/// Every number under `value`, with where it is.
+fn numbers_in<'a>(value: &'a Json, at: String, out: &mut Vec<(String, &'a Json)>) {
+    match value {
+        Json::Array(items) => {
+            for (n, item) in items.iter().enumerate() {
+                numbers_in(item, format!("{at}[{n}]"), out);
+            }
+        }
+        Json::Object(map) => {
+            for (key, item) in map {
+                numbers_in(item, format!("{at}.{key}"), out);
+            }
+        }
+        Json::Number(_) => out.push((at, value)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_graphs_json_has_no_minus_zero_where_a_sigmoid_underflows() {
+    // σ(-800) is 0 in floats: the gradients through it underflow, with a sign.
+    let text = "input x = [1, -1]\ntarget t = [0, 1]\nlayer sigmoid\n  W = [[-800, 1], [800, 2]]\n\
+                layer identity\n  W = [[-1, 2], [3, -4]]\nloss sum_squared\n";
+    let json: Json = serde_json::from_str(&view_of(text, &["-f", "json"])).unwrap();
+    let mut numbers = Vec::new();
+    numbers_in(&json["graph"], "graph".into(), &mut numbers);
+    assert!(numbers.len() > 40, "{json}");
+    let zeros: Vec<&String> = numbers
+        .iter()
+        .filter(|(_, n)| n.as_f64() == Some(0.0))
+        .map(|(at, _)| at)
+        .collect();
+    assert!(!zeros.is_empty(), "the underflow gives zeros");
+    let minus: Vec<&String> = numbers
+        .iter()
+        .filter(|(_, n)| n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()))
+        .map(|(at, _)| at)
+        .collect();
+    assert!(minus.is_empty(), "-0 at {minus:?}");
 }
 
 #[test]
