@@ -234,16 +234,7 @@ pub fn section(
 pub fn document(language: Language, title: &str, sections: &[String]) -> String {
     // A Japanese name (a student's file, a title) in an English document: luatexja, lualatex.
     let japanese = needs_luatexja(title) || sections.iter().any(|s| needs_luatexja(s));
-    let mut out = String::from(match language {
-        Language::En if japanese => {
-            "% Japanese text: compile with lualatex (luatexja), not pdflatex.\n\
-             \\documentclass[a4paper,11pt]{article}\n\\usepackage{luatexja}\n\\usepackage{lmodern}\n"
-        }
-        Language::En => {
-            "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}\n"
-        }
-        Language::Ja => "\\documentclass[a4paper,11pt]{ltjsarticle}\n",
-    });
+    let mut out = String::from(super::document_class(language == Language::Ja, japanese));
     // The page `derive`'s documents have, which its rows are fitted to (`fit::LINE`).
     out.push_str(
         "\\usepackage{amsmath,amssymb}\n\\usepackage{xcolor}\n\

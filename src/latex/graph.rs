@@ -448,13 +448,9 @@ pub fn preamble(tongue: Tongue) -> String {
 /// [`preamble`], in English with a Japanese title (`japanese_title`) luatexja's, as the
 /// layer view's.
 fn preamble_of(tongue: Tongue, japanese_title: bool) -> String {
-    let class = match (tongue, japanese_title) {
-        (Tongue::En, false) => "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
-        (Tongue::En, true) => "% The title has Japanese: compile with lualatex (luatexja), not pdflatex.\n\\documentclass[a4paper,11pt]{article}\n\\usepackage{luatexja}\n\\usepackage{lmodern}",
-        (Tongue::Ja, _) => "\\documentclass[a4paper,11pt]{ltjsarticle}",
-    };
+    let class = super::document_class(tongue == Tongue::Ja, japanese_title);
     format!(
-        "{class}\n\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}"
+        "{class}\\usepackage{{amsmath}}\n\\usepackage{{tikz}}\n\\usepackage[margin=2cm]{{geometry}}"
     )
 }
 

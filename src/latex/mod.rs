@@ -927,6 +927,22 @@ pub fn mantissa_and_power(number: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// A document's class and fonts: `ltjsarticle` for a Japanese document; for an English one
+/// pdflatex's T1 Latin Modern, or, where it holds Japanese text (a title, a student's file
+/// name: [`needs_luatexja`]), luatexja's, with a first line saying to compile with lualatex.
+pub fn document_class(japanese_document: bool, japanese_text: bool) -> &'static str {
+    match (japanese_document, japanese_text) {
+        (true, _) => "\\documentclass[a4paper,11pt]{ltjsarticle}\n",
+        (false, true) => {
+            "% Japanese text: compile with lualatex (luatexja), not pdflatex.\n\
+             \\documentclass[a4paper,11pt]{article}\n\\usepackage{luatexja}\n\\usepackage{lmodern}\n"
+        }
+        (false, false) => {
+            "\\documentclass[a4paper,11pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}\n"
+        }
+    }
+}
+
 /// Whether user text (a title) holds Japanese, Chinese or Korean characters, which pdflatex
 /// cannot typeset: an English document then loads luatexja and is compiled with lualatex.
 pub fn needs_luatexja(text: &str) -> bool {
