@@ -294,7 +294,7 @@ struct GradeArgs {
     sheet: bool,
     /// Which carried values make an answer correct at the digits written: the true values
     /// (exact), the values carried rounded to those digits (rounded), or either.
-    #[arg(long, value_enum, default_value_t = GradeCarryArg::Either)]
+    #[arg(long, value_enum, default_value_t = GradeCarryArg::Either, conflicts_with = "sheet")]
     carry: GradeCarryArg,
     /// The report: readable text, JSON (one object per answer), or a marked worked solution
     /// in LaTeX.
@@ -316,9 +316,10 @@ struct GradeArgs {
     /// it with lualatex). Names and JSON stay as they are.
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     lang: LangArg,
-    /// The LaTeX environment of the marked solution's rows (with `--format latex`).
-    #[arg(long, value_enum, default_value_t = EnvArg::Eqnarray, conflicts_with = "sheet")]
-    env: EnvArg,
+    /// The LaTeX environment of the marked solution's rows, eqnarray unless given (with
+    /// `--format latex` only).
+    #[arg(long, value_enum, conflicts_with = "sheet")]
+    env: Option<EnvArg>,
     #[command(flatten)]
     limits: LimitArgs,
     #[command(flatten)]
@@ -542,6 +543,9 @@ where
     };
     if let Some(message) = match &cli.command {
         Command::Derive(args) => derive_conflict(args),
+        Command::Grade(args) if args.env.is_some() && args.format != GradeFormatArg::Latex => {
+            Some("`--env` sets the marked solution's rows: it needs `--format latex`")
+        }
         _ => None,
     } {
         use clap::CommandFactory;
@@ -929,7 +933,10 @@ fn grade_report(
             value.push('\n');
             value
         }
-        GradeFormatArg::Latex => grade::latex(grader, class, args.lang.into(), args.env.into()),
+        GradeFormatArg::Latex => {
+            let env = args.env.unwrap_or(EnvArg::Eqnarray);
+            grade::latex(grader, class, args.lang.into(), env.into())
+        }
     }
 }
 

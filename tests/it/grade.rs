@@ -1376,6 +1376,7 @@ fn the_sheet_refuses_the_reports_options_instead_of_ignoring_them() {
         ("--format", vec!["--format", "latex"]),
         ("--env", vec!["--env", "align"]),
         ("--csv", vec!["--csv", csv.as_str()]),
+        ("--carry", vec!["--carry", "rounded"]),
     ] {
         let mut args = vec!["grade", ARTICLE, "--sheet", "-o", out.as_str()];
         args.extend(extra);
@@ -1388,6 +1389,20 @@ fn the_sheet_refuses_the_reports_options_instead_of_ignoring_them() {
         );
         assert!(!Path::new(&out).exists() && !Path::new(&csv).exists());
     }
+    // `--env` shapes the marked solution alone: with another report it is refused too.
+    let answers = dir.path().join("answers.txt");
+    std::fs::write(&answers, "E = 10.43\n").unwrap();
+    let answers = answers.display().to_string();
+    for format in ["text", "json"] {
+        let args = ["grade", ARTICLE, &answers, "-f", format, "--env", "align"];
+        let refused = run(&args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("needs `--format latex`"), "{stderr}");
+    }
+    let latex = run(&["grade", ARTICLE, &answers, "-f", "latex", "--env", "align"]);
+    assert_eq!(latex.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&latex.stdout).contains("\\begin{align*}"));
     // The sheet's own options still apply: the language of its comments.
     assert_eq!(
         run(&["grade", ARTICLE, "--sheet", "--lang", "ja"])
