@@ -1318,11 +1318,11 @@ fn the_marked_solution_is_fitted_to_the_page_as_derive_is_without_overfull_boxes
         std::fs::create_dir(&sub).unwrap();
         let wrong = every_answer(&sub, nn, false);
         let answers = if full {
-            vec![every_answer(&sub, nn, true), wrong]
+            vec![(every_answer(&sub, nn, true), true), (wrong, false)]
         } else {
-            vec![wrong]
+            vec![(wrong, false)]
         };
-        for answers in &answers {
+        for (answers, right) in &answers {
             let report = graded(nn, answers, &[]).1;
             let marks = |verdict: &str| {
                 report["answers"]
@@ -1332,7 +1332,16 @@ fn the_marked_solution_is_fitted_to_the_page_as_derive_is_without_overfull_boxes
                     .filter(|a| a["verdict"] == verdict)
                     .count()
             };
-            assert!(marks("correct") > 100 || marks("wrong") + marks("follows") > 50);
+            let all = report["answers"].as_array().unwrap().len();
+            assert!(all > 50, "{nn}: {all} answers");
+            if *right {
+                assert_eq!(marks("correct"), all, "{nn}: every answer right");
+            } else {
+                assert!(
+                    marks("wrong") + marks("follows") > all / 2,
+                    "{nn}: most wrong"
+                );
+            }
             for (engine, lang, env) in [
                 ("pdflatex", "en", "eqnarray"),
                 ("pdflatex", "en", "align"),
