@@ -226,6 +226,19 @@ fn number_rows_have_no_double_negatives() {
 }
 
 #[test]
+fn a_negated_zero_is_written_zero() {
+    // A sigmoid at a = 0 exactly: exp(−a) is exp(0), never exp(−0).
+    let network = "input x = [0, 0]\ntarget t = [0]\nlayer sigmoid W = [[0.5, -0.2]]\n\
+                   layer identity W = [[1]]\nloss sum_squared\n";
+    let latex = derive_text(network, &[]);
+    assert_eq!(
+        line(&latex, "z_1&=&"),
+        "z_1&=&h(a_1^{(1)}) = \\frac{1}{1+\\exp(0)} = 0.5\\\\"
+    );
+    assert_gone(&latex, "(-0)");
+}
+
+#[test]
 fn zero_over_a_number_is_not_written_out() {
     // Cross-entropy with sigmoid outputs and t_1 = 0: −o'(a)·t/y with t = 0.
     let network = "input x = [1, 0.5]\ntarget t = [0, 1]\n\
