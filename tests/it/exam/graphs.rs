@@ -111,7 +111,7 @@ fn a_seeded_graph_exam_writes_the_same_question_sheet() {
     assert_eq!(questions, read(again.path(), "questions.tex"));
     insta::assert_snapshot!("graph_exam_questions", questions);
     insta::assert_snapshot!("graph_exam_variant_01", read(dir.path(), "variant-01.nn"));
-    // A plain run compiles the English questions and the Japanese answers.
+    // A plain run compiles the English sheets (the Japanese exam sheets are exam::lms's).
     let mut sheets = Vec::new();
     for (engine, lang) in [("pdflatex", "en"), ("lualatex", "ja")] {
         if !tex_available(engine) {
@@ -120,7 +120,7 @@ fn a_seeded_graph_exam_writes_the_same_question_sheet() {
         let dir = tempfile::tempdir().unwrap();
         exam(dir.path(), &["--lang", lang]);
         for sheet in ["questions.tex", "answers.tex"] {
-            if full_matrix() || (lang == "en") == (sheet == "questions.tex") {
+            if full_matrix() || lang == "en" {
                 sheets.push((engine, lang, sheet, read(dir.path(), sheet)));
             }
         }

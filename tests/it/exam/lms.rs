@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::support::{full_matrix, json, run, stdout, tool_available};
+use crate::support::{full_matrix, json, run, stdout, subset, tool_available};
 
 const EXAM: &str = "examples/exam.nn";
 
@@ -601,6 +601,9 @@ fn the_sheets_compile_one_page_a_variant_and_the_key_opens_with_its_table() {
         return;
     }
     let n = if full_matrix() { 30 } else { 3 };
+    if !full_matrix() {
+        subset("3 variants, the Japanese key left out");
+    }
     let jobs: Vec<_> = [("en", "pdflatex"), ("ja", "lualatex")]
         .into_iter()
         .map(|(lang, engine)| {
@@ -609,6 +612,10 @@ fn the_sheets_compile_one_page_a_variant_and_the_key_opens_with_its_table() {
                 let out = dir.path().join("exam");
                 let questions = compile(engine, &out, "questions.tex");
                 assert_eq!(pages(&questions), n, "{lang}: one page per variant");
+                // The Japanese key with the full matrix (lualatex takes seconds a sheet).
+                if lang == "ja" && !full_matrix() {
+                    return;
+                }
                 let answers = compile(engine, &out, "answers.tex");
                 let page = first_page(&answers);
                 for q in numerical_questions(&read(dir.path(), "moodle.xml")) {
